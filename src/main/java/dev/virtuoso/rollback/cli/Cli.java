@@ -1,0 +1,67 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import picocli.CommandLine;
+import picocli.CommandLine.ParameterException;
+
+/** The wiring: one place that maps exceptions to exit codes and one-line errors. */
+public final class Cli {
+    private Cli() {
+    }
+
+    /** Runs one command line with its own adapters; what tests call. */
+    public static int run(Context ctx, String... args) {
+        try (Wiring wiring = new Wiring(ctx)) {
+            return run(ctx, wiring, args);
+        }
+    }
+
+    static int run(Context ctx, Wiring wiring, String... args) {
+        return commandLine(ctx, wiring).execute(args);
+    }
+
+    static CommandLine commandLine(Context ctx, Wiring wiring) {
+        CommandLine cl = new CommandLine(new RootCommand(ctx, wiring));
+        cl.setOut(ctx.out());
+        cl.setErr(ctx.err());
+        cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.setExitCodeExceptionMapper(Cli::exitCode);
+        cl.setParameterExceptionHandler((ex, args) -> fail(ex.getCommandLine(), ex, message(ex)));
+        cl.setExecutionExceptionHandler((ex, cmd, parsed) -> fail(cmd, ex, message(ex)));
+        return cl;
+    }
+
+    private static int fail(CommandLine cmd, Exception ex, String message) {
+        RootCommand root = (RootCommand) cmd.getCommandSpec().root().userObject();
+        Session session = root.session();
+        session.output().error(message);
+        session.ctx.err().println("error: " + message);
+        if (root.global.errors) {
+            ex.printStackTrace(session.ctx.err());
+        }
+        session.ctx.err().flush();
+        return exitCode(ex);
+    }
+
+    static int exitCode(Throwable ex) {
+        if (ex instanceof RunbookException r) {
+            return r.exitCode().code();
+        }
+        if (ex instanceof ParameterException) {
+            return ExitCode.INVALID_INPUT.code();
+        }
+        return ExitCode.INTERNAL.code();
+    }
+
+    private static String message(Exception ex) {
+        if (ex instanceof RunbookException) {
+            return ex.getMessage();
+        }
+        if (ex instanceof ParameterException p) {
+            String sub = p.getCommandLine().getCommandSpec().qualifiedName(" ");
+            return ex.getMessage() + " (see `" + sub + " --help`)";
+        }
+        return "internal error: " + ex + " (this is a bug; run with -e for the stack trace)";
+    }
+}

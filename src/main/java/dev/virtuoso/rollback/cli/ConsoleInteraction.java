@@ -1,0 +1,113 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.Interaction;
+import dev.virtuoso.rollback.runbook.Plan;
+import dev.virtuoso.rollback.runbook.Progress;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * Plans, prompts and progress on the console. With -o json all of it goes to stderr so stdout
+ * holds only the JSON document.
+ */
+final class ConsoleInteraction implements Interaction {
+    private static final String SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
+    /** Piped output gets a progress line at most this often, so CI logs stay readable. */
+    private static final Duration PLAIN_EVERY = Duration.ofSeconds(2);
+
+    private final Context ctx;
+    private final GlobalOptions opts;
+    private final Style style;
+    private final PrintWriter out;
+
+    ConsoleInteraction(Context ctx, GlobalOptions opts, Style style) {
+        this.ctx = ctx;
+        this.opts = opts;
+        this.style = style;
+        this.out = opts.json() ? ctx.err() : ctx.out();
+    }
+
+    @Override
+    public void showPlan(Plan plan) {
+        out.println(style.bold("Plan") + " for " + plan.service() + ": " + plan.summary());
+        out.println("  traffic now:");
+        Render.traffic(plan.before().traffic(), plan.before().latestReadyRevision(), "    ").forEach(out::println);
+        out.println("  traffic after:");
+        Render.traffic(plan.after(), plan.before().latestReadyRevision(), "    ").forEach(out::println);
+        plan.notes().forEach(n -> out.println("  " + style.warn("note:") + " " + n));
+        out.flush();
+    }
+
+    @Override
+    public void confirm(String question) {
+        if (opts.yes) {
+            return;
+        }
+        if (!ctx.interactive()) {
+            throw RunbookException.invalid("stdin is not a terminal, so nothing can be confirmed: pass --yes to apply "
+                    + "(or --dry-run to only plan); nothing was changed");
+        }
+        out.print(question + " [y/N] ");
+        out.flush();
+        String answer;
+        try {
+            answer = ctx.in().readLine();
+        } catch (IOException e) {
+            answer = null;
+        }
+        if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).matches("y|yes")) {
+            throw RunbookException.invalid("not confirmed; nothing was changed");
+        }
+    }
+
+    @Override
+    public Progress progress() {
+        return new ConsoleProgress(ctx.clock(), ctx.interactive() ? ctx.err() : out, ctx.interactive());
+    }
+
+    @Override
+    public void info(String message) {
+        out.println(message);
+        out.flush();
+    }
+
+    /** A spinner that rewrites one line on a terminal; occasional plain lines otherwise. */
+    private static final class ConsoleProgress implements Progress {
+        private final Clock clock;
+        private final PrintWriter w;
+        private final boolean animated;
+        private int frame;
+        private Instant lastPlain = Instant.MIN;
+
+        ConsoleProgress(Clock clock, PrintWriter w, boolean animated) {
+            this.clock = clock;
+            this.w = w;
+            this.animated = animated;
+        }
+
+        @Override
+        public void update(String message) {
+            if (animated) {
+                w.print("\r\u001b[2K" + SPINNER.charAt(frame++ % SPINNER.length()) + " " + message);
+                w.flush();
+            } else if (Duration.between(lastPlain, clock.instant()).compareTo(PLAIN_EVERY) >= 0) {
+                lastPlain = clock.instant();
+                w.println("... " + message);
+                w.flush();
+            }
+        }
+
+        @Override
+        public void done(String message) {
+            if (animated) {
+                w.print("\r\u001b[2K");
+            }
+            w.println("✓ " + message);
+            w.flush();
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.Sleeper;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.util.Map;
+
+/**
+ * What one run of the tool gets from its surroundings. Tests build their own, so nothing
+ * reads System.getenv, System.in or the wall clock behind their back.
+ */
+public record Context(Map<String, String> env, BufferedReader in, PrintWriter out, PrintWriter err,
+                      boolean interactive, Clock clock, Sleeper sleeper) {
+
+    public static Context system() {
+        return new Context(System.getenv(),
+                new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
+                new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8),
+                System.console() != null, Clock.systemUTC(), Sleeper.REAL);
+    }
+
+    /** The same surroundings with some environment variables replaced (the in-process sandbox). */
+    public Context withEnv(Map<String, String> overrides) {
+        Map<String, String> merged = new java.util.HashMap<>(env);
+        merged.putAll(overrides);
+        return new Context(Map.copyOf(merged), in, out, err, interactive, clock, sleeper);
+    }
+}

@@ -1,0 +1,54 @@
+package dev.virtuoso.rollback.cli;
+
+import java.nio.file.Path;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.ScopeType;
+
+/** The options every subcommand accepts (SPEC 3), declared once and inherited. */
+public final class GlobalOptions {
+    public enum Format { text, json }
+
+    @Option(names = {"-r", "--runbook"}, paramLabel = "FILE", scope = ScopeType.INHERIT,
+            description = "Runbook file (default: $ROLLBACK_RUNBOOK).")
+    Path runbook;
+
+    @Option(names = "--project", paramLabel = "P", scope = ScopeType.INHERIT,
+            description = "Google Cloud project (default: $CLOUDSDK_CORE_PROJECT, $GOOGLE_CLOUD_PROJECT, runbook, gcloud config).")
+    String project;
+
+    @Option(names = "--region", paramLabel = "R", scope = ScopeType.INHERIT,
+            description = "Cloud Run region (default: $CLOUDSDK_RUN_REGION, runbook, gcloud [run] region).")
+    String region;
+
+    @Option(names = "--service", paramLabel = "S", scope = ScopeType.INHERIT,
+            description = "Cloud Run service (default: the runbook's service.name).")
+    String service;
+
+    @Option(names = "--url", paramLabel = "U", scope = ScopeType.INHERIT,
+            description = "Base URL for checks (default: runbook service.url, else the service's own URL).")
+    String url;
+
+    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", scope = ScopeType.INHERIT, defaultValue = "text",
+            description = "text or json (json: exactly one JSON document on stdout).")
+    Format output = Format.text;
+
+    @Option(names = {"-y", "--yes"}, scope = ScopeType.INHERIT,
+            description = "Do not ask for confirmation (needed when stdin is not a terminal).")
+    boolean yes;
+
+    @Option(names = "--dry-run", scope = ScopeType.INHERIT, description = "Show the plan; change nothing.")
+    boolean dryRun;
+
+    @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "More detail.")
+    boolean verbose;
+
+    @Option(names = {"-e", "--errors"}, scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
+    boolean errors;
+
+    @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "No colour (also: NO_COLOR).")
+    boolean noColor;
+
+    boolean json() {
+        return output == Format.json;
+    }
+}

@@ -1,0 +1,190 @@
+package dev.virtuoso.rollback.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.virtuoso.rollback.runbook.ActionResult;
+import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.Durations;
+import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.JournalRecord;
+import dev.virtuoso.rollback.runbook.Revision;
+import dev.virtuoso.rollback.runbook.Status;
+import dev.virtuoso.rollback.runbook.Verdict;
+import dev.virtuoso.rollback.runbook.VerifyReport;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/** Renders results as text or as exactly one JSON document, and returns the exit code. */
+final class Output {
+    static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule()).addModule(new Jdk8Module())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+
+    private final PrintWriter out;
+    private final boolean json;
+    private final Style style;
+
+    Output(PrintWriter out, boolean json, Style style) {
+        this.out = out;
+        this.json = json;
+        this.style = style;
+    }
+
+    boolean json() {
+        return json;
+    }
+
+    int action(ActionResult r) {
+        int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
+        if (json) {
+            return document(r.ok(), r, code);
+        }
+        String took = " (" + Durations.format(Duration.ofMillis(r.durationMs())) + ")";
+        switch (r.outcome()) {
+            case unchanged -> out.println(style.ok("✓") + " " + r.summary() + "; nothing to do" + took);
+            case planned -> out.println(r.summary());
+            case applied -> {
+                out.println((r.ok() ? style.ok("✓") : style.bad("✗")) + " " + r.summary() + took);
+                out.println("  now:");
+                Render.traffic(r.after(), "latest Ready", "    ").forEach(out::println);
+            }
+        }
+        if (r.verification() != null) {
+            verificationLines(r.verification());
+        }
+        if (r.outcome() == ActionResult.Outcome.applied) {
+            r.notes().forEach(n -> out.println("  " + style.warn("note:") + " " + n));
+            out.println("  journal: " + r.journalId() + " (undo with `rollback undo " + r.journalId() + "`)");
+        }
+        out.flush();
+        return code;
+    }
+
+    int verify(VerifyReport r, String service) {
+        int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
+        if (json) {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("ok", r.ok());
+            doc.put("service", service);
+            doc.put("url", r.url());
+            doc.put("durationMs", r.durationMs());
+            doc.set("checks", JSON.valueToTree(r.checks()));
+            print(doc);
+            return code;
+        }
+        out.println((r.ok() ? style.ok("✓ verification passed") : style.bad("✗ verification failed")) + " for "
+                + service + " at " + r.url());
+        verificationLines(r);
+        out.flush();
+        return code;
+    }
+
+    private void verificationLines(VerifyReport r) {
+        out.println("  checks: " + r.count(Verdict.PASS) + "/" + r.checks().size() + " passed in "
+                + Durations.format(Duration.ofMillis(r.durationMs())));
+        List<String[]> rows = new ArrayList<>();
+        for (CheckResult c : r.checks()) {
+            String mark = switch (c.verdict()) {
+                case PASS -> style.ok("✓");
+                case FAIL -> style.bad("✗");
+                case INCONCLUSIVE -> style.warn("?");
+            };
+            rows.add(new String[] {mark, c.kind(), c.name(), c.status() == null ? "-" : c.status().toString(),
+                    c.latencyMs() + " ms", c.verdict() == Verdict.PASS ? "" : c.detail()});
+        }
+        Render.table(rows, "    ").forEach(out::println);
+    }
+
+    int status(Status s) {
+        if (json) {
+            return document(true, s, 0);
+        }
+        var svc = s.service();
+        out.println(style.bold(svc.ref().name()) + "  " + svc.ref().project() + "/" + svc.ref().region());
+        out.println("  url: " + (svc.uri().isEmpty() ? "-" : svc.uri()));
+        if (svc.reconciling() || svc.observedGeneration() != svc.generation()) {
+            out.println("  " + style.warn("reconciling:") + " a change is still being applied (generation "
+                    + svc.generation() + ", observed " + svc.observedGeneration() + ")");
+        }
+        out.println("  traffic:");
+        List<String[]> rows = new ArrayList<>();
+        for (var e : svc.trafficStatuses()) {
+            String name = e.latest() ? "LATEST (= " + svc.latestReadyRevision() + ")" : e.revision();
+            rows.add(new String[] {name, e.percent() + "%", e.tag() == null ? "" : e.tag(),
+                    e.tag() == null ? "" : svc.tagUrls().getOrDefault(e.tag(), "")});
+        }
+        Render.table(rows, "    ").forEach(out::println);
+        if (svc.traffic().stream().noneMatch(e -> e.latest() && e.percent() > 0)) {
+            out.println("  " + style.warn("pinned:") + " new deployments get 0% until `rollback quick --to-latest`");
+        }
+        out.println("  revisions (newest first):");
+        Map<String, Integer> serving = svc.serving();
+        rows = new ArrayList<>();
+        rows.add(new String[] {"NAME", "READY", "SERVING", "CREATED", "IMAGE"});
+        for (Revision r : s.revisions()) {
+            rows.add(new String[] {r.name(), r.ready() ? "yes" : style.bad("no"),
+                    serving.getOrDefault(r.name(), 0) + "%", r.created().toString(), r.image() == null ? "" : r.image()});
+        }
+        Render.table(rows, "    ").forEach(out::println);
+        out.flush();
+        return 0;
+    }
+
+    int history(List<JournalRecord> records) {
+        if (json) {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("ok", true);
+            doc.set("records", JSON.valueToTree(records));
+            print(doc);
+            return 0;
+        }
+        if (records.isEmpty()) {
+            out.println("The journal is empty.");
+        }
+        List<String[]> rows = new ArrayList<>();
+        if (!records.isEmpty()) {
+            rows.add(new String[] {"ID", "TIME", "USER", "COMMAND", "STATE", "TARGET", "DETAIL"});
+        }
+        for (JournalRecord r : records) {
+            rows.add(new String[] {r.id(), r.time().toString(), r.user(), r.command(), r.state().name(), r.target(),
+                    r.detail() == null ? "" : r.detail()});
+        }
+        Render.table(rows, "").forEach(out::println);
+        out.flush();
+        return 0;
+    }
+
+    /** Any result record as {@code {"ok": ..., <its fields>}}. */
+    int document(boolean ok, Object result, int code) {
+        ObjectNode doc = JSON.createObjectNode();
+        doc.put("ok", ok);
+        doc.setAll((ObjectNode) JSON.valueToTree(result));
+        print(doc);
+        return code;
+    }
+
+    void error(String message) {
+        if (json) {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("ok", false);
+            doc.put("error", message);
+            print(doc);
+        }
+    }
+
+    void print(Object doc) {
+        try {
+            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException(e);
+        }
+        out.flush();
+    }
+}

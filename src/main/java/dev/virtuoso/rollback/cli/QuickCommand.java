@@ -1,0 +1,71 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.Plan;
+import dev.virtuoso.rollback.runbook.QuickRollback;
+import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.ArgGroup;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "quick", description = {
+    "Method 1, quick rollback: route traffic to a revision that already exists (no new deploy).",
+    "Shows the plan, asks, journals, applies, waits until the new split really serves, then verifies.",
+    "Tags are kept. Routing to a revision pins the service until `rollback quick --to-latest`."},
+        footer = {"", "Examples:", "  rollback -r runbooks/virtuoso-api.yaml quick --previous",
+            "  rollback quick --to-revision virtuoso-api-00002-def --percent 10",
+            "  rollback quick --to-tag stable-2024-07-24 --yes", "  rollback quick --to-latest"})
+final class QuickCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @ArgGroup(exclusive = true, multiplicity = "1")
+    Destination to;
+
+    @Option(names = "--percent", paramLabel = "N", defaultValue = "100",
+            description = "Percent for the target (1..100, default ${DEFAULT-VALUE}); the rest stays on the revision serving now.")
+    int percent;
+
+    @Option(names = "--no-verify", description = "Skip the health and functional checks after the change.")
+    boolean noVerify;
+
+    static final class Destination {
+        @Option(names = "--to-revision", paramLabel = "REVISION", required = true, description = "A revision of the service.")
+        String revision;
+
+        @Option(names = "--to-tag", paramLabel = "TAG", required = true, description = "The revision carrying this tag.")
+        String tag;
+
+        @Option(names = "--previous", required = true,
+                description = "The newest Ready revision older than the one serving most traffic.")
+        boolean previous;
+
+        @Option(names = "--to-latest", required = true, description = "The latest Ready revision again (un-pins).")
+        boolean latest;
+
+        QuickRollback.Destination toDestination() {
+            if (revision != null) {
+                return new QuickRollback.ToRevision(revision);
+            }
+            if (tag != null) {
+                return new QuickRollback.ToTag(tag);
+            }
+            return previous ? new QuickRollback.Previous() : new QuickRollback.ToLatest();
+        }
+    }
+
+    @Override
+    public Integer call() {
+        QuickRollback.checkPercent(percent);
+        Session s = Session.of(spec);
+        ServiceState state = s.control().service(s.target().service());
+        Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), to.toDestination(), percent);
+        Optional<VerifyRequest> verify = noVerify || plan.unchanged() ? Optional.empty()
+                : Optional.of(s.verifyRequest(state, true, true));
+        return s.output().action(s.executor().execute(plan, s.opts.dryRun, verify));
+    }
+}

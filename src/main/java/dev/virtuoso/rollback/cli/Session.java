@@ -1,0 +1,119 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.Runbook;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.RunbookLoader;
+import dev.virtuoso.rollback.runbook.Secret;
+import dev.virtuoso.rollback.runbook.ServiceControl;
+import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.Target;
+import dev.virtuoso.rollback.runbook.TargetResolver;
+import dev.virtuoso.rollback.runbook.TrafficExecutor;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
+import java.nio.file.Path;
+import java.util.Optional;
+import picocli.CommandLine.Model.CommandSpec;
+
+/** What a command needs for one run: options, runbook, target, adapters, console. */
+final class Session {
+    final Context ctx;
+    final GlobalOptions opts;
+    final Wiring wiring;
+    private Runbook runbook;
+    private Target target;
+
+    Session(Context ctx, GlobalOptions opts, Wiring wiring) {
+        this.ctx = ctx;
+        this.opts = opts;
+        this.wiring = wiring;
+    }
+
+    static Session of(CommandSpec spec) {
+        return ((RootCommand) spec.root().userObject()).session();
+    }
+
+    /** The same options and console against other adapters and environment (the in-process sandbox). */
+    Session with(Wiring other, Runbook book) {
+        Session s = new Session(other.context(), opts, other);
+        s.runbook = book;
+        return s;
+    }
+
+    Runbook runbook() {
+        if (runbook == null) {
+            Path file = opts.runbook != null ? opts.runbook
+                    : Optional.ofNullable(ctx.env().get("ROLLBACK_RUNBOOK")).filter(s -> !s.isBlank()).map(Path::of)
+                    .orElse(null);
+            runbook = file == null ? Runbook.empty() : new RunbookLoader().load(file);
+        }
+        return runbook;
+    }
+
+    Target target() {
+        if (target == null) {
+            target = new TargetResolver(ctx.env()).resolve(
+                    new TargetResolver.Flags(opts.project, opts.region, opts.service, opts.url), runbook());
+        }
+        return target;
+    }
+
+    ServiceControl control() {
+        return wiring.serviceControl();
+    }
+
+    Style style() {
+        boolean color = ctx.interactive() && !opts.noColor && !ctx.env().containsKey("NO_COLOR");
+        return new Style(color);
+    }
+
+    ConsoleInteraction ui() {
+        return new ConsoleInteraction(ctx, opts, style());
+    }
+
+    Output output() {
+        return new Output(ctx.out(), opts.json(), style());
+    }
+
+    TrafficExecutor executor() {
+        return new TrafficExecutor(control(), wiring.journal(), ui(), wiring.verifier(), ctx.clock(),
+                ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown")));
+    }
+
+    /**
+     * Checks against --url, else the runbook's URL for its own service, else the service's own
+     * URL. The API key is resolved now, before anything changes.
+     */
+    VerifyRequest verifyRequest(ServiceState state, boolean health, boolean functional) {
+        String configured = opts.url != null ? opts.url
+                : state == null || state.ref().name().equals(runbook().service().name()) ? runbook().service().url() : null;
+        String url = configured != null ? configured : state == null ? null : state.uri();
+        if (url == null || url.isBlank()) {
+            throw RunbookException.invalid("no URL to check: pass --url or set service.url in the runbook");
+        }
+        Runbook.Checks checks = runbook().checks();
+        boolean needsKey = functional && checks.functional().stream().anyMatch(Runbook.HttpCheck::auth);
+        return new VerifyRequest(url, checks, health, functional, needsKey ? Optional.of(apiKey()) : Optional.empty());
+    }
+
+    /** The URL to check without asking Cloud Run when the runbook or flags give one. */
+    VerifyRequest verifyRequest(boolean health, boolean functional) {
+        ServiceState state = target().url().isPresent() ? null : control().service(target().service());
+        return verifyRequest(state, health, functional);
+    }
+
+    private Secret apiKey() {
+        Runbook.SecretSource source = runbook().apiKey();
+        if (source == null) {
+            throw RunbookException.invalid("functional checks send an API key, but the runbook has no apiKey block");
+        }
+        if (source.secret() != null) {
+            throw RunbookException.invalid("apiKey.secret (Secret Manager) is not supported yet; use apiKey.env");
+        }
+        String value = ctx.env().get(source.env());
+        if (value == null || value.isEmpty()) {
+            throw RunbookException.invalid("environment variable " + source.env() + " (apiKey.env) is not set; "
+                    + "functional checks need it (or check only --health)");
+        }
+        return new Secret(value);
+    }
+}

@@ -1,0 +1,21 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.Status;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+@Command(name = "status", description = {
+    "Show the service URL, the traffic split (revision, percent, tag, tag URL) and the revisions,",
+    "newest first (ready, serving percent, created, image). Changes nothing."})
+final class StatusCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        Session s = Session.of(spec);
+        return s.output().status(Status.read(s.control(), s.target().service()));
+    }
+}

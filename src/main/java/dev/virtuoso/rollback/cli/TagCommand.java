@@ -1,0 +1,35 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.Plan;
+import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.TagRevision;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "tag", description = {
+    "Tag a revision so it keeps its own URL (https://TAG---SERVICE-...run.app) and can be rolled back",
+    "to by name (`rollback quick --to-tag TAG`). The traffic split does not change."})
+final class TagCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--revision", paramLabel = "REVISION", description = "Revision to tag (default: the one serving most traffic).")
+    String revision;
+
+    @Option(names = "--name", paramLabel = "TAG", description = "Tag name (default: stable-YYYY-MM-DD, UTC today).")
+    String name;
+
+    @Override
+    public Integer call() {
+        Session s = Session.of(spec);
+        ServiceState state = s.control().service(s.target().service());
+        String tag = name != null ? name : TagRevision.defaultName(s.ctx.clock().instant());
+        Plan plan = TagRevision.plan(state, s.control().revisions(state.ref()), revision, tag);
+        // Tagging changes no serving revision, so there is nothing new to verify.
+        return s.output().action(s.executor().execute(plan, s.opts.dryRun, Optional.empty()));
+    }
+}

@@ -1,0 +1,11 @@
+package dev.virtuoso.rollback.cli;
+
+import picocli.CommandLine.IVersionProvider;
+
+final class VersionProvider implements IVersionProvider {
+    @Override
+    public String[] getVersion() {
+        String v = RootCommand.class.getPackage().getImplementationVersion();
+        return new String[] {"rollback " + (v == null ? "(development build)" : v)};
+    }
+}

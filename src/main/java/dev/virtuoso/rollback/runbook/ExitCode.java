@@ -1,0 +1,22 @@
+package dev.virtuoso.rollback.runbook;
+
+/** The process exit codes of SPEC section 4, in one place. */
+public enum ExitCode {
+    OK(0),
+    INTERNAL(1),
+    INVALID_INPUT(2),
+    VERIFICATION_FAILED(3),
+    API_FAILURE(4),
+    CONFLICT(5),
+    INTERRUPTED(130);
+
+    private final int code;
+
+    ExitCode(int code) {
+        this.code = code;
+    }
+
+    public int code() {
+        return code;
+    }
+}

@@ -1,0 +1,17 @@
+package dev.virtuoso.rollback.runbook;
+
+/** Port: the person (or pipeline) running the command. */
+public interface Interaction {
+    void showPlan(Plan plan);
+
+    /**
+     * Returns when the user agreed (or {@code --yes} was given); otherwise throws an
+     * {@link ExitCode#INVALID_INPUT} error: refused, or no terminal to ask on.
+     */
+    void confirm(String question);
+
+    Progress progress();
+
+    /** A line of information during the run (not part of the final result). */
+    void info(String message);
+}

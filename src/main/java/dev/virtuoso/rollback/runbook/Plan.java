@@ -1,0 +1,26 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.util.List;
+
+/**
+ * What a mutating command is about to do, shown before it acts. {@code unchangedReason} is set
+ * when the goal already holds: then nothing is applied.
+ */
+public record Plan(
+        String command,
+        ServiceRef service,
+        String summary,
+        ServiceState before,
+        List<TrafficEntry> after,
+        List<String> notes,
+        String unchangedReason) {
+
+    public Plan {
+        after = List.copyOf(after);
+        notes = List.copyOf(notes);
+    }
+
+    public boolean unchanged() {
+        return unchangedReason != null;
+    }
+}

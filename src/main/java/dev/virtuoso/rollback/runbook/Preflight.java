@@ -1,0 +1,29 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.util.List;
+
+/** Checks a revision is fit to receive traffic before anything is changed (SPEC 7 "Preflight"). */
+public final class Preflight {
+    private Preflight() {
+    }
+
+    /** The revision of {@code service} named {@code name}; exit 2 when unknown or another service's. */
+    public static Revision find(ServiceRef service, List<Revision> revisions, String name) {
+        String shortName = name.substring(name.lastIndexOf('/') + 1);
+        return revisions.stream().filter(r -> r.name().equals(shortName)).findFirst().orElseThrow(() ->
+                RunbookException.invalid(shortName.startsWith(service.name() + "-")
+                        ? "revision " + shortName + " not found in service " + service.name()
+                        : "revision " + shortName + " does not belong to service " + service.name()));
+    }
+
+    /** As {@link #find}, and the revision must be Ready. */
+    public static Revision ready(ServiceRef service, List<Revision> revisions, String name) {
+        Revision r = find(service, revisions, name);
+        if (!r.ready()) {
+            throw RunbookException.invalid("revision " + r.name() + " is not Ready"
+                    + (r.readyMessage() == null || r.readyMessage().isBlank() ? "" : " (" + r.readyMessage() + ")")
+                    + "; refusing to send traffic to it");
+        }
+        return r;
+    }
+}

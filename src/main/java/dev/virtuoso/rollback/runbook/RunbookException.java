@@ -1,0 +1,23 @@
+package dev.virtuoso.rollback.runbook;
+
+/** Any failure the user should see as one line, carrying the exit code it maps to. */
+public class RunbookException extends RuntimeException {
+    private final ExitCode exitCode;
+
+    public RunbookException(ExitCode exitCode, String message) {
+        this(exitCode, message, null);
+    }
+
+    public RunbookException(ExitCode exitCode, String message, Throwable cause) {
+        super(message, cause);
+        this.exitCode = exitCode;
+    }
+
+    public ExitCode exitCode() {
+        return exitCode;
+    }
+
+    public static RunbookException invalid(String message) {
+        return new RunbookException(ExitCode.INVALID_INPUT, message);
+    }
+}

@@ -1,0 +1,69 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * One read of a Cloud Run service. {@code traffic} is what was asked; {@code trafficStatuses} is
+ * what serves. While {@code reconciling}, statuses and latestReadyRevision are transient
+ * (GCP-NOTES "Finished means").
+ */
+public record ServiceState(
+        ServiceRef ref,
+        String uri,
+        long generation,
+        long observedGeneration,
+        String etag,
+        boolean reconciling,
+        boolean failed,
+        String latestReadyRevision,
+        String latestCreatedRevision,
+        List<TrafficEntry> traffic,
+        List<TrafficEntry> trafficStatuses,
+        Map<String, String> tagUrls,
+        String image) {
+
+    public ServiceState {
+        traffic = List.copyOf(traffic);
+        trafficStatuses = List.copyOf(trafficStatuses);
+        tagUrls = Map.copyOf(tagUrls);
+    }
+
+    /** Percent served per revision (LATEST resolved), biggest first. */
+    public Map<String, Integer> serving() {
+        Map<String, Integer> percents = new LinkedHashMap<>();
+        for (TrafficEntry e : trafficStatuses) {
+            String rev = e.resolve(latestReadyRevision);
+            if (rev != null && e.percent() > 0) {
+                percents.merge(rev, e.percent(), Integer::sum);
+            }
+        }
+        Map<String, Integer> sorted = new LinkedHashMap<>();
+        percents.entrySet().stream().sorted(Map.Entry.<String, Integer>comparingByValue(Comparator.reverseOrder()))
+                .forEachOrdered(en -> sorted.put(en.getKey(), en.getValue()));
+        return sorted;
+    }
+
+    /** The revision serving the most traffic now. */
+    public Optional<String> servingRevision() {
+        return serving().keySet().stream().findFirst();
+    }
+
+    /** The change is in effect: no reconciliation in flight and the statuses are the asked traffic. */
+    public boolean settledOn(List<TrafficEntry> asked) {
+        return !reconciling && observedGeneration == generation && sameEntries(trafficStatuses, asked);
+    }
+
+    public Optional<TrafficEntry> taggedEntry(String tag) {
+        return traffic.stream().filter(e -> tag.equals(e.tag())).findFirst();
+    }
+
+    /** Same entries regardless of order: the API does not promise to keep the order we sent. */
+    public static boolean sameEntries(List<TrafficEntry> a, List<TrafficEntry> b) {
+        Comparator<TrafficEntry> order = Comparator.comparing(TrafficEntry::toString);
+        return a.size() == b.size() && a.stream().sorted(order).toList().equals(b.stream().sorted(order).toList());
+    }
+}

@@ -1,0 +1,61 @@
+package dev.virtuoso.rollback.runbook;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.util.Arrays;
+import java.util.List;
+
+/** Restores the exact traffic list a journal record saw before it acted (SPEC 10). */
+public final class Undo {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Undo() {
+    }
+
+    /** The step to undo: {@code id}, or the newest step that changed traffic. */
+    public static JournalRecord pick(Journal journal, String id) {
+        if (id != null) {
+            return journal.find(id).orElseThrow(() -> RunbookException.invalid("no journal record " + id
+                    + "; see `rollback history`"));
+        }
+        List<JournalRecord> all = journal.history();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            if (TrafficExecutor.KIND.equals(all.get(i).kind()) && all.get(i).state() != JournalRecord.State.planned) {
+                return all.get(i);
+            }
+        }
+        throw RunbookException.invalid("the journal has no traffic change to undo");
+    }
+
+    public static ServiceRef service(JournalRecord record) {
+        String[] p = record.target().split("/");
+        if (!TrafficExecutor.KIND.equals(record.kind()) || p.length != 6) {
+            throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
+                    + ") has no traffic to restore");
+        }
+        return new ServiceRef(p[1], p[3], p[5]);
+    }
+
+    public static Plan plan(JournalRecord record, ServiceState s, List<Revision> revisions) {
+        List<TrafficEntry> before = Arrays.asList(JSON.convertValue(record.before(), TrafficEntry[].class));
+        return restore("undo", s, revisions, before, "restore the traffic of " + s.ref().name() + " recorded before "
+                + record.id() + " (" + record.command() + " at " + record.time() + ")",
+                List.of("undo is itself journaled: `rollback undo` again redoes it"));
+    }
+
+    /** Puts back a recorded traffic list exactly; its revisions must still exist (and be Ready if they serve). */
+    public static Plan restore(String command, ServiceState s, List<Revision> revisions, List<TrafficEntry> traffic,
+                               String summary, List<String> notes) {
+        for (TrafficEntry e : traffic) {
+            if (!e.latest()) {
+                if (e.percent() > 0) {
+                    Preflight.ready(s.ref(), revisions, e.revision());
+                } else {
+                    Preflight.find(s.ref(), revisions, e.revision());
+                }
+            }
+        }
+        String unchanged = !s.reconciling() && ServiceState.sameEntries(s.traffic(), traffic)
+                ? "traffic of " + s.ref().name() + " is already as recorded" : null;
+        return new Plan(command, s.ref(), summary, s, traffic, notes, unchanged);
+    }
+}

@@ -1,0 +1,204 @@
+package dev.virtuoso.rollback.verify;
+
+import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.Runbook;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.Secret;
+import dev.virtuoso.rollback.runbook.Sleeper;
+import dev.virtuoso.rollback.runbook.Verdict;
+import dev.virtuoso.rollback.runbook.Verifier;
+import dev.virtuoso.rollback.runbook.VerifyReport;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
+import java.io.IOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import okhttp3.HttpUrl;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Health and functional checks of the written runbook's "Rollback Verification", run
+ * concurrently over OkHttp, each with its timeout and retries for connection errors and 5xx.
+ */
+public final class HttpVerifier implements Verifier {
+    private static final MediaType JSON = MediaType.get("application/json");
+    private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+
+    private final OkHttpClient base;
+    private final Clock clock;
+    private final Sleeper sleeper;
+
+    public HttpVerifier(Clock clock, Sleeper sleeper) {
+        this.clock = clock;
+        this.sleeper = sleeper;
+        // No redirects: a custom header such as X-API-Key would follow a redirect to any host.
+        this.base = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false).build();
+    }
+
+    @Override
+    public VerifyReport verify(VerifyRequest request) {
+        HttpUrl baseUrl = HttpUrl.parse(request.baseUrl());
+        if (baseUrl == null) {
+            throw RunbookException.invalid("'" + request.baseUrl() + "' is not an http(s) URL");
+        }
+        List<Probe> probes = new ArrayList<>();
+        if (request.health()) {
+            request.checks().health().forEach(c -> probes.add(new Probe(c, "health")));
+        }
+        if (request.functional()) {
+            request.checks().functional().forEach(c -> probes.add(new Probe(c, "functional")));
+        }
+        Optional<Secret> key = request.apiKey();
+        if (probes.stream().anyMatch(p -> p.check.auth())) {
+            if (key.isEmpty()) {
+                throw RunbookException.invalid("functional checks need an API key: set apiKey in the runbook");
+            }
+            if (!baseUrl.isHttps() && !isLoopback(baseUrl.host())) {
+                throw RunbookException.invalid("refusing to send the API key over plain http to " + baseUrl.host()
+                        + "; use an https:// URL");
+            }
+        }
+        Duration timeout = request.checks().timeout();
+        OkHttpClient client = base.newBuilder().callTimeout(timeout).build();
+        int attempts = request.checks().retries() + 1;
+        Instant start = clock.instant();
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(probes.size(), 32)), r -> {
+            Thread t = new Thread(r, "check");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<CheckResult>> futures = new ArrayList<>();
+            for (Probe p : probes) {
+                futures.add(pool.submit(() -> p.run(client, baseUrl, key, attempts)));
+            }
+            // Every check has its own timeout and backoff; this bounds the whole run.
+            Duration deadline = timeout.multipliedBy(attempts).plus(backoffTotal(attempts)).plusSeconds(1);
+            List<CheckResult> results = new ArrayList<>();
+            for (int i = 0; i < futures.size(); i++) {
+                results.add(collect(futures.get(i), probes.get(i), start, deadline, key));
+            }
+            return new VerifyReport(request.baseUrl(), Duration.between(start, clock.instant()).toMillis(), results);
+        } finally {
+            pool.shutdownNow();
+            client.dispatcher().executorService().shutdown();
+            client.connectionPool().evictAll();
+        }
+    }
+
+    private CheckResult collect(Future<CheckResult> f, Probe p, Instant start, Duration deadline, Optional<Secret> key) {
+        long left = deadline.minus(Duration.between(start, clock.instant())).toMillis();
+        try {
+            return f.get(Math.max(left, 0), TimeUnit.MILLISECONDS);
+        } catch (TimeoutException e) {
+            f.cancel(true);
+            return p.result(Verdict.FAIL, null, Duration.between(start, clock.instant()).toMillis(),
+                    "no answer within the verification deadline of " + deadline.toMillis() + " ms");
+        } catch (ExecutionException e) {
+            return p.result(Verdict.FAIL, null, 0, redact(String.valueOf(e.getCause()), key));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunbookException(dev.virtuoso.rollback.runbook.ExitCode.INTERRUPTED, "verification interrupted");
+        }
+    }
+
+    private static Duration backoffTotal(int attempts) {
+        Duration total = Duration.ZERO;
+        for (int i = 1; i < attempts; i++) {
+            total = total.plus(FIRST_BACKOFF.multipliedBy(1L << (i - 1)));
+        }
+        return total;
+    }
+
+    static boolean isLoopback(String host) {
+        return host.equals("localhost") || host.matches("127(\\.\\d{1,3}){3}") || host.equals("::1");
+    }
+
+    private static String redact(String text, Optional<Secret> key) {
+        return key.map(k -> text.replace(k.reveal(), "[redacted]")).orElse(text);
+    }
+
+    private final class Probe {
+        private final Runbook.HttpCheck check;
+        private final String kind;
+
+        Probe(Runbook.HttpCheck check, String kind) {
+            this.check = check;
+            this.kind = kind;
+        }
+
+        CheckResult run(OkHttpClient client, HttpUrl base, Optional<Secret> key, int attempts) throws InterruptedException {
+            Request request = request(base, key);
+            Duration backoff = FIRST_BACKOFF;
+            String detail = null;
+            Integer status = null;
+            long latency = 0;
+            for (int attempt = 1; attempt <= attempts; attempt++) {
+                Instant sent = clock.instant();
+                try (Response response = client.newCall(request).execute()) {
+                    latency = Duration.between(sent, clock.instant()).toMillis();
+                    status = response.code();
+                    if (check.accepts(status)) {
+                        return result(Verdict.PASS, status, latency, "HTTP " + status + tries(attempt));
+                    }
+                    detail = "HTTP " + status + expected() + snippet(response) + tries(attempt);
+                    if (status < 500) {
+                        break;
+                    }
+                } catch (IOException e) {
+                    latency = Duration.between(sent, clock.instant()).toMillis();
+                    status = null;
+                    detail = (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + tries(attempt);
+                }
+                if (attempt < attempts) {
+                    sleeper.sleep(backoff);
+                    backoff = backoff.multipliedBy(2);
+                }
+            }
+            return result(Verdict.FAIL, status, latency, redact(detail, key));
+        }
+
+        private Request request(HttpUrl base, Optional<Secret> key) {
+            HttpUrl url = HttpUrl.parse(base.toString().replaceAll("/+$", "") + check.path());
+            Request.Builder b = new Request.Builder().url(url);
+            if (check.auth()) {
+                b.header("X-API-Key", key.orElseThrow().reveal());
+            }
+            RequestBody body = check.body() == null ? null : RequestBody.create(check.body(), JSON);
+            if (body == null && List.of("POST", "PUT", "PATCH").contains(check.method())) {
+                body = RequestBody.create(new byte[0], JSON);
+            }
+            return b.method(check.method(), body).build();
+        }
+
+        private String expected() {
+            return check.expectStatus() == null ? " (expected 2xx)" : " (expected " + check.expectStatus() + ")";
+        }
+
+        private static String tries(int attempt) {
+            return attempt > 1 ? " after " + attempt + " attempts" : "";
+        }
+
+        private String snippet(Response response) throws IOException {
+            String body = response.peekBody(200).string().replaceAll("\\s+", " ").trim();
+            return body.isEmpty() ? "" : ": " + (body.length() > 120 ? body.substring(0, 120) + "…" : body);
+        }
+
+        CheckResult result(Verdict verdict, Integer status, long latencyMs, String detail) {
+            return new CheckResult(check.name(), kind, verdict, status, latencyMs, detail);
+        }
+    }
+}

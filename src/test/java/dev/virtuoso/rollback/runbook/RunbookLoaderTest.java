@@ -1,0 +1,85 @@
+package dev.virtuoso.rollback.runbook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class RunbookLoaderTest {
+    private final RunbookLoader loader = new RunbookLoader();
+
+    @Test
+    void shippedProductionRunbookHasTheWrittenRunbooksValues() {
+        Runbook r = loader.load(Path.of("runbooks/virtuoso-api.yaml"));
+        assertThat(r.service().project()).isEqualTo("virtuoso-generator");
+        assertThat(r.service().url()).isEqualTo("https://virtuoso-api-936111683985.us-central1.run.app");
+        assertThat(r.checks().health()).extracting(Runbook.HttpCheck::path)
+                .containsExactly("/health", "/health?detailed=true", "/health/ready");
+        assertThat(r.checks().functional()).hasSize(2);
+        assertThat(r.checks().functional().get(1).method()).isEqualTo("POST");
+        assertThat(r.triggers().p95Latency()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(r.decisionMatrix()).extracting(Runbook.DecisionRow::severity)
+                .containsExactly("critical", "high", "medium", "low");
+        assertThat(r.notifications().slackWebhook().env()).isEqualTo("SLACK_WEBHOOK_URL");
+    }
+
+    @Test
+    void everyShippedRunbookLoads() {
+        for (String f : new String[] {"virtuoso-api-staging.yaml", "sandbox.yaml"}) {
+            assertThat(loader.load(Path.of("runbooks", f)).service().name()).isEqualTo("virtuoso-api");
+        }
+    }
+
+    @Test
+    void onlyServiceIsRequiredAndTheRestHasTheSpecDefaults() {
+        Runbook r = loader.parse("t.yaml", "service:\n  name: api\n");
+        assertThat(r.apiVersion()).isEqualTo("rollback/v1");
+        assertThat(r.checks().timeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(r.checks().retries()).isEqualTo(2);
+        assertThat(r.checks().health()).hasSize(3);
+        assertThat(r.checks().functional()).isEmpty();
+        assertThat(r.triggers().errorRate()).isEqualTo(0.20);
+        assertThat(r.triggers().minRequests()).isEqualTo(100);
+        assertThat(r.triggers().sustain()).isEqualTo(Duration.ofSeconds(300));
+        assertThat(r.decisionMatrix()).hasSize(4);
+        assertThat(r.data().firestore().database()).isEqualTo("(default)");
+    }
+
+    @Test
+    void unknownKeyIsNamedWithItsLine() {
+        assertThatThrownBy(() -> loader.parse("t.yaml", "service:\n  name: api\nchecks:\n  timout: 5s\n"))
+                .isInstanceOf(RunbookException.class)
+                .hasMessageStartingWith("runbook t.yaml line 4: unknown key 'checks.timout'")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "service:\\n  name: api\\nchecks:\\n  timeout: soon\\n| line 4: bad value for 'checks.timeout'",
+        "service:\\n  name: api\\ntriggers:\\n  errorRate: 1.5\\n| line 4: 'triggers.errorRate' must be a fraction",
+        "service:\\n  project: p\\n| line 1: 'service.name' is required",
+        "apiVersion: v2\\nservice:\\n  name: a\\n| line 1: 'apiVersion' must be rollback/v1",
+        "service:\\n  name: a\\napiKey:\\n  env: K\\n  secret: s\\n| line 3: 'apiKey' needs exactly one",
+        "service:\\n  name: a\\nchecks:\\n  health:\\n    - path: /ok\\n    - path: nope\\n| line 6: 'checks.health[1].path' must start with '/'",
+        "service:\\n  name: a\\nchecks:\\n  retries: 2.5\\n| line 4: bad value for 'checks.retries'",
+        "service: {name: a\\n| not valid YAML",
+        "service: [1, 2]\\n| line 1: bad value for 'service': expected a block of keys",
+        "service:\\n  name: a\\ndecisionMatrix:\\n  - {severity: a, minErrorRate: 0.1, action: x, within: 5m}\\n"
+                + "  - {severity: b, minErrorRate: 0.2, action: y, within: 5m}\\n| line 5: 'decisionMatrix[1]' rows must be ordered",
+    })
+    void badValuesAreErrorsNamingKeyAndLine(String yaml, String expected) {
+        assertThatThrownBy(() -> loader.parse("t.yaml", yaml.replace("\\n", "\n")))
+                .isInstanceOf(RunbookException.class)
+                .hasMessageContaining(expected);
+    }
+
+    @Test
+    void missingFileIsInvalidInput() {
+        assertThatThrownBy(() -> loader.load(Path.of("runbooks/nope.yaml")))
+                .hasMessage("runbook runbooks/nope.yaml not found");
+    }
+}
