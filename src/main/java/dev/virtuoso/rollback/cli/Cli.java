@@ -1,7 +1,9 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import java.time.Duration;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -26,6 +28,7 @@ public final class Cli {
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
+        cl.registerConverter(Duration.class, Durations::parse);
         cl.setExitCodeExceptionMapper(Cli::exitCode);
         cl.setParameterExceptionHandler((ex, args) -> fail(ex.getCommandLine(), ex, message(ex)));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> fail(cmd, ex, message(ex)));

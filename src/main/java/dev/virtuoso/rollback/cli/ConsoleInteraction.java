@@ -23,12 +23,23 @@ final class ConsoleInteraction implements Interaction {
     private final GlobalOptions opts;
     private final Style style;
     private final PrintWriter out;
+    private final boolean confirmed;
 
     ConsoleInteraction(Context ctx, GlobalOptions opts, Style style) {
+        this(ctx, opts, style, opts.yes);
+    }
+
+    private ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, boolean confirmed) {
         this.ctx = ctx;
         this.opts = opts;
         this.style = style;
         this.out = opts.json() ? ctx.err() : ctx.out();
+        this.confirmed = confirmed;
+    }
+
+    /** The same console for steps of a whole that was confirmed once (the drill). */
+    ConsoleInteraction confirmed() {
+        return new ConsoleInteraction(ctx, opts, style, true);
     }
 
     @Override
@@ -44,7 +55,7 @@ final class ConsoleInteraction implements Interaction {
 
     @Override
     public void confirm(String question) {
-        if (opts.yes) {
+        if (confirmed) {
             return;
         }
         if (!ctx.interactive()) {

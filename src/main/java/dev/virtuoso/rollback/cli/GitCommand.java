@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -26,7 +27,7 @@ final class GitCommand implements Callable<Integer> {
     String branch;
 
     @Option(names = "--timeout", defaultValue = "20m", description = "Wait for the new revision (default ${DEFAULT-VALUE}).")
-    String timeout;
+    Duration timeout;
 
     @Option(names = "--no-push", description = "Revert locally only.")
     boolean noPush;

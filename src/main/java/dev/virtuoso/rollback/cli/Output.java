@@ -9,6 +9,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.runbook.ActionResult;
 import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.Drill;
 import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.JournalRecord;
@@ -17,6 +18,7 @@ import dev.virtuoso.rollback.runbook.Status;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -159,6 +161,38 @@ final class Output {
         Render.table(rows, "").forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    int drill(Drill.Report r, List<Path> files) {
+        int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
+        if (json) {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("ok", r.ok());
+            doc.setAll((ObjectNode) JSON.valueToTree(r));
+            doc.set("reports", JSON.valueToTree(files.stream().map(Path::toString).toList()));
+            print(doc);
+            return code;
+        }
+        out.println((r.ok() ? style.ok("✓ drill passed") : style.bad("✗ drill failed")) + " for " + r.service());
+        out.println("  stable " + r.stableRevision() + ", bad " + r.badRevision());
+        out.println("  time to detect:  " + msText(r.timeToDetectMs()));
+        out.println("  time to recover: " + msText(r.timeToRecoverMs()) + " (" + r.severity() + " at "
+                + Math.round(r.failedCheckRatio() * 100) + "% failing: deadline "
+                + Durations.format(Duration.ofMillis(r.deadlineMs())) + ", "
+                + (r.withinDeadline() ? "met" : style.bad("missed")) + ")");
+        List<String[]> rows = new ArrayList<>();
+        for (Drill.Step step : r.steps()) {
+            rows.add(new String[] {step.ok() ? style.ok("✓") : style.bad("✗"), step.name(),
+                    Durations.format(Duration.ofMillis(step.durationMs())), step.detail()});
+        }
+        Render.table(rows, "    ").forEach(out::println);
+        files.forEach(f -> out.println("  report: " + f));
+        out.flush();
+        return code;
+    }
+
+    private static String msText(Long ms) {
+        return ms == null ? "not reached" : Durations.format(Duration.ofMillis(ms));
     }
 
     /** Any result record as {@code {"ok": ..., <its fields>}}. */

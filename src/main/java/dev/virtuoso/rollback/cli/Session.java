@@ -75,7 +75,11 @@ final class Session {
     }
 
     TrafficExecutor executor() {
-        return new TrafficExecutor(control(), wiring.journal(), ui(), wiring.verifier(), ctx.clock(),
+        return executor(ui());
+    }
+
+    TrafficExecutor executor(ConsoleInteraction console) {
+        return new TrafficExecutor(control(), wiring.journal(), console, wiring.verifier(), ctx.clock(),
                 ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown")));
     }
 

@@ -1,0 +1,78 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.runbook.Drill;
+import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.verify.DrillReports;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "drill", description = {
+    "Rehearse a rollback and measure it (the monthly drill).",
+    "Records the stable revision, routes 100% to a known-bad revision, verifies and expects failure",
+    "(time to detect), rolls back quickly to the stable revision, verifies (time to recover), then",
+    "restores the original split. Writes a Markdown and a JSON report. Run it on staging."},
+        footer = {"", "Examples:", "  rollback drill --sandbox                 (no cloud account needed)",
+            "  rollback -r runbooks/virtuoso-api-staging.yaml drill --bad-revision virtuoso-api-00042-bad"})
+final class DrillCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--bad-revision", paramLabel = "R", description = "A Ready revision known to fail the checks.")
+    String badRevision;
+
+    @Option(names = "--bad-image", paramLabel = "REF", description = "Deploy this image as the bad revision (not implemented yet).")
+    String badImage;
+
+    @Option(names = "--stable-revision", paramLabel = "R",
+            description = "Revision to recover to (default: the one serving now, or the Ready one before the bad one).")
+    String stableRevision;
+
+    @Option(names = "--report", paramLabel = "DIR", defaultValue = "drills", description = "Report directory (default ${DEFAULT-VALUE}).")
+    Path report;
+
+    @Option(names = "--detect-timeout", paramLabel = "D", defaultValue = "2m",
+            description = "How long to wait for the checks to notice the bad revision (default ${DEFAULT-VALUE}).")
+    Duration detectTimeout;
+
+    @Option(names = "--recover-timeout", paramLabel = "D", defaultValue = "5m",
+            description = "How long to wait for the checks to pass again (default ${DEFAULT-VALUE}).")
+    Duration recoverTimeout;
+
+    @Option(names = "--sandbox", description = "Run against an embedded, in-process sandbox (implies --yes).")
+    boolean sandbox;
+
+    @Override
+    public Integer call() {
+        if (badImage != null) {
+            throw new RunbookException(ExitCode.INTERNAL, "--bad-image is not implemented yet; use --bad-revision");
+        }
+        Session s = Session.of(spec);
+        if (sandbox) {
+            try (SandboxSession sb = SandboxSession.start(s)) {
+                return run(sb.session(), badRevision != null ? badRevision : sb.brokenRevision(), true);
+            }
+        }
+        if (badRevision == null) {
+            throw RunbookException.invalid("name the known-bad revision with --bad-revision (or try --sandbox)");
+        }
+        return run(s, badRevision, false);
+    }
+
+    private int run(Session s, String bad, boolean assumeYes) {
+        ConsoleInteraction ui = assumeYes ? s.ui().confirmed() : s.ui();
+        Drill drill = new Drill(s.control(), s.executor(ui.confirmed()), s.wiring.verifier(),
+                state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.ctx.clock(),
+                s.ctx.sleeper());
+        Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, stableRevision,
+                detectTimeout, recoverTimeout));
+        List<Path> files = DrillReports.write(r, report);
+        return s.output().drill(r, files);
+    }
+}

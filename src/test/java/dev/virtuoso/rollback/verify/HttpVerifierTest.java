@@ -1,0 +1,139 @@
+package dev.virtuoso.rollback.verify;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.Runbook;
+import dev.virtuoso.rollback.runbook.Secret;
+import dev.virtuoso.rollback.runbook.Verdict;
+import dev.virtuoso.rollback.runbook.VerifyReport;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class HttpVerifierTest {
+    private MockWebServer server;
+    private final List<Duration> slept = new ArrayList<>();
+    private final HttpVerifier verifier = new HttpVerifier(Clock.systemUTC(), slept::add);
+    private static final Secret KEY = new Secret("k-123-secret");
+
+    @BeforeEach
+    void start() throws Exception {
+        server = new MockWebServer();
+        server.start();
+    }
+
+    @AfterEach
+    void stop() throws Exception {
+        server.shutdown();
+    }
+
+    private Runbook.Checks checks(List<Runbook.HttpCheck> functional) {
+        return new Runbook.Checks(Duration.ofSeconds(2), 2, null, functional);
+    }
+
+    private String base() {
+        return server.url("/").toString();
+    }
+
+    @Test
+    void healthAndFunctionalChecksPassAndTheKeyIsSentAsHeader() throws Exception {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                return new MockResponse().setResponseCode(200).setBody("{}");
+            }
+        });
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", true, "{\"args\": [\"test\"]}", 200);
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), true, true, Optional.of(KEY)));
+        assertThat(r.ok()).isTrue();
+        assertThat(r.checks()).extracting(CheckResult::name)
+                .containsExactly("/health", "/health?detailed=true", "/health/ready", "execute");
+        List<RecordedRequest> seen = new ArrayList<>();
+        for (int i = 0; i < 4; i++) {
+            seen.add(server.takeRequest(1, TimeUnit.SECONDS));
+        }
+        RecordedRequest exec = seen.stream().filter(q -> q.getPath().equals("/api/v1/x")).findFirst().orElseThrow();
+        assertThat(exec.getMethod()).isEqualTo("POST");
+        assertThat(exec.getHeader("X-API-Key")).isEqualTo("k-123-secret");
+        assertThat(exec.getBody().readUtf8()).isEqualTo("{\"args\": [\"test\"]}");
+        assertThat(seen.stream().filter(q -> q.getPath().startsWith("/health")))
+                .allSatisfy(q -> assertThat(q.getHeader("X-API-Key")).isNull());
+    }
+
+    @Test
+    void fiveHundredsAreRetriedWithBackoffFourHundredsAreNot() {
+        server.enqueue(new MockResponse().setResponseCode(503));
+        server.enqueue(new MockResponse().setResponseCode(200));
+        var one = new Runbook.Checks(Duration.ofSeconds(2), 2, List.of(Runbook.HttpCheck.get("/health")), null);
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), one, true, false, Optional.empty()));
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.PASS);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 200 after 2 attempts");
+        assertThat(slept).containsExactly(Duration.ofMillis(200));
+
+        server.enqueue(new MockResponse().setResponseCode(404).setBody("no such page"));
+        slept.clear();
+        r = verifier.verify(new VerifyRequest(base(), one, true, false, Optional.empty()));
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(r.checks().get(0).status()).isEqualTo(404);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 404 (expected 2xx): no such page");
+        assertThat(slept).isEmpty();
+    }
+
+    @Test
+    void keyEchoedByTheServerIsRedactedFromTheDetail() {
+        server.enqueue(new MockResponse().setResponseCode(401).setBody("bad key k-123-secret"));
+        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(auth)), false, true, Optional.of(KEY)));
+        assertThat(r.checks().get(0).detail()).doesNotContain("k-123-secret").contains("[redacted]");
+    }
+
+    @Test
+    void connectionRefusedFailsAfterRetries() throws Exception {
+        String url = base();
+        server.shutdown();
+        var one = new Runbook.Checks(Duration.ofSeconds(1), 1, List.of(Runbook.HttpCheck.get("/health")), null);
+        VerifyReport r = verifier.verify(new VerifyRequest(url, one, true, false, Optional.empty()));
+        assertThat(r.ok()).isFalse();
+        assertThat(r.checks().get(0).status()).isNull();
+        assertThat(r.checks().get(0).detail()).contains("after 2 attempts");
+    }
+
+    @Test
+    void keyIsNeverSentOverPlainHttpToANonLoopbackHost() {
+        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
+        assertThatThrownBy(() -> verifier.verify(new VerifyRequest("http://example.com", checks(List.of(auth)), false,
+                true, Optional.of(KEY)))).hasMessageContaining("refusing to send the API key over plain http");
+    }
+
+    @Test
+    void checksRunConcurrently() {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                return new MockResponse().setResponseCode(200).setBodyDelay(300, TimeUnit.MILLISECONDS);
+            }
+        });
+        List<Runbook.HttpCheck> many = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            many.add(Runbook.HttpCheck.get("/health/" + i));
+        }
+        var ten = new Runbook.Checks(Duration.ofSeconds(5), 0, many, null);
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), ten, true, false, Optional.empty()));
+        assertThat(r.ok()).isTrue();
+        // Sequential would take 3 s.
+        assertThat(r.durationMs()).isLessThan(1500);
+    }
+}
