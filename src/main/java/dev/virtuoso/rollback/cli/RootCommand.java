@@ -19,8 +19,8 @@ import picocli.CommandLine.Spec;
         subcommands = {
             StatusCommand.class, QuickCommand.class, TagCommand.class, ImageCommand.class, GitCommand.class,
             RestoreCommand.class, VerifyCommand.class, AssessCommand.class, WatchCommand.class,
-            AlertPolicyCommand.class, HistoryCommand.class, UndoCommand.class,
-            AutoComplete.GenerateCompletion.class})
+            AlertPolicyCommand.class, DrillCommand.class, HistoryCommand.class, UndoCommand.class,
+            SandboxCommand.class, AutoComplete.GenerateCompletion.class})
 public final class RootCommand implements Runnable {
     @Mixin
     GlobalOptions global;

@@ -1,0 +1,48 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "sandbox", description = {
+    "Run the embedded sandbox until interrupted: an emulated Cloud Run API and a demo service.",
+    "Prints `export` lines for the emulator variables; the demo virtuoso-api has two good revisions,",
+    "a broken one serving 100%, and a newer one that never became Ready. Use runbooks/sandbox.yaml."},
+        footer = {"", "Example:", "  rollback sandbox > /tmp/sandbox.env &   then   . /tmp/sandbox.env",
+            "  ROLLBACK_RUNBOOK=runbooks/sandbox.yaml API_KEY=sandbox-api-key rollback quick --previous --yes"})
+final class SandboxCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--operation-delay", paramLabel = "D", defaultValue = "300ms",
+            description = "How long an update operation takes to finish (default ${DEFAULT-VALUE}).")
+    Duration operationDelay;
+
+    @Option(names = "--cloud-run-port", paramLabel = "PORT", defaultValue = "0", description = "Cloud Run API port (default: any free).")
+    int cloudRunPort;
+
+    @Option(names = "--demo-port", paramLabel = "PORT", defaultValue = "0", description = "Demo service port (default: any free).")
+    int demoPort;
+
+    @Override
+    public Integer call() throws InterruptedException {
+        Session s = Session.of(spec);
+        try (Sandbox sandbox = Sandbox.start(new Sandbox.Options(operationDelay, cloudRunPort, demoPort))) {
+            PrintWriter out = s.ctx.out();
+            sandbox.emulatorVariables().forEach((k, v) -> out.println("export " + k + "=" + v));
+            out.println("# demo service " + Sandbox.SERVICE + " at " + sandbox.demoUrl() + " (project "
+                    + Sandbox.PROJECT + ", region " + Sandbox.REGION + "), demo API key " + Sandbox.API_KEY);
+            out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml API_KEY=" + Sandbox.API_KEY
+                    + " rollback status; stop with Ctrl-C");
+            out.flush();
+            new CountDownLatch(1).await();
+        }
+        return 0;
+    }
+}

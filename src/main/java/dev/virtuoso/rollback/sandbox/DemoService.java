@@ -1,0 +1,147 @@
+package dev.virtuoso.rollback.sandbox;
+
+import com.google.cloud.run.v2.Revision;
+import com.google.cloud.run.v2.Service;
+import com.google.cloud.run.v2.TrafficTargetAllocationType;
+import com.google.cloud.run.v2.TrafficTargetStatus;
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Comparator;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * The demo virtuoso-api: the endpoints of the written runbook, answered the way the revision
+ * serving the most traffic would (a broken one answers 503/500). {@code /t/TAG/...} reaches
+ * the tagged revision, as a tag URL does.
+ */
+public final class DemoService {
+    private final CloudRunEmulator cloudRun;
+    private final String serviceName;
+    private final String apiKey;
+    private final Clock clock;
+    private final RequestLog log = new RequestLog(10_000);
+    private final HttpServer server;
+    private final ExecutorService pool;
+
+    DemoService(CloudRunEmulator cloudRun, String serviceName, String apiKey, Clock clock, int port) throws IOException {
+        this.cloudRun = cloudRun;
+        this.serviceName = serviceName;
+        this.apiKey = apiKey;
+        this.clock = clock;
+        this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
+        this.pool = Executors.newFixedThreadPool(8, r -> {
+            Thread t = new Thread(r, "demo-service");
+            t.setDaemon(true);
+            return t;
+        });
+        server.setExecutor(pool);
+        server.createContext("/", this::handle);
+        server.start();
+    }
+
+    public URI url() {
+        return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
+    }
+
+    public RequestLog requests() {
+        return log;
+    }
+
+    void stop() {
+        server.stop(0);
+        pool.shutdownNow();
+    }
+
+    private void handle(HttpExchange ex) throws IOException {
+        Instant start = clock.instant();
+        String path = ex.getRequestURI().getPath();
+        String query = ex.getRequestURI().getQuery();
+        Optional<Revision> revision;
+        if (path.startsWith("/t/")) {
+            String rest = path.substring(3);
+            int slash = rest.indexOf('/');
+            String tag = slash < 0 ? rest : rest.substring(0, slash);
+            path = slash < 0 ? "/" : rest.substring(slash);
+            revision = tagged(tag);
+        } else {
+            revision = serving();
+        }
+        int status;
+        String body;
+        if (revision.isEmpty()) {
+            status = 404;
+            body = "{\"error\": \"no revision serves this URL\"}";
+        } else {
+            Revision r = revision.get();
+            String name = CloudRunEmulator.shortName(r.getName());
+            String image = r.getContainersCount() > 0 ? r.getContainers(0).getImage() : "";
+            boolean broken = cloudRun.isBroken(image);
+            boolean api = path.startsWith("/api/");
+            if (api && !apiKey.equals(ex.getRequestHeaders().getFirst("X-API-Key"))) {
+                status = 401;
+                body = "{\"error\": \"missing or wrong X-API-Key\"}";
+            } else if (broken) {
+                status = api ? 500 : 503;
+                body = "{\"status\": \"error\", \"revision\": \"" + name + "\"}";
+            } else {
+                var answer = answer(ex.getRequestMethod(), path, query, name, image);
+                status = answer.status;
+                body = answer.body;
+            }
+            log.add(new RequestLog.Entry(start, name, status, Duration.between(start, clock.instant()).toMillis()));
+        }
+        ex.getRequestBody().readAllBytes();
+        byte[] bytes = body.getBytes(StandardCharsets.UTF_8);
+        ex.getResponseHeaders().set("Content-Type", "application/json");
+        ex.sendResponseHeaders(status, bytes.length);
+        try (OutputStream out = ex.getResponseBody()) {
+            out.write(bytes);
+        }
+    }
+
+    private record Answer(int status, String body) {
+    }
+
+    private static Answer answer(String method, String path, String query, String revision, String image) {
+        String rev = "\"revision\": \"" + revision + "\"";
+        return switch (method + " " + path) {
+            case "GET /health" -> new Answer(200, "detailed=true".equals(query)
+                    ? "{\"status\": \"ok\", " + rev + ", \"image\": \"" + image + "\", \"firestore\": \"ok\"}"
+                    : "{\"status\": \"ok\", " + rev + "}");
+            case "GET /health/ready" -> new Answer(200, "{\"ready\": true, " + rev + "}");
+            case "GET /api/v1/commands" -> new Answer(200, "{\"commands\": [\"step/assert/exists\"], " + rev + "}");
+            case "POST /api/v1/commands/step/assert/exists" -> new Answer(200, "{\"result\": \"passed\", " + rev + "}");
+            default -> new Answer(404, "{\"error\": \"not found\", " + rev + "}");
+        };
+    }
+
+    /** The revision with the most traffic, resolving LATEST through the latest Ready revision. */
+    private Optional<Revision> serving() {
+        Service s = cloudRun.service(serviceName);
+        return s.getTrafficStatusesList().stream().filter(t -> t.getPercent() > 0)
+                .max(Comparator.comparingInt(TrafficTargetStatus::getPercent))
+                .flatMap(t -> resolve(s, t));
+    }
+
+    private Optional<Revision> tagged(String tag) {
+        Service s = cloudRun.service(serviceName);
+        return s.getTrafficStatusesList().stream().filter(t -> t.getTag().equals(tag)).findFirst()
+                .flatMap(t -> resolve(s, t));
+    }
+
+    private Optional<Revision> resolve(Service s, TrafficTargetStatus t) {
+        String name = t.getType() == TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
+                ? CloudRunEmulator.shortName(s.getLatestReadyRevision()) : t.getRevision();
+        return cloudRun.revision(name);
+    }
+}

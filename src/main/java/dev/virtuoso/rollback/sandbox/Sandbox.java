@@ -1,0 +1,158 @@
+package dev.virtuoso.rollback.sandbox;
+
+import com.google.cloud.run.v2.Condition;
+import com.google.cloud.run.v2.Container;
+import com.google.cloud.run.v2.Revision;
+import com.google.cloud.run.v2.RevisionTemplate;
+import com.google.cloud.run.v2.Service;
+import com.google.cloud.run.v2.TrafficTarget;
+import com.google.cloud.run.v2.TrafficTargetAllocationType;
+import com.google.protobuf.Timestamp;
+import io.grpc.Server;
+import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The embedded sandbox: a Cloud Run v2 emulator and the demo virtuoso-api on 127.0.0.1,
+ * seeded with a history like the written runbook's: two good revisions, a broken one serving
+ * 100% through LATEST, and a newer one that never became Ready.
+ */
+public final class Sandbox implements AutoCloseable {
+    public static final String PROJECT = "virtuoso-sandbox";
+    public static final String REGION = "us-central1";
+    public static final String SERVICE = "virtuoso-api";
+    /** The demo service's public demo key: not a secret. */
+    public static final String API_KEY = "sandbox-api-key";
+    public static final String IMAGE = "gcr.io/virtuoso-sandbox/virtuoso-api";
+    public static final String BROKEN_IMAGE = IMAGE + ":v1.2.0";
+
+    public record Options(Duration operationDelay, int cloudRunPort, int demoPort) {
+        public static Options defaults() {
+            return new Options(Duration.ofMillis(300), 0, 0);
+        }
+    }
+
+    private final CloudRunEmulator cloudRun;
+    private final DemoService demo;
+    private final Server grpc;
+
+    private Sandbox(CloudRunEmulator cloudRun, DemoService demo, Server grpc) {
+        this.cloudRun = cloudRun;
+        this.demo = demo;
+        this.grpc = grpc;
+    }
+
+    public static Sandbox start(Options options) {
+        Clock clock = Clock.systemUTC();
+        CloudRunEmulator cloudRun = new CloudRunEmulator(clock, options.operationDelay());
+        Server grpc = null;
+        try {
+            grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", options.cloudRunPort()))
+                    .addService(cloudRun.services()).addService(cloudRun.revisions()).addService(cloudRun.operations())
+                    .build().start();
+            DemoService demo = new DemoService(cloudRun, servicePath(SERVICE), API_KEY, clock, options.demoPort());
+            cloudRun.demoBaseUrl(demo.url().toString());
+            seed(cloudRun, clock.instant());
+            return new Sandbox(cloudRun, demo, grpc);
+        } catch (IOException e) {
+            if (grpc != null) {
+                grpc.shutdownNow();
+            }
+            cloudRun.shutdown();
+            throw new UncheckedIOException("cannot start the sandbox: " + e.getMessage(), e);
+        }
+    }
+
+    public static String servicePath(String service) {
+        return "projects/" + PROJECT + "/locations/" + REGION + "/services/" + service;
+    }
+
+    public String cloudRunHost() {
+        return "127.0.0.1:" + grpc.getPort();
+    }
+
+    public URI demoUrl() {
+        return demo.url();
+    }
+
+    /** The emulator variables of SPEC 9 that point the tool at this sandbox. */
+    public Map<String, String> emulatorVariables() {
+        return Map.of("CLOUD_RUN_EMULATOR_HOST", cloudRunHost());
+    }
+
+    public CloudRunEmulator cloudRun() {
+        return cloudRun;
+    }
+
+    public DemoService demo() {
+        return demo;
+    }
+
+    @Override
+    public void close() {
+        demo.stop();
+        grpc.shutdownNow();
+        cloudRun.shutdown();
+        try {
+            grpc.awaitTermination(2, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void seed(CloudRunEmulator run, Instant now) {
+        run.markBroken(BROKEN_IMAGE);
+        String svc = servicePath(SERVICE);
+        Instant day = now.minus(Duration.ofDays(4));
+        run.put(revision(svc, "virtuoso-api-00001-abc", IMAGE + ":v1.0.0", day, true));
+        run.put(revision(svc, "virtuoso-api-00002-def", IMAGE + ":v1.1.0", day.plus(Duration.ofDays(1)), true));
+        run.put(revision(svc, "virtuoso-api-00003-ghi", BROKEN_IMAGE, day.plus(Duration.ofDays(2)), true));
+        Revision failed = revision(svc, "virtuoso-api-00004-jkl", IMAGE + ":v1.2.1", day.plus(Duration.ofDays(3)), false);
+        run.put(failed);
+        run.put(run.settle(Service.newBuilder().setName(svc).setGeneration(4).setObservedGeneration(4)
+                .setEtag(run.nextEtag()).setCreateTime(ts(day)).setUpdateTime(ts(day.plus(Duration.ofDays(3))))
+                .setTemplate(RevisionTemplate.newBuilder().addContainers(Container.newBuilder().setImage(IMAGE + ":v1.2.1")))
+                .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
+                        .setPercent(100))
+                .addTraffic(TrafficTarget.newBuilder()
+                        .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                        .setRevision("virtuoso-api-00002-def").setPercent(0).setTag("stable-2024-07-24"))
+                .setLatestReadyRevision(svc + "/revisions/virtuoso-api-00003-ghi")
+                .setLatestCreatedRevision(failed.getName())
+                .build()));
+
+        String other = servicePath("other-service");
+        run.put(revision(other, "other-service-00001-aaa", "gcr.io/virtuoso-sandbox/other:v1", day, true));
+        run.put(run.settle(Service.newBuilder().setName(other).setGeneration(1).setObservedGeneration(1)
+                .setEtag(run.nextEtag()).setCreateTime(ts(day))
+                .setTemplate(RevisionTemplate.newBuilder().addContainers(Container.newBuilder()
+                        .setImage("gcr.io/virtuoso-sandbox/other:v1")))
+                .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
+                        .setPercent(100))
+                .setLatestReadyRevision(other + "/revisions/other-service-00001-aaa")
+                .setLatestCreatedRevision(other + "/revisions/other-service-00001-aaa")
+                .build()));
+    }
+
+    private static Revision revision(String service, String name, String image, Instant created, boolean ready) {
+        return Revision.newBuilder().setName(service + "/revisions/" + name)
+                .setService(CloudRunEmulator.shortName(service)).setGeneration(1).setCreateTime(ts(created))
+                .addContainers(Container.newBuilder().setImage(image))
+                .addConditions(ready ? CloudRunEmulator.condition("Ready", Condition.State.CONDITION_SUCCEEDED, "")
+                        : CloudRunEmulator.condition("Ready", Condition.State.CONDITION_FAILED,
+                                "Container failed to start and listen on PORT=8080"))
+                .build();
+    }
+
+    private static Timestamp ts(Instant i) {
+        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+    }
+}
