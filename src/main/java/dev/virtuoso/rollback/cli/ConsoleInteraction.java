@@ -54,14 +54,17 @@ final class ConsoleInteraction implements Interaction {
     }
 
     @Override
+    public void confirm(Plan plan) {
+        requireWayToConfirm();
+        Interaction.super.confirm(plan);
+    }
+
+    @Override
     public void confirm(String question) {
         if (confirmed) {
             return;
         }
-        if (!ctx.interactive()) {
-            throw RunbookException.invalid("stdin is not a terminal, so nothing can be confirmed: pass --yes to apply "
-                    + "(or --dry-run to only plan); nothing was changed");
-        }
+        requireWayToConfirm();
         out.print(question + " [y/N] ");
         out.flush();
         String answer;
@@ -72,6 +75,13 @@ final class ConsoleInteraction implements Interaction {
         }
         if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).matches("y|yes")) {
             throw RunbookException.invalid("not confirmed; nothing was changed");
+        }
+    }
+
+    private void requireWayToConfirm() {
+        if (!confirmed && !ctx.interactive()) {
+            throw RunbookException.invalid("stdin is not a terminal, so nothing can be confirmed: pass --yes to apply "
+                    + "(or --dry-run to see the plan); nothing was changed");
         }
     }
 

@@ -10,6 +10,12 @@ public interface Interaction {
      */
     void confirm(String question);
 
+    /** Shows the plan and confirms it; with no way to ask, fails before showing anything. */
+    default void confirm(Plan plan) {
+        showPlan(plan);
+        confirm("Apply this change to " + plan.service().name() + "?");
+    }
+
     Progress progress();
 
     /** A line of information during the run (not part of the final result). */

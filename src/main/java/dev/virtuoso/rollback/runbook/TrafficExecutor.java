@@ -46,12 +46,12 @@ public final class TrafficExecutor {
         if (plan.unchanged()) {
             return result(plan, ActionResult.Outcome.unchanged, plan.unchangedReason(), before.traffic(), null, start, null);
         }
-        ui.showPlan(plan);
         if (dryRun) {
+            ui.showPlan(plan);
             return result(plan, ActionResult.Outcome.planned, "dry run: " + plan.summary() + " (nothing changed)",
                     plan.after(), null, start, null);
         }
-        ui.confirm("Apply this change to " + plan.service().name() + "?");
+        ui.confirm(plan);
         JournalRecord record = new JournalRecord(newId(start), start, user, plan.command(), plan.service().path(),
                 KIND, json(before.traffic()), json(plan.after()), JournalRecord.State.planned, plan.summary());
         journal.append(record);

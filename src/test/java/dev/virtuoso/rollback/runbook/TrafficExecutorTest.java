@@ -70,7 +70,7 @@ class TrafficExecutorTest {
 
     @Test
     void refusedConfirmationChangesNothing() {
-        org.mockito.Mockito.doThrow(RunbookException.invalid("not confirmed; nothing was changed")).when(ui).confirm(any());
+        org.mockito.Mockito.doThrow(RunbookException.invalid("not confirmed; nothing was changed")).when(ui).confirm(any(Plan.class));
         assertThatThrownBy(() -> executor.execute(previous(), false, Optional.empty()))
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
         assertThat(control.updates).isZero();

@@ -1,0 +1,84 @@
+package dev.virtuoso.rollback.cli;
+
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/** Runs command lines through the real picocli wiring against a fresh sandbox. */
+final class CliHarness implements AutoCloseable {
+    record Result(int code, String out, String err) {
+    }
+
+    final Sandbox sandbox = Sandbox.start(new Sandbox.Options(Duration.ofMillis(50), 0, 0));
+    final Path home;
+    String stdin = "";
+    boolean interactive;
+
+    CliHarness() {
+        try {
+            home = Files.createTempDirectory("rollback-test-");
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    Map<String, String> env() {
+        Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
+        env.put("API_KEY", Sandbox.API_KEY);
+        env.put("ROLLBACK_HOME", home.toString());
+        env.put("CLOUDSDK_CONFIG", home.resolve("gcloud").toString());
+        env.put("HOME", home.toString());
+        env.put("USER", "tester");
+        return env;
+    }
+
+    Result run(String... args) {
+        return run(Map.of(), args);
+    }
+
+    Result run(Map<String, String> extraEnv, String... args) {
+        Map<String, String> env = env();
+        env.putAll(extraEnv);
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        Context ctx = new Context(Map.copyOf(env), new BufferedReader(new StringReader(stdin)), new PrintWriter(out, true),
+                new PrintWriter(err, true), interactive, Clock.systemUTC(), d -> { });
+        int code = Cli.run(ctx, args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    /** With the sandbox runbook, as users run it. */
+    Result rb(String... args) {
+        String[] all = new String[args.length + 2];
+        all[0] = "-r";
+        all[1] = "runbooks/sandbox.yaml";
+        System.arraycopy(args, 0, all, 2, args.length);
+        return run(all);
+    }
+
+    int mutations() {
+        return sandbox.cloudRun().mutatingCalls();
+    }
+
+    com.google.cloud.run.v2.Service service() {
+        return sandbox.cloudRun().service(Sandbox.servicePath(Sandbox.SERVICE));
+    }
+
+    @Override
+    public void close() throws IOException {
+        sandbox.close();
+        try (var files = Files.walk(home)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.run.v2.TrafficTargetStatus;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class QuickCommandTest {
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    @Test
+    void previousMovesTrafficWaitsVerifiesAndJournals() {
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
+        assertThat(r.err()).isEmpty();
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("✓ route 100% of virtuoso-api traffic to virtuoso-api-00002-def")
+                .contains("checks: 5/5 passed")
+                .contains("note: traffic will be pinned to virtuoso-api-00002-def")
+                .contains("undo with `rollback undo ");
+        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getRevision,
+                TrafficTargetStatus::getPercent, TrafficTargetStatus::getTag)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("virtuoso-api-00002-def", 100, "stable-2024-07-24"));
+        assertThat(cli.mutations()).isEqualTo(1);
+
+        CliHarness.Result again = cli.rb("quick", "--previous", "--yes");
+        assertThat(again.code()).isZero();
+        // Now 00002 serves; the Ready revision before it is 00001 — "previous" moves on, as kubectl undo does.
+        assertThat(again.out()).contains("virtuoso-api-00001-abc");
+    }
+
+    @Test
+    void rerunWhenTheGoalHoldsChangesNothing() {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes").code()).isZero();
+        int calls = cli.mutations();
+        CliHarness.Result r = cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("✓ already serving virtuoso-api-00002-def (100%); nothing to do");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @ParameterizedTest
+    @CsvSource(delimiter = '|', value = {
+        "--to-revision virtuoso-api-00009-zzz --yes|error: revision virtuoso-api-00009-zzz not found in service virtuoso-api",
+        "--to-revision other-service-00001-aaa --yes|error: revision other-service-00001-aaa does not belong to service virtuoso-api",
+        "--to-revision virtuoso-api-00004-jkl --yes|error: revision virtuoso-api-00004-jkl is not Ready (Container failed to start and listen on PORT=8080); refusing to send traffic to it",
+        "--previous --percent 0 --yes|error: --percent must be between 1 and 100, not 0",
+        "--previous --percent 101 --yes|error: --percent must be between 1 and 100, not 101",
+        "--previous --to-latest --yes|error: Error: --previous, --to-latest are mutually exclusive (specify only one) (see `rollback quick --help`)",
+        "--previous|error: stdin is not a terminal, so nothing can be confirmed: pass --yes to apply (or --dry-run to see the plan); nothing was changed",
+    })
+    void badInputIsExit2WithNothingChanged(String args, String error) {
+        CliHarness.Result r = cli.rb(("quick " + args).split(" "));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo(error);
+        assertThat(r.out()).isEmpty();
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void runbookProblemsAreExit2WithNothingChanged() throws Exception {
+        Path bad = cli.home.resolve("bad.yaml");
+        Files.writeString(bad, "service:\n  name: virtuoso-api\n  project: virtuoso-sandbox\n  region: us-central1\nchecks:\n  timout: 5s\n");
+        CliHarness.Result unknown = cli.run("-r", bad.toString(), "quick", "--previous", "--yes");
+        assertThat(unknown.err().strip()).isEqualTo("error: runbook " + bad + " line 6: unknown key 'checks.timout' "
+                + "(known here: functional, health, retries, timeout)");
+        Files.writeString(bad, "service: {name: virtuoso-api\n");
+        CliHarness.Result malformed = cli.run("-r", bad.toString(), "quick", "--previous", "--yes");
+        assertThat(malformed.err()).startsWith("error: runbook " + bad + " line 1: not valid YAML");
+        CliHarness.Result missing = cli.run("-r", "runbooks/missing.yaml", "quick", "--previous", "--yes");
+        assertThat(missing.err().strip()).isEqualTo("error: runbook runbooks/missing.yaml not found");
+        for (CliHarness.Result r : new CliHarness.Result[] {unknown, malformed, missing}) {
+            assertThat(r.code()).isEqualTo(2);
+            assertThat(r.out()).isEmpty();
+        }
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void dryRunShowsThePlanAndChangesNothing() {
+        CliHarness.Result r = cli.rb("quick", "--to-tag", "stable-2024-07-24", "--dry-run");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("Plan for virtuoso-sandbox/us-central1/virtuoso-api")
+                .contains("traffic after:").contains("dry run: route 100%");
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void jsonIsExactlyOneDocumentOnSuccessAndOnError() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        CliHarness.Result ok = cli.rb("-o", "json", "quick", "--to-revision", "virtuoso-api-00001-abc", "--percent", "90", "--yes");
+        JsonNode doc = json.readTree(ok.out());
+        assertThat(doc.get("ok").asBoolean()).isTrue();
+        assertThat(doc.get("outcome").asText()).isEqualTo("applied");
+        assertThat(doc.get("after").toString()).contains("\"revision\":\"virtuoso-api-00001-abc\",\"percent\":90")
+                .contains("\"revision\":\"virtuoso-api-00003-ghi\",\"percent\":10");
+        assertThat(doc.get("verification").get("checks")).hasSize(5);
+
+        CliHarness.Result bad = cli.rb("-o", "json", "quick", "--to-revision", "nope", "--yes");
+        assertThat(bad.code()).isEqualTo(2);
+        JsonNode err = json.readTree(bad.out());
+        assertThat(err.get("ok").asBoolean()).isFalse();
+        assertThat(err.get("error").asText()).isEqualTo("revision nope does not belong to service virtuoso-api");
+    }
+
+    @Test
+    void confirmationOnATerminal() {
+        cli.interactive = true;
+        cli.stdin = "n\n";
+        CliHarness.Result no = cli.rb("quick", "--previous");
+        assertThat(no.code()).isEqualTo(2);
+        assertThat(no.err().strip()).isEqualTo("error: not confirmed; nothing was changed");
+        assertThat(cli.mutations()).isZero();
+        cli.stdin = "y\n";
+        assertThat(cli.rb("quick", "--previous", "--no-verify").code()).isZero();
+        assertThat(cli.mutations()).isEqualTo(1);
+    }
+
+    @Test
+    void failingVerificationIsExit3AfterTheChange() {
+        assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
+        // Routing back to the broken revision works, then its checks fail.
+        CliHarness.Result r = cli.rb("quick", "--to-revision", "virtuoso-api-00003-ghi", "--yes");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out()).contains("✗ route 100%").contains("HTTP 503");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.virtuoso.rollback.gcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import com.google.cloud.run.v2.Service;
+import com.google.cloud.run.v2.TrafficTarget;
+import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.Progress;
+import dev.virtuoso.rollback.runbook.Revision;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.ServiceRef;
+import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.Sleeper;
+import dev.virtuoso.rollback.runbook.TrafficEntry;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import io.grpc.Status;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real Cloud Run client over gRPC against the sandbox emulator on loopback. */
+class CloudRunServiceControlTest {
+    private static final ServiceRef REF = new ServiceRef(Sandbox.PROJECT, Sandbox.REGION, Sandbox.SERVICE);
+    private static final TrafficEntry STABLE = new TrafficEntry(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24");
+
+    private Sandbox sandbox;
+    private GcpClients clients;
+    private CloudRunServiceControl control;
+
+    @BeforeEach
+    void start() {
+        sandbox = Sandbox.start(new Sandbox.Options(Duration.ofMillis(100), 0, 0));
+        clients = new GcpClients(sandbox.emulatorVariables());
+        control = new CloudRunServiceControl(clients, Clock.systemUTC(), Sleeper.REAL, Duration.ofSeconds(10));
+    }
+
+    @AfterEach
+    void stop() {
+        clients.close();
+        sandbox.close();
+    }
+
+    @Test
+    void readsTheServiceWithShortRevisionNamesAndTagUrls() {
+        ServiceState s = control.service(REF);
+        assertThat(s.latestReadyRevision()).isEqualTo("virtuoso-api-00003-ghi");
+        assertThat(s.latestCreatedRevision()).isEqualTo("virtuoso-api-00004-jkl");
+        assertThat(s.traffic()).containsExactly(TrafficEntry.toLatest(100), STABLE.withPercent(0));
+        assertThat(s.servingRevision()).contains("virtuoso-api-00003-ghi");
+        assertThat(s.tagUrls()).containsEntry("stable-2024-07-24", sandbox.demoUrl() + "/t/stable-2024-07-24");
+        assertThat(s.uri()).isEqualTo(sandbox.demoUrl().toString());
+    }
+
+    @Test
+    void revisionsComeNewestFirstWhateverOrderTheApiUses() {
+        assertThat(control.revisions(REF)).extracting(Revision::name).containsExactly("virtuoso-api-00004-jkl",
+                "virtuoso-api-00003-ghi", "virtuoso-api-00002-def", "virtuoso-api-00001-abc");
+        assertThat(control.revisions(REF).get(0).ready()).isFalse();
+    }
+
+    @Test
+    void updateWaitsUntilReallyServingAndNoticesItPromptly() {
+        sandbox.cloudRun().setOperationDelay(Duration.ofMillis(1000));
+        ServiceState before = control.service(REF);
+        long t0 = System.nanoTime();
+        ServiceState after = control.updateTraffic(before, List.of(STABLE), Progress.NONE);
+        long tookMs = (System.nanoTime() - t0) / 1_000_000;
+        assertThat(after.settledOn(List.of(STABLE))).isTrue();
+        assertThat(after.generation()).isEqualTo(before.generation() + 1);
+        assertThat(sandbox.cloudRun().service(Sandbox.servicePath(Sandbox.SERVICE)).getReconciling()).isFalse();
+        // Finished server-side at 1000 ms: noticed within 250 ms + 10% (the stock poller: at 5 s).
+        assertThat(tookMs).isBetween(1000L, 1000L + 250 + 100);
+    }
+
+    @Test
+    void aChangeBetweenPlanAndApplyIsAConflictAndNothingIsSent() {
+        ServiceState planned = control.service(REF);
+        sandbox.cloudRun().changeService(Sandbox.servicePath(Sandbox.SERVICE), s -> s.toBuilder()
+                .addTraffic(TrafficTarget.newBuilder().setType(com.google.cloud.run.v2.TrafficTargetAllocationType
+                        .TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION).setRevision("virtuoso-api-00001-abc").setTag("hotfix"))
+                .build());
+        int calls = sandbox.cloudRun().mutatingCalls();
+        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), Progress.NONE))
+                .isInstanceOf(RunbookException.class)
+                .hasMessageContaining("changed since the plan was made")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
+        assertThat(sandbox.cloudRun().mutatingCalls()).isEqualTo(calls);
+        Service now = sandbox.cloudRun().service(Sandbox.servicePath(Sandbox.SERVICE));
+        assertThat(now.getTrafficList()).extracting(TrafficTarget::getTag).contains("hotfix");
+    }
+
+    @Test
+    void staleEtagRejectedByTheServerIsAConflictToo() {
+        ServiceState planned = control.service(REF);
+        // A writer slipping in between our re-read and the update: the server answers ABORTED (AIP-154).
+        sandbox.cloudRun().failNextUpdate(Status.ABORTED.withDescription("etag mismatch"));
+        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), Progress.NONE))
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
+    }
+
+    @Test
+    void apiErrorsMapToExitCodesNamingTheResource() {
+        assertThatThrownBy(() -> control.service(new ServiceRef(Sandbox.PROJECT, Sandbox.REGION, "nope")))
+                .hasMessageContaining("not found")
+                .hasMessageContaining("projects/virtuoso-sandbox/locations/us-central1/services/nope")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+        sandbox.cloudRun().failNextUpdate(Status.UNAVAILABLE.withDescription("backend down"));
+        ServiceState planned = control.service(REF);
+        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), Progress.NONE))
+                .hasMessageContaining("backend down")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+        assertThatThrownBy(() -> control.updateTraffic(control.service(REF), List.of(STABLE.withPercent(50)), Progress.NONE))
+                .hasMessageContaining("add up to 100")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+    }
+}
