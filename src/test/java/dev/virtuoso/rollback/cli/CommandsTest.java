@@ -1,0 +1,152 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.run.v2.TrafficTarget;
+import com.google.cloud.run.v2.TrafficTargetAllocationType;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class CommandsTest {
+    private final CliHarness cli = new CliHarness();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    @Test
+    void statusShowsTrafficTagsAndRevisionsNewestFirst() throws Exception {
+        CliHarness.Result r = cli.rb("status");
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).isEmpty();
+        assertThat(r.out()).contains("url: " + cli.sandbox.demoUrl())
+                .contains("LATEST (= virtuoso-api-00003-ghi)  100%")
+                .contains("stable-2024-07-24  " + cli.sandbox.demoUrl() + "/t/stable-2024-07-24");
+        assertThat(r.out().indexOf("virtuoso-api-00004-jkl  no")).isLessThan(r.out().indexOf("virtuoso-api-00001-abc  yes"));
+        JsonNode doc = json.readTree(cli.rb("-o", "json", "status").out());
+        assertThat(doc.get("revisions")).hasSize(4);
+        assertThat(doc.get("service").get("latestReadyRevision").asText()).isEqualTo("virtuoso-api-00003-ghi");
+    }
+
+    @Test
+    void tagKeepsTheSplitAndTheOldTags() {
+        CliHarness.Result r = cli.rb("tag", "--name", "stable-2026-11-28", "--yes");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("tag virtuoso-api-00003-ghi as stable-2026-11-28");
+        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag, TrafficTarget::getPercent)
+                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("", 100),
+                        org.assertj.core.groups.Tuple.tuple("stable-2024-07-24", 0),
+                        org.assertj.core.groups.Tuple.tuple("stable-2026-11-28", 0));
+        assertThat(cli.rb("tag", "--name", "stable-2026-11-28", "--yes").out()).contains("already tagged");
+        assertThat(cli.mutations()).isEqualTo(1);
+    }
+
+    @Test
+    void verifyFailsOnTheBrokenRevisionAndPassesAfterRollback() throws Exception {
+        CliHarness.Result broken = cli.rb("verify");
+        assertThat(broken.code()).isEqualTo(3);
+        assertThat(broken.out()).contains("✗ verification failed").contains("HTTP 503").contains("HTTP 500");
+        cli.rb("quick", "--previous", "--yes", "--no-verify");
+        CliHarness.Result ok = cli.rb("-o", "json", "verify", "--health");
+        assertThat(ok.code()).isZero();
+        JsonNode doc = json.readTree(ok.out());
+        assertThat(doc.get("ok").asBoolean()).isTrue();
+        assertThat(doc.get("service").asText()).isEqualTo("virtuoso-api");
+        assertThat(doc.get("url").asText()).isEqualTo(cli.sandbox.demoUrl().toString());
+        assertThat(doc.get("checks")).hasSize(3);
+        assertThat(doc.get("checks").get(0).get("kind").asText()).isEqualTo("health");
+        assertThat(doc.get("checks").get(0).get("verdict").asText()).isEqualTo("pass");
+        assertThat(doc.get("checks").get(0).get("status").asInt()).isEqualTo(200);
+    }
+
+    @Test
+    void theApiKeyNeverAppearsInAnyOutputOrTheJournal() throws Exception {
+        var env = java.util.Map.of("API_KEY", "wrong-key-7f3a9c");
+        CliHarness.Result r = cli.run(env, "-r", "runbooks/sandbox.yaml", "-o", "json", "quick", "--previous", "--yes");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out() + r.err()).doesNotContain("wrong-key-7f3a9c").contains("401");
+        assertThat(Files.readString(cli.home.resolve("journal.jsonl"))).doesNotContain("wrong-key-7f3a9c");
+        CliHarness.Result missing = cli.run(java.util.Map.of("API_KEY", ""), "-r", "runbooks/sandbox.yaml", "verify");
+        assertThat(missing.code()).isEqualTo(2);
+        assertThat(missing.err()).contains("environment variable API_KEY (apiKey.env) is not set");
+    }
+
+    @Test
+    void historyAndUndoRestoreTheExactTrafficList() throws Exception {
+        assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
+        var original = cli.service().getTrafficList();
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--percent", "60", "--yes").code()).isZero();
+        CliHarness.Result history = cli.run("history");
+        assertThat(history.out()).contains("quick").contains("verified").contains("tester");
+        CliHarness.Result undo = cli.run("undo", "--yes");
+        assertThat(undo.code()).isZero();
+        assertThat(undo.out()).contains("restore the traffic of virtuoso-api recorded before");
+        assertThat(cli.service().getTrafficList()).containsExactlyInAnyOrderElementsOf(original);
+        JsonNode records = json.readTree(cli.run("-o", "json", "history").out()).get("records");
+        assertThat(records).hasSize(3);
+        assertThat(records.get(2).get("command").asText()).isEqualTo("undo");
+        assertThat(Files.getPosixFilePermissions(cli.home.resolve("journal.jsonl")).toString())
+                .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+    }
+
+    @Test
+    void aConcurrentChangeIsExit5AndIsNotOverwritten() {
+        AtomicInteger gets = new AtomicInteger();
+        String svc = Sandbox.servicePath(Sandbox.SERVICE);
+        cli.sandbox.cloudRun().onGetService(() -> {
+            if (gets.incrementAndGet() == 2) {
+                cli.sandbox.cloudRun().changeService(svc, s -> s.toBuilder().addTraffic(TrafficTarget.newBuilder()
+                        .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                        .setRevision("virtuoso-api-00001-abc").setTag("someone-else")).build());
+            }
+        });
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
+        assertThat(r.code()).isEqualTo(5);
+        assertThat(r.err()).startsWith("error: virtuoso-api changed since the plan was made");
+        assertThat(cli.mutations()).isZero();
+        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag).contains("someone-else");
+        assertThat(cli.run("history").out()).contains("failed");
+    }
+
+    @Test
+    void drillInTheSandboxDetectsRecoversAndWritesReports() throws Exception {
+        Path reports = cli.home.resolve("drills");
+        CliHarness.Result r = cli.run("drill", "--sandbox", "--report", reports.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("✓ drill passed").contains("time to detect:").contains("time to recover:");
+        try (var files = Files.list(reports)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .anyMatch(n -> n.endsWith(".md")).anyMatch(n -> n.endsWith(".json"));
+        }
+        // The in-process sandbox has its own journal: the user's is untouched.
+        assertThat(cli.home.resolve("journal.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void commandsOfOpenIssuesSaySoAndChangeNothing() {
+        CliHarness.Result r = cli.rb("image", "--previous");
+        assertThat(r.code()).isEqualTo(1);
+        assertThat(r.err().strip()).isEqualTo("error: `rollback image` is not implemented yet in this build; nothing was changed");
+    }
+
+    @Test
+    void helpAndUsageErrors() {
+        CliHarness.Result help = cli.run("quick", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--to-revision=REVISION").contains("Examples:");
+        CliHarness.Result none = cli.run();
+        assertThat(none.code()).isEqualTo(2);
+        assertThat(none.err()).contains("missing a command");
+        CliHarness.Result unknown = cli.run("quick", "--frobnicate");
+        assertThat(unknown.code()).isEqualTo(2);
+        assertThat(unknown.err().strip()).startsWith("error: Unknown option: '--frobnicate'");
+    }
+}
