@@ -1,0 +1,104 @@
+package dev.virtuoso.rollback.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Runs target/rollback as a process against `rollback sandbox`, the way users do. */
+class SandboxEndToEndIT {
+    private static final String LAUNCHER = System.getProperty("rollback.launcher", "target/rollback");
+    private static Process sandbox;
+    private static final Map<String, String> env = new HashMap<>();
+
+    @TempDir
+    static Path home;
+
+    record Run(int code, String out, String err, long millis) {
+    }
+
+    @BeforeAll
+    static void startSandbox() throws IOException {
+        sandbox = new ProcessBuilder(LAUNCHER, "sandbox", "--operation-delay", "300ms")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(sandbox.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {
+            if (line.startsWith("export ")) {
+                String[] kv = line.substring(7).split("=", 2);
+                env.put(kv[0], kv[1]);
+            }
+        }
+        assertThat(env).containsKey("CLOUD_RUN_EMULATOR_HOST");
+        env.put("API_KEY", "sandbox-api-key");
+        env.put("ROLLBACK_HOME", home.toString());
+        env.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
+        env.put("NO_GCE_CHECK", "true");
+    }
+
+    @AfterAll
+    static void stopSandbox() throws InterruptedException {
+        sandbox.destroy();
+        assertThat(sandbox.waitFor(10, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static Run rollback(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(LAUNCHER));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(env);
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        long t0 = System.nanoTime();
+        Process p = pb.start();
+        var out = p.getInputStream().readAllBytes();
+        var err = p.getErrorStream().readAllBytes();
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8),
+                (System.nanoTime() - t0) / 1_000_000);
+    }
+
+    @Test
+    void quickPreviousMovesTrafficWaitsAndVerifiesInUnderTwoSeconds() throws Exception {
+        Run refused = rollback("quick", "--previous");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.out()).isEmpty();
+
+        Run r = rollback("quick", "--previous", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("✓ route 100% of virtuoso-api traffic to virtuoso-api-00002-def")
+                .contains("checks: 5/5 passed");
+        // Whole process, JVM start included, with a 300 ms server-side operation.
+        assertThat(r.millis()).as("wall time of quick --previous").isLessThan(2000);
+
+        Run status = rollback("status");
+        assertThat(status.out()).contains("virtuoso-api-00002-def  100%  stable-2024-07-24");
+
+        Run undo = rollback("undo", "--yes", "--no-verify");
+        assertThat(undo.code()).isZero();
+        assertThat(rollback("status").out()).contains("LATEST (= virtuoso-api-00003-ghi)  100%");
+        assertThat(Files.readAllLines(home.resolve("journal.jsonl"))).hasSizeGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void drillSandboxIsTheReadmesMainCommand() throws Exception {
+        Path reports = home.resolve("reports");
+        Run r = rollback("drill", "--sandbox", "--report", reports.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("✓ drill passed");
+        try (var files = Files.list(reports)) {
+            assertThat(files.count()).isEqualTo(2);
+        }
+    }
+}
