@@ -16,7 +16,7 @@ import java.time.Instant;
  */
 final class ConsoleInteraction implements Interaction {
     private static final String SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
-    /** Piped output gets a progress line at most this often, so CI logs stay readable. */
+    /** Piped output gets a progress line at most this often (every one with -v), so CI logs stay readable. */
     private static final Duration PLAIN_EVERY = Duration.ofSeconds(2);
 
     private final Context ctx;
@@ -87,7 +87,8 @@ final class ConsoleInteraction implements Interaction {
 
     @Override
     public Progress progress() {
-        return new ConsoleProgress(ctx.clock(), ctx.interactive() ? ctx.err() : out, ctx.interactive());
+        return new ConsoleProgress(ctx.clock(), ctx.interactive() ? ctx.err() : out, ctx.interactive(),
+                opts.verbose ? Duration.ZERO : PLAIN_EVERY);
     }
 
     @Override
@@ -101,13 +102,15 @@ final class ConsoleInteraction implements Interaction {
         private final Clock clock;
         private final PrintWriter w;
         private final boolean animated;
+        private final Duration plainEvery;
         private int frame;
         private Instant lastPlain = Instant.MIN;
 
-        ConsoleProgress(Clock clock, PrintWriter w, boolean animated) {
+        ConsoleProgress(Clock clock, PrintWriter w, boolean animated, Duration plainEvery) {
             this.clock = clock;
             this.w = w;
             this.animated = animated;
+            this.plainEvery = plainEvery;
         }
 
         @Override
@@ -115,7 +118,7 @@ final class ConsoleInteraction implements Interaction {
             if (animated) {
                 w.print("\r\u001b[2K" + SPINNER.charAt(frame++ % SPINNER.length()) + " " + message);
                 w.flush();
-            } else if (Duration.between(lastPlain, clock.instant()).compareTo(PLAIN_EVERY) >= 0) {
+            } else if (Duration.between(lastPlain, clock.instant()).compareTo(plainEvery) >= 0) {
                 lastPlain = clock.instant();
                 w.println("... " + message);
                 w.flush();

@@ -15,9 +15,9 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "drill", description = {
     "Rehearse a rollback and measure it (the monthly drill).",
-    "Records the stable revision, routes 100% to a known-bad revision, verifies and expects failure",
-    "(time to detect), rolls back quickly to the stable revision, verifies (time to recover), then",
-    "restores the original split. Writes a Markdown and a JSON report. Run it on staging."},
+    "Records the stable revision, routes 100% to a known-bad revision, verifies and expects failure (time to "
+        + "detect), rolls back quickly to the stable revision, verifies (time to recover), then restores the "
+        + "original split. Writes a Markdown and a JSON report. Run it on staging."},
         footer = {"", "Examples:", "  rollback drill --sandbox                 (no cloud account needed)",
             "  rollback -r runbooks/virtuoso-api-staging.yaml drill --bad-revision virtuoso-api-00042-bad"})
 final class DrillCommand implements Callable<Integer> {

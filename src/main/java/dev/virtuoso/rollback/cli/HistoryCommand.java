@@ -7,8 +7,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "history", description = {
-    "List the journal: every step any command took, with its newest state",
-    "(planned, applied, verified, failed, interrupted). File: $ROLLBACK_HOME/journal.jsonl."})
+    "List the journal of every step taken.",
+    "Each step with its newest state (planned, applied, verified, failed, interrupted). "
+        + "File: $ROLLBACK_HOME/journal.jsonl."})
 final class HistoryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

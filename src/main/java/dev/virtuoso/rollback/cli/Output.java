@@ -17,6 +17,7 @@ import dev.virtuoso.rollback.runbook.Revision;
 import dev.virtuoso.rollback.runbook.Status;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
+import dev.virtuoso.rollback.verify.DrillReports;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,11 +32,13 @@ final class Output {
 
     private final PrintWriter out;
     private final boolean json;
+    private final boolean verbose;
     private final Style style;
 
-    Output(PrintWriter out, boolean json, Style style) {
+    Output(PrintWriter out, boolean json, boolean verbose, Style style) {
         this.out = out;
         this.json = json;
+        this.verbose = verbose;
         this.style = style;
     }
 
@@ -99,7 +102,7 @@ final class Output {
                 case INCONCLUSIVE -> style.warn("?");
             };
             rows.add(new String[] {mark, c.kind(), c.name(), c.status() == null ? "-" : c.status().toString(),
-                    c.latencyMs() + " ms", c.verdict() == Verdict.PASS ? "" : c.detail()});
+                    c.latencyMs() + " ms", c.verdict() == Verdict.PASS && !verbose ? "" : c.detail()});
         }
         Render.table(rows, "    ").forEach(out::println);
     }
@@ -175,8 +178,8 @@ final class Output {
         }
         out.println((r.ok() ? style.ok("✓ drill passed") : style.bad("✗ drill failed")) + " for " + r.service());
         out.println("  stable " + r.stableRevision() + ", bad " + r.badRevision());
-        out.println("  time to detect:  " + msText(r.timeToDetectMs()));
-        out.println("  time to recover: " + msText(r.timeToRecoverMs()) + " (" + r.severity() + " at "
+        out.println("  time to detect:  " + DrillReports.ms(r.timeToDetectMs()));
+        out.println("  time to recover: " + DrillReports.ms(r.timeToRecoverMs()) + " (" + r.severity() + " at "
                 + Math.round(r.failedCheckRatio() * 100) + "% failing: deadline "
                 + Durations.format(Duration.ofMillis(r.deadlineMs())) + ", "
                 + (r.withinDeadline() ? "met" : style.bad("missed")) + ")");
@@ -189,10 +192,6 @@ final class Output {
         files.forEach(f -> out.println("  report: " + f));
         out.flush();
         return code;
-    }
-
-    private static String msText(Long ms) {
-        return ms == null ? "not reached" : Durations.format(Duration.ofMillis(ms));
     }
 
     /** Any result record as {@code {"ok": ..., <its fields>}}. */

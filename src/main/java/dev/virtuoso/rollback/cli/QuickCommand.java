@@ -13,9 +13,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "quick", description = {
-    "Method 1, quick rollback: route traffic to a revision that already exists (no new deploy).",
-    "Shows the plan, asks, journals, applies, waits until the new split really serves, then verifies.",
-    "Tags are kept. Routing to a revision pins the service until `rollback quick --to-latest`."},
+    "Method 1: route traffic to a revision that already exists.",
+    "Shows the plan, asks (or --yes), journals, applies, waits until the new split really serves, then runs "
+        + "the checks. Tags are kept. Routing to a revision pins the service until `rollback quick --to-latest`."},
         footer = {"", "Examples:", "  rollback -r runbooks/virtuoso-api.yaml quick --previous",
             "  rollback quick --to-revision virtuoso-api-00002-def --percent 10",
             "  rollback quick --to-tag stable-2024-07-24 --yes", "  rollback quick --to-latest"})

@@ -71,7 +71,7 @@ final class Session {
     }
 
     Output output() {
-        return new Output(ctx.out(), opts.json(), style());
+        return new Output(ctx.out(), opts.json(), opts.verbose, style());
     }
 
     TrafficExecutor executor() {

@@ -7,8 +7,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
 @Command(name = "status", description = {
-    "Show the service URL, the traffic split (revision, percent, tag, tag URL) and the revisions,",
-    "newest first (ready, serving percent, created, image). Changes nothing."})
+    "Show the service, its traffic split and its revisions.",
+    "The URL, each traffic entry (revision, percent, tag, tag URL), whether the service is pinned, and the "
+        + "revisions newest first (ready, serving percent, created, image). Changes nothing."})
 final class StatusCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -11,8 +11,9 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "tag", description = {
-    "Tag a revision so it keeps its own URL (https://TAG---SERVICE-...run.app) and can be rolled back",
-    "to by name (`rollback quick --to-tag TAG`). The traffic split does not change."})
+    "Tag a revision, keeping the traffic split.",
+    "The tag gives the revision its own URL (https://TAG---SERVICE-...run.app) and a name to roll back to "
+        + "(`rollback quick --to-tag TAG`)."})
 final class TagCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -15,8 +15,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "undo", description = {
-    "Restore the exact traffic list (types, revisions, percents, tags) recorded before a journal step.",
-    "Default: the newest step that changed traffic. The undo is itself planned, confirmed and journaled."})
+    "Restore the traffic recorded before a journal step.",
+    "The exact traffic list (types, revisions, percents, tags) from before step ID, by default the newest step "
+        + "that changed traffic. The undo is itself planned, confirmed and journaled."})
 final class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

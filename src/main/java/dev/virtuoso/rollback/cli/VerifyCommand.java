@@ -10,9 +10,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "verify", description = {
-    "Run the runbook's checks against the service: health (GET each health path) and functional",
-    "(the API calls, with the API key as X-API-Key). All checks run at once; each has the runbook's",
-    "timeout and retries (connection errors and 5xx only). Exit 3 when a check fails."},
+    "Run the runbook's health and functional checks; exit 3 when one fails.",
+    "Health: GET each health path. Functional: the API calls, with the API key as X-API-Key (only over https "
+        + "or to loopback). All checks run at once, each with the runbook's timeout and retries (connection "
+        + "errors and 5xx only)."},
         footer = {"", "Example (CI smoke check):  rollback -r runbooks/virtuoso-api.yaml verify -o json"})
 final class VerifyCommand implements Callable<Integer> {
     @Spec

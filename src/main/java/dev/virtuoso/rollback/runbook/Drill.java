@@ -71,9 +71,9 @@ public final class Drill {
 
         Instant t = clock.instant();
         ui.info("drill: routing 100% to the bad revision " + bad);
-        executor.execute(QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100), false,
-                Optional.empty());
-        steps.add(new Step("break", "100% to " + bad, since(t), true));
+        ActionResult broke = executor.execute(QuickRollback.plan(original, revisions,
+                new QuickRollback.ToRevision(bad), 100), false, Optional.empty());
+        steps.add(new Step("break", broke.summary(), since(t), true));
 
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");

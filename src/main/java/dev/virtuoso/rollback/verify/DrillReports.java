@@ -61,7 +61,8 @@ public final class DrillReports {
         return b.toString();
     }
 
-    static String ms(Long ms) {
+    /** A duration in milliseconds for people; null means the step never got there. */
+    public static String ms(Long ms) {
         return ms == null ? "not reached" : Durations.format(Duration.ofMillis(ms));
     }
 }
