@@ -1,17 +1,28 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Assessment;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "assess", description = "Error rate and P95 against the triggers and the decision matrix (not implemented yet).")
+@Command(name = "assess", description = {
+    "Judge the error rate and P95 against the triggers and the decision matrix; exit 3 when a trigger fires.",
+    "Reads Cloud Monitoring over the runbook's trigger window and answers with the severity, the action and "
+        + "its deadline, e.g. \"critical — immediate rollback — within 5m\"."})
 final class AssessCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--revision", paramLabel = "R", description = "Judge one revision only.")
+    String revision;
+
     @Override
     public Integer call() {
-        throw Pending.notYet(spec);
+        Session s = Session.of(spec);
+        Assessment a = s.verification().assess(s.metricRequest(Optional.ofNullable(revision)));
+        return s.output().assessment(a, s.target().service().name());
     }
 }

@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.runbook.ActionResult;
+import dev.virtuoso.rollback.runbook.Assessment;
+import dev.virtuoso.rollback.runbook.MetricSample;
 import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.Drill;
 import dev.virtuoso.rollback.runbook.Durations;
@@ -140,6 +142,32 @@ final class Output {
         Render.table(rows, "    ").forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    int assessment(Assessment a, String service) {
+        int code = a.fired() ? ExitCode.VERIFICATION_FAILED.code() : 0;
+        if (json) {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("ok", !a.fired());
+            doc.put("service", service);
+            doc.put("recommendation", a.recommendation());
+            doc.setAll((ObjectNode) JSON.valueToTree(a));
+            doc.put("note", Assessment.LAG_NOTE);
+            print(doc);
+            return code;
+        }
+        String head = a.fired() ? style.bad("✗ trigger fired") : a.severity() == null ? style.warn("? inconclusive")
+                : style.ok("✓ no trigger fired");
+        out.println(head + " for " + service + ": " + a.recommendation());
+        MetricSample m = a.sample();
+        out.println("  requests: " + m.requests() + ", 5xx: " + m.errors() + (a.errorRate() == null ? ""
+                : " (" + String.format(java.util.Locale.ROOT, "%.1f%%", a.errorRate() * 100) + ")")
+                + ", P95: " + (m.p95Ms() == null ? "-" : Durations.format(Duration.ofMillis(Math.round(m.p95Ms()))))
+                + ", window " + m.from() + " .. " + m.to());
+        a.reasons().forEach(r -> out.println("  " + r));
+        out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
+        out.flush();
+        return code;
     }
 
     int history(List<JournalRecord> records) {

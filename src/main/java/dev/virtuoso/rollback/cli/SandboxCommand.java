@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
     "Prints `export` lines for the emulator variables. The demo virtuoso-api has two good revisions, a broken "
         + "one serving 100%, and a newer one that never became Ready. Use runbooks/sandbox.yaml."},
         footer = {"", "Example:", "  rollback sandbox > /tmp/sandbox.env &   then   . /tmp/sandbox.env",
-            "  ROLLBACK_RUNBOOK=runbooks/sandbox.yaml API_KEY=sandbox-api-key rollback quick --previous --yes"})
+            "  ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback quick --previous --yes"})
 final class SandboxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -24,22 +24,32 @@ final class SandboxCommand implements Callable<Integer> {
             description = "How long an update operation takes to finish (default ${DEFAULT-VALUE}).")
     Duration operationDelay;
 
-    @Option(names = "--cloud-run-port", paramLabel = "PORT", defaultValue = "0", description = "Cloud Run API port (default: any free).")
-    int cloudRunPort;
+    @Option(names = "--grpc-port", paramLabel = "PORT", defaultValue = "0",
+            description = "Port of the emulated Google APIs (default: any free).")
+    int grpcPort;
 
     @Option(names = "--demo-port", paramLabel = "PORT", defaultValue = "0", description = "Demo service port (default: any free).")
     int demoPort;
 
+    @Option(names = "--requests-per-minute", paramLabel = "N", defaultValue = "600",
+            description = "Synthetic traffic behind the request metrics (default ${DEFAULT-VALUE}; 0: none).")
+    double requestsPerMinute;
+
+    @Option(names = "--metrics-lag", paramLabel = "D", defaultValue = "0s",
+            description = "How far Monitoring data lags (real Monitoring: 60-180s; default ${DEFAULT-VALUE}).")
+    Duration metricsLag;
+
     @Override
     public Integer call() throws InterruptedException {
         Session s = Session.of(spec);
-        try (Sandbox sandbox = Sandbox.start(new Sandbox.Options(operationDelay, cloudRunPort, demoPort))) {
+        try (Sandbox sandbox = Sandbox.start(new Sandbox.Options(operationDelay, grpcPort, demoPort, requestsPerMinute,
+                metricsLag))) {
             PrintWriter out = s.ctx.out();
             sandbox.emulatorVariables().forEach((k, v) -> out.println("export " + k + "=" + v));
             out.println("# demo service " + Sandbox.SERVICE + " at " + sandbox.demoUrl() + " (project "
-                    + Sandbox.PROJECT + ", region " + Sandbox.REGION + "), demo API key " + Sandbox.API_KEY);
-            out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml API_KEY=" + Sandbox.API_KEY
-                    + " rollback status; stop with Ctrl-C");
+                    + Sandbox.PROJECT + ", region " + Sandbox.REGION + "); its API key is in Secret Manager ("
+                    + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhook().url());
+            out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback status; stop with Ctrl-C");
             out.flush();
             new CountDownLatch(1).await();
         }

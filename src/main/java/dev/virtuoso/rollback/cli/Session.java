@@ -9,6 +9,7 @@ import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.Target;
 import dev.virtuoso.rollback.runbook.TargetResolver;
 import dev.virtuoso.rollback.runbook.TrafficExecutor;
+import dev.virtuoso.rollback.runbook.Verification;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import java.nio.file.Path;
 import java.util.Optional;
@@ -99,6 +100,15 @@ final class Session {
         return new VerifyRequest(url, checks, health, functional, needsKey ? Optional.of(apiKey()) : Optional.empty());
     }
 
+    Verification verification() {
+        return new Verification(wiring.verifier(), wiring.metrics(), ctx.clock());
+    }
+
+    Verification.MetricRequest metricRequest(Optional<String> revision) {
+        return new Verification.MetricRequest(target().service(), revision, runbook().triggers(),
+                runbook().decisionMatrix());
+    }
+
     /** The URL to check without asking Cloud Run when the runbook or flags give one. */
     VerifyRequest verifyRequest(boolean health, boolean functional) {
         ServiceState state = target().url().isPresent() ? null : control().service(target().service());
@@ -111,7 +121,7 @@ final class Session {
             throw RunbookException.invalid("functional checks send an API key, but the runbook has no apiKey block");
         }
         if (source.secret() != null) {
-            throw RunbookException.invalid("apiKey.secret (Secret Manager) is not supported yet; use apiKey.env");
+            return wiring.secrets().newestEnabled(target().service().project(), source.secret());
         }
         String value = ctx.env().get(source.env());
         if (value == null || value.isEmpty()) {

@@ -1,8 +1,16 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
+import dev.virtuoso.rollback.verify.JUnitReport;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -10,39 +18,68 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "verify", description = {
-    "Run the runbook's health and functional checks; exit 3 when one fails.",
+    "Run the runbook's health, functional and metric checks; exit 3 when one fails.",
     "Health: GET each health path. Functional: the API calls, with the API key as X-API-Key (only over https "
-        + "or to loopback). All checks run at once, each with the runbook's timeout and retries (connection "
-        + "errors and 5xx only)."},
-        footer = {"", "Example (CI smoke check):  rollback -r runbooks/virtuoso-api.yaml verify -o json"})
+        + "or to loopback). Metrics: error rate and P95 from Cloud Monitoring over the trigger window "
+        + "(inconclusive below minRequests). All checks run at once."},
+        footer = {"", "Example (CI smoke check):",
+            "  rollback -r runbooks/virtuoso-api.yaml verify -o json --junit report.xml"})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--health", description = "Health checks (default: all configured kinds).")
+    @Option(names = "--health", description = "Health checks (default: every kind).")
     boolean health;
 
     @Option(names = "--functional", description = "Functional checks.")
     boolean functional;
 
-    @Option(names = "--metrics", description = "Metric checks from Cloud Monitoring (not implemented yet).")
+    @Option(names = "--metrics", description = "Metric checks from Cloud Monitoring.")
     boolean metrics;
 
-    @Option(names = "--revision", paramLabel = "R", description = "Check one revision (not implemented yet).")
+    @Option(names = "--revision", paramLabel = "R",
+            description = "Check one revision: HTTP checks through its tag URL, metrics of that revision only.")
     String revision;
 
-    @Option(names = "--junit", paramLabel = "FILE", description = "Also write JUnit XML (not implemented yet).")
+    @Option(names = "--junit", paramLabel = "FILE", description = "Also write the checks as JUnit XML.")
     Path junit;
 
     @Override
     public Integer call() {
-        if (metrics || revision != null || junit != null) {
-            throw new RunbookException(dev.virtuoso.rollback.runbook.ExitCode.INTERNAL,
-                    "--metrics, --revision and --junit are not implemented yet in this build");
-        }
-        boolean all = !health && !functional;
+        boolean all = !health && !functional && !metrics;
         Session s = Session.of(spec);
-        VerifyReport report = s.wiring.verifier().verify(s.verifyRequest(all || health, all || functional));
+        List<CheckResult> skipped = new ArrayList<>();
+        Optional<VerifyRequest> http = Optional.empty();
+        if (all || health || functional) {
+            http = revision == null ? Optional.of(s.verifyRequest(all || health, all || functional))
+                    : revisionChecks(s, all || health, all || functional, skipped);
+        }
+        var metricChecks = all || metrics ? Optional.of(s.metricRequest(Optional.ofNullable(revision))) : Optional
+                .<dev.virtuoso.rollback.runbook.Verification.MetricRequest>empty();
+        VerifyReport report = s.verification().run(http, metricChecks, skipped);
+        if (junit != null) {
+            JUnitReport.write(report, s.target().service().name(), s.ctx.clock().instant(), junit);
+        }
         return s.output().verify(report, s.target().service().name());
+    }
+
+    /** A revision is reachable over HTTP only through a tag URL. */
+    private Optional<VerifyRequest> revisionChecks(Session s, boolean h, boolean f, List<CheckResult> skipped) {
+        ServiceState state = s.control().service(s.target().service());
+        String rev = dev.virtuoso.rollback.runbook.Preflight.find(state.ref(), s.control().revisions(state.ref()),
+                revision).name();
+        Optional<String> url = state.traffic().stream().filter(e -> e.tag() != null && e.targets(rev))
+                .map(e -> state.tagUrls().get(e.tag())).filter(u -> u != null).findFirst();
+        if (url.isEmpty()) {
+            skipped.add(new CheckResult("http checks", "health", Verdict.INCONCLUSIVE, null, 0, rev
+                    + " has no tag URL, so no request can reach it alone; tag it with `rollback tag --revision " + rev
+                    + "`"));
+            return Optional.empty();
+        }
+        VerifyRequest base = s.verifyRequest(state, h, f);
+        if (!url.get().startsWith("http")) {
+            throw RunbookException.invalid("tag URL of " + rev + " is not an http(s) URL: " + url.get());
+        }
+        return Optional.of(new VerifyRequest(url.get(), base.checks(), h, f, base.apiKey()));
     }
 }

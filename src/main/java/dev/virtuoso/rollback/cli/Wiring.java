@@ -2,7 +2,11 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.gcp.CloudRunServiceControl;
 import dev.virtuoso.rollback.gcp.GcpClients;
+import dev.virtuoso.rollback.gcp.MonitoringMetrics;
+import dev.virtuoso.rollback.gcp.SecretManagerStore;
 import dev.virtuoso.rollback.journal.JsonlJournal;
+import dev.virtuoso.rollback.runbook.Metrics;
+import dev.virtuoso.rollback.runbook.SecretStore;
 import dev.virtuoso.rollback.runbook.ServiceControl;
 import dev.virtuoso.rollback.runbook.Verifier;
 import dev.virtuoso.rollback.verify.HttpVerifier;
@@ -26,12 +30,26 @@ final class Wiring implements AutoCloseable {
         return ctx;
     }
 
+    private synchronized GcpClients gcp() {
+        if (gcp == null) {
+            gcp = new GcpClients(ctx.env());
+        }
+        return gcp;
+    }
+
     synchronized ServiceControl serviceControl() {
         if (control == null) {
-            gcp = new GcpClients(ctx.env());
-            control = new CloudRunServiceControl(gcp, ctx.clock(), ctx.sleeper(), APPLY_TIMEOUT);
+            control = new CloudRunServiceControl(gcp(), ctx.clock(), ctx.sleeper(), APPLY_TIMEOUT);
         }
         return control;
+    }
+
+    Metrics metrics() {
+        return new MonitoringMetrics(gcp(), ctx.clock());
+    }
+
+    SecretStore secrets() {
+        return new SecretManagerStore(gcp());
     }
 
     Verifier verifier() {

@@ -5,10 +5,16 @@ import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.longrunning.OperationTimedPollAlgorithm;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ClientSettings;
+import com.google.cloud.monitoring.v3.AlertPolicyServiceClient;
+import com.google.cloud.monitoring.v3.AlertPolicyServiceSettings;
+import com.google.cloud.monitoring.v3.MetricServiceClient;
+import com.google.cloud.monitoring.v3.MetricServiceSettings;
 import com.google.cloud.run.v2.RevisionsClient;
 import com.google.cloud.run.v2.RevisionsSettings;
 import com.google.cloud.run.v2.ServicesClient;
 import com.google.cloud.run.v2.ServicesSettings;
+import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
+import com.google.cloud.secretmanager.v1.SecretManagerServiceSettings;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import io.grpc.ManagedChannelBuilder;
@@ -25,6 +31,8 @@ import java.util.Map;
  */
 public final class GcpClients implements AutoCloseable {
     public static final String CLOUD_RUN_EMULATOR_HOST = "CLOUD_RUN_EMULATOR_HOST";
+    public static final String MONITORING_EMULATOR_HOST = "MONITORING_EMULATOR_HOST";
+    public static final String SECRET_MANAGER_EMULATOR_HOST = "SECRET_MANAGER_EMULATOR_HOST";
 
     /**
      * The stock LRO poller waits 5 s before its first poll, then ×1.5 up to 45 s: a rollback
@@ -45,6 +53,9 @@ public final class GcpClients implements AutoCloseable {
     private final List<AutoCloseable> open = new ArrayList<>();
     private ServicesClient services;
     private RevisionsClient revisions;
+    private MetricServiceClient metrics;
+    private AlertPolicyServiceClient alertPolicies;
+    private SecretManagerServiceClient secrets;
 
     public GcpClients(Map<String, String> env) {
         this.env = env;
@@ -67,6 +78,30 @@ public final class GcpClients implements AutoCloseable {
                     configure(RevisionsSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST).build()));
         }
         return revisions;
+    }
+
+    public synchronized MetricServiceClient metrics() {
+        if (metrics == null) {
+            metrics = create("Cloud Monitoring", () -> MetricServiceClient.create(
+                    configure(MetricServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
+        }
+        return metrics;
+    }
+
+    public synchronized AlertPolicyServiceClient alertPolicies() {
+        if (alertPolicies == null) {
+            alertPolicies = create("Cloud Monitoring", () -> AlertPolicyServiceClient.create(
+                    configure(AlertPolicyServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
+        }
+        return alertPolicies;
+    }
+
+    public synchronized SecretManagerServiceClient secrets() {
+        if (secrets == null) {
+            secrets = create("Secret Manager", () -> SecretManagerServiceClient.create(
+                    configure(SecretManagerServiceSettings.newBuilder(), SECRET_MANAGER_EMULATOR_HOST).build()));
+        }
+        return secrets;
     }
 
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */

@@ -59,6 +59,7 @@ public final class CloudRunEmulator {
     private final Map<String, Service> services = new LinkedHashMap<>();
     private final Map<String, Revision> revisions = new LinkedHashMap<>();
     private final Map<String, Operation> operations = new LinkedHashMap<>();
+    private final Map<String, List<Serving>> timelines = new LinkedHashMap<>();
     private final Set<String> brokenImages = new HashSet<>();
     private final List<Runnable> getServiceHooks = new CopyOnWriteArrayList<>();
     private final AtomicInteger mutatingCalls = new AtomicInteger();
@@ -114,8 +115,7 @@ public final class CloudRunEmulator {
     public synchronized void changeService(String name, UnaryOperator<Service> change) {
         Service s = change.apply(service(name));
         long gen = s.getGeneration() + 1;
-        services.put(name, settle(s.toBuilder().setGeneration(gen).setObservedGeneration(gen).setEtag(nextEtag())
-                .build()));
+        put(settle(s.toBuilder().setGeneration(gen).setObservedGeneration(gen).setEtag(nextEtag()).build()));
     }
 
     public void onGetService(Runnable hook) {
@@ -144,6 +144,33 @@ public final class CloudRunEmulator {
 
     synchronized void put(Service s) {
         services.put(s.getName(), s);
+        List<Serving> timeline = timelines.computeIfAbsent(s.getName(), k -> new ArrayList<>());
+        Map<String, Integer> now = serving(s);
+        if (timeline.isEmpty() || !timeline.get(timeline.size() - 1).percents().equals(now)) {
+            timeline.add(new Serving(clock.instant(), now));
+        }
+    }
+
+    /** From {@code since} on, these revisions served these percents (what request metrics follow). */
+    public record Serving(Instant since, Map<String, Integer> percents) {
+    }
+
+    /** Who served what over time, oldest first; the first entry stands for all time before it. */
+    public synchronized List<Serving> timeline(String service) {
+        return List.copyOf(timelines.getOrDefault(service, List.of()));
+    }
+
+    /** Percent per short revision name, LATEST resolved through the latest Ready revision. */
+    static Map<String, Integer> serving(Service s) {
+        Map<String, Integer> percents = new LinkedHashMap<>();
+        for (TrafficTargetStatus t : s.getTrafficStatusesList()) {
+            String rev = t.getType() == TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
+                    ? shortName(s.getLatestReadyRevision()) : t.getRevision();
+            if (t.getPercent() > 0 && !rev.isEmpty()) {
+                percents.merge(rev, t.getPercent(), Integer::sum);
+            }
+        }
+        return percents;
     }
 
     synchronized void put(Revision r) {
@@ -227,7 +254,7 @@ public final class CloudRunEmulator {
                 .setGeneration(generation).setEtag(nextEtag()).setReconciling(true).setUpdateTime(now())
                 .setTerminalCondition(condition(READY, Condition.State.CONDITION_RECONCILING, "Deploying."))
                 .build();
-        services.put(current.getName(), accepted);
+        put(accepted);
         Operation op = Operation.newBuilder().setName(opName).setDone(false).setMetadata(Any.pack(accepted)).build();
         operations.put(opName, op);
         scheduler.schedule(() -> complete(opName, current.getName(), generation, newTemplate),
@@ -247,7 +274,7 @@ public final class CloudRunEmulator {
         if (done.getObservedGeneration() != done.getGeneration()) {
             done = done.toBuilder().setReconciling(true).build();
         }
-        services.put(serviceName, done);
+        put(done);
         operations.put(opName, operations.get(opName).toBuilder().setDone(true).setMetadata(Any.pack(done))
                 .setResponse(Any.pack(done)).build());
     }
@@ -320,21 +347,11 @@ public final class CloudRunEmulator {
         return Status.INVALID_ARGUMENT.withDescription(message).asRuntimeException();
     }
 
-    private static <T> void answer(StreamObserver<T> obs, java.util.function.Supplier<T> body) {
-        try {
-            T value = body.get();
-            obs.onNext(value);
-            obs.onCompleted();
-        } catch (StatusRuntimeException e) {
-            obs.onError(e);
-        }
-    }
-
     private final class ServicesApi extends ServicesGrpc.ServicesImplBase {
         @Override
         public void getService(GetServiceRequest req, StreamObserver<Service> obs) {
             getServiceHooks.forEach(Runnable::run);
-            answer(obs, () -> {
+            Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
                     Service s = services.get(req.getName());
                     if (s == null) {
@@ -348,7 +365,7 @@ public final class CloudRunEmulator {
 
         @Override
         public void listServices(ListServicesRequest req, StreamObserver<ListServicesResponse> obs) {
-            answer(obs, () -> {
+            Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
                     return ListServicesResponse.newBuilder().addAllServices(services.values().stream()
                             .filter(s -> s.getName().startsWith(req.getParent() + "/services/")).toList()).build();
@@ -358,14 +375,14 @@ public final class CloudRunEmulator {
 
         @Override
         public void updateService(UpdateServiceRequest req, StreamObserver<Operation> obs) {
-            answer(obs, () -> update(req));
+            Grpc.answer(obs, () -> update(req));
         }
     }
 
     private final class RevisionsApi extends RevisionsGrpc.RevisionsImplBase {
         @Override
         public void getRevision(GetRevisionRequest req, StreamObserver<Revision> obs) {
-            answer(obs, () -> {
+            Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
                     Revision r = revisions.get(req.getName());
                     if (r == null) {
@@ -379,7 +396,7 @@ public final class CloudRunEmulator {
 
         @Override
         public void listRevisions(ListRevisionsRequest req, StreamObserver<ListRevisionsResponse> obs) {
-            answer(obs, () -> {
+            Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
                     if (!services.containsKey(req.getParent())) {
                         throw Status.NOT_FOUND.withDescription("Service " + req.getParent() + " not found.")
@@ -397,7 +414,7 @@ public final class CloudRunEmulator {
     private final class OperationsApi extends OperationsGrpc.OperationsImplBase {
         @Override
         public void getOperation(GetOperationRequest req, StreamObserver<Operation> obs) {
-            answer(obs, () -> {
+            Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
                     Operation op = operations.get(req.getName());
                     if (op == null) {
@@ -411,7 +428,7 @@ public final class CloudRunEmulator {
 
         @Override
         public void listOperations(ListOperationsRequest req, StreamObserver<ListOperationsResponse> obs) {
-            answer(obs, () -> {
+            Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
                     return ListOperationsResponse.newBuilder().addAllOperations(operations.values().stream()
                             .filter(o -> o.getName().startsWith(req.getName())).toList()).build();

@@ -7,6 +7,7 @@ import com.google.cloud.run.v2.RevisionTemplate;
 import com.google.cloud.run.v2.Service;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.TrafficTargetAllocationType;
+import com.google.cloud.secretmanager.v1.SecretVersion;
 import com.google.protobuf.Timestamp;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
@@ -34,34 +35,60 @@ public final class Sandbox implements AutoCloseable {
     public static final String IMAGE = "gcr.io/virtuoso-sandbox/virtuoso-api";
     public static final String BROKEN_IMAGE = IMAGE + ":v1.2.0";
 
-    public record Options(Duration operationDelay, int cloudRunPort, int demoPort) {
+    public static final String API_KEY_SECRET = "virtuoso-api-key";
+
+    /**
+     * @param operationDelay how long an UpdateService operation takes
+     * @param grpcPort port of the one gRPC server holding every emulated Google API (0: any free)
+     * @param requestsPerMinute synthetic traffic volume behind the request metrics (0: none)
+     * @param metricsLag how far behind Monitoring data is
+     */
+    public record Options(Duration operationDelay, int grpcPort, int demoPort, double requestsPerMinute,
+                          Duration metricsLag) {
         public static Options defaults() {
-            return new Options(Duration.ofMillis(300), 0, 0);
+            return new Options(Duration.ofMillis(300), 0, 0, 600, Duration.ZERO);
+        }
+
+        public Options withOperationDelay(Duration d) {
+            return new Options(d, grpcPort, demoPort, requestsPerMinute, metricsLag);
         }
     }
 
     private final CloudRunEmulator cloudRun;
+    private final MonitoringEmulator monitoring;
+    private final SecretManagerEmulator secretManager;
     private final DemoService demo;
+    private final WebhookReceiver webhook;
     private final Server grpc;
 
-    private Sandbox(CloudRunEmulator cloudRun, DemoService demo, Server grpc) {
+    private Sandbox(CloudRunEmulator cloudRun, MonitoringEmulator monitoring, SecretManagerEmulator secretManager,
+                    DemoService demo, WebhookReceiver webhook, Server grpc) {
         this.cloudRun = cloudRun;
+        this.monitoring = monitoring;
+        this.secretManager = secretManager;
         this.demo = demo;
+        this.webhook = webhook;
         this.grpc = grpc;
     }
 
     public static Sandbox start(Options options) {
         Clock clock = Clock.systemUTC();
         CloudRunEmulator cloudRun = new CloudRunEmulator(clock, options.operationDelay());
+        MonitoringEmulator monitoring = new MonitoringEmulator(cloudRun, clock, options.requestsPerMinute(),
+                options.metricsLag());
+        SecretManagerEmulator secretManager = new SecretManagerEmulator(clock);
         Server grpc = null;
         try {
-            grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", options.cloudRunPort()))
+            grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", options.grpcPort()))
                     .addService(cloudRun.services()).addService(cloudRun.revisions()).addService(cloudRun.operations())
+                    .addService(monitoring.metrics()).addService(monitoring.alertPolicies())
+                    .addService(secretManager.api())
                     .build().start();
             DemoService demo = new DemoService(cloudRun, servicePath(SERVICE), API_KEY, clock, options.demoPort());
             cloudRun.demoBaseUrl(demo.url().toString());
             seed(cloudRun, clock.instant());
-            return new Sandbox(cloudRun, demo, grpc);
+            seed(secretManager, clock.instant());
+            return new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc);
         } catch (IOException e) {
             if (grpc != null) {
                 grpc.shutdownNow();
@@ -83,13 +110,30 @@ public final class Sandbox implements AutoCloseable {
         return demo.url();
     }
 
-    /** The emulator variables of SPEC 9 that point the tool at this sandbox. */
+    /** The emulator variables of SPEC 9 that point the tool at this sandbox (one server answers all). */
     public Map<String, String> emulatorVariables() {
-        return Map.of("CLOUD_RUN_EMULATOR_HOST", cloudRunHost());
+        Map<String, String> vars = new java.util.TreeMap<>();
+        for (String v : new String[] {"CLOUD_RUN_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST",
+            "MONITORING_EMULATOR_HOST"}) {
+            vars.put(v, cloudRunHost());
+        }
+        return vars;
     }
 
     public CloudRunEmulator cloudRun() {
         return cloudRun;
+    }
+
+    public MonitoringEmulator monitoring() {
+        return monitoring;
+    }
+
+    public SecretManagerEmulator secretManager() {
+        return secretManager;
+    }
+
+    public WebhookReceiver webhook() {
+        return webhook;
     }
 
     public DemoService demo() {
@@ -99,6 +143,7 @@ public final class Sandbox implements AutoCloseable {
     @Override
     public void close() {
         demo.stop();
+        webhook.stop();
         grpc.shutdownNow();
         cloudRun.shutdown();
         try {
@@ -140,6 +185,15 @@ public final class Sandbox implements AutoCloseable {
                 .setLatestReadyRevision(other + "/revisions/other-service-00001-aaa")
                 .setLatestCreatedRevision(other + "/revisions/other-service-00001-aaa")
                 .build()));
+    }
+
+    /** A key history after a bad rotation: v3 was disabled by hand, so `latest` is unreadable. */
+    private static void seed(SecretManagerEmulator sm, Instant now) {
+        String secret = "projects/" + PROJECT + "/secrets/" + API_KEY_SECRET;
+        sm.createSecret(secret);
+        sm.add(secret, "sandbox-api-key-2024", SecretVersion.State.ENABLED, now.minus(Duration.ofDays(3)));
+        sm.add(secret, API_KEY, SecretVersion.State.ENABLED, now.minus(Duration.ofDays(2)));
+        sm.add(secret, "sandbox-api-key-rotated", SecretVersion.State.DISABLED, now.minus(Duration.ofDays(1)));
     }
 
     private static Revision revision(String service, String name, String image, Instant created, boolean ready) {

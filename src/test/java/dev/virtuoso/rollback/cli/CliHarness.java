@@ -19,7 +19,7 @@ final class CliHarness implements AutoCloseable {
     record Result(int code, String out, String err) {
     }
 
-    final Sandbox sandbox = Sandbox.start(new Sandbox.Options(Duration.ofMillis(50), 0, 0));
+    final Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(50)));
     final Path home;
     String stdin = "";
     boolean interactive;

@@ -69,12 +69,15 @@ class CommandsTest {
 
     @Test
     void theApiKeyNeverAppearsInAnyOutputOrTheJournal() throws Exception {
+        Path book = cli.home.resolve("env-key.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
+                .replace("secret: virtuoso-api-key", "env: API_KEY"));
         var env = java.util.Map.of("API_KEY", "wrong-key-7f3a9c");
-        CliHarness.Result r = cli.run(env, "-r", "runbooks/sandbox.yaml", "-o", "json", "quick", "--previous", "--yes");
+        CliHarness.Result r = cli.run(env, "-r", book.toString(), "-o", "json", "quick", "--previous", "--yes");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out() + r.err()).doesNotContain("wrong-key-7f3a9c").contains("401");
         assertThat(Files.readString(cli.home.resolve("journal.jsonl"))).doesNotContain("wrong-key-7f3a9c");
-        CliHarness.Result missing = cli.run(java.util.Map.of("API_KEY", ""), "-r", "runbooks/sandbox.yaml", "verify");
+        CliHarness.Result missing = cli.run(java.util.Map.of("API_KEY", ""), "-r", book.toString(), "verify");
         assertThat(missing.code()).isEqualTo(2);
         assertThat(missing.err()).contains("environment variable API_KEY (apiKey.env) is not set");
     }
@@ -93,8 +96,8 @@ class CommandsTest {
         JsonNode records = json.readTree(cli.run("-o", "json", "history").out()).get("records");
         assertThat(records).hasSize(3);
         assertThat(records.get(2).get("command").asText()).isEqualTo("undo");
-        assertThat(Files.getPosixFilePermissions(cli.home.resolve("journal.jsonl")).toString())
-                .isEqualTo("[OWNER_READ, OWNER_WRITE]");
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(cli.home.resolve("journal.jsonl")))).isEqualTo("rw-------");
     }
 
     @Test

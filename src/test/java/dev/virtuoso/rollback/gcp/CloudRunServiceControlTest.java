@@ -33,7 +33,7 @@ class CloudRunServiceControlTest {
 
     @BeforeEach
     void start() {
-        sandbox = Sandbox.start(new Sandbox.Options(Duration.ofMillis(100), 0, 0));
+        sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(100)));
         clients = new GcpClients(sandbox.emulatorVariables());
         control = new CloudRunServiceControl(clients, Clock.systemUTC(), Sleeper.REAL, Duration.ofSeconds(10));
     }

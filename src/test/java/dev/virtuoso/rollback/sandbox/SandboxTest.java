@@ -36,7 +36,7 @@ class SandboxTest {
 
     @BeforeEach
     void start() throws Exception {
-        sandbox = Sandbox.start(new Sandbox.Options(Duration.ofMillis(50), 0, 0));
+        sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(50)));
         var channel = ServicesSettings.defaultGrpcTransportProviderBuilder().setEndpoint(sandbox.cloudRunHost())
                 .setChannelConfigurator(ManagedChannelBuilder::usePlaintext).build();
         services = ServicesClient.create(ServicesSettings.newBuilder()

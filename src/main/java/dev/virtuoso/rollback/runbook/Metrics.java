@@ -1,0 +1,9 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.time.Duration;
+import java.util.Optional;
+
+/** Port: request metrics of a service, or of one of its revisions, over the window ending now. */
+public interface Metrics {
+    MetricSample sample(ServiceRef service, Optional<String> revision, Duration window);
+}

@@ -1,0 +1,53 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+
+/** `rollback verify`: HTTP checks and metric checks side by side, in one report. */
+public final class Verification {
+    /** Metric checks of the service, or of one revision, against the runbook's triggers. */
+    public record MetricRequest(ServiceRef service, Optional<String> revision, Runbook.Triggers triggers,
+                                List<Runbook.DecisionRow> matrix) {
+    }
+
+    private final Verifier http;
+    private final Metrics metrics;
+    private final Clock clock;
+
+    public Verification(Verifier http, Metrics metrics, Clock clock) {
+        this.http = http;
+        this.metrics = metrics;
+        this.clock = clock;
+    }
+
+    public VerifyReport run(Optional<VerifyRequest> httpChecks, Optional<MetricRequest> metricChecks,
+                            List<CheckResult> skipped) {
+        Instant start = clock.instant();
+        // The metric query runs while the HTTP checks do.
+        CompletableFuture<List<CheckResult>> metric = metricChecks.map(m -> CompletableFuture.supplyAsync(() ->
+                assess(m).checks(m.triggers()))).orElse(CompletableFuture.completedFuture(List.of()));
+        List<CheckResult> checks = new ArrayList<>(skipped);
+        String url = "";
+        if (httpChecks.isPresent()) {
+            VerifyReport r = http.verify(httpChecks.get());
+            checks.addAll(r.checks());
+            url = r.url();
+        }
+        try {
+            checks.addAll(metric.join());
+        } catch (CompletionException e) {
+            throw e.getCause() instanceof RuntimeException re ? re : e;
+        }
+        return new VerifyReport(url, Duration.between(start, clock.instant()).toMillis(), checks);
+    }
+
+    public Assessment assess(MetricRequest m) {
+        return Assessment.of(metrics.sample(m.service(), m.revision(), m.triggers().window()), m.triggers(), m.matrix());
+    }
+}

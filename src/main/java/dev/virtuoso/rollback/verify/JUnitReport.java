@@ -1,0 +1,72 @@
+package dev.virtuoso.rollback.verify;
+
+import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.Verdict;
+import dev.virtuoso.rollback.runbook.VerifyReport;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Locale;
+import javax.xml.parsers.DocumentBuilderFactory;
+import javax.xml.transform.OutputKeys;
+import javax.xml.transform.TransformerFactory;
+import javax.xml.transform.dom.DOMSource;
+import javax.xml.transform.stream.StreamResult;
+import org.w3c.dom.Document;
+import org.w3c.dom.Element;
+
+/**
+ * JUnit XML (the Surefire schema GitHub Actions, GitLab and Jenkins read): one testcase per
+ * check, a failure with the detail for a failed one, skipped for an inconclusive one.
+ */
+public final class JUnitReport {
+    private JUnitReport() {
+    }
+
+    public static void write(VerifyReport report, String service, Instant at, Path file) {
+        try {
+            Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().newDocument();
+            Element suites = doc.createElement("testsuites");
+            Element suite = doc.createElement("testsuite");
+            suite.setAttribute("name", "rollback verify " + service);
+            suite.setAttribute("tests", Integer.toString(report.checks().size()));
+            suite.setAttribute("failures", Long.toString(report.count(Verdict.FAIL)));
+            suite.setAttribute("errors", "0");
+            suite.setAttribute("skipped", Long.toString(report.count(Verdict.INCONCLUSIVE)));
+            suite.setAttribute("time", seconds(report.durationMs()));
+            suite.setAttribute("timestamp", at.toString());
+            for (CheckResult c : report.checks()) {
+                Element tc = doc.createElement("testcase");
+                tc.setAttribute("classname", service + "." + c.kind());
+                tc.setAttribute("name", c.name());
+                tc.setAttribute("time", seconds(c.latencyMs()));
+                if (c.verdict() != Verdict.PASS) {
+                    Element outcome = doc.createElement(c.verdict() == Verdict.FAIL ? "failure" : "skipped");
+                    outcome.setAttribute("message", c.detail());
+                    outcome.setAttribute("type", c.kind() + (c.status() == null ? "" : " HTTP " + c.status()));
+                    outcome.setTextContent(c.detail());
+                    tc.appendChild(outcome);
+                }
+                suite.appendChild(tc);
+            }
+            suites.appendChild(suite);
+            doc.appendChild(suites);
+            var t = TransformerFactory.newInstance().newTransformer();
+            t.setOutputProperty(OutputKeys.INDENT, "yes");
+            if (file.toAbsolutePath().getParent() != null) {
+                Files.createDirectories(file.toAbsolutePath().getParent());
+            }
+            try (var out = Files.newOutputStream(file)) {
+                t.transform(new DOMSource(doc), new StreamResult(out));
+            }
+        } catch (Exception e) {
+            throw new RunbookException(ExitCode.INTERNAL, "cannot write JUnit XML to " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static String seconds(long ms) {
+        return String.format(Locale.ROOT, "%.3f", ms / 1000.0);
+    }
+}
