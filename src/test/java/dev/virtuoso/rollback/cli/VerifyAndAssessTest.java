@@ -1,0 +1,66 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class VerifyAndAssessTest {
+    private final CliHarness cli = new CliHarness();
+    private final ObjectMapper json = new ObjectMapper();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    @Test
+    void assessSaysCriticalForTheBrokenRevisionAndExits3() throws Exception {
+        CliHarness.Result r = cli.rb("assess");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.out()).startsWith("✗ trigger fired for virtuoso-api: critical — immediate rollback — within 5m")
+                .contains("error rate 60.0% > trigger 20.0%").contains("P95 latency 8.2s > trigger 5.0s")
+                .contains("lags up to ~3 min");
+        JsonNode doc = json.readTree(cli.rb("-o", "json", "assess").out());
+        assertThat(doc.get("ok").asBoolean()).isFalse();
+        assertThat(doc.get("severity").asText()).isEqualTo("critical");
+        assertThat(doc.get("withinMs").asLong()).isEqualTo(300_000);
+        assertThat(doc.get("sample").get("requests").asLong()).isEqualTo(3000);
+    }
+
+    @Test
+    void assessWithoutTrafficIsInconclusiveAndExits0() {
+        cli.sandbox.monitoring().setRequestsPerMinute(0);
+        CliHarness.Result r = cli.rb("assess");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).startsWith("? inconclusive for virtuoso-api").contains("fewer than minRequests 20");
+    }
+
+    @Test
+    void verifyMetricsWritesJUnitAndJsonForCi() throws Exception {
+        Path xml = cli.home.resolve("report.xml");
+        CliHarness.Result r = cli.rb("-o", "json", "verify", "--junit", xml.toString());
+        assertThat(r.code()).isEqualTo(3);
+        JsonNode doc = json.readTree(r.out());
+        assertThat(doc.get("checks")).hasSize(7);
+        assertThat(doc.get("checks").get(5).get("kind").asText()).isEqualTo("metric");
+        assertThat(doc.get("checks").get(5).get("verdict").asText()).isEqualTo("fail");
+        assertThat(Files.readString(xml)).contains("<testcase").contains("name=\"error rate\"").contains("<failure");
+    }
+
+    @Test
+    void verifyOneRevisionThroughItsTagUrl() throws Exception {
+        CliHarness.Result r = cli.rb("-o", "json", "verify", "--revision", "virtuoso-api-00002-def", "--health");
+        assertThat(r.code()).isZero();
+        JsonNode doc = json.readTree(r.out());
+        assertThat(doc.get("url").asText()).isEqualTo(cli.sandbox.demoUrl() + "/t/stable-2024-07-24");
+        CliHarness.Result untagged = cli.rb("verify", "--revision", "virtuoso-api-00001-abc");
+        assertThat(untagged.out()).contains("has no tag URL");
+        // Revision metrics: 00001 serves nothing, so its metrics are inconclusive, never a pass.
+        assertThat(untagged.out()).contains("no requests");
+    }
+}

@@ -1,0 +1,66 @@
+package dev.virtuoso.rollback.gcp;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import dev.virtuoso.rollback.runbook.MetricSample;
+import dev.virtuoso.rollback.runbook.ServiceRef;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** The real Monitoring and Secret Manager clients against the sandbox on loopback. */
+class MonitoringAndSecretsTest {
+    private static final ServiceRef REF = new ServiceRef(Sandbox.PROJECT, Sandbox.REGION, Sandbox.SERVICE);
+    private Sandbox sandbox;
+    private GcpClients clients;
+    private MonitoringMetrics metrics;
+
+    @BeforeEach
+    void start() {
+        sandbox = Sandbox.start(Sandbox.Options.defaults());
+        clients = new GcpClients(sandbox.emulatorVariables());
+        metrics = new MonitoringMetrics(clients, Clock.systemUTC());
+    }
+
+    @AfterEach
+    void stop() {
+        clients.close();
+        sandbox.close();
+    }
+
+    @Test
+    void theBrokenRevisionShowsSixtyPercentErrorsAndAnEightSecondP95() {
+        MetricSample s = metrics.sample(REF, Optional.empty(), Duration.ofMinutes(5));
+        assertThat(s.requests()).isEqualTo(3000);
+        assertThat(s.errors()).isEqualTo(1800);
+        assertThat(s.p95Ms()).isCloseTo(8228.57, within(1.0));
+    }
+
+    @Test
+    void perRevisionAndZeroTraffic() {
+        MetricSample good = metrics.sample(REF, Optional.of("virtuoso-api-00002-def"), Duration.ofMinutes(5));
+        assertThat(good.requests()).isZero();
+        assertThat(good.p95Ms()).isNull();
+        sandbox.monitoring().setRequestsPerMinute(0);
+        MetricSample none = metrics.sample(REF, Optional.empty(), Duration.ofMinutes(5));
+        assertThat(none.requests()).isZero();
+        assertThat(none.p95Ms()).isNull();
+    }
+
+    @Test
+    void secretIsTheNewestEnabledVersionNotLatest() {
+        SecretManagerStore store = new SecretManagerStore(clients);
+        assertThat(store.newestEnabled(Sandbox.PROJECT, Sandbox.API_KEY_SECRET).reveal()).isEqualTo(Sandbox.API_KEY);
+        assertThatThrownBy(() -> clients.secrets().accessSecretVersion(
+                "projects/" + Sandbox.PROJECT + "/secrets/" + Sandbox.API_KEY_SECRET + "/versions/latest"))
+                .hasMessageContaining("DISABLED");
+        assertThatThrownBy(() -> store.newestEnabled(Sandbox.PROJECT, "nope"))
+                .hasMessageContaining("not found").hasMessageNotContaining(Sandbox.API_KEY);
+    }
+}
