@@ -1,5 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.notify.SlackNotifier;
+import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.RunbookLoader;
@@ -80,8 +82,23 @@ final class Session {
     }
 
     TrafficExecutor executor(ConsoleInteraction console) {
-        return new TrafficExecutor(control(), wiring.journal(), console, wiring.verifier(), ctx.clock(),
-                ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown")));
+        return new TrafficExecutor(control(), wiring.journal(), console, wiring.verifier(), notifier(console),
+                ctx.clock(), ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown")));
+    }
+
+    /** Slack when the runbook names a webhook; a webhook that cannot be resolved is a warning, not a stop. */
+    private Notifier notifier(ConsoleInteraction console) {
+        Runbook.SecretSource source = runbook().notifications().slackWebhook();
+        if (source == null) {
+            return Notifier.NONE;
+        }
+        try {
+            Secret url = resolve(source, "notify.slackWebhook");
+            return new SlackNotifier(url, warning -> console.info("warning: " + warning));
+        } catch (RunbookException e) {
+            console.info("warning: no Slack notifications: " + e.getMessage());
+            return Notifier.NONE;
+        }
     }
 
     /**
@@ -120,13 +137,16 @@ final class Session {
         if (source == null) {
             throw RunbookException.invalid("functional checks send an API key, but the runbook has no apiKey block");
         }
+        return resolve(source, "apiKey");
+    }
+
+    private Secret resolve(Runbook.SecretSource source, String key) {
         if (source.secret() != null) {
             return wiring.secrets().newestEnabled(target().service().project(), source.secret());
         }
         String value = ctx.env().get(source.env());
         if (value == null || value.isEmpty()) {
-            throw RunbookException.invalid("environment variable " + source.env() + " (apiKey.env) is not set; "
-                    + "functional checks need it (or check only --health)");
+            throw RunbookException.invalid("environment variable " + source.env() + " (" + key + ".env) is not set");
         }
         return new Secret(value);
     }

@@ -1,17 +1,59 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.ActionResult;
+import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.Plan;
+import dev.virtuoso.rollback.runbook.QuickRollback;
+import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.Watch;
+import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "watch", description = "Evaluate the triggers on an interval; --auto rolls back (not implemented yet).")
+@Command(name = "watch", description = {
+    "Judge the triggers on an interval; with --auto, roll back when one holds.",
+    "Every --interval: error rate and P95 from Cloud Monitoring against the runbook's triggers. With --auto, "
+        + "once a trigger has held for triggers.sustain, runs `quick --previous` exactly once (journaled, "
+        + "notified, verified), then keeps watching. Ctrl-C stops (exit 130)."},
+        footer = {"", "Example:  rollback -r runbooks/virtuoso-api.yaml watch --auto --yes --interval 30s"})
 final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--interval", paramLabel = "D", defaultValue = "60s", description = "Time between evaluations (default ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--for", paramLabel = "D", description = "Stop after this long (default: until interrupted).")
+    Duration duration;
+
+    @Option(names = "--auto", description = "Roll back to the previous revision when a trigger holds for `sustain`.")
+    boolean auto;
+
     @Override
     public Integer call() {
-        throw Pending.notYet(spec);
+        Session s = Session.of(spec);
+        ConsoleInteraction ui = s.ui();
+        if (auto) {
+            // Asked now, once, not at 3 a.m. when the trigger fires.
+            ui.confirm("Roll " + s.target().service().name() + " back automatically when a trigger holds for "
+                    + dev.virtuoso.rollback.runbook.Durations.format(s.runbook().triggers().sustain()) + "?");
+        }
+        Watch watch = new Watch(s.verification(), () -> rollback(s, ui.confirmed()), ui, s.ctx.clock(), s.ctx.sleeper());
+        Watch.Result r = watch.run(new Watch.Request(interval, Optional.ofNullable(duration), auto,
+                s.metricRequest(Optional.empty())));
+        if (s.output().json()) {
+            s.output().document(!r.firing(), r, 0);
+        }
+        return r.firing() ? ExitCode.VERIFICATION_FAILED.code() : 0;
+    }
+
+    private static ActionResult rollback(Session s, ConsoleInteraction confirmed) {
+        ServiceState state = s.control().service(s.target().service());
+        Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), new QuickRollback.Previous(), 100);
+        return s.executor(confirmed).execute(plan, false, Optional.of(s.verifyRequest(state, true, true)));
     }
 }

@@ -27,15 +27,17 @@ public final class TrafficExecutor {
     private final Journal journal;
     private final Interaction ui;
     private final Verifier verifier;
+    private final Notifier notifier;
     private final Clock clock;
     private final String user;
 
-    public TrafficExecutor(ServiceControl control, Journal journal, Interaction ui, Verifier verifier, Clock clock,
-                           String user) {
+    public TrafficExecutor(ServiceControl control, Journal journal, Interaction ui, Verifier verifier,
+                           Notifier notifier, Clock clock, String user) {
         this.control = control;
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
+        this.notifier = notifier;
         this.clock = clock;
         this.user = user;
     }
@@ -55,12 +57,15 @@ public final class TrafficExecutor {
         JournalRecord record = new JournalRecord(newId(start), start, user, plan.command(), plan.service().path(),
                 KIND, json(before.traffic()), json(plan.after()), JournalRecord.State.planned, plan.summary());
         journal.append(record);
+        Notifier.Incident incident = notifier.open("rollback " + plan.command() + " on " + plan.service() + " by "
+                + user + ": " + plan.summary() + " (journal " + record.id() + ")");
         ServiceState after;
         try {
             // The adapter re-reads and compares etag/generation immediately before it applies.
             after = control.updateTraffic(before, plan.after(), ui.progress());
         } catch (RuntimeException e) {
             journal.append(record.next(clock.instant(), JournalRecord.State.failed, null, e.getMessage()));
+            incident.post("✗ failed, traffic unchanged or partly applied — check `rollback status`: " + e.getMessage());
             throw e;
         }
         record = record.next(clock.instant(), JournalRecord.State.applied, json(after.traffic()), plan.summary());
@@ -71,6 +76,12 @@ public final class TrafficExecutor {
                     : JournalRecord.State.failed, null, "verification: " + report.count(Verdict.PASS) + "/"
                     + report.checks().size() + " checks passed"));
         }
+        String took = Durations.format(Duration.between(start, clock.instant()));
+        incident.post(report == null ? "✓ applied in " + took + " (not verified)"
+                : report.ok() ? "✓ applied and verified in " + took + ": " + report.count(Verdict.PASS) + "/"
+                        + report.checks().size() + " checks passed"
+                        : "✗ applied in " + took + " but verification FAILED: " + report.count(Verdict.FAIL) + "/"
+                                + report.checks().size() + " checks failed");
         return result(plan, ActionResult.Outcome.applied, plan.summary(), after.traffic(), record.id(), start, report);
     }
 

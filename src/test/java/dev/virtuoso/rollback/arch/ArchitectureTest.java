@@ -17,13 +17,13 @@ class ArchitectureTest {
     void theDomainDependsOnNoAdapterAndNoGoogleApi() {
         noClasses().that().resideInAPackage("..runbook..")
                 .should().dependOnClassesThat().resideInAnyPackage("..cli..", "..gcp..", "..verify..", "..journal..",
-                        "..sandbox..", "com.google..", "io.grpc..", "okhttp3..", "picocli..")
+                        "..sandbox..", "..notify..", "com.google..", "io.grpc..", "okhttp3..", "picocli..")
                 .check(CLASSES);
     }
 
     @Test
     void adaptersDoNotDependOnEachOtherOrTheCli() {
-        noClasses().that().resideInAnyPackage("..gcp..", "..verify..", "..journal..")
+        noClasses().that().resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..")
                 .should().dependOnClassesThat().resideInAnyPackage("..cli..", "..sandbox..")
                 .check(CLASSES);
         noClasses().that().resideInAPackage("..gcp..").should().dependOnClassesThat()

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -23,6 +24,30 @@ final class CliHarness implements AutoCloseable {
     final Path home;
     String stdin = "";
     boolean interactive;
+    Clock clock = Clock.systemUTC();
+    dev.virtuoso.rollback.runbook.Sleeper sleeper = d -> { };
+
+    /** Time that moves only when the tool sleeps: long waits run at once. */
+    void manualTime() {
+        Instant[] now = {Instant.now()};
+        clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        sleeper = d -> now[0] = now[0].plus(d);
+    }
 
     CliHarness() {
         try {
@@ -52,7 +77,7 @@ final class CliHarness implements AutoCloseable {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         Context ctx = new Context(Map.copyOf(env), new BufferedReader(new StringReader(stdin)), new PrintWriter(out, true),
-                new PrintWriter(err, true), interactive, Clock.systemUTC(), d -> { });
+                new PrintWriter(err, true), interactive, clock, sleeper);
         int code = Cli.run(ctx, args);
         return new Result(code, out.toString(), err.toString());
     }

@@ -23,7 +23,7 @@ class VerifyAndAssessTest {
         CliHarness.Result r = cli.rb("assess");
         assertThat(r.code()).isEqualTo(3);
         assertThat(r.out()).startsWith("✗ trigger fired for virtuoso-api: critical — immediate rollback — within 5m")
-                .contains("error rate 60.0% > trigger 20.0%").contains("P95 latency 8.2s > trigger 5.0s")
+                .contains("error rate 60.0% > trigger 20.0%").contains("P95 latency 8.2s > trigger 5s")
                 .contains("lags up to ~3 min");
         JsonNode doc = json.readTree(cli.rb("-o", "json", "assess").out());
         assertThat(doc.get("ok").asBoolean()).isFalse();

@@ -23,7 +23,7 @@ class AssessmentTest {
         assertThat(a.errorRateVerdict()).isEqualTo(Verdict.FAIL);
         assertThat(a.latencyVerdict()).isEqualTo(Verdict.FAIL);
         assertThat(a.recommendation()).isEqualTo("critical — immediate rollback — within 5m");
-        assertThat(a.reasons()).containsExactly("error rate 60.0% > trigger 20.0%", "P95 latency 8.2s > trigger 5.0s");
+        assertThat(a.reasons()).containsExactly("error rate 60.0% > trigger 20.0%", "P95 latency 8.2s > trigger 5s");
     }
 
     @Test

@@ -21,7 +21,7 @@ class TrafficExecutorTest {
     private final MemoryJournal journal = new MemoryJournal();
     private final Interaction ui = mock(Interaction.class);
     private final Verifier verifier = mock(Verifier.class);
-    private final TrafficExecutor executor = new TrafficExecutor(control, journal, ui, verifier, clock, "alice");
+    private final TrafficExecutor executor = new TrafficExecutor(control, journal, ui, verifier, Notifier.NONE, clock, "alice");
     private final VerifyRequest checks = new VerifyRequest("http://127.0.0.1:1", new Runbook.Checks(null, null, null, null),
             true, true, Optional.empty());
 

@@ -1,0 +1,75 @@
+package dev.virtuoso.rollback.notify;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtuoso.rollback.runbook.Notifier;
+import dev.virtuoso.rollback.runbook.Secret;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.function.Consumer;
+import okhttp3.MediaType;
+import okhttp3.OkHttpClient;
+import okhttp3.Request;
+import okhttp3.RequestBody;
+import okhttp3.Response;
+
+/**
+ * Posts to a Slack incoming webhook. A webhook answers a plain "ok" and no message timestamp,
+ * so replies cannot be threaded under the first message; follow-ups then carry the incident's
+ * name instead. Where the endpoint does return a {@code ts} (a Slack-compatible relay or
+ * chat.postMessage proxy), follow-ups go into that thread. A failing webhook never fails the
+ * rollback, and the URL (a secret) never appears in a warning.
+ */
+public final class SlackNotifier implements Notifier {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final MediaType TYPE = MediaType.get("application/json");
+
+    private final Secret webhook;
+    private final Consumer<String> warn;
+    private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5))
+            .followRedirects(false).build();
+
+    public SlackNotifier(Secret webhook, Consumer<String> warn) {
+        this.webhook = webhook;
+        this.warn = warn;
+    }
+
+    @Override
+    public Incident open(String text) {
+        String ts = post(text, null);
+        String name = text.length() > 60 ? text.substring(0, 60) + "…" : text;
+        return followUp -> post(ts == null ? "↳ (" + name + ") " + followUp : followUp, ts);
+    }
+
+    /** Returns the message timestamp when the endpoint tells it. */
+    private String post(String text, String threadTs) {
+        ObjectNode body = JSON.createObjectNode().put("text", text);
+        if (threadTs != null) {
+            body.put("thread_ts", threadTs);
+        }
+        Request req = new Request.Builder().url(webhook.reveal()).post(RequestBody.create(body.toString(), TYPE)).build();
+        try (Response r = http.newCall(req).execute()) {
+            String answer = r.body().string();
+            if (!r.isSuccessful()) {
+                warn.accept("Slack notification failed: HTTP " + r.code() + " " + redact(answer));
+                return null;
+            }
+            if (answer.startsWith("{")) {
+                JsonNode ts = JSON.readTree(answer).get("ts");
+                return ts == null ? null : ts.asText();
+            }
+            return null;
+        } catch (IOException | RuntimeException e) {
+            warn.accept("Slack notification failed: " + e.getClass().getSimpleName() + " " + redact(String.valueOf(e.getMessage())));
+            return null;
+        }
+    }
+
+    private String redact(String s) {
+        String url = webhook.reveal();
+        String path = url.replaceFirst("^https?://[^/]+", "");
+        String out = s.replace(url, "[webhook]");
+        return path.length() > 1 ? out.replace(path, "[webhook path]") : out;
+    }
+}

@@ -1,0 +1,13 @@
+package dev.virtuoso.rollback.runbook;
+
+/** Port: tells people (Slack) what a mutating command is doing: one incident, its follow-ups after it. */
+public interface Notifier {
+    /** Posts the incident's first message. Never fails the caller: delivery problems are only warned about. */
+    Incident open(String text);
+
+    interface Incident {
+        void post(String text);
+    }
+
+    Notifier NONE = text -> followUp -> { };
+}
