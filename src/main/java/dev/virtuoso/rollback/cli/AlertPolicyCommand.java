@@ -1,17 +1,50 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.AlertPolicyApply;
+import dev.virtuoso.rollback.runbook.AlertPolicySpec;
+import dev.virtuoso.rollback.runbook.Runbook;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "alert-policy", description = "Print or --apply the Cloud Monitoring alert policy (not implemented yet).")
+@Command(name = "alert-policy", description = {
+    "Print, or --apply, the Cloud Monitoring policy \"Auto Rollback on High Error Rate\".",
+    "The ratio of 5xx to all requests of the service above --threshold (default: the decision matrix's first "
+        + "row, 50% in the written runbook) for triggers.sustain. --apply creates it, or updates it by display "
+        + "name; a second --apply changes nothing. A policy only notifies: pair it with `rollback watch --auto`."})
 final class AlertPolicyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    @Option(names = "--apply", description = "Create or update the policy (default: only print it).")
+    boolean apply;
+
+    @Option(names = "--threshold", paramLabel = "FRACTION", description = "5xx ratio that fires, 0..1.")
+    Double threshold;
+
+    @Option(names = "--channel", paramLabel = "NAME",
+            description = "Notification channel, e.g. projects/P/notificationChannels/ID (repeatable).")
+    List<String> channels = new ArrayList<>();
+
     @Override
     public Integer call() {
-        throw Pending.notYet(spec);
+        Session s = Session.of(spec);
+        Runbook book = s.runbook();
+        double t = threshold != null ? threshold : book.decisionMatrix().get(0).minErrorRate();
+        if (t <= 0 || t >= 1) {
+            throw RunbookException.invalid("--threshold must be a fraction between 0 and 1, not " + t);
+        }
+        AlertPolicySpec desired = AlertPolicySpec.forService(s.target().service(), t, book.triggers().sustain(), channels);
+        if (!apply) {
+            return s.output().policy(desired);
+        }
+        AlertPolicyApply.Result r = new AlertPolicyApply(s.wiring.alertPolicies(), s.wiring.journal(), s.ui(),
+                s.ctx.clock(), s.user()).apply(s.target().service().project(), desired, s.opts.dryRun);
+        return s.output().policyResult(r);
     }
 }

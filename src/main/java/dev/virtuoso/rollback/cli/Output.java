@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.runbook.ActionResult;
+import dev.virtuoso.rollback.runbook.AlertPolicyApply;
+import dev.virtuoso.rollback.runbook.AlertPolicySpec;
 import dev.virtuoso.rollback.runbook.Assessment;
 import dev.virtuoso.rollback.runbook.MetricSample;
 import dev.virtuoso.rollback.runbook.CheckResult;
@@ -168,6 +170,45 @@ final class Output {
         out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
         out.flush();
         return code;
+    }
+
+    int policy(AlertPolicySpec p) {
+        if (json) {
+            return document(true, p, 0);
+        }
+        out.println("# Cloud Monitoring alert policy (apply with --apply)");
+        out.println("displayName: \"" + p.displayName() + "\"");
+        out.println("combiner: OR");
+        out.println("conditions:");
+        out.println("  - displayName: \"" + p.conditionName() + "\"");
+        out.println("    conditionThreshold:");
+        out.println("      filter: '" + p.filter() + "'");
+        out.println("      denominatorFilter: '" + p.denominatorFilter() + "'");
+        out.println("      aggregations / denominatorAggregations: {alignmentPeriod: 60s, perSeriesAligner: ALIGN_RATE, "
+                + "crossSeriesReducer: REDUCE_SUM, groupByFields: [resource.label.service_name]}");
+        out.println("      comparison: COMPARISON_GT");
+        out.println("      thresholdValue: " + p.threshold());
+        out.println("      duration: " + p.duration().toSeconds() + "s");
+        out.println("notificationChannels: " + p.channels());
+        out.println("documentation: \"" + p.documentation() + "\"");
+        out.flush();
+        return 0;
+    }
+
+    int policyResult(AlertPolicyApply.Result r) {
+        if (json) {
+            return document(true, r, 0);
+        }
+        out.println((r.outcome() == ActionResult.Outcome.unchanged ? style.ok("✓") + " " + r.summary() + "; nothing to do"
+                : r.outcome() == ActionResult.Outcome.planned ? r.summary() : style.ok("✓") + " " + r.summary()));
+        if (r.policy().name() != null) {
+            out.println("  policy: " + r.policy().name());
+        }
+        if (r.journalId() != null) {
+            out.println("  journal: " + r.journalId());
+        }
+        out.flush();
+        return 0;
     }
 
     int history(List<JournalRecord> records) {

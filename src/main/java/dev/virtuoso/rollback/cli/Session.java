@@ -83,7 +83,11 @@ final class Session {
 
     TrafficExecutor executor(ConsoleInteraction console) {
         return new TrafficExecutor(control(), wiring.journal(), console, wiring.verifier(), notifier(console),
-                ctx.clock(), ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown")));
+                ctx.clock(), user());
+    }
+
+    String user() {
+        return ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown"));
     }
 
     /** Slack when the runbook names a webhook; a webhook that cannot be resolved is a warning, not a stop. */

@@ -2,9 +2,11 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.gcp.CloudRunServiceControl;
 import dev.virtuoso.rollback.gcp.GcpClients;
+import dev.virtuoso.rollback.gcp.MonitoringAlertPolicies;
 import dev.virtuoso.rollback.gcp.MonitoringMetrics;
 import dev.virtuoso.rollback.gcp.SecretManagerStore;
 import dev.virtuoso.rollback.journal.JsonlJournal;
+import dev.virtuoso.rollback.runbook.AlertPolicies;
 import dev.virtuoso.rollback.runbook.Metrics;
 import dev.virtuoso.rollback.runbook.SecretStore;
 import dev.virtuoso.rollback.runbook.ServiceControl;
@@ -46,6 +48,10 @@ final class Wiring implements AutoCloseable {
 
     Metrics metrics() {
         return new MonitoringMetrics(gcp(), ctx.clock());
+    }
+
+    AlertPolicies alertPolicies() {
+        return new MonitoringAlertPolicies(gcp());
     }
 
     SecretStore secrets() {

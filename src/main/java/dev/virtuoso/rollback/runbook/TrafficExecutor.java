@@ -96,7 +96,7 @@ public final class TrafficExecutor {
         return JSON.valueToTree(traffic);
     }
 
-    private static String newId(Instant at) {
+    static String newId(Instant at) {
         byte[] b = new byte[2];
         RANDOM.nextBytes(b);
         return ID_TIME.format(at) + "-" + HexFormat.of().formatHex(b);

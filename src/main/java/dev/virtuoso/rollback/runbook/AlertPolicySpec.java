@@ -1,0 +1,42 @@
+package dev.virtuoso.rollback.runbook;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * The written runbook's "Auto Rollback on High Error Rate" policy: the ratio of 5xx to all
+ * requests (a numerator and a denominator filter) above a threshold for a duration. A policy
+ * only notifies: something has to run `rollback watch --auto` or the tool on that signal.
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record AlertPolicySpec(String name, String displayName, String conditionName, String filter,
+                              String denominatorFilter, double threshold, Duration duration, List<String> channels,
+                              String documentation) {
+    public static final String DISPLAY_NAME = "Auto Rollback on High Error Rate";
+
+    public AlertPolicySpec {
+        channels = List.copyOf(channels);
+    }
+
+    public static AlertPolicySpec forService(ServiceRef s, double threshold, Duration duration, List<String> channels) {
+        String requests = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"" + s.name()
+                + "\" AND metric.type=\"run.googleapis.com/request_count\"";
+        String percent = String.format(Locale.ROOT, "%.0f%%", threshold * 100);
+        return new AlertPolicySpec(null, DISPLAY_NAME, "5xx ratio > " + percent + " for " + Durations.format(duration),
+                requests + " AND metric.labels.response_code_class=\"5xx\"", requests, threshold, duration, channels,
+                "More than " + percent + " of " + s.name() + " requests answered 5xx for " + Durations.format(duration)
+                        + ". Roll back: `rollback -r runbooks/" + s.name() + ".yaml quick --previous`.");
+    }
+
+    public AlertPolicySpec named(String n) {
+        return new AlertPolicySpec(n, displayName, conditionName, filter, denominatorFilter, threshold, duration,
+                channels, documentation);
+    }
+
+    /** Same policy apart from its server-assigned name. */
+    public boolean sameAs(AlertPolicySpec other) {
+        return other != null && named(null).equals(other.named(null));
+    }
+}

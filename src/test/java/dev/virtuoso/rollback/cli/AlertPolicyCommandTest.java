@@ -1,0 +1,62 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.google.monitoring.v3.AlertPolicy;
+import com.google.monitoring.v3.ComparisonType;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class AlertPolicyCommandTest {
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    @Test
+    void printsThePolicyWithoutCreatingIt() {
+        CliHarness.Result r = cli.rb("alert-policy");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("displayName: \"Auto Rollback on High Error Rate\"")
+                .contains("metric.labels.response_code_class=\"5xx\"").contains("denominatorFilter:")
+                .contains("thresholdValue: 0.5").contains("duration: 30s");
+        assertThat(cli.sandbox.monitoring().policyWrites()).isZero();
+    }
+
+    @Test
+    void applyTwiceIsOneCreateAndNoSecondChange() {
+        CliHarness.Result first = cli.rb("alert-policy", "--apply", "--yes", "--channel",
+                "projects/virtuoso-sandbox/notificationChannels/auto-rollback");
+        assertThat(first.code()).isZero();
+        assertThat(first.out()).contains("✓ create alert policy \"Auto Rollback on High Error Rate\"");
+        CliHarness.Result second = cli.rb("alert-policy", "--apply", "--yes", "--channel",
+                "projects/virtuoso-sandbox/notificationChannels/auto-rollback");
+        assertThat(second.out()).contains("already as the runbook says; nothing to do");
+        assertThat(cli.sandbox.monitoring().policyWrites()).isEqualTo(1);
+
+        AlertPolicy p = cli.sandbox.monitoring().policies().get(0);
+        var threshold = p.getConditions(0).getConditionThreshold();
+        assertThat(threshold.getComparison()).isEqualTo(ComparisonType.COMPARISON_GT);
+        assertThat(threshold.getThresholdValue()).isEqualTo(0.5);
+        assertThat(threshold.getDuration().getSeconds()).isEqualTo(30);
+        assertThat(threshold.getDenominatorFilter()).doesNotContain("5xx").contains("request_count");
+        assertThat(p.getNotificationChannelsList()).containsExactly("projects/virtuoso-sandbox/notificationChannels/auto-rollback");
+
+        CliHarness.Result changed = cli.rb("alert-policy", "--apply", "--yes", "--threshold", "0.2");
+        assertThat(changed.out()).contains("update alert policy");
+        assertThat(cli.sandbox.monitoring().policyWrites()).isEqualTo(2);
+        assertThat(cli.sandbox.monitoring().policies()).hasSize(1);
+        assertThat(cli.run("history").out()).contains("alert-policy");
+    }
+
+    @Test
+    void applyNeedsConfirmationAndABadThresholdIsExit2() {
+        assertThat(cli.rb("alert-policy", "--apply").code()).isEqualTo(2);
+        CliHarness.Result bad = cli.rb("alert-policy", "--threshold", "1.5");
+        assertThat(bad.code()).isEqualTo(2);
+        assertThat(bad.err().strip()).isEqualTo("error: --threshold must be a fraction between 0 and 1, not 1.5");
+        assertThat(cli.sandbox.monitoring().policyWrites()).isZero();
+    }
+}
