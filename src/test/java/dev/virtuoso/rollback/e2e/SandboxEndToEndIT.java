@@ -41,8 +41,7 @@ class SandboxEndToEndIT {
                 env.put(kv[0], kv[1]);
             }
         }
-        assertThat(env).containsKey("CLOUD_RUN_EMULATOR_HOST");
-        env.put("API_KEY", "sandbox-api-key");
+        assertThat(env).containsKeys("CLOUD_RUN_EMULATOR_HOST", "MONITORING_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST");
         env.put("ROLLBACK_HOME", home.toString());
         env.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
         env.put("NO_GCE_CHECK", "true");
@@ -89,6 +88,34 @@ class SandboxEndToEndIT {
         assertThat(undo.code()).isZero();
         assertThat(rollback("status").out()).contains("LATEST (= virtuoso-api-00003-ghi)  100%");
         assertThat(Files.readAllLines(home.resolve("journal.jsonl"))).hasSizeGreaterThanOrEqualTo(5);
+    }
+
+    @Test
+    void watchAutoRollsBackExactlyOnceAndKeepsWatching() throws Exception {
+        // A fresh sandbox of its own: the other test moves traffic on the shared one.
+        Process own = new ProcessBuilder(LAUNCHER, "sandbox").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Map<String, String> saved = new HashMap<>(env);
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(own.getInputStream(), StandardCharsets.UTF_8));
+            for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {
+                if (line.startsWith("export ")) {
+                    String[] kv = line.substring(7).split("=", 2);
+                    env.put(kv[0], kv[1]);
+                }
+            }
+            Path book = home.resolve("watch.yaml");
+            Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml")).replace("sustain: 30s", "sustain: 1s"));
+            Run r = rollback("-r", book.toString(), "watch", "--auto", "--yes", "--interval", "1s", "--for", "4s");
+            assertThat(r.out()).contains("rolling back to the previous revision")
+                    .contains("already rolled back once in this run");
+            assertThat(r.out().split("route 100% of virtuoso-api traffic to", -1)).hasSize(3); // plan + summary, once
+            assertThat(rollback("-r", book.toString(), "status").out())
+                    .contains("virtuoso-api-00002-def  100%  stable-2024-07-24");
+        } finally {
+            own.destroy();
+            env.clear();
+            env.putAll(saved);
+        }
     }
 
     @Test

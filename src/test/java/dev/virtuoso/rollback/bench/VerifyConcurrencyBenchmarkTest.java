@@ -1,0 +1,59 @@
+package dev.virtuoso.rollback.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.Runbook;
+import dev.virtuoso.rollback.runbook.VerifyReport;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
+import dev.virtuoso.rollback.verify.HttpVerifier;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import okhttp3.mockwebserver.Dispatcher;
+import okhttp3.mockwebserver.MockResponse;
+import okhttp3.mockwebserver.MockWebServer;
+import okhttp3.mockwebserver.RecordedRequest;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Benchmark (issue: 20 checks of 300 ms each in under 1 s of verify time). Rerun alone with
+ * {@code ./mvnw -B -q test -Dtest=VerifyConcurrencyBenchmarkTest}; it prints the verify time
+ * against the sequential baseline (the sum of the checks' own latencies) of the same run.
+ */
+class VerifyConcurrencyBenchmarkTest {
+    @Test
+    void twentyChecksOfThreeHundredMillisecondsTakeUnderOneSecond() throws Exception {
+        try (MockWebServer server = new MockWebServer()) {
+            server.setDispatcher(new Dispatcher() {
+                @Override
+                public MockResponse dispatch(RecordedRequest r) {
+                    return new MockResponse().setResponseCode(200).setHeadersDelay(300, TimeUnit.MILLISECONDS);
+                }
+            });
+            server.start();
+            List<Runbook.HttpCheck> checks = new ArrayList<>();
+            for (int i = 0; i < 20; i++) {
+                checks.add(Runbook.HttpCheck.get("/health/" + i));
+            }
+            HttpVerifier verifier = new HttpVerifier(Clock.systemUTC(), d -> { });
+            VerifyRequest req = new VerifyRequest(server.url("/").toString(),
+                    new Runbook.Checks(Duration.ofSeconds(5), 2, checks, null), true, false, Optional.empty());
+            verifier.verify(req); // warm-up: JIT, connection pool, thread start
+            long best = Long.MAX_VALUE;
+            long sequential = 0;
+            for (int run = 0; run < 3; run++) {
+                VerifyReport r = verifier.verify(req);
+                assertThat(r.ok()).isTrue();
+                best = Math.min(best, r.durationMs());
+                sequential = r.checks().stream().mapToLong(CheckResult::latencyMs).sum();
+            }
+            System.out.printf("verify of 20 x 300 ms checks: %d ms (best of 3); sequential baseline %d ms; ratio %.2f%n",
+                    best, sequential, (double) best / sequential);
+            assertThat(best).isLessThan(1000);
+        }
+    }
+}
