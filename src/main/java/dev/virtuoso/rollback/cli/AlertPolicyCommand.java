@@ -43,8 +43,9 @@ final class AlertPolicyCommand implements Callable<Integer> {
         if (!apply) {
             return s.output().policy(desired);
         }
-        AlertPolicyApply.Result r = new AlertPolicyApply(s.wiring.alertPolicies(), s.wiring.journal(), s.ui(),
-                s.ctx.clock(), s.user()).apply(s.target().service().project(), desired, s.opts.dryRun);
+        ConsoleInteraction ui = s.ui();
+        AlertPolicyApply.Result r = new AlertPolicyApply(s.wiring.alertPolicies(), s.wiring.journal(), ui,
+                s.notifier(ui), s.ctx.clock(), s.user()).apply(s.target().service().project(), desired, s.opts.dryRun);
         return s.output().policyResult(r);
     }
 }

@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Drill;
 import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.verify.DrillReports;
 import java.nio.file.Path;
@@ -67,9 +68,9 @@ final class DrillCommand implements Callable<Integer> {
 
     private int run(Session s, String bad, boolean assumeYes) {
         ConsoleInteraction ui = assumeYes ? s.ui().confirmed() : s.ui();
-        Drill drill = new Drill(s.control(), s.executor(ui.confirmed()), s.wiring.verifier(),
-                state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.ctx.clock(),
-                s.ctx.sleeper());
+        Drill drill = new Drill(s.control(), s.executor(ui.confirmed(), Notifier.NONE), s.wiring.verifier(),
+                state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.notifier(ui),
+                s.ctx.clock(), s.ctx.sleeper());
         Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, stableRevision,
                 detectTimeout, recoverTimeout));
         List<Path> files = DrillReports.write(r, report);

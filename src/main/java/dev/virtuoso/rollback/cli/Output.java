@@ -106,9 +106,13 @@ final class Output {
                 case INCONCLUSIVE -> style.warn("?");
             };
             rows.add(new String[] {mark, c.kind(), c.name(), c.status() == null ? "-" : c.status().toString(),
-                    c.latencyMs() + " ms", c.verdict() == Verdict.PASS && !verbose ? "" : c.detail()});
+                    c.kind().equals("metric") ? "" : c.latencyMs() + " ms",
+                    c.verdict() == Verdict.PASS && !verbose && !c.kind().equals("metric") ? "" : c.detail()});
         }
         Render.table(rows, "    ").forEach(out::println);
+        if (r.checks().stream().anyMatch(c -> c.kind().equals("metric"))) {
+            out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
+        }
     }
 
     int status(Status s) {

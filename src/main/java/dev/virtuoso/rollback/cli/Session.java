@@ -82,8 +82,12 @@ final class Session {
     }
 
     TrafficExecutor executor(ConsoleInteraction console) {
-        return new TrafficExecutor(control(), wiring.journal(), console, wiring.verifier(), notifier(console),
-                ctx.clock(), user());
+        return executor(console, notifier(console));
+    }
+
+    TrafficExecutor executor(ConsoleInteraction console, Notifier notifier) {
+        return new TrafficExecutor(control(), wiring.journal(), console, wiring.verifier(), notifier, ctx.clock(),
+                user());
     }
 
     String user() {
@@ -91,7 +95,7 @@ final class Session {
     }
 
     /** Slack when the runbook names a webhook; a webhook that cannot be resolved is a warning, not a stop. */
-    private Notifier notifier(ConsoleInteraction console) {
+    Notifier notifier(ConsoleInteraction console) {
         Runbook.SecretSource source = runbook().notifications().slackWebhook();
         if (source == null) {
             return Notifier.NONE;

@@ -15,13 +15,16 @@ public final class AlertPolicyApply {
     private final AlertPolicies policies;
     private final Journal journal;
     private final Interaction ui;
+    private final Notifier notifier;
     private final Clock clock;
     private final String user;
 
-    public AlertPolicyApply(AlertPolicies policies, Journal journal, Interaction ui, Clock clock, String user) {
+    public AlertPolicyApply(AlertPolicies policies, Journal journal, Interaction ui, Notifier notifier, Clock clock,
+                            String user) {
         this.policies = policies;
         this.journal = journal;
         this.ui = ui;
+        this.notifier = notifier;
         this.clock = clock;
         this.user = user;
     }
@@ -45,14 +48,18 @@ public final class AlertPolicyApply {
                 existing.<com.fasterxml.jackson.databind.JsonNode>map(JSON::valueToTree).orElse(null), JSON.valueToTree(desired),
                 JournalRecord.State.planned, summary);
         journal.append(record);
+        Notifier.Incident incident = notifier.open("rollback alert-policy in projects/" + project + " by " + user + ": "
+                + summary);
         AlertPolicySpec written;
         try {
             written = existing.isPresent() ? policies.update(desired.named(existing.get().name()))
                     : policies.create(project, desired);
         } catch (RuntimeException e) {
             journal.append(record.next(clock.instant(), JournalRecord.State.failed, null, e.getMessage()));
+            incident.post("✗ failed: " + e.getMessage());
             throw e;
         }
+        incident.post("✓ applied: " + written.name());
         journal.append(record.next(clock.instant(), JournalRecord.State.applied, JSON.valueToTree(written), summary));
         return new Result(ActionResult.Outcome.applied, summary, written, record.id());
     }

@@ -36,22 +36,24 @@ public final class Drill {
     private final Function<ServiceState, VerifyRequest> checks;
     private final List<Runbook.DecisionRow> matrix;
     private final Interaction ui;
+    private final Notifier notifier;
     private final Clock clock;
     private final Sleeper sleeper;
 
     /**
-     * {@code executor} must not ask again: the drill is confirmed once as a whole. {@code checks}
-     * builds the verification for the service as read.
+     * {@code executor} must neither ask again nor notify: the drill is confirmed once and is one
+     * incident as a whole. {@code checks} builds the verification for the service as read.
      */
     public Drill(ServiceControl control, TrafficExecutor executor, Verifier verifier,
                  Function<ServiceState, VerifyRequest> checks, List<Runbook.DecisionRow> matrix, Interaction ui,
-                 Clock clock, Sleeper sleeper) {
+                 Notifier notifier, Clock clock, Sleeper sleeper) {
         this.control = control;
         this.executor = executor;
         this.verifier = verifier;
         this.checks = checks;
         this.matrix = matrix;
         this.ui = ui;
+        this.notifier = notifier;
         this.clock = clock;
         this.sleeper = sleeper;
     }
@@ -69,12 +71,29 @@ public final class Drill {
         ui.confirm("Run the drill on " + req.service() + "? It sends 100% of traffic to " + bad
                 + " until the failure is detected (at most " + Durations.format(req.detectTimeout()) + ").");
 
+        Notifier.Incident incident = notifier.open("rollback drill on " + req.service() + ": 100% to the bad revision "
+                + bad + ", then back to " + stable);
         Instant t = clock.instant();
         ui.info("drill: routing 100% to the bad revision " + bad);
         ActionResult broke = executor.execute(QuickRollback.plan(original, revisions,
                 new QuickRollback.ToRevision(bad), 100), false, Optional.empty());
         steps.add(new Step("break", broke.summary(), since(t), true));
 
+        try {
+            return measure(req, original, revisions, bad, stable, verify, started, steps, incident);
+        } catch (RuntimeException e) {
+            // Never leave the service on the bad revision: put the stable one back, then report.
+            ui.info("drill: failed (" + e.getMessage() + "); routing back to " + stable);
+            incident.post("✗ drill aborted: " + e.getMessage() + "; routing back to " + stable);
+            executor.execute(QuickRollback.plan(control.service(req.service()), revisions,
+                    new QuickRollback.ToRevision(stable), 100), false, Optional.empty());
+            throw e;
+        }
+    }
+
+    private Report measure(Request req, ServiceState original, List<Revision> revisions, String bad, String stable,
+                           VerifyRequest verify, Instant started, List<Step> steps, Notifier.Incident incident) {
+        Instant t;
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");
         VerifyReport detection = until(verify, r -> !r.ok(), req.detectTimeout());
@@ -107,6 +126,9 @@ public final class Drill {
         Runbook.DecisionRow row = matrix.stream().filter(r -> ratio >= r.minErrorRate()).findFirst()
                 .orElse(matrix.get(matrix.size() - 1));
         boolean within = timeToRecover != null && timeToRecover <= row.within().toMillis();
+        incident.post((detected && recovery.ok() && within ? "✓ drill passed" : "✗ drill failed") + ": detected in "
+                + (timeToDetect == null ? "never" : Durations.format(Duration.ofMillis(timeToDetect))) + ", recovered in "
+                + (timeToRecover == null ? "never" : Durations.format(Duration.ofMillis(timeToRecover))));
         return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, timeToDetect,
                 timeToRecover, ratio, row.severity(), row.within().toMillis(), within,
                 detected && recovery.ok() && within);

@@ -119,6 +119,19 @@ class SandboxEndToEndIT {
     }
 
     @Test
+    void ctrlCStopsWatchWithExit130() throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER, "watch", "--interval", "1s");
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertThat(out.readLine()).contains("5xx");
+        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+        assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).isEqualTo(130);
+        assertThat(new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8)).contains("interrupted");
+    }
+
+    @Test
     void drillSandboxIsTheReadmesMainCommand() throws Exception {
         Path reports = home.resolve("reports");
         Run r = rollback("drill", "--sandbox", "--report", reports.toString());

@@ -1,0 +1,111 @@
+package dev.virtuoso.rollback.runbook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The drill's flow and timings with a fake service, fake checks and a clock that moves when it sleeps. */
+class DrillTest {
+    private final Instant[] now = {Fixtures.T0};
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneId getZone() {
+            return ZoneId.of("UTC");
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now[0];
+        }
+    };
+    private final TrafficExecutorTest.FakeControl control = new TrafficExecutorTest.FakeControl(Fixtures.seed());
+    private final List<String> said = new ArrayList<>();
+    private final Interaction ui = new Interaction() {
+        @Override
+        public void showPlan(Plan plan) {
+        }
+
+        @Override
+        public void confirm(String question) {
+        }
+
+        @Override
+        public Progress progress() {
+            return Progress.NONE;
+        }
+
+        @Override
+        public void info(String message) {
+            said.add(message);
+        }
+    };
+
+    /** Checks fail while the broken revision serves; each check run takes 2 s. */
+    private final Verifier checks = req -> {
+        now[0] = now[0].plusSeconds(2);
+        boolean broken = control.state.servingRevision().orElse("").equals("virtuoso-api-00003-ghi");
+        return new VerifyReport("u", 2000, List.of(new CheckResult("/health", "health",
+                broken ? Verdict.FAIL : Verdict.PASS, broken ? 503 : 200, 5, "")));
+    };
+
+    private Drill drill(Verifier v) {
+        TrafficExecutor executor = new TrafficExecutor(control, new TrafficExecutorTest.MemoryJournal(), ui, v,
+                Notifier.NONE, clock, "drill");
+        return new Drill(control, executor, v, s -> new VerifyRequest("u", new Runbook.Checks(null, null, null, null),
+                true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS, ui, Notifier.NONE, clock,
+                d -> now[0] = now[0].plus(d));
+    }
+
+    private static Drill.Request request(String bad) {
+        return new Drill.Request(Fixtures.REF, bad, null, Duration.ofMinutes(2), Duration.ofMinutes(5));
+    }
+
+    @Test
+    void detectsRecoversRestoresAndJudgesAgainstTheMatrix() {
+        Drill.Report r = drill(checks).run(request("virtuoso-api-00003-ghi"));
+        assertThat(r.stableRevision()).isEqualTo("virtuoso-api-00002-def");
+        assertThat(r.timeToDetectMs()).isEqualTo(2000);
+        assertThat(r.timeToRecoverMs()).isEqualTo(2000);
+        assertThat(r.failedCheckRatio()).isEqualTo(1.0);
+        assertThat(r.severity()).isEqualTo("critical");
+        assertThat(r.withinDeadline()).isTrue();
+        assertThat(r.ok()).isTrue();
+        assertThat(r.steps()).extracting(Drill.Step::name).containsExactly("record", "break", "detect", "recover", "restore");
+        assertThat(control.state.traffic()).isEqualTo(Fixtures.SEED_TRAFFIC);
+    }
+
+    @Test
+    void checksThatMissTheBadRevisionFailTheDrill() {
+        Verifier blind = req -> {
+            now[0] = now[0].plusSeconds(1);
+            return new VerifyReport("u", 1000, List.of(new CheckResult("/health", "health", Verdict.PASS, 200, 5, "")));
+        };
+        Drill.Report r = drill(blind).run(request("virtuoso-api-00003-ghi"));
+        assertThat(r.timeToDetectMs()).isNull();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.steps().get(2).detail()).startsWith("NOT detected");
+    }
+
+    @Test
+    void aFailureMidDrillPutsTheStableRevisionBack() {
+        Verifier exploding = req -> {
+            throw new RunbookException(ExitCode.API_FAILURE, "checks crashed");
+        };
+        control.state = Fixtures.state(List.of(new TrafficEntry(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")));
+        assertThatThrownBy(() -> drill(exploding).run(request("virtuoso-api-00003-ghi"))).hasMessage("checks crashed");
+        assertThat(control.state.servingRevision()).contains("virtuoso-api-00002-def");
+    }
+}
