@@ -105,6 +105,7 @@ public final class GcpClients implements AutoCloseable {
     }
 
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */
+    @SuppressWarnings("rawtypes") // gax's channel configurator takes the raw ManagedChannelBuilder
     private <B extends ClientSettings.Builder<?, ?>> B configure(B builder, String variable) {
         String host = env.get(variable);
         if (host != null && !host.isBlank()) {

@@ -58,6 +58,7 @@ public final class JsonlJournal implements Journal {
     }
 
     @Override
+    @SuppressWarnings("try") // the lock is held for the write; it has no use in the body
     public synchronized void append(JournalRecord record) {
         try {
             if (!Files.exists(file)) {

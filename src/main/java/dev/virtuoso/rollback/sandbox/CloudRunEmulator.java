@@ -211,8 +211,7 @@ public final class CloudRunEmulator {
     }
 
     private Timestamp now() {
-        Instant i = clock.instant();
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+        return Grpc.timestamp(clock.instant());
     }
 
     private synchronized Operation update(UpdateServiceRequest req) {

@@ -11,9 +11,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.time.Clock;
-import java.time.Duration;
-import java.time.Instant;
 import java.util.Comparator;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
@@ -28,16 +25,13 @@ public final class DemoService {
     private final CloudRunEmulator cloudRun;
     private final String serviceName;
     private final String apiKey;
-    private final Clock clock;
-    private final RequestLog log = new RequestLog(10_000);
     private final HttpServer server;
     private final ExecutorService pool;
 
-    DemoService(CloudRunEmulator cloudRun, String serviceName, String apiKey, Clock clock, int port) throws IOException {
+    DemoService(CloudRunEmulator cloudRun, String serviceName, String apiKey, int port) throws IOException {
         this.cloudRun = cloudRun;
         this.serviceName = serviceName;
         this.apiKey = apiKey;
-        this.clock = clock;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
         this.pool = Executors.newFixedThreadPool(8, r -> {
             Thread t = new Thread(r, "demo-service");
@@ -53,17 +47,12 @@ public final class DemoService {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
-    public RequestLog requests() {
-        return log;
-    }
-
     void stop() {
         server.stop(0);
         pool.shutdownNow();
     }
 
     private void handle(HttpExchange ex) throws IOException {
-        Instant start = clock.instant();
         String path = ex.getRequestURI().getPath();
         String query = ex.getRequestURI().getQuery();
         Optional<Revision> revision;
@@ -98,7 +87,6 @@ public final class DemoService {
                 status = answer.status;
                 body = answer.body;
             }
-            log.add(new RequestLog.Entry(start, name, status, Duration.between(start, clock.instant()).toMillis()));
         }
         ex.getRequestBody().readAllBytes();
         byte[] bytes = body.getBytes(StandardCharsets.UTF_8);

@@ -20,7 +20,6 @@ import com.google.monitoring.v3.TimeSeries;
 import com.google.monitoring.v3.TypedValue;
 import com.google.monitoring.v3.UpdateAlertPolicyRequest;
 import com.google.protobuf.Empty;
-import com.google.protobuf.Timestamp;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
@@ -149,8 +148,8 @@ public final class MonitoringEmulator {
         }
         String location = filter.getOrDefault("resource.labels.location", Sandbox.REGION);
         String service = "projects/" + project + "/locations/" + location + "/services/" + serviceName;
-        Instant start = toInstant(req.getInterval().getStartTime());
-        Instant end = toInstant(req.getInterval().getEndTime());
+        Instant start = Grpc.instant(req.getInterval().getStartTime());
+        Instant end = Grpc.instant(req.getInterval().getEndTime());
         Instant visible = clock.instant().minus(lag);
         if (end.isAfter(visible)) {
             end = visible;
@@ -161,7 +160,7 @@ public final class MonitoringEmulator {
             served = served.containsKey(revision) ? Map.of(revision, served.get(revision)) : Map.of();
         }
         TimeInterval interval = TimeInterval.newBuilder().setStartTime(req.getInterval().getStartTime())
-                .setEndTime(toTimestamp(end)).build();
+                .setEndTime(Grpc.timestamp(end)).build();
         Aggregation agg = req.getAggregation();
         List<TimeSeries> series = switch (filter.getOrDefault("metric.type", "")) {
             case REQUEST_COUNT -> counts(served, agg, interval, filter.get("metric.labels.response_code_class"), serviceName);
@@ -262,14 +261,6 @@ public final class MonitoringEmulator {
             r.putLabels("revision_name", revision);
         }
         return r.build();
-    }
-
-    private static Instant toInstant(Timestamp t) {
-        return Instant.ofEpochSecond(t.getSeconds(), t.getNanos());
-    }
-
-    private static Timestamp toTimestamp(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
     }
 
     private final class MetricsApi extends MetricServiceGrpc.MetricServiceImplBase {

@@ -8,7 +8,6 @@ import com.google.cloud.run.v2.Service;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.TrafficTargetAllocationType;
 import com.google.cloud.secretmanager.v1.SecretVersion;
-import com.google.protobuf.Timestamp;
 import io.grpc.Server;
 import io.grpc.netty.shaded.io.grpc.netty.NettyServerBuilder;
 import java.io.IOException;
@@ -84,7 +83,7 @@ public final class Sandbox implements AutoCloseable {
                     .addService(monitoring.metrics()).addService(monitoring.alertPolicies())
                     .addService(secretManager.api())
                     .build().start();
-            DemoService demo = new DemoService(cloudRun, servicePath(SERVICE), API_KEY, clock, options.demoPort());
+            DemoService demo = new DemoService(cloudRun, servicePath(SERVICE), API_KEY, options.demoPort());
             cloudRun.demoBaseUrl(demo.url().toString());
             seed(cloudRun, clock.instant());
             seed(secretManager, clock.instant());
@@ -163,7 +162,7 @@ public final class Sandbox implements AutoCloseable {
         Revision failed = revision(svc, "virtuoso-api-00004-jkl", IMAGE + ":v1.2.1", day.plus(Duration.ofDays(3)), false);
         run.put(failed);
         run.put(run.settle(Service.newBuilder().setName(svc).setGeneration(4).setObservedGeneration(4)
-                .setEtag(run.nextEtag()).setCreateTime(ts(day)).setUpdateTime(ts(day.plus(Duration.ofDays(3))))
+                .setEtag(run.nextEtag()).setCreateTime(Grpc.timestamp(day)).setUpdateTime(Grpc.timestamp(day.plus(Duration.ofDays(3))))
                 .setTemplate(RevisionTemplate.newBuilder().addContainers(Container.newBuilder().setImage(IMAGE + ":v1.2.1")))
                 .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
                         .setPercent(100))
@@ -177,7 +176,7 @@ public final class Sandbox implements AutoCloseable {
         String other = servicePath("other-service");
         run.put(revision(other, "other-service-00001-aaa", "gcr.io/virtuoso-sandbox/other:v1", day, true));
         run.put(run.settle(Service.newBuilder().setName(other).setGeneration(1).setObservedGeneration(1)
-                .setEtag(run.nextEtag()).setCreateTime(ts(day))
+                .setEtag(run.nextEtag()).setCreateTime(Grpc.timestamp(day))
                 .setTemplate(RevisionTemplate.newBuilder().addContainers(Container.newBuilder()
                         .setImage("gcr.io/virtuoso-sandbox/other:v1")))
                 .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
@@ -198,7 +197,7 @@ public final class Sandbox implements AutoCloseable {
 
     private static Revision revision(String service, String name, String image, Instant created, boolean ready) {
         return Revision.newBuilder().setName(service + "/revisions/" + name)
-                .setService(CloudRunEmulator.shortName(service)).setGeneration(1).setCreateTime(ts(created))
+                .setService(CloudRunEmulator.shortName(service)).setGeneration(1).setCreateTime(Grpc.timestamp(created))
                 .addContainers(Container.newBuilder().setImage(image))
                 .addConditions(ready ? CloudRunEmulator.condition("Ready", Condition.State.CONDITION_SUCCEEDED, "")
                         : CloudRunEmulator.condition("Ready", Condition.State.CONDITION_FAILED,
@@ -206,7 +205,4 @@ public final class Sandbox implements AutoCloseable {
                 .build();
     }
 
-    private static Timestamp ts(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
-    }
 }

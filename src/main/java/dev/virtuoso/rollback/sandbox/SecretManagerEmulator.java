@@ -60,7 +60,7 @@ public final class SecretManagerEmulator {
             throw Status.NOT_FOUND.withDescription("Secret [" + secret + "] not found.").asRuntimeException();
         }
         String name = secret + "/versions/" + (versions(secret).size() + 1);
-        SecretVersion v = SecretVersion.newBuilder().setName(name).setState(state).setCreateTime(ts(created))
+        SecretVersion v = SecretVersion.newBuilder().setName(name).setState(state).setCreateTime(Grpc.timestamp(created))
                 .setEtag("\"" + Long.toHexString(created.toEpochMilli()) + "\"").build();
         versions.put(name, v);
         payloads.put(name, ByteString.copyFromUtf8(data));
@@ -106,11 +106,7 @@ public final class SecretManagerEmulator {
     }
 
     private Timestamp now() {
-        return ts(clock.instant());
-    }
-
-    private static Timestamp ts(Instant i) {
-        return Timestamp.newBuilder().setSeconds(i.getEpochSecond()).setNanos(i.getNano()).build();
+        return Grpc.timestamp(clock.instant());
     }
 
     private final class Api extends SecretManagerServiceGrpc.SecretManagerServiceImplBase {
