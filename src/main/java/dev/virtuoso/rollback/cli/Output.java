@@ -25,6 +25,7 @@ import dev.virtuoso.rollback.verify.DrillReports;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -85,6 +86,9 @@ final class Output {
             doc.put("url", r.url());
             doc.put("durationMs", r.durationMs());
             doc.set("checks", JSON.valueToTree(r.checks()));
+            if (hasMetrics(r)) {
+                doc.put("note", Assessment.LAG_NOTE);
+            }
             print(doc);
             return code;
         }
@@ -110,9 +114,13 @@ final class Output {
                     c.verdict() == Verdict.PASS && !verbose && !c.kind().equals("metric") ? "" : c.detail()});
         }
         Render.table(rows, "    ").forEach(out::println);
-        if (r.checks().stream().anyMatch(c -> c.kind().equals("metric"))) {
+        if (hasMetrics(r)) {
             out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
         }
+    }
+
+    private static boolean hasMetrics(VerifyReport r) {
+        return r.checks().stream().anyMatch(c -> c.kind().equals("metric"));
     }
 
     int status(Status s) {
@@ -143,7 +151,7 @@ final class Output {
         rows.add(new String[] {"NAME", "READY", "SERVING", "CREATED", "IMAGE"});
         for (Revision r : s.revisions()) {
             rows.add(new String[] {r.name(), r.ready() ? "yes" : style.bad("no"),
-                    serving.getOrDefault(r.name(), 0) + "%", r.created().toString(), r.image() == null ? "" : r.image()});
+                    serving.getOrDefault(r.name(), 0) + "%", r.created().truncatedTo(ChronoUnit.SECONDS).toString(), r.image() == null ? "" : r.image()});
         }
         Render.table(rows, "    ").forEach(out::println);
         out.flush();
@@ -169,7 +177,8 @@ final class Output {
         out.println("  requests: " + m.requests() + ", 5xx: " + m.errors() + (a.errorRate() == null ? ""
                 : " (" + String.format(java.util.Locale.ROOT, "%.1f%%", a.errorRate() * 100) + ")")
                 + ", P95: " + (m.p95Ms() == null ? "-" : Durations.format(Duration.ofMillis(Math.round(m.p95Ms()))))
-                + ", window " + m.from() + " .. " + m.to());
+                + ", window " + m.from().truncatedTo(ChronoUnit.SECONDS) + " .. "
+                + m.to().truncatedTo(ChronoUnit.SECONDS));
         a.reasons().forEach(r -> out.println("  " + r));
         out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
         out.flush();

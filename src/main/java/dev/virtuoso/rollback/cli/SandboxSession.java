@@ -44,8 +44,12 @@ final class SandboxSession implements AutoCloseable {
         }
         Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults());
         Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
-        env.put("API_KEY", Sandbox.API_KEY);
         env.put("ROLLBACK_HOME", home.toString());
+        // The user's gcloud defaults name their own project and region, not the sandbox's.
+        for (String v : new String[] {"CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_RUN_REGION"}) {
+            env.put(v, "");
+        }
+        env.put("CLOUDSDK_CONFIG", home.toString());
         Wiring wiring = new Wiring(outer.ctx.withEnv(env));
         return new SandboxSession(sandbox, wiring, outer.with(wiring, runbook()), home);
     }

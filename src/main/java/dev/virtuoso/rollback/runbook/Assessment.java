@@ -70,7 +70,7 @@ public record Assessment(
         if (errorRateVerdict == Verdict.INCONCLUSIVE) {
             errorDetail += "; fewer than " + t.minRequests() + " requests: inconclusive";
         }
-        return List.of(new CheckResult("error rate", "metric", errorRateVerdict, null, 0, errorDetail + "; " + LAG_NOTE),
+        return List.of(new CheckResult("error rate", "metric", errorRateVerdict, null, 0, errorDetail),
                 new CheckResult("p95 latency", "metric", latencyVerdict, null, 0, latencyDetail));
     }
 

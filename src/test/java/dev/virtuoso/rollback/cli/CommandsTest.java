@@ -122,7 +122,9 @@ class CommandsTest {
     @Test
     void drillInTheSandboxDetectsRecoversAndWritesReports() throws Exception {
         Path reports = cli.home.resolve("drills");
-        CliHarness.Result r = cli.run("drill", "--sandbox", "--report", reports.toString());
+        // gcloud defaults of the user's own project must not leak into the sandbox.
+        CliHarness.Result r = cli.run(java.util.Map.of("CLOUDSDK_CORE_PROJECT", "my-real-project",
+                "CLOUDSDK_RUN_REGION", "europe-west4"), "drill", "--sandbox", "--report", reports.toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("✓ drill passed").contains("time to detect:").contains("time to recover:");
         try (var files = Files.list(reports)) {
