@@ -54,6 +54,7 @@ public final class TrafficExecutor {
                     plan.after(), null, start, null);
         }
         ui.confirm(plan);
+        start = clock.instant(); // the time it took starts after the human said yes
         JournalRecord record = new JournalRecord(newId(start), start, user, plan.command(), plan.service().path(),
                 KIND, json(before.traffic()), json(plan.after()), JournalRecord.State.planned, plan.summary());
         journal.append(record);
