@@ -34,17 +34,24 @@ class SandboxEndToEndIT {
     static void startSandbox() throws IOException {
         sandbox = new ProcessBuilder(LAUNCHER, "sandbox", "--operation-delay", "300ms")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(sandbox.getInputStream(), StandardCharsets.UTF_8));
-        for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {
-            if (line.startsWith("export ")) {
-                String[] kv = line.substring(7).split("=", 2);
-                env.put(kv[0], kv[1]);
-            }
-        }
+        env.putAll(exportsOf(sandbox));
         assertThat(env).containsKeys("CLOUD_RUN_EMULATOR_HOST", "MONITORING_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST");
         env.put("ROLLBACK_HOME", home.toString());
         env.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
         env.put("NO_GCE_CHECK", "true");
+    }
+
+    /** The `export VAR=value` lines `rollback sandbox` prints before it says it is ready. */
+    private static Map<String, String> exportsOf(Process sandbox) throws IOException {
+        Map<String, String> vars = new HashMap<>();
+        BufferedReader lines = new BufferedReader(new InputStreamReader(sandbox.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {
+            if (line.startsWith("export ")) {
+                String[] kv = line.substring(7).split("=", 2);
+                vars.put(kv[0], kv[1]);
+            }
+        }
+        return vars;
     }
 
     @AfterAll
@@ -96,13 +103,7 @@ class SandboxEndToEndIT {
         Process own = new ProcessBuilder(LAUNCHER, "sandbox").redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Map<String, String> saved = new HashMap<>(env);
         try {
-            BufferedReader lines = new BufferedReader(new InputStreamReader(own.getInputStream(), StandardCharsets.UTF_8));
-            for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {
-                if (line.startsWith("export ")) {
-                    String[] kv = line.substring(7).split("=", 2);
-                    env.put(kv[0], kv[1]);
-                }
-            }
+            env.putAll(exportsOf(own));
             Path book = home.resolve("watch.yaml");
             Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml")).replace("sustain: 30s", "sustain: 1s"));
             Run r = rollback("-r", book.toString(), "watch", "--auto", "--yes", "--interval", "1s", "--for", "4s");
@@ -113,6 +114,31 @@ class SandboxEndToEndIT {
                     .contains("virtuoso-api-00002-def  100%  stable-2024-07-24");
         } finally {
             own.destroy();
+            env.clear();
+            env.putAll(saved);
+        }
+    }
+
+    @Test
+    void ctrlCDuringAnUpdateIsJournaledAsInterrupted() throws Exception {
+        Process slow = new ProcessBuilder(LAUNCHER, "sandbox", "--operation-delay", "20s")
+                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Map<String, String> saved = new HashMap<>(env);
+        try {
+            env.putAll(exportsOf(slow));
+            ProcessBuilder pb = new ProcessBuilder(LAUNCHER, "quick", "--previous", "--yes");
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+            for (String line = out.readLine(); line != null && !line.startsWith("... waiting"); line = out.readLine()) {
+                // the plan, until the wait begins
+            }
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).isEqualTo(130);
+            assertThat(rollback("history").out()).contains("interrupted after state planned");
+        } finally {
+            slow.destroy();
             env.clear();
             env.putAll(saved);
         }
