@@ -154,4 +154,22 @@ class CommandsTest {
         assertThat(unknown.code()).isEqualTo(2);
         assertThat(unknown.err().strip()).startsWith("error: Unknown option: '--frobnicate'");
     }
+
+    @Test
+    void completionStackTracesAndColour() {
+        CliHarness.Result completion = cli.run("generate-completion");
+        assertThat(completion.code()).isZero();
+        assertThat(completion.out()).contains("complete -F").contains("quick").contains("--to-revision");
+
+        CliHarness.Result plain = cli.rb("quick", "--to-revision", "nope", "--yes");
+        assertThat(plain.err()).doesNotContain("at dev.virtuoso");
+        CliHarness.Result traced = cli.rb("-e", "quick", "--to-revision", "nope", "--yes");
+        assertThat(traced.err()).startsWith("error: revision nope does not belong").contains("at dev.virtuoso.rollback");
+
+        cli.interactive = true;
+        assertThat(cli.rb("status").out()).contains("\u001b[");
+        assertThat(cli.rb("--no-color", "status").out()).doesNotContain("\u001b[");
+        assertThat(cli.run(java.util.Map.of("NO_COLOR", "1"), "-r", "runbooks/sandbox.yaml", "status").out())
+                .doesNotContain("\u001b[");
+    }
 }
