@@ -1,9 +1,9 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
-import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.Preflight;
 import dev.virtuoso.rollback.runbook.ServiceState;
-import dev.virtuoso.rollback.runbook.Verdict;
+import dev.virtuoso.rollback.runbook.Verification;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import dev.virtuoso.rollback.verify.JUnitReport;
@@ -54,8 +54,8 @@ final class VerifyCommand implements Callable<Integer> {
             http = revision == null ? Optional.of(s.verifyRequest(all || health, all || functional))
                     : revisionChecks(s, all || health, all || functional, skipped);
         }
-        var metricChecks = all || metrics ? Optional.of(s.metricRequest(Optional.ofNullable(revision))) : Optional
-                .<dev.virtuoso.rollback.runbook.Verification.MetricRequest>empty();
+        Optional<Verification.MetricRequest> metricChecks = all || metrics
+                ? Optional.of(s.metricRequest(Optional.ofNullable(revision))) : Optional.empty();
         VerifyReport report = s.verification().run(http, metricChecks, skipped);
         if (junit != null) {
             JUnitReport.write(report, s.target().service().name(), s.ctx.clock().instant(), junit);
@@ -63,23 +63,13 @@ final class VerifyCommand implements Callable<Integer> {
         return s.output().verify(report, s.target().service().name());
     }
 
-    /** A revision is reachable over HTTP only through a tag URL. */
     private Optional<VerifyRequest> revisionChecks(Session s, boolean h, boolean f, List<CheckResult> skipped) {
         ServiceState state = s.control().service(s.target().service());
-        String rev = dev.virtuoso.rollback.runbook.Preflight.find(state.ref(), s.control().revisions(state.ref()),
-                revision).name();
-        Optional<String> url = state.traffic().stream().filter(e -> e.tag() != null && e.targets(rev))
-                .map(e -> state.tagUrls().get(e.tag())).filter(u -> u != null).findFirst();
+        String rev = Preflight.find(state.ref(), s.control().revisions(state.ref()), revision).name();
+        Optional<String> url = Verification.tagUrl(state, rev);
         if (url.isEmpty()) {
-            skipped.add(new CheckResult("http checks", "health", Verdict.INCONCLUSIVE, null, 0, rev
-                    + " has no tag URL, so no request can reach it alone; tag it with `rollback tag --revision " + rev
-                    + "`"));
-            return Optional.empty();
+            skipped.add(Verification.untagged(rev));
         }
-        VerifyRequest base = s.verifyRequest(state, h, f);
-        if (!url.get().startsWith("http")) {
-            throw RunbookException.invalid("tag URL of " + rev + " is not an http(s) URL: " + url.get());
-        }
-        return Optional.of(new VerifyRequest(url.get(), base.checks(), h, f, base.apiKey()));
+        return url.map(u -> s.verifyRequest(state, h, f).at(u));
     }
 }

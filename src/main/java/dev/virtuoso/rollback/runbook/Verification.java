@@ -47,6 +47,18 @@ public final class Verification {
         return new VerifyReport(url, Duration.between(start, clock.instant()).toMillis(), checks);
     }
 
+    /** A revision is reachable over HTTP alone only through a tag URL. */
+    public static Optional<String> tagUrl(ServiceState s, String revision) {
+        return s.traffic().stream().filter(e -> e.tag() != null && e.targets(revision))
+                .map(e -> s.tagUrls().get(e.tag())).filter(u -> u != null).findFirst();
+    }
+
+    /** What stands in the report for HTTP checks that could not reach an untagged revision. */
+    public static CheckResult untagged(String revision) {
+        return new CheckResult("http checks", "health", Verdict.INCONCLUSIVE, null, 0, revision + " has no tag URL, "
+                + "so no request can reach it alone; tag it with `rollback tag --revision " + revision + "`");
+    }
+
     public Assessment assess(MetricRequest m) {
         return Assessment.of(metrics.sample(m.service(), m.revision(), m.triggers().window()), m.triggers(), m.matrix());
     }
