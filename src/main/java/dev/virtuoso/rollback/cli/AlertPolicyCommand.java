@@ -15,7 +15,7 @@ import picocli.CommandLine.Spec;
 @Command(name = "alert-policy", description = {
     "Print, or --apply, the Cloud Monitoring policy \"Auto Rollback on High Error Rate\".",
     "The ratio of 5xx to all requests of the service above --threshold (default: the decision matrix's first "
-        + "row, 50% in the written runbook) for triggers.sustain. --apply creates it, or updates it by display "
+        + "row, 50%% in the written runbook) for triggers.sustain. --apply creates it, or updates it by display "
         + "name; a second --apply changes nothing. A policy only notifies: pair it with `rollback watch --auto`."})
 final class AlertPolicyCommand implements Callable<Integer> {
     @Spec

@@ -16,7 +16,7 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "drill", description = {
     "Rehearse a rollback and measure it (the monthly drill).",
-    "Records the stable revision, routes 100% to a known-bad revision, verifies and expects failure (time to "
+    "Records the stable revision, routes 100%% to a known-bad revision, verifies and expects failure (time to "
         + "detect), rolls back quickly to the stable revision, verifies (time to recover), then restores the "
         + "original split. Writes a Markdown and a JSON report. Run it on staging."},
         footer = {"", "Examples:", "  rollback drill --sandbox                 (no cloud account needed)",

@@ -143,6 +143,31 @@ class CommandsTest {
     }
 
     @Test
+    void everyCommandsHelpRendersCleanly() {
+        // picocli reports a description it cannot format on System.err, past our own streams.
+        var systemErr = System.err;
+        var captured = new java.io.ByteArrayOutputStream();
+        System.setErr(new java.io.PrintStream(captured, true));
+        try {
+            helpOfEveryCommand();
+        } finally {
+            System.setErr(systemErr);
+        }
+        assertThat(captured.toString()).doesNotContain("WARN");
+    }
+
+    private void helpOfEveryCommand() {
+        for (String cmd : new String[] {"status", "quick", "tag", "image", "git", "restore firestore",
+            "restore bigquery", "restore secrets", "verify", "assess", "watch", "alert-policy", "drill", "history",
+            "undo", "sandbox", "generate-completion"}) {
+            CliHarness.Result r = cli.run((cmd + " --help").split(" "));
+            assertThat(r.code()).as(cmd).isZero();
+            assertThat(r.out() + r.err()).as(cmd).contains("Usage: rollback " + cmd).doesNotContain("WARN")
+                    .doesNotContain("%n");
+        }
+    }
+
+    @Test
     void helpAndUsageErrors() {
         CliHarness.Result help = cli.run("quick", "--help");
         assertThat(help.code()).isZero();
