@@ -11,7 +11,10 @@ public final class Undo {
     private Undo() {
     }
 
-    /** The step to undo: {@code id}, or the newest step that changed traffic. */
+    /**
+     * The step to undo: {@code id}, or the newest step that changed traffic (or may have: it was
+     * interrupted). A step that failed before applying changed nothing and is never picked.
+     */
     public static JournalRecord pick(Journal journal, String id) {
         if (id != null) {
             return journal.find(id).orElseThrow(() -> RunbookException.invalid("no journal record " + id
@@ -19,8 +22,9 @@ public final class Undo {
         }
         List<JournalRecord> all = journal.history();
         for (int i = all.size() - 1; i >= 0; i--) {
-            if (TrafficExecutor.KIND.equals(all.get(i).kind()) && all.get(i).state() != JournalRecord.State.planned) {
-                return all.get(i);
+            JournalRecord r = all.get(i);
+            if (TrafficExecutor.KIND.equals(r.kind()) && (r.changed() || r.state() == JournalRecord.State.interrupted)) {
+                return r;
             }
         }
         throw RunbookException.invalid("the journal has no traffic change to undo");

@@ -117,6 +117,10 @@ class CommandsTest {
         assertThat(cli.mutations()).isZero();
         assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag).contains("someone-else");
         assertThat(cli.run("history").out()).contains("failed");
+        // The failed step changed nothing, so there is nothing to undo; someone else's change stays.
+        CliHarness.Result undo = cli.run("undo", "--yes");
+        assertThat(undo.code()).isEqualTo(2);
+        assertThat(undo.err().strip()).isEqualTo("error: the journal has no traffic change to undo");
     }
 
     @Test
