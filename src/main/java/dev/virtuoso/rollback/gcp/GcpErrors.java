@@ -21,7 +21,8 @@ final class GcpErrors {
             return new RunbookException(ExitCode.API_FAILURE, api + ": " + resource + ": " + cause, cause);
         }
         StatusCode.Code code = e.getStatusCode().getCode();
-        String message = api + ": " + describe(code) + " " + resource + ": " + firstLine(e.getMessage());
+        String message = api + ": " + describe(code) + " " + resource + ": " + firstLine(e.getMessage())
+                + rootCause(e);
         ExitCode exit = switch (code) {
             case NOT_FOUND, INVALID_ARGUMENT, OUT_OF_RANGE, ALREADY_EXISTS -> ExitCode.INVALID_INPUT;
             // AIP-154: a stale etag is ABORTED; some APIs say FAILED_PRECONDITION (GCP-NOTES).
@@ -38,6 +39,16 @@ final class GcpErrors {
             c = c.getCause();
         }
         return c;
+    }
+
+    /** gRPC says only "io exception" for a refused or reset connection; the cause says which. */
+    private static String rootCause(Throwable e) {
+        Throwable root = e;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root == e || root.getMessage() == null || root instanceof io.grpc.StatusRuntimeException ? ""
+                : " (" + firstLine(root.getMessage()) + ")";
     }
 
     private static String describe(StatusCode.Code code) {
