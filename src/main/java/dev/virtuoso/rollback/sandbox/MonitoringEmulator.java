@@ -54,7 +54,8 @@ public final class MonitoringEmulator {
     private final CloudRunEmulator cloudRun;
     private final Clock clock;
     private volatile double requestsPerMinute;
-    private volatile Duration lag;
+    /** Data newer than this is not visible yet (real Monitoring lags 60–180 s). */
+    private final Duration lag;
     private final Map<String, AlertPolicy> policies = new LinkedHashMap<>();
     private final AtomicInteger policyWrites = new AtomicInteger();
 
@@ -68,11 +69,6 @@ public final class MonitoringEmulator {
     /** Traffic volume for the synthetic metrics; 0 means no requests at all. */
     public void setRequestsPerMinute(double rpm) {
         this.requestsPerMinute = rpm;
-    }
-
-    /** Data newer than this is not visible yet (real Monitoring lags 60–180 s). */
-    public void setLag(Duration lag) {
-        this.lag = lag;
     }
 
     /** Alert policies created or updated. */
