@@ -44,8 +44,8 @@ final class AlertPolicyCommand implements Callable<Integer> {
             return s.output().policy(desired);
         }
         ConsoleInteraction ui = s.ui();
-        AlertPolicyApply.Result r = new AlertPolicyApply(s.wiring.alertPolicies(), s.wiring.journal(), ui,
-                s.notifier(ui), s.ctx.clock(), s.user()).apply(s.target().service().project(), desired, s.opts.dryRun);
+        AlertPolicyApply.Result r = new AlertPolicyApply(s.alertPolicies(), s.journal(), ui, s.notifier(ui),
+                s.ctx.clock(), s.user(), s.dryRun()).apply(s.target().service().project(), desired);
         return s.output().policyResult(r);
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Drill;
+import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.RunbookException;
@@ -55,6 +56,13 @@ final class DrillCommand implements Callable<Integer> {
             throw new RunbookException(ExitCode.INTERNAL, "--bad-image is not implemented yet; use --bad-revision");
         }
         Session s = Session.of(spec);
+        DrillReports.checkWritable(report);
+        for (Duration d : List.of(detectTimeout, recoverTimeout)) {
+            if (d.isZero() || d.isNegative()) {
+                throw RunbookException.invalid("--detect-timeout and --recover-timeout must be positive, not "
+                        + Durations.format(d));
+            }
+        }
         if (sandbox) {
             try (SandboxSession sb = SandboxSession.start(s)) {
                 return run(sb.session(), badRevision != null ? badRevision : sb.brokenRevision(), true);
@@ -68,12 +76,12 @@ final class DrillCommand implements Callable<Integer> {
 
     private int run(Session s, String bad, boolean assumeYes) {
         ConsoleInteraction ui = assumeYes ? s.ui().confirmed() : s.ui();
-        Drill drill = new Drill(s.control(), s.executor(ui.confirmed(), Notifier.NONE), s.wiring.verifier(),
+        Drill drill = new Drill(s.control(), s.executor(ui.confirmed(), Notifier.NONE), s.verifier(),
                 state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.notifier(ui),
-                s.ctx.clock(), s.ctx.sleeper());
+                s.waiting());
         Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, stableRevision,
                 detectTimeout, recoverTimeout));
-        List<Path> files = DrillReports.write(r, report);
+        List<Path> files = r.dryRun() ? List.of() : DrillReports.write(r, report);
         return s.output().drill(r, files);
     }
 }

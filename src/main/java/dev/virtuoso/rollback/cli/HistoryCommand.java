@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.RunbookException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -19,8 +20,11 @@ final class HistoryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        if (limit < 0) {
+            throw RunbookException.invalid("--limit must be 0 (all) or more, not " + limit);
+        }
         Session s = Session.of(spec);
-        var all = s.wiring.journal().history();
+        var all = s.journal().history();
         return s.output().history(limit > 0 && all.size() > limit ? all.subList(all.size() - limit, all.size()) : all);
     }
 }

@@ -1,9 +1,22 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.ExitCode;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 
-/** Entry point: the real console, environment and clock; Ctrl-C marks the journal and exits 130. */
+/**
+ * Entry point: the real console, environment and clock.
+ *
+ * <p>Ctrl-C before anything is being changed (at a prompt, while reading or watching) exits at
+ * once. While a change is under way it interrupts the command, which then stops the way every
+ * wait stops (exit 130) after reading and journaling what is true; a drill puts the original
+ * traffic back. A second Ctrl-C, or a command that has not stopped within {@link #GRACE}, ends
+ * the process at once, marking its unfinished journal steps as interrupted.
+ */
 public final class Main {
+    /** Longer than a drill's bounded restore, so a graceful stop is never cut short by the watchdog. */
+    static final Duration GRACE = Duration.ofSeconds(45);
+
     private Main() {
     }
 
@@ -11,23 +24,42 @@ public final class Main {
         Context ctx = Context.system();
         int code;
         try (Wiring wiring = new Wiring(ctx)) {
-            onInterrupt(wiring);
+            onInterrupt(wiring, Thread.currentThread());
             code = Cli.run(ctx, wiring, args);
         }
         System.exit(code);
     }
 
     @SuppressWarnings("restriction")
-    private static void onInterrupt(Wiring wiring) {
+    private static void onInterrupt(Wiring wiring, Thread command) {
+        AtomicInteger signals = new AtomicInteger();
         try {
             sun.misc.Signal.handle(new sun.misc.Signal("INT"), sig -> {
-                wiring.interrupted();
-                System.err.println();
-                System.err.println("interrupted; `rollback history` shows where it stopped");
-                Runtime.getRuntime().halt(ExitCode.INTERRUPTED.code());
+                if (signals.incrementAndGet() == 1 && wiring.changing()) {
+                    System.err.println();
+                    System.err.println("interrupted: stopping safely (Ctrl-C again to stop at once)");
+                    command.interrupt();
+                    Thread watchdog = new Thread(() -> {
+                        try {
+                            Thread.sleep(GRACE.toMillis());
+                        } catch (InterruptedException e) {
+                            return;
+                        }
+                        stopNow(wiring, "did not stop within " + GRACE.toSeconds() + "s");
+                    }, "interrupt-watchdog");
+                    watchdog.setDaemon(true);
+                    watchdog.start();
+                } else {
+                    stopNow(wiring, "stopped at once");
+                }
             });
         } catch (IllegalArgumentException e) {
             // No SIGINT on this platform: the default handling (exit 130) stays.
         }
+    }
+
+    private static void stopNow(Wiring wiring, String why) {
+        System.err.println("interrupted: " + why + "; " + wiring.interrupted());
+        Runtime.getRuntime().halt(ExitCode.INTERRUPTED.code());
     }
 }

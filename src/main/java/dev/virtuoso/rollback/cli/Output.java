@@ -249,6 +249,10 @@ final class Output {
     }
 
     int drill(Drill.Report r, List<Path> files) {
+        if (r.dryRun()) {
+            // The plan and what would follow are on the console already; a drill that did not run has no report.
+            return json ? document(true, r, 0) : 0;
+        }
         int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
         if (json) {
             ObjectNode doc = JSON.createObjectNode();

@@ -66,6 +66,6 @@ final class QuickCommand implements Callable<Integer> {
         Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), to.toDestination(), percent);
         Optional<VerifyRequest> verify = noVerify || plan.unchanged() ? Optional.empty()
                 : Optional.of(s.verifyRequest(state, true, true));
-        return s.output().action(s.executor().execute(plan, s.opts.dryRun, verify));
+        return s.output().action(s.executor().execute(plan, verify));
     }
 }

@@ -48,7 +48,7 @@ final class SandboxCommand implements Callable<Integer> {
             sandbox.emulatorVariables().forEach((k, v) -> out.println("export " + k + "=" + v));
             out.println("# demo service " + Sandbox.SERVICE + " at " + sandbox.demoUrl() + " (project "
                     + Sandbox.PROJECT + ", region " + Sandbox.REGION + "); its API key is in Secret Manager ("
-                    + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhook().url());
+                    + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhookUrl());
             out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback status; stop with Ctrl-C");
             out.flush();
             new CountDownLatch(1).await();

@@ -1,6 +1,9 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.notify.SlackNotifier;
+import dev.virtuoso.rollback.runbook.AlertPolicies;
+import dev.virtuoso.rollback.runbook.DryRun;
+import dev.virtuoso.rollback.runbook.Journal;
 import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
@@ -12,7 +15,9 @@ import dev.virtuoso.rollback.runbook.Target;
 import dev.virtuoso.rollback.runbook.TargetResolver;
 import dev.virtuoso.rollback.runbook.TrafficExecutor;
 import dev.virtuoso.rollback.runbook.Verification;
+import dev.virtuoso.rollback.runbook.Verifier;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
+import dev.virtuoso.rollback.runbook.Wait;
 import java.nio.file.Path;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
@@ -60,8 +65,33 @@ final class Session {
         return target;
     }
 
+    /** {@code --dry-run}, decided here once: every port handed out refuses to change anything. */
+    boolean dryRun() {
+        return opts.dryRun;
+    }
+
+    private <T> T port(Class<T> type, T adapter) {
+        return dryRun() ? DryRun.guard(type, adapter) : adapter;
+    }
+
     ServiceControl control() {
-        return wiring.serviceControl();
+        return port(ServiceControl.class, wiring.serviceControl());
+    }
+
+    Journal journal() {
+        return port(Journal.class, wiring.journal());
+    }
+
+    AlertPolicies alertPolicies() {
+        return port(AlertPolicies.class, wiring.alertPolicies());
+    }
+
+    Verifier verifier() {
+        return wiring.verifier();
+    }
+
+    Wait waiting() {
+        return wiring.waiting();
     }
 
     Style style() {
@@ -69,8 +99,10 @@ final class Session {
         return new Style(color);
     }
 
+    /** The console; in a dry run nothing will change, so there is nothing to confirm. */
     ConsoleInteraction ui() {
-        return new ConsoleInteraction(ctx, opts, style());
+        ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style());
+        return dryRun() ? console.confirmed() : console;
     }
 
     Output output() {
@@ -86,8 +118,8 @@ final class Session {
     }
 
     TrafficExecutor executor(ConsoleInteraction console, Notifier notifier) {
-        return new TrafficExecutor(control(), wiring.journal(), console, wiring.verifier(), notifier, ctx.clock(),
-                user());
+        return new TrafficExecutor(control(), journal(), console, wiring.verifier(), notifier, ctx.clock(), user(),
+                dryRun());
     }
 
     String user() {
@@ -102,7 +134,9 @@ final class Session {
         }
         try {
             Secret url = resolve(source, "notify.slackWebhook");
-            return new SlackNotifier(url, warning -> console.info("warning: " + warning));
+            SlackNotifier slack = new SlackNotifier(url, warning -> console.info("warning: " + warning));
+            wiring.closeAtEnd(slack);
+            return port(Notifier.class, slack);
         } catch (RunbookException e) {
             console.info("warning: no Slack notifications: " + e.getMessage());
             return Notifier.NONE;

@@ -31,6 +31,6 @@ final class TagCommand implements Callable<Integer> {
         String tag = name != null ? name : TagRevision.defaultName(s.ctx.clock().instant());
         Plan plan = TagRevision.plan(state, s.control().revisions(state.ref()), revision, tag);
         // Tagging changes no serving revision, so there is nothing new to verify.
-        return s.output().action(s.executor().execute(plan, s.opts.dryRun, Optional.empty()));
+        return s.output().action(s.executor().execute(plan, Optional.empty()));
     }
 }

@@ -31,12 +31,12 @@ final class UndoCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
-        JournalRecord record = Undo.pick(s.wiring.journal(), id);
+        JournalRecord record = Undo.pick(s.journal(), id);
         ServiceRef ref = Undo.service(record);
         ServiceState state = s.control().service(ref);
         Plan plan = Undo.plan(record, state, s.control().revisions(ref));
         Optional<VerifyRequest> verify = noVerify || plan.unchanged()
                 ? Optional.empty() : Optional.of(s.verifyRequest(state, true, true));
-        return s.output().action(s.executor().execute(plan, s.opts.dryRun, verify));
+        return s.output().action(s.executor().execute(plan, verify));
     }
 }

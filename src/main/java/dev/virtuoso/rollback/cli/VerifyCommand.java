@@ -48,6 +48,9 @@ final class VerifyCommand implements Callable<Integer> {
     public Integer call() {
         boolean all = !health && !functional && !metrics;
         Session s = Session.of(spec);
+        if (junit != null) {
+            JUnitReport.checkWritable(junit);
+        }
         List<CheckResult> skipped = new ArrayList<>();
         Optional<VerifyRequest> http = Optional.empty();
         if (all || health || functional) {

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.ActionResult;
+import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.QuickRollback;
@@ -16,15 +17,18 @@ import picocli.CommandLine.Spec;
 
 @Command(name = "watch", description = {
     "Judge the triggers on an interval; with --auto, roll back when one holds.",
-    "Every --interval: error rate and P95 from Cloud Monitoring against the runbook's triggers. With --auto, "
-        + "once a trigger has held for triggers.sustain, runs `quick --previous` exactly once (journaled, "
-        + "notified, verified), then keeps watching. Ctrl-C stops (exit 130)."},
+    "Every --interval: the error rate and P95 of the revision serving the most traffic, from Cloud Monitoring, "
+        + "against the runbook's triggers. With --auto, once a trigger has held for triggers.sustain, runs "
+        + "`quick --previous` once (journaled, notified, verified), then keeps watching. A service changed "
+        + "within triggers.window + sustain (see `rollback history`) is never rolled back automatically, so a "
+        + "restarted watch does not act twice. Ctrl-C stops (exit 130)."},
         footer = {"", "Example:  rollback -r runbooks/virtuoso-api.yaml watch --auto --yes --interval 30s"})
 final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--interval", paramLabel = "D", defaultValue = "60s", description = "Time between evaluations (default ${DEFAULT-VALUE}).")
+    @Option(names = "--interval", paramLabel = "D", defaultValue = "60s",
+            description = "Time between evaluations, at least 1s (default ${DEFAULT-VALUE}).")
     Duration interval;
 
     @Option(names = "--for", paramLabel = "D", description = "Stop after this long (default: until interrupted).")
@@ -36,15 +40,17 @@ final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
+        Watch.Request request = new Watch.Request(s.target().service(), interval, Optional.ofNullable(duration), auto,
+                s.runbook().triggers(), s.runbook().decisionMatrix());
         ConsoleInteraction ui = s.ui();
         if (auto) {
             // Asked now, once, not at 3 a.m. when the trigger fires.
             ui.confirm("Roll " + s.target().service().name() + " back automatically when a trigger holds for "
-                    + dev.virtuoso.rollback.runbook.Durations.format(s.runbook().triggers().sustain()) + "?");
+                    + Durations.format(s.runbook().triggers().sustain()) + "?");
         }
-        Watch watch = new Watch(s.verification(), () -> rollback(s, ui.confirmed()), ui, s.ctx.clock(), s.ctx.sleeper());
-        Watch.Result r = watch.run(new Watch.Request(interval, Optional.ofNullable(duration), auto,
-                s.metricRequest(Optional.empty())));
+        Watch watch = new Watch(s.verification(), s.control(), s.journal(), () -> rollback(s, ui.confirmed()), ui,
+                s.waiting());
+        Watch.Result r = watch.run(request);
         if (s.output().json()) {
             s.output().document(!r.firing(), r, 0);
         }
@@ -54,6 +60,6 @@ final class WatchCommand implements Callable<Integer> {
     private static ActionResult rollback(Session s, ConsoleInteraction confirmed) {
         ServiceState state = s.control().service(s.target().service());
         Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), new QuickRollback.Previous(), 100);
-        return s.executor(confirmed).execute(plan, false, Optional.of(s.verifyRequest(state, true, true)));
+        return s.executor(confirmed).execute(plan, Optional.of(s.verifyRequest(state, true, true)));
     }
 }

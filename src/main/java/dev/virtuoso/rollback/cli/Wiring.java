@@ -7,22 +7,24 @@ import dev.virtuoso.rollback.gcp.MonitoringMetrics;
 import dev.virtuoso.rollback.gcp.SecretManagerStore;
 import dev.virtuoso.rollback.journal.JsonlJournal;
 import dev.virtuoso.rollback.runbook.AlertPolicies;
+import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.Metrics;
 import dev.virtuoso.rollback.runbook.SecretStore;
 import dev.virtuoso.rollback.runbook.ServiceControl;
+import dev.virtuoso.rollback.runbook.Undo;
 import dev.virtuoso.rollback.runbook.Verifier;
+import dev.virtuoso.rollback.runbook.Wait;
 import dev.virtuoso.rollback.verify.HttpVerifier;
-import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 
 /** The adapters of one run, created on first use and closed at the end. */
 final class Wiring implements AutoCloseable {
-    /** How long a traffic change may take before we stop waiting (the change itself goes on). */
-    static final Duration APPLY_TIMEOUT = Duration.ofMinutes(10);
-
     private final Context ctx;
     private GcpClients gcp;
     private ServiceControl control;
     private JsonlJournal journal;
+    private final List<AutoCloseable> closeFirst = new ArrayList<>();
 
     Wiring(Context ctx) {
         this.ctx = ctx;
@@ -41,7 +43,7 @@ final class Wiring implements AutoCloseable {
 
     synchronized ServiceControl serviceControl() {
         if (control == null) {
-            control = new CloudRunServiceControl(gcp(), ctx.clock(), ctx.sleeper(), APPLY_TIMEOUT);
+            control = new CloudRunServiceControl(gcp(), waiting());
         }
         return control;
     }
@@ -59,25 +61,56 @@ final class Wiring implements AutoCloseable {
     }
 
     Verifier verifier() {
-        return new HttpVerifier(ctx.clock(), ctx.sleeper());
+        return new HttpVerifier(waiting());
+    }
+
+    Wait waiting() {
+        return new Wait(ctx.clock(), ctx.sleeper());
     }
 
     synchronized JsonlJournal journal() {
         if (journal == null) {
-            journal = new JsonlJournal(JsonlJournal.defaultFile(ctx.env()), ctx.clock());
+            journal = new JsonlJournal(JsonlJournal.defaultFile(ctx.env()), ctx.clock(),
+                    warning -> ctx.err().println("warning: " + warning));
         }
         return journal;
     }
 
-    /** Marks unfinished journal steps as interrupted (Ctrl-C). */
-    synchronized void interrupted() {
-        if (journal != null) {
-            journal.interruptOpen();
+    /** Closed at the end of the run before the clients (notifiers that drain their queue). */
+    synchronized void closeAtEnd(AutoCloseable c) {
+        closeFirst.add(c);
+    }
+
+    /** True while a journal step of this run is open: something is being changed. */
+    synchronized boolean changing() {
+        return journal != null && journal.hasOpen();
+    }
+
+    /** Marks unfinished journal steps as interrupted (a hard stop) and says what `undo` would do now. */
+    synchronized String interrupted() {
+        if (journal == null || !journal.hasOpen()) {
+            return "nothing was being changed";
+        }
+        journal.interruptOpen();
+        try {
+            JournalRecord r = Undo.pick(journal, null);
+            return "the change may be in effect; `rollback undo` restores the traffic recorded before " + r.id()
+                    + " (" + r.command() + "); `rollback history` shows where it stopped";
+        } catch (RuntimeException e) {
+            return "`rollback history` shows where it stopped";
         }
     }
 
     @Override
     public synchronized void close() {
+        for (AutoCloseable c : closeFirst) {
+            try {
+                c.close();
+            } catch (Exception e) {
+                // Best effort at exit: a notifier that cannot finish has already warned.
+            }
+        }
+        closeFirst.clear();
         if (gcp != null) {
             gcp.close();
         }

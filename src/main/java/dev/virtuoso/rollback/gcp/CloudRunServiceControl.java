@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.gcp;
 
 import com.google.api.gax.longrunning.OperationFuture;
+import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.run.v2.Condition;
 import com.google.cloud.run.v2.GetServiceRequest;
 import com.google.cloud.run.v2.ListRevisionsRequest;
@@ -17,8 +18,8 @@ import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.ServiceControl;
 import dev.virtuoso.rollback.runbook.ServiceRef;
 import dev.virtuoso.rollback.runbook.ServiceState;
-import dev.virtuoso.rollback.runbook.Sleeper;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
+import dev.virtuoso.rollback.runbook.Wait;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,28 +28,46 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /** {@link ServiceControl} over the Cloud Run Admin API v2 (ServicesClient, RevisionsClient). */
 public final class CloudRunServiceControl implements ServiceControl {
     private static final String API = "Cloud Run";
+    /** How long each look at the operation's future waits; gax polls the server on its own schedule (GcpClients). */
+    private static final Duration OPERATION_DONE = Duration.ofMillis(50);
+    /** Re-reads of the service after the operation, until it serves what was asked. */
+    private static final Wait.Backoff SETTLE = new Wait.Backoff(Duration.ofMillis(100), 1.1, Duration.ofSeconds(2));
 
     private final GcpClients clients;
+    private final Wait wait;
     private final Clock clock;
-    private final Sleeper sleeper;
-    private final Duration timeout;
 
-    public CloudRunServiceControl(GcpClients clients, Clock clock, Sleeper sleeper, Duration timeout) {
+    public CloudRunServiceControl(GcpClients clients, Wait wait) {
         this.clients = clients;
-        this.clock = clock;
-        this.sleeper = sleeper;
-        this.timeout = timeout;
+        this.wait = wait;
+        this.clock = wait.clock();
     }
 
     @Override
     public ServiceState service(ServiceRef ref) {
         return toState(ref, read(ref));
+    }
+
+    @Override
+    public Optional<ServiceState> peek(ServiceRef ref, Duration within) {
+        try {
+            return Optional.of(toState(ref, clients.services().getServiceCallable()
+                    .futureCall(GetServiceRequest.newBuilder().setName(ref.path()).build())
+                    .get(within.toMillis(), TimeUnit.MILLISECONDS)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
+        } catch (ExecutionException | TimeoutException | RuntimeException e) {
+            return Optional.empty();
+        }
     }
 
     @Override
@@ -68,81 +87,158 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     @Override
-    public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Progress progress) {
+    public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit,
+                                      Progress progress) {
         ServiceRef ref = expected.ref();
         Service current = read(ref);
-        if (!current.getEtag().equals(expected.etag()) || current.getGeneration() != expected.generation()) {
-            ServiceState now = toState(ref, current);
-            throw new RunbookException(ExitCode.CONFLICT, ref.name() + " changed since the plan was made (generation "
-                    + expected.generation() + " → " + now.generation() + ", traffic " + expected.traffic() + " → "
-                    + now.traffic() + "); nothing was changed, run the command again to plan afresh");
+        if (changed(current, expected)) {
+            throw conflict(expected, toState(ref, current));
         }
         // The update request has no etag field of its own and Service.etag is output-only; we send it
         // back anyway (AIP-154: a stale one is ABORTED) and have just compared it ourselves.
         Service wanted = current.toBuilder().clearTraffic().addAllTraffic(traffic.stream().map(this::toProto).toList())
                 .build();
         Instant start = clock.instant();
-        Service done;
-        try {
-            OperationFuture<Service, Service> op = clients.services()
-                    .updateServiceAsync(UpdateServiceRequest.newBuilder().setService(wanted).build());
-            done = await(op, ref, start, progress);
-        } catch (RuntimeException e) {
-            throw GcpErrors.translate(API, "update of " + ref.path(), e);
-        }
-        return settle(ref, toState(ref, done), traffic, start, progress);
+        Instant deadline = start.plus(limit);
+        Optional<OperationFuture<Service, Service>> op = send(expected, wanted, traffic, true);
+        op.ifPresent(o -> await(o, ref, start, deadline, progress));
+        return settle(ref, traffic, start, deadline, progress);
     }
 
-    private Service await(OperationFuture<Service, Service> op, ServiceRef ref, Instant start, Progress progress) {
-        while (true) {
-            try {
-                return op.get(200, TimeUnit.MILLISECONDS);
-            } catch (TimeoutException e) {
-                Duration waited = Duration.between(start, clock.instant());
-                if (waited.compareTo(timeout) > 0) {
-                    throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " still updating after "
-                            + waited.toSeconds() + "s; it may yet finish, see `rollback status`");
+    @Override
+    public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress) {
+        Instant start = clock.instant();
+        return settle(ref, traffic, start, start.plus(limit), progress);
+    }
+
+    /**
+     * Sends the update and returns once Cloud Run accepted it (the operation exists). UpdateService is
+     * not idempotent and the client never retries it; when the answer is lost (UNAVAILABLE,
+     * DEADLINE_EXCEEDED) the service is read again to decide: the update went through (follow it by
+     * the service alone), nothing changed (send once more), or someone else changed it (conflict).
+     */
+    private Optional<OperationFuture<Service, Service>> send(ServiceState expected, Service wanted,
+                                                             List<TrafficEntry> traffic, boolean firstTry) {
+        ServiceRef ref = expected.ref();
+        OperationFuture<Service, Service> op = clients.services()
+                .updateServiceAsync(UpdateServiceRequest.newBuilder().setService(wanted).build());
+        try {
+            op.getInitialFuture().get();
+            return Optional.of(op);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Wait.interrupted("sending the update of " + ref.path());
+        } catch (ExecutionException e) {
+            StatusCode.Code code = GcpErrors.code(e);
+            if (code == StatusCode.Code.UNAVAILABLE || code == StatusCode.Code.DEADLINE_EXCEEDED) {
+                ServiceState now = service(ref);
+                if (ServiceState.sameEntries(now.traffic(), traffic) && now.generation() > expected.generation()) {
+                    return Optional.empty();
                 }
-                progress.update("waiting for Cloud Run to apply the new traffic (" + waited.toMillis() / 100 / 10.0 + "s)");
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RunbookException(ExitCode.INTERRUPTED, "interrupted while waiting for " + ref.path());
-            } catch (java.util.concurrent.ExecutionException e) {
-                throw GcpErrors.translate(API, "update of " + ref.path(), e);
+                if (firstTry && !changed(now, expected)) {
+                    return send(expected, wanted, traffic, false);
+                }
+                if (changed(now, expected)) {
+                    throw conflict(expected, now);
+                }
             }
+            if (code == StatusCode.Code.FAILED_PRECONDITION) {
+                // Cloud Run says FAILED_PRECONDITION of a revision that is not Ready as well as of a
+                // stale resource: only a service that really changed is a conflict.
+                ServiceState now = service(ref);
+                if (changed(now, expected)) {
+                    throw conflict(expected, now);
+                }
+            }
+            throw GcpErrors.translate(API, "update of " + ref.path(), e);
+        }
+    }
+
+    /**
+     * Follows the accepted operation to its end; an operation that ends in error is an API failure.
+     * The operation's own future paces the wait (gax polls the server on the schedule of GcpClients).
+     */
+    private void await(OperationFuture<Service, Service> op, ServiceRef ref, Instant start, Instant deadline,
+                       Progress progress) {
+        String what = "waiting for Cloud Run to apply the new traffic to " + ref.path();
+        wait.until(() -> finished(op, what), Boolean::booleanValue, Wait.Backoff.fixed(Duration.ZERO), deadline, what,
+                waited -> progress.update("waiting for Cloud Run to apply the new traffic (" + seconds(waited) + ")"));
+        if (!op.isDone()) {
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " still updating after "
+                    + seconds(Duration.between(start, clock.instant())) + "; it may yet finish, see `rollback status`");
+        }
+        try {
+            op.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Wait.interrupted("waiting for " + ref.path());
+        } catch (ExecutionException e) {
+            // Accepted, then failed (or could not be followed): whatever its code, the input was taken.
+            RunbookException t = GcpErrors.translate(API, "the update operation of " + ref.path(), e);
+            throw new RunbookException(ExitCode.API_FAILURE, t.getMessage(), e);
+        }
+    }
+
+    /** Waits up to {@link #OPERATION_DONE} for the operation to end (in success or in error). */
+    private static boolean finished(OperationFuture<Service, Service> op, String what) {
+        try {
+            op.get(OPERATION_DONE.toMillis(), TimeUnit.MILLISECONDS);
+            return true;
+        } catch (TimeoutException e) {
+            return false;
+        } catch (ExecutionException e) {
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw Wait.interrupted(what);
         }
     }
 
     /**
      * The operation being done is not enough: done means not reconciling, observed generation
-     * caught up, and the statuses are the traffic we asked for (SPEC 7 "Done means done").
+     * caught up, and the statuses are the traffic we asked for (SPEC 7 "Done means done"). A
+     * terminal condition FAILED ends the wait at once.
      */
-    private ServiceState settle(ServiceRef ref, ServiceState state, List<TrafficEntry> asked, Instant start,
+    private ServiceState settle(ServiceRef ref, List<TrafficEntry> asked, Instant start, Instant deadline,
                                 Progress progress) {
-        Duration pause = Duration.ofMillis(100);
-        while (!state.settledOn(asked)) {
-            if (state.failed()) {
-                throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path()
-                        + " failed to apply the new traffic; see `rollback status`");
-            }
-            Duration waited = Duration.between(start, clock.instant());
-            if (waited.compareTo(timeout) > 0) {
-                throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving the new traffic "
-                        + "after " + waited.toSeconds() + "s; see `rollback status`");
-            }
-            progress.update("waiting for " + ref.name() + " to serve the new traffic (" + waited.toMillis() / 100 / 10.0 + "s)");
-            try {
-                sleeper.sleep(pause);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RunbookException(ExitCode.INTERRUPTED, "interrupted while waiting for " + ref.path());
-            }
-            pause = pause.multipliedBy(11).dividedBy(10);
-            state = service(ref);
+        ServiceState state = wait.until(() -> service(ref), s -> s.settledOn(asked) || failedNow(s),
+                SETTLE, deadline, "waiting for " + ref.path() + " to serve the new traffic",
+                waited -> progress.update("waiting for " + ref.name() + " to serve the new traffic ("
+                        + seconds(Duration.between(start, clock.instant())) + ")"));
+        if (state.settledOn(asked)) {
+            progress.done(ref.name() + " serves the new traffic (" + Duration.between(start, clock.instant()).toMillis()
+                    + " ms)");
+            return state;
         }
-        progress.done(ref.name() + " serves the new traffic (" + Duration.between(start, clock.instant()).toMillis()
-                + " ms)");
-        return state;
+        if (failedNow(state)) {
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " failed to apply the new "
+                    + "traffic: " + state.failure());
+        }
+        throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving the new traffic after "
+                + seconds(Duration.between(start, clock.instant())) + "; see `rollback status`");
+    }
+
+    /** The latest change was reconciled and failed (not an older failure still on record). */
+    private static boolean failedNow(ServiceState s) {
+        return s.failed() && !s.reconciling() && s.observedGeneration() == s.generation();
+    }
+
+    private static boolean changed(Service now, ServiceState expected) {
+        return !now.getEtag().equals(expected.etag()) || now.getGeneration() != expected.generation();
+    }
+
+    private static boolean changed(ServiceState now, ServiceState expected) {
+        return !now.etag().equals(expected.etag()) || now.generation() != expected.generation();
+    }
+
+    private static RunbookException conflict(ServiceState expected, ServiceState now) {
+        return new RunbookException(ExitCode.CONFLICT, expected.ref().name() + " changed since the plan was made "
+                + "(generation " + expected.generation() + " → " + now.generation() + ", traffic " + expected.traffic()
+                + " → " + now.traffic() + "); run the command again to plan afresh");
+    }
+
+    private static String seconds(Duration d) {
+        return d.toMillis() / 100 / 10.0 + "s";
     }
 
     private Service read(ServiceRef ref) {
@@ -182,11 +278,12 @@ public final class CloudRunServiceControl implements ServiceControl {
                 tagUrls.put(t.getTag(), t.getUri());
             }
         }
-        boolean failed = s.hasTerminalCondition()
-                && s.getTerminalCondition().getState() == Condition.State.CONDITION_FAILED;
+        String failure = s.hasTerminalCondition()
+                && s.getTerminalCondition().getState() == Condition.State.CONDITION_FAILED
+                ? s.getTerminalCondition().getMessage() : null;
         String image = s.getTemplate().getContainersCount() > 0 ? s.getTemplate().getContainers(0).getImage() : null;
         return new ServiceState(ref, s.getUri(), s.getGeneration(), s.getObservedGeneration(), s.getEtag(),
-                s.getReconciling(), failed, shortName(s.getLatestReadyRevision()),
+                s.getReconciling(), failure, shortName(s.getLatestReadyRevision()),
                 shortName(s.getLatestCreatedRevision()), traffic, statuses, tagUrls, image);
     }
 

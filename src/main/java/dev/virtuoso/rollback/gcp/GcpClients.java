@@ -5,6 +5,7 @@ import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.longrunning.OperationTimedPollAlgorithm;
 import com.google.api.gax.retrying.RetrySettings;
 import com.google.api.gax.rpc.ClientSettings;
+import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.monitoring.v3.AlertPolicyServiceClient;
 import com.google.cloud.monitoring.v3.AlertPolicyServiceSettings;
 import com.google.cloud.monitoring.v3.MetricServiceClient;
@@ -23,6 +24,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * Creates the official Google clients, once each: against an emulator when its variable
@@ -50,6 +52,23 @@ public final class GcpClients implements AutoCloseable {
             .setMaxRpcTimeoutDuration(Duration.ZERO)
             .build();
 
+    /**
+     * Reads of the service and its revisions are idempotent, so they are retried on UNAVAILABLE and
+     * DEADLINE_EXCEEDED. The generated defaults retry GetService on UNAVAILABLE only, after a first
+     * pause of 1 s, and ListRevisions not at all (ServicesStubSettings, RevisionsStubSettings 0.88).
+     */
+    static final RetrySettings READS = RetrySettings.newBuilder()
+            .setInitialRetryDelayDuration(Duration.ofMillis(200))
+            .setRetryDelayMultiplier(2.0)
+            .setMaxRetryDelayDuration(Duration.ofSeconds(3))
+            .setInitialRpcTimeoutDuration(Duration.ofSeconds(10))
+            .setRpcTimeoutMultiplier(1.0)
+            .setMaxRpcTimeoutDuration(Duration.ofSeconds(10))
+            .setTotalTimeoutDuration(Duration.ofSeconds(30))
+            .build();
+    static final Set<StatusCode.Code> RETRY_READS = Set.of(StatusCode.Code.UNAVAILABLE,
+            StatusCode.Code.DEADLINE_EXCEEDED);
+
     private final Map<String, String> env;
     private final List<AutoCloseable> open = new ArrayList<>();
     private ServicesClient services;
@@ -67,6 +86,7 @@ public final class GcpClients implements AutoCloseable {
             services = create("Cloud Run", () -> {
                 ServicesSettings.Builder b = configure(ServicesSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
                 b.updateServiceOperationSettings().setPollingAlgorithm(OperationTimedPollAlgorithm.create(OPERATION_POLLING));
+                b.getServiceSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
                 return ServicesClient.create(b.build());
             });
         }
@@ -75,8 +95,11 @@ public final class GcpClients implements AutoCloseable {
 
     public synchronized RevisionsClient revisions() {
         if (revisions == null) {
-            revisions = create("Cloud Run", () -> RevisionsClient.create(
-                    configure(RevisionsSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST).build()));
+            revisions = create("Cloud Run", () -> {
+                RevisionsSettings.Builder b = configure(RevisionsSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
+                b.listRevisionsSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
+                return RevisionsClient.create(b.build());
+            });
         }
         return revisions;
     }

@@ -24,12 +24,20 @@ final class GcpErrors {
         String message = api + ": " + describe(code) + " " + resource + ": " + firstLine(e.getMessage())
                 + rootCause(e);
         ExitCode exit = switch (code) {
-            case NOT_FOUND, INVALID_ARGUMENT, OUT_OF_RANGE, ALREADY_EXISTS -> ExitCode.INVALID_INPUT;
-            // AIP-154: a stale etag is ABORTED; some APIs say FAILED_PRECONDITION (GCP-NOTES).
-            case ABORTED, FAILED_PRECONDITION -> ExitCode.CONFLICT;
+            // FAILED_PRECONDITION names an unusable input: Cloud Run says it of a revision that is not
+            // Ready, Secret Manager of a disabled version. A write whose resource changed under it is
+            // told apart by its adapter, which re-reads (a conflict is only a changed resource).
+            case NOT_FOUND, INVALID_ARGUMENT, OUT_OF_RANGE, ALREADY_EXISTS, FAILED_PRECONDITION -> ExitCode.INVALID_INPUT;
+            // AIP-154: a stale etag is ABORTED.
+            case ABORTED -> ExitCode.CONFLICT;
             default -> ExitCode.API_FAILURE;
         };
         return new RunbookException(exit, message, e);
+    }
+
+    /** The gRPC status of a failed call, if it was one. */
+    static StatusCode.Code code(Throwable t) {
+        return unwrap(t) instanceof ApiException e ? e.getStatusCode().getCode() : null;
     }
 
     static Throwable unwrap(Throwable t) {
@@ -59,7 +67,8 @@ final class GcpErrors {
             case UNAVAILABLE -> "unavailable:";
             case DEADLINE_EXCEEDED -> "timed out on";
             case INVALID_ARGUMENT -> "rejected";
-            case ABORTED, FAILED_PRECONDITION -> "conflict on";
+            case ABORTED -> "conflict on";
+            case FAILED_PRECONDITION -> "precondition failed on";
             default -> code.name().toLowerCase(java.util.Locale.ROOT).replace('_', ' ') + " on";
         };
     }

@@ -15,6 +15,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFileAttributeView;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Consumer;
 
 /**
  * The journal as append-only JSON Lines, mode 0600 (SPEC 10). A step's later states are
@@ -32,13 +35,19 @@ public final class JsonlJournal implements Journal {
     static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
+    private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+
     private final Path file;
     private final Clock clock;
+    private final Consumer<String> warn;
     private final Set<String> openHere = new LinkedHashSet<>();
+    private boolean checked;
 
-    public JsonlJournal(Path file, Clock clock) {
+    /** {@code warn} hears what the journal fixed on its own (a file others could read, made private). */
+    public JsonlJournal(Path file, Clock clock, Consumer<String> warn) {
         this.file = file;
         this.clock = clock;
+        this.warn = warn;
     }
 
     /** {@code $ROLLBACK_HOME/journal.jsonl}, else {@code ${XDG_STATE_HOME:-~/.local/state}/rollback/journal.jsonl}. */
@@ -60,11 +69,10 @@ public final class JsonlJournal implements Journal {
     @Override
     @SuppressWarnings("try") // the lock is held for the write; it has no use in the body
     public synchronized void append(JournalRecord record) {
+        // The channel is interruptible: a Ctrl-C that is being handled must not cost the record of it.
+        boolean interrupted = Thread.interrupted();
         try {
-            if (!Files.exists(file)) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
+            ensurePrivateFile();
             byte[] line = (JSON.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.APPEND, StandardOpenOption.WRITE);
                  FileLock lock = ch.lock()) {
@@ -72,7 +80,11 @@ public final class JsonlJournal implements Journal {
                 ch.force(false);
             }
         } catch (IOException e) {
-            throw new RunbookException(ExitCode.INTERNAL, "cannot write the journal " + file + ": " + e.getMessage(), e);
+            throw local("cannot write the journal " + file + ": " + reason(e), e);
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
         boolean open = record.state() == JournalRecord.State.planned || record.state() == JournalRecord.State.applied;
         if (open) {
@@ -80,6 +92,39 @@ public final class JsonlJournal implements Journal {
         } else {
             openHere.remove(record.id());
         }
+    }
+
+    /**
+     * The journal says who changed what: it is created 0600, and an existing one that others may
+     * read is made 0600 again (with a warning) rather than refused, so a rollback is never blocked
+     * by it. A file system without POSIX permissions (FAT, some mounts) just gets the file.
+     */
+    private void ensurePrivateFile() throws IOException {
+        if (checked) {
+            return;
+        }
+        boolean posix = Files.getFileStore(Files.createDirectories(file.toAbsolutePath().getParent()))
+                .supportsFileAttributeView(PosixFileAttributeView.class);
+        if (!Files.exists(file)) {
+            if (posix) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(OWNER_ONLY));
+            } else {
+                Files.createFile(file);
+            }
+        } else if (posix) {
+            Set<PosixFilePermission> now = Files.getPosixFilePermissions(file);
+            if (!now.equals(OWNER_ONLY)) {
+                Files.setPosixFilePermissions(file, OWNER_ONLY);
+                warn.accept("the journal " + file + " had mode " + PosixFilePermissions.toString(now)
+                        + "; made it rw------- (only you can read who changed what)");
+            }
+        }
+        checked = true;
+    }
+
+    /** True while a step this process started is unfinished. */
+    public synchronized boolean hasOpen() {
+        return !openHere.isEmpty();
     }
 
     /**
@@ -91,10 +136,24 @@ public final class JsonlJournal implements Journal {
         for (String id : List.copyOf(openHere)) {
             JournalRecord r = newest.get(id);
             if (r != null) {
-                append(r.next(clock.instant(), JournalRecord.State.interrupted, null,
-                        "interrupted after state " + r.state()));
+                // Stopped at once: whether a sent change took effect is unknown, so undo may pick it.
+                append(r.next(clock.instant(), JournalRecord.State.interrupted, null, "stopped at once after state "
+                        + r.state() + "; the change may be in effect: see `rollback status`", true));
             }
         }
+    }
+
+    /** A local problem (a damaged or unwritable file) is the user's to fix, not a bug: exit 2. */
+    private static RunbookException local(String message, IOException e) {
+        return new RunbookException(ExitCode.INVALID_INPUT, message, e);
+    }
+
+    private static String reason(IOException e) {
+        return e instanceof java.nio.charset.MalformedInputException ? "it is not UTF-8 text"
+                : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
+                : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
+                : String.valueOf(e.getMessage());
     }
 
     @Override
@@ -118,12 +177,12 @@ public final class JsonlJournal implements Journal {
                     JournalRecord r = JSON.readValue(line, JournalRecord.class);
                     byId.put(r.id(), r);
                 } catch (IOException e) {
-                    throw new RunbookException(ExitCode.INTERNAL, "journal " + file + " line " + n + " is damaged: "
-                            + e.getMessage().split("\n")[0], e);
+                    throw local("the journal " + file + " line " + n + " is damaged (not a journal record); move the "
+                            + "file aside or repair that line", e);
                 }
             }
         } catch (IOException e) {
-            throw new RunbookException(ExitCode.INTERNAL, "cannot read the journal " + file + ": " + e.getMessage(), e);
+            throw local("cannot read the journal " + file + ": " + reason(e), e);
         }
         return byId;
     }

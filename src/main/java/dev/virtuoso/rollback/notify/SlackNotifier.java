@@ -7,6 +7,10 @@ import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.Secret;
 import java.io.IOException;
 import java.time.Duration;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
@@ -20,8 +24,14 @@ import okhttp3.Response;
  * name instead. Where the endpoint does return a {@code ts} (a Slack-compatible relay or
  * chat.postMessage proxy), follow-ups go into that thread. A failing webhook never fails the
  * rollback, and the URL (a secret) never appears in a warning.
+ *
+ * <p>Posts leave on a thread of their own, in order, so a slow or dead webhook never delays a
+ * rollback; {@link #close()} gives them a bounded time to finish at exit.
  */
-public final class SlackNotifier implements Notifier {
+public final class SlackNotifier implements Notifier, AutoCloseable {
+    /** How long the process waits at exit for posts still on their way. */
+    static final Duration DRAIN = Duration.ofSeconds(3);
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MediaType TYPE = MediaType.get("application/json");
 
@@ -29,6 +39,11 @@ public final class SlackNotifier implements Notifier {
     private final Consumer<String> warn;
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5))
             .followRedirects(false).build();
+    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "slack");
+        t.setDaemon(true);
+        return t;
+    });
 
     public SlackNotifier(Secret webhook, Consumer<String> warn) {
         this.webhook = webhook;
@@ -37,9 +52,28 @@ public final class SlackNotifier implements Notifier {
 
     @Override
     public Incident open(String text) {
-        String ts = post(text, null);
+        // One thread, in order: the first post's answer (its ts) is known when a follow-up leaves.
+        CompletableFuture<String> ts = CompletableFuture.supplyAsync(() -> post(text, null), sender);
         String name = text.length() > 60 ? text.substring(0, 60) + "…" : text;
-        return followUp -> post(ts == null ? "↳ (" + name + ") " + followUp : followUp, ts);
+        return followUp -> sender.execute(() -> {
+            String thread = ts.join();
+            post(thread == null ? "↳ (" + name + ") " + followUp : followUp, thread);
+        });
+    }
+
+    /** Waits at most {@link #DRAIN} for posts still on their way, then gives up on them with a warning. */
+    @Override
+    public void close() {
+        sender.shutdown();
+        try {
+            if (!sender.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
+                warn.accept("Slack notification still unsent after " + DRAIN.toSeconds() + "s; not waiting longer");
+                sender.shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            sender.shutdownNow();
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** Returns the message timestamp when the endpoint tells it. */

@@ -6,8 +6,10 @@ import java.util.Optional;
 public interface AlertPolicies {
     Optional<AlertPolicySpec> find(String project, String displayName);
 
+    @Mutating
     AlertPolicySpec create(String project, AlertPolicySpec spec);
 
     /** Replaces the policy named {@code spec.name()}. */
+    @Mutating
     AlertPolicySpec update(AlertPolicySpec spec);
 }

@@ -18,18 +18,20 @@ public final class AlertPolicyApply {
     private final Notifier notifier;
     private final Clock clock;
     private final String user;
+    private final boolean dryRun;
 
     public AlertPolicyApply(AlertPolicies policies, Journal journal, Interaction ui, Notifier notifier, Clock clock,
-                            String user) {
+                            String user, boolean dryRun) {
         this.policies = policies;
         this.journal = journal;
         this.ui = ui;
         this.notifier = notifier;
         this.clock = clock;
         this.user = user;
+        this.dryRun = dryRun;
     }
 
-    public Result apply(String project, AlertPolicySpec desired, boolean dryRun) {
+    public Result apply(String project, AlertPolicySpec desired) {
         Optional<AlertPolicySpec> existing = policies.find(project, desired.displayName());
         if (existing.isPresent() && existing.get().sameAs(desired)) {
             return new Result(ActionResult.Outcome.unchanged, "alert policy \"" + desired.displayName()

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /**
  * The written runbook's "Auto Rollback on High Error Rate" policy: the ratio of 5xx to all
@@ -15,12 +16,21 @@ public record AlertPolicySpec(String name, String displayName, String conditionN
                               String denominatorFilter, double threshold, Duration duration, List<String> channels,
                               String documentation) {
     public static final String DISPLAY_NAME = "Auto Rollback on High Error Rate";
+    private static final Pattern CHANNEL = Pattern.compile("projects/[^/\\s]+/notificationChannels/[^/\\s]+");
 
     public AlertPolicySpec {
         channels = List.copyOf(channels);
     }
 
     public static AlertPolicySpec forService(ServiceRef s, double threshold, Duration duration, List<String> channels) {
+        for (String c : channels) {
+            // The API takes channel resource names of the policy's own project, nothing else.
+            if (!CHANNEL.matcher(c).matches() || !c.startsWith("projects/" + s.project() + "/")) {
+                throw RunbookException.invalid("--channel '" + c + "' is not a notification channel of project "
+                        + s.project() + ": give its name, projects/" + s.project() + "/notificationChannels/ID "
+                        + "(`gcloud beta monitoring channels list` shows them)");
+            }
+        }
         String requests = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"" + s.name()
                 + "\" AND metric.type=\"run.googleapis.com/request_count\"";
         String percent = String.format(Locale.ROOT, "%.0f%%", threshold * 100);

@@ -28,9 +28,10 @@ public record Assessment(
     public static Assessment of(MetricSample s, Runbook.Triggers t, List<Runbook.DecisionRow> matrix) {
         Double rate = s.requests() == 0 ? null : (double) s.errors() / s.requests();
         List<String> reasons = new ArrayList<>();
-        if (s.requests() < t.minRequests()) {
-            reasons.add(s.requests() + " requests in the window, fewer than minRequests " + t.minRequests()
-                    + ": too little traffic to judge");
+        // No requests at all is never a pass, even with minRequests: 0 (and there is no rate to judge).
+        if (s.requests() == 0 || s.requests() < t.minRequests()) {
+            reasons.add(s.requests() + " requests in the window" + (t.minRequests() == 0 ? ""
+                    : ", fewer than minRequests " + t.minRequests()) + ": too little traffic to judge");
             return new Assessment(s, rate, Verdict.INCONCLUSIVE, Verdict.INCONCLUSIVE, false, null, null, null, reasons);
         }
         Verdict errors = rate > t.errorRate() ? Verdict.FAIL : Verdict.PASS;
@@ -61,13 +62,13 @@ public record Assessment(
     /** The two metric checks of `verify`. */
     public List<CheckResult> checks(Runbook.Triggers t) {
         String window = " over " + Durations.format(Duration.between(sample.from(), sample.to()));
-        String errorDetail = errorRate == null ? "no requests" + window
+        String errorDetail = errorRate == null ? "no requests" + window + ": inconclusive"
                 : percent(errorRate) + " 5xx (" + sample.errors() + " of " + sample.requests() + " requests" + window
                         + "; trigger > " + percent(t.errorRate()) + ")";
         String latencyDetail = sample.p95Ms() == null ? "no latency data" + window
                 : "P95 " + Durations.format(Duration.ofMillis(Math.round(sample.p95Ms()))) + window + " (trigger > "
                         + Durations.format(t.p95Latency()) + ")";
-        if (errorRateVerdict == Verdict.INCONCLUSIVE) {
+        if (errorRateVerdict == Verdict.INCONCLUSIVE && errorRate != null) {
             errorDetail += "; fewer than " + t.minRequests() + " requests: inconclusive";
         }
         return List.of(new CheckResult("error rate", "metric", errorRateVerdict, null, 0, errorDetail),

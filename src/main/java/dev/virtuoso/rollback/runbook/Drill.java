@@ -7,15 +7,22 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The monthly drill (SPEC 8, "Testing Rollback Procedures"): record the stable revision, route
  * 100% to a known-bad one, verify and expect failure (time to detect), quick back to stable,
  * verify passes (time to recover), put the original split back.
+ *
+ * <p>The drill is journaled as one action whose {@code undo} restores the original split, with its
+ * steps under it. Ctrl-C puts the original split back (within {@link #RESTORE_LIMIT}); when that
+ * cannot be done, the journal and the message say what {@code rollback undo} will do.
  */
 public final class Drill {
     /** How often verification is repeated while waiting to detect or to recover. */
     static final Duration CHECK_EVERY = Duration.ofSeconds(1);
+    /** How long Ctrl-C waits for the original split to be back before giving up on it. */
+    public static final Duration RESTORE_LIMIT = Duration.ofSeconds(30);
 
     public record Request(ServiceRef service, String badRevision, String stableRevision, Duration detectTimeout,
                           Duration recoverTimeout) {
@@ -24,10 +31,11 @@ public final class Drill {
     public record Step(String name, String detail, long durationMs, boolean ok) {
     }
 
+    /** {@code dryRun}: only the plan was shown; nothing ran and no report is due. */
     public record Report(String service, Instant started, String stableRevision, String badRevision,
                          List<TrafficEntry> originalTraffic, List<Step> steps, Long timeToDetectMs,
                          Long timeToRecoverMs, double failedCheckRatio, String severity, long deadlineMs,
-                         boolean withinDeadline, boolean ok) {
+                         boolean withinDeadline, boolean ok, boolean dryRun, String journalId) {
     }
 
     private final ServiceControl control;
@@ -38,7 +46,7 @@ public final class Drill {
     private final Interaction ui;
     private final Notifier notifier;
     private final Clock clock;
-    private final Sleeper sleeper;
+    private final Wait wait;
 
     /**
      * {@code executor} must neither ask again nor notify: the drill is confirmed once and is one
@@ -46,7 +54,7 @@ public final class Drill {
      */
     public Drill(ServiceControl control, TrafficExecutor executor, Verifier verifier,
                  Function<ServiceState, VerifyRequest> checks, List<Runbook.DecisionRow> matrix, Interaction ui,
-                 Notifier notifier, Clock clock, Sleeper sleeper) {
+                 Notifier notifier, Wait wait) {
         this.control = control;
         this.executor = executor;
         this.verifier = verifier;
@@ -54,8 +62,8 @@ public final class Drill {
         this.matrix = matrix;
         this.ui = ui;
         this.notifier = notifier;
-        this.clock = clock;
-        this.sleeper = sleeper;
+        this.clock = wait.clock();
+        this.wait = wait;
     }
 
     public Report run(Request req) {
@@ -65,38 +73,108 @@ public final class Drill {
         List<Revision> revisions = control.revisions(req.service());
         String bad = Preflight.ready(req.service(), revisions, req.badRevision()).name();
         String stable = stable(req, original, revisions, bad);
+        if (stable.equals(bad)) {
+            throw RunbookException.invalid("the bad revision and the stable revision are both " + bad + ": name "
+                    + "another --stable-revision, or a --bad-revision that is not the one serving now");
+        }
+        // Everything the drill needs is checked before the first change: the checks (API key and
+        // its transport), and each traffic list it will send.
         VerifyRequest verify = checks.apply(original);
+        Plan breakPlan = QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
+        Undo.restore("drill", original, revisions, original.traffic(), "", List.of());
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
+        if (executor.dryRun()) {
+            executor.execute(breakPlan, Optional.empty());
+            ui.info("dry run: the drill would then verify and expect failure (up to "
+                    + Durations.format(req.detectTimeout()) + "), route 100% back to " + stable + ", verify (up to "
+                    + Durations.format(req.recoverTimeout()) + ") and restore the original traffic; nothing changed");
+            return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, null, null, 0,
+                    null, 0, false, true, true, null);
+        }
         ui.confirm("Run the drill on " + req.service() + "? It sends 100% of traffic to " + bad
                 + " until the failure is detected (at most " + Durations.format(req.detectTimeout()) + ").");
 
+        TrafficExecutor.Composite drill = executor.begin("drill", original, "drill: 100% to " + bad + ", then back to "
+                + stable + ", then the original traffic");
+        TrafficExecutor stepsOf = drill.steps();
         Notifier.Incident incident = notifier.open("rollback drill on " + req.service() + ": 100% to the bad revision "
-                + bad + ", then back to " + stable);
+                + bad + ", then back to " + stable + " (journal " + drill.id() + ")");
         Instant t = clock.instant();
         ui.info("drill: routing 100% to the bad revision " + bad);
-        ActionResult broke = executor.execute(QuickRollback.plan(original, revisions,
-                new QuickRollback.ToRevision(bad), 100), false, Optional.empty());
-        steps.add(new Step("break", broke.summary(), since(t), true));
-
+        ActionResult broke;
         try {
-            return measure(req, original, revisions, bad, stable, verify, started, steps, incident);
-        } catch (RuntimeException e) {
+            broke = stepsOf.execute(breakPlan, Optional.empty());
+        } catch (RunbookException e) {
+            if (e.exitCode() == ExitCode.INTERRUPTED) {
+                throw interrupted(req, original, revisions, stepsOf, drill, incident, e);
+            }
+            // Refused before sending (a conflict, a bad input): nothing to put back, nothing to overwrite.
+            boolean sent = e.exitCode() != ExitCode.CONFLICT && e.exitCode() != ExitCode.INVALID_INPUT;
+            drill.end(JournalRecord.State.failed, null, "could not route to the bad revision: " + e.getMessage(), sent);
+            incident.post("✗ drill aborted: " + e.getMessage());
+            throw e;
+        }
+        drill.changed("routed 100% to " + bad);
+        steps.add(new Step("break", broke.summary(), since(t), true));
+        try {
+            Report report = measure(req, original, bad, stable, verify, started, steps, incident, stepsOf, drill);
+            drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed, original.traffic(),
+                    "drill " + (report.ok() ? "passed" : "failed") + "; original traffic restored", false);
+            return report;
+        } catch (RunbookException e) {
+            if (e.exitCode() == ExitCode.INTERRUPTED) {
+                throw interrupted(req, original, revisions, stepsOf, drill, incident, e);
+            }
             // Never leave the service on the bad revision: put the stable one back, then report.
             ui.info("drill: failed (" + e.getMessage() + "); routing back to " + stable);
             incident.post("✗ drill aborted: " + e.getMessage() + "; routing back to " + stable);
-            executor.execute(QuickRollback.plan(control.service(req.service()), revisions,
-                    new QuickRollback.ToRevision(stable), 100), false, Optional.empty());
+            ActionResult back = stepsOf.execute(QuickRollback.plan(control.service(req.service()), revisions,
+                    new QuickRollback.ToRevision(stable), 100), Optional.empty());
+            drill.end(JournalRecord.State.failed, back.after(), "drill aborted (" + e.getMessage() + "); left on "
+                    + stable + "; `rollback undo " + drill.id() + "` restores the original traffic", false);
             throw e;
         }
     }
 
-    private Report measure(Request req, ServiceState original, List<Revision> revisions, String bad, String stable,
-                           VerifyRequest verify, Instant started, List<Step> steps, Notifier.Incident incident) {
-        Instant t;
+    /**
+     * Ctrl-C: put the original split back, bounded in time. If that fails too (or is interrupted
+     * again), say — in the journal and on screen — exactly what {@code undo} will do.
+     */
+    private RunbookException interrupted(Request req, ServiceState original, List<Revision> revisions,
+                                         TrafficExecutor stepsOf, TrafficExecutor.Composite drill,
+                                         Notifier.Incident incident, RunbookException cause) {
+        Thread.interrupted(); // this Ctrl-C is handled here; a second one interrupts the restore
+        ui.info("drill: interrupted; restoring the original traffic of " + req.service().name() + " (at most "
+                + Durations.format(RESTORE_LIMIT) + "; Ctrl-C again to stop at once)");
+        String undo = "`rollback undo " + drill.id() + "` routes " + req.service().name() + " back to "
+                + original.traffic();
+        try {
+            ServiceState now = control.service(req.service());
+            stepsOf.waitingAtMost(RESTORE_LIMIT).execute(Undo.restore("drill", now, revisions, original.traffic(),
+                    "restore the traffic of " + req.service().name() + " from before the drill", List.of()),
+                    Optional.empty());
+            drill.end(JournalRecord.State.interrupted, original.traffic(), "drill interrupted; original traffic restored",
+                    false);
+            incident.post("✗ drill interrupted; original traffic restored");
+            return new RunbookException(ExitCode.INTERRUPTED, "drill interrupted; the original traffic of "
+                    + req.service().name() + " is restored", cause);
+        } catch (RunbookException e) {
+            Thread.interrupted();
+            drill.end(JournalRecord.State.interrupted, null, "drill interrupted; the original traffic was NOT restored ("
+                    + e.getMessage() + "); " + undo, true);
+            incident.post("✗ drill interrupted; original traffic NOT restored: " + undo);
+            return new RunbookException(ExitCode.INTERRUPTED, "drill interrupted and the original traffic could not be "
+                    + "restored (" + e.getMessage() + "); " + undo, cause);
+        }
+    }
+
+    private Report measure(Request req, ServiceState original, String bad, String stable, VerifyRequest verify,
+                           Instant started, List<Step> steps, Notifier.Incident incident, TrafficExecutor stepsOf,
+                           TrafficExecutor.Composite drill) {
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");
-        VerifyReport detection = until(verify, r -> !r.ok(), req.detectTimeout());
+        VerifyReport detection = until(verify, r -> !r.ok(), req.detectTimeout(), "detecting the bad revision");
         boolean detected = !detection.ok();
         Long timeToDetect = detected ? since(broken) : null;
         double ratio = (double) detection.count(Verdict.FAIL) / Math.max(1, detection.checks().size());
@@ -107,20 +185,20 @@ public final class Drill {
         Instant recoverStart = clock.instant();
         ui.info("drill: quick rollback to the stable revision " + stable);
         ServiceState now = control.service(req.service());
-        executor.execute(QuickRollback.plan(now, revisions, new QuickRollback.ToRevision(stable), 100), false,
-                Optional.empty());
-        VerifyReport recovery = until(verify, VerifyReport::ok, req.recoverTimeout());
+        stepsOf.execute(QuickRollback.plan(now, control.revisions(req.service()), new QuickRollback.ToRevision(stable),
+                100), Optional.empty());
+        VerifyReport recovery = until(verify, VerifyReport::ok, req.recoverTimeout(), "waiting for the checks to pass");
         Long timeToRecover = recovery.ok() ? since(recoverStart) : null;
         steps.add(new Step("recover", recovery.ok() ? "100% to " + stable + ", " + recovery.count(Verdict.PASS) + "/"
                 + recovery.checks().size() + " checks passed" : "checks still failing on " + stable + " after "
                 + Durations.format(req.recoverTimeout()), since(recoverStart), recovery.ok()));
 
-        t = clock.instant();
+        Instant t = clock.instant();
         ui.info("drill: restoring the original traffic split");
         now = control.service(req.service());
-        ActionResult restored = executor.execute(Undo.restore("drill", now, control.revisions(req.service()),
+        ActionResult restored = stepsOf.execute(Undo.restore("drill", now, control.revisions(req.service()),
                 original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
-                List.of()), false, Optional.empty());
+                List.of()), Optional.empty());
         steps.add(new Step("restore", restored.summary(), since(t), true));
 
         Runbook.DecisionRow row = matrix.stream().filter(r -> ratio >= r.minErrorRate()).findFirst()
@@ -131,7 +209,7 @@ public final class Drill {
                 + (timeToRecover == null ? "never" : Durations.format(Duration.ofMillis(timeToRecover))));
         return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, timeToDetect,
                 timeToRecover, ratio, row.severity(), row.within().toMillis(), within,
-                detected && recovery.ok() && within);
+                detected && recovery.ok() && within, false, drill.id());
     }
 
     /** Stable is given, or what serves now, or — when the bad revision serves now — the Ready one before it. */
@@ -149,20 +227,10 @@ public final class Drill {
                         + " to recover to; name one with --stable-revision"));
     }
 
-    private VerifyReport until(VerifyRequest verify, java.util.function.Predicate<VerifyReport> goal, Duration limit) {
-        Instant start = clock.instant();
-        while (true) {
-            VerifyReport r = verifier.verify(verify);
-            if (goal.test(r) || Duration.between(start, clock.instant()).plus(CHECK_EVERY).compareTo(limit) > 0) {
-                return r;
-            }
-            try {
-                sleeper.sleep(CHECK_EVERY);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RunbookException(ExitCode.INTERRUPTED, "drill interrupted");
-            }
-        }
+    /** Verifies every {@link #CHECK_EVERY} until {@code goal} holds or {@code limit} is up. */
+    private VerifyReport until(VerifyRequest verify, Predicate<VerifyReport> goal, Duration limit, String what) {
+        return wait.until(() -> verifier.verify(verify), goal, Wait.Backoff.fixed(CHECK_EVERY),
+                clock.instant().plus(limit), what, waited -> { });
     }
 
     private long since(Instant t) {

@@ -6,6 +6,7 @@ import java.util.Optional;
 /** Port: the append-only record of every step, written before acting. */
 public interface Journal {
     /** Appends a new record. */
+    @Mutating
     void append(JournalRecord record);
 
     /** The newest state of every step, oldest first. */

@@ -6,7 +6,9 @@ import java.time.Instant;
 
 /**
  * One step in the journal (SPEC 10). Records are appended, never rewritten: a later line with
- * the same id carries the step's newer state.
+ * the same id carries the step's newer state. {@code changed} says the step changed something
+ * (or may have: it was sent before an error), so {@code undo} can pick it; {@code parent} names
+ * the composite action (a drill) a step belongs to.
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JournalRecord(
@@ -20,7 +22,8 @@ public record JournalRecord(
         JsonNode after,
         State state,
         String detail,
-        boolean changed) {
+        boolean changed,
+        String parent) {
 
     public enum State {
         planned, applied, verified, failed, interrupted
@@ -29,7 +32,11 @@ public record JournalRecord(
     /** A step as first written, before it acts. */
     public JournalRecord(String id, Instant time, String user, String command, String target, String kind,
                          JsonNode before, JsonNode after, State state, String detail) {
-        this(id, time, user, command, target, kind, before, after, state, detail, false);
+        this(id, time, user, command, target, kind, before, after, state, detail, false, null);
+    }
+
+    public JournalRecord under(String parentId) {
+        return new JournalRecord(id, time, user, command, target, kind, before, after, state, detail, changed, parentId);
     }
 
     /**
@@ -37,7 +44,12 @@ public record JournalRecord(
      * verification failed is told apart from one that never changed anything.
      */
     public JournalRecord next(Instant at, State newState, JsonNode newAfter, String newDetail) {
+        return next(at, newState, newAfter, newDetail, false);
+    }
+
+    /** As {@link #next(Instant, State, JsonNode, String)}, also when a failed step is known to have changed something. */
+    public JournalRecord next(Instant at, State newState, JsonNode newAfter, String newDetail, boolean changedNow) {
         return new JournalRecord(id, at, user, command, target, kind, before, newAfter == null ? after : newAfter,
-                newState, newDetail, changed || newState == State.applied);
+                newState, newDetail, changed || changedNow || newState == State.applied, parent);
     }
 }

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.runbook;
 /** Port: tells people (Slack) what a mutating command is doing: one incident, its follow-ups after it. */
 public interface Notifier {
     /** Posts the incident's first message. Never fails the caller: delivery problems are only warned about. */
+    @Mutating
     Incident open(String text);
 
     interface Incident {

@@ -18,11 +18,16 @@ public final class Preflight {
 
     /** As {@link #find}, and the revision must be Ready. */
     public static Revision ready(ServiceRef service, List<Revision> revisions, String name) {
+        return ready(service, revisions, name, "send traffic to it");
+    }
+
+    /** As {@link #ready(ServiceRef, List, String)}, saying what was refused ("tag it"). */
+    public static Revision ready(ServiceRef service, List<Revision> revisions, String name, String refused) {
         Revision r = find(service, revisions, name);
         if (!r.ready()) {
             throw RunbookException.invalid("revision " + r.name() + " is not Ready"
                     + (r.readyMessage() == null || r.readyMessage().isBlank() ? "" : " (" + r.readyMessage() + ")")
-                    + "; refusing to send traffic to it");
+                    + "; refusing to " + refused);
         }
         return r;
     }

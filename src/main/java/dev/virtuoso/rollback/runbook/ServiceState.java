@@ -9,7 +9,8 @@ import java.util.Optional;
 /**
  * One read of a Cloud Run service. {@code traffic} is what was asked; {@code trafficStatuses} is
  * what serves. While {@code reconciling}, statuses and latestReadyRevision are transient
- * (GCP-NOTES "Finished means").
+ * (GCP-NOTES "Finished means"). {@code failure} is the terminal condition's message when Cloud Run
+ * reports the last change failed, else null.
  */
 public record ServiceState(
         ServiceRef ref,
@@ -18,7 +19,7 @@ public record ServiceState(
         long observedGeneration,
         String etag,
         boolean reconciling,
-        boolean failed,
+        String failure,
         String latestReadyRevision,
         String latestCreatedRevision,
         List<TrafficEntry> traffic,
@@ -30,6 +31,10 @@ public record ServiceState(
         traffic = List.copyOf(traffic);
         trafficStatuses = List.copyOf(trafficStatuses);
         tagUrls = Map.copyOf(tagUrls);
+    }
+
+    public boolean failed() {
+        return failure != null;
     }
 
     /** Percent served per revision (LATEST resolved), biggest first. */

@@ -4,11 +4,9 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
-import java.util.regex.Pattern;
 
 /** "Rollback Tags" of the written runbook: name a revision so it can be reached and restored later. */
 public final class TagRevision {
-    private static final Pattern TAG = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
     private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
 
     private TagRevision() {
@@ -20,14 +18,14 @@ public final class TagRevision {
 
     /** Tags {@code revision} (default: the one serving most traffic) as {@code tag}, keeping the split. */
     public static Plan plan(ServiceState s, List<Revision> revisions, String revision, String tag) {
-        // The tag becomes a DNS label "TAG---SERVICE-...", so it has the label's alphabet.
-        if (!TAG.matcher(tag).matches() || tag.length() > 46) {
+        if (!TrafficPlanner.TAG.matcher(tag).matches() || tag.length() > 46) {
             throw RunbookException.invalid("tag '" + tag + "' must be lowercase letters, digits and dashes, "
                     + "start with a letter, and be at most 46 characters");
         }
         String name = revision != null ? revision : s.servingRevision().orElseThrow(() ->
                 RunbookException.invalid("service " + s.ref().name() + " serves no revision; name one with --revision"));
-        Revision r = Preflight.find(s.ref(), revisions, name);
+        // A tag on a revision that cannot serve would be refused by Cloud Run; say so before sending.
+        Revision r = Preflight.ready(s.ref(), revisions, name, "tag it");
         String unchanged = null;
         var existing = s.taggedEntry(tag);
         if (existing.isPresent()) {
@@ -39,6 +37,6 @@ public final class TagRevision {
             unchanged = r.name() + " is already tagged " + tag;
         }
         return new Plan("tag", s.ref(), "tag " + r.name() + " as " + tag + " (traffic split unchanged)", s,
-                TrafficPlanner.tag(s.traffic(), r.name(), tag), List.of(), unchanged);
+                unchanged != null ? s.traffic() : TrafficPlanner.tag(s.traffic(), r.name(), tag), List.of(), unchanged);
     }
 }

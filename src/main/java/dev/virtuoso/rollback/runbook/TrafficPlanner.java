@@ -1,7 +1,10 @@
 package dev.virtuoso.rollback.runbook;
 
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * Builds the new declarative traffic list. What is sent replaces the whole list and a tag
@@ -9,7 +12,36 @@ import java.util.List;
  * and tag URLs such as stable-2024-07-24---... survive (GCP-NOTES, SPEC 7).
  */
 public final class TrafficPlanner {
+    /** A tag becomes the DNS label "TAG---SERVICE-...", so it has the label's alphabet. */
+    static final Pattern TAG = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
+
     private TrafficPlanner() {
+    }
+
+    /**
+     * The rules Cloud Run holds a traffic list to, checked before anything is sent so that a bad
+     * list (a hand-edited journal, say) is exit 2 with nothing changed: percents 0..100 adding up
+     * to 100, tags well-formed and unique. Returns the problem, or null.
+     */
+    public static String problem(List<TrafficEntry> traffic) {
+        if (traffic.isEmpty()) {
+            return "the traffic list is empty";
+        }
+        int sum = 0;
+        Set<String> tags = new HashSet<>();
+        for (TrafficEntry e : traffic) {
+            if (e.percent() < 0 || e.percent() > 100) {
+                return "entry " + e.label() + " has " + e.percent() + "%, outside 0..100";
+            }
+            sum += e.percent();
+            if (e.tag() != null && (!TAG.matcher(e.tag()).matches() || e.tag().length() > 46)) {
+                return "tag '" + e.tag() + "' is not a valid tag name";
+            }
+            if (e.tag() != null && !tags.add(e.tag())) {
+                return "tag " + e.tag() + " appears twice";
+            }
+        }
+        return sum == 100 ? null : "the percents add up to " + sum + "%, not 100%";
     }
 
     /** {@code percent} to {@code target}, the rest to {@code current}; untagged entries are replaced. */

@@ -1,19 +1,16 @@
 package dev.virtuoso.rollback.runbook;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.util.Arrays;
 import java.util.List;
 
 /** Restores the exact traffic list a journal record saw before it acted (SPEC 10). */
 public final class Undo {
-    private static final ObjectMapper JSON = new ObjectMapper();
-
     private Undo() {
     }
 
     /**
      * The step to undo: {@code id}, or the newest step that changed traffic (or may have: it was
-     * interrupted). A step that failed before applying changed nothing and is never picked.
+     * sent before an error or Ctrl-C). A step that failed before applying changed nothing and is
+     * never picked; nor is one step of a composite action (a drill): the action itself is.
      */
     public static JournalRecord pick(Journal journal, String id) {
         if (id != null) {
@@ -23,7 +20,7 @@ public final class Undo {
         List<JournalRecord> all = journal.history();
         for (int i = all.size() - 1; i >= 0; i--) {
             JournalRecord r = all.get(i);
-            if (TrafficExecutor.KIND.equals(r.kind()) && (r.changed() || r.state() == JournalRecord.State.interrupted)) {
+            if (TrafficExecutor.KIND.equals(r.kind()) && r.changed() && r.parent() == null) {
                 return r;
             }
         }
@@ -40,7 +37,18 @@ public final class Undo {
     }
 
     public static Plan plan(JournalRecord record, ServiceState s, List<Revision> revisions) {
-        List<TrafficEntry> before = Arrays.asList(JSON.convertValue(record.before(), TrafficEntry[].class));
+        List<TrafficEntry> before;
+        try {
+            before = TrafficExecutor.traffic(record.before());
+        } catch (IllegalArgumentException e) {
+            throw RunbookException.invalid("journal record " + record.id() + " holds no readable traffic list: "
+                    + e.getMessage().split("\n")[0]);
+        }
+        String problem = TrafficPlanner.problem(before);
+        if (problem != null) {
+            throw RunbookException.invalid("journal record " + record.id() + " holds a traffic list Cloud Run would "
+                    + "refuse (" + problem + "); was the journal edited? Nothing was changed");
+        }
         return restore("undo", s, revisions, before, "restore the traffic of " + s.ref().name() + " recorded before "
                 + record.id() + " (" + record.command() + " at " + record.time() + ")",
                 List.of("undo is itself journaled: `rollback undo` again redoes it"));

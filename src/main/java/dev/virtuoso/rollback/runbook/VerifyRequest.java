@@ -1,11 +1,54 @@
 package dev.virtuoso.rollback.runbook;
 
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
-/** Which HTTP checks to run against which base URL, with the API key when a check needs it. */
+/**
+ * Which HTTP checks to run against which base URL, with the API key when a check needs it.
+ * The transport rule (SPEC 6: the key only over https or to a loopback address) holds when the
+ * request is made, which is before anything changes: a bad URL is exit 2 with nothing changed.
+ */
 public record VerifyRequest(String baseUrl, Runbook.Checks checks, boolean health, boolean functional,
                             Optional<Secret> apiKey) {
+    private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.\\d{1,3}){3}");
+
+    public VerifyRequest {
+        URI url = parse(baseUrl);
+        if (sendsKey(checks, functional) && apiKey.isEmpty()) {
+            throw RunbookException.invalid("functional checks send an API key, but none was given: set apiKey in the runbook");
+        }
+        if (sendsKey(checks, functional) && !"https".equals(url.getScheme())
+                && !isLoopback(url.getHost())) {
+            throw RunbookException.invalid("refusing to send the API key over plain http to " + url.getHost()
+                    + "; use an https:// URL (--url or service.url)");
+        }
+    }
+
     public VerifyRequest at(String url) {
         return new VerifyRequest(url, checks, health, functional, apiKey);
+    }
+
+    /** True when the selected checks send the API key. */
+    public static boolean sendsKey(Runbook.Checks checks, boolean functional) {
+        return functional && checks.functional().stream().anyMatch(Runbook.HttpCheck::auth);
+    }
+
+    public static boolean isLoopback(String host) {
+        return host != null && (host.equals("localhost") || LOOPBACK_V4.matcher(host).matches() || host.equals("[::1]")
+                || host.equals("::1"));
+    }
+
+    private static URI parse(String baseUrl) {
+        try {
+            URI url = new URI(baseUrl);
+            if (("http".equals(url.getScheme()) || "https".equals(url.getScheme())) && url.getHost() != null) {
+                return url;
+            }
+        } catch (URISyntaxException | NullPointerException e) {
+            // reported below
+        }
+        throw RunbookException.invalid("'" + baseUrl + "' is not an http(s) URL to check");
     }
 }

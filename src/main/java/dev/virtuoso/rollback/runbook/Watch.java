@@ -10,12 +10,30 @@ import java.util.function.Supplier;
 
 /**
  * "Automated Rollback": judge the triggers every interval; with {@code auto}, once a trigger
- * has held for the runbook's {@code sustain}, roll back to the previous revision — exactly
- * once per run — and keep watching what that did.
+ * has held for the runbook's {@code sustain}, roll back to the previous revision — once per run —
+ * and keep watching what that did.
+ *
+ * <p>What is judged is the revision serving the most traffic now, by its own metrics: right after
+ * a rollback the service's window still holds the bad revision's minutes, and judging the whole
+ * service would roll a healthy revision back again. For the same reason a service changed within
+ * {@code window + sustain} (the journal says so, whichever process did it) is never rolled back
+ * automatically: a restarted watch cannot act twice.
  */
 public final class Watch {
-    public record Request(Duration interval, Optional<Duration> duration, boolean auto,
-                          Verification.MetricRequest metrics) {
+    public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+
+    public record Request(ServiceRef service, Duration interval, Optional<Duration> duration, boolean auto,
+                          Runbook.Triggers triggers, List<Runbook.DecisionRow> matrix) {
+        public Request {
+            if (interval.compareTo(MIN_INTERVAL) < 0) {
+                throw RunbookException.invalid("--interval must be at least " + Durations.format(MIN_INTERVAL)
+                        + ", not " + Durations.format(interval) + " (Cloud Monitoring has one point a minute)");
+            }
+            if (duration.isPresent() && (duration.get().isZero() || duration.get().isNegative())) {
+                throw RunbookException.invalid("--for must be a positive duration, not "
+                        + Durations.format(duration.get()));
+            }
+        }
     }
 
     public record Result(int evaluations, Assessment last, ActionResult rollback, List<String> log) {
@@ -25,58 +43,95 @@ public final class Watch {
     }
 
     private final Verification verification;
+    private final ServiceControl control;
+    private final Journal journal;
     private final Supplier<ActionResult> rollback;
     private final Interaction ui;
     private final Clock clock;
-    private final Sleeper sleeper;
+    private final Wait wait;
 
     /** {@code rollback} performs `quick --previous` through the executor (journaled, notified, verified). */
-    public Watch(Verification verification, Supplier<ActionResult> rollback, Interaction ui, Clock clock, Sleeper sleeper) {
+    public Watch(Verification verification, ServiceControl control, Journal journal, Supplier<ActionResult> rollback,
+                 Interaction ui, Wait wait) {
         this.verification = verification;
+        this.control = control;
+        this.journal = journal;
         this.rollback = rollback;
         this.ui = ui;
-        this.clock = clock;
-        this.sleeper = sleeper;
+        this.clock = wait.clock();
+        this.wait = wait;
     }
 
     public Result run(Request req) {
         Instant start = clock.instant();
-        Duration sustain = req.metrics().triggers().sustain();
+        Duration sustain = req.triggers().sustain();
         List<String> log = new ArrayList<>();
         Instant firingSince = null;
+        String judged = null;
         ActionResult done = null;
-        Assessment last = null;
+        Assessment last;
         int n = 0;
         while (true) {
-            last = verification.assess(req.metrics());
+            Optional<String> serving = control.service(req.service()).servingRevision();
+            if (!serving.equals(Optional.ofNullable(judged))) {
+                firingSince = null; // another revision serves now: its own history starts here
+                judged = serving.orElse(null);
+            }
+            last = verification.assess(new Verification.MetricRequest(req.service(), serving, req.triggers(),
+                    req.matrix()));
             n++;
             Instant now = clock.instant();
             firingSince = last.fired() ? (firingSince == null ? now : firingSince) : null;
-            String line = now + "  " + line(last) + (firingSince == null ? ""
-                    : "  (firing for " + Durations.format(Duration.between(firingSince, now)) + ")");
+            String line = now + "  " + serving.orElse("(no revision serves)") + "  " + line(last)
+                    + (firingSince == null ? "" : "  (firing for " + Durations.format(Duration.between(firingSince, now))
+                    + ")");
             log.add(line);
             ui.info(line);
-            if (req.auto() && firingSince != null) {
+            if (req.auto() && firingSince != null && Duration.between(firingSince, now).compareTo(sustain) >= 0) {
+                Optional<JournalRecord> recent = recentChange(req, now);
                 if (done != null) {
-                    ui.info("  already rolled back once in this run (" + done.journalId() + "); not acting again");
-                } else if (Duration.between(firingSince, now).compareTo(sustain) >= 0) {
+                    ui.info("  already acted once in this run (" + describe(done) + "); not acting again");
+                } else if (recent.isPresent()) {
+                    JournalRecord r = recent.get();
+                    ui.info("  not rolling back: " + req.service().name() + " was changed at " + r.time() + " by "
+                            + r.user() + " (" + r.command() + ", journal " + r.id() + "); the metric window still holds "
+                            + "minutes from before that, so nothing is done automatically until "
+                            + r.time().plus(req.triggers().window()).plus(sustain));
+                } else {
                     ui.info("  trigger held for " + Durations.format(sustain) + ": rolling back to the previous revision");
                     done = rollback.get();
-                    log.add(now + "  rolled back: " + done.summary() + " (" + done.journalId() + ")");
-                    ui.info("  " + done.summary() + "; watching the outcome (" + Assessment.LAG_NOTE + ")");
+                    log.add(now + "  " + describe(done));
+                    ui.info("  " + describe(done) + "; watching the outcome (" + Assessment.LAG_NOTE + ")");
                 }
             }
             Duration elapsed = Duration.between(start, clock.instant());
             if (req.duration().isPresent() && elapsed.plus(req.interval()).compareTo(req.duration().get()) > 0) {
                 return new Result(n, last, done, log);
             }
-            try {
-                sleeper.sleep(req.interval());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new RunbookException(ExitCode.INTERRUPTED, "watch interrupted");
+            wait.pause(req.interval(), "watching " + req.service().name());
+        }
+    }
+
+    /** The newest change to this service's traffic within {@code window + sustain}, by anyone. */
+    private Optional<JournalRecord> recentChange(Request req, Instant now) {
+        Instant since = now.minus(req.triggers().window()).minus(req.triggers().sustain());
+        List<JournalRecord> all = journal.history();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            JournalRecord r = all.get(i);
+            if (TrafficExecutor.KIND.equals(r.kind()) && r.changed() && req.service().path().equals(r.target())
+                    && r.time().isAfter(since)) {
+                return Optional.of(r);
             }
         }
+        return Optional.empty();
+    }
+
+    private static String describe(ActionResult r) {
+        return switch (r.outcome()) {
+            case applied -> "rolled back: " + r.summary() + " (journal " + r.journalId() + ")";
+            case planned -> r.summary();
+            case unchanged -> "nothing to roll back: " + r.summary();
+        };
     }
 
     private static String line(Assessment a) {

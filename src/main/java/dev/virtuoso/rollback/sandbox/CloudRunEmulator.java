@@ -52,7 +52,7 @@ import java.util.regex.Pattern;
  * with the semantics of GCP-NOTES.md: declarative traffic, LROs that finish later, etag and
  * generation bumped on every update, transient status while reconciling.
  */
-public final class CloudRunEmulator {
+final class CloudRunEmulator {
     private static final Pattern TAG = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
     private static final String READY = "Ready";
 
@@ -73,6 +73,13 @@ public final class CloudRunEmulator {
     private volatile Duration operationDelay;
     private volatile String demoBaseUrl = "";
     private Status failNextUpdate;
+    private Status loseNextAnswer;
+    private Status failNextOperation;
+    private String failAfterDone;
+    private Status failPolls;
+    private int failPollsLeft;
+    private Status failReads;
+    private int failReadsLeft;
     private long etagCounter;
 
     public CloudRunEmulator(Clock clock, Duration operationDelay) {
@@ -92,45 +99,76 @@ public final class CloudRunEmulator {
         return new OperationsApi();
     }
 
-    // ---- product and test controls -------------------------------------------------------
+    // ---- test controls (package-private: tests reach them through SandboxControls) ----------
 
     /** Mutating calls received (UpdateService), including rejected and validate-only ones. */
-    public int mutatingCalls() {
+    int mutatingCalls() {
         return mutatingCalls.get();
     }
 
-    public synchronized Service service(String name) {
+    synchronized Service service(String name) {
         return Optional.ofNullable(services.get(name)).orElseThrow(() -> new IllegalArgumentException(name));
     }
 
-    public synchronized List<Revision> revisionsOf(String service) {
+    synchronized List<Revision> revisionsOf(String service) {
         return revisions.values().stream().filter(r -> r.getName().startsWith(service + "/revisions/")).toList();
     }
 
-    public synchronized Optional<Revision> revision(String shortName) {
+    synchronized Optional<Revision> revision(String shortName) {
         return revisions.values().stream().filter(r -> shortName(r.getName()).equals(shortName)).findFirst();
     }
 
     /** Another actor changes the service: applied at once, reconciled, generation and etag bumped. */
-    public synchronized void changeService(String name, UnaryOperator<Service> change) {
+    synchronized void changeService(String name, UnaryOperator<Service> change) {
         Service s = change.apply(service(name));
         long gen = s.getGeneration() + 1;
         put(settle(s.toBuilder().setGeneration(gen).setObservedGeneration(gen).setEtag(nextEtag()).build()));
     }
 
-    public void onGetService(Runnable hook) {
+    void onGetService(Runnable hook) {
         getServiceHooks.add(hook);
     }
 
-    public void setOperationDelay(Duration delay) {
+    void setOperationDelay(Duration delay) {
         this.operationDelay = delay;
     }
 
-    public synchronized void failNextUpdate(Status status) {
+    /** The next UpdateService is refused with {@code status} before anything changes. */
+    synchronized void failNextUpdate(Status status) {
         this.failNextUpdate = status;
     }
 
-    public synchronized boolean isBroken(String image) {
+    /** The next UpdateService is applied, then answered with {@code status}: the answer is lost. */
+    synchronized void loseNextAnswer(Status status) {
+        this.loseNextAnswer = status;
+    }
+
+    /**
+     * The next update is accepted, and its operation ends in error: the service reports the
+     * terminal condition FAILED with the message, and keeps serving what it served.
+     */
+    synchronized void failNextOperation(Status status) {
+        this.failNextOperation = status;
+    }
+
+    /** The next update's operation succeeds, and then the service reports FAILED with {@code message}. */
+    synchronized void failAfterDone(String message) {
+        this.failAfterDone = message;
+    }
+
+    /** The next {@code times} GetOperation calls fail with {@code status} (e.g. PERMISSION_DENIED). */
+    synchronized void failOperationPolls(Status status, int times) {
+        this.failPolls = status;
+        this.failPollsLeft = times;
+    }
+
+    /** The next {@code times} GetService calls fail with {@code status} (e.g. UNAVAILABLE). */
+    synchronized void failReads(Status status, int times) {
+        this.failReads = status;
+        this.failReadsLeft = times;
+    }
+
+    synchronized boolean isBroken(String image) {
         return brokenImages.contains(image);
     }
 
@@ -152,11 +190,11 @@ public final class CloudRunEmulator {
     }
 
     /** From {@code since} on, these revisions served these percents (what request metrics follow). */
-    public record Serving(Instant since, Map<String, Integer> percents) {
+    record Serving(Instant since, Map<String, Integer> percents) {
     }
 
     /** Who served what over time, oldest first; the first entry stands for all time before it. */
-    public synchronized List<Serving> timeline(String service) {
+    synchronized List<Serving> timeline(String service) {
         return List.copyOf(timelines.getOrDefault(service, List.of()));
     }
 
@@ -256,13 +294,38 @@ public final class CloudRunEmulator {
         put(accepted);
         Operation op = Operation.newBuilder().setName(opName).setDone(false).setMetadata(Any.pack(accepted)).build();
         operations.put(opName, op);
-        scheduler.schedule(() -> complete(opName, current.getName(), generation, newTemplate),
+        Status opError = failNextOperation;
+        String failure = failAfterDone;
+        failNextOperation = null;
+        failAfterDone = null;
+        scheduler.schedule(() -> complete(opName, current.getName(), generation, newTemplate, opError, failure),
                 operationDelay.toMillis(), TimeUnit.MILLISECONDS);
+        if (loseNextAnswer != null) {
+            Status lost = loseNextAnswer;
+            loseNextAnswer = null;
+            throw lost.asRuntimeException();
+        }
         return op;
     }
 
-    private synchronized void complete(String opName, String serviceName, long generation, boolean newTemplate) {
+    private synchronized void complete(String opName, String serviceName, long generation, boolean newTemplate,
+                                       Status opError, String failure) {
         Service s = services.get(serviceName);
+        if (opError != null || failure != null) {
+            // Reconciled and failed: the spec keeps what was asked, what serves stays as it was.
+            Service failed = s.toBuilder().setReconciling(false)
+                    .setObservedGeneration(Math.max(s.getObservedGeneration(), generation)).setEtag(nextEtag())
+                    .setTerminalCondition(condition(READY, Condition.State.CONDITION_FAILED,
+                            opError != null ? opError.getDescription() : failure))
+                    .build();
+            put(failed);
+            Operation.Builder op = operations.get(opName).toBuilder().setDone(true).setMetadata(Any.pack(failed));
+            operations.put(opName, opError != null
+                    ? op.setError(com.google.rpc.Status.newBuilder().setCode(opError.getCode().value())
+                            .setMessage(opError.getDescription())).build()
+                    : op.setResponse(Any.pack(failed)).build());
+            return;
+        }
         Service.Builder b = s.toBuilder();
         if (newTemplate) {
             Revision r = createRevision(s);
@@ -352,6 +415,10 @@ public final class CloudRunEmulator {
             getServiceHooks.forEach(Runnable::run);
             Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
+                    if (failReadsLeft > 0) {
+                        failReadsLeft--;
+                        throw failReads.asRuntimeException();
+                    }
                     Service s = services.get(req.getName());
                     if (s == null) {
                         throw Status.NOT_FOUND.withDescription("Service " + req.getName() + " not found.")
@@ -415,6 +482,10 @@ public final class CloudRunEmulator {
         public void getOperation(GetOperationRequest req, StreamObserver<Operation> obs) {
             Grpc.answer(obs, () -> {
                 synchronized (CloudRunEmulator.this) {
+                    if (failPollsLeft > 0) {
+                        failPollsLeft--;
+                        throw failPolls.asRuntimeException();
+                    }
                     Operation op = operations.get(req.getName());
                     if (op == null) {
                         throw Status.NOT_FOUND.withDescription("Operation " + req.getName() + " not found.")

@@ -21,7 +21,7 @@ import java.util.concurrent.Executors;
  * serving the most traffic would (a broken one answers 503/500). {@code /t/TAG/...} reaches
  * the tagged revision, as a tag URL does.
  */
-public final class DemoService {
+final class DemoService {
     private final CloudRunEmulator cloudRun;
     private final String serviceName;
     private final String apiKey;

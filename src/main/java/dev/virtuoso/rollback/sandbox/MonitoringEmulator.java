@@ -39,7 +39,7 @@ import java.util.regex.Pattern;
  * what when (a broken revision ~60% 5xx and P95 ~8 s, a good one ~1% and ~300 ms), aggregated
  * the way the API does it, and an alert-policy store.
  */
-public final class MonitoringEmulator {
+final class MonitoringEmulator {
     static final String REQUEST_COUNT = "run.googleapis.com/request_count";
     static final String REQUEST_LATENCIES = "run.googleapis.com/request_latencies";
     /** Explicit latency bucket bounds in ms: bucket 0 is underflow (< 100), the last overflow. */

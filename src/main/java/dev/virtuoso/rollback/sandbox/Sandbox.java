@@ -119,23 +119,30 @@ public final class Sandbox implements AutoCloseable {
         return vars;
     }
 
-    public CloudRunEmulator cloudRun() {
+    /** A Slack-compatible incoming webhook that records what it is sent. */
+    public URI webhookUrl() {
+        return webhook.url();
+    }
+
+    // The emulators themselves, for the test controls (SandboxControls, in the tests of this package).
+
+    CloudRunEmulator cloudRun() {
         return cloudRun;
     }
 
-    public MonitoringEmulator monitoring() {
+    MonitoringEmulator monitoring() {
         return monitoring;
     }
 
-    public SecretManagerEmulator secretManager() {
+    SecretManagerEmulator secretManager() {
         return secretManager;
     }
 
-    public WebhookReceiver webhook() {
+    WebhookReceiver webhook() {
         return webhook;
     }
 
-    public DemoService demo() {
+    DemoService demo() {
         return demo;
     }
 

@@ -32,7 +32,7 @@ import java.util.zip.CRC32C;
  * is the most recently created version whatever its state, and reading a disabled one fails
  * with FAILED_PRECONDITION.
  */
-public final class SecretManagerEmulator {
+final class SecretManagerEmulator {
     private final Clock clock;
     private final Map<String, Secret> secrets = new LinkedHashMap<>();
     private final Map<String, SecretVersion> versions = new LinkedHashMap<>();

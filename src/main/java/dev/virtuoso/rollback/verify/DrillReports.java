@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.runbook.Drill;
 import dev.virtuoso.rollback.runbook.Durations;
-import dev.virtuoso.rollback.runbook.ExitCode;
-import dev.virtuoso.rollback.runbook.RunbookException;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +23,11 @@ public final class DrillReports {
     private DrillReports() {
     }
 
+    /** Checked before the drill changes anything. */
+    public static void checkWritable(Path dir) {
+        LocalFiles.checkWritable(dir, true, "drill report directory");
+    }
+
     /** Writes {@code drill-<UTC stamp>.md} and {@code .json} into {@code dir}; returns both paths. */
     public static List<Path> write(Drill.Report report, Path dir) {
         String base = "drill-" + STAMP.format(report.started());
@@ -36,7 +39,7 @@ public final class DrillReports {
             Files.writeString(json, JSON.writeValueAsString(report) + "\n");
             return List.of(md, json);
         } catch (IOException e) {
-            throw new RunbookException(ExitCode.INTERNAL, "cannot write the drill report to " + dir + ": " + e.getMessage(), e);
+            throw LocalFiles.problem("drill report to", dir, e);
         }
     }
 

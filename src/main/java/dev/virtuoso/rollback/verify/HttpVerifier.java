@@ -2,13 +2,12 @@ package dev.virtuoso.rollback.verify;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.Runbook;
-import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.Secret;
-import dev.virtuoso.rollback.runbook.Sleeper;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.Verifier;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
+import dev.virtuoso.rollback.runbook.Wait;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,21 +38,19 @@ public final class HttpVerifier implements Verifier {
 
     private final OkHttpClient base;
     private final Clock clock;
-    private final Sleeper sleeper;
+    private final Wait wait;
 
-    public HttpVerifier(Clock clock, Sleeper sleeper) {
-        this.clock = clock;
-        this.sleeper = sleeper;
+    public HttpVerifier(Wait wait) {
+        this.clock = wait.clock();
+        this.wait = wait;
         // No redirects: a custom header such as X-API-Key would follow a redirect to any host.
         this.base = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false).build();
     }
 
     @Override
     public VerifyReport verify(VerifyRequest request) {
-        HttpUrl baseUrl = HttpUrl.parse(request.baseUrl());
-        if (baseUrl == null) {
-            throw RunbookException.invalid("'" + request.baseUrl() + "' is not an http(s) URL");
-        }
+        // VerifyRequest holds the URL to http(s) and the API key to https or loopback.
+        HttpUrl baseUrl = HttpUrl.get(request.baseUrl());
         List<Probe> probes = new ArrayList<>();
         if (request.health()) {
             request.checks().health().forEach(c -> probes.add(new Probe(c, "health")));
@@ -62,15 +59,6 @@ public final class HttpVerifier implements Verifier {
             request.checks().functional().forEach(c -> probes.add(new Probe(c, "functional")));
         }
         Optional<Secret> key = request.apiKey();
-        if (probes.stream().anyMatch(p -> p.check.auth())) {
-            if (key.isEmpty()) {
-                throw RunbookException.invalid("functional checks need an API key: set apiKey in the runbook");
-            }
-            if (!baseUrl.isHttps() && !isLoopback(baseUrl.host())) {
-                throw RunbookException.invalid("refusing to send the API key over plain http to " + baseUrl.host()
-                        + "; use an https:// URL");
-            }
-        }
         Duration timeout = request.checks().timeout();
         OkHttpClient client = base.newBuilder().callTimeout(timeout).build();
         int attempts = request.checks().retries() + 1;
@@ -111,7 +99,7 @@ public final class HttpVerifier implements Verifier {
             return p.result(Verdict.FAIL, null, 0, redact(String.valueOf(e.getCause()), key));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            throw new RunbookException(dev.virtuoso.rollback.runbook.ExitCode.INTERRUPTED, "verification interrupted");
+            throw Wait.interrupted("running the checks");
         }
     }
 
@@ -121,10 +109,6 @@ public final class HttpVerifier implements Verifier {
             total = total.plus(FIRST_BACKOFF.multipliedBy(1L << (i - 1)));
         }
         return total;
-    }
-
-    static boolean isLoopback(String host) {
-        return host.equals("localhost") || host.matches("127(\\.\\d{1,3}){3}") || host.equals("::1");
     }
 
     private static String redact(String text, Optional<Secret> key) {
@@ -140,7 +124,7 @@ public final class HttpVerifier implements Verifier {
             this.kind = kind;
         }
 
-        CheckResult run(OkHttpClient client, HttpUrl base, Optional<Secret> key, int attempts) throws InterruptedException {
+        CheckResult run(OkHttpClient client, HttpUrl base, Optional<Secret> key, int attempts) {
             Request request = request(base, key);
             Duration backoff = FIRST_BACKOFF;
             String detail = null;
@@ -164,7 +148,7 @@ public final class HttpVerifier implements Verifier {
                     detail = (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + tries(attempt);
                 }
                 if (attempt < attempts) {
-                    sleeper.sleep(backoff);
+                    wait.pause(backoff, "retrying " + check.name());
                     backoff = backoff.multipliedBy(2);
                 }
             }

@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -23,6 +24,11 @@ import org.w3c.dom.Element;
  */
 public final class JUnitReport {
     private JUnitReport() {
+    }
+
+    /** Checked before the checks run, so a bad path costs nothing. */
+    public static void checkWritable(Path file) {
+        LocalFiles.checkWritable(file, false, "JUnit report");
     }
 
     public static void write(VerifyReport report, String service, Instant at, Path file) {
@@ -61,7 +67,9 @@ public final class JUnitReport {
             try (var out = Files.newOutputStream(file)) {
                 t.transform(new DOMSource(doc), new StreamResult(out));
             }
-        } catch (Exception e) {
+        } catch (IOException e) {
+            throw LocalFiles.problem("JUnit report", file, e);
+        } catch (javax.xml.parsers.ParserConfigurationException | javax.xml.transform.TransformerException e) {
             throw new RunbookException(ExitCode.INTERNAL, "cannot write JUnit XML to " + file + ": " + e.getMessage(), e);
         }
     }

@@ -16,6 +16,7 @@ import dev.virtuoso.rollback.runbook.Progress;
 import dev.virtuoso.rollback.runbook.ServiceRef;
 import dev.virtuoso.rollback.runbook.Sleeper;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
+import dev.virtuoso.rollback.runbook.Wait;
 import dev.virtuoso.rollback.sandbox.Sandbox;
 import io.grpc.ManagedChannelBuilder;
 import java.time.Clock;
@@ -26,14 +27,15 @@ import org.junit.jupiter.api.Test;
 /**
  * Benchmark: how long a 1 s traffic update takes to be noticed by the stock Cloud Run client
  * (polls after 5 s, ×1.5, jittered: each delay is drawn from [0, delay)) and by ours, three
- * times each in the same run. The stock figure is random, so only ours is asserted. Rerun with
+ * times each in the same run, printed with the ratio of means. The stock figure is random, so
+ * only ours is asserted: within 1 s + 450 ms. Rerun with
  * {@code ./mvnw -B -q test -Dtest=OperationPollingBenchmarkTest}.
  */
 class OperationPollingBenchmarkTest {
     private static final Duration OPERATION = Duration.ofSeconds(1);
 
     @Test
-    void oursNoticesAFinishedUpdateFiveTimesSoonerThanTheStockClient() throws Exception {
+    void oursNoticesAOneSecondUpdateWithin1450msAndPrintsTheStockClientsTimes() throws Exception {
         try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(OPERATION))) {
             String svc = Sandbox.servicePath(Sandbox.SERVICE);
             long[] stock = new long[3];
@@ -54,14 +56,15 @@ class OperationPollingBenchmarkTest {
                 }
             }
             try (GcpClients clients = new GcpClients(sandbox.emulatorVariables())) {
-                CloudRunServiceControl control = new CloudRunServiceControl(clients, Clock.systemUTC(), Sleeper.REAL,
-                        Duration.ofSeconds(30));
+                CloudRunServiceControl control = new CloudRunServiceControl(clients, new Wait(Clock.systemUTC(),
+                        Sleeper.REAL));
                 ServiceRef ref = new ServiceRef(Sandbox.PROJECT, Sandbox.REGION, Sandbox.SERVICE);
                 for (int i = 0; i < ours.length; i++) {
                     var before = control.service(ref); // the read the stock run did with its getService
                     long t0 = System.nanoTime();
                     control.updateTraffic(before, List.of(TrafficEntry.toRevision(
-                            i % 2 == 0 ? "virtuoso-api-00003-ghi" : "virtuoso-api-00002-def", 100)), Progress.NONE);
+                            i % 2 == 0 ? "virtuoso-api-00003-ghi" : "virtuoso-api-00002-def", 100)), Duration.ofSeconds(30),
+                            Progress.NONE);
                     ours[i] = (System.nanoTime() - t0) / 1_000_000;
                 }
             }

@@ -6,6 +6,7 @@ import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
+import dev.virtuoso.rollback.runbook.Wait;
 import dev.virtuoso.rollback.verify.HttpVerifier;
 import java.time.Clock;
 import java.time.Duration;
@@ -39,7 +40,7 @@ class VerifyConcurrencyBenchmarkTest {
             for (int i = 0; i < 20; i++) {
                 checks.add(Runbook.HttpCheck.get("/health/" + i));
             }
-            HttpVerifier verifier = new HttpVerifier(Clock.systemUTC(), d -> { });
+            HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), d -> { }));
             VerifyRequest req = new VerifyRequest(server.url("/").toString(),
                     new Runbook.Checks(Duration.ofSeconds(5), 2, checks, null), true, false, Optional.empty());
             verifier.verify(req); // warm-up: JIT, connection pool, thread start

@@ -22,7 +22,7 @@ class AlertPolicyCommandTest {
         assertThat(r.out()).contains("displayName: \"Auto Rollback on High Error Rate\"")
                 .contains("metric.labels.response_code_class=\"5xx\"").contains("denominatorFilter:")
                 .contains("thresholdValue: 0.5").contains("duration: 30s");
-        assertThat(cli.sandbox.monitoring().policyWrites()).isZero();
+        assertThat(cli.controls.policyWrites()).isZero();
     }
 
     @Test
@@ -34,9 +34,9 @@ class AlertPolicyCommandTest {
         CliHarness.Result second = cli.rb("alert-policy", "--apply", "--yes", "--channel",
                 "projects/virtuoso-sandbox/notificationChannels/auto-rollback");
         assertThat(second.out()).contains("already as the runbook says; nothing to do");
-        assertThat(cli.sandbox.monitoring().policyWrites()).isEqualTo(1);
+        assertThat(cli.controls.policyWrites()).isEqualTo(1);
 
-        AlertPolicy p = cli.sandbox.monitoring().policies().get(0);
+        AlertPolicy p = cli.controls.policies().get(0);
         var threshold = p.getConditions(0).getConditionThreshold();
         assertThat(threshold.getComparison()).isEqualTo(ComparisonType.COMPARISON_GT);
         assertThat(threshold.getThresholdValue()).isEqualTo(0.5);
@@ -46,8 +46,8 @@ class AlertPolicyCommandTest {
 
         CliHarness.Result changed = cli.rb("alert-policy", "--apply", "--yes", "--threshold", "0.2");
         assertThat(changed.out()).contains("update alert policy");
-        assertThat(cli.sandbox.monitoring().policyWrites()).isEqualTo(2);
-        assertThat(cli.sandbox.monitoring().policies()).hasSize(1);
+        assertThat(cli.controls.policyWrites()).isEqualTo(2);
+        assertThat(cli.controls.policies()).hasSize(1);
         assertThat(cli.run("history").out()).contains("alert-policy");
     }
 
@@ -57,6 +57,6 @@ class AlertPolicyCommandTest {
         CliHarness.Result bad = cli.rb("alert-policy", "--threshold", "1.5");
         assertThat(bad.code()).isEqualTo(2);
         assertThat(bad.err().strip()).isEqualTo("error: --threshold must be a fraction between 0 and 1, not 1.5");
-        assertThat(cli.sandbox.monitoring().policyWrites()).isZero();
+        assertThat(cli.controls.policyWrites()).isZero();
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -21,6 +22,7 @@ final class CliHarness implements AutoCloseable {
     }
 
     final Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(50)));
+    final SandboxControls controls = new SandboxControls(sandbox);
     final Path home;
     String stdin = "";
     boolean interactive;
@@ -92,11 +94,11 @@ final class CliHarness implements AutoCloseable {
     }
 
     int mutations() {
-        return sandbox.cloudRun().mutatingCalls();
+        return controls.cloudRunMutations();
     }
 
     com.google.cloud.run.v2.Service service() {
-        return sandbox.cloudRun().service(Sandbox.servicePath(Sandbox.SERVICE));
+        return controls.service();
     }
 
     @Override

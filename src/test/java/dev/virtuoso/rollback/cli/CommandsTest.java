@@ -104,9 +104,9 @@ class CommandsTest {
     void aConcurrentChangeIsExit5AndIsNotOverwritten() {
         AtomicInteger gets = new AtomicInteger();
         String svc = Sandbox.servicePath(Sandbox.SERVICE);
-        cli.sandbox.cloudRun().onGetService(() -> {
+        cli.controls.onGetService(() -> {
             if (gets.incrementAndGet() == 2) {
-                cli.sandbox.cloudRun().changeService(svc, s -> s.toBuilder().addTraffic(TrafficTarget.newBuilder()
+                cli.controls.changeService(s -> s.toBuilder().addTraffic(TrafficTarget.newBuilder()
                         .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
                         .setRevision("virtuoso-api-00001-abc").setTag("someone-else")).build());
             }

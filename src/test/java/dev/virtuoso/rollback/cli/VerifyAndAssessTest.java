@@ -34,7 +34,7 @@ class VerifyAndAssessTest {
 
     @Test
     void assessWithoutTrafficIsInconclusiveAndExits0() {
-        cli.sandbox.monitoring().setRequestsPerMinute(0);
+        cli.controls.setRequestsPerMinute(0);
         CliHarness.Result r = cli.rb("assess");
         assertThat(r.code()).isZero();
         assertThat(r.out()).startsWith("? inconclusive for virtuoso-api").contains("fewer than minRequests 20");

@@ -26,21 +26,46 @@ class WatchAndNotifyTest {
     @Test
     void watchAutoRollsTheBrokenRevisionBackExactlyOnce() throws Exception {
         cli.manualTime();
-        Map<String, String> env = Map.of("SLACK_WEBHOOK_URL", cli.sandbox.webhook().url().toString());
+        Map<String, String> env = Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString());
         CliHarness.Result r = cli.run(env, "-r", runbookWithSlack().toString(), "watch", "--auto", "--yes",
                 "--interval", "10s", "--for", "2m");
-        assertThat(r.out()).contains("FIRING 5xx 60.0% of 3000").contains("(firing for 30s)")
-                .contains("trigger held for 30s: rolling back to the previous revision")
-                .contains("already rolled back once in this run");
+        assertThat(r.out()).contains("virtuoso-api-00003-ghi  FIRING 5xx 60.0% of 3000").contains("(firing for 30s)")
+                .contains("trigger held for 30s: rolling back to the previous revision");
+        // From then on the revision serving now is judged by its own metrics, not the window's broken minutes.
+        String after = r.out().substring(r.out().indexOf("watching the outcome"));
+        assertThat(after).contains("virtuoso-api-00002-def").doesNotContain("FIRING");
         assertThat(cli.mutations()).isEqualTo(1);
         assertThat(cli.service().getTrafficList().get(0).getRevision()).isEqualTo("virtuoso-api-00002-def");
         // One incident: the start and its outcome; the webhook URL is in neither output nor journal.
-        assertThat(cli.sandbox.webhook().messages()).hasSize(2);
-        assertThat(cli.sandbox.webhook().messages().get(0)).contains("rollback quick on").contains("virtuoso-api-00002-def");
-        assertThat(cli.sandbox.webhook().messages().get(1)).contains("applied and verified");
-        String url = cli.sandbox.webhook().url().toString();
+        assertThat(cli.controls.webhookMessages()).hasSize(2);
+        assertThat(cli.controls.webhookMessages().get(0)).contains("rollback quick on").contains("virtuoso-api-00002-def");
+        assertThat(cli.controls.webhookMessages().get(1)).contains("applied and verified");
+        String url = cli.controls.webhookUrl().toString();
         assertThat(r.out() + r.err()).doesNotContain(url);
         assertThat(Files.readString(cli.home.resolve("journal.jsonl"))).doesNotContain(url);
+    }
+
+    @Test
+    void aRestartedWatchNeverRollsBackAServiceChangedWithinWindowPlusSustain() {
+        cli.manualTime();
+        // Someone pinned the broken revision a moment ago: its own metrics fire, but the journal says it was
+        // just changed, so a watch (a new process, as after a restart) must not act on it.
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00003-ghi", "--yes", "--no-verify").code()).isZero();
+        int calls = cli.mutations();
+        CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "1m");
+        assertThat(r.out()).contains("FIRING").contains("not rolling back: virtuoso-api was changed at")
+                .contains("by tester (quick, journal ");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void anIntervalBelowOneSecondIsExit2BeforeAnything() {
+        CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "500ms");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("error: --interval must be at least 1s, not 500ms (Cloud Monitoring has "
+                + "one point a minute)");
+        assertThat(r.out()).isEmpty();
     }
 
     @Test
@@ -54,12 +79,12 @@ class WatchAndNotifyTest {
 
     @Test
     void aFailingWebhookIsOnlyAWarningAndNeverLeaksTheUrl() throws Exception {
-        cli.sandbox.webhook().failWith(500);
-        Map<String, String> env = Map.of("SLACK_WEBHOOK_URL", cli.sandbox.webhook().url().toString());
+        cli.controls.webhookFailsWith(500);
+        Map<String, String> env = Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString());
         CliHarness.Result r = cli.run(env, "-r", runbookWithSlack().toString(), "quick", "--previous", "--yes");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("warning: Slack notification failed: HTTP 500");
-        assertThat(r.out() + r.err()).doesNotContain(cli.sandbox.webhook().url().toString())
+        assertThat(r.out() + r.err()).doesNotContain(cli.controls.webhookUrl().toString())
                 .doesNotContain("/services/T00000000");
         assertThat(cli.mutations()).isEqualTo(1);
     }

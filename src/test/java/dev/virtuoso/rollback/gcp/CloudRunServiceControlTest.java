@@ -13,7 +13,9 @@ import dev.virtuoso.rollback.runbook.ServiceRef;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.Sleeper;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
+import dev.virtuoso.rollback.runbook.Wait;
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,17 +27,20 @@ import org.junit.jupiter.api.Test;
 /** The real Cloud Run client over gRPC against the sandbox emulator on loopback. */
 class CloudRunServiceControlTest {
     private static final ServiceRef REF = new ServiceRef(Sandbox.PROJECT, Sandbox.REGION, Sandbox.SERVICE);
+    private static final Duration LIMIT = Duration.ofSeconds(10);
     private static final TrafficEntry STABLE = new TrafficEntry(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24");
 
     private Sandbox sandbox;
     private GcpClients clients;
     private CloudRunServiceControl control;
+    private SandboxControls controls;
 
     @BeforeEach
     void start() {
         sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(100)));
         clients = new GcpClients(sandbox.emulatorVariables());
-        control = new CloudRunServiceControl(clients, Clock.systemUTC(), Sleeper.REAL, Duration.ofSeconds(10));
+        control = new CloudRunServiceControl(clients, new Wait(Clock.systemUTC(), Sleeper.REAL));
+        controls = new SandboxControls(sandbox);
     }
 
     @AfterEach
@@ -64,15 +69,15 @@ class CloudRunServiceControlTest {
 
     @Test
     void updateWaitsUntilReallyServingAndNoticesItPromptly() {
-        sandbox.cloudRun().setOperationDelay(Duration.ofMillis(1000));
+        controls.setOperationDelay(Duration.ofMillis(1000));
         ServiceState before = control.service(REF);
-        ServiceState after = control.updateTraffic(before, List.of(STABLE), Progress.NONE);
+        ServiceState after = control.updateTraffic(before, List.of(STABLE), LIMIT, Progress.NONE);
         java.time.Instant noticed = java.time.Instant.now();
         assertThat(after.settledOn(List.of(STABLE))).isTrue();
         assertThat(after.generation()).isEqualTo(before.generation() + 1);
-        assertThat(sandbox.cloudRun().service(Sandbox.servicePath(Sandbox.SERVICE)).getReconciling()).isFalse();
+        assertThat(controls.service().getReconciling()).isFalse();
         // The server started serving the new split at this instant (its serving timeline).
-        var timeline = sandbox.cloudRun().timeline(Sandbox.servicePath(Sandbox.SERVICE));
+        var timeline = controls.timeline();
         java.time.Instant finished = timeline.get(timeline.size() - 1).since();
         // A 1 s operation is noticed within 250 ms + 10% of finishing (the stock poller: 0-5 s, jittered).
         assertThat(Duration.between(finished, noticed).toMillis()).isBetween(0L, 250L + 100L);
@@ -81,17 +86,17 @@ class CloudRunServiceControlTest {
     @Test
     void aChangeBetweenPlanAndApplyIsAConflictAndNothingIsSent() {
         ServiceState planned = control.service(REF);
-        sandbox.cloudRun().changeService(Sandbox.servicePath(Sandbox.SERVICE), s -> s.toBuilder()
+        controls.changeService(s -> s.toBuilder()
                 .addTraffic(TrafficTarget.newBuilder().setType(com.google.cloud.run.v2.TrafficTargetAllocationType
                         .TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION).setRevision("virtuoso-api-00001-abc").setTag("hotfix"))
                 .build());
-        int calls = sandbox.cloudRun().mutatingCalls();
-        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), Progress.NONE))
+        int calls = controls.cloudRunMutations();
+        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), LIMIT, Progress.NONE))
                 .isInstanceOf(RunbookException.class)
                 .hasMessageContaining("changed since the plan was made")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
-        assertThat(sandbox.cloudRun().mutatingCalls()).isEqualTo(calls);
-        Service now = sandbox.cloudRun().service(Sandbox.servicePath(Sandbox.SERVICE));
+        assertThat(controls.cloudRunMutations()).isEqualTo(calls);
+        Service now = controls.service();
         assertThat(now.getTrafficList()).extracting(TrafficTarget::getTag).contains("hotfix");
     }
 
@@ -99,8 +104,8 @@ class CloudRunServiceControlTest {
     void staleEtagRejectedByTheServerIsAConflictToo() {
         ServiceState planned = control.service(REF);
         // A writer slipping in between our re-read and the update: the server answers ABORTED (AIP-154).
-        sandbox.cloudRun().failNextUpdate(Status.ABORTED.withDescription("etag mismatch"));
-        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), Progress.NONE))
+        controls.failNextUpdate(Status.ABORTED.withDescription("etag mismatch"));
+        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), LIMIT, Progress.NONE))
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
     }
 
@@ -110,12 +115,13 @@ class CloudRunServiceControlTest {
                 .hasMessageContaining("not found")
                 .hasMessageContaining("projects/virtuoso-sandbox/locations/us-central1/services/nope")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
-        sandbox.cloudRun().failNextUpdate(Status.UNAVAILABLE.withDescription("backend down"));
+        controls.failOperationPolls(Status.PERMISSION_DENIED.withDescription("caller lacks run.operations.get"), 100);
         ServiceState planned = control.service(REF);
-        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), Progress.NONE))
-                .hasMessageContaining("backend down")
+        assertThatThrownBy(() -> control.updateTraffic(planned, List.of(STABLE), LIMIT, Progress.NONE))
+                .hasMessageContaining("caller lacks run.operations.get")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
-        assertThatThrownBy(() -> control.updateTraffic(control.service(REF), List.of(STABLE.withPercent(50)), Progress.NONE))
+        controls.failOperationPolls(Status.OK, 0);
+        assertThatThrownBy(() -> control.updateTraffic(control.service(REF), List.of(STABLE.withPercent(50)), LIMIT, Progress.NONE))
                 .hasMessageContaining("add up to 100")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
     }

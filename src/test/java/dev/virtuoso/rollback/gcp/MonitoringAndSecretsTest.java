@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 import dev.virtuoso.rollback.runbook.MetricSample;
 import dev.virtuoso.rollback.runbook.ServiceRef;
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
@@ -20,12 +21,14 @@ class MonitoringAndSecretsTest {
     private Sandbox sandbox;
     private GcpClients clients;
     private MonitoringMetrics metrics;
+    private SandboxControls controls;
 
     @BeforeEach
     void start() {
         sandbox = Sandbox.start(Sandbox.Options.defaults());
         clients = new GcpClients(sandbox.emulatorVariables());
         metrics = new MonitoringMetrics(clients, Clock.systemUTC());
+        controls = new SandboxControls(sandbox);
     }
 
     @AfterEach
@@ -47,7 +50,7 @@ class MonitoringAndSecretsTest {
         MetricSample good = metrics.sample(REF, Optional.of("virtuoso-api-00002-def"), Duration.ofMinutes(5));
         assertThat(good.requests()).isZero();
         assertThat(good.p95Ms()).isNull();
-        sandbox.monitoring().setRequestsPerMinute(0);
+        controls.setRequestsPerMinute(0);
         MetricSample none = metrics.sample(REF, Optional.empty(), Duration.ofMinutes(5));
         assertThat(none.requests()).isZero();
         assertThat(none.p95Ms()).isNull();

@@ -1,15 +1,20 @@
 package dev.virtuoso.rollback.journal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.JournalRecord;
+import dev.virtuoso.rollback.runbook.RunbookException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -18,6 +23,7 @@ class JsonlJournalTest {
     @TempDir
     Path dir;
 
+    private final List<String> warnings = new ArrayList<>();
     private final Clock clock = Clock.fixed(Instant.parse("2026-11-28T03:00:00Z"), ZoneOffset.UTC);
 
     private JournalRecord record(String id) {
@@ -28,7 +34,7 @@ class JsonlJournalTest {
 
     @Test
     void appendsLinesWithMode0600AndFoldsStatesById() throws Exception {
-        JsonlJournal j = new JsonlJournal(dir.resolve("state/journal.jsonl"), clock);
+        JsonlJournal j = new JsonlJournal(dir.resolve("state/journal.jsonl"), clock, warnings::add);
         JournalRecord a = record("a");
         j.append(a);
         j.append(record("b"));
@@ -42,7 +48,7 @@ class JsonlJournalTest {
 
     @Test
     void interruptMarksOnlyThisProcessesUnfinishedSteps() {
-        JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock);
+        JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
         j.append(record("done").next(clock.instant(), JournalRecord.State.verified, null, null));
         j.append(record("open"));
         j.interruptOpen();
@@ -57,5 +63,53 @@ class JsonlJournalTest {
                 .isEqualTo(Path.of("/s/rollback/journal.jsonl"));
         assertThat(JsonlJournal.defaultFile(Map.of("HOME", "/h")))
                 .isEqualTo(Path.of("/h/.local/state/rollback/journal.jsonl"));
+    }
+
+    @Test
+    void anExistingJournalOthersCanReadIsMadePrivateWithAWarning() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        Files.writeString(file, "");
+        Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+        new JsonlJournal(file, clock, warnings::add).append(record("a"));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(warnings).containsExactly("the journal " + file + " had mode rw-r--r--; made it rw------- (only you "
+                + "can read who changed what)");
+    }
+
+    @Test
+    void aFileSystemWithoutPosixPermissionsStillGetsAJournal() throws Exception {
+        try (var zip = java.nio.file.FileSystems.newFileSystem(dir.resolve("fat.zip"), Map.of("create", "true"))) {
+            assertThat(zip.supportedFileAttributeViews()).doesNotContain("posix");
+            JsonlJournal j = new JsonlJournal(zip.getPath("/state/journal.jsonl"), clock, warnings::add);
+            j.append(record("a"));
+            j.append(record("b"));
+            assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b");
+        }
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void aDamagedLineIsExit2NamingTheFileAndLine() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        JsonlJournal j = new JsonlJournal(file, clock, warnings::add);
+        j.append(record("a"));
+        Files.writeString(file, "{\"id\": \"b\", \"state\": \"nonsense\"}\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThatThrownBy(j::history)
+                .hasMessage("the journal " + file + " line 2 is damaged (not a journal record); move the file aside "
+                        + "or repair that line")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+    }
+
+    @Test
+    void anAppendWhileInterruptedIsWrittenAndTheInterruptKept() {
+        JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
+        Thread.currentThread().interrupt();
+        try {
+            j.append(record("a"));
+            assertThat(Thread.currentThread().isInterrupted()).isTrue();
+        } finally {
+            Thread.interrupted();
+        }
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a");
     }
 }

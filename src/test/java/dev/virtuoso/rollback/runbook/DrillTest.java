@@ -32,6 +32,7 @@ class DrillTest {
         }
     };
     private final TrafficExecutorTest.FakeControl control = new TrafficExecutorTest.FakeControl(Fixtures.seed());
+    private final TrafficExecutorTest.MemoryJournal journal = new TrafficExecutorTest.MemoryJournal();
     private final List<String> said = new ArrayList<>();
     private final Interaction ui = new Interaction() {
         @Override
@@ -62,11 +63,10 @@ class DrillTest {
     };
 
     private Drill drill(Verifier v) {
-        TrafficExecutor executor = new TrafficExecutor(control, new TrafficExecutorTest.MemoryJournal(), ui, v,
-                Notifier.NONE, clock, "drill");
-        return new Drill(control, executor, v, s -> new VerifyRequest("u", new Runbook.Checks(null, null, null, null),
-                true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS, ui, Notifier.NONE, clock,
-                d -> now[0] = now[0].plus(d));
+        TrafficExecutor executor = new TrafficExecutor(control, journal, ui, v, Notifier.NONE, clock, "drill", false);
+        return new Drill(control, executor, v, s -> new VerifyRequest("http://127.0.0.1:1", new Runbook.Checks(null,
+                null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS, ui, Notifier.NONE,
+                new Wait(clock, d -> now[0] = now[0].plus(d)));
     }
 
     private static Drill.Request request(String bad) {
@@ -107,5 +107,68 @@ class DrillTest {
         control.state = Fixtures.state(List.of(new TrafficEntry(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")));
         assertThatThrownBy(() -> drill(exploding).run(request("virtuoso-api-00003-ghi"))).hasMessage("checks crashed");
         assertThat(control.state.servingRevision()).contains("virtuoso-api-00002-def");
+    }
+
+    @Test
+    void theSameBadAndStableRevisionIsRefusedBeforeAnythingChanges() {
+        Drill.Request req = new Drill.Request(Fixtures.REF, "virtuoso-api-00002-def", "virtuoso-api-00002-def",
+                Duration.ofMinutes(2), Duration.ofMinutes(5));
+        assertThatThrownBy(() -> drill(checks).run(req))
+                .hasMessageStartingWith("the bad revision and the stable revision are both virtuoso-api-00002-def")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+        assertThat(control.updates).isZero();
+        assertThat(journal.lines).isEmpty();
+    }
+
+    private static final List<TrafficEntry> STABLE_SERVES = List.of(new TrafficEntry(false, "virtuoso-api-00002-def",
+            100, "stable-2024-07-24"));
+
+    @Test
+    void ctrlCMidDrillPutsTheOriginalTrafficBackAndExits130() {
+        control.state = Fixtures.state(STABLE_SERVES);
+        Verifier interrupted = req -> {
+            throw Wait.interrupted("running the checks");
+        };
+        assertThatThrownBy(() -> drill(interrupted).run(request("virtuoso-api-00003-ghi")))
+                .hasMessage("drill interrupted; the original traffic of virtuoso-api is restored")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERRUPTED));
+        assertThat(control.state.traffic()).isEqualTo(STABLE_SERVES);
+        assertThat(control.updates).isEqualTo(2); // break, then the restore
+        JournalRecord drillRecord = journal.history().get(0);
+        assertThat(drillRecord.command()).isEqualTo("drill");
+        assertThat(drillRecord.state()).isEqualTo(JournalRecord.State.interrupted);
+        assertThat(journal.history()).filteredOn(r -> drillRecord.id().equals(r.parent())).hasSize(2);
+    }
+
+    @Test
+    void ctrlCWhenTheRestoreFailsSaysAndJournalsWhatUndoWillDo() {
+        control.state = Fixtures.state(STABLE_SERVES);
+        Verifier interrupted = req -> {
+            control.refuseNext = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: unavailable");
+            throw Wait.interrupted("running the checks");
+        };
+        assertThatThrownBy(() -> drill(interrupted).run(request("virtuoso-api-00003-ghi")))
+                .hasMessageContaining("the original traffic could not be restored (Cloud Run: unavailable")
+                .hasMessageContaining("`rollback undo ")
+                .hasMessageContaining("routes virtuoso-api back to [virtuoso-api-00002-def (tag stable-2024-07-24) 100%]")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERRUPTED));
+        JournalRecord drillRecord = journal.history().get(0);
+        assertThat(drillRecord.state()).isEqualTo(JournalRecord.State.interrupted);
+        assertThat(drillRecord.detail()).contains("`rollback undo " + drillRecord.id() + "`");
+        // The default undo takes the drill as a whole, whose `before` is the original traffic.
+        assertThat(Undo.pick(journal, null).id()).isEqualTo(drillRecord.id());
+        assertThat(TrafficExecutor.traffic(drillRecord.before())).isEqualTo(STABLE_SERVES);
+    }
+
+    @Test
+    void aDryRunShowsTheFirstStepAndChangesNothing() {
+        TrafficExecutor dry = new TrafficExecutor(control, journal, ui, checks, Notifier.NONE, clock, "drill", true);
+        Drill.Report r = new Drill(control, dry, checks, s -> new VerifyRequest("http://127.0.0.1:1",
+                new Runbook.Checks(null, null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS,
+                ui, Notifier.NONE, new Wait(clock, d -> now[0] = now[0].plus(d))).run(request("virtuoso-api-00003-ghi"));
+        assertThat(r.dryRun()).isTrue();
+        assertThat(said).anyMatch(l -> l.startsWith("dry run: the drill would then verify"));
+        assertThat(control.updates).isZero();
+        assertThat(journal.lines).isEmpty();
     }
 }

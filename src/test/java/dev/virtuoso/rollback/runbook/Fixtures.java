@@ -22,7 +22,7 @@ final class Fixtures {
     }
 
     static ServiceState state(List<TrafficEntry> traffic) {
-        return new ServiceState(REF, "http://127.0.0.1:1", 7, 7, "etag-7", false, false, "virtuoso-api-00003-ghi",
+        return new ServiceState(REF, "http://127.0.0.1:1", 7, 7, "etag-7", false, null, "virtuoso-api-00003-ghi",
                 "virtuoso-api-00004-jkl", traffic, traffic, Map.of(), "img:v1.2.0");
     }
 

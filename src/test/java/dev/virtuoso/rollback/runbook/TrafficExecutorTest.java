@@ -21,7 +21,8 @@ class TrafficExecutorTest {
     private final MemoryJournal journal = new MemoryJournal();
     private final Interaction ui = mock(Interaction.class);
     private final Verifier verifier = mock(Verifier.class);
-    private final TrafficExecutor executor = new TrafficExecutor(control, journal, ui, verifier, Notifier.NONE, clock, "alice");
+    private final TrafficExecutor executor = new TrafficExecutor(control, journal, ui, verifier, Notifier.NONE, clock, "alice",
+            false);
     private final VerifyRequest checks = new VerifyRequest("http://127.0.0.1:1", new Runbook.Checks(null, null, null, null),
             true, true, Optional.empty());
 
@@ -35,7 +36,7 @@ class TrafficExecutorTest {
         when(verifier.verify(any())).thenReturn(new VerifyReport("u", 5, List.of(
                 new CheckResult("/health", "health", Verdict.PASS, 200, 3, "HTTP 200"))));
         Plan plan = previous();
-        ActionResult r = executor.execute(plan, false, Optional.of(checks));
+        ActionResult r = executor.execute(plan, Optional.of(checks));
 
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.applied);
         assertThat(r.ok()).isTrue();
@@ -54,7 +55,7 @@ class TrafficExecutorTest {
         control.state = Fixtures.state(List.of(new TrafficEntry(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")));
         ActionResult r = executor.execute(previous().unchanged() ? previous()
                 : QuickRollback.plan(control.state, REVISIONS, new QuickRollback.ToRevision("virtuoso-api-00002-def"), 100),
-                false, Optional.of(checks));
+                Optional.of(checks));
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.unchanged);
         assertThat(control.updates).isZero();
         assertThat(journal.lines).isEmpty();
@@ -62,7 +63,8 @@ class TrafficExecutorTest {
 
     @Test
     void dryRunShowsThePlanAndChangesNothing() {
-        ActionResult r = executor.execute(previous(), true, Optional.of(checks));
+        ActionResult r = new TrafficExecutor(control, journal, ui, verifier, Notifier.NONE, clock, "alice", true)
+                .execute(previous(), Optional.of(checks));
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.planned);
         assertThat(control.updates).isZero();
         assertThat(journal.lines).isEmpty();
@@ -71,7 +73,7 @@ class TrafficExecutorTest {
     @Test
     void refusedConfirmationChangesNothing() {
         org.mockito.Mockito.doThrow(RunbookException.invalid("not confirmed; nothing was changed")).when(ui).confirm(any(Plan.class));
-        assertThatThrownBy(() -> executor.execute(previous(), false, Optional.empty()))
+        assertThatThrownBy(() -> executor.execute(previous(), Optional.empty()))
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
         assertThat(control.updates).isZero();
         assertThat(journal.lines).isEmpty();
@@ -82,7 +84,7 @@ class TrafficExecutorTest {
         when(ui.progress()).thenReturn(Progress.NONE);
         Plan plan = previous();
         control.concurrentChange = true;
-        assertThatThrownBy(() -> executor.execute(plan, false, Optional.empty()))
+        assertThatThrownBy(() -> executor.execute(plan, Optional.empty()))
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
         assertThat(journal.lines).extracting(JournalRecord::state)
                 .containsExactly(JournalRecord.State.planned, JournalRecord.State.failed);
@@ -93,16 +95,107 @@ class TrafficExecutorTest {
         when(ui.progress()).thenReturn(Progress.NONE);
         when(verifier.verify(any())).thenReturn(new VerifyReport("u", 5, List.of(
                 new CheckResult("/health", "health", Verdict.FAIL, 503, 3, "HTTP 503"))));
-        ActionResult r = executor.execute(previous(), false, Optional.of(checks));
+        ActionResult r = executor.execute(previous(), Optional.of(checks));
         assertThat(r.ok()).isFalse();
         assertThat(journal.lines.get(journal.lines.size() - 1).state()).isEqualTo(JournalRecord.State.failed);
     }
 
-    /** A service that applies traffic at once, or reports a concurrent change. */
+    @Test
+    void aTrafficListThatDoesNotAddUpIsRefusedBeforeAnything() {
+        Plan bad = new Plan("undo", Fixtures.REF, "s", control.state, List.of(TrafficEntry.toRevision(
+                "virtuoso-api-00002-def", 100), TrafficEntry.toLatest(50)), List.of(), null);
+        assertThatThrownBy(() -> executor.execute(bad, Optional.empty()))
+                .hasMessageContaining("the percents add up to 150%, not 100%")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+        assertThat(control.updates).isZero();
+        assertThat(journal.lines).isEmpty();
+    }
+
+    @Test
+    void aChangeInFlightIsAdoptedNotSentAgain() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        Plan first = previous();
+        // A run that was killed while waiting: its journal step stays planned, its change is in flight.
+        JournalRecord killed = new JournalRecord("killed-1", Fixtures.T0, "bob", "quick", Fixtures.REF.path(),
+                TrafficExecutor.KIND, TrafficExecutor.json(first.before().traffic()), TrafficExecutor.json(first.after()),
+                JournalRecord.State.planned, "s");
+        journal.append(killed);
+        control.state = inFlight(control.state, first.after());
+
+        ActionResult r = executor.execute(previous(), Optional.empty());
+
+        assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.applied);
+        assertThat(control.updates).isZero();
+        assertThat(control.awaited).isEqualTo(1);
+        assertThat(r.notes().get(0)).startsWith("adopted the change already in flight").contains("killed-1");
+        JournalRecord adopted = journal.history().get(1);
+        assertThat(adopted.state()).isEqualTo(JournalRecord.State.applied);
+        assertThat(adopted.before()).isEqualTo(killed.before());
+        assertThat(journal.find("killed-1").orElseThrow().state()).isEqualTo(JournalRecord.State.planned);
+    }
+
+    @Test
+    void anErrorAfterSendingIsJournaledAsAChangeSoUndoCanPickIt() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        control.failAfterSending = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: permission denied on the operation");
+        Plan plan = previous();
+        assertThatThrownBy(() -> executor.execute(plan, Optional.empty()))
+                .hasMessageContaining("permission denied on the operation; the change was sent and is not in effect yet")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+        assertThat(Undo.pick(journal, null).id()).isEqualTo(last.id());
+    }
+
+    @Test
+    void anErrorWhenTheGoalHoldsAnywayGoesOnAsApplied() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        control.failAfterSending = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: operation poll failed");
+        control.settleBeforeFailing = true;
+        ActionResult r = executor.execute(previous(), Optional.empty());
+        assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.applied);
+        assertThat(journal.history().get(0).state()).isEqualTo(JournalRecord.State.applied);
+    }
+
+    @Test
+    void interruptedAfterSendingIsJournaledInterruptedAndChanged() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        control.failAfterSending = Wait.interrupted("waiting for the update");
+        assertThatThrownBy(() -> executor.execute(previous(), Optional.empty()))
+                .hasMessageContaining("the change was sent and is not in effect yet")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERRUPTED));
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.interrupted);
+        assertThat(last.changed()).isTrue();
+    }
+
+    @Test
+    void verificationThatCannotRunAfterTheChangeIsNotReportedAsNothingChanged() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        when(verifier.verify(any())).thenThrow(RunbookException.invalid("secret virtuoso-api-key has no ENABLED version"));
+        assertThatThrownBy(() -> executor.execute(previous(), Optional.of(checks)))
+                .hasMessageContaining("was applied, but verification could not run")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.VERIFICATION_FAILED));
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+    }
+
+    private static ServiceState inFlight(ServiceState s, List<TrafficEntry> asked) {
+        return new ServiceState(s.ref(), s.uri(), s.generation() + 1, s.generation(), "etag-in-flight", true, null,
+                s.latestReadyRevision(), s.latestCreatedRevision(), asked, s.trafficStatuses(), Map.of(), s.image());
+    }
+
+    /** A service that applies traffic at once, or reports a concurrent change, or fails after sending. */
     static final class FakeControl implements ServiceControl {
         ServiceState state;
         int updates;
+        int awaited;
         boolean concurrentChange;
+        RunbookException failAfterSending;
+        boolean settleBeforeFailing;
+        RunbookException refuseNext;
 
         FakeControl(ServiceState state) {
             this.state = state;
@@ -119,13 +212,42 @@ class TrafficExecutorTest {
         }
 
         @Override
-        public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Progress progress) {
+        public java.util.Optional<ServiceState> peek(ServiceRef ref, java.time.Duration within) {
+            return java.util.Optional.of(state);
+        }
+
+        @Override
+        public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, java.time.Duration limit,
+                                          Progress progress) {
             if (concurrentChange || !expected.etag().equals(state.etag())) {
                 throw new RunbookException(ExitCode.CONFLICT, "changed");
             }
+            if (refuseNext != null) {
+                RunbookException e = refuseNext;
+                refuseNext = null;
+                throw e;
+            }
             updates++;
+            if (failAfterSending != null) {
+                state = settleBeforeFailing ? settled(traffic) : inFlight(state, traffic);
+                throw failAfterSending;
+            }
+            return settled(traffic);
+        }
+
+        @Override
+        public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, java.time.Duration limit,
+                                         Progress progress) {
+            awaited++;
+            state = new ServiceState(state.ref(), state.uri(), state.generation(), state.generation(), state.etag(),
+                    false, null, state.latestReadyRevision(), state.latestCreatedRevision(), traffic, traffic, Map.of(),
+                    state.image());
+            return state;
+        }
+
+        private ServiceState settled(List<TrafficEntry> traffic) {
             state = new ServiceState(state.ref(), state.uri(), state.generation() + 1, state.generation() + 1,
-                    "etag-" + (state.generation() + 1), false, false, state.latestReadyRevision(),
+                    "etag-" + (state.generation() + 1), false, null, state.latestReadyRevision(),
                     state.latestCreatedRevision(), traffic, traffic, Map.of(), state.image());
             return state;
         }

@@ -9,6 +9,7 @@ import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
+import dev.virtuoso.rollback.runbook.Wait;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,7 +27,7 @@ import org.junit.jupiter.api.Test;
 class HttpVerifierTest {
     private MockWebServer server;
     private final List<Duration> slept = new ArrayList<>();
-    private final HttpVerifier verifier = new HttpVerifier(Clock.systemUTC(), slept::add);
+    private final HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), slept::add));
     private static final Secret KEY = new Secret("k-123-secret");
 
     @BeforeEach
@@ -112,10 +113,15 @@ class HttpVerifierTest {
     }
 
     @Test
-    void keyIsNeverSentOverPlainHttpToANonLoopbackHost() {
+    void aRequestSendingTheKeyOverPlainHttpToANonLoopbackHostCannotBeMade() {
         var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
-        assertThatThrownBy(() -> verifier.verify(new VerifyRequest("http://example.com", checks(List.of(auth)), false,
-                true, Optional.of(KEY)))).hasMessageContaining("refusing to send the API key over plain http");
+        assertThatThrownBy(() -> new VerifyRequest("http://example.com", checks(List.of(auth)), false, true,
+                Optional.of(KEY))).hasMessage("refusing to send the API key over plain http to example.com; use an "
+                        + "https:// URL (--url or service.url)");
+        assertThat(new VerifyRequest("http://127.0.0.1:8080", checks(List.of(auth)), false, true, Optional.of(KEY))
+                .baseUrl()).isEqualTo("http://127.0.0.1:8080");
+        assertThat(new VerifyRequest("https://example.com", checks(List.of(auth)), false, true, Optional.of(KEY))
+                .baseUrl()).isEqualTo("https://example.com");
     }
 
     @Test

@@ -1,0 +1,17 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.lang.annotation.Documented;
+import java.lang.annotation.ElementType;
+import java.lang.annotation.Retention;
+import java.lang.annotation.RetentionPolicy;
+import java.lang.annotation.Target;
+
+/**
+ * Marks a port method that changes something outside the process: a cloud resource, the
+ * journal, a chat channel. Under {@code --dry-run} such a method cannot run ({@link DryRun}).
+ */
+@Documented
+@Retention(RetentionPolicy.RUNTIME)
+@Target(ElementType.METHOD)
+public @interface Mutating {
+}

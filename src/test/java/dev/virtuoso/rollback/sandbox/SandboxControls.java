@@ -1,0 +1,122 @@
+package dev.virtuoso.rollback.sandbox;
+
+import com.google.cloud.run.v2.Service;
+import com.google.cloud.secretmanager.v1.SecretVersion;
+import com.google.monitoring.v3.AlertPolicy;
+import io.grpc.Status;
+import java.net.URI;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * The sandbox's test controls: faults, other actors, counters. They live with the tests, not in
+ * the product's public classes, so `rollback sandbox` users never see them.
+ */
+public final class SandboxControls {
+    private final Sandbox sandbox;
+
+    public SandboxControls(Sandbox sandbox) {
+        this.sandbox = sandbox;
+    }
+
+    /** Every call that changed (or asked to change) something, over all emulated APIs and the webhook. */
+    public int mutatingCalls() {
+        return cloudRunMutations() + sandbox.monitoring().policyWrites() + sandbox.secretManager().mutatingCalls()
+                + sandbox.webhook().messages().size();
+    }
+
+    public int cloudRunMutations() {
+        return sandbox.cloudRun().mutatingCalls();
+    }
+
+    public Service service() {
+        return service(Sandbox.SERVICE);
+    }
+
+    public Service service(String name) {
+        return sandbox.cloudRun().service(Sandbox.servicePath(name));
+    }
+
+    /** Another actor changes the service (applied and reconciled at once). */
+    public void changeService(UnaryOperator<Service> change) {
+        sandbox.cloudRun().changeService(Sandbox.servicePath(Sandbox.SERVICE), change);
+    }
+
+    public void onGetService(Runnable hook) {
+        sandbox.cloudRun().onGetService(hook);
+    }
+
+    public void setOperationDelay(Duration delay) {
+        sandbox.cloudRun().setOperationDelay(delay);
+    }
+
+    public void failNextUpdate(Status status) {
+        sandbox.cloudRun().failNextUpdate(status);
+    }
+
+    public void loseNextAnswer(Status status) {
+        sandbox.cloudRun().loseNextAnswer(status);
+    }
+
+    public void failNextOperation(Status status) {
+        sandbox.cloudRun().failNextOperation(status);
+    }
+
+    public void failAfterDone(String message) {
+        sandbox.cloudRun().failAfterDone(message);
+    }
+
+    public void failOperationPolls(Status status, int times) {
+        sandbox.cloudRun().failOperationPolls(status, times);
+    }
+
+    public void failReads(Status status, int times) {
+        sandbox.cloudRun().failReads(status, times);
+    }
+
+    /** From {@code since} on, these revisions served these percents. */
+    public record Serving(Instant since, Map<String, Integer> percents) {
+    }
+
+    /** Who served what over time, oldest first. */
+    public List<Serving> timeline() {
+        return sandbox.cloudRun().timeline(Sandbox.servicePath(Sandbox.SERVICE)).stream()
+                .map(s -> new Serving(s.since(), s.percents())).toList();
+    }
+
+    public void setRequestsPerMinute(double rpm) {
+        sandbox.monitoring().setRequestsPerMinute(rpm);
+    }
+
+    public int policyWrites() {
+        return sandbox.monitoring().policyWrites();
+    }
+
+    public List<AlertPolicy> policies() {
+        return sandbox.monitoring().policies();
+    }
+
+    public List<SecretVersion> secretVersions() {
+        return sandbox.secretManager().versions("projects/" + Sandbox.PROJECT + "/secrets/" + Sandbox.API_KEY_SECRET);
+    }
+
+    public URI webhookUrl() {
+        return sandbox.webhookUrl();
+    }
+
+    public List<String> webhookMessages() {
+        return sandbox.webhook().messages();
+    }
+
+    public void webhookFailsWith(int httpStatus) {
+        sandbox.webhook().failWith(httpStatus);
+    }
+
+    /** The webhook stops answering (its host is gone). */
+    public void webhookHangs() {
+        sandbox.webhook().hang();
+    }
+}
