@@ -32,12 +32,17 @@ import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /** {@link ServiceControl} over the Cloud Run Admin API v2 (ServicesClient, RevisionsClient). */
 public final class CloudRunServiceControl implements ServiceControl {
     private static final String API = "Cloud Run";
     /** How long each look at the operation's future waits; gax polls the server on its own schedule (GcpClients). */
     private static final Duration OPERATION_DONE = Duration.ofMillis(50);
+    /** gax reports an operation that ended in error as "Operation with name ... failed with status = ... and message = M". */
+    private static final Pattern OPERATION_FAILED = Pattern.compile("^Operation with name .* and message = (.*)$",
+            Pattern.DOTALL);
     /** Re-reads of the service after the operation, until it serves what was asked. */
     private static final Wait.Backoff SETTLE = new Wait.Backoff(Duration.ofMillis(100), 1.1, Duration.ofSeconds(2));
 
@@ -174,8 +179,13 @@ public final class CloudRunServiceControl implements ServiceControl {
             throw Wait.interrupted("waiting for " + ref.path());
         } catch (ExecutionException e) {
             // Accepted, then failed (or could not be followed): whatever its code, the input was taken.
-            RunbookException t = GcpErrors.translate(API, "the update operation of " + ref.path(), e);
-            throw new RunbookException(ExitCode.API_FAILURE, t.getMessage(), e);
+            StatusCode.Code code = GcpErrors.code(e);
+            Matcher failed = OPERATION_FAILED.matcher(String.valueOf(GcpErrors.unwrap(e).getMessage()));
+            throw failed.find()
+                    ? new RunbookException(ExitCode.API_FAILURE, API + ": the update of " + ref.path() + " failed ("
+                            + code + "): " + failed.group(1), e)
+                    : new RunbookException(ExitCode.API_FAILURE, GcpErrors.translate(API, "the update operation of "
+                            + ref.path(), e).getMessage(), e);
         }
     }
 

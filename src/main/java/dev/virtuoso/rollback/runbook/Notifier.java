@@ -7,6 +7,8 @@ public interface Notifier {
     Incident open(String text);
 
     interface Incident {
+        /** Reached only through {@link #open}, which a dry run refuses. */
+        @Mutating
         void post(String text);
     }
 

@@ -90,7 +90,8 @@ public final class Watch {
             if (req.auto() && firingSince != null && Duration.between(firingSince, now).compareTo(sustain) >= 0) {
                 Optional<JournalRecord> recent = recentChange(req, now);
                 if (done != null) {
-                    ui.info("  already acted once in this run (" + describe(done) + "); not acting again");
+                    ui.info("  already " + (done.outcome() == ActionResult.Outcome.planned ? "planned" : "acted")
+                            + " once in this run (" + describe(done) + "); not again");
                 } else if (recent.isPresent()) {
                     JournalRecord r = recent.get();
                     ui.info("  not rolling back: " + req.service().name() + " was changed at " + r.time() + " by "
@@ -101,7 +102,8 @@ public final class Watch {
                     ui.info("  trigger held for " + Durations.format(sustain) + ": rolling back to the previous revision");
                     done = rollback.get();
                     log.add(now + "  " + describe(done));
-                    ui.info("  " + describe(done) + "; watching the outcome (" + Assessment.LAG_NOTE + ")");
+                    ui.info("  " + describe(done) + (done.outcome() == ActionResult.Outcome.applied
+                            ? "; watching the outcome (" + Assessment.LAG_NOTE + ")" : ""));
                 }
             }
             Duration elapsed = Duration.between(start, clock.instant());
@@ -129,6 +131,7 @@ public final class Watch {
     private static String describe(ActionResult r) {
         return switch (r.outcome()) {
             case applied -> "rolled back: " + r.summary() + " (journal " + r.journalId() + ")";
+            // A dry run: the summary says so and that nothing changed.
             case planned -> r.summary();
             case unchanged -> "nothing to roll back: " + r.summary();
         };

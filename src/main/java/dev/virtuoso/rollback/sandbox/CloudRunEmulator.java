@@ -168,6 +168,13 @@ final class CloudRunEmulator {
         this.failReadsLeft = times;
     }
 
+    /** A revision stops being Ready (its instances crash), as seen by every later call. */
+    synchronized void notReady(String shortName, String message) {
+        Revision r = revision(shortName).orElseThrow(() -> new IllegalArgumentException(shortName));
+        put(r.toBuilder().clearConditions().addConditions(condition(READY, Condition.State.CONDITION_FAILED, message))
+                .build());
+    }
+
     synchronized boolean isBroken(String image) {
         return brokenImages.contains(image);
     }

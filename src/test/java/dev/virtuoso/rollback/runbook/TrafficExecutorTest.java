@@ -208,6 +208,9 @@ class TrafficExecutorTest {
 
         @Override
         public List<Revision> revisions(ServiceRef ref) {
+            if (ref == null) {
+                throw RunbookException.invalid("no revisions");
+            }
             return REVISIONS;
         }
 

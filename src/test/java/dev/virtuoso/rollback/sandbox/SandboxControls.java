@@ -77,6 +77,11 @@ public final class SandboxControls {
         sandbox.cloudRun().failReads(status, times);
     }
 
+    /** The revision stops being Ready. */
+    public void notReady(String revision, String message) {
+        sandbox.cloudRun().notReady(revision, message);
+    }
+
     /** From {@code since} on, these revisions served these percents. */
     public record Serving(Instant since, Map<String, Integer> percents) {
     }

@@ -1,0 +1,83 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every mutating command with --dry-run, against the sandbox: the count of mutating calls over
+ * every emulated API and the Slack webhook stays 0, the journal is not written, no report is.
+ */
+class DryRunTest {
+    private final CliHarness cli = new CliHarness();
+    private final List<String> ran = new ArrayList<>();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    private CliHarness.Result dry(Path book, String... args) {
+        List<String> all = new ArrayList<>(List.of("-r", book.toString(), "--dry-run"));
+        all.addAll(List.of(args));
+        CliHarness.Result r = cli.run(Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString()),
+                all.toArray(String[]::new));
+        ran.add(String.join(" ", args));
+        // A watch whose trigger fires exits 3 whether or not it acts.
+        assertThat(r.code()).as(String.join(" ", args) + "\n" + r.out() + r.err()).isEqualTo(args[0].equals("watch") ? 3 : 0);
+        assertThat(r.err()).as(String.join(" ", args)).doesNotContain("error:");
+        return r;
+    }
+
+    @Test
+    void everyMutatingCommandWithDryRunMakesZeroMutatingCalls() throws Exception {
+        Path book = cli.home.resolve("slack.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
+                + "notify:\n  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
+        Path reports = cli.home.resolve("drills");
+        var seed = cli.service();
+
+        assertThat(dry(book, "quick", "--previous", "--yes").out()).contains("dry run: route 100% of virtuoso-api "
+                + "traffic to virtuoso-api-00002-def (nothing changed)");
+        // No --yes and no terminal: a dry run has nothing to confirm.
+        assertThat(dry(book, "quick", "--to-revision", "virtuoso-api-00001-abc", "--percent", "10").out())
+                .contains("dry run: route 10% of virtuoso-api traffic to virtuoso-api-00001-abc");
+        dry(book, "quick", "--to-tag", "stable-2024-07-24", "--yes");
+        assertThat(dry(book, "tag", "--name", "stable-2026-12-01").out()).contains("dry run: tag virtuoso-api-00003-ghi");
+        assertThat(dry(book, "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--report", reports.toString()).out())
+                .contains("dry run: the drill would then verify and expect failure");
+        assertThat(dry(book, "drill", "--sandbox", "--report", reports.toString()).out())
+                .contains("dry run: the drill would then verify");
+        assertThat(dry(book, "alert-policy", "--apply").out()).contains("dry run: create alert policy");
+        cli.manualTime();
+        assertThat(dry(book, "watch", "--auto", "--interval", "10s", "--for", "1m").out())
+                .contains("trigger held for 30s").contains("dry run: route 100% of virtuoso-api traffic to "
+                        + "virtuoso-api-00002-def (nothing changed)").contains("already planned once in this run");
+        cli.clock = java.time.Clock.systemUTC();
+
+        assertThat(cli.controls.mutatingCalls()).as("mutating calls of " + ran).isZero();
+        assertThat(cli.service()).isEqualTo(seed);
+        assertThat(cli.home.resolve("journal.jsonl")).doesNotExist();
+        assertThat(reports).doesNotExist();
+
+        // undo needs a step to undo: one real change, then its dry undo and a dry un-pin.
+        assertThat(cli.run(Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString()), "-r", book.toString(),
+                "quick", "--previous", "--yes").code()).isZero();
+        int calls = cli.controls.mutatingCalls();
+        List<String> journal = Files.readAllLines(cli.home.resolve("journal.jsonl"));
+        var changed = cli.service();
+        assertThat(dry(book, "undo").out()).contains("dry run: restore the traffic of virtuoso-api recorded before");
+        assertThat(dry(book, "quick", "--to-latest").out()).contains("dry run: route 100% of virtuoso-api traffic to "
+                + "the latest Ready revision");
+        assertThat(cli.controls.mutatingCalls()).as("mutating calls of the dry undo and un-pin").isEqualTo(calls);
+        assertThat(cli.service()).isEqualTo(changed);
+        assertThat(Files.readAllLines(cli.home.resolve("journal.jsonl"))).isEqualTo(journal);
+        System.out.println("dry runs: " + ran.size() + " mutating command lines, 0 mutating calls");
+    }
+}
