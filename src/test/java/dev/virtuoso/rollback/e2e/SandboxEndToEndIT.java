@@ -2,12 +2,15 @@ package dev.virtuoso.rollback.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -61,10 +64,14 @@ class SandboxEndToEndIT {
     }
 
     private static Run rollback(String... args) throws Exception {
+        return rollback(env, args);
+    }
+
+    private static Run rollback(Map<String, String> environment, String... args) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(LAUNCHER));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
-        pb.environment().putAll(env);
+        pb.environment().putAll(environment);
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         long t0 = System.nanoTime();
         Process p = pb.start();
@@ -113,9 +120,10 @@ class SandboxEndToEndIT {
             Path book = home.resolve("watch.yaml");
             Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml")).replace("sustain: 30s", "sustain: 1s"));
             Run r = rollback("-r", book.toString(), "watch", "--auto", "--yes", "--interval", "1s", "--for", "4s");
-            assertThat(r.out()).contains("rolling back to the previous revision")
-                    .contains("already rolled back once in this run");
+            assertThat(r.out()).contains("rolling back to the previous revision");
             assertThat(r.out().split("route 100% of virtuoso-api traffic to", -1)).hasSize(3); // plan + summary, once
+            // Judged by its own metrics, the revision rolled back to does not fire: no second rollback.
+            assertThat(r.out().substring(r.out().indexOf("watching the outcome"))).doesNotContain("FIRING");
             assertThat(rollback("-r", book.toString(), "status").out())
                     .contains("virtuoso-api-00002-def  100%  stable-2024-07-24");
         } finally {
@@ -142,7 +150,11 @@ class SandboxEndToEndIT {
             new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
             assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
             assertThat(p.exitValue()).isEqualTo(130);
-            assertThat(rollback("history").out()).contains("interrupted after state planned");
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            // The update was sent before Ctrl-C: the journal and the message say so, and undo can pick it.
+            assertThat(err).contains("the change was sent and is not in effect yet").contains("`rollback undo ");
+            assertThat(rollback("-o", "json", "history").out()).contains("\"state\" : \"interrupted\"")
+                    .contains("\"changed\" : true");
         } finally {
             slow.destroy();
             env.clear();
@@ -171,6 +183,81 @@ class SandboxEndToEndIT {
         assertThat(r.out()).contains("✓ drill passed");
         try (var files = Files.list(reports)) {
             assertThat(files.count()).isEqualTo(2);
+        }
+    }
+
+    /** The emulator variables of an in-process sandbox, a journal of its own, the sandbox runbook. */
+    private static Map<String, String> envFor(Sandbox sandbox, Path journalHome) {
+        Map<String, String> e = new HashMap<>(sandbox.emulatorVariables());
+        e.put("ROLLBACK_HOME", journalHome.toString());
+        e.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
+        e.put("NO_GCE_CHECK", "true");
+        return e;
+    }
+
+    private static Process start(Map<String, String> environment, String... args) throws IOException {
+        List<String> cmd = new ArrayList<>(List.of(LAUNCHER));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().putAll(environment);
+        return pb.start();
+    }
+
+    /** Reads the process's stdout until a line starts with {@code prefix}; returns what it read. */
+    private static String until(Process p, String prefix) throws IOException {
+        StringBuilder seen = new StringBuilder();
+        BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = out.readLine(); line != null; line = out.readLine()) {
+            seen.append(line).append('\n');
+            if (line.startsWith(prefix)) {
+                return seen.toString();
+            }
+        }
+        throw new AssertionError("never printed a line starting with '" + prefix + "':\n" + seen);
+    }
+
+    @Test
+    void killedWhileWaitingThenRunAgainConvergesWithOneUpdateInAll() throws Exception {
+        try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofSeconds(3)))) {
+            SandboxControls controls = new SandboxControls(sandbox);
+            Map<String, String> e = envFor(sandbox, Files.createDirectories(home.resolve("kill9")));
+            Process p = start(e, "quick", "--previous", "--yes");
+            until(p, "... waiting");
+            p.destroyForcibly(); // kill -9: no handler runs, the journal step stays `planned`
+            assertThat(p.waitFor(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(controls.cloudRunMutations()).isEqualTo(1);
+
+            Run again = rollback(e, "quick", "--previous", "--yes");
+            assertThat(again.code()).as(again.out() + again.err()).isZero();
+            assertThat(again.out()).contains("already in flight").contains("adopted the change already in flight")
+                    .contains("checks: 5/5 passed");
+            assertThat(controls.cloudRunMutations()).as("UpdateService calls in all").isEqualTo(1);
+            assertThat(controls.service().getTrafficStatusesList()).extracting(s -> s.getRevision() + " " + s.getPercent())
+                    .containsExactly("virtuoso-api-00002-def 100");
+            String history = rollback(e, "-o", "json", "history").out();
+            assertThat(history.split("\"state\" : \"planned\"", -1)).hasSize(2); // the killed run's step
+            assertThat(history).contains("\"state\" : \"verified\"");
+        }
+    }
+
+    @Test
+    void ctrlCDuringADrillPutsTheOriginalTrafficBackAndExits130() throws Exception {
+        try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(500)))) {
+            SandboxControls controls = new SandboxControls(sandbox);
+            var original = controls.service().getTrafficList();
+            Map<String, String> e = envFor(sandbox, Files.createDirectories(home.resolve("drill-int")));
+            // A "bad" revision that passes the checks keeps the drill waiting to detect it: Ctrl-C there.
+            Process p = start(e, "drill", "--bad-revision", "virtuoso-api-00001-abc", "--stable-revision",
+                    "virtuoso-api-00002-def", "--detect-timeout", "1m", "--report", home.resolve("r").toString(), "--yes");
+            until(p, "drill: verifying, expecting failure");
+            new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.exitValue()).as(err).isEqualTo(130);
+            assertThat(err).contains("drill interrupted; the original traffic of virtuoso-api is restored");
+            assertThat(controls.service().getTrafficList()).containsExactlyInAnyOrderElementsOf(original);
+            assertThat(controls.service().getReconciling()).isFalse();
+            assertThat(rollback(e, "history").out()).contains("drill interrupted; original traffic restored");
         }
     }
 }
