@@ -2,12 +2,17 @@ package dev.virtuoso.rollback.runbook;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
+import static org.junit.jupiter.params.provider.Arguments.arguments;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
+import org.junit.jupiter.params.provider.MethodSource;
 
 class RunbookLoaderTest {
     private final RunbookLoader loader = new RunbookLoader();
@@ -81,5 +86,59 @@ class RunbookLoaderTest {
     void missingFileIsInvalidInput() {
         assertThatThrownBy(() -> loader.load(Path.of("runbooks/nope.yaml")))
                 .hasMessage("runbook runbooks/nope.yaml not found");
+    }
+
+    // ---- Robust reading: every problem is one short line naming the key path and the line ----
+
+    private static final String SERVICE = "service:\n  name: a\n";
+
+    /** Parses and returns the one-line error, after checking it carries no Java or parser internals. */
+    private RunbookException failure(String yaml) {
+        Throwable thrown = catchThrowable(() -> loader.parse("t.yaml", yaml));
+        assertThat(thrown).as("expected the runbook to be rejected").isInstanceOf(RunbookException.class);
+        assertIsOneCleanLine((RunbookException) thrown);
+        return (RunbookException) thrown;
+    }
+
+    private static void assertIsOneCleanLine(RunbookException e) {
+        assertThat(e.exitCode()).isEqualTo(ExitCode.INVALID_INPUT);
+        assertThat(e.getCause()).isNull();
+        assertThat(e.getMessage()).startsWith("runbook ").doesNotContain("\n", "\r")
+                .doesNotContain("Cannot deserialize", "Unrecognized field", "class dev.virtuoso", "dev.virtuoso",
+                        "java.", "com.fasterxml", "org.yaml", "Exception", "`", "(through reference chain");
+    }
+
+    static Stream<Arguments> misspeltKeys() {
+        String httpKeys = "(known here: auth, body, expectStatus, method, name, path)";
+        return Stream.of(
+                arguments(SERVICE + "checks:\n  health:\n    - path: /ok\n    - pth: /x\n",
+                        "line 6: unknown key 'checks.health[1].pth' " + httpKeys),
+                arguments("service: {name: a}\nchecks: {health: [{pth: /x}]}\n",
+                        "line 2: unknown key 'checks.health[0].pth' " + httpKeys),
+                arguments(SERVICE + "checks:\n  functional:\n    - name: x\n      path: /x\n      expect_status: 200\n",
+                        "line 7: unknown key 'checks.functional[0].expect_status' " + httpKeys),
+                arguments(SERVICE + "triggers:\n  errorRate: 0.3\n  eror_rate: 0.3\n",
+                        "line 5: unknown key 'triggers.eror_rate' (known here: errorRate, minRequests, p95Latency,"
+                                + " sustain, window)"),
+                arguments(SERVICE + "notifications:\n  slackWebhook: {env: X}\n",
+                        "line 3: unknown key 'notifications' (known here: apiKey, apiVersion, checks, data,"
+                                + " decisionMatrix, notify, service, triggers)"),
+                arguments(SERVICE + "decisionMatrix:\n  - {severity: a, minErrorRate: 0.1, action: x, within: 5m}\n"
+                                + "  - {sevrity: b, minErrorRate: 0, action: y, within: 5m}\n",
+                        "line 5: unknown key 'decisionMatrix[1].sevrity' (known here: action, minErrorRate, severity,"
+                                + " within)"),
+                arguments(SERVICE + "data:\n  firestore:\n    bucket: gs://b\n",
+                        "line 5: unknown key 'data.firestore.bucket' (known here: backupBucket, database)"),
+                arguments(SERVICE + "notify:\n  slackWebhook: {envv: X}\n",
+                        "line 4: unknown key 'notify.slackWebhook.envv' (known here: env, secret)"),
+                arguments(SERVICE + "apiKey:\n  secrt: s\n", "line 4: unknown key 'apiKey.secrt' (known here: env, secret)"),
+                arguments("service:\n  nmae: a\n",
+                        "line 2: unknown key 'service.nmae' (known here: name, project, region, url)"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("misspeltKeys")
+    void misspeltKeyAnywhereIsNamedByItsPathLineAndTheKeysKnownThere(String yaml, String expected) {
+        assertThat(failure(yaml)).hasMessage("runbook t.yaml " + expected);
     }
 }
