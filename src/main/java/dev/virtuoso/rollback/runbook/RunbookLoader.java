@@ -181,13 +181,17 @@ public final class RunbookLoader {
             }
             secret(r.apiKey(), "apiKey");
             secret(r.notifications().slackWebhook(), "notify.slackWebhook");
-            check(!r.checks().timeout().isZero() && !r.checks().timeout().isNegative(), "checks.timeout", "must be positive");
+            positive(r.checks().timeout(), "checks.timeout");
             check(r.checks().retries() >= 0 && r.checks().retries() <= 10, "checks.retries", "must be 0..10");
             checks(r.checks().health(), "checks.health");
             checks(r.checks().functional(), "checks.functional");
-            check(between(r.triggers().errorRate()), "triggers.errorRate", "must be a fraction between 0 and 1");
-            check(r.triggers().minRequests() >= 0, "triggers.minRequests", "must not be negative");
-            check(!r.triggers().window().isZero() && !r.triggers().window().isNegative(), "triggers.window", "must be positive");
+            Runbook.Triggers t = r.triggers();
+            check(between(t.errorRate()), "triggers.errorRate", "must be a fraction between 0 and 1");
+            positive(t.p95Latency(), "triggers.p95Latency");
+            positive(t.window(), "triggers.window");
+            check(t.minRequests() >= 0, "triggers.minRequests", "must not be negative");
+            check(!t.sustain().isNegative(), "triggers.sustain", "must not be negative");
+            check(t.sustain().getNano() == 0, "triggers.sustain", "must be whole seconds");
             check(!r.decisionMatrix().isEmpty(), "decisionMatrix", "needs at least one row");
             for (int i = 0; i < r.decisionMatrix().size(); i++) {
                 Runbook.DecisionRow row = r.decisionMatrix().get(i);
@@ -196,6 +200,7 @@ public final class RunbookLoader {
                         "needs severity, minErrorRate, action and within");
                 check(row.minErrorRate() != null && between(row.minErrorRate()), key + ".minErrorRate",
                         "must be a fraction between 0 and 1");
+                positive(row.within(), key + ".within");
                 check(i == 0 || row.minErrorRate() < r.decisionMatrix().get(i - 1).minErrorRate(), key,
                         "rows must be ordered by minErrorRate, highest first");
             }
@@ -217,6 +222,10 @@ public final class RunbookLoader {
             if (s != null) {
                 check((s.env() == null) != (s.secret() == null), key, "needs exactly one of 'env' or 'secret'");
             }
+        }
+
+        private void positive(Duration d, String key) {
+            check(!d.isZero() && !d.isNegative(), key, "must be positive");
         }
 
         private static boolean between(double fraction) {

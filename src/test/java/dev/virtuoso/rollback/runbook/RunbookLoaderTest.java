@@ -141,4 +141,41 @@ class RunbookLoaderTest {
     void misspeltKeyAnywhereIsNamedByItsPathLineAndTheKeysKnownThere(String yaml, String expected) {
         assertThat(failure(yaml)).hasMessage("runbook t.yaml " + expected);
     }
+
+    static Stream<Arguments> badDurations() {
+        return Stream.of(
+                arguments("triggers:\n  p95Latency: 0s\n", "line 4: 'triggers.p95Latency' must be positive"),
+                arguments("triggers:\n  p95Latency: 0\n", "line 4: 'triggers.p95Latency' must be positive"),
+                arguments("triggers:\n  p95Latency: -1\n", "line 4: 'triggers.p95Latency' must be positive"),
+                arguments("triggers:\n  window: 0m\n", "line 4: 'triggers.window' must be positive"),
+                arguments("checks:\n  timeout: 0ms\n", "line 4: 'checks.timeout' must be positive"),
+                arguments("triggers:\n  sustain: 1500ms\n", "line 4: 'triggers.sustain' must be whole seconds"),
+                arguments("triggers:\n  sustain: -5\n", "line 4: 'triggers.sustain' must not be negative"),
+                arguments("decisionMatrix:\n  - {severity: a, minErrorRate: 0, action: x, within: 0s}\n",
+                        "line 4: 'decisionMatrix[0].within' must be positive"),
+                arguments("triggers:\n  minRequests: -1\n", "line 4: 'triggers.minRequests' must not be negative"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("badDurations")
+    void durationsMustBePositiveAndSustainWholeNonNegativeSeconds(String yaml, String expected) {
+        assertThat(failure(SERVICE + yaml)).hasMessage("runbook t.yaml " + expected);
+    }
+
+    @Test
+    void durationsAreTextOrWholeSecondsAndZeroSustainAndMinRequestsAreAllowed() {
+        Runbook r = loader.parse("t.yaml", SERVICE + """
+                checks: {timeout: 300ms}
+                triggers: {p95Latency: 2, window: 5m, sustain: 0, minRequests: 0}
+                decisionMatrix:
+                  - {severity: a, minErrorRate: 0, action: x, within: 2h}
+                """);
+        assertThat(r.checks().timeout()).isEqualTo(Duration.ofMillis(300));
+        assertThat(r.triggers().p95Latency()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(r.triggers().window()).isEqualTo(Duration.ofMinutes(5));
+        assertThat(r.triggers().sustain()).isZero();
+        assertThat(r.triggers().minRequests()).isZero();
+        assertThat(r.decisionMatrix().get(0).within()).isEqualTo(Duration.ofHours(2));
+        assertThat(loader.parse("t.yaml", SERVICE + "triggers: {sustain: 0s}\n").triggers().sustain()).isZero();
+    }
 }
