@@ -25,7 +25,14 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
 import com.fasterxml.jackson.databind.node.TreeTraversingParser;
 import java.io.IOException;
+import java.io.InputStream;
 import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -73,11 +80,16 @@ import org.yaml.snakeyaml.resolver.Resolver;
  * bounded) and the line of every key path; Jackson then maps the tree onto {@link Runbook}.
  */
 public final class RunbookLoader {
+    /** Larger files are refused before they are parsed. */
+    static final int MAX_BYTES = 1 << 20;
     /** Aliases of lists and blocks: a few make anchors useful, thousands are an alias bomb. */
     static final int MAX_ALIASES = 50;
     /** Values copied by expanding aliases: even a few aliases can double and redouble. */
     static final int MAX_EXPANDED = 10_000;
     static final int MAX_NESTING = 50;
+    /** Echoed values and keys are cut to this many characters. */
+    private static final int ECHO = 60;
+    private static final int REASON = 120;
     private static final String SECOND_DOCUMENT = "a second YAML document starts here (a runbook file holds one document)";
     private static final String DURATION = "a duration such as 300ms, 10s, 5m or 2h";
     private static final Pattern TAG_SAFE_PATH = Pattern.compile("/[^\\s]*");
@@ -91,18 +103,24 @@ public final class RunbookLoader {
             .build();
 
     public Runbook load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (NoSuchFileException e) {
             throw RunbookException.invalid("runbook " + file + " not found");
         } catch (IOException e) {
             throw RunbookException.invalid("cannot read runbook " + file + ": " + e.getMessage());
         }
-        return parse(file.toString(), text);
+        if (bytes.length > MAX_BYTES) {
+            throw tooLarge(file.toString());
+        }
+        return parse(file.toString(), utf8(file.toString(), bytes));
     }
 
     public Runbook parse(String source, String text) {
+        if (utf8Length(text) > MAX_BYTES) {
+            throw tooLarge(source);
+        }
         Tree tree = new TreeReader(source).read(text.startsWith("\uFEFF") ? text.substring(1) : text);
         Runbook runbook = map(source, tree);
         new Validator(source, tree.lines()).validate(runbook);
@@ -113,10 +131,48 @@ public final class RunbookLoader {
         return RunbookException.invalid("runbook " + source + (line > 0 ? " line " + line : "") + ": " + message);
     }
 
-    /** What the user wrote, on one line. */
-    private static String oneLine(String text) {
+    private static RunbookException tooLarge(String source) {
+        return RunbookException.invalid("runbook " + source + " is larger than 1 MiB");
+    }
+
+    private static String utf8(String source, byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            throw RunbookException.invalid("runbook " + source + " is not UTF-8 text (invalid byte at line " + line + ")");
+        }
+        return out.flip().toString();
+    }
+
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            // A surrogate pair is 4 bytes: 2 for each half.
+            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+        }
+        return bytes;
+    }
+
+    /** At most {@value #ECHO} characters of what the user wrote, on one line. */
+    private static String shorten(String text) {
+        return shorten(text, ECHO);
+    }
+
+    private static String shorten(String text, int max) {
+        int cut = text.codePointCount(0, text.length()) <= max ? text.length() : text.offsetByCodePoints(0, max);
         StringBuilder b = new StringBuilder();
-        text.codePoints().forEach(c -> {
+        text.substring(0, cut).codePoints().forEach(c -> {
             switch (c) {
                 case '\n' -> b.append("\\n");
                 case '\r' -> b.append("\\r");
@@ -130,11 +186,11 @@ public final class RunbookLoader {
                 }
             }
         });
-        return b.toString();
+        return cut < text.length() ? b.append('…').toString() : b.toString();
     }
 
     private static String quote(String text) {
-        return "'" + oneLine(text) + "'";
+        return "'" + shorten(text) + "'";
     }
 
     /** The line of a key path, or of the nearest enclosing key written in the file; 0 if none is. */
@@ -417,6 +473,7 @@ public final class RunbookLoader {
             options.setAllowDuplicateKeys(false);
             options.setMaxAliasesForCollections(MAX_ALIASES);
             options.setNestingDepthLimit(MAX_NESTING + 1);
+            options.setCodePointLimit(MAX_BYTES);
             Events events = new Events(new ParserImpl(new StreamReader(text), options));
             try {
                 events.getEvent(); // stream start
@@ -432,7 +489,7 @@ public final class RunbookLoader {
                 throw notYaml(e, text);
             } catch (YAMLException e) {
                 // Limits carry no position: the last event read is where one was reached.
-                throw error(source, events.line, "not valid YAML: " + oneLine(String.valueOf(e.getMessage())));
+                throw error(source, events.line, "not valid YAML: " + shorten(String.valueOf(e.getMessage()), REASON));
             }
         }
 
@@ -452,7 +509,7 @@ public final class RunbookLoader {
                 at = e.getContextMark(); // what is left open at the end, where it starts
             }
             String reason = e.getContext() == null ? problem : e.getContext() + ": " + problem;
-            return error(source, line(at), "not valid YAML: " + oneLine(reason));
+            return error(source, line(at), "not valid YAML: " + shorten(reason, REASON));
         }
 
         /**

@@ -5,13 +5,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.junit.jupiter.params.provider.Arguments.arguments;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -355,6 +358,62 @@ class RunbookLoaderTest {
         RunbookException e = failure(yaml);
         assertThat(e).hasMessageStartingWith(expectedPrefix);
         assertThat(e.getMessage().length()).isLessThan(200);
+    }
+
+    @Test
+    void echoedValuesAreShortenedAndKeptOnOneLine() {
+        String longUrl = "x".repeat(100_000);
+        assertThat(failure("service:\n  name: a\n  url: " + longUrl + "\n"))
+                .hasMessage("runbook t.yaml line 3: 'service.url' must be an http(s) URL, not '" + "x".repeat(60) + "…'");
+        assertThat(failure(SERVICE + "checks:\n  timeout: " + "9".repeat(500) + "x\n"))
+                .hasMessage("runbook t.yaml line 4: bad value for 'checks.timeout': expected a duration such as 300ms,"
+                        + " 10s, 5m or 2h, not '" + "9".repeat(60) + "…'");
+        assertThat(failure(SERVICE + "k".repeat(1000) + ": 1\n")).hasMessageStartingWith(
+                "runbook t.yaml line 3: unknown key '" + "k".repeat(60) + "…' (known here: apiKey,");
+        assertThat(failure("apiVersion: |\n  v1\n  v2\n" + SERVICE))
+                .hasMessage("runbook t.yaml line 1: 'apiVersion' must be rollback/v1, not 'v1\\nv2\\n'");
+    }
+
+    @Test
+    void textLargerThanOneMebibyteIsRefusedUpFront() {
+        String big = SERVICE + "#" + "x".repeat(1 << 20) + "\n";
+        assertThat(failure(big)).hasMessage("runbook t.yaml is larger than 1 MiB");
+    }
+
+    @Test
+    void fileLargerThanOneMebibyteIsRefusedUpFrontAndOneMebibyteLoads(@TempDir Path dir) throws Exception {
+        byte[] head = (SERVICE + "#").getBytes(StandardCharsets.UTF_8);
+        byte[] exactly = new byte[1 << 20];
+        Arrays.fill(exactly, (byte) 'x');
+        System.arraycopy(head, 0, exactly, 0, head.length);
+        exactly[exactly.length - 1] = '\n';
+        Path fits = Files.write(dir.resolve("fits.yaml"), exactly);
+        assertThat(loader.load(fits).service().name()).isEqualTo("a");
+
+        byte[] over = Arrays.copyOf(exactly, exactly.length + 1);
+        over[over.length - 1] = '\n';
+        Path big = Files.write(dir.resolve("big.yaml"), over);
+        RunbookException e = (RunbookException) catchThrowable(() -> loader.load(big));
+        assertIsOneCleanLine(e);
+        assertThat(e).hasMessage("runbook " + big + " is larger than 1 MiB");
+    }
+
+    static Stream<Arguments> notUtf8() {
+        byte[] latin1 = "service:\n  name: caf\u00e9\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] firstLine = "na\u00efve: 1\n".getBytes(StandardCharsets.ISO_8859_1);
+        byte[] truncated = Arrays.copyOf("service:\n  name: a\n".getBytes(StandardCharsets.UTF_8), 20);
+        truncated[19] = (byte) 0xC3;
+        return Stream.of(arguments(latin1, 2), arguments(firstLine, 1), arguments(truncated, 3));
+    }
+
+    @ParameterizedTest(name = "invalid byte at line {1}")
+    @MethodSource("notUtf8")
+    void fileThatIsNotUtf8IsAnErrorNamingTheLineOfTheFirstBadByte(byte[] bytes, int line, @TempDir Path dir)
+            throws Exception {
+        Path f = Files.write(dir.resolve("latin1.yaml"), bytes);
+        RunbookException e = (RunbookException) catchThrowable(() -> loader.load(f));
+        assertIsOneCleanLine(e);
+        assertThat(e).hasMessage("runbook " + f + " is not UTF-8 text (invalid byte at line " + line + ")");
     }
 
     static Stream<Arguments> badDurations() {
