@@ -60,7 +60,7 @@ public record Runbook(
         public HttpCheck {
             method = Objects.requireNonNullElse(method, "GET");
             auth = Objects.requireNonNullElse(auth, false);
-            name = Objects.requireNonNullElse(name, path);
+            name = name != null ? name : path; // both may be missing: the loader then names the missing path
         }
 
         public static HttpCheck get(String path) {

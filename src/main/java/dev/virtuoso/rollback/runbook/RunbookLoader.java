@@ -1,36 +1,101 @@
 package dev.virtuoso.rollback.runbook;
 
 import com.fasterxml.jackson.core.JsonParser;
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.ObjectCodec;
+import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
-import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.BigIntegerNode;
+import com.fasterxml.jackson.databind.node.BooleanNode;
+import com.fasterxml.jackson.databind.node.DoubleNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.LongNode;
+import com.fasterxml.jackson.databind.node.NullNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.databind.node.TextNode;
+import com.fasterxml.jackson.databind.node.TreeTraversingParser;
 import java.io.IOException;
+import java.io.InputStream;
+import java.math.BigInteger;
+import java.nio.ByteBuffer;
+import java.nio.CharBuffer;
+import java.nio.charset.CharsetDecoder;
+import java.nio.charset.CoderResult;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayDeque;
-import java.util.Deque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
+import java.util.IdentityHashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.composer.Composer;
+import org.yaml.snakeyaml.constructor.SafeConstructor;
+import org.yaml.snakeyaml.error.Mark;
+import org.yaml.snakeyaml.error.MarkedYAMLException;
+import org.yaml.snakeyaml.error.YAMLException;
+import org.yaml.snakeyaml.events.AliasEvent;
+import org.yaml.snakeyaml.events.CollectionEndEvent;
+import org.yaml.snakeyaml.events.CollectionStartEvent;
+import org.yaml.snakeyaml.events.Event;
+import org.yaml.snakeyaml.events.ScalarEvent;
+import org.yaml.snakeyaml.nodes.MappingNode;
+import org.yaml.snakeyaml.nodes.Node;
+import org.yaml.snakeyaml.nodes.NodeTuple;
+import org.yaml.snakeyaml.nodes.ScalarNode;
+import org.yaml.snakeyaml.nodes.SequenceNode;
+import org.yaml.snakeyaml.nodes.Tag;
+import org.yaml.snakeyaml.parser.Parser;
+import org.yaml.snakeyaml.parser.ParserImpl;
+import org.yaml.snakeyaml.reader.StreamReader;
+import org.yaml.snakeyaml.resolver.Resolver;
 
-/** Reads and validates a runbook file; every problem is an exit-2 error naming the key and line. */
+/**
+ * Reads and validates a runbook file; every problem is an exit-2 error of one line,
+ * {@code runbook <source> line <n>: <message>}, naming the key path in the runbook's words.
+ *
+ * <p>SnakeYAML composes the text into nodes that know their line, with aliases resolved; those
+ * become a Jackson tree (one document, no duplicate keys, merge keys applied, alias expansion
+ * bounded) and the line of every key path; Jackson then maps the tree onto {@link Runbook}.
+ */
 public final class RunbookLoader {
+    /** Larger files are refused before they are parsed. */
+    static final int MAX_BYTES = 1 << 20;
+    /** Aliases of lists and blocks: a few make anchors useful, thousands are an alias bomb. */
+    static final int MAX_ALIASES = 50;
+    /** Values copied by expanding aliases: even a few aliases can double and redouble. */
+    static final int MAX_EXPANDED = 10_000;
+    static final int MAX_NESTING = 50;
+    /** Echoed values and keys are cut to this many characters. */
+    private static final int ECHO = 60;
+    private static final int REASON = 120;
+    private static final String SECOND_DOCUMENT = "a second YAML document starts here (a runbook file holds one document)";
+    private static final String DURATION = "a duration such as 300ms, 10s, 5m or 2h";
     private static final Pattern TAG_SAFE_PATH = Pattern.compile("/[^\\s]*");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
 
-    private final ObjectMapper yaml = JsonMapper.builder(new YAMLFactory())
+    private final ObjectMapper json = JsonMapper.builder()
             .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
@@ -38,53 +103,159 @@ public final class RunbookLoader {
             .build();
 
     public Runbook load(Path file) {
-        String text;
-        try {
-            text = Files.readString(file);
+        byte[] bytes;
+        try (InputStream in = Files.newInputStream(file)) {
+            bytes = in.readNBytes(MAX_BYTES + 1);
         } catch (NoSuchFileException e) {
             throw RunbookException.invalid("runbook " + file + " not found");
         } catch (IOException e) {
             throw RunbookException.invalid("cannot read runbook " + file + ": " + e.getMessage());
         }
-        return parse(file.toString(), text);
+        if (bytes.length > MAX_BYTES) {
+            throw tooLarge(file.toString());
+        }
+        return parse(file.toString(), utf8(file.toString(), bytes));
     }
 
     public Runbook parse(String source, String text) {
-        Runbook runbook;
-        Map<String, Integer> lines = lines(text);
-        try {
-            runbook = yaml.readValue(text, Runbook.class);
-        } catch (UnrecognizedPropertyException e) {
-            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
-                    .collect(Collectors.joining(", "));
-            throw error(source, line(lines, path(e), e), "unknown key '" + path(e) + "' (known here: " + known + ")");
-        } catch (JsonMappingException e) {
-            if (e.getCause() instanceof JsonProcessingException parse) {
-                throw error(source, e.getLocation() == null ? 0 : e.getLocation().getLineNr(),
-                        "not valid YAML: " + parse.getOriginalMessage().split("\n")[0]);
-            }
-            throw error(source, line(lines, path(e), e), "bad value for '" + path(e) + "': " + expected(e));
-        } catch (JsonProcessingException e) {
-            int line = e.getLocation() == null ? 0 : e.getLocation().getLineNr();
-            throw error(source, line, "not valid YAML: " + e.getOriginalMessage().split("\n")[0]);
+        if (utf8Length(text) > MAX_BYTES) {
+            throw tooLarge(source);
         }
-        if (runbook == null) {
-            throw error(source, 0, "the file is empty");
-        }
-        new Validator(source, lines).validate(runbook);
+        Tree tree = new TreeReader(source).read(text.startsWith("\uFEFF") ? text.substring(1) : text);
+        Runbook runbook = map(source, tree);
+        new Validator(source, tree.lines()).validate(runbook);
         return runbook;
     }
 
-    /** What the key wants, in the runbook's words rather than Java types. */
-    private static String expected(JsonMappingException e) {
-        Class<?> type = e instanceof com.fasterxml.jackson.databind.exc.MismatchedInputException m ? m.getTargetType() : null;
-        if (type == null || type == Duration.class) {
-            return e.getOriginalMessage().split("\n")[0];
+    static RunbookException error(String source, int line, String message) {
+        return RunbookException.invalid("runbook " + source + (line > 0 ? " line " + line : "") + ": " + message);
+    }
+
+    private static RunbookException tooLarge(String source) {
+        return RunbookException.invalid("runbook " + source + " is larger than 1 MiB");
+    }
+
+    private static String utf8(String source, byte[] bytes) {
+        CharsetDecoder decoder = StandardCharsets.UTF_8.newDecoder()
+                .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT);
+        ByteBuffer in = ByteBuffer.wrap(bytes);
+        CharBuffer out = CharBuffer.allocate(bytes.length);
+        CoderResult result = decoder.decode(in, out, true);
+        if (!result.isError()) {
+            result = decoder.flush(out);
+        }
+        if (result.isError()) {
+            int line = 1;
+            for (int i = 0; i < in.position(); i++) {
+                line += bytes[i] == '\n' ? 1 : 0;
+            }
+            throw RunbookException.invalid("runbook " + source + " is not UTF-8 text (invalid byte at line " + line + ")");
+        }
+        return out.flip().toString();
+    }
+
+    private static long utf8Length(String text) {
+        long bytes = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            // A surrogate pair is 4 bytes: 2 for each half.
+            bytes += c < 0x80 ? 1 : c < 0x800 || Character.isSurrogate(c) ? 2 : 3;
+        }
+        return bytes;
+    }
+
+    /** At most {@value #ECHO} characters of what the user wrote, on one line. */
+    private static String shorten(String text) {
+        return shorten(text, ECHO);
+    }
+
+    private static String shorten(String text, int max) {
+        int cut = text.codePointCount(0, text.length()) <= max ? text.length() : text.offsetByCodePoints(0, max);
+        StringBuilder b = new StringBuilder();
+        text.substring(0, cut).codePoints().forEach(c -> {
+            switch (c) {
+                case '\n' -> b.append("\\n");
+                case '\r' -> b.append("\\r");
+                case '\t' -> b.append("\\t");
+                default -> {
+                    if (Character.isISOControl(c) || c == 0x2028 || c == 0x2029) {
+                        b.append(String.format("\\u%04x", c));
+                    } else {
+                        b.appendCodePoint(c);
+                    }
+                }
+            }
+        });
+        return cut < text.length() ? b.append('…').toString() : b.toString();
+    }
+
+    private static String quote(String text) {
+        return "'" + shorten(text) + "'";
+    }
+
+    /** The line of a key path, or of the nearest enclosing key written in the file; 0 if none is. */
+    private static int lineOf(Map<String, Integer> lines, String path) {
+        for (String k = path; !k.isEmpty(); k = k.replaceAll("(\\.[^.\\[]*|\\[\\d+])$", "")) {
+            Integer line = lines.get(k);
+            if (line != null) {
+                return line;
+            }
+            if (!k.contains(".") && !k.contains("[")) {
+                break;
+            }
+        }
+        return 0;
+    }
+
+    // ---- Jackson: the tree onto the records ----
+
+    private Runbook map(String source, Tree tree) {
+        try (JsonParser parser = new WrittenTreeParser(tree.root(), json)) {
+            return json.readValue(parser, Runbook.class);
+        } catch (UnrecognizedPropertyException e) {
+            String path = path(e);
+            String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
+                    .collect(Collectors.joining(", "));
+            throw error(source, lineOf(tree.lines(), path), "unknown key " + quote(path) + " (known here: " + known + ")");
+        } catch (JsonMappingException e) {
+            String path = path(e);
+            throw error(source, lineOf(tree.lines(), path), "bad value for " + quote(path) + ": "
+                    + problem(e, tree.at(e.getPath())));
+        } catch (IOException e) {
+            // Not expected from a tree; still one line, without parser internals.
+            throw error(source, 0, "cannot read the runbook's values");
+        }
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
+                .collect(Collectors.joining(".")).replace(".[", "[");
+    }
+
+    /** What is wrong with the value, in the runbook's words rather than Java types. */
+    private static String problem(JsonMappingException e, JsonNode value) {
+        if (e instanceof BadValue) {
+            return e.getOriginalMessage();
+        }
+        if (e.getCause() instanceof InputCoercionException && value != null) {
+            return describe(value) + " is out of range";
+        }
+        String expected = e instanceof MismatchedInputException m ? expected(m.getTargetType()) : null;
+        if (expected == null) {
+            return "this value does not fit here";
+        }
+        return value == null ? expected : expected + ", not " + describe(value);
+    }
+
+    private static String expected(Class<?> type) {
+        if (type == null) {
+            return null;
         }
         if (type.isRecord()) {
             return "expected a block of keys";
         }
-        if (List.class.isAssignableFrom(type)) {
+        if (Collection.class.isAssignableFrom(type)) {
             return "expected a list";
         }
         if (type == Integer.class || type == int.class || type == Long.class || type == long.class) {
@@ -96,98 +267,511 @@ public final class RunbookLoader {
         if (type == Boolean.class || type == boolean.class) {
             return "expected true or false";
         }
-        return "expected text";
+        if (type == Duration.class) {
+            return "expected " + DURATION;
+        }
+        return type == String.class ? "expected text" : null;
     }
 
-    private static int line(Map<String, Integer> lines, String path, JsonMappingException e) {
-        Integer line = lines.get(path);
-        return line != null ? line : e.getLocation() == null ? 0 : e.getLocation().getLineNr();
+    private static String describe(JsonNode value) {
+        if (value.isObject()) {
+            return "a block of keys";
+        }
+        if (value.isArray()) {
+            return "a list";
+        }
+        if (value.isNull()) {
+            return "nothing";
+        }
+        return quote(value instanceof Written w ? w.written() : value.asText());
     }
 
-    private static String path(JsonMappingException e) {
-        return e.getPath().stream()
-                .map(r -> r.getFieldName() != null ? r.getFieldName() : "[" + r.getIndex() + "]")
-                .collect(Collectors.joining(".")).replace(".[", "[");
+    /** A value error worded here, which Jackson passes on with the key path. */
+    private static final class BadValue extends JsonMappingException {
+        BadValue(JsonParser parser, String message) {
+            super(parser, message);
+        }
     }
 
-    static RunbookException error(String source, int line, String message) {
-        return RunbookException.invalid("runbook " + source + (line > 0 ? " line " + line : "") + ": " + message);
+    private static final class DurationDeserializer extends JsonDeserializer<Duration> {
+        @Override
+        public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
+            JsonToken token = p.currentToken();
+            if (!token.isScalarValue()) {
+                throw new BadValue(p, "expected " + DURATION + ", not "
+                        + (token == JsonToken.START_ARRAY ? "a list" : "a block of keys"));
+            }
+            String text = p.getText();
+            try {
+                Duration d = token == JsonToken.VALUE_NUMBER_INT ? Duration.ofSeconds(p.getLongValue()) : Durations.parse(text);
+                d.toMillis(); // durations are used in milliseconds: they must fit
+                return d;
+            } catch (InputCoercionException | ArithmeticException | NumberFormatException e) {
+                throw new BadValue(p, quote(text) + " is out of range");
+            } catch (IllegalArgumentException e) {
+                throw new BadValue(p, "expected " + DURATION + ", not " + quote(text));
+            }
+        }
     }
 
-    /** Line of each key path ("checks.health[1].path"), so later checks can point at the line too. */
-    private Map<String, Integer> lines(String text) {
-        Map<String, Integer> lines = new HashMap<>();
-        try (JsonParser p = yaml.getFactory().createParser(text)) {
-            Deque<Scope> scopes = new ArrayDeque<>();
-            String field = "";
-            for (JsonToken t = p.nextToken(); t != null; t = p.nextToken()) {
-                Scope parent = scopes.peek();
-                String here = parent == null ? "" : parent.child(field);
-                if (t == JsonToken.FIELD_NAME) {
-                    field = p.currentName();
-                    lines.putIfAbsent(parent.child(field), p.currentTokenLocation().getLineNr());
-                } else if (t.isStructStart()) {
-                    lines.putIfAbsent(here, p.currentTokenLocation().getLineNr());
-                    scopes.push(new Scope(here, t == JsonToken.START_ARRAY));
-                } else if (t.isStructEnd()) {
-                    scopes.pop();
-                    if (!scopes.isEmpty()) {
-                        scopes.peek().next();
+    /** A YAML scalar typed by the YAML resolver (a number, true/false) that still knows how it was written. */
+    private interface Written {
+        String written();
+    }
+
+    private static final class WrittenLong extends LongNode implements Written {
+        private final String written;
+
+        WrittenLong(long value, String written) {
+            super(value);
+            this.written = written;
+        }
+
+        @Override
+        public String written() {
+            return written;
+        }
+    }
+
+    private static final class WrittenBigInteger extends BigIntegerNode implements Written {
+        private final String written;
+
+        WrittenBigInteger(BigInteger value, String written) {
+            super(value);
+            this.written = written;
+        }
+
+        @Override
+        public String written() {
+            return written;
+        }
+    }
+
+    private static final class WrittenDouble extends DoubleNode implements Written {
+        private final String written;
+
+        WrittenDouble(double value, String written) {
+            super(value);
+            this.written = written;
+        }
+
+        @Override
+        public String written() {
+            return written;
+        }
+    }
+
+    private static final class WrittenBoolean extends BooleanNode implements Written {
+        private final String written;
+
+        WrittenBoolean(boolean value, String written) {
+            super(value);
+            this.written = written;
+        }
+
+        @Override
+        public String written() {
+            return written;
+        }
+    }
+
+    /**
+     * Where text is expected, a scalar reads as written: {@code name: yes} is "yes" and
+     * {@code project: 0123} is "0123", not true and 83.
+     */
+    private static final class WrittenTreeParser extends TreeTraversingParser {
+        WrittenTreeParser(JsonNode root, ObjectCodec codec) {
+            super(root, codec);
+        }
+
+        @Override
+        public String getText() {
+            JsonToken token = currentToken();
+            if (token != null && token.isScalarValue() && currentNode() instanceof Written w) {
+                return w.written();
+            }
+            return super.getText();
+        }
+    }
+
+    // ---- YAML: text to a tree ----
+
+    /** The runbook as a Jackson tree, and the line of every key path ("checks.health[1].path"). */
+    private record Tree(JsonNode root, Map<String, Integer> lines) {
+        JsonNode at(List<JsonMappingException.Reference> path) {
+            JsonNode node = root;
+            for (JsonMappingException.Reference r : path) {
+                if (node == null) {
+                    return null;
+                }
+                node = r.getFieldName() != null ? node.get(r.getFieldName()) : node.get(r.getIndex());
+            }
+            return node;
+        }
+    }
+
+    /** Scalars typed as YAML types them: ints (0x1F, 1_000), floats (.inf), booleans (yes/no). */
+    private static final class Scalars extends SafeConstructor {
+        Scalars() {
+            super(new LoaderOptions());
+        }
+
+        Object value(ScalarNode node) {
+            return constructObject(node);
+        }
+    }
+
+    /**
+     * YAML text to a {@link Tree}: one document, no duplicate keys, merge keys applied, and
+     * aliases expanded within limits. Keys and items record the line they are written on; those
+     * reached through an alias, the line of the anchored original.
+     */
+    private static final class TreeReader {
+        private final String source;
+        private final Map<String, Integer> lines = new HashMap<>();
+        /** Nodes converted once; meeting one again means an alias is being expanded. */
+        private final Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
+        /** Lists and blocks being converted: an alias of one of them would never end. */
+        private final Set<Node> open = Collections.newSetFromMap(new IdentityHashMap<>());
+        private final Scalars scalars = new Scalars();
+        private int expanded;
+
+        TreeReader(String source) {
+            this.source = source;
+        }
+
+        Tree read(String text) {
+            printable(text);
+            Node root = compose(text);
+            if (root == null || isNull(root)) {
+                throw error(source, 0, "the file is empty");
+            }
+            if (!(root instanceof MappingNode)) {
+                throw error(source, line(root), "the runbook must be a block of keys such as 'service:', not "
+                        + describe(root));
+            }
+            return new Tree(convert(root, "", false), lines);
+        }
+
+        /** SnakeYAML refuses control characters too, but names no line for them. */
+        private void printable(String text) {
+            int line = 1;
+            for (int i = 0; i < text.length(); ) {
+                int c = text.codePointAt(i);
+                if (!StreamReader.isPrintable(c)) {
+                    throw error(source, line, "not valid YAML: the character " + String.format("U+%04X", c)
+                            + " is not allowed");
+                }
+                line += c == '\n' ? 1 : 0;
+                i += Character.charCount(c);
+            }
+        }
+
+        private Node compose(String text) {
+            LoaderOptions options = new LoaderOptions();
+            // Duplicates are found while converting, to name both lines; these limits back up Events'.
+            options.setAllowDuplicateKeys(false);
+            options.setMaxAliasesForCollections(MAX_ALIASES);
+            options.setNestingDepthLimit(MAX_NESTING + 1);
+            options.setCodePointLimit(MAX_BYTES);
+            Events events = new Events(new ParserImpl(new StreamReader(text), options));
+            try {
+                events.getEvent(); // stream start
+                if (events.checkEvent(Event.ID.StreamEnd)) {
+                    return null;
+                }
+                Node root = new Composer(events, new Resolver(), options).getNode();
+                if (!events.checkEvent(Event.ID.StreamEnd)) {
+                    throw error(source, line(events.peekEvent().getStartMark()), SECOND_DOCUMENT);
+                }
+                return root;
+            } catch (MarkedYAMLException e) {
+                throw notYaml(e, text);
+            } catch (YAMLException e) {
+                // Limits carry no position: the last event read is where one was reached.
+                throw error(source, events.line, "not valid YAML: " + shorten(String.valueOf(e.getMessage()), REASON));
+            }
+        }
+
+        private RunbookException notYaml(MarkedYAMLException e, String text) {
+            String problem = String.valueOf(e.getProblem());
+            Mark at = e.getProblemMark() != null ? e.getProblemMark() : e.getContextMark();
+            if (problem.startsWith("expected '<document start>'")) { // more after "...", without "---"
+                return error(source, line(at), SECOND_DOCUMENT);
+            }
+            if (problem.contains("(TAB)")) { // "found character '\\t(TAB)' that cannot start any token"
+                return error(source, line(at), "not valid YAML: a tab cannot indent (use spaces)");
+            }
+            // "found character '%' that cannot start any token. (Do not use % for indentation)"
+            problem = problem.replaceFirst("\\.? \\(Do not use .*\\)$", "");
+            boolean atEnd = at != null && at.getIndex() >= text.codePointCount(0, text.length());
+            if (atEnd && e.getContextMark() != null) {
+                at = e.getContextMark(); // what is left open at the end, where it starts
+            }
+            String reason = e.getContext() == null ? problem : e.getContext() + ": " + problem;
+            return error(source, line(at), "not valid YAML: " + shorten(reason, REASON));
+        }
+
+        /**
+         * Hands SnakeYAML's events to its composer, counting nesting and the aliases of lists
+         * and blocks on the way, so that either limit is reported with its line.
+         */
+        private final class Events implements Parser {
+            private final Parser parser;
+            private final Set<String> collectionAnchors = new HashSet<>();
+            private int aliases;
+            private int depth;
+            private int line;
+
+            Events(Parser parser) {
+                this.parser = parser;
+            }
+
+            @Override
+            public boolean checkEvent(Event.ID choice) {
+                return parser.checkEvent(choice);
+            }
+
+            @Override
+            public Event peekEvent() {
+                return parser.peekEvent();
+            }
+
+            @Override
+            public Event getEvent() {
+                Event event = parser.getEvent();
+                line = line(event.getStartMark());
+                if (event instanceof CollectionStartEvent start) {
+                    if (++depth > MAX_NESTING) {
+                        throw error(source, line, "lists and blocks of keys are nested more than " + MAX_NESTING
+                                + " deep");
                     }
-                } else if (parent != null) {
-                    lines.putIfAbsent(here, p.currentTokenLocation().getLineNr());
-                    parent.next();
+                    anchor(start.getAnchor(), true);
+                } else if (event instanceof CollectionEndEvent) {
+                    depth--;
+                } else if (event instanceof ScalarEvent scalar) {
+                    anchor(scalar.getAnchor(), false);
+                } else if (event instanceof AliasEvent alias && collectionAnchors.contains(alias.getAnchor())
+                        && ++aliases > MAX_ALIASES) {
+                    throw error(source, line, "more than " + MAX_ALIASES
+                            + " aliases of lists or blocks of keys (a limit against alias bombs)");
+                }
+                return event;
+            }
+
+            private void anchor(String name, boolean collection) {
+                if (name != null && collection) {
+                    collectionAnchors.add(name);
+                } else if (name != null) {
+                    collectionAnchors.remove(name);
                 }
             }
-        } catch (IOException e) {
-            // Already parsed once above; a second failure can only lose line numbers.
-        }
-        return lines;
-    }
-
-    private static final class Scope {
-        private final String path;
-        private final boolean array;
-        private int index;
-
-        Scope(String path, boolean array) {
-            this.path = path;
-            this.array = array;
         }
 
-        String child(String field) {
-            if (array) {
-                return path + "[" + index + "]";
+        private JsonNode convert(Node node, String path, boolean expanding) {
+            boolean again = expanding || !seen.add(node);
+            if (again && ++expanded > MAX_EXPANDED) {
+                throw error(source, lineOf(lines, path.replaceAll("(\\[\\d+])+$", "")), "aliases expand to more than "
+                        + MAX_EXPANDED + " values (a limit against alias bombs)");
             }
-            return path.isEmpty() ? field : path + "." + field;
-        }
-
-        void next() {
-            if (array) {
-                index++;
+            if (node instanceof ScalarNode scalar) {
+                return scalar(scalar, path);
+            }
+            if (!open.add(node)) {
+                throw error(source, lineOf(lines, path), "alias *" + node.getAnchor() + " refers to the "
+                        + (node instanceof SequenceNode ? "list" : "block") + " that contains it");
+            }
+            try {
+                return node instanceof SequenceNode list ? list(list, path, again) : block((MappingNode) node, path, again);
+            } finally {
+                open.remove(node);
             }
         }
+
+        private ArrayNode list(SequenceNode list, String path, boolean again) {
+            tag(list, Tag.SEQ, path);
+            ArrayNode array = JsonNodeFactory.instance.arrayNode();
+            List<Node> items = list.getValue();
+            for (int i = 0; i < items.size(); i++) {
+                Node item = items.get(i);
+                String at = path + "[" + i + "]";
+                lines.put(at, line(item));
+                if (isNull(item)) {
+                    throw error(source, line(item), quote(at) + " is empty");
+                }
+                array.add(convert(item, at, again));
+            }
+            return array;
+        }
+
+        private ObjectNode block(MappingNode block, String path, boolean again) {
+            tag(block, Tag.MAP, path);
+            ObjectNode object = JsonNodeFactory.instance.objectNode();
+            for (Map.Entry<String, NodeTuple> e : entries(block, path).entrySet()) {
+                String at = path.isEmpty() ? e.getKey() : path + "." + e.getKey();
+                lines.put(at, line(e.getValue().getKeyNode()));
+                object.set(e.getKey(), convert(e.getValue().getValueNode(), at, again));
+            }
+            return object;
+        }
+
+        /**
+         * A block's keys after its merge keys ({@code <<: *defaults}): keys written in the block
+         * win over merged ones, and earlier merged blocks over later ones.
+         */
+        private Map<String, NodeTuple> entries(MappingNode block, String path) {
+            Map<String, NodeTuple> own = new LinkedHashMap<>();
+            NodeTuple merge = null;
+            for (NodeTuple t : block.getValue()) {
+                String key = key(t.getKeyNode(), path);
+                NodeTuple first = t.getKeyNode().getTag().equals(Tag.MERGE) ? merge : own.get(key);
+                if (first != null) {
+                    throw error(source, line(t.getKeyNode()), "duplicate key "
+                            + quote(path.isEmpty() ? key : path + "." + key) + " (first at line "
+                            + line(first.getKeyNode()) + ")");
+                }
+                if (t.getKeyNode().getTag().equals(Tag.MERGE)) {
+                    merge = t;
+                } else {
+                    own.put(key, t);
+                }
+            }
+            if (merge == null) {
+                return own;
+            }
+            Map<String, NodeTuple> all = new LinkedHashMap<>();
+            for (MappingNode from : mergeSources(merge, path)) {
+                if (!open.add(from)) {
+                    throw error(source, line(merge.getKeyNode()), "alias *" + from.getAnchor()
+                            + " refers to the block that contains it");
+                }
+                try {
+                    entries(from, path).forEach(all::putIfAbsent);
+                } finally {
+                    open.remove(from);
+                }
+            }
+            all.putAll(own);
+            return all;
+        }
+
+        private List<MappingNode> mergeSources(NodeTuple merge, String path) {
+            Node value = merge.getValueNode();
+            List<Node> sources = value instanceof SequenceNode list ? list.getValue() : List.of(value);
+            List<MappingNode> blocks = new ArrayList<>();
+            for (Node n : sources) {
+                if (!(n instanceof MappingNode block)) {
+                    throw error(source, line(merge.getKeyNode()), "'<<'" + (path.isEmpty() ? "" : " in " + quote(path))
+                            + " must be an alias of a block of keys, or a list of them");
+                }
+                blocks.add(block);
+            }
+            return blocks;
+        }
+
+        private String key(Node key, String path) {
+            if (!(key instanceof ScalarNode scalar)) {
+                throw error(source, line(key), "a key" + (path.isEmpty() ? "" : " in " + quote(path))
+                        + " must be plain text, not " + describe(key));
+            }
+            return scalar.getValue();
+        }
+
+        private JsonNode scalar(ScalarNode scalar, String path) {
+            Tag tag = scalar.getTag();
+            String text = scalar.getValue();
+            if (!tag.startsWith(Tag.PREFIX)) {
+                throw error(source, line(scalar), "bad value for " + quote(path) + ": the tag " + tagName(tag)
+                        + " is not supported");
+            }
+            if (tag.equals(Tag.NULL)) {
+                return NullNode.getInstance();
+            }
+            if (!tag.equals(Tag.INT) && !tag.equals(Tag.FLOAT) && !tag.equals(Tag.BOOL)) {
+                return TextNode.valueOf(text); // strings, and timestamps, which no runbook key takes
+            }
+            if (text.contains(":")) {
+                // YAML 1.1 base 60: "1:30" is the number 90. As a duration that would be a surprise: keep the text.
+                return TextNode.valueOf(text);
+            }
+            Object value;
+            try {
+                value = scalars.value(scalar);
+            } catch (RuntimeException e) {
+                throw error(source, line(scalar), "bad value for " + quote(path) + ": " + quote(text) + " is not "
+                        + tagName(tag));
+            }
+            if (value instanceof Boolean b) {
+                return new WrittenBoolean(b, text);
+            }
+            if (value instanceof BigInteger big) {
+                return new WrittenBigInteger(big, text);
+            }
+            if (value instanceof Double d) {
+                return new WrittenDouble(d, text);
+            }
+            return new WrittenLong(((Number) value).longValue(), text);
+        }
+
+        private void tag(Node node, Tag expected, String path) {
+            if (!node.getTag().equals(expected)) {
+                throw error(source, line(node), "bad value for " + quote(path) + ": the tag " + tagName(node.getTag())
+                        + " is not supported");
+            }
+        }
+
+        private static String tagName(Tag tag) {
+            return tag.startsWith(Tag.PREFIX) ? "!!" + tag.getValue().substring(Tag.PREFIX.length()) : tag.getValue();
+        }
+
+        private static boolean isNull(Node node) {
+            return node instanceof ScalarNode && node.getTag().equals(Tag.NULL);
+        }
+
+        private static String describe(Node node) {
+            if (node instanceof MappingNode) {
+                return "a block of keys";
+            }
+            if (node instanceof SequenceNode) {
+                return "a list";
+            }
+            return quote(((ScalarNode) node).getValue());
+        }
+
+        private static int line(Node node) {
+            return line(node.getStartMark());
+        }
+
+        private static int line(Mark mark) {
+            return mark == null ? 0 : mark.getLine() + 1;
+        }
     }
 
-    /** Rules a type cannot express: ranges, exclusive choices, required keys. */
+    // ---- Rules a type cannot express ----
+
+    /** Ranges, exclusive choices, required keys. */
     private record Validator(String source, Map<String, Integer> lines) {
         void validate(Runbook r) {
             check(Runbook.API_VERSION.equals(r.apiVersion()), "apiVersion",
-                    "must be " + Runbook.API_VERSION + ", not '" + r.apiVersion() + "'");
+                    "must be " + Runbook.API_VERSION + ", not " + quote(r.apiVersion()));
             check(r.service().name() != null && !r.service().name().isBlank(), "service.name", "is required");
             if (r.service().url() != null) {
                 check(r.service().url().matches("https?://[^\\s/]+(/[^\\s]*)?"), "service.url",
-                        "must be an http(s) URL, not '" + r.service().url() + "'");
+                        "must be an http(s) URL, not " + quote(r.service().url()));
             }
             secret(r.apiKey(), "apiKey");
             secret(r.notifications().slackWebhook(), "notify.slackWebhook");
-            check(!r.checks().timeout().isZero() && !r.checks().timeout().isNegative(), "checks.timeout", "must be positive");
+            positive(r.checks().timeout(), "checks.timeout");
             check(r.checks().retries() >= 0 && r.checks().retries() <= 10, "checks.retries", "must be 0..10");
             checks(r.checks().health(), "checks.health");
             checks(r.checks().functional(), "checks.functional");
-            check(between(r.triggers().errorRate()), "triggers.errorRate", "must be a fraction between 0 and 1");
-            check(r.triggers().minRequests() >= 0, "triggers.minRequests", "must not be negative");
-            check(!r.triggers().window().isZero() && !r.triggers().window().isNegative(), "triggers.window", "must be positive");
+            Runbook.Triggers t = r.triggers();
+            check(between(t.errorRate()), "triggers.errorRate", "must be a fraction between 0 and 1");
+            positive(t.p95Latency(), "triggers.p95Latency");
+            positive(t.window(), "triggers.window");
+            check(t.minRequests() >= 0, "triggers.minRequests", "must not be negative");
+            check(!t.sustain().isNegative(), "triggers.sustain", "must not be negative");
+            check(t.sustain().getNano() == 0, "triggers.sustain", "must be whole seconds");
             check(!r.decisionMatrix().isEmpty(), "decisionMatrix", "needs at least one row");
             for (int i = 0; i < r.decisionMatrix().size(); i++) {
                 Runbook.DecisionRow row = r.decisionMatrix().get(i);
@@ -196,6 +780,7 @@ public final class RunbookLoader {
                         "needs severity, minErrorRate, action and within");
                 check(row.minErrorRate() != null && between(row.minErrorRate()), key + ".minErrorRate",
                         "must be a fraction between 0 and 1");
+                positive(row.within(), key + ".within");
                 check(i == 0 || row.minErrorRate() < r.decisionMatrix().get(i - 1).minErrorRate(), key,
                         "rows must be ordered by minErrorRate, highest first");
             }
@@ -219,41 +804,17 @@ public final class RunbookLoader {
             }
         }
 
+        private void positive(Duration d, String key) {
+            check(!d.isZero() && !d.isNegative(), key, "must be positive");
+        }
+
         private static boolean between(double fraction) {
             return fraction >= 0 && fraction <= 1;
         }
 
         private void check(boolean ok, String key, String message) {
             if (!ok) {
-                throw error(source, line(key), "'" + key + "' " + message);
-            }
-        }
-
-        private int line(String key) {
-            for (String k = key; !k.isEmpty(); k = k.replaceAll("(\\.[^.\\[]*|\\[\\d+])$", "")) {
-                Integer line = lines.get(k);
-                if (line != null) {
-                    return line;
-                }
-                if (!k.contains(".") && !k.contains("[")) {
-                    break;
-                }
-            }
-            return 0;
-        }
-    }
-
-    private static final class DurationDeserializer extends JsonDeserializer<Duration> {
-        @Override
-        public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
-            String text = p.getValueAsString();
-            if (p.currentToken() == JsonToken.VALUE_NUMBER_INT) {
-                return Duration.ofSeconds(p.getLongValue());
-            }
-            try {
-                return Durations.parse(text);
-            } catch (IllegalArgumentException e) {
-                throw JsonMappingException.from(p, e.getMessage());
+                throw error(source, lineOf(lines, key), quote(key) + " " + message);
             }
         }
     }
