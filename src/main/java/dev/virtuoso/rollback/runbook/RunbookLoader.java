@@ -2,7 +2,6 @@ package dev.virtuoso.rollback.runbook;
 
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
-import com.fasterxml.jackson.core.ObjectCodec;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -15,18 +14,12 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.BigIntegerNode;
-import com.fasterxml.jackson.databind.node.BooleanNode;
-import com.fasterxml.jackson.databind.node.DoubleNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.LongNode;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
-import com.fasterxml.jackson.databind.node.TreeTraversingParser;
 import java.io.IOException;
 import java.io.InputStream;
-import java.math.BigInteger;
 import java.nio.ByteBuffer;
 import java.nio.CharBuffer;
 import java.nio.charset.CharsetDecoder;
@@ -51,7 +44,6 @@ import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.composer.Composer;
-import org.yaml.snakeyaml.constructor.SafeConstructor;
 import org.yaml.snakeyaml.error.Mark;
 import org.yaml.snakeyaml.error.MarkedYAMLException;
 import org.yaml.snakeyaml.error.YAMLException;
@@ -210,7 +202,7 @@ public final class RunbookLoader {
     // ---- Jackson: the tree onto the records ----
 
     private Runbook map(String source, Tree tree) {
-        try (JsonParser parser = new WrittenTreeParser(tree.root(), json)) {
+        try (JsonParser parser = json.treeAsTokens(tree.root())) {
             return json.readValue(parser, Runbook.class);
         } catch (UnrecognizedPropertyException e) {
             String path = path(e);
@@ -238,7 +230,8 @@ public final class RunbookLoader {
         if (e instanceof BadValue) {
             return e.getOriginalMessage();
         }
-        if (e.getCause() instanceof InputCoercionException && value != null) {
+        if (value != null && (e.getCause() instanceof InputCoercionException
+                || String.valueOf(e.getOriginalMessage()).contains("out of range"))) {
             return describe(value) + " is out of range";
         }
         String expected = e instanceof MismatchedInputException m ? expected(m.getTargetType()) : null;
@@ -283,7 +276,7 @@ public final class RunbookLoader {
         if (value.isNull()) {
             return "nothing";
         }
-        return quote(value instanceof Written w ? w.written() : value.asText());
+        return quote(value.asText());
     }
 
     /** A value error worded here, which Jackson passes on with the key path. */
@@ -303,94 +296,15 @@ public final class RunbookLoader {
             }
             String text = p.getText();
             try {
-                Duration d = token == JsonToken.VALUE_NUMBER_INT ? Duration.ofSeconds(p.getLongValue()) : Durations.parse(text);
+                // A plain number is seconds, as in the written runbook's "duration: 300s" written 300.
+                Duration d = text.matches("-?\\d+") ? Duration.ofSeconds(Long.parseLong(text)) : Durations.parse(text);
                 d.toMillis(); // durations are used in milliseconds: they must fit
                 return d;
-            } catch (InputCoercionException | ArithmeticException | NumberFormatException e) {
+            } catch (ArithmeticException | NumberFormatException e) {
                 throw new BadValue(p, quote(text) + " is out of range");
             } catch (IllegalArgumentException e) {
                 throw new BadValue(p, "expected " + DURATION + ", not " + quote(text));
             }
-        }
-    }
-
-    /** A YAML scalar typed by the YAML resolver (a number, true/false) that still knows how it was written. */
-    private interface Written {
-        String written();
-    }
-
-    private static final class WrittenLong extends LongNode implements Written {
-        private final String written;
-
-        WrittenLong(long value, String written) {
-            super(value);
-            this.written = written;
-        }
-
-        @Override
-        public String written() {
-            return written;
-        }
-    }
-
-    private static final class WrittenBigInteger extends BigIntegerNode implements Written {
-        private final String written;
-
-        WrittenBigInteger(BigInteger value, String written) {
-            super(value);
-            this.written = written;
-        }
-
-        @Override
-        public String written() {
-            return written;
-        }
-    }
-
-    private static final class WrittenDouble extends DoubleNode implements Written {
-        private final String written;
-
-        WrittenDouble(double value, String written) {
-            super(value);
-            this.written = written;
-        }
-
-        @Override
-        public String written() {
-            return written;
-        }
-    }
-
-    private static final class WrittenBoolean extends BooleanNode implements Written {
-        private final String written;
-
-        WrittenBoolean(boolean value, String written) {
-            super(value);
-            this.written = written;
-        }
-
-        @Override
-        public String written() {
-            return written;
-        }
-    }
-
-    /**
-     * Where text is expected, a scalar reads as written: {@code name: yes} is "yes" and
-     * {@code project: 0123} is "0123", not true and 83.
-     */
-    private static final class WrittenTreeParser extends TreeTraversingParser {
-        WrittenTreeParser(JsonNode root, ObjectCodec codec) {
-            super(root, codec);
-        }
-
-        @Override
-        public String getText() {
-            JsonToken token = currentToken();
-            if (token != null && token.isScalarValue() && currentNode() instanceof Written w) {
-                return w.written();
-            }
-            return super.getText();
         }
     }
 
@@ -410,17 +324,6 @@ public final class RunbookLoader {
         }
     }
 
-    /** Scalars typed as YAML types them: ints (0x1F, 1_000), floats (.inf), booleans (yes/no). */
-    private static final class Scalars extends SafeConstructor {
-        Scalars() {
-            super(new LoaderOptions());
-        }
-
-        Object value(ScalarNode node) {
-            return constructObject(node);
-        }
-    }
-
     /**
      * YAML text to a {@link Tree}: one document, no duplicate keys, merge keys applied, and
      * aliases expanded within limits. Keys and items record the line they are written on; those
@@ -433,7 +336,6 @@ public final class RunbookLoader {
         private final Set<Node> seen = Collections.newSetFromMap(new IdentityHashMap<>());
         /** Lists and blocks being converted: an alias of one of them would never end. */
         private final Set<Node> open = Collections.newSetFromMap(new IdentityHashMap<>());
-        private final Scalars scalars = new Scalars();
         private int expanded;
 
         TreeReader(String source) {
@@ -677,40 +579,19 @@ public final class RunbookLoader {
             return scalar.getValue();
         }
 
+        /**
+         * Every scalar is its text, as written: Jackson reads a number or true/false from it where the
+         * runbook wants one, and text stays text ({@code name: yes} is "yes", {@code project: 0123} is
+         * "0123"). YAML 1.1's other spellings (yes/no, 0x1F, 1:30) are errors where a number or a
+         * boolean belongs, never a silent surprise.
+         */
         private JsonNode scalar(ScalarNode scalar, String path) {
             Tag tag = scalar.getTag();
-            String text = scalar.getValue();
             if (!tag.startsWith(Tag.PREFIX)) {
                 throw error(source, line(scalar), "bad value for " + quote(path) + ": the tag " + tagName(tag)
                         + " is not supported");
             }
-            if (tag.equals(Tag.NULL)) {
-                return NullNode.getInstance();
-            }
-            if (!tag.equals(Tag.INT) && !tag.equals(Tag.FLOAT) && !tag.equals(Tag.BOOL)) {
-                return TextNode.valueOf(text); // strings, and timestamps, which no runbook key takes
-            }
-            if (text.contains(":")) {
-                // YAML 1.1 base 60: "1:30" is the number 90. As a duration that would be a surprise: keep the text.
-                return TextNode.valueOf(text);
-            }
-            Object value;
-            try {
-                value = scalars.value(scalar);
-            } catch (RuntimeException e) {
-                throw error(source, line(scalar), "bad value for " + quote(path) + ": " + quote(text) + " is not "
-                        + tagName(tag));
-            }
-            if (value instanceof Boolean b) {
-                return new WrittenBoolean(b, text);
-            }
-            if (value instanceof BigInteger big) {
-                return new WrittenBigInteger(big, text);
-            }
-            if (value instanceof Double d) {
-                return new WrittenDouble(d, text);
-            }
-            return new WrittenLong(((Number) value).longValue(), text);
+            return tag.equals(Tag.NULL) ? NullNode.getInstance() : TextNode.valueOf(scalar.getValue());
         }
 
         private void tag(Node node, Tag expected, String path) {

@@ -454,12 +454,12 @@ class RunbookLoaderTest {
     }
 
     @Test
-    void scalarsThatLookLikeNumbersOrBooleansStayAsWrittenWhereTextIsExpected() {
+    void scalarsStayAsWrittenWhereTextIsExpectedAndYaml11SpellingsAreRefusedElsewhere() {
         Runbook r = loader.parse("t.yaml", """
                 service: {name: yes, project: 0123, region: 1.10}
                 checks:
                   functional:
-                    - {name: on, path: /x, auth: yes, body: '{"args": ["test"]}', expectStatus: 0x0C8}
+                    - {name: on, path: /x, auth: true, body: '{"args": ["test"]}', expectStatus: 200}
                 data:
                   secrets: [1e3, ~x, 'null']
                 """);
@@ -470,6 +470,12 @@ class RunbookLoaderTest {
         assertThat(c.body()).isEqualTo("{\"args\": [\"test\"]}");
         assertThat(c.expectStatus()).isEqualTo(200);
         assertThat(r.data().secrets()).containsExactly("1e3", "~x", "null");
+        // YAML 1.1 would read these as true, 200 and 90 seconds; a runbook says what it means instead.
+        assertThat(failure(SERVICE + "checks:\n  functional:\n    - {path: /x, auth: yes}\n")).hasMessage(
+                "runbook t.yaml line 5: bad value for 'checks.functional[0].auth': expected true or false, not 'yes'");
+        assertThat(failure(SERVICE + "checks:\n  functional:\n    - {path: /x, expectStatus: 0x0C8}\n")).hasMessage(
+                "runbook t.yaml line 5: bad value for 'checks.functional[0].expectStatus': expected a whole number, "
+                        + "not '0x0C8'");
     }
 
     @Test

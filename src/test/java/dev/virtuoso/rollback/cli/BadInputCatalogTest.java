@@ -1,0 +1,317 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.MethodSource;
+
+/**
+ * The bad-input catalog (docs/reliability.md): for every command, inputs a tired user or a broken
+ * pipeline gives it. Each case must end with its documented exit code and one line on stderr
+ * naming the problem (no stack trace), nothing on stdout, zero mutating calls, the service and
+ * the journal as they were, and no secret in any output.
+ */
+class BadInputCatalogTest {
+    private static final AtomicInteger CASES = new AtomicInteger();
+    private static final String SANDBOX_BOOK;
+
+    static {
+        try {
+            SANDBOX_BOOK = Files.readString(Path.of("runbooks/sandbox.yaml"));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    @AfterAll
+    static void summary() {
+        System.out.println("bad-input catalog: " + CASES.get() + " cases, each its documented exit code, one line, "
+                + "0 mutating calls, state unchanged, 0 secrets in output");
+    }
+
+    /**
+     * One case. {@code args} may use {RB} (the case's runbook file, or the sandbox runbook) and
+     * {HOME} (the case's home directory); {@code message} is what the one error line contains.
+     */
+    record Case(String name, int code, String message, List<String> args, String runbook, Map<String, String> env,
+                String journal, Map<String, String> files) {
+        Case runbook(String text) {
+            return new Case(name, code, message, args, text, env, journal, files);
+        }
+
+        Case env(String key, String value) {
+            Map<String, String> e = new HashMap<>(env);
+            e.put(key, value);
+            return new Case(name, code, message, args, runbook, e, journal, files);
+        }
+
+        Case journal(String lines) {
+            return new Case(name, code, message, args, runbook, env, lines, files);
+        }
+
+        Case file(String relative, String content) {
+            Map<String, String> f = new HashMap<>(files);
+            f.put(relative, content);
+            return new Case(name, code, message, args, runbook, env, journal, f);
+        }
+
+        @Override
+        public String toString() {
+            return name;
+        }
+    }
+
+    private static Case c(String name, int code, String message, String... args) {
+        return new Case(name, code, message, List.of(args), null, Map.of(), null, Map.of());
+    }
+
+    private static Case book(String name, String yaml, String message) {
+        return c(name, 2, message, "-r", "{RB}", "status").runbook(yaml);
+    }
+
+    private static String sandboxWith(String from, String to) {
+        assertThat(SANDBOX_BOOK).contains(from);
+        return SANDBOX_BOOK.replace(from, to);
+    }
+
+    private static final String SVC = "apiVersion: rollback/v1\nservice:\n  project: virtuoso-sandbox\n"
+            + "  region: us-central1\n  name: virtuoso-api\n";
+
+    /** A journal line as the tool writes it, with the traffic recorded before the step. */
+    private static String journalLine(String id, String command, String before) {
+        return "{\"id\":\"" + id + "\",\"time\":\"2026-11-30T10:00:00Z\",\"user\":\"tester\",\"command\":\"" + command
+                + "\",\"target\":\"projects/virtuoso-sandbox/locations/us-central1/services/virtuoso-api\","
+                + "\"kind\":\"traffic\",\"before\":" + before + ",\"after\":[],\"state\":\"verified\","
+                + "\"detail\":\"x\",\"changed\":true}\n";
+    }
+
+    static Stream<Case> cases() {
+        String key = "secret: virtuoso-api-key";
+        return Stream.of(
+                // --- runbook file ---------------------------------------------------------------
+                c("runbook file missing", 2, "runbook {HOME}/nope.yaml not found", "-r", "{HOME}/nope.yaml", "status"),
+                book("unknown key", SVC + "checks:\n  timout: 5s\n", "line 7: unknown key 'checks.timout'"),
+                book("misspelt nested key", SVC + "checks:\n  health:\n    - pth: /health\n",
+                        "unknown key 'checks.health[0].pth'"),
+                book("bad duration", SVC + "checks:\n  timeout: soon\n", "'checks.timeout'"),
+                book("error rate above 1", SVC + "triggers:\n  errorRate: 1.5\n",
+                        "'triggers.errorRate' must be a fraction between 0 and 1"),
+                book("zero p95 latency", SVC + "triggers:\n  p95Latency: 0s\n", "'triggers.p95Latency'"),
+                book("negative minRequests", SVC + "triggers:\n  minRequests: -1\n", "'triggers.minRequests'"),
+                book("zero window", SVC + "triggers:\n  window: 0s\n", "'triggers.window' must be positive"),
+                book("duplicate key", SVC + "  name: other-service\n", "duplicate key 'service.name'"),
+                book("second YAML document", SVC + "---\nservice:\n  name: other-service\n", "line 6"),
+                book("empty file", "", "the file is empty"),
+                book("only comments", "# nothing here\n", "the file is empty"),
+                book("tab-indented YAML", "service:\n\tname: x\n", "not valid YAML"),
+                book("wrong apiVersion", SVC.replace("rollback/v1", "rollback/v9"), "'apiVersion' must be rollback/v1"),
+                book("no service name", "service:\n  project: p1\n", "'service.name' is required"),
+                book("service.url not http", SVC + "  url: ftp://x\n", "'service.url' must be an http(s) URL"),
+                book("apiKey with env and secret", SVC + "apiKey:\n  env: K\n  secret: s\n",
+                        "'apiKey' needs exactly one of 'env' or 'secret'"),
+                book("retries above 10", SVC + "checks:\n  retries: 11\n", "'checks.retries' must be 0..10"),
+                book("health path without slash", SVC + "checks:\n  health:\n    - path: health\n",
+                        "'checks.health[0].path' must start with '/'"),
+                book("unknown HTTP method", SVC + "checks:\n  functional:\n    - {path: /x, method: FETCH}\n",
+                        "'checks.functional[0].method' must be one of"),
+                book("status outside HTTP", SVC + "checks:\n  functional:\n    - {path: /x, expectStatus: 700}\n",
+                        "'checks.functional[0].expectStatus' must be an HTTP status 100..599"),
+                book("decision matrix out of order", SVC + "decisionMatrix:\n"
+                        + "  - {severity: low, minErrorRate: 0.0, action: a, within: 1h}\n"
+                        + "  - {severity: high, minErrorRate: 0.5, action: b, within: 5m}\n",
+                        "rows must be ordered by minErrorRate, highest first"),
+                book("a list where a block belongs", SVC + "triggers:\n  - 1\n", "'triggers'"),
+                c("runbook from ROLLBACK_RUNBOOK missing", 2, "runbook {HOME}/gone.yaml not found", "status")
+                        .env("ROLLBACK_RUNBOOK", "{HOME}/gone.yaml"),
+
+                // --- target: project, region, service, URL ---------------------------------------
+                c("no project anywhere", 2, "no project", "--service", "virtuoso-api", "status"),
+                c("bad project name", 2, "'Bad_Project' is not a valid project name", "-r", "{RB}", "--project",
+                        "Bad_Project", "status"),
+                c("bad region name", 2, "'us central1' is not a valid region name", "-r", "{RB}", "--region",
+                        "us central1", "status"),
+                c("unknown service", 2, "not found", "-r", "{RB}", "--service", "no-such-service", "status"),
+                c("--url not http", 2, "--url must be an http(s) URL", "-r", "{RB}", "--url", "ftp://x", "verify"),
+                c("unknown output format", 2, "Invalid value for option '--output'", "-r", "{RB}", "-o", "yaml",
+                        "status"),
+
+                // --- command line ------------------------------------------------------------------
+                c("no command", 2, "missing a command"),
+                c("unknown command", 2, "Unmatched argument", "frobnicate"),
+                c("unknown option", 2, "Unknown option: '--frobnicate'", "quick", "--frobnicate"),
+                c("quick without a target", 2, "Missing required argument", "-r", "{RB}", "quick", "--yes"),
+                c("quick with two targets", 2, "mutually exclusive", "-r", "{RB}", "quick", "--previous",
+                        "--to-latest", "--yes"),
+                c("quick --percent 0", 2, "--percent must be between 1 and 100, not 0", "-r", "{RB}", "quick",
+                        "--previous", "--percent", "0", "--yes"),
+                c("quick --percent 101", 2, "--percent must be between 1 and 100, not 101", "-r", "{RB}", "quick",
+                        "--previous", "--percent", "101", "--yes"),
+                c("quick --percent not a number", 2, "Invalid value for option '--percent'", "-r", "{RB}", "quick",
+                        "--previous", "--percent", "ten", "--yes"),
+                c("quick to an unknown revision", 2, "revision virtuoso-api-00009-zzz not found in service "
+                        + "virtuoso-api", "-r", "{RB}", "quick", "--to-revision", "virtuoso-api-00009-zzz", "--yes"),
+                c("quick to another service's revision", 2, "revision other-service-00001-aaa does not belong to "
+                        + "service virtuoso-api", "-r", "{RB}", "quick", "--to-revision", "other-service-00001-aaa",
+                        "--yes"),
+                c("quick to a revision that is not Ready", 2, "revision virtuoso-api-00004-jkl is not Ready", "-r",
+                        "{RB}", "quick", "--to-revision", "virtuoso-api-00004-jkl", "--yes"),
+                c("quick to an unknown tag", 2, "no tag stable-1999-01-01 on service virtuoso-api (tags: "
+                        + "stable-2024-07-24)", "-r", "{RB}", "quick", "--to-tag", "stable-1999-01-01", "--yes"),
+                c("quick --to-latest with --percent", 2, "--percent goes with a revision target", "-r", "{RB}",
+                        "quick", "--to-latest", "--percent", "50", "--yes"),
+                c("quick --percent to the revision serving now", 2, "already serves the most traffic", "-r", "{RB}",
+                        "quick", "--to-revision", "virtuoso-api-00003-ghi", "--percent", "10", "--yes"),
+                c("quick without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}", "quick",
+                        "--previous"),
+                c("quick with the API key over plain http", 2, "refusing to send the API key over plain http to "
+                        + "example.com", "-r", "{RB}", "--url", "http://example.com", "quick", "--previous", "--yes"),
+                c("quick with the API key variable unset", 2, "environment variable API_KEY (apiKey.env) is not set",
+                        "-r", "{RB}", "quick", "--previous", "--yes").runbook(sandboxWith(key, "env: API_KEY"))
+                        .env("API_KEY", ""),
+                c("tag with a bad name", 2, "tag 'Stable_1' must be lowercase letters", "-r", "{RB}", "tag",
+                        "--name", "Stable_1", "--yes"),
+                c("tag already on another revision", 2, "tag stable-2024-07-24 already points to "
+                        + "virtuoso-api-00002-def", "-r", "{RB}", "tag", "--name", "stable-2024-07-24", "--yes"),
+                c("tag a revision that is not Ready", 2, "revision virtuoso-api-00004-jkl is not Ready (Container "
+                        + "failed to start and listen on PORT=8080); refusing to tag it", "-r", "{RB}", "tag",
+                        "--revision", "virtuoso-api-00004-jkl", "--yes"),
+                c("tag an unknown revision", 2, "revision virtuoso-api-00042-xyz not found", "-r", "{RB}", "tag",
+                        "--revision", "virtuoso-api-00042-xyz", "--yes"),
+                c("verify an unknown revision", 2, "revision virtuoso-api-00042-xyz not found", "-r", "{RB}",
+                        "verify", "--revision", "virtuoso-api-00042-xyz"),
+                c("verify --junit under a file", 2, "cannot write the JUnit report {HOME}/plain.txt/report.xml",
+                        "-r", "{RB}", "verify", "--junit", "{HOME}/plain.txt/report.xml").file("plain.txt", "x"),
+                c("verify --junit onto a directory", 2, "it exists and is not a file", "-r", "{RB}", "verify",
+                        "--junit", "{HOME}/adir").file("adir/keep", ""),
+                c("verify with no runbook apiKey", 2, "the runbook has no apiKey block", "-r", "{RB}", "verify",
+                        "--functional").runbook(sandboxWith("apiKey:\n  " + key + "\n", "")),
+                c("assess an unknown revision", 2, "revision virtuoso-api-00042-xyz not found", "-r", "{RB}",
+                        "assess", "--revision", "virtuoso-api-00042-xyz"),
+                c("watch --interval below 1s", 2, "--interval must be at least 1s, not 500ms", "-r", "{RB}",
+                        "watch", "--interval", "500ms"),
+                c("watch --for 0s", 2, "--for must be a positive duration", "-r", "{RB}", "watch", "--for", "0s"),
+                c("watch --interval not a duration", 2, "'soon' is not a duration", "-r", "{RB}", "watch",
+                        "--interval", "soon"),
+                c("alert-policy --threshold above 1", 2, "--threshold must be a fraction between 0 and 1, not 2.0",
+                        "-r", "{RB}", "alert-policy", "--threshold", "2"),
+                c("alert-policy --channel not a channel", 2, "--channel 'oncall' is not a notification channel of "
+                        + "project virtuoso-sandbox", "-r", "{RB}", "alert-policy", "--apply", "--channel", "oncall",
+                        "--yes"),
+                c("alert-policy --channel of another project", 2, "is not a notification channel of project "
+                        + "virtuoso-sandbox", "-r", "{RB}", "alert-policy", "--apply", "--channel",
+                        "projects/other/notificationChannels/42", "--yes"),
+                c("drill without a bad revision", 2, "name the known-bad revision with --bad-revision", "-r", "{RB}",
+                        "drill", "--yes"),
+                c("drill with an unknown bad revision", 2, "revision virtuoso-api-00042-xyz not found", "-r", "{RB}",
+                        "drill", "--bad-revision", "virtuoso-api-00042-xyz", "--yes"),
+                c("drill with a bad revision that is not Ready", 2, "revision virtuoso-api-00004-jkl is not Ready",
+                        "-r", "{RB}", "drill", "--bad-revision", "virtuoso-api-00004-jkl", "--yes"),
+                c("drill with the same bad and stable revision", 2, "the bad revision and the stable revision are "
+                        + "both virtuoso-api-00002-def", "-r", "{RB}", "drill", "--bad-revision",
+                        "virtuoso-api-00002-def", "--stable-revision", "virtuoso-api-00002-def", "--yes"),
+                c("drill report folder is a file", 2, "cannot write the drill report directory {HOME}/plain.txt: it "
+                        + "exists and is not a directory", "-r", "{RB}", "drill", "--bad-revision",
+                        "virtuoso-api-00003-ghi", "--report", "{HOME}/plain.txt", "--yes").file("plain.txt", "x"),
+                c("drill --detect-timeout 0s", 2, "must be positive", "-r", "{RB}", "drill", "--bad-revision",
+                        "virtuoso-api-00003-ghi", "--detect-timeout", "0s", "--yes"),
+                c("drill without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}", "drill",
+                        "--bad-revision", "virtuoso-api-00001-abc"),
+
+                // --- journal -----------------------------------------------------------------------
+                c("history --limit -1", 2, "--limit must be 0 (all) or more, not -1", "history", "--limit", "-1"),
+                c("undo with an empty journal", 2, "the journal has no traffic change to undo", "undo", "--yes"),
+                c("undo an unknown id", 2, "no journal record nope-1; see `rollback history`", "undo", "nope-1",
+                        "--yes"),
+                c("undo a tampered journal (150%)", 2, "holds a traffic list Cloud Run would refuse (the percents "
+                        + "add up to 150%, not 100%)", "undo", "--yes")
+                        .journal(journalLine("t-1", "quick", "[{\"latest\":true,\"percent\":100},"
+                                + "{\"latest\":false,\"revision\":\"virtuoso-api-00002-def\",\"percent\":50}]")),
+                c("undo a record with an unreadable traffic list", 2, "holds no readable traffic list", "undo", "u-1",
+                        "--yes").journal(journalLine("u-1", "quick", "[{\"latest\":true,\"revision\":\"x\","
+                        + "\"percent\":100}]")),
+                c("undo a record that is not a traffic change", 2, "has no traffic to restore", "undo", "a-1",
+                        "--yes").journal("{\"id\":\"a-1\",\"time\":\"2026-11-30T10:00:00Z\",\"user\":\"t\",\"command\":"
+                        + "\"alert-policy\",\"target\":\"projects/p/alertPolicies/x\",\"kind\":\"alert-policy\","
+                        + "\"state\":\"applied\",\"changed\":true}\n"),
+                c("history of a damaged journal", 2, "line 1 is damaged (not a journal record)", "history")
+                        .journal("{not json\n"),
+                c("undo with a damaged journal", 2, "line 2 is damaged", "undo", "--yes")
+                        .journal(journalLine("ok-1", "quick", "[{\"latest\":true,\"percent\":100}]") + "garbage\n"),
+                c("history of a journal that is not UTF-8", 2, "it is not UTF-8 text", "history")
+                        .journal("\u00e9t\u00e9\n"),
+
+                // --- commands of later issues still parse their input --------------------------------
+                c("image without a source", 2, "Missing required argument", "image", "--yes"),
+                c("restore bigquery without --table", 2, "Missing required option", "restore", "bigquery", "--at",
+                        "-2h"),
+                c("restore secrets without --to-version", 2, "Missing required option", "restore", "secrets",
+                        "--secret", "virtuoso-api-key"),
+                c("sandbox --grpc-port not a number", 2, "Invalid value for option '--grpc-port'", "sandbox",
+                        "--grpc-port", "http"),
+                c("completion with an argument", 2, "Unmatched argument", "generate-completion", "zsh"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("cases")
+    void endsWithItsExitCodeOneLineAndNothingChanged(Case k) throws Exception {
+        Path home = cli.home;
+        Path rb = Path.of("runbooks/sandbox.yaml");
+        if (k.runbook() != null) {
+            rb = home.resolve("rb.yaml");
+            Files.writeString(rb, k.runbook());
+        }
+        for (var f : k.files().entrySet()) {
+            Path p = home.resolve(f.getKey());
+            Files.createDirectories(p.getParent());
+            Files.writeString(p, f.getValue());
+        }
+        Path journal = home.resolve("journal.jsonl");
+        if (k.journal() != null) {
+            // Written as Latin-1 so the non-UTF-8 case gets its bytes; the other journals are ASCII.
+            Files.write(journal, k.journal().getBytes(StandardCharsets.ISO_8859_1));
+            Files.setPosixFilePermissions(journal, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        }
+        byte[] journalBefore = Files.exists(journal) ? Files.readAllBytes(journal) : null;
+        var serviceBefore = cli.service();
+        List<String> args = new ArrayList<>();
+        for (String a : k.args()) {
+            args.add(a.replace("{RB}", rb.toString()).replace("{HOME}", home.toString()));
+        }
+        Map<String, String> env = new HashMap<>();
+        k.env().forEach((name, value) -> env.put(name, value.replace("{HOME}", home.toString())));
+
+        CliHarness.Result r = cli.run(env, args.toArray(String[]::new));
+
+        String expected = k.message().replace("{HOME}", home.toString());
+        assertThat(r.code()).as(k.name() + ": " + r.err()).isEqualTo(k.code());
+        assertThat(r.err().lines().toList()).as(k.name()).hasSize(1);
+        assertThat(r.err()).as(k.name()).startsWith("error: ").contains(expected).doesNotContain("\tat ")
+                .doesNotContain("Exception").doesNotContain("dev.virtuoso");
+        assertThat(r.out()).as(k.name()).isEmpty();
+        assertThat(cli.controls.mutatingCalls()).as(k.name()).isZero();
+        assertThat(cli.service()).as(k.name()).isEqualTo(serviceBefore);
+        assertThat(Files.exists(journal) ? Files.readAllBytes(journal) : null).as(k.name()).isEqualTo(journalBefore);
+        assertThat(r.out() + r.err()).doesNotContain(Sandbox.API_KEY);
+        CASES.incrementAndGet();
+    }
+}
