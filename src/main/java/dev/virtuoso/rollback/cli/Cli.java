@@ -28,7 +28,13 @@ public final class Cli {
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);
-        cl.registerConverter(Duration.class, Durations::parse);
+        cl.registerConverter(Duration.class, text -> {
+            try {
+                return Durations.parse(text);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.TypeConversionException(e.getMessage());
+            }
+        });
         cl.setExitCodeExceptionMapper(Cli::exitCode);
         cl.setParameterExceptionHandler((ex, args) -> fail(ex.getCommandLine(), ex, message(ex)));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> fail(cmd, ex, message(ex)));

@@ -94,6 +94,28 @@ public final class JsonlJournal implements Journal {
         }
     }
 
+    @Override
+    public void checkWritable() {
+        Path abs = file.toAbsolutePath();
+        if (Files.exists(abs)) {
+            if (!Files.isRegularFile(abs) || !Files.isWritable(abs)) {
+                throw local("cannot write the journal " + file + ": " + (Files.isRegularFile(abs) ? "permission denied"
+                        : "it is not a file"), null);
+            }
+            return;
+        }
+        Path dir = abs.getParent();
+        while (dir != null && !Files.exists(dir)) {
+            dir = dir.getParent();
+        }
+        if (dir == null || !Files.isDirectory(dir)) {
+            throw local("cannot write the journal " + file + ": a file is in the way of its directory", null);
+        }
+        if (!Files.isWritable(dir)) {
+            throw local("cannot write the journal " + file + ": the directory " + dir + " is not writable", null);
+        }
+    }
+
     /**
      * The journal says who changed what: it is created 0600, and an existing one that others may
      * read is made 0600 again (with a warning) rather than refused, so a rollback is never blocked
@@ -151,6 +173,7 @@ public final class JsonlJournal implements Journal {
     private static String reason(IOException e) {
         return e instanceof java.nio.charset.MalformedInputException ? "it is not UTF-8 text"
                 : e instanceof java.nio.file.AccessDeniedException ? "permission denied"
+                : e instanceof java.nio.file.FileAlreadyExistsException ? "a file is in the way of its directory"
                 : e instanceof java.nio.file.NoSuchFileException ? "no such file or directory"
                 : e instanceof java.nio.file.FileSystemException f && f.getReason() != null ? f.getReason()
                 : String.valueOf(e.getMessage());

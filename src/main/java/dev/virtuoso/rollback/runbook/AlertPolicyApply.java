@@ -44,6 +44,7 @@ public final class AlertPolicyApply {
         if (dryRun) {
             return new Result(ActionResult.Outcome.planned, "dry run: " + summary + " (nothing changed)", desired, null);
         }
+        journal.checkWritable();
         ui.confirm("Apply this change to project " + project + "?");
         JournalRecord record = new JournalRecord(TrafficExecutor.newId(clock.instant()), clock.instant(), user,
                 "alert-policy", "projects/" + project + "/alertPolicies/" + desired.displayName(), KIND,

@@ -92,6 +92,7 @@ public final class Drill {
             return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, null, null, 0,
                     null, 0, false, true, true, null);
         }
+        executor.checkJournal();
         ui.confirm("Run the drill on " + req.service() + "? It sends 100% of traffic to " + bad
                 + " until the failure is detected (at most " + Durations.format(req.detectTimeout()) + ").");
 

@@ -9,6 +9,9 @@ public interface Journal {
     @Mutating
     void append(JournalRecord record);
 
+    /** Exit 2 unless a record could be appended now; checked before a change is confirmed. Changes nothing. */
+    void checkWritable();
+
     /** The newest state of every step, oldest first. */
     List<JournalRecord> history();
 

@@ -69,6 +69,11 @@ public final class TrafficExecutor {
         return dryRun;
     }
 
+    /** Exit 2 unless the journal can take a record: checked before a change is offered. */
+    public void checkJournal() {
+        journal.checkWritable();
+    }
+
     /** The same executor, waiting at most {@code limit} for a change to be in effect. */
     public TrafficExecutor waitingAtMost(Duration limit) {
         return new TrafficExecutor(control, journal, ui, verifier, notifier, clock, user, dryRun, parent, limit);
@@ -93,6 +98,7 @@ public final class TrafficExecutor {
             return result(plan, ActionResult.Outcome.planned, "dry run: " + plan.summary() + " (nothing changed)",
                     plan.after(), null, start, null, plan.notes());
         }
+        checkJournal(); // a change that could not be journaled is not offered
         ui.confirm(plan);
         start = clock.instant(); // the time it took starts after the human said yes
         JournalRecord record = new JournalRecord(newId(start), start, user, plan.command(), plan.service().path(),

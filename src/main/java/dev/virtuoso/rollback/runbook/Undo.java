@@ -41,8 +41,8 @@ public final class Undo {
         try {
             before = TrafficExecutor.traffic(record.before());
         } catch (IllegalArgumentException e) {
-            throw RunbookException.invalid("journal record " + record.id() + " holds no readable traffic list: "
-                    + e.getMessage().split("\n")[0]);
+            throw RunbookException.invalid("journal record " + record.id() + " holds no readable traffic list; was "
+                    + "the journal edited? Nothing was changed");
         }
         String problem = TrafficPlanner.problem(before);
         if (problem != null) {

@@ -259,6 +259,9 @@ class BadInputCatalogTest {
                         .journal(journalLine("ok-1", "quick", "[{\"latest\":true,\"percent\":100}]") + "garbage\n"),
                 c("history of a journal that is not UTF-8", 2, "it is not UTF-8 text", "history")
                         .journal("\u00e9t\u00e9\n"),
+                c("journal folder blocked by a file", 2, "cannot write the journal {HOME}/plain.txt/journal.jsonl: a "
+                        + "file is in the way", "-r", "{RB}", "quick", "--previous", "--yes")
+                        .env("ROLLBACK_HOME", "{HOME}/plain.txt").file("plain.txt", "x"),
 
                 // --- commands of later issues still parse their input --------------------------------
                 c("image without a source", 2, "Missing required argument", "image", "--yes"),
@@ -268,7 +271,8 @@ class BadInputCatalogTest {
                         "--secret", "virtuoso-api-key"),
                 c("sandbox --grpc-port not a number", 2, "Invalid value for option '--grpc-port'", "sandbox",
                         "--grpc-port", "http"),
-                c("completion with an argument", 2, "Unmatched argument", "generate-completion", "zsh"));
+                c("status with an option of another command", 2, "Unknown options: '--revision'", "-r", "{RB}",
+                        "status", "--revision", "virtuoso-api-00002-def"));
     }
 
     @ParameterizedTest(name = "{0}")

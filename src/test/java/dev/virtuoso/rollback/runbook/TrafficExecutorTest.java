@@ -260,6 +260,10 @@ class TrafficExecutorTest {
         final List<JournalRecord> lines = new ArrayList<>();
 
         @Override
+        public void checkWritable() {
+        }
+
+        @Override
         public void append(JournalRecord record) {
             lines.add(record);
         }
