@@ -7,6 +7,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.run.v2.TrafficTargetStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -21,7 +23,7 @@ class QuickCommandTest {
     }
 
     @Test
-    void previousMovesTrafficWaitsVerifiesAndJournals() {
+    void previousMovesTrafficWaitsVerifiesAndJournals() throws Exception {
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
         assertThat(r.err()).isEmpty();
         assertThat(r.code()).isZero();
@@ -33,6 +35,16 @@ class QuickCommandTest {
                 TrafficTargetStatus::getPercent, TrafficTargetStatus::getTag)
                 .containsExactly(org.assertj.core.groups.Tuple.tuple("virtuoso-api-00002-def", 100, "stable-2024-07-24"));
         assertThat(cli.mutations()).isEqualTo(1);
+        // Journaled before it acted, then applied, then verified: three lines of one step.
+        List<JsonNode> journal = new ArrayList<>();
+        for (String line : Files.readAllLines(cli.home.resolve("journal.jsonl"))) {
+            journal.add(new ObjectMapper().readTree(line));
+        }
+        assertThat(journal).extracting(n -> n.get("state").asText()).containsExactly("planned", "applied", "verified");
+        assertThat(journal).extracting(n -> n.get("id").asText()).containsOnly(journal.get(0).get("id").asText());
+        assertThat(journal.get(0).get("before").toString()).contains("\"latest\":true");
+        assertThat(journal.get(2).get("after").toString()).contains("virtuoso-api-00002-def");
+        assertThat(r.out()).contains("journal: " + journal.get(0).get("id").asText());
 
         CliHarness.Result again = cli.rb("quick", "--previous", "--yes");
         assertThat(again.code()).isZero();
