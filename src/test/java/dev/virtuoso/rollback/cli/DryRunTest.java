@@ -51,9 +51,11 @@ class DryRunTest {
         dry(book, "quick", "--to-tag", "stable-2024-07-24", "--yes");
         assertThat(dry(book, "tag", "--name", "stable-2026-12-01").out()).contains("dry run: tag virtuoso-api-00003-ghi");
         assertThat(dry(book, "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--report", reports.toString()).out())
-                .contains("dry run: the drill would then verify and expect failure");
+                .contains("Drill plan for virtuoso-sandbox/us-central1/virtuoso-api:")
+                .contains("  1. route 100% to the bad revision virtuoso-api-00003-ghi (it serves 100% already)")
+                .contains("dry run: nothing changed");
         assertThat(dry(book, "drill", "--sandbox", "--report", reports.toString()).out())
-                .contains("dry run: the drill would then verify");
+                .contains("dry run: nothing changed");
         assertThat(dry(book, "alert-policy", "--apply").out()).contains("dry run: create alert policy");
         cli.manualTime();
         assertThat(dry(book, "watch", "--auto", "--interval", "10s", "--for", "1m").out())

@@ -167,7 +167,7 @@ class DrillTest {
                 new Runbook.Checks(null, null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS,
                 ui, Notifier.NONE, new Wait(clock, d -> now[0] = now[0].plus(d))).run(request("virtuoso-api-00003-ghi"));
         assertThat(r.dryRun()).isTrue();
-        assertThat(said).anyMatch(l -> l.startsWith("dry run: the drill would then verify"));
+        assertThat(said).contains("  3. route 100% to the stable revision virtuoso-api-00002-def", "dry run: nothing changed");
         assertThat(control.updates).isZero();
         assertThat(journal.lines).isEmpty();
     }
