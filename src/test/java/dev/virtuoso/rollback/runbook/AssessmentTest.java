@@ -56,4 +56,15 @@ class AssessmentTest {
         assertThat(few.checks(T)).extracting(CheckResult::verdict).containsOnly(Verdict.INCONCLUSIVE);
         assertThat(few.checks(T).get(0).detail()).contains("fewer than 100 requests");
     }
+
+    @Test
+    void noRequestsWithMinRequestsZeroIsInconclusiveNotACrash() {
+        Runbook.Triggers any = new Runbook.Triggers(null, null, null, 0L, null);
+        Assessment a = Assessment.of(new MetricSample(TO.minus(Duration.ofMinutes(5)), TO, 0, 0, null), any,
+                Runbook.DecisionRow.DEFAULTS);
+        assertThat(a.fired()).isFalse();
+        assertThat(a.errorRateVerdict()).isEqualTo(Verdict.INCONCLUSIVE);
+        assertThat(a.reasons()).containsExactly("0 requests in the window: too little traffic to judge");
+        assertThat(a.checks(any).get(0).detail()).isEqualTo("no requests over 5m: inconclusive");
+    }
 }
