@@ -49,4 +49,13 @@ class ArchitectureTest {
                 .orShould().callMethod(System.class, "exit", int.class)
                 .check(CLASSES);
     }
+
+    @Test
+    void portsAreHandedOutOnlyBySessionSoTheDryRunIsDecidedOnce() {
+        String wiring = "dev.virtuoso.rollback.cli.Wiring";
+        noClasses().that().resideInAPackage("..cli..").and().doNotHaveSimpleName("Session")
+                .should().callMethod(wiring, "serviceControl").orShould().callMethod(wiring, "journal")
+                .orShould().callMethod(wiring, "alertPolicies")
+                .check(CLASSES);
+    }
 }
