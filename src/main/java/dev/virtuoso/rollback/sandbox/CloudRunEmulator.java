@@ -103,6 +103,11 @@ public final class CloudRunEmulator {
         return Optional.ofNullable(services.get(name)).orElseThrow(() -> new IllegalArgumentException(name));
     }
 
+    /** Full names of every service, in the order they were first written. */
+    synchronized List<String> serviceNames() {
+        return List.copyOf(services.keySet());
+    }
+
     public synchronized List<Revision> revisionsOf(String service) {
         return revisions.values().stream().filter(r -> r.getName().startsWith(service + "/revisions/")).toList();
     }
