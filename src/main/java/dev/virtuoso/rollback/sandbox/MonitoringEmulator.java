@@ -19,6 +19,7 @@ import com.google.monitoring.v3.TimeInterval;
 import com.google.monitoring.v3.TimeSeries;
 import com.google.monitoring.v3.TypedValue;
 import com.google.monitoring.v3.UpdateAlertPolicyRequest;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Empty;
 import io.grpc.Status;
 import io.grpc.StatusRuntimeException;
@@ -41,7 +42,8 @@ import java.util.regex.Pattern;
  * Cloud Monitoring v3 for the sandbox: Cloud Run request metrics synthesised from who served
  * what when (a broken revision ~60% 5xx and P95 ~8 s, a good one ~1% and ~300 ms), filtered and
  * aggregated the way ListTimeSeries does it ({@link MonitoringFilter}, {@link
- * TimeSeriesAggregation}), and an alert-policy store.
+ * TimeSeriesAggregation}), and an alert-policy store that validates as the API does
+ * ({@link AlertPolicyRules}).
  */
 public final class MonitoringEmulator {
     static final String REQUEST_COUNT = "run.googleapis.com/request_count";
@@ -63,6 +65,8 @@ public final class MonitoringEmulator {
     static final Duration RETENTION = Duration.ofDays(42);
     private static final Pattern PROJECT = Pattern.compile("projects/([^/]+)");
     private static final Pattern SERVICE = Pattern.compile("projects/([^/]+)/locations/([^/]+)/services/([^/]+)");
+
+    private static final AlertPolicyRules RULES = new AlertPolicyRules(KINDS, TYPES);
 
     private final CloudRunEmulator cloudRun;
     private final Clock clock;
@@ -357,11 +361,14 @@ public final class MonitoringEmulator {
         @Override
         public void createAlertPolicy(CreateAlertPolicyRequest req, StreamObserver<AlertPolicy> obs) {
             Grpc.answer(obs, () -> {
+                if (!PROJECT.matcher(req.getName()).matches()) {
+                    throw invalid("name", req.getName(), "the sandbox keeps alert policies of projects/PROJECT_ID only");
+                }
+                RULES.validate(req.getAlertPolicy(), true);
                 synchronized (MonitoringEmulator.this) {
                     policyWrites.incrementAndGet();
-                    AlertPolicy p = req.getAlertPolicy().toBuilder()
-                            .setName(req.getName() + "/alertPolicies/" + UUID.randomUUID().toString().replace("-", ""))
-                            .build();
+                    String name = req.getName() + "/alertPolicies/" + UUID.randomUUID().toString().replace("-", "");
+                    AlertPolicy p = stored(req.getAlertPolicy().toBuilder().setName(name).build());
                     policies.put(p.getName(), p);
                     return p;
                 }
@@ -371,11 +378,17 @@ public final class MonitoringEmulator {
         @Override
         public void updateAlertPolicy(UpdateAlertPolicyRequest req, StreamObserver<AlertPolicy> obs) {
             Grpc.answer(obs, () -> {
+                if (req.hasUpdateMask() && req.getUpdateMask().getPathsCount() > 0) {
+                    throw invalid("updateMask", String.join(",", req.getUpdateMask().getPathsList()),
+                            "not supported by the sandbox: send the whole policy");
+                }
                 synchronized (MonitoringEmulator.this) {
                     find(req.getAlertPolicy().getName());
+                    RULES.validate(req.getAlertPolicy(), false);
                     policyWrites.incrementAndGet();
-                    policies.put(req.getAlertPolicy().getName(), req.getAlertPolicy());
-                    return req.getAlertPolicy();
+                    AlertPolicy p = stored(req.getAlertPolicy());
+                    policies.put(p.getName(), p);
+                    return p;
                 }
             });
         }
@@ -390,6 +403,25 @@ public final class MonitoringEmulator {
                     return Empty.getDefaultInstance();
                 }
             });
+        }
+
+        /**
+         * As written: conditions without a name get one ("Cloud Monitoring creates the condition
+         * identifiers"), and an unset {@code enabled} reads back true ("On write, the default
+         * interpretation if unset is that the policy is enabled").
+         */
+        private AlertPolicy stored(AlertPolicy p) {
+            AlertPolicy.Builder b = p.toBuilder();
+            for (int i = 0; i < b.getConditionsCount(); i++) {
+                if (b.getConditions(i).getName().isEmpty()) {
+                    b.setConditions(i, b.getConditions(i).toBuilder().setName(p.getName() + "/conditions/"
+                            + UUID.randomUUID().toString().replace("-", "").substring(0, 20)));
+                }
+            }
+            if (!b.hasEnabled()) {
+                b.setEnabled(BoolValue.of(true));
+            }
+            return b.build();
         }
 
         private AlertPolicy find(String name) {

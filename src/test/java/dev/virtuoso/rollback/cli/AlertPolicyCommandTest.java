@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.monitoring.v3.AlertPolicy;
 import com.google.monitoring.v3.ComparisonType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,13 +27,21 @@ class AlertPolicyCommandTest {
         assertThat(cli.sandbox.monitoring().policyWrites()).isZero();
     }
 
+    /** The sandbox runbook with a sustain Cloud Monitoring accepts as a condition duration. */
+    private String oneMinuteSustain() throws Exception {
+        Path book = cli.home.resolve("one-minute.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml")).replace("sustain: 30s", "sustain: 60s"));
+        return book.toString();
+    }
+
     @Test
-    void applyTwiceIsOneCreateAndNoSecondChange() {
-        CliHarness.Result first = cli.rb("alert-policy", "--apply", "--yes", "--channel",
+    void applyTwiceIsOneCreateAndNoSecondChange() throws Exception {
+        String book = oneMinuteSustain();
+        CliHarness.Result first = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--channel",
                 "projects/virtuoso-sandbox/notificationChannels/auto-rollback");
         assertThat(first.code()).isZero();
         assertThat(first.out()).contains("✓ create alert policy \"Auto Rollback on High Error Rate\"");
-        CliHarness.Result second = cli.rb("alert-policy", "--apply", "--yes", "--channel",
+        CliHarness.Result second = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--channel",
                 "projects/virtuoso-sandbox/notificationChannels/auto-rollback");
         assertThat(second.out()).contains("already as the runbook says; nothing to do");
         assertThat(cli.sandbox.monitoring().policyWrites()).isEqualTo(1);
@@ -40,15 +50,27 @@ class AlertPolicyCommandTest {
         var threshold = p.getConditions(0).getConditionThreshold();
         assertThat(threshold.getComparison()).isEqualTo(ComparisonType.COMPARISON_GT);
         assertThat(threshold.getThresholdValue()).isEqualTo(0.5);
-        assertThat(threshold.getDuration().getSeconds()).isEqualTo(30);
+        assertThat(threshold.getDuration().getSeconds()).isEqualTo(60);
         assertThat(threshold.getDenominatorFilter()).doesNotContain("5xx").contains("request_count");
         assertThat(p.getNotificationChannelsList()).containsExactly("projects/virtuoso-sandbox/notificationChannels/auto-rollback");
 
-        CliHarness.Result changed = cli.rb("alert-policy", "--apply", "--yes", "--threshold", "0.2");
+        CliHarness.Result changed = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--threshold", "0.2");
         assertThat(changed.out()).contains("update alert policy");
         assertThat(cli.sandbox.monitoring().policyWrites()).isEqualTo(2);
         assertThat(cli.sandbox.monitoring().policies()).hasSize(1);
         assertThat(cli.run("history").out()).contains("alert-policy");
+    }
+
+    @Test
+    void theSandboxRunbooksThirtySecondSustainIsRejectedAsCloudMonitoringRejectsIt() {
+        // alert.proto, MetricThreshold.duration: only multiples of a minute are supported.
+        CliHarness.Result r = cli.rb("alert-policy", "--apply", "--yes");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).contains("5xx ratio > 50% for 30s");
+        assertThat(r.err().strip()).startsWith("error: Cloud Monitoring: rejected new alert policy in "
+                + "projects/virtuoso-sandbox: ").endsWith("duration had an invalid value of \"30s\": only multiples "
+                + "of 1 minute are supported");
+        assertThat(cli.sandbox.monitoring().policyWrites()).isZero();
     }
 
     @Test
