@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.AlertPolicyApply;
 import dev.virtuoso.rollback.runbook.AlertPolicySpec;
+import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import java.util.ArrayList;
@@ -40,6 +41,10 @@ final class AlertPolicyCommand implements Callable<Integer> {
             throw RunbookException.invalid("--threshold must be a fraction between 0 and 1, not " + t);
         }
         AlertPolicySpec desired = AlertPolicySpec.forService(s.target().service(), t, book.triggers().sustain(), channels);
+        if (!desired.duration().equals(book.triggers().sustain())) {
+            s.ui().info("note: triggers.sustain " + Durations.format(book.triggers().sustain()) + " is rounded up to "
+                    + Durations.format(desired.duration()) + ": Cloud Monitoring takes alert durations in whole minutes");
+        }
         if (!apply) {
             return s.output().policy(desired);
         }

@@ -9,6 +9,7 @@ import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 
 /**
  * Plans, prompts and progress on the console. With -o json all of it goes to stderr so stdout
@@ -57,6 +58,12 @@ final class ConsoleInteraction implements Interaction {
     public void confirm(Plan plan) {
         requireWayToConfirm();
         Interaction.super.confirm(plan);
+    }
+
+    @Override
+    public void confirm(List<String> plan, String question) {
+        requireWayToConfirm();
+        Interaction.super.confirm(plan, question);
     }
 
     @Override

@@ -39,7 +39,9 @@ public final class MonitoringMetrics implements Metrics {
         long requests = 0;
         long errors = 0;
         // Error rate = sum(5xx) / sum(all): ALIGN_DELTA over the whole window, REDUCE_SUM across
-        // revisions, one series per response_code_class (GCP-NOTES "Cloud Monitoring").
+        // revisions, one series per response_code_class (GCP-NOTES "Cloud Monitoring"). The
+        // group-by is what keeps the class: a reducer drops every label not grouped by
+        // (common.proto, Aggregation.group_by_fields), and without it no series would be 5xx.
         for (TimeSeries ts : list(service, resource, "run.googleapis.com/request_count", from, to,
                 Aggregation.Reducer.REDUCE_SUM, List.of("metric.labels.response_code_class"))) {
             long n = ts.getPointsList().stream().mapToLong(p -> p.getValue().getInt64Value()).sum();
@@ -52,7 +54,8 @@ public final class MonitoringMetrics implements Metrics {
         Double p95 = list(service, resource, "run.googleapis.com/request_latencies", from, to,
                 Aggregation.Reducer.REDUCE_PERCENTILE_95, List.of()).stream()
                 .flatMap(ts -> ts.getPointsList().stream())
-                // An unaligned window can come back as two periods; the newest is the one to judge.
+                // Periods end at the interval's end; a window of a fractional second count leaves a
+                // sliver before the one full period, so there can be two. The newest is the one to judge.
                 .max(Comparator.comparing((Point p) -> p.getInterval().getEndTime().getSeconds()))
                 .map(p -> p.getValue().getDoubleValue()).orElse(null);
         return new MetricSample(from, to, requests, errors, p95);
@@ -64,6 +67,8 @@ public final class MonitoringMetrics implements Metrics {
                 .setName(ProjectName.of(service.project()).toString())
                 .setFilter("metric.type=\"" + metric + "\" AND " + resource)
                 .setInterval(TimeInterval.newBuilder().setStartTime(ts(from)).setEndTime(ts(to)))
+                // A cross-series reducer needs an aligner other than ALIGN_NONE and an alignment
+                // period of at least 60 s, else INVALID_ARGUMENT (common.proto, Aggregation).
                 .setAggregation(Aggregation.newBuilder()
                         .setAlignmentPeriod(Durations.fromSeconds(Math.max(60, Duration.between(from, to).toSeconds())))
                         .setPerSeriesAligner(Aggregation.Aligner.ALIGN_DELTA)

@@ -22,7 +22,16 @@ public record AlertPolicySpec(String name, String displayName, String conditionN
         channels = List.copyOf(channels);
     }
 
-    public static AlertPolicySpec forService(ServiceRef s, double threshold, Duration duration, List<String> channels) {
+    /**
+     * A condition's duration is whole minutes (alert.proto, MetricThreshold.duration: "only multiples
+     * of 1 minute are supported"): {@code sustain} is rounded up to the next one.
+     */
+    public static Duration wholeMinutes(Duration sustain) {
+        return Duration.ofMinutes((sustain.toSeconds() + 59) / 60);
+    }
+
+    public static AlertPolicySpec forService(ServiceRef s, double threshold, Duration sustain, List<String> channels) {
+        Duration duration = wholeMinutes(sustain);
         for (String c : channels) {
             // The API takes channel resource names of the policy's own project, nothing else.
             if (!CHANNEL.matcher(c).matches() || !c.startsWith("projects/" + s.project() + "/")) {

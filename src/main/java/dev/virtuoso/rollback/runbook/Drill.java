@@ -84,19 +84,20 @@ public final class Drill {
         Undo.restore("drill", original, revisions, original.traffic(), "", List.of());
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
-        ui.info("Drill plan for " + req.service() + ":");
-        ui.info("  1. route 100% to the bad revision " + bad + (breakPlan.unchanged() ? " (it serves 100% already)" : ""));
-        ui.info("  2. verify, expecting the checks to fail (up to " + Durations.format(req.detectTimeout()) + ")");
-        ui.info("  3. route 100% to the stable revision " + stable);
-        ui.info("  4. verify, expecting the checks to pass (up to " + Durations.format(req.recoverTimeout()) + ")");
-        ui.info("  5. restore the original traffic: " + original.traffic());
+        List<String> plan = List.of("Drill plan for " + req.service() + ":",
+                "  1. route 100% to the bad revision " + bad + (breakPlan.unchanged() ? " (it serves 100% already)" : ""),
+                "  2. verify, expecting the checks to fail (up to " + Durations.format(req.detectTimeout()) + ")",
+                "  3. route 100% to the stable revision " + stable,
+                "  4. verify, expecting the checks to pass (up to " + Durations.format(req.recoverTimeout()) + ")",
+                "  5. restore the original traffic: " + original.traffic());
         if (executor.dryRun()) {
+            plan.forEach(ui::info);
             ui.info("dry run: nothing changed");
             return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, null, null, 0,
                     null, 0, false, true, true, null);
         }
         executor.checkJournal();
-        ui.confirm("Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
+        ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
 
         TrafficExecutor.Composite drill = executor.begin("drill", original, "drill: 100% to " + bad + ", then back to "
                 + stable + ", then the original traffic");

@@ -1,5 +1,7 @@
 package dev.virtuoso.rollback.runbook;
 
+import java.util.List;
+
 /** Port: the person (or pipeline) running the command. */
 public interface Interaction {
     void showPlan(Plan plan);
@@ -14,6 +16,12 @@ public interface Interaction {
     default void confirm(Plan plan) {
         showPlan(plan);
         confirm("Apply this change to " + plan.service().name() + "?");
+    }
+
+    /** Shows a plan of several steps and confirms it; with no way to ask, fails before showing anything. */
+    default void confirm(List<String> plan, String question) {
+        plan.forEach(this::info);
+        confirm(question);
     }
 
     Progress progress();

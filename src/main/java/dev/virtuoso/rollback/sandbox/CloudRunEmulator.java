@@ -82,7 +82,7 @@ final class CloudRunEmulator {
     private int failReadsLeft;
     private long etagCounter;
 
-    public CloudRunEmulator(Clock clock, Duration operationDelay) {
+    CloudRunEmulator(Clock clock, Duration operationDelay) {
         this.clock = clock;
         this.operationDelay = operationDelay;
     }
@@ -108,6 +108,11 @@ final class CloudRunEmulator {
 
     synchronized Service service(String name) {
         return Optional.ofNullable(services.get(name)).orElseThrow(() -> new IllegalArgumentException(name));
+    }
+
+    /** Full names of every service, in the order they were first written. */
+    synchronized List<String> serviceNames() {
+        return List.copyOf(services.keySet());
     }
 
     synchronized List<Revision> revisionsOf(String service) {

@@ -11,15 +11,17 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 /**
- * The demo virtuoso-api: the endpoints of the written runbook, answered the way the revision
- * serving the most traffic would (a broken one answers 503/500). {@code /t/TAG/...} reaches
- * the tagged revision, as a tag URL does.
+ * The demo virtuoso-api: the endpoints of the written runbook, each request answered by one
+ * revision chosen as the traffic statuses split it (a broken one answers 503/500), named in the
+ * response header {@code X-Revision}. {@code /t/TAG/...} reaches the tagged revision only, as a
+ * tag URL does.
  */
 final class DemoService {
     private final CloudRunEmulator cloudRun;
@@ -27,6 +29,9 @@ final class DemoService {
     private final String apiKey;
     private final HttpServer server;
     private final ExecutorService pool;
+    /** Smooth weighted round-robin state for the split it was made for (reset when the split changes). */
+    private Map<String, Integer> split = Map.of();
+    private final Map<String, Integer> current = new LinkedHashMap<>();
 
     DemoService(CloudRunEmulator cloudRun, String serviceName, String apiKey, int port) throws IOException {
         this.cloudRun = cloudRun;
@@ -43,7 +48,7 @@ final class DemoService {
         server.start();
     }
 
-    public URI url() {
+    URI url() {
         return URI.create("http://127.0.0.1:" + server.getAddress().getPort());
     }
 
@@ -73,6 +78,7 @@ final class DemoService {
         } else {
             Revision r = revision.get();
             String name = CloudRunEmulator.shortName(r.getName());
+            ex.getResponseHeaders().set("X-Revision", name);
             String image = r.getContainersCount() > 0 ? r.getContainers(0).getImage() : "";
             boolean broken = cloudRun.isBroken(image);
             boolean api = path.startsWith("/api/");
@@ -113,12 +119,33 @@ final class DemoService {
         };
     }
 
-    /** The revision with the most traffic, resolving LATEST through the latest Ready revision. */
+    /**
+     * The revision for the next request: the traffic statuses' percents (LATEST resolved through
+     * the latest Ready revision, as for the request metrics) shared out by smooth weighted
+     * round-robin, as nginx does it: deterministic and evenly spread, so of every 100 requests
+     * since the split was last changed a 10% revision answers exactly 10.
+     */
     private Optional<Revision> serving() {
-        Service s = cloudRun.service(serviceName);
-        return s.getTrafficStatusesList().stream().filter(t -> t.getPercent() > 0)
-                .max(Comparator.comparingInt(TrafficTargetStatus::getPercent))
-                .flatMap(t -> resolve(s, t));
+        Map<String, Integer> now = CloudRunEmulator.serving(cloudRun.service(serviceName));
+        String pick = null;
+        synchronized (current) {
+            if (!now.equals(split)) {
+                split = now;
+                current.clear();
+            }
+            int total = 0;
+            for (Map.Entry<String, Integer> e : split.entrySet()) {
+                total += e.getValue();
+                int c = current.merge(e.getKey(), e.getValue(), Integer::sum);
+                if (pick == null || c > current.get(pick)) {
+                    pick = e.getKey();
+                }
+            }
+            if (pick != null) {
+                current.merge(pick, -total, Integer::sum);
+            }
+        }
+        return pick == null ? Optional.empty() : cloudRun.revision(pick);
     }
 
     private Optional<Revision> tagged(String tag) {

@@ -2,8 +2,8 @@ package dev.virtuoso.rollback.sandbox;
 
 import com.google.api.Distribution;
 import com.google.api.Metric;
+import com.google.api.MetricDescriptor;
 import com.google.api.MonitoredResource;
-import com.google.monitoring.v3.Aggregation;
 import com.google.monitoring.v3.AlertPolicy;
 import com.google.monitoring.v3.AlertPolicyServiceGrpc;
 import com.google.monitoring.v3.CreateAlertPolicyRequest;
@@ -19,16 +19,20 @@ import com.google.monitoring.v3.TimeInterval;
 import com.google.monitoring.v3.TimeSeries;
 import com.google.monitoring.v3.TypedValue;
 import com.google.monitoring.v3.UpdateAlertPolicyRequest;
+import com.google.protobuf.BoolValue;
 import com.google.protobuf.Empty;
 import io.grpc.Status;
+import io.grpc.StatusRuntimeException;
 import io.grpc.stub.StreamObserver;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
@@ -36,8 +40,10 @@ import java.util.regex.Pattern;
 
 /**
  * Cloud Monitoring v3 for the sandbox: Cloud Run request metrics synthesised from who served
- * what when (a broken revision ~60% 5xx and P95 ~8 s, a good one ~1% and ~300 ms), aggregated
- * the way the API does it, and an alert-policy store.
+ * what when (a broken revision ~60% 5xx and P95 ~8 s, a good one ~1% and ~300 ms), filtered and
+ * aggregated the way ListTimeSeries does it ({@link MonitoringFilter}, {@link
+ * TimeSeriesAggregation}), and an alert-policy store that validates as the API does
+ * ({@link AlertPolicyRules}).
  */
 final class MonitoringEmulator {
     static final String REQUEST_COUNT = "run.googleapis.com/request_count";
@@ -49,7 +55,18 @@ final class MonitoringEmulator {
     static final long[] BROKEN_SHAPE = {0, 300, 100, 0, 0, 0, 530, 70, 0};
     static final double GOOD_ERRORS = 0.01;
     static final double BROKEN_ERRORS = 0.60;
-    private static final Pattern CLAUSE = Pattern.compile("([a-z_.]+)\\s*=\\s*\"([^\"]*)\"");
+    static final String RESOURCE_TYPE = "cloud_run_revision";
+    static final Map<String, MetricDescriptor.MetricKind> KINDS = Map.of(
+            REQUEST_COUNT, MetricDescriptor.MetricKind.DELTA, REQUEST_LATENCIES, MetricDescriptor.MetricKind.DELTA);
+    static final Map<String, MetricDescriptor.ValueType> TYPES = Map.of(
+            REQUEST_COUNT, MetricDescriptor.ValueType.INT64, REQUEST_LATENCIES, MetricDescriptor.ValueType.DISTRIBUTION);
+    private static final Duration MINUTE = Duration.ofMinutes(1);
+    /** How far back the sandbox synthesises data at most: six weeks. */
+    static final Duration RETENTION = Duration.ofDays(42);
+    private static final Pattern PROJECT = Pattern.compile("projects/([^/]+)");
+    private static final Pattern SERVICE = Pattern.compile("projects/([^/]+)/locations/([^/]+)/services/([^/]+)");
+
+    private static final AlertPolicyRules RULES = new AlertPolicyRules(KINDS, TYPES);
 
     private final CloudRunEmulator cloudRun;
     private final Clock clock;
@@ -67,16 +84,16 @@ final class MonitoringEmulator {
     }
 
     /** Traffic volume for the synthetic metrics; 0 means no requests at all. */
-    public void setRequestsPerMinute(double rpm) {
+    void setRequestsPerMinute(double rpm) {
         this.requestsPerMinute = rpm;
     }
 
     /** Alert policies created or updated. */
-    public int policyWrites() {
+    int policyWrites() {
         return policyWrites.get();
     }
 
-    public synchronized List<AlertPolicy> policies() {
+    synchronized List<AlertPolicy> policies() {
         return List.copyOf(policies.values());
     }
 
@@ -88,10 +105,9 @@ final class MonitoringEmulator {
         return new AlertPoliciesApi();
     }
 
-    /** Requests each revision served in [start, end), from the serving timeline. */
-    Map<String, Double> requests(String service, Instant start, Instant end) {
+    /** Requests each revision served in [start, end), from a serving timeline. */
+    private Map<String, Double> requests(List<CloudRunEmulator.Serving> timeline, Instant start, Instant end) {
         Map<String, Double> out = new LinkedHashMap<>();
-        List<CloudRunEmulator.Serving> timeline = cloudRun.timeline(service);
         for (int i = 0; i < timeline.size(); i++) {
             Instant from = i == 0 ? Instant.MIN : timeline.get(i).since();
             Instant to = i + 1 < timeline.size() ? timeline.get(i + 1).since() : Instant.MAX;
@@ -131,132 +147,192 @@ final class MonitoringEmulator {
     }
 
     private ListTimeSeriesResponse list(ListTimeSeriesRequest req) {
-        Map<String, String> filter = new LinkedHashMap<>();
-        Matcher m = CLAUSE.matcher(req.getFilter());
-        while (m.find()) {
-            filter.put(m.group(1), m.group(2));
+        Matcher project = PROJECT.matcher(req.getName());
+        if (!project.matches()) {
+            throw invalid("name", req.getName(), "the sandbox answers projects/PROJECT_ID only");
         }
-        String project = req.getName().replaceFirst("^projects/", "");
-        String serviceName = filter.get("resource.labels.service_name");
-        if (serviceName == null || !"cloud_run_revision".equals(filter.get("resource.type"))) {
-            throw Status.INVALID_ARGUMENT.withDescription("the sandbox answers Cloud Run revision metrics filtered by "
-                    + "resource.type and resource.labels.service_name").asRuntimeException();
+        MonitoringFilter filter = MonitoringFilter.parse(req.getFilter(), "filter");
+        String metricType = filter.get("metric.type");
+        // metric_service.proto: "The filter must specify a single metric type".
+        if (metricType == null) {
+            throw invalid("filter", req.getFilter(), "the filter must specify a single metric type");
         }
-        String location = filter.getOrDefault("resource.labels.location", Sandbox.REGION);
-        String service = "projects/" + project + "/locations/" + location + "/services/" + serviceName;
-        Instant start = Grpc.instant(req.getInterval().getStartTime());
+        if (!KINDS.containsKey(metricType)) {
+            throw invalid("filter", req.getFilter(), "the sandbox synthesises only " + KINDS.keySet());
+        }
+        if (req.hasSecondaryAggregation()) {
+            throw invalid("secondaryAggregation", req.getSecondaryAggregation().toString().strip(),
+                    "not supported by the sandbox");
+        }
+        // "Unsupported: must be left blank."
+        if (!req.getOrderBy().isEmpty()) {
+            throw invalid("orderBy", req.getOrderBy(), "must be left blank");
+        }
+        if (!req.getPageToken().isEmpty()) {
+            throw invalid("pageToken", req.getPageToken(), "the sandbox never hands out page tokens");
+        }
+        if (req.getView() == ListTimeSeriesRequest.TimeSeriesView.UNRECOGNIZED) {
+            throw invalid("view", "" + req.getViewValue(), "unknown view");
+        }
+        if (!req.getInterval().hasEndTime()) {
+            throw invalid("interval.endTime", "", "the end of the interval is required");
+        }
         Instant end = Grpc.instant(req.getInterval().getEndTime());
+        // common.proto: "The default value for the start time is the end time. The start time
+        // must not be later than the end time." Reads are (start, end].
+        Instant start = req.getInterval().hasStartTime() ? Grpc.instant(req.getInterval().getStartTime()) : end;
+        if (start.isAfter(end)) {
+            throw invalid("interval.startTime", req.getInterval().getStartTime().toString().strip(),
+                    "the start time must not be later than the end time");
+        }
+        TimeSeriesAggregation aggregation = new TimeSeriesAggregation(req.getAggregation(), "aggregation");
+        aggregation.validate(KINDS.get(metricType), TYPES.get(metricType));
+        List<TimeSeriesAggregation.Series> series = aggregation.apply(
+                synthesise(project.group(1), filter, metricType, start, end), start, end);
+        boolean headers = req.getView() == ListTimeSeriesRequest.TimeSeriesView.HEADERS;
+        ListTimeSeriesResponse.Builder out = ListTimeSeriesResponse.newBuilder();
+        long points = 0;
+        for (TimeSeriesAggregation.Series s : series) {
+            out.addTimeSeries(toProto(s, headers));
+            points += headers ? 1 : s.points().size();
+        }
+        // "If view is set to FULL, this is the maximum number of Points returned. If view is set
+        // to HEADERS, this is the maximum number of TimeSeries returned."
+        if (req.getPageSize() > 0 && points > req.getPageSize()) {
+            throw invalid("pageSize", "" + req.getPageSize(), "the answer has " + points
+                    + " results and the sandbox does not page; ask for more");
+        }
+        return out.build();
+    }
+
+    /**
+     * The raw Cloud Run series of a project that match the filter: one per revision and response
+     * class (request_count) or per revision (request_latencies), one point per minute ending on
+     * the minute, none for a minute without requests, none newer than {@code now - lag}.
+     */
+    private List<TimeSeriesAggregation.Series> synthesise(String project, MonitoringFilter filter, String metricType,
+                                                          Instant start, Instant end) {
         Instant visible = clock.instant().minus(lag);
-        if (end.isAfter(visible)) {
-            end = visible;
+        Instant last = minute(end.isBefore(visible) ? end : visible);
+        boolean counts = metricType.equals(REQUEST_COUNT);
+        Map<String, SeriesBuilder> series = new LinkedHashMap<>();
+        for (String service : cloudRun.serviceNames()) {
+            Matcher m = SERVICE.matcher(service);
+            if (!m.matches() || !m.group(1).equals(project)) {
+                continue;
+            }
+            String location = m.group(2);
+            String name = m.group(3);
+            // No requests before the service existed, and at most RETENTION back.
+            Instant from = start;
+            Instant created = Grpc.instant(cloudRun.service(service).getCreateTime());
+            Instant floor = created.isAfter(end.minus(RETENTION)) ? created : end.minus(RETENTION);
+            if (from.isBefore(floor)) {
+                from = floor;
+            }
+            List<CloudRunEmulator.Serving> timeline = cloudRun.timeline(service);
+            for (Instant t = minute(from).plus(MINUTE); !t.isAfter(last); t = t.plus(MINUTE)) {
+                Instant pointStart = t.minus(MINUTE);
+                for (Map.Entry<String, Double> e : requests(timeline, pointStart, t).entrySet()) {
+                    String rev = e.getKey();
+                    double requests = e.getValue();
+                    Map<String, String> resource = Map.of("project_id", project, "service_name", name,
+                            "revision_name", rev, "location", location, "configuration_name", name);
+                    if (counts) {
+                        long total = Math.round(requests);
+                        long errors = Math.round(total * (broken(rev) ? BROKEN_ERRORS : GOOD_ERRORS));
+                        add(series, filter, metricType, Map.of("response_code_class", "2xx", "response_code", "200"),
+                                resource, pointStart, t, total - errors == 0 ? null
+                                        : TimeSeriesAggregation.Value.of(total - errors));
+                        add(series, filter, metricType, Map.of("response_code_class", "5xx", "response_code", "503"),
+                                resource, pointStart, t, errors == 0 ? null : TimeSeriesAggregation.Value.of(errors));
+                    } else {
+                        long[] shape = broken(rev) ? BROKEN_SHAPE : GOOD_SHAPE;
+                        long[] buckets = new long[shape.length];
+                        for (int i = 0; i < shape.length; i++) {
+                            buckets[i] = Math.round(requests * shape[i] / 1000.0);
+                        }
+                        add(series, filter, metricType, Map.of(), resource, pointStart, t,
+                                java.util.Arrays.stream(buckets).sum() == 0 ? null
+                                        : TimeSeriesAggregation.Value.distribution(buckets));
+                    }
+                }
+            }
         }
-        Map<String, Double> served = end.isAfter(start) ? requests(service, start, end) : Map.of();
-        String revision = filter.get("resource.labels.revision_name");
-        if (revision != null) {
-            served = served.containsKey(revision) ? Map.of(revision, served.get(revision)) : Map.of();
+        return series.values().stream().map(SeriesBuilder::build).toList();
+    }
+
+    /** A delta metric writes no point for a minute without requests: {@code value} null. */
+    private static void add(Map<String, SeriesBuilder> series, MonitoringFilter filter, String metricType,
+                            Map<String, String> metricLabels, Map<String, String> resourceLabels, Instant start,
+                            Instant end, TimeSeriesAggregation.Value value) {
+        if (value == null || !filter.matches(metricType, RESOURCE_TYPE, metricLabels, resourceLabels)) {
+            return;
         }
-        TimeInterval interval = TimeInterval.newBuilder().setStartTime(req.getInterval().getStartTime())
-                .setEndTime(Grpc.timestamp(end)).build();
-        Aggregation agg = req.getAggregation();
-        List<TimeSeries> series = switch (filter.getOrDefault("metric.type", "")) {
-            case REQUEST_COUNT -> counts(served, agg, interval, filter.get("metric.labels.response_code_class"), serviceName);
-            case REQUEST_LATENCIES -> latencies(served, agg, interval, serviceName);
-            default -> List.of();
+        series.computeIfAbsent(metricLabels + "|" + resourceLabels, k -> new SeriesBuilder(metricType, metricLabels,
+                resourceLabels)).points.add(new TimeSeriesAggregation.Pt(start, end, value));
+    }
+
+    private static final class SeriesBuilder {
+        final String metricType;
+        final Map<String, String> metricLabels;
+        final Map<String, String> resourceLabels;
+        final List<TimeSeriesAggregation.Pt> points = new ArrayList<>();
+
+        SeriesBuilder(String metricType, Map<String, String> metricLabels, Map<String, String> resourceLabels) {
+            this.metricType = metricType;
+            this.metricLabels = metricLabels;
+            this.resourceLabels = resourceLabels;
+        }
+
+        TimeSeriesAggregation.Series build() {
+            return new TimeSeriesAggregation.Series(metricType, new TreeMap<>(metricLabels), RESOURCE_TYPE,
+                    new TreeMap<>(resourceLabels), KINDS.get(metricType), TYPES.get(metricType), List.copyOf(points));
+        }
+    }
+
+    private static Instant minute(Instant t) {
+        return t.truncatedTo(ChronoUnit.MINUTES);
+    }
+
+    /** Points newest first, as ListTimeSeries returns them. */
+    private static TimeSeries toProto(TimeSeriesAggregation.Series s, boolean headersOnly) {
+        TimeSeries.Builder b = TimeSeries.newBuilder()
+                .setMetric(Metric.newBuilder().setType(s.metricType()).putAllLabels(s.metricLabels()))
+                .setResource(MonitoredResource.newBuilder().setType(s.resourceType()).putAllLabels(s.resourceLabels()))
+                .setMetricKind(s.kind()).setValueType(s.type());
+        if (s.metricType().equals(REQUEST_LATENCIES) && s.type() == MetricDescriptor.ValueType.DISTRIBUTION) {
+            b.setUnit("ms");
+        }
+        if (headersOnly) {
+            return b.build();
+        }
+        for (int i = s.points().size() - 1; i >= 0; i--) {
+            TimeSeriesAggregation.Pt p = s.points().get(i);
+            TimeInterval.Builder interval = TimeInterval.newBuilder().setEndTime(Grpc.timestamp(p.end()));
+            if (!p.start().equals(p.end())) {
+                interval.setStartTime(Grpc.timestamp(p.start()));
+            }
+            b.addPoints(Point.newBuilder().setInterval(interval).setValue(typed(p.value())));
+        }
+        return b.build();
+    }
+
+    private static TypedValue typed(TimeSeriesAggregation.Value v) {
+        return switch (v.type()) {
+            case INT64 -> TypedValue.newBuilder().setInt64Value(v.int64()).build();
+            case DOUBLE -> TypedValue.newBuilder().setDoubleValue(v.dbl()).build();
+            default -> TypedValue.newBuilder().setDistributionValue(Distribution.newBuilder()
+                    .setCount(v.count())
+                    .setBucketOptions(Distribution.BucketOptions.newBuilder().setExplicitBuckets(
+                            Distribution.BucketOptions.Explicit.newBuilder().addAllBounds(BOUNDS)))
+                    .addAllBucketCounts(java.util.Arrays.stream(v.buckets()).boxed().toList())).build();
         };
-        return ListTimeSeriesResponse.newBuilder().addAllTimeSeries(series).build();
     }
 
-    private List<TimeSeries> counts(Map<String, Double> served, Aggregation agg, TimeInterval interval, String onlyClass,
-                                    String service) {
-        boolean sum = agg.getCrossSeriesReducer() == Aggregation.Reducer.REDUCE_SUM;
-        Map<String, Long> byKey = new LinkedHashMap<>();
-        served.forEach((rev, requests) -> {
-            long total = Math.round(requests);
-            long errors = Math.round(total * (broken(rev) ? BROKEN_ERRORS : GOOD_ERRORS));
-            byKey.merge((sum ? "" : rev) + "|2xx", total - errors, Long::sum);
-            byKey.merge((sum ? "" : rev) + "|5xx", errors, Long::sum);
-        });
-        List<TimeSeries> out = new ArrayList<>();
-        byKey.forEach((key, value) -> {
-            String rev = key.substring(0, key.indexOf('|'));
-            String cls = key.substring(key.indexOf('|') + 1);
-            // A delta metric has no series for a class that saw no requests.
-            if (value == 0 || (onlyClass != null && !onlyClass.equals(cls))) {
-                return;
-            }
-            out.add(TimeSeries.newBuilder()
-                    .setMetric(Metric.newBuilder().setType(REQUEST_COUNT).putLabels("response_code_class", cls))
-                    .setResource(resource(service, rev))
-                    .addPoints(Point.newBuilder().setInterval(interval).setValue(TypedValue.newBuilder().setInt64Value(value)))
-                    .build());
-        });
-        return out;
-    }
-
-    private List<TimeSeries> latencies(Map<String, Double> served, Aggregation agg, TimeInterval interval, String service) {
-        Map<String, long[]> byRevision = new LinkedHashMap<>();
-        served.forEach((rev, requests) -> {
-            long[] shape = broken(rev) ? BROKEN_SHAPE : GOOD_SHAPE;
-            long[] counts = new long[shape.length];
-            for (int i = 0; i < shape.length; i++) {
-                counts[i] = Math.round(requests * shape[i] / 1000.0);
-            }
-            byRevision.put(rev, counts);
-        });
-        if (agg.getCrossSeriesReducer() == Aggregation.Reducer.REDUCE_NONE) {
-            List<TimeSeries> out = new ArrayList<>();
-            byRevision.forEach((rev, counts) -> out.add(distribution(service, rev, counts, interval)));
-            return out;
-        }
-        // Every cross-series reducer over a distribution works on the merged buckets.
-        long[] merged = new long[GOOD_SHAPE.length];
-        byRevision.values().forEach(c -> {
-            for (int i = 0; i < c.length; i++) {
-                merged[i] += c[i];
-            }
-        });
-        if (java.util.Arrays.stream(merged).sum() == 0) {
-            return List.of();
-        }
-        Double p = switch (agg.getCrossSeriesReducer()) {
-            case REDUCE_PERCENTILE_99 -> 0.99;
-            case REDUCE_PERCENTILE_95 -> 0.95;
-            case REDUCE_PERCENTILE_50 -> 0.50;
-            case REDUCE_PERCENTILE_05 -> 0.05;
-            default -> null;
-        };
-        if (p == null) {
-            return List.of(distribution(service, "", merged, interval));
-        }
-        return List.of(TimeSeries.newBuilder().setMetric(Metric.newBuilder().setType(REQUEST_LATENCIES))
-                .setResource(resource(service, ""))
-                .addPoints(Point.newBuilder().setInterval(interval)
-                        .setValue(TypedValue.newBuilder().setDoubleValue(percentile(merged, p))))
-                .build());
-    }
-
-    private static TimeSeries distribution(String service, String rev, long[] counts, TimeInterval interval) {
-        Distribution.Builder d = Distribution.newBuilder().setBucketOptions(Distribution.BucketOptions.newBuilder()
-                .setExplicitBuckets(Distribution.BucketOptions.Explicit.newBuilder().addAllBounds(BOUNDS)));
-        long total = 0;
-        for (long c : counts) {
-            d.addBucketCounts(c);
-            total += c;
-        }
-        return TimeSeries.newBuilder().setMetric(Metric.newBuilder().setType(REQUEST_LATENCIES))
-                .setResource(resource(service, rev))
-                .addPoints(Point.newBuilder().setInterval(interval)
-                        .setValue(TypedValue.newBuilder().setDistributionValue(d.setCount(total))))
-                .build();
-    }
-
-    private static MonitoredResource resource(String service, String revision) {
-        MonitoredResource.Builder r = MonitoredResource.newBuilder().setType("cloud_run_revision")
-                .putLabels("service_name", service).putLabels("location", Sandbox.REGION);
-        if (!revision.isEmpty()) {
-            r.putLabels("revision_name", revision);
-        }
-        return r.build();
+    private static StatusRuntimeException invalid(String field, String value, String why) {
+        return Status.INVALID_ARGUMENT.withDescription("Field " + field + " had an invalid value of \"" + value + "\": "
+                + why).asRuntimeException();
     }
 
     private final class MetricsApi extends MetricServiceGrpc.MetricServiceImplBase {
@@ -285,11 +361,14 @@ final class MonitoringEmulator {
         @Override
         public void createAlertPolicy(CreateAlertPolicyRequest req, StreamObserver<AlertPolicy> obs) {
             Grpc.answer(obs, () -> {
+                if (!PROJECT.matcher(req.getName()).matches()) {
+                    throw invalid("name", req.getName(), "the sandbox keeps alert policies of projects/PROJECT_ID only");
+                }
+                RULES.validate(req.getAlertPolicy(), true);
                 synchronized (MonitoringEmulator.this) {
                     policyWrites.incrementAndGet();
-                    AlertPolicy p = req.getAlertPolicy().toBuilder()
-                            .setName(req.getName() + "/alertPolicies/" + UUID.randomUUID().toString().replace("-", ""))
-                            .build();
+                    String name = req.getName() + "/alertPolicies/" + UUID.randomUUID().toString().replace("-", "");
+                    AlertPolicy p = stored(req.getAlertPolicy().toBuilder().setName(name).build());
                     policies.put(p.getName(), p);
                     return p;
                 }
@@ -299,11 +378,17 @@ final class MonitoringEmulator {
         @Override
         public void updateAlertPolicy(UpdateAlertPolicyRequest req, StreamObserver<AlertPolicy> obs) {
             Grpc.answer(obs, () -> {
+                if (req.hasUpdateMask() && req.getUpdateMask().getPathsCount() > 0) {
+                    throw invalid("updateMask", String.join(",", req.getUpdateMask().getPathsList()),
+                            "not supported by the sandbox: send the whole policy");
+                }
                 synchronized (MonitoringEmulator.this) {
                     find(req.getAlertPolicy().getName());
+                    RULES.validate(req.getAlertPolicy(), false);
                     policyWrites.incrementAndGet();
-                    policies.put(req.getAlertPolicy().getName(), req.getAlertPolicy());
-                    return req.getAlertPolicy();
+                    AlertPolicy p = stored(req.getAlertPolicy());
+                    policies.put(p.getName(), p);
+                    return p;
                 }
             });
         }
@@ -318,6 +403,25 @@ final class MonitoringEmulator {
                     return Empty.getDefaultInstance();
                 }
             });
+        }
+
+        /**
+         * As written: conditions without a name get one ("Cloud Monitoring creates the condition
+         * identifiers"), and an unset {@code enabled} reads back true ("On write, the default
+         * interpretation if unset is that the policy is enabled").
+         */
+        private AlertPolicy stored(AlertPolicy p) {
+            AlertPolicy.Builder b = p.toBuilder();
+            for (int i = 0; i < b.getConditionsCount(); i++) {
+                if (b.getConditions(i).getName().isEmpty()) {
+                    b.setConditions(i, b.getConditions(i).toBuilder().setName(p.getName() + "/conditions/"
+                            + UUID.randomUUID().toString().replace("-", "").substring(0, 20)));
+                }
+            }
+            if (!b.hasEnabled()) {
+                b.setEnabled(BoolValue.of(true));
+            }
+            return b.build();
         }
 
         private AlertPolicy find(String name) {

@@ -71,7 +71,11 @@ public final class Sandbox implements AutoCloseable {
     }
 
     public static Sandbox start(Options options) {
-        Clock clock = Clock.systemUTC();
+        return start(options, Clock.systemUTC());
+    }
+
+    /** With the time every emulator reads: tests move it instead of sleeping. */
+    static Sandbox start(Options options, Clock clock) {
         CloudRunEmulator cloudRun = new CloudRunEmulator(clock, options.operationDelay());
         MonitoringEmulator monitoring = new MonitoringEmulator(cloudRun, clock, options.requestsPerMinute(),
                 options.metricsLag());

@@ -43,11 +43,11 @@ final class SecretManagerEmulator {
         this.clock = clock;
     }
 
-    public int mutatingCalls() {
+    int mutatingCalls() {
         return mutatingCalls.get();
     }
 
-    public synchronized List<SecretVersion> versions(String secret) {
+    synchronized List<SecretVersion> versions(String secret) {
         return versions.values().stream().filter(v -> v.getName().startsWith(secret + "/versions/")).toList();
     }
 

@@ -17,7 +17,7 @@ import java.util.concurrent.TimeUnit;
  * Slack does, with the plain text {@code ok} (no message id comes back).
  */
 final class WebhookReceiver {
-    public static final String PATH = "/services/T00000000/B00000000/sandbox";
+    static final String PATH = "/services/T00000000/B00000000/sandbox";
 
     private final HttpServer server;
     private final List<String> bodies = new CopyOnWriteArrayList<>();

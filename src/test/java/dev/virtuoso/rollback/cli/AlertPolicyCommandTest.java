@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.monitoring.v3.AlertPolicy;
 import com.google.monitoring.v3.ComparisonType;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -21,17 +23,25 @@ class AlertPolicyCommandTest {
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("displayName: \"Auto Rollback on High Error Rate\"")
                 .contains("metric.labels.response_code_class=\"5xx\"").contains("denominatorFilter:")
-                .contains("thresholdValue: 0.5").contains("duration: 30s");
+                .contains("thresholdValue: 0.5").contains("duration: 60s");
         assertThat(cli.controls.policyWrites()).isZero();
     }
 
+    /** The sandbox runbook with a sustain Cloud Monitoring accepts as a condition duration. */
+    private String oneMinuteSustain() throws Exception {
+        Path book = cli.home.resolve("one-minute.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml")).replace("sustain: 30s", "sustain: 60s"));
+        return book.toString();
+    }
+
     @Test
-    void applyTwiceIsOneCreateAndNoSecondChange() {
-        CliHarness.Result first = cli.rb("alert-policy", "--apply", "--yes", "--channel",
+    void applyTwiceIsOneCreateAndNoSecondChange() throws Exception {
+        String book = oneMinuteSustain();
+        CliHarness.Result first = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--channel",
                 "projects/virtuoso-sandbox/notificationChannels/auto-rollback");
         assertThat(first.code()).isZero();
         assertThat(first.out()).contains("✓ create alert policy \"Auto Rollback on High Error Rate\"");
-        CliHarness.Result second = cli.rb("alert-policy", "--apply", "--yes", "--channel",
+        CliHarness.Result second = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--channel",
                 "projects/virtuoso-sandbox/notificationChannels/auto-rollback");
         assertThat(second.out()).contains("already as the runbook says; nothing to do");
         assertThat(cli.controls.policyWrites()).isEqualTo(1);
@@ -40,15 +50,27 @@ class AlertPolicyCommandTest {
         var threshold = p.getConditions(0).getConditionThreshold();
         assertThat(threshold.getComparison()).isEqualTo(ComparisonType.COMPARISON_GT);
         assertThat(threshold.getThresholdValue()).isEqualTo(0.5);
-        assertThat(threshold.getDuration().getSeconds()).isEqualTo(30);
+        assertThat(threshold.getDuration().getSeconds()).isEqualTo(60);
         assertThat(threshold.getDenominatorFilter()).doesNotContain("5xx").contains("request_count");
         assertThat(p.getNotificationChannelsList()).containsExactly("projects/virtuoso-sandbox/notificationChannels/auto-rollback");
 
-        CliHarness.Result changed = cli.rb("alert-policy", "--apply", "--yes", "--threshold", "0.2");
+        CliHarness.Result changed = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--threshold", "0.2");
         assertThat(changed.out()).contains("update alert policy");
         assertThat(cli.controls.policyWrites()).isEqualTo(2);
         assertThat(cli.controls.policies()).hasSize(1);
         assertThat(cli.run("history").out()).contains("alert-policy");
+    }
+
+    @Test
+    void aSustainOfThirtySecondsIsRoundedUpToTheWholeMinuteCloudMonitoringTakes() {
+        // alert.proto, MetricThreshold.duration: only multiples of a minute are supported (the sandbox
+        // refuses 30s as the API does).
+        CliHarness.Result r = cli.rb("alert-policy", "--apply", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("note: triggers.sustain 30s is rounded up to 1m: Cloud Monitoring takes alert "
+                + "durations in whole minutes").contains("5xx ratio > 50% for 1m");
+        assertThat(cli.controls.policies().get(0).getConditions(0).getConditionThreshold().getDuration().getSeconds())
+                .isEqualTo(60);
     }
 
     @Test

@@ -46,6 +46,14 @@ class MonitoringAndSecretsTest {
     }
 
     @Test
+    void theRevisionServingEverythingAloneShowsTheServicesNumbers() {
+        MetricSample serving = metrics.sample(REF, Optional.of("virtuoso-api-00003-ghi"), Duration.ofMinutes(5));
+        assertThat(serving.requests()).isEqualTo(3000);
+        assertThat(serving.errors()).isEqualTo(1800);
+        assertThat(serving.p95Ms()).isCloseTo(8228.57, within(1.0));
+    }
+
+    @Test
     void perRevisionAndZeroTraffic() {
         MetricSample good = metrics.sample(REF, Optional.of("virtuoso-api-00002-def"), Duration.ofMinutes(5));
         assertThat(good.requests()).isZero();

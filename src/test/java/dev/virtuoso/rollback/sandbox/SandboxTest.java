@@ -32,7 +32,7 @@ class SandboxTest {
     private Sandbox sandbox;
     private ServicesClient services;
     private RevisionsClient revisions;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
     @BeforeEach
     void start() throws Exception {
@@ -59,6 +59,31 @@ class SandboxTest {
 
     private Service withTraffic(TrafficTarget... targets) {
         return services.getService(SVC).toBuilder().clearTraffic().addAllTraffic(List.of(targets)).build();
+    }
+
+    /** Another actor sets the traffic; it is reconciled at once. */
+    private void split(TrafficTarget... targets) {
+        sandbox.cloudRun().changeService(SVC, s -> s.toBuilder().clearTraffic().addAllTraffic(List.of(targets)).build());
+    }
+
+    /**
+     * "revision status" of each of n requests, counted. Sent 10 at a time: the JDK server writes
+     * headers and body apart, so each exchange waits out a delayed ACK (~40 ms).
+     */
+    private java.util.Map<String, Long> answers(String path, int n) throws Exception {
+        java.util.Map<String, Long> out = new java.util.TreeMap<>();
+        for (int sent = 0; sent < n; sent += 10) {
+            List<java.util.concurrent.CompletableFuture<HttpResponse<Void>>> batch = new java.util.ArrayList<>();
+            for (int i = sent; i < Math.min(n, sent + 10); i++) {
+                batch.add(http.sendAsync(HttpRequest.newBuilder(URI.create(sandbox.demoUrl() + path)).build(),
+                        HttpResponse.BodyHandlers.discarding()));
+            }
+            for (var f : batch) {
+                HttpResponse<Void> r = f.get();
+                out.merge(r.headers().firstValue("X-Revision").orElse("-") + " " + r.statusCode(), 1L, Long::sum);
+            }
+        }
+        return out;
     }
 
     private int status(String path, String key) throws Exception {
@@ -131,5 +156,30 @@ class SandboxTest {
                 .setService(withTraffic(revision("virtuoso-api-00002-def", 100))).build()).get();
         assertThat(status("/health", null)).isEqualTo(200);
         assertThat(status("/api/v1/commands", Sandbox.API_KEY)).isEqualTo(200);
+    }
+
+    @Test
+    void latestIsAnsweredByTheLatestReadyRevisionNotTheNewestCreated() throws Exception {
+        // 00004 is the newest but never became Ready; LATEST means 00003.
+        assertThat(answers("/health", 3)).containsExactly(java.util.Map.entry("virtuoso-api-00003-ghi 503", 3L));
+    }
+
+    @Test
+    void aTenPercentCanaryAnswersExactlyTenOfEveryHundredRequests() throws Exception {
+        split(revision("virtuoso-api-00002-def", 90), revision("virtuoso-api-00003-ghi", 10));
+        assertThat(answers("/health", 100)).containsExactly(java.util.Map.entry("virtuoso-api-00002-def 200", 90L),
+                java.util.Map.entry("virtuoso-api-00003-ghi 503", 10L));
+        // Smooth, not in a block: the next ten requests meet the canary once.
+        assertThat(answers("/health", 10)).containsEntry("virtuoso-api-00003-ghi 503", 1L);
+    }
+
+    @Test
+    void aTagUrlReachesOnlyItsRevisionWhateverTheSplit() throws Exception {
+        split(revision("virtuoso-api-00001-abc", 50), revision("virtuoso-api-00003-ghi", 50),
+                revision("virtuoso-api-00002-def", 0).toBuilder().setTag("stable-2024-07-24").build());
+        assertThat(answers("/t/stable-2024-07-24/health", 20))
+                .containsExactly(java.util.Map.entry("virtuoso-api-00002-def 200", 20L));
+        assertThat(answers("/health", 20)).containsExactly(java.util.Map.entry("virtuoso-api-00001-abc 200", 10L),
+                java.util.Map.entry("virtuoso-api-00003-ghi 503", 10L));
     }
 }
