@@ -93,6 +93,18 @@ final class CliHarness implements AutoCloseable {
         return run(all);
     }
 
+    /** The sandbox runbook with Slack notifications to the sandbox's webhook (env SLACK_WEBHOOK_URL). */
+    Path runbookWithSlack() throws IOException {
+        Path book = home.resolve("slack.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
+                + "notify:\n  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
+        return book;
+    }
+
+    Map<String, String> slackEnv() {
+        return Map.of("SLACK_WEBHOOK_URL", controls.webhookUrl().toString());
+    }
+
     int mutations() {
         return controls.cloudRunMutations();
     }

@@ -6,7 +6,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -26,7 +25,7 @@ class DryRunTest {
     private CliHarness.Result dry(Path book, String... args) {
         List<String> all = new ArrayList<>(List.of("-r", book.toString(), "--dry-run"));
         all.addAll(List.of(args));
-        CliHarness.Result r = cli.run(Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString()),
+        CliHarness.Result r = cli.run(cli.slackEnv(),
                 all.toArray(String[]::new));
         ran.add(String.join(" ", args));
         // A watch whose trigger fires exits 3 whether or not it acts.
@@ -37,9 +36,7 @@ class DryRunTest {
 
     @Test
     void everyMutatingCommandWithDryRunMakesZeroMutatingCalls() throws Exception {
-        Path book = cli.home.resolve("slack.yaml");
-        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
-                + "notify:\n  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
+        Path book = cli.runbookWithSlack();
         Path reports = cli.home.resolve("drills");
         var seed = cli.service();
 
@@ -69,7 +66,7 @@ class DryRunTest {
         assertThat(reports).doesNotExist();
 
         // undo needs a step to undo: one real change, then its dry undo and a dry un-pin.
-        assertThat(cli.run(Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString()), "-r", book.toString(),
+        assertThat(cli.run(cli.slackEnv(), "-r", book.toString(),
                 "quick", "--previous", "--yes").code()).isZero();
         int calls = cli.controls.mutatingCalls();
         List<String> journal = Files.readAllLines(cli.home.resolve("journal.jsonl"));

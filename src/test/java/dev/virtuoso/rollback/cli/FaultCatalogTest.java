@@ -17,7 +17,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -201,11 +200,9 @@ class FaultCatalogTest {
     @Test
     void aDeadWebhookDoesNotDelayTheRollback() throws Exception {
         cli.controls.webhookHangs();
-        Path book = cli.home.resolve("slack.yaml");
-        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
-                + "notify:\n  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
+        Path book = cli.runbookWithSlack();
         long t0 = System.nanoTime();
-        CliHarness.Result r = cli.run(Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString()), "-r",
+        CliHarness.Result r = cli.run(cli.slackEnv(), "-r",
                 book.toString(), "quick", "--previous", "--yes");
         long wall = (System.nanoTime() - t0) / 1_000_000;
         assertThat(r.code()).as(r.err()).isZero();
@@ -234,11 +231,9 @@ class FaultCatalogTest {
                 }
             }
         });
-        Path book = cli.home.resolve("slack.yaml");
-        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
-                + "notify:\n  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
+        Path book = cli.runbookWithSlack();
         long t0 = System.nanoTime();
-        CliHarness.Result r = cli.run(Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString()), "-r",
+        CliHarness.Result r = cli.run(cli.slackEnv(), "-r",
                 book.toString(), "quick", "--previous", "--yes");
         assertThat(r.code()).isEqualTo(5);
         assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);

@@ -3,7 +3,6 @@ package dev.virtuoso.rollback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -16,18 +15,11 @@ class WatchAndNotifyTest {
         cli.close();
     }
 
-    private Path runbookWithSlack() throws Exception {
-        Path book = cli.home.resolve("slack.yaml");
-        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
-                + "notify:\n  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
-        return book;
-    }
-
     @Test
     void watchAutoRollsTheBrokenRevisionBackExactlyOnce() throws Exception {
         cli.manualTime();
-        Map<String, String> env = Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString());
-        CliHarness.Result r = cli.run(env, "-r", runbookWithSlack().toString(), "watch", "--auto", "--yes",
+        Map<String, String> env = cli.slackEnv();
+        CliHarness.Result r = cli.run(env, "-r", cli.runbookWithSlack().toString(), "watch", "--auto", "--yes",
                 "--interval", "10s", "--for", "2m");
         assertThat(r.out()).contains("virtuoso-api-00003-ghi  FIRING 5xx 60.0% of 3000").contains("(firing for 30s)")
                 .contains("trigger held for 30s: rolling back to the previous revision");
@@ -80,8 +72,8 @@ class WatchAndNotifyTest {
     @Test
     void aFailingWebhookIsOnlyAWarningAndNeverLeaksTheUrl() throws Exception {
         cli.controls.webhookFailsWith(500);
-        Map<String, String> env = Map.of("SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString());
-        CliHarness.Result r = cli.run(env, "-r", runbookWithSlack().toString(), "quick", "--previous", "--yes");
+        Map<String, String> env = cli.slackEnv();
+        CliHarness.Result r = cli.run(env, "-r", cli.runbookWithSlack().toString(), "quick", "--previous", "--yes");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("warning: Slack notification failed: HTTP 500");
         assertThat(r.out() + r.err()).doesNotContain(cli.controls.webhookUrl().toString())
