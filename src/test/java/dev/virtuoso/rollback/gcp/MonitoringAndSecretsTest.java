@@ -74,4 +74,17 @@ class MonitoringAndSecretsTest {
         assertThatThrownBy(() -> store.newestEnabled(Sandbox.PROJECT, "nope"))
                 .hasMessageContaining("not found").hasMessageNotContaining(Sandbox.API_KEY);
     }
+
+    @Test
+    void aDisabledSecretVersionIsUnusableInputNotAConflict() {
+        String latest = "projects/" + Sandbox.PROJECT + "/secrets/" + Sandbox.API_KEY_SECRET + "/versions/latest";
+        RuntimeException refused = org.junit.jupiter.api.Assertions.assertThrows(RuntimeException.class,
+                () -> clients.secrets().accessSecretVersion(latest));
+        // Secret Manager answers FAILED_PRECONDITION for a disabled version: nothing changed under us.
+        dev.virtuoso.rollback.runbook.RunbookException e = GcpErrors.translate("Secret Manager", "secret " + latest,
+                refused);
+        assertThat(e.exitCode()).isEqualTo(dev.virtuoso.rollback.runbook.ExitCode.INVALID_INPUT);
+        assertThat(e.getMessage()).startsWith("Secret Manager: precondition failed on secret " + latest)
+                .contains("DISABLED");
+    }
 }
