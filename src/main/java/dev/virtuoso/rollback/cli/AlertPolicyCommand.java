@@ -1,12 +1,13 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.AlertPolicyApply;
+import dev.virtuoso.rollback.runbook.AlertPolicyChange;
 import dev.virtuoso.rollback.runbook.AlertPolicySpec;
 import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -48,9 +49,7 @@ final class AlertPolicyCommand implements Callable<Integer> {
         if (!apply) {
             return s.output().policy(desired);
         }
-        ConsoleInteraction ui = s.ui();
-        AlertPolicyApply.Result r = new AlertPolicyApply(s.alertPolicies(), s.journal(), ui, s.notifier(ui),
-                s.ctx.clock(), s.user(), s.dryRun()).apply(s.target().service().project(), desired);
-        return s.output().policyResult(r);
+        return s.output().action(s.pipeline().execute(AlertPolicyChange.apply(s.target().service().project(), desired,
+                s.alertPolicies()), Optional.empty()));
     }
 }

@@ -1,7 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Interaction;
-import dev.virtuoso.rollback.runbook.Plan;
+import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.Progress;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import java.io.IOException;
@@ -44,20 +44,17 @@ final class ConsoleInteraction implements Interaction {
     }
 
     @Override
-    public void showPlan(Plan plan) {
-        out.println(style.bold("Plan") + " for " + plan.service() + ": " + plan.summary());
-        out.println("  traffic now:");
-        Render.traffic(plan.before().traffic(), plan.before().latestReadyRevision(), "    ").forEach(out::println);
-        out.println("  traffic after:");
-        Render.traffic(plan.after(), plan.before().latestReadyRevision(), "    ").forEach(out::println);
-        plan.notes().forEach(n -> out.println("  " + style.warn("note:") + " " + n));
+    public void showPlan(Change change) {
+        out.println(style.bold("Plan") + " for " + change.where() + ": " + change.summary());
+        Render.blocks(change.preview(), "  ").forEach(out::println);
+        change.notes().forEach(n -> out.println("  " + style.warn("note:") + " " + n));
         out.flush();
     }
 
     @Override
-    public void confirm(Plan plan) {
+    public void confirm(Change change) {
         requireWayToConfirm();
-        Interaction.super.confirm(plan);
+        Interaction.super.confirm(change);
     }
 
     @Override

@@ -76,7 +76,7 @@ final class DrillCommand implements Callable<Integer> {
 
     private int run(Session s, String bad, boolean assumeYes) {
         ConsoleInteraction ui = assumeYes ? s.ui().confirmed() : s.ui();
-        Drill drill = new Drill(s.control(), s.executor(ui.confirmed(), Notifier.NONE), s.verifier(),
+        Drill drill = new Drill(s.control(), s.pipeline(ui.confirmed(), Notifier.NONE), s.verifier(),
                 state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.notifier(ui),
                 s.waiting());
         Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, stableRevision,

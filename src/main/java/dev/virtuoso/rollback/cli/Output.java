@@ -8,7 +8,6 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.runbook.ActionResult;
-import dev.virtuoso.rollback.runbook.AlertPolicyApply;
 import dev.virtuoso.rollback.runbook.AlertPolicySpec;
 import dev.virtuoso.rollback.runbook.Assessment;
 import dev.virtuoso.rollback.runbook.MetricSample;
@@ -62,8 +61,7 @@ final class Output {
             case planned -> out.println(r.summary());
             case applied -> {
                 out.println((r.ok() ? style.ok("✓") : style.bad("✗")) + " " + r.summary() + took);
-                out.println("  now:");
-                Render.traffic(r.after(), "latest Ready", "    ").forEach(out::println);
+                Render.blocks(r.shown(), "  ").forEach(out::println);
             }
         }
         if (r.verification() != null) {
@@ -204,22 +202,6 @@ final class Output {
         out.println("      duration: " + p.duration().toSeconds() + "s");
         out.println("notificationChannels: " + p.channels());
         out.println("documentation: \"" + p.documentation() + "\"");
-        out.flush();
-        return 0;
-    }
-
-    int policyResult(AlertPolicyApply.Result r) {
-        if (json) {
-            return document(true, r, 0);
-        }
-        out.println((r.outcome() == ActionResult.Outcome.unchanged ? style.ok("✓") + " " + r.summary() + "; nothing to do"
-                : r.outcome() == ActionResult.Outcome.planned ? r.summary() : style.ok("✓") + " " + r.summary()));
-        if (r.policy().name() != null) {
-            out.println("  policy: " + r.policy().name());
-        }
-        if (r.journalId() != null) {
-            out.println("  journal: " + r.journalId());
-        }
         out.flush();
         return 0;
     }

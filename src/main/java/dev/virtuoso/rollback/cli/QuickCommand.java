@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.QuickRollback;
 import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.TrafficChange;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -66,6 +67,6 @@ final class QuickCommand implements Callable<Integer> {
         Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), to.toDestination(), percent);
         Optional<VerifyRequest> verify = noVerify || plan.unchanged() ? Optional.empty()
                 : Optional.of(s.verifyRequest(state, true, true));
-        return s.output().action(s.executor().execute(plan, verify));
+        return s.output().action(s.pipeline().execute(new TrafficChange(plan, s.control()), verify));
     }
 }

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
 import java.util.ArrayList;
 import java.util.List;
@@ -7,6 +8,21 @@ import java.util.List;
 /** Small text layouts shared by plans and results. */
 final class Render {
     private Render() {
+    }
+
+    /** A plan's or a result's blocks: each title, then its lines indented below it. */
+    static List<String> blocks(List<Change.Block> blocks, String indent) {
+        List<String> lines = new ArrayList<>();
+        for (Change.Block b : blocks) {
+            if (b instanceof Change.Traffic t) {
+                lines.add(indent + t.title() + ":");
+                lines.addAll(traffic(t.entries(), t.latestReady(), indent + "  "));
+            } else if (b instanceof Change.Lines l) {
+                lines.add(indent + l.title() + ":");
+                l.lines().forEach(line -> lines.add(indent + "  " + line));
+            }
+        }
+        return lines;
     }
 
     /** One line per traffic entry, LATEST shown with the revision it resolves to. */

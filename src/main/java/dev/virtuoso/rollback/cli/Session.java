@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.notify.SlackNotifier;
 import dev.virtuoso.rollback.runbook.AlertPolicies;
+import dev.virtuoso.rollback.runbook.ChangePipeline;
 import dev.virtuoso.rollback.runbook.DryRun;
 import dev.virtuoso.rollback.runbook.Journal;
 import dev.virtuoso.rollback.runbook.Notifier;
@@ -13,7 +14,6 @@ import dev.virtuoso.rollback.runbook.ServiceControl;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.Target;
 import dev.virtuoso.rollback.runbook.TargetResolver;
-import dev.virtuoso.rollback.runbook.TrafficExecutor;
 import dev.virtuoso.rollback.runbook.Verification;
 import dev.virtuoso.rollback.runbook.Verifier;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
@@ -109,17 +109,17 @@ final class Session {
         return new Output(ctx.out(), opts.json(), opts.verbose, style());
     }
 
-    TrafficExecutor executor() {
-        return executor(ui());
+    /** The one pipeline every change of this run goes through. */
+    ChangePipeline pipeline() {
+        return pipeline(ui());
     }
 
-    TrafficExecutor executor(ConsoleInteraction console) {
-        return executor(console, notifier(console));
+    ChangePipeline pipeline(ConsoleInteraction console) {
+        return pipeline(console, notifier(console));
     }
 
-    TrafficExecutor executor(ConsoleInteraction console, Notifier notifier) {
-        return new TrafficExecutor(control(), journal(), console, wiring.verifier(), notifier, ctx.clock(), user(),
-                dryRun());
+    ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
+        return new ChangePipeline(journal(), console, verifier(), notifier, ctx.clock(), user(), dryRun());
     }
 
     String user() {

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TagRevision;
+import dev.virtuoso.rollback.runbook.TrafficChange;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -31,6 +32,6 @@ final class TagCommand implements Callable<Integer> {
         String tag = name != null ? name : TagRevision.defaultName(s.ctx.clock().instant());
         Plan plan = TagRevision.plan(state, s.control().revisions(state.ref()), revision, tag);
         // Tagging changes no serving revision, so there is nothing new to verify.
-        return s.output().action(s.executor().execute(plan, Optional.empty()));
+        return s.output().action(s.pipeline().execute(new TrafficChange(plan, s.control()), Optional.empty()));
     }
 }

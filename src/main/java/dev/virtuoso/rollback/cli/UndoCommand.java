@@ -1,9 +1,8 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.JournalRecord;
-import dev.virtuoso.rollback.runbook.Plan;
-import dev.virtuoso.rollback.runbook.ServiceRef;
-import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.TrafficChange;
 import dev.virtuoso.rollback.runbook.Undo;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import java.util.Optional;
@@ -15,9 +14,10 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "undo", description = {
-    "Restore the traffic recorded before a journal step.",
-    "The exact traffic list (types, revisions, percents, tags) from before step ID, by default the newest step "
-        + "that changed traffic. The undo is itself planned, confirmed and journaled."})
+    "Put back what was there before a journal step.",
+    "By default the newest step that changed something (a drill counts as one step). For traffic, the exact "
+        + "list (types, revisions, percents, tags); for the alert policy, the policy as it was (deleted if the "
+        + "step created it). The undo is itself planned, confirmed and journaled."})
 final class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,11 +32,10 @@ final class UndoCommand implements Callable<Integer> {
     public Integer call() {
         Session s = Session.of(spec);
         JournalRecord record = Undo.pick(s.journal(), id);
-        ServiceRef ref = Undo.service(record);
-        ServiceState state = s.control().service(ref);
-        Plan plan = Undo.plan(record, state, s.control().revisions(ref));
-        Optional<VerifyRequest> verify = noVerify || plan.unchanged()
-                ? Optional.empty() : Optional.of(s.verifyRequest(state, true, true));
-        return s.output().action(s.executor().execute(plan, verify));
+        Change change = Undo.change(record, s.control(), s.alertPolicies());
+        Optional<VerifyRequest> verify = noVerify || change.unchangedReason() != null
+                || !(change instanceof TrafficChange traffic) ? Optional.empty()
+                : Optional.of(s.verifyRequest(traffic.plan().before(), true, true));
+        return s.output().action(s.pipeline().execute(change, verify));
     }
 }

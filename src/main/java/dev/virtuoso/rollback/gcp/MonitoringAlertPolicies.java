@@ -65,6 +65,15 @@ public final class MonitoringAlertPolicies implements AlertPolicies {
         }
     }
 
+    @Override
+    public void delete(String name) {
+        try {
+            clients.alertPolicies().deleteAlertPolicy(name);
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, "alert policy " + name, e);
+        }
+    }
+
     static AlertPolicy toProto(AlertPolicySpec s) {
         AlertPolicy.Builder b = AlertPolicy.newBuilder().setDisplayName(s.displayName())
                 .setCombiner(AlertPolicy.ConditionCombinerType.OR)

@@ -1,21 +1,27 @@
 package dev.virtuoso.rollback.runbook;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.List;
 
-/** What a mutating command did, for the summary and `-o json`. */
+/**
+ * What a mutating command did, for the summary and `-o json`: the target, what was there before
+ * and what is now ({@code before}/{@code after}: a traffic list, a policy), and the checks.
+ */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ActionResult(
         String command,
-        String service,
+        String target,
         Outcome outcome,
         String summary,
-        List<TrafficEntry> before,
-        List<TrafficEntry> after,
+        JsonNode before,
+        JsonNode after,
         String journalId,
         long durationMs,
         VerifyReport verification,
-        List<String> notes) {
+        List<String> notes,
+        @JsonIgnore List<Change.Block> shown) {
 
     public enum Outcome {
         applied, unchanged, planned

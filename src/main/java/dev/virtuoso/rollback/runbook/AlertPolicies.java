@@ -12,4 +12,8 @@ public interface AlertPolicies {
     /** Replaces the policy named {@code spec.name()}. */
     @Mutating
     AlertPolicySpec update(AlertPolicySpec spec);
+
+    /** Deletes the policy of that resource name (undo of a creation). */
+    @Mutating
+    void delete(String name);
 }

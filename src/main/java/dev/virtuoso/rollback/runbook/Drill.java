@@ -39,7 +39,7 @@ public final class Drill {
     }
 
     private final ServiceControl control;
-    private final TrafficExecutor executor;
+    private final ChangePipeline pipeline;
     private final Verifier verifier;
     private final Function<ServiceState, VerifyRequest> checks;
     private final List<Runbook.DecisionRow> matrix;
@@ -49,14 +49,14 @@ public final class Drill {
     private final Wait wait;
 
     /**
-     * {@code executor} must neither ask again nor notify: the drill is confirmed once and is one
+     * {@code pipeline} must neither ask again nor notify: the drill is confirmed once and is one
      * incident as a whole. {@code checks} builds the verification for the service as read.
      */
-    public Drill(ServiceControl control, TrafficExecutor executor, Verifier verifier,
+    public Drill(ServiceControl control, ChangePipeline pipeline, Verifier verifier,
                  Function<ServiceState, VerifyRequest> checks, List<Runbook.DecisionRow> matrix, Interaction ui,
                  Notifier notifier, Wait wait) {
         this.control = control;
-        this.executor = executor;
+        this.pipeline = pipeline;
         this.verifier = verifier;
         this.checks = checks;
         this.matrix = matrix;
@@ -81,7 +81,7 @@ public final class Drill {
         // its transport), and each traffic list it will send.
         VerifyRequest verify = checks.apply(original);
         Plan breakPlan = QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
-        Undo.restore("drill", original, revisions, original.traffic(), "", List.of());
+        Undo.restore("drill: restore", original, revisions, original.traffic(), "", List.of());
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
         List<String> plan = List.of("Drill plan for " + req.service() + ":",
@@ -90,25 +90,26 @@ public final class Drill {
                 "  3. route 100% to the stable revision " + stable,
                 "  4. verify, expecting the checks to pass (up to " + Durations.format(req.recoverTimeout()) + ")",
                 "  5. restore the original traffic: " + original.traffic());
-        if (executor.dryRun()) {
+        if (pipeline.dryRun()) {
             plan.forEach(ui::info);
             ui.info("dry run: nothing changed");
             return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, null, null, 0,
                     null, 0, false, true, true, null);
         }
-        executor.checkJournal();
+        pipeline.checkJournal();
         ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
 
-        TrafficExecutor.Composite drill = executor.begin("drill", original, "drill: 100% to " + bad + ", then back to "
-                + stable + ", then the original traffic");
-        TrafficExecutor stepsOf = drill.steps();
+        ChangePipeline.Composite drill = pipeline.begin("drill --bad-revision " + bad, TrafficChange.KIND,
+                req.service().path(), TrafficChange.json(original.traffic()), original.servingRevision().orElse(null), bad,
+                "drill: 100% to " + bad + ", then back to " + stable + ", then the original traffic");
+        ChangePipeline stepsOf = drill.steps();
         Notifier.Incident incident = notifier.open("rollback drill on " + req.service() + ": 100% to the bad revision "
                 + bad + ", then back to " + stable + " (journal " + drill.id() + ")");
         Instant t = clock.instant();
         ui.info("drill: routing 100% to the bad revision " + bad);
         ActionResult broke;
         try {
-            broke = stepsOf.execute(breakPlan, Optional.empty());
+            broke = stepsOf.execute(new TrafficChange(breakPlan, control), Optional.empty());
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
                 throw interrupted(req, original, revisions, stepsOf, drill, incident, e);
@@ -123,7 +124,8 @@ public final class Drill {
         steps.add(new Step("break", broke.summary(), since(t), true));
         try {
             Report report = measure(req, original, bad, stable, verify, started, steps, incident, stepsOf, drill);
-            drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed, original.traffic(),
+            drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed,
+                    TrafficChange.json(original.traffic()),
                     "drill " + (report.ok() ? "passed" : "failed") + "; original traffic restored", false);
             return report;
         } catch (RunbookException e) {
@@ -133,8 +135,8 @@ public final class Drill {
             // Never leave the service on the bad revision: put the stable one back, then report.
             ui.info("drill: failed (" + e.getMessage() + "); routing back to " + stable);
             incident.post("✗ drill aborted: " + e.getMessage() + "; routing back to " + stable);
-            ActionResult back = stepsOf.execute(QuickRollback.plan(control.service(req.service()), revisions,
-                    new QuickRollback.ToRevision(stable), 100), Optional.empty());
+            ActionResult back = stepsOf.execute(new TrafficChange(QuickRollback.plan(control.service(req.service()),
+                    revisions, new QuickRollback.ToRevision(stable), 100), control), Optional.empty());
             drill.end(JournalRecord.State.failed, back.after(), "drill aborted (" + e.getMessage() + "); left on "
                     + stable + "; `rollback undo " + drill.id() + "` restores the original traffic", false);
             throw e;
@@ -146,7 +148,7 @@ public final class Drill {
      * again), say — in the journal and on screen — exactly what {@code undo} will do.
      */
     private RunbookException interrupted(Request req, ServiceState original, List<Revision> revisions,
-                                         TrafficExecutor stepsOf, TrafficExecutor.Composite drill,
+                                         ChangePipeline stepsOf, ChangePipeline.Composite drill,
                                          Notifier.Incident incident, RunbookException cause) {
         Thread.interrupted(); // this Ctrl-C is handled here; a second one interrupts the restore
         ui.info("drill: interrupted; restoring the original traffic of " + req.service().name() + " (at most "
@@ -155,10 +157,11 @@ public final class Drill {
                 + original.traffic();
         try {
             ServiceState now = control.service(req.service());
-            stepsOf.waitingAtMost(RESTORE_LIMIT).execute(Undo.restore("drill", now, revisions, original.traffic(),
-                    "restore the traffic of " + req.service().name() + " from before the drill", List.of()),
-                    Optional.empty());
-            drill.end(JournalRecord.State.interrupted, original.traffic(), "drill interrupted; original traffic restored",
+            stepsOf.waitingAtMost(RESTORE_LIMIT).execute(new TrafficChange(Undo.restore("drill: restore", now, revisions,
+                    original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
+                    List.of()), control), Optional.empty());
+            drill.end(JournalRecord.State.interrupted, TrafficChange.json(original.traffic()),
+                    "drill interrupted; original traffic restored",
                     false);
             incident.post("✗ drill interrupted; original traffic restored");
             return new RunbookException(ExitCode.INTERRUPTED, "drill interrupted; the original traffic of "
@@ -174,8 +177,8 @@ public final class Drill {
     }
 
     private Report measure(Request req, ServiceState original, String bad, String stable, VerifyRequest verify,
-                           Instant started, List<Step> steps, Notifier.Incident incident, TrafficExecutor stepsOf,
-                           TrafficExecutor.Composite drill) {
+                           Instant started, List<Step> steps, Notifier.Incident incident, ChangePipeline stepsOf,
+                           ChangePipeline.Composite drill) {
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");
         VerifyReport detection = until(verify, r -> !r.ok(), req.detectTimeout(), "detecting the bad revision");
@@ -189,8 +192,8 @@ public final class Drill {
         Instant recoverStart = clock.instant();
         ui.info("drill: quick rollback to the stable revision " + stable);
         ServiceState now = control.service(req.service());
-        stepsOf.execute(QuickRollback.plan(now, control.revisions(req.service()), new QuickRollback.ToRevision(stable),
-                100), Optional.empty());
+        stepsOf.execute(new TrafficChange(QuickRollback.plan(now, control.revisions(req.service()),
+                new QuickRollback.ToRevision(stable), 100), control), Optional.empty());
         VerifyReport recovery = until(verify, VerifyReport::ok, req.recoverTimeout(), "waiting for the checks to pass");
         Long timeToRecover = recovery.ok() ? since(recoverStart) : null;
         steps.add(new Step("recover", recovery.ok() ? "100% to " + stable + ", " + recovery.count(Verdict.PASS) + "/"
@@ -200,9 +203,9 @@ public final class Drill {
         Instant t = clock.instant();
         ui.info("drill: restoring the original traffic split");
         now = control.service(req.service());
-        ActionResult restored = stepsOf.execute(Undo.restore("drill", now, control.revisions(req.service()),
-                original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
-                List.of()), Optional.empty());
+        ActionResult restored = stepsOf.execute(new TrafficChange(Undo.restore("drill: restore", now,
+                control.revisions(req.service()), original.traffic(), "restore the traffic of " + req.service().name()
+                        + " from before the drill", List.of()), control), Optional.empty());
         steps.add(new Step("restore", restored.summary(), since(t), true));
 
         Runbook.DecisionRow row = matrix.stream().filter(r -> ratio >= r.minErrorRate()).findFirst()

@@ -4,7 +4,7 @@ import java.util.List;
 
 /** Port: the person (or pipeline) running the command. */
 public interface Interaction {
-    void showPlan(Plan plan);
+    void showPlan(Change change);
 
     /**
      * Returns when the user agreed (or {@code --yes} was given); otherwise throws an
@@ -13,9 +13,9 @@ public interface Interaction {
     void confirm(String question);
 
     /** Shows the plan and confirms it; with no way to ask, fails before showing anything. */
-    default void confirm(Plan plan) {
-        showPlan(plan);
-        confirm("Apply this change to " + plan.service().name() + "?");
+    default void confirm(Change change) {
+        showPlan(change);
+        confirm("Apply this change to " + change.where() + "?");
     }
 
     /** Shows a plan of several steps and confirms it; with no way to ask, fails before showing anything. */

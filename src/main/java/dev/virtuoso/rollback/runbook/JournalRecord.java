@@ -8,7 +8,9 @@ import java.time.Instant;
  * One step in the journal (SPEC 10). Records are appended, never rewritten: a later line with
  * the same id carries the step's newer state. {@code changed} says the step changed something
  * (or may have: it was sent before an error), so {@code undo} can pick it; {@code parent} names
- * the composite action (a drill) a step belongs to.
+ * the composite action (a drill) a step belongs to. For history: {@code command} as the user
+ * asked it ("quick --previous"), {@code from} and {@code to} (revisions, policies), and
+ * {@code origin}, the automation that acted ("watch --auto"; none when a person did).
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JournalRecord(
@@ -23,7 +25,10 @@ public record JournalRecord(
         State state,
         String detail,
         boolean changed,
-        String parent) {
+        String parent,
+        String from,
+        String to,
+        String origin) {
 
     public enum State {
         planned, applied, verified, failed, interrupted
@@ -32,11 +37,7 @@ public record JournalRecord(
     /** A step as first written, before it acts. */
     public JournalRecord(String id, Instant time, String user, String command, String target, String kind,
                          JsonNode before, JsonNode after, State state, String detail) {
-        this(id, time, user, command, target, kind, before, after, state, detail, false, null);
-    }
-
-    public JournalRecord under(String parentId) {
-        return new JournalRecord(id, time, user, command, target, kind, before, after, state, detail, changed, parentId);
+        this(id, time, user, command, target, kind, before, after, state, detail, false, null, null, null, null);
     }
 
     /**
@@ -50,6 +51,6 @@ public record JournalRecord(
     /** As {@link #next(Instant, State, JsonNode, String)}, also when a failed step is known to have changed something. */
     public JournalRecord next(Instant at, State newState, JsonNode newAfter, String newDetail, boolean changedNow) {
         return new JournalRecord(id, at, user, command, target, kind, before, newAfter == null ? after : newAfter,
-                newState, newDetail, changed || changedNow || newState == State.applied, parent);
+                newState, newDetail, changed || changedNow || newState == State.applied, parent, from, to, origin);
     }
 }

@@ -26,6 +26,14 @@ public final class QuickRollback {
     public record ToLatest() implements Destination {
     }
 
+    /** The command as the user typed it, for history: {@code quick --to-revision R --percent 10}. */
+    static String command(Destination to, int percent) {
+        String target = to instanceof ToRevision r ? "--to-revision " + r.name()
+                : to instanceof ToTag t ? "--to-tag " + t.tag()
+                : to instanceof Previous ? "--previous" : "--to-latest";
+        return "quick " + target + (percent == 100 ? "" : " --percent " + percent);
+    }
+
     public static void checkPercent(int percent) {
         if (percent < 1 || percent > 100) {
             throw RunbookException.invalid("--percent must be between 1 and 100, not " + percent);
@@ -62,8 +70,8 @@ public final class QuickRollback {
         keptTags(s).ifPresent(notes::add);
         String unchanged = !s.reconciling() && s.serving().equals(wanted)
                 ? "already serving " + describe(wanted) : null;
-        return new Plan("quick", s.ref(), summary, s, TrafficPlanner.route(s.traffic(), target, percent, current),
-                notes, unchanged);
+        return new Plan(command(to, percent), s.ref(), summary, s,
+                TrafficPlanner.route(s.traffic(), target, percent, current), notes, unchanged);
     }
 
     private static Plan toLatest(ServiceState s) {
@@ -72,7 +80,8 @@ public final class QuickRollback {
         List<String> notes = new ArrayList<>();
         notes.add("un-pins the service: each new Ready revision will serve 100% as it is deployed");
         keptTags(s).ifPresent(notes::add);
-        return new Plan("quick", s.ref(), "route 100% of " + s.ref().name() + " traffic to the latest Ready revision ("
+        return new Plan(command(new ToLatest(), 100), s.ref(), "route 100% of " + s.ref().name()
+                + " traffic to the latest Ready revision ("
                 + s.latestReadyRevision() + " now)", s, TrafficPlanner.toLatest(s.traffic()), notes,
                 already ? "already serving LATEST (" + s.latestReadyRevision() + ") 100%" : null);
     }

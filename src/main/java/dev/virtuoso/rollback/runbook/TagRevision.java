@@ -36,7 +36,7 @@ public final class TagRevision {
             }
             unchanged = r.name() + " is already tagged " + tag;
         }
-        return new Plan("tag", s.ref(), "tag " + r.name() + " as " + tag + " (traffic split unchanged)", s,
+        return new Plan("tag --name " + tag + (revision != null ? " --revision " + revision : ""), s.ref(), "tag " + r.name() + " as " + tag + " (traffic split unchanged)", s,
                 unchanged != null ? s.traffic() : TrafficPlanner.tag(s.traffic(), r.name(), tag), List.of(), unchanged);
     }
 }

@@ -2,13 +2,13 @@ package dev.virtuoso.rollback.runbook;
 
 import java.util.List;
 
-/** Restores the exact traffic list a journal record saw before it acted (SPEC 10). */
+/** Puts back what a journal record saw before it acted (SPEC 10), whatever kind of change it was. */
 public final class Undo {
     private Undo() {
     }
 
     /**
-     * The step to undo: {@code id}, or the newest step that changed traffic (or may have: it was
+     * The step to undo: {@code id}, or the newest step that changed something (or may have: it was
      * sent before an error or Ctrl-C). A step that failed before applying changed nothing and is
      * never picked; nor is one step of a composite action (a drill): the action itself is.
      */
@@ -20,16 +20,29 @@ public final class Undo {
         List<JournalRecord> all = journal.history();
         for (int i = all.size() - 1; i >= 0; i--) {
             JournalRecord r = all.get(i);
-            if (TrafficExecutor.KIND.equals(r.kind()) && r.changed() && r.parent() == null) {
+            if (r.changed() && r.parent() == null) {
                 return r;
             }
         }
-        throw RunbookException.invalid("the journal has no traffic change to undo");
+        throw RunbookException.invalid("the journal has no change to undo");
+    }
+
+    /** The change that reverses {@code record}, read against the resource as it is now. */
+    public static Change change(JournalRecord record, ServiceControl control, AlertPolicies policies) {
+        return switch (record.kind()) {
+            case TrafficChange.KIND -> {
+                ServiceRef ref = service(record);
+                yield new TrafficChange(plan(record, control.service(ref), control.revisions(ref)), control);
+            }
+            case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, policies);
+            default -> throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
+                    + ") is a kind of change this build cannot undo: " + record.kind());
+        };
     }
 
     public static ServiceRef service(JournalRecord record) {
         String[] p = record.target().split("/");
-        if (!TrafficExecutor.KIND.equals(record.kind()) || p.length != 6) {
+        if (!TrafficChange.KIND.equals(record.kind()) || p.length != 6) {
             throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
                     + ") has no traffic to restore");
         }
@@ -39,7 +52,7 @@ public final class Undo {
     public static Plan plan(JournalRecord record, ServiceState s, List<Revision> revisions) {
         List<TrafficEntry> before;
         try {
-            before = TrafficExecutor.traffic(record.before());
+            before = TrafficChange.traffic(record.before());
         } catch (IllegalArgumentException e) {
             throw RunbookException.invalid("journal record " + record.id() + " holds no readable traffic list; was "
                     + "the journal edited? Nothing was changed");
@@ -49,9 +62,14 @@ public final class Undo {
             throw RunbookException.invalid("journal record " + record.id() + " holds a traffic list Cloud Run would "
                     + "refuse (" + problem + "); was the journal edited? Nothing was changed");
         }
-        return restore("undo", s, revisions, before, "restore the traffic of " + s.ref().name() + " recorded before "
-                + record.id() + " (" + record.command() + " at " + record.time() + ")",
-                List.of("undo is itself journaled: `rollback undo` again redoes it"));
+        String what = record.command() + (record.from() != null && record.to() != null
+                ? ", " + record.from() + " → " + record.to() : "");
+        List<String> notes = record.command().startsWith("undo ")
+                ? List.of("this undoes an undo (" + record.id() + "): it puts back what `" + record.command()
+                        + "` replaced; `rollback undo` after it toggles between the two again")
+                : List.of("undo is itself journaled: `rollback undo` again puts back what this replaces");
+        return restore("undo " + record.id(), s, revisions, before, "restore the traffic of " + s.ref().name()
+                + " recorded before " + record.id() + " (" + what + ", " + record.time() + ")", notes);
     }
 
     /** Puts back a recorded traffic list exactly; its revisions must still exist (and be Ready if they serve). */

@@ -120,7 +120,7 @@ public final class Watch {
         List<JournalRecord> all = journal.history();
         for (int i = all.size() - 1; i >= 0; i--) {
             JournalRecord r = all.get(i);
-            if (TrafficExecutor.KIND.equals(r.kind()) && r.changed() && req.service().path().equals(r.target())
+            if (TrafficChange.KIND.equals(r.kind()) && r.changed() && req.service().path().equals(r.target())
                     && r.time().isAfter(since)) {
                 return Optional.of(r);
             }

@@ -81,4 +81,27 @@ class AlertPolicyCommandTest {
         assertThat(bad.err().strip()).isEqualTo("error: --threshold must be a fraction between 0 and 1, not 1.5");
         assertThat(cli.controls.policyWrites()).isZero();
     }
+
+    @Test
+    void undoPutsTheUpdatedPolicyBackAndDeletesACreatedOne() {
+        assertThat(cli.rb("alert-policy", "--apply", "--yes").code()).isZero();
+        assertThat(cli.rb("alert-policy", "--apply", "--yes", "--threshold", "0.2").code()).isZero();
+        assertThat(cli.controls.policies().get(0).getConditions(0).getConditionThreshold().getThresholdValue())
+                .isEqualTo(0.2);
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+        assertThat(undo.code()).as(undo.err()).isZero();
+        assertThat(undo.out()).contains("✓ update alert policy \"Auto Rollback on High Error Rate\"")
+                .contains("5xx ratio > 20% for 1m → 5xx ratio > 50% for 1m");
+        assertThat(cli.controls.policies()).hasSize(1);
+        assertThat(cli.controls.policies().get(0).getConditions(0).getConditionThreshold().getThresholdValue())
+                .isEqualTo(0.5);
+
+        // The first apply created the policy: undoing it deletes the policy.
+        String created = cli.run("-o", "json", "history").out().split("\"id\" : \"")[1].split("\"")[0];
+        CliHarness.Result delete = cli.run("undo", created, "--yes");
+        assertThat(delete.code()).as(delete.err()).isZero();
+        assertThat(delete.out()).contains("✓ delete alert policy \"Auto Rollback on High Error Rate\"");
+        assertThat(cli.controls.policies()).isEmpty();
+    }
 }

@@ -239,7 +239,7 @@ class BadInputCatalogTest {
 
                 // --- journal -----------------------------------------------------------------------
                 c("history --limit -1", 2, "--limit must be 0 (all) or more, not -1", "history", "--limit", "-1"),
-                c("undo with an empty journal", 2, "the journal has no traffic change to undo", "undo", "--yes"),
+                c("undo with an empty journal", 2, "the journal has no change to undo", "undo", "--yes"),
                 c("undo an unknown id", 2, "no journal record nope-1; see `rollback history`", "undo", "nope-1",
                         "--yes"),
                 c("undo a tampered journal (150%)", 2, "holds a traffic list Cloud Run would refuse (the percents "
@@ -249,7 +249,7 @@ class BadInputCatalogTest {
                 c("undo a record with an unreadable traffic list", 2, "holds no readable traffic list", "undo", "u-1",
                         "--yes").journal(journalLine("u-1", "quick", "[{\"latest\":true,\"revision\":\"x\","
                         + "\"percent\":100}]")),
-                c("undo a record that is not a traffic change", 2, "has no traffic to restore", "undo", "a-1",
+                c("undo an alert-policy record without its policy", 2, "journal record a-1 holds no alert policy", "undo", "a-1",
                         "--yes").journal("{\"id\":\"a-1\",\"time\":\"2026-11-30T10:00:00Z\",\"user\":\"t\",\"command\":"
                         + "\"alert-policy\",\"target\":\"projects/p/alertPolicies/x\",\"kind\":\"alert-policy\","
                         + "\"state\":\"applied\",\"changed\":true}\n"),

@@ -116,7 +116,7 @@ class FaultCatalogTest {
         assertThat(r.err().strip()).startsWith("error: Cloud Run: the update of projects/virtuoso-sandbox/locations/"
                 + "us-central1/services/virtuoso-api failed (FAILED_PRECONDITION): Revision 'virtuoso-api-00002-def' "
                 + "is not ready and cannot serve traffic.")
-                .contains("; the change was sent and is not in effect yet (Cloud Run reports it failed: Revision "
+                .contains("; the change was sent and is not in effect yet (it failed: Revision "
                         + "'virtuoso-api-00002-def' is not ready and cannot serve traffic.)")
                 .contains("`rollback undo ");
         assertThat(serving()).isEqualTo("LATEST");
@@ -132,8 +132,7 @@ class FaultCatalogTest {
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
         assertThat(r.code()).isEqualTo(4);
         assertThat(r.err()).contains("failed to apply the new traffic: Ingress could not be configured")
-                .contains("the change was sent and is not in effect yet (Cloud Run reports it failed: Ingress could "
-                        + "not be configured)");
+                .contains("the change was sent and is not in effect yet (it failed: Ingress could not be configured)");
         assertThat(lastRecord().get("changed").asBoolean()).isTrue();
         survived("terminal condition FAILED after the operation", r);
     }
@@ -146,7 +145,7 @@ class FaultCatalogTest {
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
         assertThat(r.code()).isEqualTo(4);
         assertThat(r.err()).contains("Permission 'run.operations.get' denied")
-                .contains("the change was sent and is not in effect yet (Cloud Run is still applying it)");
+                .contains("the change was sent and is not in effect yet (it is still being applied)");
         JsonNode record = lastRecord();
         assertThat(record.get("state").asText()).isEqualTo("failed");
         assertThat(record.get("changed").asBoolean()).isTrue();
@@ -193,7 +192,7 @@ class FaultCatalogTest {
         // The failed step changed nothing, so there is nothing to undo; someone else's change stays.
         CliHarness.Result undo = cli.run("undo", "--yes");
         assertThat(undo.code()).isEqualTo(2);
-        assertThat(undo.err().strip()).isEqualTo("error: the journal has no traffic change to undo");
+        assertThat(undo.err().strip()).isEqualTo("error: the journal has no change to undo");
         survived("concurrent change between plan and apply", r);
     }
 

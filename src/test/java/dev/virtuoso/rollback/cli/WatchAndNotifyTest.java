@@ -30,7 +30,7 @@ class WatchAndNotifyTest {
         assertThat(cli.service().getTrafficList().get(0).getRevision()).isEqualTo("virtuoso-api-00002-def");
         // One incident: the start and its outcome; the webhook URL is in neither output nor journal.
         assertThat(cli.controls.webhookMessages()).hasSize(2);
-        assertThat(cli.controls.webhookMessages().get(0)).contains("rollback quick on").contains("virtuoso-api-00002-def");
+        assertThat(cli.controls.webhookMessages().get(0)).contains("rollback quick --previous on").contains("virtuoso-api-00002-def");
         assertThat(cli.controls.webhookMessages().get(1)).contains("applied and verified");
         String url = cli.controls.webhookUrl().toString();
         assertThat(r.out() + r.err()).doesNotContain(url);
@@ -47,7 +47,7 @@ class WatchAndNotifyTest {
         int calls = cli.mutations();
         CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "1m");
         assertThat(r.out()).contains("FIRING").contains("not rolling back: virtuoso-api was changed at")
-                .contains("by tester (quick, journal ");
+                .contains("by tester (quick --to-revision virtuoso-api-00003-ghi, journal ");
         assertThat(cli.mutations()).isEqualTo(calls);
     }
 

@@ -31,12 +31,12 @@ class DrillTest {
             return now[0];
         }
     };
-    private final TrafficExecutorTest.FakeControl control = new TrafficExecutorTest.FakeControl(Fixtures.seed());
-    private final TrafficExecutorTest.MemoryJournal journal = new TrafficExecutorTest.MemoryJournal();
+    private final ChangePipelineTest.FakeControl control = new ChangePipelineTest.FakeControl(Fixtures.seed());
+    private final ChangePipelineTest.MemoryJournal journal = new ChangePipelineTest.MemoryJournal();
     private final List<String> said = new ArrayList<>();
     private final Interaction ui = new Interaction() {
         @Override
-        public void showPlan(Plan plan) {
+        public void showPlan(Change change) {
         }
 
         @Override
@@ -63,7 +63,7 @@ class DrillTest {
     };
 
     private Drill drill(Verifier v) {
-        TrafficExecutor executor = new TrafficExecutor(control, journal, ui, v, Notifier.NONE, clock, "drill", false);
+        ChangePipeline executor = new ChangePipeline(journal, ui, v, Notifier.NONE, clock, "drill", false);
         return new Drill(control, executor, v, s -> new VerifyRequest("http://127.0.0.1:1", new Runbook.Checks(null,
                 null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS, ui, Notifier.NONE,
                 new Wait(clock, d -> now[0] = now[0].plus(d)));
@@ -135,7 +135,7 @@ class DrillTest {
         assertThat(control.state.traffic()).isEqualTo(STABLE_SERVES);
         assertThat(control.updates).isEqualTo(2); // break, then the restore
         JournalRecord drillRecord = journal.history().get(0);
-        assertThat(drillRecord.command()).isEqualTo("drill");
+        assertThat(drillRecord.command()).startsWith("drill");
         assertThat(drillRecord.state()).isEqualTo(JournalRecord.State.interrupted);
         assertThat(journal.history()).filteredOn(r -> drillRecord.id().equals(r.parent())).hasSize(2);
     }
@@ -157,12 +157,12 @@ class DrillTest {
         assertThat(drillRecord.detail()).contains("`rollback undo " + drillRecord.id() + "`");
         // The default undo takes the drill as a whole, whose `before` is the original traffic.
         assertThat(Undo.pick(journal, null).id()).isEqualTo(drillRecord.id());
-        assertThat(TrafficExecutor.traffic(drillRecord.before())).isEqualTo(STABLE_SERVES);
+        assertThat(TrafficChange.traffic(drillRecord.before())).isEqualTo(STABLE_SERVES);
     }
 
     @Test
     void aDryRunShowsTheFirstStepAndChangesNothing() {
-        TrafficExecutor dry = new TrafficExecutor(control, journal, ui, checks, Notifier.NONE, clock, "drill", true);
+        ChangePipeline dry = new ChangePipeline(journal, ui, checks, Notifier.NONE, clock, "drill", true);
         Drill.Report r = new Drill(control, dry, checks, s -> new VerifyRequest("http://127.0.0.1:1",
                 new Runbook.Checks(null, null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS,
                 ui, Notifier.NONE, new Wait(clock, d -> now[0] = now[0].plus(d))).run(request("virtuoso-api-00003-ghi"));

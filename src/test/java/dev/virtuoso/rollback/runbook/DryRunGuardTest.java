@@ -38,12 +38,12 @@ class DryRunGuardTest {
         }
         assertThat(unmarked).as("port methods that change something but are not @Mutating").isEmpty();
         assertThat(marked).contains("ServiceControl.updateTraffic", "Journal.append", "Notifier.open",
-                "AlertPolicies.create", "AlertPolicies.update");
+                "AlertPolicies.create", "AlertPolicies.update", "AlertPolicies.delete");
     }
 
     @Test
     void aGuardedPortReadsButRefusesEveryMutatingCall() {
-        TrafficExecutorTest.FakeControl control = new TrafficExecutorTest.FakeControl(Fixtures.seed());
+        ChangePipelineTest.FakeControl control = new ChangePipelineTest.FakeControl(Fixtures.seed());
         ServiceControl guarded = DryRun.guard(ServiceControl.class, control);
         assertThat(guarded.service(Fixtures.REF)).isEqualTo(Fixtures.seed());
         assertThatThrownBy(() -> guarded.updateTraffic(Fixtures.seed(), Fixtures.SEED_TRAFFIC, Duration.ofSeconds(1),

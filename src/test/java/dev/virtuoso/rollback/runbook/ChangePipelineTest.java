@@ -15,16 +15,19 @@ import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
-class TrafficExecutorTest {
+class ChangePipelineTest {
     private final Clock clock = Clock.fixed(Fixtures.T0, ZoneOffset.UTC);
     private final FakeControl control = new FakeControl(Fixtures.seed());
     private final MemoryJournal journal = new MemoryJournal();
     private final Interaction ui = mock(Interaction.class);
     private final Verifier verifier = mock(Verifier.class);
-    private final TrafficExecutor executor = new TrafficExecutor(control, journal, ui, verifier, Notifier.NONE, clock, "alice",
-            false);
+    private final ChangePipeline executor = new ChangePipeline(journal, ui, verifier, Notifier.NONE, clock, "alice", false);
     private final VerifyRequest checks = new VerifyRequest("http://127.0.0.1:1", new Runbook.Checks(null, null, null, null),
             true, true, Optional.empty());
+
+    private TrafficChange change(Plan plan) {
+        return new TrafficChange(plan, control);
+    }
 
     private Plan previous() {
         return QuickRollback.plan(control.state, REVISIONS, new QuickRollback.Previous(), 100);
@@ -36,7 +39,7 @@ class TrafficExecutorTest {
         when(verifier.verify(any())).thenReturn(new VerifyReport("u", 5, List.of(
                 new CheckResult("/health", "health", Verdict.PASS, 200, 3, "HTTP 200"))));
         Plan plan = previous();
-        ActionResult r = executor.execute(plan, Optional.of(checks));
+        ActionResult r = executor.execute(change(plan), Optional.of(checks));
 
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.applied);
         assertThat(r.ok()).isTrue();
@@ -53,8 +56,8 @@ class TrafficExecutorTest {
     @Test
     void unchangedPlanMakesNoCallAndNoJournalLine() {
         control.state = Fixtures.state(List.of(new TrafficEntry(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")));
-        ActionResult r = executor.execute(previous().unchanged() ? previous()
-                : QuickRollback.plan(control.state, REVISIONS, new QuickRollback.ToRevision("virtuoso-api-00002-def"), 100),
+        ActionResult r = executor.execute(change(previous().unchanged() ? previous()
+                : QuickRollback.plan(control.state, REVISIONS, new QuickRollback.ToRevision("virtuoso-api-00002-def"), 100)),
                 Optional.of(checks));
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.unchanged);
         assertThat(control.updates).isZero();
@@ -63,8 +66,8 @@ class TrafficExecutorTest {
 
     @Test
     void dryRunShowsThePlanAndChangesNothing() {
-        ActionResult r = new TrafficExecutor(control, journal, ui, verifier, Notifier.NONE, clock, "alice", true)
-                .execute(previous(), Optional.of(checks));
+        ActionResult r = new ChangePipeline(journal, ui, verifier, Notifier.NONE, clock, "alice", true)
+                .execute(change(previous()), Optional.of(checks));
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.planned);
         assertThat(control.updates).isZero();
         assertThat(journal.lines).isEmpty();
@@ -72,8 +75,8 @@ class TrafficExecutorTest {
 
     @Test
     void refusedConfirmationChangesNothing() {
-        org.mockito.Mockito.doThrow(RunbookException.invalid("not confirmed; nothing was changed")).when(ui).confirm(any(Plan.class));
-        assertThatThrownBy(() -> executor.execute(previous(), Optional.empty()))
+        org.mockito.Mockito.doThrow(RunbookException.invalid("not confirmed; nothing was changed")).when(ui).confirm(any(Change.class));
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
         assertThat(control.updates).isZero();
         assertThat(journal.lines).isEmpty();
@@ -84,7 +87,7 @@ class TrafficExecutorTest {
         when(ui.progress()).thenReturn(Progress.NONE);
         Plan plan = previous();
         control.concurrentChange = true;
-        assertThatThrownBy(() -> executor.execute(plan, Optional.empty()))
+        assertThatThrownBy(() -> executor.execute(change(plan), Optional.empty()))
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
         assertThat(journal.lines).extracting(JournalRecord::state)
                 .containsExactly(JournalRecord.State.planned, JournalRecord.State.failed);
@@ -95,7 +98,7 @@ class TrafficExecutorTest {
         when(ui.progress()).thenReturn(Progress.NONE);
         when(verifier.verify(any())).thenReturn(new VerifyReport("u", 5, List.of(
                 new CheckResult("/health", "health", Verdict.FAIL, 503, 3, "HTTP 503"))));
-        ActionResult r = executor.execute(previous(), Optional.of(checks));
+        ActionResult r = executor.execute(change(previous()), Optional.of(checks));
         assertThat(r.ok()).isFalse();
         assertThat(journal.lines.get(journal.lines.size() - 1).state()).isEqualTo(JournalRecord.State.failed);
     }
@@ -104,7 +107,7 @@ class TrafficExecutorTest {
     void aTrafficListThatDoesNotAddUpIsRefusedBeforeAnything() {
         Plan bad = new Plan("undo", Fixtures.REF, "s", control.state, List.of(TrafficEntry.toRevision(
                 "virtuoso-api-00002-def", 100), TrafficEntry.toLatest(50)), List.of(), null);
-        assertThatThrownBy(() -> executor.execute(bad, Optional.empty()))
+        assertThatThrownBy(() -> executor.execute(change(bad), Optional.empty()))
                 .hasMessageContaining("the percents add up to 150%, not 100%")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
         assertThat(control.updates).isZero();
@@ -117,12 +120,12 @@ class TrafficExecutorTest {
         Plan first = previous();
         // A run that was killed while waiting: its journal step stays planned, its change is in flight.
         JournalRecord killed = new JournalRecord("killed-1", Fixtures.T0, "bob", "quick", Fixtures.REF.path(),
-                TrafficExecutor.KIND, TrafficExecutor.json(first.before().traffic()), TrafficExecutor.json(first.after()),
+                TrafficChange.KIND, TrafficChange.json(first.before().traffic()), TrafficChange.json(first.after()),
                 JournalRecord.State.planned, "s");
         journal.append(killed);
         control.state = inFlight(control.state, first.after());
 
-        ActionResult r = executor.execute(previous(), Optional.empty());
+        ActionResult r = executor.execute(change(previous()), Optional.empty());
 
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.applied);
         assertThat(control.updates).isZero();
@@ -139,7 +142,7 @@ class TrafficExecutorTest {
         when(ui.progress()).thenReturn(Progress.NONE);
         control.failAfterSending = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: permission denied on the operation");
         Plan plan = previous();
-        assertThatThrownBy(() -> executor.execute(plan, Optional.empty()))
+        assertThatThrownBy(() -> executor.execute(change(plan), Optional.empty()))
                 .hasMessageContaining("permission denied on the operation; the change was sent and is not in effect yet")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
         JournalRecord last = journal.history().get(0);
@@ -153,7 +156,7 @@ class TrafficExecutorTest {
         when(ui.progress()).thenReturn(Progress.NONE);
         control.failAfterSending = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: operation poll failed");
         control.settleBeforeFailing = true;
-        ActionResult r = executor.execute(previous(), Optional.empty());
+        ActionResult r = executor.execute(change(previous()), Optional.empty());
         assertThat(r.outcome()).isEqualTo(ActionResult.Outcome.applied);
         assertThat(journal.history().get(0).state()).isEqualTo(JournalRecord.State.applied);
     }
@@ -162,7 +165,7 @@ class TrafficExecutorTest {
     void interruptedAfterSendingIsJournaledInterruptedAndChanged() {
         when(ui.progress()).thenReturn(Progress.NONE);
         control.failAfterSending = Wait.interrupted("waiting for the update");
-        assertThatThrownBy(() -> executor.execute(previous(), Optional.empty()))
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
                 .hasMessageContaining("the change was sent and is not in effect yet")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERRUPTED));
         JournalRecord last = journal.history().get(0);
@@ -174,7 +177,7 @@ class TrafficExecutorTest {
     void verificationThatCannotRunAfterTheChangeIsNotReportedAsNothingChanged() {
         when(ui.progress()).thenReturn(Progress.NONE);
         when(verifier.verify(any())).thenThrow(RunbookException.invalid("secret virtuoso-api-key has no ENABLED version"));
-        assertThatThrownBy(() -> executor.execute(previous(), Optional.of(checks)))
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.of(checks)))
                 .hasMessageContaining("was applied, but verification could not run")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.VERIFICATION_FAILED));
         JournalRecord last = journal.history().get(0);

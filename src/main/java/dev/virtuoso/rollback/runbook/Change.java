@@ -1,0 +1,91 @@
+package dev.virtuoso.rollback.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * One kind of change the {@link ChangePipeline} makes — a traffic split, an alert policy, and
+ * whatever comes next — supplying what the pipeline cannot know: what to show before acting, how
+ * to apply it and wait until it is really in effect, what is true after an error, and what its
+ * undo needs (journaled as {@link #before()}). Dry runs, confirmation, the journal and
+ * notifications are the pipeline's, the same for every kind.
+ */
+public interface Change {
+    /** The journal's name for this kind; {@link Undo} finds the kind's reversal by it. */
+    String kind();
+
+    /** What was asked, as history shows it: {@code quick --previous}. */
+    String command();
+
+    /** The resource, as the journal names it: {@code projects/P/locations/R/services/S}. */
+    String target();
+
+    /** The resource, for people: {@code P/R/S}. */
+    String where();
+
+    String summary();
+
+    /** What is shown before confirming: the state now and after. */
+    List<Block> preview();
+
+    /** What is in effect after applying ({@code applied} is what {@link #apply} returned), for the summary. */
+    List<Block> shown(JsonNode applied);
+
+    List<String> notes();
+
+    /** Why nothing needs doing because the goal holds already, or null. */
+    String unchangedReason();
+
+    /** What the API would refuse in the asked change, found before anything is offered; null when nothing. */
+    String problem();
+
+    /** What {@code undo} restores. */
+    JsonNode before();
+
+    /** What is asked. */
+    JsonNode asked();
+
+    /** For history: what served (or was in place) before, and what is asked; null when it does not apply. */
+    String from();
+
+    String to();
+
+    /** The asked change was sent by an earlier run (killed while waiting) and is not in effect yet. */
+    boolean inFlight();
+
+    /** True when {@code recorded} (a journal record's asked change) is this very change. */
+    boolean asks(JsonNode recorded);
+
+    /** Applies, and returns what is in effect once it really is, waiting at most {@code limit}. */
+    JsonNode apply(Duration limit, Progress progress);
+
+    /** Sends nothing: waits, at most {@code limit}, for the change in flight to be in effect. */
+    JsonNode awaitInFlight(Duration limit, Progress progress);
+
+    /** After an error or Ctrl-C past sending: what is true, read within {@code within}; never throws. */
+    Truth truth(Duration within);
+
+    /**
+     * What a re-read found: {@code readable} false when nothing could be read; otherwise whether the
+     * asked change was sent (the resource asks for it now), whether it is in effect, and why not
+     * when the system says it failed.
+     */
+    record Truth(boolean readable, boolean sent, boolean inEffect, String failure, JsonNode now) {
+        public static Truth unreadable() {
+            return new Truth(false, false, false, null, null);
+        }
+    }
+
+    /** A part of a plan or summary, rendered by the console. */
+    sealed interface Block permits Lines, Traffic {
+    }
+
+    /** Plain lines under a title. */
+    record Lines(String title, List<String> lines) implements Block {
+    }
+
+    /** A traffic list, LATEST resolved through {@code latestReady}. */
+    record Traffic(String title, List<TrafficEntry> entries, String latestReady) implements Block {
+    }
+}

@@ -1,0 +1,291 @@
+package dev.virtuoso.rollback.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one path every change takes, whatever its kind (SPEC 3 and 7): check → plan → confirm →
+ * journal → apply and wait until really in effect → verify → summary, with notifications. Whether
+ * this run may change anything ({@code --dry-run}) is decided once, when the pipeline is made.
+ *
+ * <p>A change already in flight (an earlier run was killed while waiting) is waited for, not sent
+ * again. After any error past the point of sending (including Ctrl-C) the change reads what is true
+ * and the journal says it: whether the change was sent, and whether it is in effect.
+ */
+public final class ChangePipeline {
+    /** How long a change may take before we stop waiting (the change itself goes on). */
+    public static final Duration WAIT_LIMIT = Duration.ofMinutes(10);
+    /** After an error or Ctrl-C, at most this long is spent reading what is true before exiting. */
+    static final Duration RE_READ = Duration.ofSeconds(2);
+    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Journal journal;
+    private final Interaction ui;
+    private final Verifier verifier;
+    private final Notifier notifier;
+    private final Clock clock;
+    private final String user;
+    private final boolean dryRun;
+    private final String parent;
+    private final String origin;
+    private final Duration waitLimit;
+
+    public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
+                          boolean dryRun) {
+        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT);
+    }
+
+    private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
+                           String user, boolean dryRun, String parent, String origin, Duration waitLimit) {
+        this.journal = journal;
+        this.ui = ui;
+        this.verifier = verifier;
+        this.notifier = notifier;
+        this.clock = clock;
+        this.user = user;
+        this.dryRun = dryRun;
+        this.parent = parent;
+        this.origin = origin;
+        this.waitLimit = waitLimit;
+    }
+
+    /** True when this run only plans ({@code --dry-run}). */
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    /** Exit 2 unless the journal can take a record: checked before a change is offered. */
+    public void checkJournal() {
+        journal.checkWritable();
+    }
+
+    /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
+    public ChangePipeline waitingAtMost(Duration limit) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit);
+    }
+
+    /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
+    public ChangePipeline by(String automation) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit);
+    }
+
+    public ActionResult execute(Change change, Optional<VerifyRequest> verify) {
+        Instant start = clock.instant();
+        if (change.unchangedReason() != null) {
+            return result(change, ActionResult.Outcome.unchanged, change.unchangedReason(), change.before(), null, start,
+                    null, List.of(), List.of());
+        }
+        String problem = change.problem();
+        if (problem != null) {
+            throw RunbookException.invalid("refusing to change " + change.where() + ": " + problem);
+        }
+        if (change.inFlight()) {
+            return adopt(change, verify, start);
+        }
+        if (dryRun) {
+            ui.showPlan(change);
+            return result(change, ActionResult.Outcome.planned, "dry run: " + change.summary() + " (nothing changed)",
+                    change.asked(), null, start, null, change.notes(), List.of());
+        }
+        checkJournal(); // a change that could not be journaled is not offered
+        ui.confirm(change);
+        start = clock.instant(); // the time it took starts after the human said yes
+        JournalRecord record = record(change, start, change.before(), change.summary());
+        journal.append(record);
+        Notifier.Incident incident = notifier.open("rollback " + change.command() + " on " + change.where() + " by "
+                + user + ": " + change.summary() + " (journal " + record.id() + ")");
+        JsonNode applied;
+        try {
+            applied = change.apply(waitLimit, ui.progress());
+        } catch (RunbookException e) {
+            applied = afterError(change, record, e, incident);
+        }
+        return finish(change, record, applied, verify, start, incident, change.notes());
+    }
+
+    /** The change is already in flight: wait for it, send nothing, and journal that it was adopted. */
+    private ActionResult adopt(Change change, Optional<VerifyRequest> verify, Instant start) {
+        Optional<JournalRecord> origin = sentBefore(change);
+        String note = "adopted the change already in flight" + origin.map(o -> " (sent by journal step " + o.id()
+                + ", left " + o.state() + ")").orElse("") + ": nothing was sent";
+        ui.info("A change to exactly this is already in flight; waiting for it to finish, sending nothing.");
+        if (dryRun) {
+            return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
+                    + change.where() + " (nothing changed)", change.asked(), null, start, null, List.of(note), List.of());
+        }
+        JournalRecord record = record(change, start, origin.map(JournalRecord::before).orElse(change.before()), note);
+        journal.append(record);
+        Notifier.Incident none = text -> { };
+        JsonNode applied;
+        try {
+            applied = change.awaitInFlight(waitLimit, ui.progress());
+        } catch (RunbookException e) {
+            applied = afterError(change, record, e, none);
+        }
+        List<String> notes = new ArrayList<>(change.notes());
+        notes.add(0, note);
+        return finish(change, record, applied, verify, start, none, notes);
+    }
+
+    /** The newest step of an earlier run that asked for this very change and never finished. */
+    private Optional<JournalRecord> sentBefore(Change change) {
+        List<JournalRecord> all = journal.history();
+        for (int i = all.size() - 1; i >= 0; i--) {
+            JournalRecord r = all.get(i);
+            if (change.kind().equals(r.kind()) && change.target().equals(r.target())
+                    && (r.state() == JournalRecord.State.planned || r.state() == JournalRecord.State.interrupted)
+                    && change.asks(r.after())) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
+    }
+
+    private JournalRecord record(Change change, Instant at, JsonNode before, String detail) {
+        return new JournalRecord(newId(at), at, user, change.command(), change.target(), change.kind(), before,
+                change.asked(), JournalRecord.State.planned, detail, false, parent, change.from(), change.to(), origin);
+    }
+
+    private ActionResult finish(Change change, JournalRecord record, JsonNode applied, Optional<VerifyRequest> verify,
+                                Instant start, Notifier.Incident incident, List<String> notes) {
+        record = record.next(clock.instant(), JournalRecord.State.applied, applied, record.detail());
+        journal.append(record);
+        VerifyReport report = null;
+        if (verify.isPresent()) {
+            try {
+                report = verifier.verify(verify.get());
+            } catch (RunbookException e) {
+                throw verificationError(change, record, e, incident);
+            }
+            journal.append(record.next(clock.instant(), report.ok() ? JournalRecord.State.verified
+                    : JournalRecord.State.failed, null, "verification: " + report.count(Verdict.PASS) + "/"
+                    + report.checks().size() + " checks passed"));
+        }
+        String took = Durations.format(Duration.between(start, clock.instant()));
+        incident.post(report == null ? "✓ applied in " + took + " (not verified)"
+                : report.ok() ? "✓ applied and verified in " + took + ": " + report.count(Verdict.PASS) + "/"
+                        + report.checks().size() + " checks passed"
+                        : "✗ applied in " + took + " but verification FAILED: " + report.count(Verdict.FAIL) + "/"
+                                + report.checks().size() + " checks failed");
+        return result(change, ActionResult.Outcome.applied, change.summary(), applied, record.id(), start, report, notes,
+                change.shown(applied));
+    }
+
+    /**
+     * What is true after an error past the point of sending: the change is read again (briefly)
+     * and the journal says whether it was sent and whether it is in effect. When the goal holds
+     * anyway (the answer was lost, the operation could not be followed), the run goes on.
+     */
+    private JsonNode afterError(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
+        boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;
+        if (interrupted) {
+            Thread.interrupted(); // read and journal first; the run still ends with exit 130
+        }
+        Change.Truth now = change.truth(RE_READ);
+        if (now.inEffect() && !interrupted) {
+            ui.info("warning: " + e.getMessage() + "; but the change is in effect");
+            return now.now();
+        }
+        String truth;
+        if (!now.readable()) {
+            truth = change.where() + " could not be read again, so whether the change is in effect is unknown";
+        } else if (now.inEffect()) {
+            truth = "the change was sent and is in effect";
+        } else if (now.sent()) {
+            truth = "the change was sent and is not in effect yet" + (now.failure() != null
+                    ? " (it failed: " + now.failure() + ")" : " (it is still being applied)");
+        } else {
+            truth = "nothing was changed";
+        }
+        boolean maybeChanged = !now.readable() || now.sent();
+        journal.append(record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
+                : JournalRecord.State.failed, now.now(), e.getMessage() + "; " + truth, maybeChanged));
+        incident.post("✗ " + (interrupted ? "interrupted" : "failed") + ": " + e.getMessage() + "; " + truth);
+        throw new RunbookException(e.exitCode(), e.getMessage() + "; " + truth + (maybeChanged
+                ? "; `rollback undo " + record.id() + "` puts back what was there before" : ""), e);
+    }
+
+    /** The change is applied; checks that could not run (or Ctrl-C) must not read as "nothing changed". */
+    private RunbookException verificationError(Change change, JournalRecord record, RunbookException e,
+                                               Notifier.Incident incident) {
+        boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;
+        if (interrupted) {
+            Thread.interrupted();
+        }
+        String what = change.summary() + " was applied, but verification " + (interrupted ? "was interrupted"
+                : "could not run: " + e.getMessage());
+        journal.append(record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
+                : JournalRecord.State.failed, null, what));
+        incident.post("✗ " + what);
+        return new RunbookException(interrupted ? ExitCode.INTERRUPTED : e.exitCode() == ExitCode.INVALID_INPUT
+                ? ExitCode.VERIFICATION_FAILED : e.exitCode(), what + " (journal " + record.id() + ")", e);
+    }
+
+    private ActionResult result(Change change, ActionResult.Outcome outcome, String summary, JsonNode after,
+                                String journalId, Instant start, VerifyReport report, List<String> notes,
+                                List<Change.Block> shown) {
+        return new ActionResult(change.command(), change.target(), outcome, summary, change.before(), after, journalId,
+                Duration.between(start, clock.instant()).toMillis(), report, notes, shown);
+    }
+
+    static String newId(Instant at) {
+        byte[] b = new byte[2];
+        RANDOM.nextBytes(b);
+        return ID_TIME.format(at) + "-" + HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * A composite action (the drill): one journal record whose {@code before} is what {@code undo}
+     * restores, with its steps journaled under it.
+     */
+    public final class Composite {
+        private JournalRecord record;
+
+        private Composite(JournalRecord record) {
+            this.record = record;
+        }
+
+        public String id() {
+            return record.id();
+        }
+
+        /** Runs the composite's steps, journaled under it. */
+        public ChangePipeline steps() {
+            return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
+                    waitLimit);
+        }
+
+        /** Records that a step changed something. */
+        public void changed(String detail) {
+            record = record.next(clock.instant(), JournalRecord.State.applied, null, detail);
+            journal.append(record);
+        }
+
+        /** Records how the composite ended, what it left, and whether it may have changed anything. */
+        public void end(JournalRecord.State state, JsonNode left, String detail, boolean maybeChanged) {
+            record = record.next(clock.instant(), state, left, detail, maybeChanged);
+            journal.append(record);
+        }
+    }
+
+    /** Journals the start of a composite action whose {@code undo} restores {@code before}. */
+    public Composite begin(String command, String kind, String target, JsonNode before, String from, String to,
+                           String summary) {
+        Instant now = clock.instant();
+        JournalRecord record = new JournalRecord(newId(now), now, user, command, target, kind, before, before,
+                JournalRecord.State.planned, summary, false, null, from, to, origin);
+        journal.append(record);
+        return new Composite(record);
+    }
+}

@@ -1,0 +1,147 @@
+package dev.virtuoso.rollback.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/** A new traffic list for a Cloud Run service (quick, tag, undo, the drill's steps). */
+public final class TrafficChange implements Change {
+    public static final String KIND = "traffic";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Plan plan;
+    private final ServiceControl control;
+
+    public TrafficChange(Plan plan, ServiceControl control) {
+        this.plan = plan;
+        this.control = control;
+    }
+
+    public Plan plan() {
+        return plan;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String command() {
+        return plan.command();
+    }
+
+    @Override
+    public String target() {
+        return plan.service().path();
+    }
+
+    @Override
+    public String where() {
+        return plan.service().toString();
+    }
+
+    @Override
+    public String summary() {
+        return plan.summary();
+    }
+
+    @Override
+    public List<Block> preview() {
+        String latest = plan.before().latestReadyRevision();
+        return List.of(new Traffic("traffic now", plan.before().traffic(), latest),
+                new Traffic("traffic after", plan.after(), latest));
+    }
+
+    @Override
+    public List<Block> shown(JsonNode applied) {
+        return List.of(new Traffic("now", traffic(applied), "latest Ready"));
+    }
+
+    @Override
+    public List<String> notes() {
+        return plan.notes();
+    }
+
+    @Override
+    public String unchangedReason() {
+        return plan.unchangedReason();
+    }
+
+    @Override
+    public String problem() {
+        return TrafficPlanner.problem(plan.after());
+    }
+
+    @Override
+    public JsonNode before() {
+        return json(plan.before().traffic());
+    }
+
+    @Override
+    public JsonNode asked() {
+        return json(plan.after());
+    }
+
+    @Override
+    public String from() {
+        return plan.before().servingRevision().orElse(null);
+    }
+
+    /** The revision the new list gives the most traffic, LATEST resolved as it resolves now. */
+    @Override
+    public String to() {
+        return plan.after().stream().filter(e -> e.percent() > 0)
+                .max(java.util.Comparator.comparingInt(TrafficEntry::percent))
+                .map(e -> e.latest() ? "LATEST (" + plan.before().latestReadyRevision() + ")" : e.revision())
+                .orElse(null);
+    }
+
+    /**
+     * The service already asks for exactly this traffic but has not finished applying it: an
+     * earlier run sent it and was killed. Sending it again would start a second update.
+     */
+    @Override
+    public boolean inFlight() {
+        ServiceState s = plan.before();
+        return ServiceState.sameEntries(s.traffic(), plan.after()) && !s.settledOn(plan.after()) && !s.failed();
+    }
+
+    @Override
+    public boolean asks(JsonNode recorded) {
+        return recorded != null && recorded.isArray() && ServiceState.sameEntries(traffic(recorded), plan.after());
+    }
+
+    @Override
+    public JsonNode apply(Duration limit, Progress progress) {
+        // The adapter re-reads and compares etag/generation immediately before it applies.
+        return json(control.updateTraffic(plan.before(), plan.after(), limit, progress).traffic());
+    }
+
+    @Override
+    public JsonNode awaitInFlight(Duration limit, Progress progress) {
+        return json(control.awaitTraffic(plan.service(), plan.after(), limit, progress).traffic());
+    }
+
+    @Override
+    public Truth truth(Duration within) {
+        Optional<ServiceState> now = control.peek(plan.service(), within);
+        if (now.isEmpty()) {
+            return Truth.unreadable();
+        }
+        ServiceState s = now.get();
+        boolean sent = ServiceState.sameEntries(s.traffic(), plan.after()) && s.generation() > plan.before().generation();
+        return new Truth(true, sent, s.settledOn(plan.after()), s.failed() ? s.failure() : null, json(s.traffic()));
+    }
+
+    static JsonNode json(List<TrafficEntry> traffic) {
+        return JSON.valueToTree(traffic);
+    }
+
+    static List<TrafficEntry> traffic(JsonNode node) {
+        return Arrays.asList(JSON.convertValue(node, TrafficEntry[].class));
+    }
+}
