@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.runbook.AlertPolicySpec;
 import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -41,7 +42,8 @@ final class AlertPolicyCommand implements Callable<Integer> {
         if (t <= 0 || t >= 1) {
             throw RunbookException.invalid("--threshold must be a fraction between 0 and 1, not " + t);
         }
-        AlertPolicySpec desired = AlertPolicySpec.forService(s.target().service(), t, book.triggers().sustain(), channels);
+        AlertPolicySpec desired = AlertPolicySpec.forService(s.target().service(), t, book.triggers().sustain(), channels,
+                s.runbookFile().map(Path::toString).orElse(null));
         if (!desired.duration().equals(book.triggers().sustain())) {
             s.ui().info("note: triggers.sustain " + Durations.format(book.triggers().sustain()) + " is rounded up to "
                     + Durations.format(desired.duration()) + ": Cloud Monitoring takes alert durations in whole minutes");

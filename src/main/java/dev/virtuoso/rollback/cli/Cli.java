@@ -68,8 +68,13 @@ public final class Cli {
             return ex.getMessage();
         }
         if (ex instanceof ParameterException p) {
+            // picocli starts some messages with "Error: ", and ours may already point at --help.
+            String text = p.getMessage().replaceFirst("^Error: ", "");
+            if (p instanceof CommandLine.UnmatchedArgumentException u && !u.getSuggestions().isEmpty()) {
+                text += "; did you mean " + String.join(" or ", u.getSuggestions().stream().limit(3).toList()) + "?";
+            }
             String sub = p.getCommandLine().getCommandSpec().qualifiedName(" ");
-            return ex.getMessage() + " (see `" + sub + " --help`)";
+            return text.contains("--help`") ? text : text + " (see `" + sub + " --help`)";
         }
         return "internal error: " + ex + " (this is a bug; run with -e for the stack trace)";
     }

@@ -20,7 +20,7 @@ public record Context(Map<String, String> env, BufferedReader in, PrintWriter ou
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
                 new PrintWriter(System.out, true, StandardCharsets.UTF_8),
                 new PrintWriter(System.err, true, StandardCharsets.UTF_8),
-                System.console() != null, Clock.systemUTC(), Sleeper.REAL);
+                System.console() != null, Clock.systemDefaultZone(), Sleeper.REAL);
     }
 
     /** The same surroundings with some environment variables replaced (the in-process sandbox). */

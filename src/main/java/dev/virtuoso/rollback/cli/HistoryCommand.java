@@ -1,21 +1,29 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "history", description = {
-    "List the journal of every step taken.",
-    "Each step with its newest state (planned, applied, verified, failed, interrupted). "
-        + "File: $ROLLBACK_HOME/journal.jsonl."})
+    "List what was done, one line per action; `history ID` (or -v) shows the whole record.",
+    "Each line: the id (its last part), local time, who, what was asked, from → to, the outcome "
+        + "(planned, applied, verified, failed, interrupted), and whether a person or automation (watch, drill) "
+        + "acted. A drill is one line; its steps are in its record. File: $ROLLBACK_HOME/journal.jsonl."},
+        footer = {"", "Examples:", "  rollback history", "  rollback history 6b0d", "  rollback history -v --limit 5"})
 final class HistoryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Newest N steps (default ${DEFAULT-VALUE}; 0 = all).")
+    @Parameters(arity = "0..1", paramLabel = "ID", description = "One record, whole (the short id history shows works).")
+    String id;
+
+    @Option(names = "--limit", paramLabel = "N", defaultValue = "20", description = "Newest N actions (default ${DEFAULT-VALUE}; 0 = all).")
     int limit;
 
     @Override
@@ -24,7 +32,16 @@ final class HistoryCommand implements Callable<Integer> {
             throw RunbookException.invalid("--limit must be 0 (all) or more, not " + limit);
         }
         Session s = Session.of(spec);
-        var all = s.journal().history();
-        return s.output().history(limit > 0 && all.size() > limit ? all.subList(all.size() - limit, all.size()) : all);
+        List<JournalRecord> all = s.journal().history();
+        if (id != null) {
+            JournalRecord r = s.journal().find(id).orElseThrow(() -> RunbookException.invalid("no journal record " + id
+                    + "; see `rollback history`"));
+            return s.output().record(r, all.stream().filter(step -> r.id().equals(step.parent())).toList());
+        }
+        List<JournalRecord> actions = s.output().json() ? all
+                : all.stream().filter(r -> r.parent() == null).toList();
+        List<JournalRecord> shown = limit > 0 && actions.size() > limit
+                ? actions.subList(actions.size() - limit, actions.size()) : actions;
+        return s.output().history(shown, all);
     }
 }

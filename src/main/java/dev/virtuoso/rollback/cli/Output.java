@@ -24,6 +24,8 @@ import dev.virtuoso.rollback.verify.DrillReports;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.ZoneId;
+import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,16 +36,22 @@ final class Output {
     static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule()).addModule(new Jdk8Module())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
 
+    private static final DateTimeFormatter LOCAL_SHORT = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss");
+    private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
+
     private final PrintWriter out;
     private final boolean json;
     private final boolean verbose;
     private final Style style;
+    private final ZoneId zone;
 
-    Output(PrintWriter out, boolean json, boolean verbose, Style style) {
+    /** {@code zone}: local times (history) are shown in it. */
+    Output(PrintWriter out, boolean json, boolean verbose, Style style, ZoneId zone) {
         this.out = out;
         this.json = json;
         this.verbose = verbose;
         this.style = style;
+        this.zone = zone;
     }
 
     boolean json() {
@@ -206,28 +214,100 @@ final class Output {
         return 0;
     }
 
-    int history(List<JournalRecord> records) {
+    /**
+     * One line per action, at most 100 columns: the short id, local time, who, what was asked,
+     * from → to, the outcome, and whether a person or automation acted; with -v, whole records.
+     */
+    int history(List<JournalRecord> shown, List<JournalRecord> all) {
         if (json) {
             ObjectNode doc = JSON.createObjectNode();
             doc.put("ok", true);
-            doc.set("records", JSON.valueToTree(records));
+            doc.set("records", JSON.valueToTree(shown));
             print(doc);
             return 0;
         }
-        if (records.isEmpty()) {
+        if (shown.isEmpty()) {
             out.println("The journal is empty.");
+        } else if (verbose) {
+            for (JournalRecord r : shown) {
+                recordLines(r, all.stream().filter(step -> r.id().equals(step.parent())).toList());
+                out.println();
+            }
+        } else {
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"ID", "TIME", "WHO", "WHAT", "CHANGE", "OUTCOME", "BY"});
+            for (JournalRecord r : shown) {
+                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(zone)), cut(r.user(), 8),
+                        cut(r.command(), 19), cut(change(r, true), 26), outcome(r),
+                        r.origin() == null ? "manual" : r.origin().split(" ")[0]});
+            }
+            Render.table(rows, "").forEach(out::println);
+            out.println(style.dim("`rollback history ID` shows a whole record; `rollback undo ID` reverses it"));
         }
-        List<String[]> rows = new ArrayList<>();
-        if (!records.isEmpty()) {
-            rows.add(new String[] {"ID", "TIME", "USER", "COMMAND", "STATE", "TARGET", "DETAIL"});
-        }
-        for (JournalRecord r : records) {
-            rows.add(new String[] {r.id(), r.time().toString(), r.user(), r.command(), r.state().name(), r.target(),
-                    r.detail() == null ? "" : r.detail()});
-        }
-        Render.table(rows, "").forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    /** One journal record, whole, with the steps of a composite action (a drill). */
+    int record(JournalRecord r, List<JournalRecord> steps) {
+        if (json) {
+            ObjectNode doc = JSON.createObjectNode();
+            doc.put("ok", true);
+            doc.set("record", JSON.valueToTree(r));
+            doc.set("steps", JSON.valueToTree(steps));
+            print(doc);
+            return 0;
+        }
+        recordLines(r, steps);
+        out.flush();
+        return 0;
+    }
+
+    private void recordLines(JournalRecord r, List<JournalRecord> steps) {
+        List<String[]> rows = new ArrayList<>();
+        rows.add(new String[] {"id:", r.id()});
+        rows.add(new String[] {"time:", LOCAL.format(r.time().atZone(zone)) + " (" + r.time() + ")"});
+        rows.add(new String[] {"who:", r.user() + (r.origin() == null ? "" : ", by " + r.origin())});
+        rows.add(new String[] {"what:", r.command()});
+        rows.add(new String[] {"target:", r.target()});
+        if (r.from() != null || r.to() != null) {
+            rows.add(new String[] {"change:", change(r, false)});
+        }
+        rows.add(new String[] {"outcome:", outcome(r) + (r.changed() ? " (changed something)" : " (changed nothing)")});
+        if (r.detail() != null) {
+            rows.add(new String[] {"detail:", r.detail()});
+        }
+        rows.add(new String[] {"before:", String.valueOf(r.before())});
+        rows.add(new String[] {"after:", String.valueOf(r.after())});
+        for (JournalRecord step : steps) {
+            rows.add(new String[] {"step:", shortId(step.id()) + "  " + step.command() + "  " + change(step, false) + "  "
+                    + outcome(step)});
+        }
+        Render.table(rows, "").forEach(out::println);
+    }
+
+    private static String outcome(JournalRecord r) {
+        return r.state().name();
+    }
+
+    /** "00003-ghi → 00002-def": revisions without their service's name when {@code brief}. */
+    private static String change(JournalRecord r, boolean brief) {
+        if (r.from() == null && r.to() == null) {
+            return "";
+        }
+        String service = r.target().substring(r.target().lastIndexOf('/') + 1) + "-";
+        java.util.function.UnaryOperator<String> name = v -> v == null ? "-"
+                : brief && v.startsWith(service) ? v.substring(service.length()) : v;
+        return name.apply(r.from()) + " → " + name.apply(r.to());
+    }
+
+    /** The part of an id after its time: what `history ID` and `undo ID` accept. */
+    private static String shortId(String id) {
+        return id.substring(id.lastIndexOf('-') + 1);
+    }
+
+    private static String cut(String s, int max) {
+        return s == null ? "" : s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
     int drill(Drill.Report r, List<Path> files) {

@@ -4,9 +4,12 @@ import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.regex.Pattern;
 
 /** Small text layouts shared by plans and results. */
 final class Render {
+    private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-9;]*m");
+
     private Render() {
     }
 
@@ -35,23 +38,32 @@ final class Render {
         return table(rows, indent);
     }
 
-    /** Left-aligned columns, two spaces apart, trailing blanks trimmed. */
+    /** Left-aligned columns, two spaces apart, trailing blanks trimmed; colour codes take no width. */
     static List<String> table(List<String[]> rows, String indent) {
         int cols = rows.stream().mapToInt(r -> r.length).max().orElse(0);
         int[] width = new int[cols];
         for (String[] r : rows) {
             for (int i = 0; i < r.length; i++) {
-                width[i] = Math.max(width[i], r[i].length());
+                width[i] = Math.max(width[i], visible(r[i]));
             }
         }
         List<String> lines = new ArrayList<>();
         for (String[] r : rows) {
             StringBuilder b = new StringBuilder(indent);
             for (int i = 0; i < r.length; i++) {
-                b.append(i + 1 < r.length ? String.format("%-" + (width[i] + 2) + "s", r[i]) : r[i]);
+                b.append(r[i]);
+                if (i + 1 < r.length) {
+                    b.append(" ".repeat(width[i] + 2 - visible(r[i])));
+                }
             }
             lines.add(b.toString().stripTrailing());
         }
         return lines;
+    }
+
+    /** Width on screen: ANSI colour sequences print nothing. */
+    static int visible(String s) {
+        String plain = ANSI.matcher(s).replaceAll("");
+        return plain.codePointCount(0, plain.length());
     }
 }

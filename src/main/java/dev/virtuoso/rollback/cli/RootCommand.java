@@ -41,6 +41,7 @@ public final class RootCommand implements Runnable {
 
     @Override
     public void run() {
-        throw new ParameterException(spec.commandLine(), "missing a command (see `rollback --help`)");
+        throw new ParameterException(spec.commandLine(), "missing a command: rollback COMMAND, e.g. `rollback status` "
+                + "(see `rollback --help`)");
     }
 }

@@ -47,12 +47,15 @@ final class Session {
         return s;
     }
 
+    /** The runbook file given (-r, else ROLLBACK_RUNBOOK), if any. */
+    Optional<Path> runbookFile() {
+        return opts.runbook != null ? Optional.of(opts.runbook)
+                : Optional.ofNullable(ctx.env().get("ROLLBACK_RUNBOOK")).filter(v -> !v.isBlank()).map(Path::of);
+    }
+
     Runbook runbook() {
         if (runbook == null) {
-            Path file = opts.runbook != null ? opts.runbook
-                    : Optional.ofNullable(ctx.env().get("ROLLBACK_RUNBOOK")).filter(s -> !s.isBlank()).map(Path::of)
-                    .orElse(null);
-            runbook = file == null ? Runbook.empty() : new RunbookLoader().load(file);
+            runbook = runbookFile().map(new RunbookLoader()::load).orElseGet(Runbook::empty);
         }
         return runbook;
     }
@@ -106,7 +109,7 @@ final class Session {
     }
 
     Output output() {
-        return new Output(ctx.out(), opts.json(), opts.verbose, style());
+        return new Output(ctx.out(), opts.json(), opts.verbose, style(), ctx.clock().getZone());
     }
 
     /** The one pipeline every change of this run goes through. */

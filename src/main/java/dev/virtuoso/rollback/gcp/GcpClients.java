@@ -20,6 +20,8 @@ import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -133,6 +135,7 @@ public final class GcpClients implements AutoCloseable {
     private <B extends ClientSettings.Builder<?, ?>> B configure(B builder, String variable) {
         String host = env.get(variable);
         if (host != null && !host.isBlank()) {
+            probe(variable, host.trim());
             builder.setCredentialsProvider(NoCredentialsProvider.create());
             builder.setTransportChannelProvider(InstantiatingGrpcChannelProvider.newBuilder()
                     .setEndpoint(host.trim())
@@ -140,6 +143,32 @@ public final class GcpClients implements AutoCloseable {
                     .build());
         }
         return builder;
+    }
+
+    /**
+     * An emulator on this machine that is not running (a stale export from an earlier `rollback
+     * sandbox`) would cost the client's whole retry budget before an "unavailable" naming neither
+     * the variable nor its value; a refused loopback connection is known at once.
+     */
+    private static void probe(String variable, String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
+            throw RunbookException.invalid(variable + "=" + hostPort + " is not host:port");
+        }
+        if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"))) {
+            return; // a remote emulator: its own errors will name it
+        }
+        try (Socket s = new Socket()) {
+            s.connect(new InetSocketAddress(host.equals("[::1]") ? "::1" : host, port), 500);
+        } catch (IOException e) {
+            throw RunbookException.invalid("nothing answers at " + variable + "=" + hostPort + " (" + (e instanceof
+                    java.net.ConnectException ? "connection refused" : e.getMessage()) + "): start `rollback sandbox` "
+                    + "and export the lines it prints, or unset " + variable + " to use Google");
+        }
     }
 
     private interface Factory<T> {

@@ -30,7 +30,12 @@ public record AlertPolicySpec(String name, String displayName, String conditionN
         return Duration.ofMinutes((sustain.toSeconds() + 59) / 60);
     }
 
-    public static AlertPolicySpec forService(ServiceRef s, double threshold, Duration sustain, List<String> channels) {
+    /**
+     * {@code runbook} is the file the policy was made from: its documentation tells the person paged
+     * the command for this very service and environment.
+     */
+    public static AlertPolicySpec forService(ServiceRef s, double threshold, Duration sustain, List<String> channels,
+                                             String runbook) {
         Duration duration = wholeMinutes(sustain);
         for (String c : channels) {
             // The API takes channel resource names of the policy's own project, nothing else.
@@ -46,7 +51,8 @@ public record AlertPolicySpec(String name, String displayName, String conditionN
         return new AlertPolicySpec(null, DISPLAY_NAME, "5xx ratio > " + percent + " for " + Durations.format(duration),
                 requests + " AND metric.labels.response_code_class=\"5xx\"", requests, threshold, duration, channels,
                 "More than " + percent + " of " + s.name() + " requests answered 5xx for " + Durations.format(duration)
-                        + ". Roll back: `rollback -r runbooks/" + s.name() + ".yaml quick --previous`.");
+                        + ". Roll back: `rollback " + (runbook != null ? "-r " + runbook : "--project " + s.project()
+                        + " --region " + s.region() + " --service " + s.name()) + " quick --previous`.");
     }
 
     public AlertPolicySpec named(String n) {

@@ -100,7 +100,7 @@ public final class Drill {
         ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
 
         ChangePipeline.Composite drill = pipeline.begin("drill --bad-revision " + bad, TrafficChange.KIND,
-                req.service().path(), TrafficChange.json(original.traffic()), original.servingRevision().orElse(null), bad,
+                req.service().path(), TrafficChange.json(original.traffic()), stable, bad,
                 "drill: 100% to " + bad + ", then back to " + stable + ", then the original traffic");
         ChangePipeline stepsOf = drill.steps();
         Notifier.Incident incident = notifier.open("rollback drill on " + req.service() + ": 100% to the bad revision "

@@ -15,7 +15,21 @@ public interface Journal {
     /** The newest state of every step, oldest first. */
     List<JournalRecord> history();
 
+    /**
+     * The step {@code id}, or the one whose id ends with {@code -id} (history shows that short
+     * form); exit 2 when a short form names several steps.
+     */
     default Optional<JournalRecord> find(String id) {
-        return history().stream().filter(r -> r.id().equals(id)).findFirst();
+        List<JournalRecord> all = history();
+        Optional<JournalRecord> exact = all.stream().filter(r -> r.id().equals(id)).findFirst();
+        if (exact.isPresent()) {
+            return exact;
+        }
+        List<JournalRecord> bySuffix = all.stream().filter(r -> r.id().endsWith("-" + id)).toList();
+        if (bySuffix.size() > 1) {
+            throw RunbookException.invalid(id + " names " + bySuffix.size() + " journal steps ("
+                    + String.join(", ", bySuffix.stream().map(JournalRecord::id).toList()) + "); give the whole id");
+        }
+        return bySuffix.stream().findFirst();
     }
 }

@@ -11,9 +11,18 @@ public final class Preflight {
     public static Revision find(ServiceRef service, List<Revision> revisions, String name) {
         String shortName = name.substring(name.lastIndexOf('/') + 1);
         return revisions.stream().filter(r -> r.name().equals(shortName)).findFirst().orElseThrow(() ->
-                RunbookException.invalid(shortName.startsWith(service.name() + "-")
+                RunbookException.invalid((shortName.startsWith(service.name() + "-")
                         ? "revision " + shortName + " not found in service " + service.name()
-                        : "revision " + shortName + " does not belong to service " + service.name()));
+                        : "revision " + shortName + " does not belong to service " + service.name()) + known(revisions)));
+    }
+
+    /** The newest few revisions, so a typo can be corrected without another command. */
+    private static String known(List<Revision> revisions) {
+        if (revisions.isEmpty()) {
+            return " (it has no revisions)";
+        }
+        List<String> names = revisions.stream().limit(5).map(r -> r.name() + (r.ready() ? "" : " (not Ready)")).toList();
+        return " (revisions, newest first: " + String.join(", ", names) + (revisions.size() > 5 ? ", …" : "") + ")";
     }
 
     /** As {@link #find}, and the revision must be Ready. */

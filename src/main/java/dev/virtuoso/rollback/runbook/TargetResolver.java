@@ -3,7 +3,9 @@ package dev.virtuoso.rollback.runbook;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -37,16 +39,20 @@ public final class TargetResolver {
             region = region != null ? region : gcloud.get("run.region");
         }
         String service = flags.service() != null ? flags.service() : cfg.name();
+        List<String> missing = new ArrayList<>();
         if (project == null) {
-            throw RunbookException.invalid("no project: pass --project, set CLOUDSDK_CORE_PROJECT, "
-                    + "put service.project in the runbook, or run 'gcloud config set project P'");
+            missing.add("project (--project, CLOUDSDK_CORE_PROJECT or `gcloud config set project P`)");
         }
         if (region == null) {
-            throw RunbookException.invalid("no region: pass --region, set CLOUDSDK_RUN_REGION, "
-                    + "put service.region in the runbook, or run 'gcloud config set run/region R'");
+            missing.add("region (--region, CLOUDSDK_RUN_REGION or `gcloud config set run/region R`)");
         }
         if (service == null) {
-            throw RunbookException.invalid("no service: pass --service or give a runbook (-r FILE or ROLLBACK_RUNBOOK)");
+            missing.add("service (--service)");
+        }
+        if (!missing.isEmpty()) {
+            // Say everything that is missing at once, and the one thing that usually gives it all.
+            throw RunbookException.invalid("no " + String.join(", no ", missing) + ": give a runbook with -r FILE "
+                    + "(or ROLLBACK_RUNBOOK), which names all three, or pass what is missing");
         }
         require(PROJECT, project, "project");
         require(NAME, region, "region");

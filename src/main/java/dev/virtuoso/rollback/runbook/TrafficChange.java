@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /** A new traffic list for a Cloud Run service (quick, tag, undo, the drill's steps). */
@@ -91,12 +94,19 @@ public final class TrafficChange implements Change {
         return plan.before().servingRevision().orElse(null);
     }
 
-    /** The revision the new list gives the most traffic, LATEST resolved as it resolves now. */
+    /**
+     * The revision the new list gives the most traffic to compared with now (LATEST resolved as it
+     * resolves now), with its share when it does not get it all: a canary is "R 10%".
+     */
     @Override
     public String to() {
-        return plan.after().stream().filter(e -> e.percent() > 0)
-                .max(java.util.Comparator.comparingInt(TrafficEntry::percent))
-                .map(e -> e.latest() ? "LATEST (" + plan.before().latestReadyRevision() + ")" : e.revision())
+        Map<String, Integer> now = plan.before().serving();
+        Map<String, Integer> after = new LinkedHashMap<>();
+        plan.after().forEach(e -> after.merge(e.latest() ? plan.before().latestReadyRevision() : e.revision(),
+                e.percent(), Integer::sum));
+        return after.entrySet().stream().filter(e -> e.getValue() > 0)
+                .max(Comparator.comparingInt(e -> e.getValue() - now.getOrDefault(e.getKey(), 0)))
+                .map(e -> e.getKey() + (e.getValue() < 100 ? " " + e.getValue() + "%" : ""))
                 .orElse(null);
     }
 

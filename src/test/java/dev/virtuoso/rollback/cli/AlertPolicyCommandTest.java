@@ -53,6 +53,8 @@ class AlertPolicyCommandTest {
         assertThat(threshold.getDuration().getSeconds()).isEqualTo(60);
         assertThat(threshold.getDenominatorFilter()).doesNotContain("5xx").contains("request_count");
         assertThat(p.getNotificationChannelsList()).containsExactly("projects/virtuoso-sandbox/notificationChannels/auto-rollback");
+        // The person paged is told the command for this runbook, not a guess from the service's name.
+        assertThat(p.getDocumentation().getContent()).contains("`rollback -r " + book + " quick --previous`");
 
         CliHarness.Result changed = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--threshold", "0.2");
         assertThat(changed.out()).contains("update alert policy");

@@ -257,7 +257,7 @@ class SandboxEndToEndIT {
             assertThat(err).contains("drill interrupted; the original traffic of virtuoso-api is restored");
             assertThat(controls.service().getTrafficList()).containsExactlyInAnyOrderElementsOf(original);
             assertThat(controls.service().getReconciling()).isFalse();
-            assertThat(rollback(e, "history").out()).contains("drill interrupted; original traffic restored");
+            assertThat(rollback(e, "history", "-v").out()).contains("drill interrupted; original traffic restored");
         }
     }
 }

@@ -64,7 +64,7 @@ class QuickRollbackTest {
     @Test
     void preflightRefusesUnknownForeignAndNotReadyRevisions() {
         assertThatThrownBy(() -> QuickRollback.plan(seed(), REVISIONS, new QuickRollback.ToRevision("virtuoso-api-00009-zzz"), 100))
-                .hasMessage("revision virtuoso-api-00009-zzz not found in service virtuoso-api");
+                .hasMessageStartingWith("revision virtuoso-api-00009-zzz not found in service virtuoso-api (revisions, newest first: virtuoso-api-00004-jkl (not Ready), ");
         assertThatThrownBy(() -> QuickRollback.plan(seed(), REVISIONS, new QuickRollback.ToRevision("other-service-00001-aaa"), 100))
                 .hasMessage("revision other-service-00001-aaa does not belong to service virtuoso-api");
         assertThatThrownBy(() -> QuickRollback.plan(seed(), REVISIONS, new QuickRollback.ToRevision("virtuoso-api-00004-jkl"), 100))

@@ -58,7 +58,15 @@ class TargetResolverTest {
         Runbook nameOnly = new Runbook(null, new Runbook.ServiceConfig(null, "r1", "api", null), null, null, null,
                 null, null, null);
         assertThatThrownBy(() -> new TargetResolver(env()).resolve(NONE, nameOnly))
-                .hasMessageContaining("no project: pass --project, set CLOUDSDK_CORE_PROJECT");
+                .hasMessage("no project (--project, CLOUDSDK_CORE_PROJECT or `gcloud config set project P`): give a "
+                        + "runbook with -r FILE (or ROLLBACK_RUNBOOK), which names all three, or pass what is missing");
+    }
+
+    @Test
+    void withNothingAtAllEverythingMissingIsSaidAtOnce() {
+        assertThatThrownBy(() -> new TargetResolver(env()).resolve(NONE, Runbook.empty()))
+                .hasMessageStartingWith("no project (--project, ").hasMessageContaining(", no region (--region, ")
+                .hasMessageContaining(", no service (--service): give a runbook with -r FILE (or ROLLBACK_RUNBOOK)");
     }
 
     @Test

@@ -1,0 +1,63 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class HistoryCommandTest {
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    @Test
+    void oneLinePerActionWithinHundredColumnsSayingWhoWhatFromToOutcomeAndBy() {
+        cli.manualTime();
+        assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--percent", "10", "--yes").code()).isZero();
+        assertThat(cli.run("undo", "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.rb("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--report", cli.home.resolve("r").toString(),
+                "--yes").code()).isZero();
+
+        List<String> lines = cli.run("history").out().lines().toList();
+        assertThat(lines.get(0)).startsWith("ID    TIME            WHO     WHAT ");
+        assertThat(lines).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(100));
+        // Four actions (the drill is one, its steps are in its record), then the hint.
+        assertThat(lines).hasSize(6);
+        assertThat(lines.get(1)).matches("[0-9a-f]{4}  \\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d  tester  quick --previous +"
+                + "00003-ghi → 00002-def +verified +manual");
+        assertThat(lines.get(2)).contains("quick --to-revisio…").contains("00002-def → 00001-abc 10%");
+        assertThat(lines.get(3)).contains("undo ").contains("00002-def → 00002-def").contains("manual");
+        assertThat(lines.get(4)).contains("drill --bad-revisi…").contains("00002-def → 00003-ghi");
+    }
+
+    @Test
+    void historyIdShowsTheWholeRecordAndADrillsSteps() {
+        assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
+        assertThat(cli.rb("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--report", cli.home.resolve("r").toString(),
+                "--yes").code()).isZero();
+        String shortId = cli.run("history").out().lines().skip(2).findFirst().orElseThrow().substring(0, 4);
+        CliHarness.Result whole = cli.run("history", shortId);
+        assertThat(whole.code()).as(whole.err()).isZero();
+        assertThat(whole.out()).contains("what:     drill --bad-revision virtuoso-api-00003-ghi")
+                .contains("change:   virtuoso-api-00002-def → virtuoso-api-00003-ghi")
+                .contains("outcome:  verified (changed something)");
+        // Broken, then recovered; the original traffic was the recovered one, so restoring it changed nothing.
+        assertThat(whole.out().lines().filter(l -> l.startsWith("step:")).toList()).hasSize(2)
+                .anyMatch(l -> l.contains("virtuoso-api-00002-def → virtuoso-api-00003-ghi"))
+                .anyMatch(l -> l.contains("virtuoso-api-00003-ghi → virtuoso-api-00002-def"));
+        assertThat(cli.run("history", "-v").out()).contains("step:");
+    }
+
+    @Test
+    void anAutomaticRollbackSaysWhichAutomationActed() {
+        cli.manualTime();
+        assertThat(cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "1m").code()).isIn(0, 3);
+        List<String> lines = cli.run("history").out().lines().toList();
+        assertThat(lines.get(1)).contains("quick --previous").endsWith("watch");
+    }
+}
