@@ -25,6 +25,7 @@ public final class Cli {
 
     static CommandLine commandLine(Context ctx, Wiring wiring) {
         CommandLine cl = new CommandLine(new RootCommand(ctx, wiring));
+        Help.apply(cl);
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
         cl.setCaseInsensitiveEnumValuesAllowed(true);

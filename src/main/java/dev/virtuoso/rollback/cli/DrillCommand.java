@@ -21,7 +21,8 @@ import picocli.CommandLine.Spec;
         + "detect), rolls back quickly to the stable revision, verifies (time to recover), then restores the "
         + "original split. Writes a Markdown and a JSON report. Run it on staging."},
         footer = {"", "Examples:", "  rollback drill --sandbox                 (no cloud account needed)",
-            "  rollback -r runbooks/virtuoso-api-staging.yaml drill --bad-revision virtuoso-api-00042-bad"})
+            "  rollback -r runbooks/virtuoso-api-staging.yaml \\",
+            "      drill --bad-revision virtuoso-api-00042-bad"})
 final class DrillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

@@ -14,7 +14,7 @@ import picocli.CommandLine.Spec;
     "Run an emulated Cloud Run API and a demo service until interrupted.",
     "Prints `export` lines for the emulator variables. The demo virtuoso-api has two good revisions, a broken "
         + "one serving 100%%, and a newer one that never became Ready. Use runbooks/sandbox.yaml."},
-        footer = {"", "Example:", "  rollback sandbox > /tmp/sandbox.env &   then   . /tmp/sandbox.env",
+        footer = {"", "Example:", "  rollback sandbox > /tmp/sandbox.env &", "  . /tmp/sandbox.env",
             "  ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback quick --previous --yes"})
 final class SandboxCommand implements Callable<Integer> {
     @Spec

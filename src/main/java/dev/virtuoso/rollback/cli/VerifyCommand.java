@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         + "or to loopback). Metrics: error rate and P95 from Cloud Monitoring over the trigger window "
         + "(inconclusive below minRequests). All checks run at once."},
         footer = {"", "Example (CI smoke check):",
-            "  rollback -r runbooks/virtuoso-api.yaml verify -o json --junit report.xml"})
+            "  rollback -r runbooks/virtuoso-api.yaml \\", "      verify -o json --junit report.xml"})
 final class VerifyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

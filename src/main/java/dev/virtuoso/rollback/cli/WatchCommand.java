@@ -23,7 +23,7 @@ import picocli.CommandLine.Spec;
         + "`quick --previous` once (journaled, notified, verified), then keeps watching. A service changed "
         + "within triggers.window + sustain (see `rollback history`) is never rolled back automatically, so a "
         + "restarted watch does not act twice. Ctrl-C stops (exit 130)."},
-        footer = {"", "Example:  rollback -r runbooks/virtuoso-api.yaml watch --auto --yes --interval 30s"})
+        footer = {"", "Example:", "  rollback -r runbooks/virtuoso-api.yaml \\", "      watch --auto --yes --interval 30s"})
 final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;

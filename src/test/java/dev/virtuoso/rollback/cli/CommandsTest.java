@@ -146,6 +146,30 @@ class CommandsTest {
     }
 
     @Test
+    void helpShowsGlobalOptionsApartAndReadOnlyCommandsDoNotOfferDryRunOrYes() {
+        String status = cli.run("status", "--help").out();
+        assertThat(status).contains("Global options (every command):").doesNotContain("--dry-run")
+                .doesNotContain("--yes");
+        // Hidden, still accepted: a pipeline may pass them to every command.
+        assertThat(cli.rb("--dry-run", "--yes", "status").code()).isZero();
+        String quick = cli.run("quick", "--help").out();
+        assertThat(quick.indexOf("--to-revision")).isLessThan(quick.indexOf("Global options (every command):"));
+        assertThat(quick.substring(quick.indexOf("Global options"))).contains("--dry-run").contains("-y, --yes");
+    }
+
+    @Test
+    void examplesInHelpAreNeverWrappedMidCommand() {
+        for (String cmd : new String[] {"quick", "drill", "verify", "watch", "sandbox", "history"}) {
+            var help = cli.run(cmd, "--help").out();
+            assertThat(help.lines()).as(cmd).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+            String examples = help.substring(help.indexOf("Example"));
+            // Every line of an example is a whole command, or ends with a shell continuation.
+            assertThat(examples.lines().skip(1).filter(l -> !l.isBlank()))
+                    .as(cmd).allSatisfy(l -> assertThat(l).matches("  (rollback |\\. |ROLLBACK_RUNBOOK=|    ).*"));
+        }
+    }
+
+    @Test
     void helpAndUsageErrors() {
         CliHarness.Result help = cli.run("quick", "--help");
         assertThat(help.code()).isZero();
