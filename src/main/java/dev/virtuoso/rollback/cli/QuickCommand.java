@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.QuickRollback;
+import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TrafficChange;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
@@ -34,6 +35,14 @@ final class QuickCommand implements Callable<Integer> {
     @Option(names = "--no-verify", description = "Skip the health and functional checks after the change.")
     boolean noVerify;
 
+    @Option(names = "--again", description = "With --previous: go one further back, even though the revision serving "
+            + "now was itself rolled back to within the hour.")
+    boolean again;
+
+    @Option(names = "--accept-rolled-back", description = "With --to-latest: route back to the latest Ready revision "
+            + "even though a rollback moved away from it (needed with --yes).")
+    boolean acceptRolledBack;
+
     static final class Destination {
         @Option(names = "--to-revision", paramLabel = "REVISION", required = true, description = "A revision of the service.")
         String revision;
@@ -62,11 +71,18 @@ final class QuickCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         QuickRollback.checkPercent(percent);
+        if (again && !to.previous || acceptRolledBack && !to.latest) {
+            throw RunbookException.invalid(again && !to.previous ? "--again goes with --previous"
+                    : "--accept-rolled-back goes with --to-latest");
+        }
         Session s = Session.of(spec);
         ServiceState state = s.control().service(s.target().service());
         Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), to.toDestination(), percent);
+        QuickRollback.Guarded guarded = QuickRollback.guard(plan, to.toDestination(), s.journal().history(),
+                s.ctx.clock().instant(), again, acceptRolledBack, s.opts.yes && !s.dryRun());
         Optional<VerifyRequest> verify = noVerify || plan.unchanged() ? Optional.empty()
                 : Optional.of(s.verifyRequest(state, true, true));
-        return s.output().action(s.pipeline().execute(new TrafficChange(plan, s.control()), verify));
+        return s.output().action(s.pipeline().execute(new TrafficChange(guarded.plan().noting(verify), s.control(),
+                guarded.caution()), verify));
     }
 }

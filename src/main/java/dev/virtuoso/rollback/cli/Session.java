@@ -159,7 +159,18 @@ final class Session {
         }
         Runbook.Checks checks = runbook().checks();
         boolean needsKey = functional && checks.functional().stream().anyMatch(Runbook.HttpCheck::auth);
-        return new VerifyRequest(url, checks, health, functional, needsKey ? Optional.of(apiKey()) : Optional.empty());
+        if (!needsKey) {
+            return new VerifyRequest(url, checks, health, functional, Optional.empty());
+        }
+        Secret key;
+        try {
+            key = apiKey();
+        } catch (RunbookException e) {
+            // A missing key is a gap in the checks, never a reason not to roll back.
+            return new VerifyRequest(url, checks, health, functional, Optional.empty(), "API key not available: "
+                    + e.getMessage());
+        }
+        return new VerifyRequest(url, checks, health, functional, Optional.of(key));
     }
 
     Verification verification() {
@@ -180,7 +191,7 @@ final class Session {
     private Secret apiKey() {
         Runbook.SecretSource source = runbook().apiKey();
         if (source == null) {
-            throw RunbookException.invalid("functional checks send an API key, but the runbook has no apiKey block");
+            throw RunbookException.invalid("the runbook has no apiKey block");
         }
         return resolve(source, "apiKey");
     }
@@ -191,7 +202,8 @@ final class Session {
         }
         String value = ctx.env().get(source.env());
         if (value == null || value.isEmpty()) {
-            throw RunbookException.invalid("environment variable " + source.env() + " (" + key + ".env) is not set");
+            throw RunbookException.invalid("set " + source.env() + " or use " + key + ".secret (" + key + ".env: "
+                    + source.env() + " is not set)");
         }
         return new Secret(value);
     }

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.Preflight;
 import dev.virtuoso.rollback.runbook.ServiceState;
+import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.Verification;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
@@ -20,8 +21,9 @@ import picocli.CommandLine.Spec;
 @Command(name = "verify", description = {
     "Run the runbook's health, functional and metric checks; exit 3 when one fails.",
     "Health: GET each health path. Functional: the API calls, with the API key as X-API-Key (only over https "
-        + "or to loopback). Metrics: error rate and P95 from Cloud Monitoring over the trigger window "
-        + "(inconclusive below minRequests). All checks run at once."},
+        + "or to loopback; without the key they are inconclusive, never a reason to stop). Metrics: error rate "
+        + "and P95 of each revision serving now, from Cloud Monitoring over the trigger window (inconclusive "
+        + "below minRequests). All checks run at once."},
         footer = {"", "Example (CI smoke check):",
             "  rollback -r runbooks/virtuoso-api.yaml \\", "      verify -o json --junit report.xml"})
 final class VerifyCommand implements Callable<Integer> {
@@ -56,9 +58,12 @@ final class VerifyCommand implements Callable<Integer> {
         if (all || health || functional) {
             http = revision == null ? Optional.of(s.verifyRequest(all || health, all || functional))
                     : revisionChecks(s, all || health, all || functional, skipped);
+            if ((all || functional) && s.runbookFile().isEmpty()) {
+                skipped.add(new CheckResult("functional checks", "functional", Verdict.INCONCLUSIVE, null, 0,
+                        "none run: they are the runbook's checks.functional (-r FILE or ROLLBACK_RUNBOOK)"));
+            }
         }
-        Optional<Verification.MetricRequest> metricChecks = all || metrics
-                ? Optional.of(s.metricRequest(Optional.ofNullable(revision))) : Optional.empty();
+        List<Verification.MetricRequest> metricChecks = all || metrics ? metricRequests(s) : List.of();
         VerifyReport report = s.verification().run(http, metricChecks, skipped);
         if (junit != null) {
             JUnitReport.write(report, s.target().service().name(), s.ctx.clock().instant(), junit);
@@ -66,9 +71,23 @@ final class VerifyCommand implements Callable<Integer> {
         return s.output().verify(report, s.target().service().name());
     }
 
+    /**
+     * The revision asked for, else each revision serving now, by its own metrics: right after a
+     * rollback the service's window still holds the minutes of the revision rolled away from.
+     */
+    private List<Verification.MetricRequest> metricRequests(Session s) {
+        if (revision != null) {
+            return List.of(s.metricRequest(Optional.of(revision)));
+        }
+        List<String> serving = List.copyOf(s.control().service(s.target().service()).serving().keySet());
+        return serving.isEmpty() ? List.of(s.metricRequest(Optional.empty()))
+                : serving.stream().map(r -> s.metricRequest(Optional.of(r))).toList();
+    }
+
     private Optional<VerifyRequest> revisionChecks(Session s, boolean h, boolean f, List<CheckResult> skipped) {
         ServiceState state = s.control().service(s.target().service());
         String rev = Preflight.find(state.ref(), s.control().revisions(state.ref()), revision).name();
+        revision = rev;
         Optional<String> url = Verification.tagUrl(state, rev);
         if (url.isEmpty()) {
             skipped.add(Verification.untagged(rev));

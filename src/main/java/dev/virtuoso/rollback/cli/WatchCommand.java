@@ -7,6 +7,7 @@ import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.QuickRollback;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TrafficChange;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
 import dev.virtuoso.rollback.runbook.Watch;
 import java.time.Duration;
 import java.util.Optional;
@@ -61,7 +62,8 @@ final class WatchCommand implements Callable<Integer> {
     private static ActionResult rollback(Session s, ConsoleInteraction confirmed) {
         ServiceState state = s.control().service(s.target().service());
         Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), new QuickRollback.Previous(), 100);
-        return s.pipeline(confirmed).by("watch --auto").execute(new TrafficChange(plan, s.control()),
-                Optional.of(s.verifyRequest(state, true, true)));
+        Optional<VerifyRequest> verify = Optional.of(s.verifyRequest(state, true, true));
+        return s.pipeline(confirmed).by("watch --auto").execute(new TrafficChange(plan.noting(verify), s.control()),
+                verify);
     }
 }

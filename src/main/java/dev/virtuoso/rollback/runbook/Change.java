@@ -51,6 +51,11 @@ public interface Change {
 
     String to();
 
+    /** A second question to ask after the plan was confirmed (a risk the plan names), or null. */
+    default String caution() {
+        return null;
+    }
+
     /** The asked change was sent by an earlier run (killed while waiting) and is not in effect yet. */
     boolean inFlight();
 

@@ -100,6 +100,9 @@ public final class ChangePipeline {
         }
         checkJournal(); // a change that could not be journaled is not offered
         ui.confirm(change);
+        if (change.caution() != null) {
+            ui.confirm(change.caution());
+        }
         start = clock.instant(); // the time it took starts after the human said yes
         JournalRecord record = record(change, start, change.before(), change.summary());
         journal.append(record);

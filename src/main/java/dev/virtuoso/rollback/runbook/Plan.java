@@ -23,4 +23,16 @@ public record Plan(
     public boolean unchanged() {
         return unchangedReason != null;
     }
+
+    /** The same plan with a note on what the checks after it cannot check. */
+    public Plan noting(java.util.Optional<VerifyRequest> checks) {
+        return checks.flatMap(VerifyRequest::gap).map(gap -> withNote("not checked after the change: " + gap))
+                .orElse(this);
+    }
+
+    public Plan withNote(String note) {
+        List<String> more = new java.util.ArrayList<>(notes);
+        more.add(note);
+        return new Plan(command, service, summary, before, after, more, unchangedReason);
+    }
 }

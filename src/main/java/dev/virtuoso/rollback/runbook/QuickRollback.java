@@ -1,9 +1,13 @@
 package dev.virtuoso.rollback.runbook;
 
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /** Method 1 of the written runbook: route traffic to a revision that already exists. */
 public final class QuickRollback {
@@ -65,8 +69,11 @@ public final class QuickRollback {
                 : "route " + percent + "% of " + s.ref().name() + " traffic to " + target + " and "
                         + (100 - percent) + "% to " + current;
         List<String> notes = new ArrayList<>();
+        String fixFirst = current != null && current.equals(s.latestReadyRevision()) && !current.equals(target)
+                ? "; deploy a fix first: the latest Ready revision is still " + current + ", the one rolled back from"
+                : "";
         notes.add("traffic will be pinned to " + (percent == 100 ? target : target + " and " + current)
-                + ": new deployments get 0% until `rollback quick --to-latest`");
+                + ": new deployments get 0% until `rollback quick --to-latest`" + fixFirst);
         keptTags(s).ifPresent(notes::add);
         String unchanged = !s.reconciling() && s.serving().equals(wanted)
                 ? "already serving " + describe(wanted) : null;
@@ -113,10 +120,83 @@ public final class QuickRollback {
         return tags.isEmpty() ? " (it has no tags)" : " (tags: " + String.join(", ", tags) + ")";
     }
 
-    private static java.util.Optional<String> keptTags(ServiceState s) {
+    private static Optional<String> keptTags(ServiceState s) {
         List<String> tags = s.traffic().stream().map(TrafficEntry::tag).filter(t -> t != null).toList();
-        return tags.isEmpty() ? java.util.Optional.empty()
-                : java.util.Optional.of("tags kept: " + String.join(", ", tags));
+        return tags.isEmpty() ? Optional.empty() : Optional.of("tags kept: " + String.join(", ", tags));
+    }
+
+    /** A rollback to the revision serving now within this long makes `--previous` ask for `--again`. */
+    public static final Duration RECENT = Duration.ofHours(1);
+
+    /** A plan checked against the journal, and the second question it needs, if any. */
+    public record Guarded(Plan plan, String caution) {
+    }
+
+    /**
+     * What the journal says about a quick rollback before it is offered — never walk back too far:
+     * <ul>
+     * <li>`--previous` right after a rollback would walk back twice (00003 → 00002 → 00001): when the
+     * revision serving now was itself routed to within {@link #RECENT}, stop, say when and by whom,
+     * and offer `--previous --again`;
+     * <li>`--to-latest` when the latest Ready revision is one a rollback moved away from routes back
+     * to it: the plan says so, and a second question is asked — or, where none can be
+     * ({@code cannotAsk}: --yes), `--accept-rolled-back` is required.
+     * </ul>
+     */
+    public static Guarded guard(Plan plan, Destination to, List<JournalRecord> history, Instant now, boolean again,
+                                boolean acceptRolledBack, boolean cannotAsk) {
+        ServiceState s = plan.before();
+        if (to instanceof Previous && !again) {
+            String serving = s.servingRevision().orElse(null);
+            newestChange(history, s.ref(), r -> serving != null && r.to() != null && r.to().startsWith(serving)
+                    && r.time().isAfter(now.minus(RECENT))).ifPresent(r -> {
+                        throw RunbookException.invalid(serving + " serves because `" + r.command() + "` routed traffic to "
+                                + "it " + ago(r, now) + " (by " + r.user() + ", journal " + r.id() + "); --previous now "
+                                + "would go one further back: to do that, `rollback quick --previous --again`");
+                    });
+        }
+        if (!(to instanceof ToLatest) || plan.unchanged()) {
+            return new Guarded(plan, null);
+        }
+        String latest = s.latestReadyRevision();
+        Optional<JournalRecord> away = rolledBackFrom(history, s.ref(), latest);
+        if (away.isEmpty()) {
+            return new Guarded(plan, null);
+        }
+        JournalRecord r = away.get();
+        String why = latest + " is the revision `" + r.command() + "` rolled back from " + ago(r, now) + " (by "
+                + r.user() + ", journal " + r.id() + ")";
+        Plan noted = plan.withNote(why + ": this routes traffic back to it; deploy a fix first");
+        if (acceptRolledBack) {
+            return new Guarded(noted, null);
+        }
+        if (cannotAsk) {
+            throw RunbookException.invalid(why + "; routing traffic back to it needs --accept-rolled-back (or deploy a "
+                    + "fix first); nothing was changed");
+        }
+        return new Guarded(noted, "Route traffic back to " + latest + ", which was rolled back from?");
+    }
+
+    private static String ago(JournalRecord r, Instant now) {
+        Duration d = Duration.between(r.time(), now).truncatedTo(ChronoUnit.SECONDS);
+        return d.isZero() || d.isNegative() ? "a moment ago" : Durations.format(d) + " ago";
+    }
+
+    /** The newest journaled change of this service's traffic that moved away from {@code revision}. */
+    public static Optional<JournalRecord> rolledBackFrom(List<JournalRecord> history, ServiceRef ref, String revision) {
+        return newestChange(history, ref, r -> revision != null && revision.equals(r.from()) && r.to() != null
+                && !r.to().startsWith(revision) && !r.command().startsWith("quick --to-latest"));
+    }
+
+    private static Optional<JournalRecord> newestChange(List<JournalRecord> history, ServiceRef ref,
+                                                        java.util.function.Predicate<JournalRecord> which) {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            JournalRecord r = history.get(i);
+            if (TrafficChange.KIND.equals(r.kind()) && r.changed() && ref.path().equals(r.target()) && which.test(r)) {
+                return Optional.of(r);
+            }
+        }
+        return Optional.empty();
     }
 
     static String describe(Map<String, Integer> serving) {

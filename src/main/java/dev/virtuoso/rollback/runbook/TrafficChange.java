@@ -17,10 +17,22 @@ public final class TrafficChange implements Change {
 
     private final Plan plan;
     private final ServiceControl control;
+    private final String caution;
 
     public TrafficChange(Plan plan, ServiceControl control) {
+        this(plan, control, null);
+    }
+
+    /** {@code caution}: asked after the plan is confirmed, when the plan carries a risk it names. */
+    public TrafficChange(Plan plan, ServiceControl control, String caution) {
         this.plan = plan;
         this.control = control;
+        this.caution = caution;
+    }
+
+    @Override
+    public String caution() {
+        return caution;
     }
 
     public Plan plan() {

@@ -26,12 +26,12 @@ public final class Verification {
         this.clock = clock;
     }
 
-    public VerifyReport run(Optional<VerifyRequest> httpChecks, Optional<MetricRequest> metricChecks,
+    public VerifyReport run(Optional<VerifyRequest> httpChecks, List<MetricRequest> metricChecks,
                             List<CheckResult> skipped) {
         Instant start = clock.instant();
-        // The metric query runs while the HTTP checks do.
-        CompletableFuture<List<CheckResult>> metric = metricChecks.map(m -> CompletableFuture.supplyAsync(() ->
-                assess(m).checks(m.triggers()))).orElse(CompletableFuture.completedFuture(List.of()));
+        // The metric queries run while the HTTP checks do.
+        List<CompletableFuture<List<CheckResult>>> metric = metricChecks.stream()
+                .map(m -> CompletableFuture.supplyAsync(() -> named(m, assess(m).checks(m.triggers())))).toList();
         List<CheckResult> checks = new ArrayList<>(skipped);
         String url = "";
         if (httpChecks.isPresent()) {
@@ -40,11 +40,17 @@ public final class Verification {
             url = r.url();
         }
         try {
-            checks.addAll(metric.join());
+            metric.forEach(f -> checks.addAll(f.join()));
         } catch (CompletionException e) {
             throw e.getCause() instanceof RuntimeException re ? re : e;
         }
         return new VerifyReport(url, Duration.between(start, clock.instant()).toMillis(), checks);
+    }
+
+    /** "error rate of virtuoso-api-00002-def" when one revision is judged. */
+    private static List<CheckResult> named(MetricRequest m, List<CheckResult> checks) {
+        return m.revision().map(rev -> checks.stream().map(c -> new CheckResult(c.name() + " of " + rev, c.kind(),
+                c.verdict(), c.status(), c.latencyMs(), c.detail())).toList()).orElse(checks);
     }
 
     /** A revision is reachable over HTTP alone only through a tag URL. */

@@ -9,25 +9,40 @@ import java.util.regex.Pattern;
  * Which HTTP checks to run against which base URL, with the API key when a check needs it.
  * The transport rule (SPEC 6: the key only over https or to a loopback address) holds when the
  * request is made, which is before anything changes: a bad URL is exit 2 with nothing changed.
+ *
+ * <p>A key that cannot be had never blocks a rollback: {@code noKey} says why, and the checks
+ * that would send it are inconclusive with that reason while the others run.
  */
 public record VerifyRequest(String baseUrl, Runbook.Checks checks, boolean health, boolean functional,
-                            Optional<Secret> apiKey) {
+                            Optional<Secret> apiKey, String noKey) {
     private static final Pattern LOOPBACK_V4 = Pattern.compile("127(\\.\\d{1,3}){3}");
 
     public VerifyRequest {
         URI url = parse(baseUrl);
-        if (sendsKey(checks, functional) && apiKey.isEmpty()) {
-            throw RunbookException.invalid("functional checks send an API key, but none was given: set apiKey in the runbook");
+        if (sendsKey(checks, functional) && apiKey.isEmpty() && noKey == null) {
+            noKey = "API key not available: set apiKey in the runbook";
         }
-        if (sendsKey(checks, functional) && !"https".equals(url.getScheme())
+        if (sendsKey(checks, functional) && apiKey.isPresent() && !"https".equals(url.getScheme())
                 && !isLoopback(url.getHost())) {
             throw RunbookException.invalid("refusing to send the API key over plain http to " + url.getHost()
                     + "; use an https:// URL (--url or service.url)");
         }
     }
 
+    public VerifyRequest(String baseUrl, Runbook.Checks checks, boolean health, boolean functional,
+                         Optional<Secret> apiKey) {
+        this(baseUrl, checks, health, functional, apiKey, null);
+    }
+
     public VerifyRequest at(String url) {
-        return new VerifyRequest(url, checks, health, functional, apiKey);
+        return new VerifyRequest(url, checks, health, functional, apiKey, noKey);
+    }
+
+    /** What these checks cannot check, for the plan: empty when every selected check can run. */
+    public Optional<String> gap() {
+        return apiKey.isEmpty() && sendsKey(checks, functional)
+                ? Optional.of("the functional checks that send the API key will be inconclusive (" + noKey + ")")
+                : Optional.empty();
     }
 
     /** True when the selected checks send the API key. */

@@ -69,6 +69,7 @@ public final class Watch {
         Instant firingSince = null;
         String judged = null;
         ActionResult done = null;
+        String refused = null;
         Assessment last;
         int n = 0;
         while (true) {
@@ -98,12 +99,22 @@ public final class Watch {
                             + r.user() + " (" + r.command() + ", journal " + r.id() + "); the metric window still holds "
                             + "minutes from before that, so nothing is done automatically until "
                             + r.time().plus(req.triggers().window()).plus(sustain));
-                } else {
+                } else if (refused == null) {
                     ui.info("  trigger held for " + Durations.format(sustain) + ": rolling back to the previous revision");
-                    done = rollback.get();
-                    log.add(now + "  " + describe(done));
-                    ui.info("  " + describe(done) + (done.outcome() == ActionResult.Outcome.applied
-                            ? "; watching the outcome (" + Assessment.LAG_NOTE + ")" : ""));
+                    try {
+                        done = rollback.get();
+                        log.add(now + "  " + describe(done));
+                        ui.info("  " + describe(done) + (done.outcome() == ActionResult.Outcome.applied
+                                ? "; watching the outcome (" + Assessment.LAG_NOTE + ")" : ""));
+                    } catch (RunbookException e) {
+                        if (e.exitCode() != ExitCode.INVALID_INPUT) {
+                            throw e;
+                        }
+                        // Nothing to roll back to (or not safely): say so once, keep watching, never retry blindly.
+                        refused = e.getMessage();
+                        log.add(now + "  not rolled back: " + refused);
+                        ui.info("  not rolling back: " + refused + "; nothing was changed");
+                    }
                 }
             }
             Duration elapsed = Duration.between(start, clock.instant());

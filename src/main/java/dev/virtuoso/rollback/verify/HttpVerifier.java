@@ -71,7 +71,7 @@ public final class HttpVerifier implements Verifier {
         try {
             List<Future<CheckResult>> futures = new ArrayList<>();
             for (Probe p : probes) {
-                futures.add(pool.submit(() -> p.run(client, baseUrl, key, attempts)));
+                futures.add(pool.submit(() -> p.run(client, baseUrl, key, attempts, request.noKey())));
             }
             // Every check has its own timeout and backoff; this bounds the whole run.
             Duration deadline = timeout.multipliedBy(attempts).plus(backoffTotal(attempts)).plusSeconds(1);
@@ -124,7 +124,10 @@ public final class HttpVerifier implements Verifier {
             this.kind = kind;
         }
 
-        CheckResult run(OkHttpClient client, HttpUrl base, Optional<Secret> key, int attempts) {
+        CheckResult run(OkHttpClient client, HttpUrl base, Optional<Secret> key, int attempts, String noKey) {
+            if (check.auth() && key.isEmpty()) {
+                return result(Verdict.INCONCLUSIVE, null, 0, noKey); // not sent: a check never blocks a rollback
+            }
             Request request = request(base, key);
             Duration backoff = FIRST_BACKOFF;
             String detail = null;

@@ -46,10 +46,43 @@ class QuickCommandTest {
         assertThat(journal.get(2).get("after").toString()).contains("virtuoso-api-00002-def");
         assertThat(r.out()).contains("journal: " + journal.get(0).get("id").asText());
 
-        CliHarness.Result again = cli.rb("quick", "--previous", "--yes");
+        // 00002 serves because of that rollback a moment ago: --previous again would walk back twice.
+        CliHarness.Result twice = cli.rb("quick", "--previous", "--yes");
+        assertThat(twice.code()).isEqualTo(2);
+        assertThat(twice.err()).startsWith("error: virtuoso-api-00002-def serves because `quick --previous` routed "
+                + "traffic to it ").contains("(by tester, journal ").endsWith("--previous now would go one further back: "
+                + "to do that, `rollback quick --previous --again`\n");
+        CliHarness.Result again = cli.rb("quick", "--previous", "--again", "--yes");
         assertThat(again.code()).isZero();
-        // Now 00002 serves; the Ready revision before it is 00001 — "previous" moves on, as kubectl undo does.
         assertThat(again.out()).contains("virtuoso-api-00001-abc");
+    }
+
+    @Test
+    void toLatestBackToARolledBackRevisionSaysSoAndAsksAgainOrNeedsAccept() {
+        CliHarness.Result back = cli.rb("quick", "--previous", "--yes");
+        assertThat(back.out()).contains("deploy a fix first: the latest Ready revision is still virtuoso-api-00003-ghi, "
+                + "the one rolled back from");
+        int calls = cli.mutations();
+
+        CliHarness.Result refused = cli.rb("quick", "--to-latest", "--yes");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).startsWith("error: virtuoso-api-00003-ghi is the revision `quick --previous` rolled "
+                + "back from ").contains("routing traffic back to it needs --accept-rolled-back");
+        assertThat(cli.mutations()).isEqualTo(calls);
+
+        cli.interactive = true;
+        cli.stdin = "y\nn\n";
+        CliHarness.Result asked = cli.rb("--no-color", "quick", "--to-latest", "--no-verify");
+        assertThat(asked.code()).isEqualTo(2);
+        assertThat(asked.out()).contains("note: virtuoso-api-00003-ghi is the revision `quick --previous` rolled back "
+                + "from").contains("Route traffic back to virtuoso-api-00003-ghi, which was rolled back from? [y/N]");
+        assertThat(cli.mutations()).isEqualTo(calls);
+
+        cli.interactive = false;
+        CliHarness.Result accepted = cli.rb("quick", "--to-latest", "--yes", "--accept-rolled-back", "--no-verify");
+        assertThat(accepted.code()).as(accepted.err()).isZero();
+        assertThat(accepted.out()).contains("this routes traffic back to it; deploy a fix first");
+        assertThat(cli.mutations()).isEqualTo(calls + 1);
     }
 
     @Test

@@ -49,7 +49,29 @@ class VerifyAndAssessTest {
         assertThat(doc.get("checks")).hasSize(7);
         assertThat(doc.get("checks").get(5).get("kind").asText()).isEqualTo("metric");
         assertThat(doc.get("checks").get(5).get("verdict").asText()).isEqualTo("fail");
-        assertThat(Files.readString(xml)).contains("<testcase").contains("name=\"error rate\"").contains("<failure");
+        assertThat(Files.readString(xml)).contains("<testcase").contains("name=\"error rate of virtuoso-api-00003-ghi\"")
+                .contains("<failure");
+    }
+
+    @Test
+    void rightAfterARollbackVerifyJudgesTheRevisionServingNowNotTheWindowsBrokenMinutes() throws Exception {
+        assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
+        CliHarness.Result r = cli.rb("-o", "json", "verify", "--metrics");
+        // The service's window is still mostly the broken revision; 00002's own few seconds are too few to judge.
+        assertThat(r.code()).as(r.out()).isZero();
+        JsonNode checks = json.readTree(r.out()).get("checks");
+        assertThat(checks).hasSize(2);
+        assertThat(checks.get(0).get("name").asText()).isEqualTo("error rate of virtuoso-api-00002-def");
+        assertThat(checks.get(0).get("verdict").asText()).isEqualTo("inconclusive");
+        assertThat(checks.get(0).get("detail").asText()).endsWith(": inconclusive");
+    }
+
+    @Test
+    void withoutARunbookVerifySaysItRanNoFunctionalChecks() {
+        CliHarness.Result r = cli.run("--project", "virtuoso-sandbox", "--region", "us-central1", "--service",
+                "virtuoso-api", "verify", "--functional");
+        assertThat(r.out()).contains("functional checks").contains("none run: they are the runbook's "
+                + "checks.functional (-r FILE or ROLLBACK_RUNBOOK)");
     }
 
     @Test
