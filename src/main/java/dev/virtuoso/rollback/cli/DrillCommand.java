@@ -75,13 +75,14 @@ final class DrillCommand implements Callable<Integer> {
         return run(s, badRevision, false);
     }
 
-    private int run(Session s, String bad, boolean assumeYes) {
-        ConsoleInteraction ui = assumeYes ? s.ui().confirmed() : s.ui();
+    private int run(Session s, String bad, boolean inSandbox) {
+        ConsoleInteraction ui = inSandbox ? s.ui().confirmed() : s.ui();
         Drill drill = new Drill(s.control(), s.pipeline(ui.confirmed(), Notifier.NONE), s.verifier(),
                 state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.notifier(ui),
                 s.waiting());
-        Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, stableRevision,
-                detectTimeout, recoverTimeout));
+        Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, stableRevision, detectTimeout,
+                recoverTimeout, s.user(), s.runbookFile().map(Path::toString).orElse(inSandbox ? "sandbox.yaml (built in)"
+                        : null), new VersionProvider().getVersion()[0]));
         List<Path> files = r.dryRun() ? List.of() : DrillReports.write(r, report);
         return s.output().drill(r, files);
     }

@@ -325,12 +325,9 @@ final class Output {
             return code;
         }
         out.println((r.ok() ? style.ok("✓ drill passed") : style.bad("✗ drill failed")) + " for " + r.service());
-        out.println("  stable " + r.stableRevision() + ", bad " + r.badRevision());
-        out.println("  time to detect:  " + DrillReports.ms(r.timeToDetectMs()));
-        out.println("  time to recover: " + DrillReports.ms(r.timeToRecoverMs()) + " (" + r.severity() + " at "
-                + Math.round(r.failedCheckRatio() * 100) + "% failing: deadline "
-                + Durations.format(Duration.ofMillis(r.deadlineMs())) + ", "
-                + (r.withinDeadline() ? "met" : style.bad("missed")) + ")");
+        List<String[]> figures = new ArrayList<>();
+        DrillReports.summary(r).forEach(line -> figures.add(new String[] {line[0] + ":", line[1]}));
+        Render.table(figures, "  ").forEach(out::println);
         List<String[]> rows = new ArrayList<>();
         for (Drill.Step step : r.steps()) {
             rows.add(new String[] {step.ok() ? style.ok("✓") : style.bad("✗"), step.name(),

@@ -24,18 +24,26 @@ public final class Drill {
     /** How long Ctrl-C waits for the original split to be back before giving up on it. */
     public static final Duration RESTORE_LIMIT = Duration.ofSeconds(30);
 
+    /** {@code ranBy}, {@code runbook} (the file, or null) and {@code version} go into the report, the monthly record. */
     public record Request(ServiceRef service, String badRevision, String stableRevision, Duration detectTimeout,
-                          Duration recoverTimeout) {
+                          Duration recoverTimeout, String ranBy, String runbook, String version) {
     }
 
     public record Step(String name, String detail, long durationMs, boolean ok) {
     }
 
-    /** {@code dryRun}: only the plan was shown; nothing ran and no report is due. */
-    public record Report(String service, Instant started, String stableRevision, String badRevision,
-                         List<TrafficEntry> originalTraffic, List<Step> steps, Long timeToDetectMs,
-                         Long timeToRecoverMs, double failedCheckRatio, String severity, long deadlineMs,
-                         boolean withinDeadline, boolean ok, boolean dryRun, String journalId) {
+    /**
+     * The drill as a record to keep. {@code timeToDetectMs} is the time until the checks saw the bad
+     * revision fail (not an alert's delay); {@code failedChecks} are the checks that saw it, and
+     * {@code passedChecks} those that passed again on the stable revision. {@code dryRun}: only
+     * the plan was shown; nothing ran and no report is due.
+     */
+    public record Report(String service, Instant started, String ranBy, String runbook, String toolVersion,
+                         String stableRevision, String badRevision, List<TrafficEntry> originalTraffic,
+                         long detectTimeoutMs, long recoverTimeoutMs, List<Step> steps, Long timeToDetectMs,
+                         Long timeToRecoverMs, List<String> failedChecks, List<String> passedChecks,
+                         double failedCheckRatio, String severity, long deadlineMs, boolean withinDeadline,
+                         boolean ok, boolean dryRun, String journalId) {
     }
 
     private final ServiceControl control;
@@ -93,8 +101,9 @@ public final class Drill {
         if (pipeline.dryRun()) {
             plan.forEach(ui::info);
             ui.info("dry run: nothing changed");
-            return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, null, null, 0,
-                    null, 0, false, true, true, null);
+            return new Report(req.service().toString(), started, req.ranBy(), req.runbook(), req.version(), stable, bad,
+                    original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, null,
+                    null, List.of(), List.of(), 0, null, 0, false, true, true, null);
         }
         pipeline.checkJournal();
         ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
@@ -214,9 +223,14 @@ public final class Drill {
         incident.post((detected && recovery.ok() && within ? "✓ drill passed" : "✗ drill failed") + ": detected in "
                 + (timeToDetect == null ? "never" : Durations.format(Duration.ofMillis(timeToDetect))) + ", recovered in "
                 + (timeToRecover == null ? "never" : Durations.format(Duration.ofMillis(timeToRecover))));
-        return new Report(req.service().toString(), started, stable, bad, original.traffic(), steps, timeToDetect,
-                timeToRecover, ratio, row.severity(), row.within().toMillis(), within,
-                detected && recovery.ok() && within, false, drill.id());
+        return new Report(req.service().toString(), started, req.ranBy(), req.runbook(), req.version(), stable, bad,
+                original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, timeToDetect,
+                timeToRecover, names(detection, Verdict.FAIL), names(recovery, Verdict.PASS), ratio, row.severity(),
+                row.within().toMillis(), within, detected && recovery.ok() && within, false, drill.id());
+    }
+
+    private static List<String> names(VerifyReport r, Verdict v) {
+        return r.checks().stream().filter(c -> c.verdict() == v).map(CheckResult::name).toList();
     }
 
     /** Stable is given, or what serves now, or — when the bad revision serves now — the Ready one before it. */

@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
 import java.util.List;
 
 /** The drill report to keep: Markdown for people, JSON for trend tooling. */
@@ -46,22 +47,42 @@ public final class DrillReports {
     static String markdown(Drill.Report r) {
         StringBuilder b = new StringBuilder();
         b.append("# Rollback drill — ").append(r.service()).append("\n\n");
-        b.append("- Started: ").append(r.started()).append("\n");
-        b.append("- Result: **").append(r.ok() ? "PASSED" : "FAILED").append("**\n");
-        b.append("- Stable revision: `").append(r.stableRevision()).append("`\n");
-        b.append("- Bad revision: `").append(r.badRevision()).append("`\n");
-        b.append("- Time to detect: ").append(ms(r.timeToDetectMs())).append("\n");
-        b.append("- Time to recover: ").append(ms(r.timeToRecoverMs())).append("\n");
-        b.append("- Severity (").append(Math.round(r.failedCheckRatio() * 100)).append("% of checks failing): ")
-                .append(r.severity()).append(", deadline ").append(Durations.format(Duration.ofMillis(r.deadlineMs())))
-                .append(" — ").append(r.withinDeadline() ? "recovered within it" : "NOT recovered within it").append("\n\n");
-        b.append("| step | result | took | detail |\n|---|---|---|---|\n");
+        b.append("**").append(r.ok() ? "PASSED" : "FAILED").append("**\n\n");
+        summary(r).forEach(line -> b.append("- ").append(line[0]).append(": ").append(line[1]).append("\n"));
+        b.append("\n| step | result | took | detail |\n|---|---|---|---|\n");
         for (Drill.Step s : r.steps()) {
             b.append("| ").append(s.name()).append(" | ").append(s.ok() ? "ok" : "FAILED").append(" | ")
                     .append(Durations.format(Duration.ofMillis(s.durationMs()))).append(" | ")
                     .append(s.detail().replace("|", "\\|")).append(" |\n");
         }
         return b.toString();
+    }
+
+    /**
+     * The drill's figures as (label, value) lines: the console and the Markdown report print these
+     * same lines, so they can never disagree.
+     */
+    public static List<String[]> summary(Drill.Report r) {
+        List<String[]> lines = new ArrayList<>();
+        lines.add(new String[] {"ran by", r.ranBy() + ", " + r.toolVersion() + (r.runbook() == null ? ""
+                : ", runbook " + r.runbook())});
+        lines.add(new String[] {"started", r.started() + " (UTC); journal " + r.journalId()});
+        lines.add(new String[] {"revisions", "stable " + r.stableRevision() + ", bad " + r.badRevision()});
+        lines.add(new String[] {"timeouts", "detect " + ms(r.detectTimeoutMs()) + ", recover " + ms(r.recoverTimeoutMs())});
+        lines.add(new String[] {"time to detect", ms(r.timeToDetectMs()) + " (until the checks saw the bad revision fail; "
+                + "an alert would add Monitoring's lag and its duration)"});
+        lines.add(new String[] {"checks that saw it", names(r.failedChecks())});
+        lines.add(new String[] {"time to recover", ms(r.timeToRecoverMs()) + " (from the quick rollback to every check "
+                + "passing)"});
+        lines.add(new String[] {"checks passing again", names(r.passedChecks())});
+        lines.add(new String[] {"deadline", r.severity() + " at " + Math.round(r.failedCheckRatio() * 100)
+                + "% of checks failing: " + Durations.format(Duration.ofMillis(r.deadlineMs())) + ", "
+                + (r.withinDeadline() ? "met" : "MISSED")});
+        return lines;
+    }
+
+    private static String names(List<String> checks) {
+        return checks.isEmpty() ? "none" : String.join(", ", checks);
     }
 
     /** A duration in milliseconds for people; null means the step never got there. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.run.v2.TrafficTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -120,10 +121,24 @@ class CommandsTest {
         CliHarness.Result r = cli.run(java.util.Map.of("CLOUDSDK_CORE_PROJECT", "my-real-project",
                 "CLOUDSDK_RUN_REGION", "europe-west4"), "drill", "--sandbox", "--report", reports.toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("✓ drill passed").contains("time to detect:").contains("time to recover:");
+        assertThat(r.out()).contains("✓ drill passed").contains("time to detect:").contains("time to recover:")
+                .contains("ran by:").contains("tester").contains("sandbox.yaml (built in)")
+                .contains("checks that saw it:").contains("/health/ready");
+        Path md;
         try (var files = Files.list(reports)) {
-            assertThat(files.map(p -> p.getFileName().toString()))
+            List<Path> written = files.toList();
+            assertThat(written).extracting(p -> p.getFileName().toString())
                     .anyMatch(n -> n.endsWith(".md")).anyMatch(n -> n.endsWith(".json"));
+            md = written.stream().filter(p -> p.toString().endsWith(".md")).findFirst().orElseThrow();
+        }
+        // The report to keep says what the console said, figure for figure.
+        String report = Files.readString(md);
+        List<String> figures = r.out().lines().filter(l -> l.matches("  [a-z ]+:  +.*")).toList();
+        assertThat(figures).hasSize(9);
+        for (String f : figures) {
+            String label = f.strip().substring(0, f.strip().indexOf(':'));
+            String value = f.substring(f.indexOf(':') + 1).strip();
+            assertThat(report).contains("- " + label + ": " + value);
         }
         // The in-process sandbox has its own journal: the user's is untouched.
         assertThat(cli.home.resolve("journal.jsonl")).doesNotExist();

@@ -70,7 +70,8 @@ class DrillTest {
     }
 
     private static Drill.Request request(String bad) {
-        return new Drill.Request(Fixtures.REF, bad, null, Duration.ofMinutes(2), Duration.ofMinutes(5));
+        return new Drill.Request(Fixtures.REF, bad, null, Duration.ofMinutes(2), Duration.ofMinutes(5), "carol",
+                "runbooks/staging.yaml", "rollback 1.0");
     }
 
     @Test
@@ -84,6 +85,10 @@ class DrillTest {
         assertThat(r.withinDeadline()).isTrue();
         assertThat(r.ok()).isTrue();
         assertThat(r.steps()).extracting(Drill.Step::name).containsExactly("record", "break", "detect", "recover", "restore");
+        assertThat(r.failedChecks()).containsExactly("/health");
+        assertThat(r.passedChecks()).containsExactly("/health");
+        assertThat(r.ranBy()).isEqualTo("carol");
+        assertThat(r.detectTimeoutMs()).isEqualTo(120_000);
         assertThat(control.state.traffic()).isEqualTo(Fixtures.SEED_TRAFFIC);
     }
 
@@ -112,7 +117,7 @@ class DrillTest {
     @Test
     void theSameBadAndStableRevisionIsRefusedBeforeAnythingChanges() {
         Drill.Request req = new Drill.Request(Fixtures.REF, "virtuoso-api-00002-def", "virtuoso-api-00002-def",
-                Duration.ofMinutes(2), Duration.ofMinutes(5));
+                Duration.ofMinutes(2), Duration.ofMinutes(5), "carol", null, "rollback 1.0");
         assertThatThrownBy(() -> drill(checks).run(req))
                 .hasMessageStartingWith("the bad revision and the stable revision are both virtuoso-api-00002-def")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
