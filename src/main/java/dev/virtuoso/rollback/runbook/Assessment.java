@@ -65,7 +65,7 @@ public record Assessment(
         String errorDetail = errorRate == null ? "no requests" + window + ": inconclusive"
                 : percent(errorRate) + " 5xx (" + sample.errors() + " of " + sample.requests() + " requests" + window
                         + "; trigger > " + percent(t.errorRate()) + ")";
-        String latencyDetail = sample.p95Ms() == null ? "no latency data" + window
+        String latencyDetail = sample.p95Ms() == null ? "no latency data" + window + ": inconclusive"
                 : "P95 " + Durations.format(Duration.ofMillis(Math.round(sample.p95Ms()))) + window + " (trigger > "
                         + Durations.format(t.p95Latency()) + ")";
         if (errorRateVerdict == Verdict.INCONCLUSIVE && errorRate != null) {
