@@ -201,6 +201,41 @@ class CommandsTest {
     }
 
     @Test
+    void aStaleEmulatorVariableFailsAtOnceNamingTheVariableAndItsValue() {
+        long t0 = System.nanoTime();
+        CliHarness.Result r = cli.run(java.util.Map.of("CLOUD_RUN_EMULATOR_HOST", "127.0.0.1:1"), "-r",
+                "runbooks/sandbox.yaml", "status");
+        assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(2_000);
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("error: nothing answers at CLOUD_RUN_EMULATOR_HOST=127.0.0.1:1 (connection "
+                + "refused): start `rollback sandbox` and export the lines it prints, or unset CLOUD_RUN_EMULATOR_HOST "
+                + "to use Google");
+    }
+
+    @Test
+    void aMisspeltCommandOrOptionGetsASuggestion() {
+        assertThat(cli.run("quik").err()).contains("did you mean quick?");
+        assertThat(cli.rb("quick", "--prevous").err()).contains("did you mean --previous or ");
+    }
+
+    @Test
+    void statusColumnsAlignInColourAsInPlainText() {
+        String plain = cli.rb("--no-color", "status").out();
+        cli.interactive = true;
+        String coloured = cli.rb("status").out();
+        assertThat(coloured).contains("\u001b[");
+        assertThat(coloured.replaceAll("\u001b\\[[0-9;]*m", "")).isEqualTo(plain);
+    }
+
+    @Test
+    void undoingAnUndoSaysSoInItsPlan() {
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.run("undo", "--yes", "--no-verify").code()).isZero();
+        CliHarness.Result again = cli.run("undo", "--yes", "--no-verify");
+        assertThat(again.out()).contains("note: this undoes an undo (").contains("it puts back what `undo ");
+    }
+
+    @Test
     void helpAndUsageErrors() {
         CliHarness.Result help = cli.run("quick", "--help");
         assertThat(help.code()).isZero();
