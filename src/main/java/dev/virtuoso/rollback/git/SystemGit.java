@@ -16,6 +16,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
+import java.util.stream.IntStream;
+import java.util.stream.Stream;
 
 /**
  * {@link SourceControl} over the system {@code git}. Every name is checked before it is given to
@@ -125,32 +127,40 @@ public final class SystemGit implements SourceControl {
 
     private Optional<String> afterFailedRevert(Path repo, Commit commit, String before, Git.Result reverted) {
         List<String> conflicts = unmerged(repo);
+        boolean empty = conflicts.isEmpty() && reverted.out().contains("nothing to commit");
+        restore(repo, commit, before);
         if (!conflicts.isEmpty()) {
-            abort(repo, commit, before);
             throw GitErrors.invalid("reverting " + commit.shortSha() + " conflicts with later changes to "
                     + sample(conflicts) + ": aborted, " + shown(repo) + " is as it was; revert it by hand (git revert "
                     + commit.shortSha() + ") or choose another commit");
         }
-        // An empty revert fails ("nothing to commit") but leaves MERGE_MSG behind, which the next
-        // git commit would offer as its message; --quit removes it and touches nothing else.
-        if (reverted.out().contains("nothing to commit") && head(repo).equals(before) && dirt(repo).isEmpty()) {
-            run(repo, ExitCode.INVALID_INPUT, "could not tidy up after reverting " + commit.shortSha(), "revert",
-                    "--quit");
+        if (empty) {
             return Optional.empty();
-        }
-        if (exists(repo, "REVERT_HEAD")) {
-            abort(repo, commit, before);
         }
         throw GitErrors.failed(ExitCode.INVALID_INPUT, "could not revert " + commit.shortSha() + " in " + shown(repo)
                 + " (nothing was changed)", reverted);
     }
 
-    /** Back to {@code before}; if git cannot get there the promise "nothing changed" is broken: say so. */
-    private void abort(Path repo, Commit commit, String before) {
-        Git.Result aborted = git.run(repo, "revert", "--abort");
-        if (!aborted.ok() || !head(repo).equals(before) || !dirt(repo).isEmpty()) {
-            throw GitErrors.failed(ExitCode.INTERNAL, "reverting " + commit.shortSha() + " conflicted and git revert "
-                    + "--abort did not restore " + shown(repo) + ", look at git status there", aborted);
+    /**
+     * Back to {@code before}, which was clean, so every change undone here is the failed revert's.
+     * If git cannot get there the promise "nothing changed" is broken: say so.
+     */
+    private void restore(Path repo, Commit commit, String before) {
+        Git.Result undone = new Git.Result(0, "", "");
+        if (halfDone(repo).anyMatch("REVERT_HEAD"::equals)) {
+            undone = git.run(repo, "revert", "--abort");
+        } else if (!dirt(repo).isEmpty()) {
+            // A failing prepare-commit-msg hook stops the revert after it staged its changes but
+            // without REVERT_HEAD, so there is nothing to --abort. reset --merge is what --abort
+            // runs: it puts back what differs from HEAD and refuses to touch a change it did not stage.
+            undone = git.run(repo, "reset", "--merge", "HEAD");
+        }
+        // A failed or empty revert leaves MERGE_MSG behind, which the next git commit would offer
+        // as its message; --quit removes it and touches nothing else.
+        Git.Result quit = git.run(repo, "revert", "--quit");
+        if (!undone.ok() || !quit.ok() || !head(repo).equals(before) || !dirt(repo).isEmpty()) {
+            throw GitErrors.failed(ExitCode.INTERNAL, "reverting " + commit.shortSha() + " failed and " + shown(repo)
+                    + " could not be put back as it was, look at git status there", undone.ok() ? quit : undone);
         }
     }
 
@@ -215,17 +225,21 @@ public final class SystemGit implements SourceControl {
     }
 
     private void requireNothingHalfDone(Path repo) {
+        halfDone(repo).findFirst().ifPresent(name -> {
+            throw GitErrors.invalid(HALF_DONE.get(name).replace("%s", shown(repo)));
+        });
+    }
+
+    /** The names of {@link #HALF_DONE} whose files exist, read with one git call. */
+    private Stream<String> halfDone(Path repo) {
+        List<String> names = List.copyOf(HALF_DONE.keySet());
         List<String> args = new ArrayList<>(List.of("rev-parse"));
-        HALF_DONE.keySet().forEach(name -> args.addAll(List.of("--git-path", name)));
+        names.forEach(name -> args.addAll(List.of("--git-path", name)));
         List<String> paths = run(repo, ExitCode.INVALID_INPUT, "could not read the state of " + shown(repo),
                 args.toArray(String[]::new)).lines().toList();
-        List<String> names = List.copyOf(HALF_DONE.keySet());
-        for (int i = 0; i < paths.size() && i < names.size(); i++) {
-            // --git-path answers relative to the directory git ran in, which is repo.
-            if (Files.exists(repo.resolve(paths.get(i)))) {
-                throw GitErrors.invalid(HALF_DONE.get(names.get(i)).replace("%s", shown(repo)));
-            }
-        }
+        // --git-path answers relative to the directory git ran in, which is repo.
+        return IntStream.range(0, Math.min(names.size(), paths.size()))
+                .filter(i -> Files.exists(repo.resolve(paths.get(i)))).mapToObj(names::get);
     }
 
     private void requireClean(Path repo) {
@@ -325,11 +339,6 @@ public final class SystemGit implements SourceControl {
         String out = run(repo, ExitCode.INVALID_INPUT, "could not list the conflicts in " + shown(repo), "diff",
                 "--name-only", "-z", "--diff-filter=U");
         return Arrays.stream(out.split("\0")).filter(p -> !p.isEmpty()).distinct().toList();
-    }
-
-    private boolean exists(Path repo, String gitPath) {
-        return Files.exists(repo.resolve(run(repo, ExitCode.INVALID_INPUT, "could not read the state of "
-                + shown(repo), "rev-parse", "--git-path", gitPath).strip()));
     }
 
     /** Runs git for its output; failing is {@code code} with git's reason. */

@@ -28,8 +28,8 @@ public interface SourceControl {
     /**
      * Commits the revert of {@code commit} on the current branch and returns the new commit's
      * SHA; empty when the revert changes nothing (the branch already lacks the commit's changes,
-     * as on a re-run), and then nothing was changed. A conflict is aborted, leaving the work tree
-     * and HEAD as they were.
+     * as on a re-run), and then nothing was changed. A revert that fails (a conflict, a hook) is
+     * undone, leaving the work tree and HEAD as they were.
      */
     @Mutating
     Optional<String> revert(Path repo, Commit commit);

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import org.assertj.core.api.AbstractThrowableAssert;
 import org.assertj.core.api.ThrowableAssert.ThrowingCallable;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -108,6 +109,24 @@ class SystemGitTest {
         assertThat(status(clone)).isEmpty();
         assertThat(Files.readString(clone.resolve("app.txt"))).isEqualTo("v3\n");
         assertThat(shell.run(clone, "rev-parse", "--verify", "--quiet", "REVERT_HEAD").ok()).isFalse();
+        assertThat(clone.resolve(".git/MERGE_MSG")).doesNotExist();
+    }
+
+    @Test
+    void aRevertStoppedByAHookIsUndoneThoughGitLeavesNothingToAbort() throws Exception {
+        Path hook = clone.resolve(".git/hooks/prepare-commit-msg");
+        Files.writeString(hook, "#!/bin/sh\necho 'no reverts on Fridays' >&2\nexit 1\n");
+        Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Commit first = git.commit(clone, "main", "HEAD");
+        String head = run(clone, "rev-parse", "HEAD");
+
+        assertFails(() -> git.revert(clone, first), ExitCode.INVALID_INPUT, "could not revert " + first.shortSha()
+                + " in " + repo + " (nothing was changed): 'prepare-commit-msg' hook failed");
+
+        assertThat(run(clone, "rev-parse", "HEAD")).isEqualTo(head);
+        assertThat(status(clone)).isEmpty();
+        assertThat(Files.readString(clone.resolve("app.txt"))).isEqualTo("v1\n");
+        assertThat(clone.resolve(".git/MERGE_MSG")).doesNotExist();
     }
 
     @ParameterizedTest
@@ -214,12 +233,10 @@ class SystemGitTest {
         String revert = git.revert(clone, git.commit(clone, "main", "HEAD")).orElseThrow();
         run(clone, "remote", "set-url", "--push", "origin", "https://deploy:s3cret@127.0.0.1:9/api.git");
 
-        assertThatThrownBy(() -> git.push(clone, "origin", "main")).isInstanceOf(RunbookException.class)
-                .hasMessageStartingWith("could not push main to origin: unable to access 'https://")
+        assertFails(() -> git.push(clone, "origin", "main"), ExitCode.API_FAILURE).hasMessageStartingWith("could not push main to origin: unable to access 'https://")
                 .hasMessageEndingWith("; the local main is kept at " + revert + ", to push it later: git -C " + repo
                         + " push origin main")
-                .hasMessageNotContaining("s3cret")
-                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+                .hasMessageNotContaining("s3cret");
         assertThat(run(clone, "rev-parse", "main")).isEqualTo(revert);
     }
 
@@ -335,10 +352,9 @@ class SystemGitTest {
     void aFetchThatFailsIsAnApiFailureWithoutTheCredentials() {
         run(clone, "remote", "add", "leaky", "https://user:s3cret@127.0.0.1:9/x.git");
 
-        assertThatThrownBy(() -> git.checkReady(clone, "leaky", "main")).isInstanceOf(RunbookException.class)
+        assertFails(() -> git.checkReady(clone, "leaky", "main"), ExitCode.API_FAILURE)
                 .hasMessageStartingWith("could not fetch main from leaky: unable to access 'https://")
-                .hasMessageNotContaining("s3cret")
-                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+                .hasMessageNotContaining("s3cret");
     }
 
     private void hook(String body) throws Exception {
@@ -385,7 +401,11 @@ class SystemGitTest {
     }
 
     private static void assertFails(ThrowingCallable call, ExitCode code, String message) {
-        assertThatThrownBy(call).isInstanceOf(RunbookException.class).hasMessage(message)
+        assertFails(call, code).hasMessage(message);
+    }
+
+    private static AbstractThrowableAssert<?, ? extends Throwable> assertFails(ThrowingCallable call, ExitCode code) {
+        return assertThatThrownBy(call).isInstanceOf(RunbookException.class)
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(code));
     }
 }
