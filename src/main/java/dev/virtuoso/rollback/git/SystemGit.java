@@ -22,8 +22,8 @@ import java.util.stream.Stream;
 /**
  * {@link SourceControl} over the system {@code git}. Every name is checked before it is given to
  * git ({@link RefNames}), commits are handed on as full SHAs, and nothing here can lose work: no
- * reset, no checkout, no force push; the only undo is {@code git revert --abort} of a revert this
- * class started on a clean tree.
+ * reset --hard, no checkout, no force push; the only undo is of a failed revert this class started
+ * on a clean tree ({@code git revert --abort}, or the {@code reset --merge} it runs).
  */
 public final class SystemGit implements SourceControl {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
