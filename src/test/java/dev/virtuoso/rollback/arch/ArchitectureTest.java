@@ -7,7 +7,7 @@ import com.tngtech.archunit.core.importer.ClassFileImporter;
 import com.tngtech.archunit.core.importer.ImportOption;
 import org.junit.jupiter.api.Test;
 
-/** DESIGN.md's layering: cli → runbook ← gcp/verify/journal; sandbox stands alone. */
+/** DESIGN.md's layering: cli → runbook ← gcp/verify/journal/notify/git; sandbox stands alone. */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = new ClassFileImporter()
             .withImportOption(ImportOption.Predefined.DO_NOT_INCLUDE_TESTS)
@@ -17,15 +17,19 @@ class ArchitectureTest {
     void theDomainDependsOnNoAdapterAndNoGoogleApi() {
         noClasses().that().resideInAPackage("..runbook..")
                 .should().dependOnClassesThat().resideInAnyPackage("..cli..", "..gcp..", "..verify..", "..journal..",
-                        "..sandbox..", "..notify..", "com.google..", "io.grpc..", "okhttp3..", "picocli..")
+                        "..sandbox..", "..notify..", "..git..", "com.google..", "io.grpc..", "okhttp3..", "picocli..")
                 .check(CLASSES);
     }
 
     @Test
     void adaptersDoNotDependOnEachOtherOrTheCli() {
-        noClasses().that().resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..")
+        noClasses().that().resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..", "..git..")
                 .should().dependOnClassesThat().resideInAnyPackage("..cli..", "..sandbox..")
                 .check(CLASSES);
+        noClasses().that().resideInAPackage("..git..").should().dependOnClassesThat()
+                .resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..").check(CLASSES);
+        noClasses().that().resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..", "..sandbox..")
+                .should().dependOnClassesThat().resideInAPackage("..git..").check(CLASSES);
         noClasses().that().resideInAPackage("..gcp..").should().dependOnClassesThat()
                 .resideInAnyPackage("..verify..", "..journal..").check(CLASSES);
     }

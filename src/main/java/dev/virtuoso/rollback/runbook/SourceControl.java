@@ -1,0 +1,43 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.nio.file.Path;
+import java.util.Optional;
+
+/**
+ * Port: the service's git repository (Method 3, revert and redeploy). Every failure is a
+ * {@link RunbookException}: a repository that is not ready, an unknown name or a revert that
+ * conflicts is {@link ExitCode#INVALID_INPUT} with nothing changed; a remote that cannot be
+ * reached or refuses a push is {@link ExitCode#API_FAILURE}.
+ */
+public interface SourceControl {
+    /**
+     * Changes nothing in the work tree (a fetch only updates {@code remote/branch}), fails unless
+     * {@code repo} is a git work tree with nothing uncommitted and nothing half-done (merge,
+     * revert, rebase), HEAD is on {@code branch}, and {@code branch} is level with
+     * {@code remote/branch}: not behind, not ahead (its unpushed commits would go out with the
+     * revert), not diverged.
+     */
+    void checkReady(Path repo, String remote, String branch);
+
+    /**
+     * The commit {@code ref} names (a SHA, HEAD~1, a tag...), which must be on {@code branch}:
+     * reverting a commit the branch does not contain would make an unrelated change.
+     */
+    Commit commit(Path repo, String branch, String ref);
+
+    /**
+     * Commits the revert of {@code commit} on the current branch and returns the new commit's
+     * SHA; empty when the revert changes nothing (the branch already lacks the commit's changes,
+     * as on a re-run), and then nothing was changed. A revert that fails (a conflict, a hook) is
+     * undone, leaving the work tree and HEAD as they were.
+     */
+    @Mutating
+    Optional<String> revert(Path repo, Commit commit);
+
+    /**
+     * Pushes {@code branch} to {@code remote}, never forcing. When the remote refuses, the local
+     * commits stay, and the error says why and which command to run later.
+     */
+    @Mutating
+    void push(Path repo, String remote, String branch);
+}
