@@ -148,7 +148,9 @@ public final class QuickRollback {
         ServiceState s = plan.before();
         if (to instanceof Previous && !again) {
             String serving = s.servingRevision().orElse(null);
+            // A rollback is a quick move to a revision (not an undo, not --to-latest, not a drill's restore).
             newestChange(history, s.ref(), r -> serving != null && r.to() != null && r.to().startsWith(serving)
+                    && r.command().startsWith("quick ") && !r.command().startsWith("quick --to-latest")
                     && r.time().isAfter(now.minus(RECENT))).ifPresent(r -> {
                         throw RunbookException.invalid(serving + " serves because `" + r.command() + "` routed traffic to "
                                 + "it " + ago(r, now) + " (by " + r.user() + ", journal " + r.id() + "); --previous now "

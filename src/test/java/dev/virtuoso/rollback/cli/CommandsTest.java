@@ -228,6 +228,15 @@ class CommandsTest {
     }
 
     @Test
+    void previousAfterAnUndoIsARollbackAgainNotAWalkBack() {
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.run("undo", "--yes", "--no-verify").code()).isZero();
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes", "--no-verify");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("route 100% of virtuoso-api traffic to virtuoso-api-00002-def");
+    }
+
+    @Test
     void undoingAnUndoSaysSoInItsPlan() {
         assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
         assertThat(cli.run("undo", "--yes", "--no-verify").code()).isZero();
