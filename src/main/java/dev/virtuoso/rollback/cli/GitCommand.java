@@ -1,7 +1,11 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.GitChange;
+import dev.virtuoso.rollback.runbook.GitRollback;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -9,7 +13,13 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "git", description = {
-    "Method 3: git revert a commit, push, wait for the new revision, verify (not implemented yet)."})
+    "Method 3: git revert a commit, push it, wait for the revision CI deploys, verify.",
+    "Checks first that the repository is clean, on --branch and level with --remote (after a fetch), and that "
+        + "the commit is on the branch. Then `git revert --no-edit` (-m 1 for a merge), push, and wait up to "
+        + "--timeout for a new Ready revision created after the push. A conflict is aborted (exit 2, the tree as "
+        + "it was); a refused push keeps the local revert (exit 4). `rollback undo` reverts the revert."},
+        footer = {"", "Examples:", "  rollback git --repo ~/src/virtuoso-api", "  rollback git --commit 1a2b3c4 --no-wait",
+            "  rollback git --no-push        (revert locally, push yourself)"})
 final class GitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -29,14 +39,26 @@ final class GitCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "20m", description = "Wait for the new revision (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
-    @Option(names = "--no-push", description = "Revert locally only.")
+    @Option(names = "--no-push", description = "Revert locally only; the push command is printed.")
     boolean noPush;
 
-    @Option(names = "--no-wait", description = "Do not wait for the new revision.")
+    @Option(names = "--no-wait", description = "Stop after the push: do not wait for the new revision.")
     boolean noWait;
+
+    @Option(names = "--to-latest", description = "Route 100%% to the new revision once Ready (a pinned service "
+            + "otherwise gives it no traffic).")
+    boolean toLatest;
+
+    @Option(names = "--no-verify", description = "Skip the checks after the deploy.")
+    boolean noVerify;
 
     @Override
     public Integer call() {
-        throw Pending.notYet(spec);
+        Session s = Session.of(spec);
+        GitChange change = GitRollback.prepare(new GitRollback.Request(s.target().service(), repo, commit, remote, branch,
+                !noPush, !noWait, toLatest), s.git(), s.control());
+        Optional<VerifyRequest> verify = noVerify || noPush || noWait ? Optional.empty()
+                : Optional.of(s.verifyRequest(s.control().service(s.target().service()), true, true));
+        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change, verify));
     }
 }

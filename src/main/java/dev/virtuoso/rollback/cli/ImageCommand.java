@@ -1,5 +1,9 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Change;
+import dev.virtuoso.rollback.runbook.ImageRollback;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -8,7 +12,14 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "image", description = {
-    "Method 2: deploy a previous container image as a new revision (not implemented yet)."})
+    "Method 2: serve a previous container image again.",
+    "The image history is the service's own revisions (no registry call). When a Ready revision already runs "
+        + "the image with the service's configuration, traffic goes to it; otherwise the image is deployed as a "
+        + "new revision with 100%% of traffic in the same update, tags kept, and the tool waits until it is Ready "
+        + "and serving, then runs the checks. A revision that never becomes Ready leaves traffic where it was "
+        + "(exit 4, its message shown)."},
+        footer = {"", "Examples:", "  rollback image --previous",
+            "  rollback image --image gcr.io/virtuoso-generator/virtuoso-api:v1.0.0"})
 final class ImageCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -16,17 +27,33 @@ final class ImageCommand implements Callable<Integer> {
     @ArgGroup(exclusive = true, multiplicity = "1")
     Source source;
 
+    @Option(names = "--force-redeploy", description = "Deploy a new revision even when one already runs the image.")
+    boolean forceRedeploy;
+
+    @Option(names = "--force", description = "Go on even though the revision pins a secret version that is disabled "
+            + "or destroyed (its new instances would not start).")
+    boolean force;
+
+    @Option(names = "--no-verify", description = "Skip the health and functional checks after the change.")
+    boolean noVerify;
+
     static final class Source {
-        @Option(names = "--image", paramLabel = "REF", required = true, description = "Image to deploy.")
+        @Option(names = "--image", paramLabel = "REF", required = true, description = "Image to serve.")
         String image;
 
         @Option(names = "--previous", required = true,
-                description = "Newest image in the revision history that differs from the serving one.")
+                description = "The newest image, older than the serving revision's, that differs from it.")
         boolean previous;
     }
 
     @Override
     public Integer call() {
-        throw Pending.notYet(spec);
+        Session s = Session.of(spec);
+        Change change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
+                ? new ImageRollback.ToImage(source.image) : new ImageRollback.Previous(), forceRedeploy, force),
+                s.control(), s.secrets(), s.ctx.clock().instant());
+        Optional<VerifyRequest> verify = noVerify || change.unchangedReason() != null ? Optional.empty()
+                : Optional.of(s.verifyRequest(s.control().service(s.target().service()), true, true));
+        return s.output().action(s.pipeline().execute(change, verify));
     }
 }

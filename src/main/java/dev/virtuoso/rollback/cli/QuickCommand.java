@@ -43,6 +43,10 @@ final class QuickCommand implements Callable<Integer> {
             + "even though a rollback moved away from it (needed with --yes).")
     boolean acceptRolledBack;
 
+    @Option(names = "--force", description = "Go on even though the target pins a secret version that is disabled "
+            + "or destroyed (its new instances would not start).")
+    boolean force;
+
     static final class Destination {
         @Option(names = "--to-revision", paramLabel = "REVISION", required = true, description = "A revision of the service.")
         String revision;
@@ -76,13 +80,13 @@ final class QuickCommand implements Callable<Integer> {
                     : "--accept-rolled-back goes with --to-latest");
         }
         Session s = Session.of(spec);
-        ServiceState state = s.control().service(s.target().service());
-        Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), to.toDestination(), percent);
-        QuickRollback.Guarded guarded = QuickRollback.guard(plan, to.toDestination(), s.journal().history(),
-                s.ctx.clock().instant(), again, acceptRolledBack, s.opts.yes && !s.dryRun());
+        QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
+                to.toDestination(), percent, again, acceptRolledBack, force), s.control(), s.secrets(),
+                s.journal().history(), s.ctx.clock().instant(), s.opts.yes && !s.dryRun());
+        Plan plan = ready.plan();
         Optional<VerifyRequest> verify = noVerify || plan.unchanged() ? Optional.empty()
-                : Optional.of(s.verifyRequest(state, true, true));
-        return s.output().action(s.pipeline().execute(new TrafficChange(guarded.plan().noting(verify), s.control(),
-                guarded.caution()), verify));
+                : Optional.of(s.verifyRequest(plan.before(), true, true));
+        return s.output().action(s.pipeline().execute(new TrafficChange(plan.noting(verify), s.control(),
+                ready.caution()), verify));
     }
 }

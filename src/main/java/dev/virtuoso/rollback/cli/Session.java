@@ -10,6 +10,8 @@ import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.RunbookLoader;
 import dev.virtuoso.rollback.runbook.Secret;
+import dev.virtuoso.rollback.runbook.SecretStore;
+import dev.virtuoso.rollback.runbook.SourceControl;
 import dev.virtuoso.rollback.runbook.ServiceControl;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.Target;
@@ -91,6 +93,14 @@ final class Session {
 
     Verifier verifier() {
         return wiring.verifier();
+    }
+
+    SecretStore secrets() {
+        return port(SecretStore.class, wiring.secrets());
+    }
+
+    SourceControl git() {
+        return port(SourceControl.class, wiring.git());
     }
 
     Wait waiting() {
@@ -198,7 +208,7 @@ final class Session {
 
     private Secret resolve(Runbook.SecretSource source, String key) {
         if (source.secret() != null) {
-            return wiring.secrets().newestEnabled(target().service().project(), source.secret());
+            return secrets().newestEnabled(target().service().project(), source.secret());
         }
         String value = ctx.env().get(source.env());
         if (value == null || value.isEmpty()) {

@@ -1,8 +1,8 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.AlertPolicyChange;
 import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.JournalRecord;
-import dev.virtuoso.rollback.runbook.TrafficChange;
 import dev.virtuoso.rollback.runbook.Undo;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import java.util.Optional;
@@ -32,10 +32,12 @@ final class UndoCommand implements Callable<Integer> {
     public Integer call() {
         Session s = Session.of(spec);
         JournalRecord record = Undo.pick(s.journal(), id);
-        Change change = Undo.change(record, s.control(), s.alertPolicies());
+        Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git()),
+                s.ctx.clock().instant());
+        // What ran on a service is checked again after its undo; an alert policy has nothing to check.
         Optional<VerifyRequest> verify = noVerify || change.unchangedReason() != null
-                || !(change instanceof TrafficChange traffic) ? Optional.empty()
-                : Optional.of(s.verifyRequest(traffic.plan().before(), true, true));
+                || AlertPolicyChange.KIND.equals(change.kind()) ? Optional.empty()
+                : Optional.of(s.verifyRequest(s.control().service(Undo.service(record)), true, true));
         return s.output().action(s.pipeline().execute(change, verify));
     }
 }

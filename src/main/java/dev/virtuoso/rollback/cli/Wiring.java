@@ -5,12 +5,14 @@ import dev.virtuoso.rollback.gcp.GcpClients;
 import dev.virtuoso.rollback.gcp.MonitoringAlertPolicies;
 import dev.virtuoso.rollback.gcp.MonitoringMetrics;
 import dev.virtuoso.rollback.gcp.SecretManagerStore;
+import dev.virtuoso.rollback.git.SystemGit;
 import dev.virtuoso.rollback.journal.JsonlJournal;
 import dev.virtuoso.rollback.runbook.AlertPolicies;
 import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.Metrics;
 import dev.virtuoso.rollback.runbook.SecretStore;
 import dev.virtuoso.rollback.runbook.ServiceControl;
+import dev.virtuoso.rollback.runbook.SourceControl;
 import dev.virtuoso.rollback.runbook.Undo;
 import dev.virtuoso.rollback.runbook.Verifier;
 import dev.virtuoso.rollback.runbook.Wait;
@@ -54,6 +56,11 @@ final class Wiring implements AutoCloseable {
 
     AlertPolicies alertPolicies() {
         return new MonitoringAlertPolicies(gcp());
+    }
+
+    /** The system git, each call bounded; with -v, each git command is shown as it starts. */
+    SourceControl git() {
+        return new SystemGit(SystemGit.DEFAULT_TIMEOUT, command -> { });
     }
 
     SecretStore secrets() {

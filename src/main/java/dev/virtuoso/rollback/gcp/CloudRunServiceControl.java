@@ -5,6 +5,7 @@ import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.run.v2.Condition;
 import com.google.cloud.run.v2.GetServiceRequest;
 import com.google.cloud.run.v2.ListRevisionsRequest;
+import com.google.cloud.run.v2.RevisionTemplate;
 import com.google.cloud.run.v2.Service;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.TrafficTargetAllocationType;
@@ -29,6 +30,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -94,6 +96,24 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit,
                                       Progress progress) {
+        return update(expected, traffic, template -> template, limit, progress);
+    }
+
+    /**
+     * The template's image changes and the revision gets a fresh name: re-sending an existing name
+     * with another configuration is refused with ALREADY_EXISTS (GCP-NOTES). The traffic may name the
+     * new revision: Cloud Run creates it in the same update.
+     */
+    @Override
+    public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
+                               Duration limit, Progress progress) {
+        return update(expected, traffic, template -> template.toBuilder().setRevision(revision)
+                .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(), limit, progress);
+    }
+
+    private ServiceState update(ServiceState expected, List<TrafficEntry> traffic,
+                                java.util.function.UnaryOperator<RevisionTemplate> template, Duration limit,
+                                Progress progress) {
         ServiceRef ref = expected.ref();
         Service current = read(ref);
         if (changed(current, expected)) {
@@ -101,13 +121,68 @@ public final class CloudRunServiceControl implements ServiceControl {
         }
         // The update request has no etag field of its own and Service.etag is output-only; we send it
         // back anyway (AIP-154: a stale one is ABORTED) and have just compared it ourselves.
-        Service wanted = current.toBuilder().clearTraffic().addAllTraffic(traffic.stream().map(this::toProto).toList())
-                .build();
+        Service wanted = current.toBuilder().setTemplate(template.apply(current.getTemplate())).clearTraffic()
+                .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
         Instant start = clock.instant();
         Instant deadline = start.plus(limit);
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, traffic, true);
         op.ifPresent(o -> await(o, ref, start, deadline, progress));
         return settle(ref, traffic, start, deadline, progress);
+    }
+
+    @Override
+    public ServiceState awaitDeploy(ServiceRef ref, Set<String> known, Duration limit, Progress progress) {
+        Instant start = clock.instant();
+        String what = "waiting for a new revision of " + ref.path();
+        // Revisions are listed, not the service: a revision that fails says so in its own conditions.
+        Optional<com.google.cloud.run.v2.Revision> created = wait.until(() -> newest(ref, known),
+                r -> r.isPresent() && readiness(r.get()) != Condition.State.CONDITION_RECONCILING
+                        && readiness(r.get()) != Condition.State.STATE_UNSPECIFIED
+                        && readiness(r.get()) != Condition.State.CONDITION_PENDING,
+                SETTLE, start.plus(limit), what, waited -> progress.update(created(ref, waited)));
+        if (created.isEmpty()) {
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": no new revision of " + ref.path() + " after "
+                    + seconds(Duration.between(start, clock.instant())) + "; is the deploy still running? See "
+                    + "`rollback status`");
+        }
+        Revision revision = toRevision(created.get());
+        if (!revision.ready()) {
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
+                    + " did not become Ready: " + revision.readyMessage());
+        }
+        ServiceState state = wait.until(() -> service(ref), s -> !servesLatest(s) || (revision.name()
+                        .equals(s.latestReadyRevision()) && s.settledOn(s.traffic())), SETTLE, start.plus(limit), what,
+                waited -> progress.update("waiting for " + revision.name() + " to serve (" + seconds(waited) + ")"));
+        progress.done(revision.name() + " is Ready" + (servesLatest(state) ? " and serving" : ""));
+        return state;
+    }
+
+    private Optional<com.google.cloud.run.v2.Revision> newest(ServiceRef ref, Set<String> known) {
+        try {
+            List<com.google.cloud.run.v2.Revision> fresh = new ArrayList<>();
+            for (com.google.cloud.run.v2.Revision r : clients.revisions()
+                    .listRevisions(ListRevisionsRequest.newBuilder().setParent(ref.path()).build()).iterateAll()) {
+                if (!known.contains(shortName(r.getName()))) {
+                    fresh.add(r);
+                }
+            }
+            return fresh.stream().max(Comparator.comparing(r -> toInstant(r.getCreateTime())));
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, "revisions of " + ref.path(), e);
+        }
+    }
+
+    private static Condition.State readiness(com.google.cloud.run.v2.Revision r) {
+        return r.getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst()
+                .map(Condition::getState).orElse(Condition.State.STATE_UNSPECIFIED);
+    }
+
+    private static boolean servesLatest(ServiceState s) {
+        return s.traffic().stream().anyMatch(e -> e.latest() && e.percent() > 0);
+    }
+
+    private static String created(ServiceRef ref, Duration waited) {
+        return "waiting for the deploy to create a new revision of " + ref.name() + " (" + seconds(waited) + ")";
     }
 
     @Override
@@ -294,7 +369,8 @@ public final class CloudRunServiceControl implements ServiceControl {
         String image = s.getTemplate().getContainersCount() > 0 ? s.getTemplate().getContainers(0).getImage() : null;
         return new ServiceState(ref, s.getUri(), s.getGeneration(), s.getObservedGeneration(), s.getEtag(),
                 s.getReconciling(), failure, shortName(s.getLatestReadyRevision()),
-                shortName(s.getLatestCreatedRevision()), traffic, statuses, tagUrls, image);
+                shortName(s.getLatestCreatedRevision()), traffic, statuses, tagUrls, image,
+                RevisionConfig.of(s.getTemplate()));
     }
 
     static Revision toRevision(com.google.cloud.run.v2.Revision r) {
@@ -303,7 +379,8 @@ public final class CloudRunServiceControl implements ServiceControl {
         String image = r.getContainersCount() > 0 ? r.getContainers(0).getImage() : null;
         return new Revision(shortName(r.getName()), shortName(r.getService()),
                 ready.getState() == Condition.State.CONDITION_SUCCEEDED, ready.getMessage(), image,
-                toInstant(r.getCreateTime()));
+                toInstant(r.getCreateTime()), RevisionConfig.secrets(r.getContainersList(), r.getVolumesList()),
+                RevisionConfig.of(r));
     }
 
     private static Instant toInstant(Timestamp t) {

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.gcp;
 import com.google.cloud.secretmanager.v1.ListSecretVersionsRequest;
 import com.google.cloud.secretmanager.v1.SecretName;
 import com.google.cloud.secretmanager.v1.SecretVersion;
+import com.google.cloud.secretmanager.v1.SecretVersionName;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.SecretStore;
@@ -41,6 +42,25 @@ public final class SecretManagerStore implements SecretStore {
             throw e;
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, "secret " + name, e);
+        }
+    }
+
+    @Override
+    public VersionState state(String project, String secret, String version) {
+        // Cloud Run names a secret by short name or by its resource name (of this or another project).
+        String name = secret.startsWith("projects/") ? secret + "/versions/" + version
+                : SecretVersionName.of(project, secret, version).toString();
+        try {
+            return switch (clients.secrets().getSecretVersion(name).getState()) {
+                case ENABLED -> VersionState.ENABLED;
+                case DISABLED -> VersionState.DISABLED;
+                case DESTROYED -> VersionState.DESTROYED;
+                default -> VersionState.MISSING;
+            };
+        } catch (com.google.api.gax.rpc.NotFoundException e) {
+            return VersionState.MISSING;
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, "secret version " + name, e);
         }
     }
 }

@@ -74,7 +74,8 @@ public interface Change {
     /**
      * What a re-read found: {@code readable} false when nothing could be read; otherwise whether the
      * asked change was sent (the resource asks for it now), whether it is in effect, and why not
-     * when the system says it failed.
+     * when the system says it failed — or, when it was not sent, what was left behind (a local
+     * commit), which undo must then be able to pick.
      */
     record Truth(boolean readable, boolean sent, boolean inEffect, String failure, JsonNode now) {
         public static Truth unreadable() {

@@ -209,9 +209,10 @@ public final class ChangePipeline {
             truth = "the change was sent and is not in effect yet" + (now.failure() != null
                     ? " (it failed: " + now.failure() + ")" : " (it is still being applied)");
         } else {
-            truth = "nothing was changed";
+            truth = now.failure() != null ? now.failure() : "nothing was changed";
         }
-        boolean maybeChanged = !now.readable() || now.sent();
+        // Not sent but left something behind (a local commit): undo must be able to pick it.
+        boolean maybeChanged = !now.readable() || now.sent() || now.failure() != null;
         journal.append(record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
                 : JournalRecord.State.failed, now.now(), e.getMessage() + "; " + truth, maybeChanged));
         incident.post("✗ " + (interrupted ? "interrupted" : "failed") + ": " + e.getMessage() + "; " + truth);

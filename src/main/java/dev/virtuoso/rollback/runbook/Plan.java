@@ -31,8 +31,12 @@ public record Plan(
     }
 
     public Plan withNote(String note) {
-        List<String> more = new java.util.ArrayList<>(notes);
-        more.add(note);
-        return new Plan(command, service, summary, before, after, more, unchangedReason);
+        return withNotes(List.of(note));
+    }
+
+    public Plan withNotes(List<String> more) {
+        List<String> all = new java.util.ArrayList<>(notes);
+        all.addAll(more);
+        return new Plan(command, service, summary, before, after, all, unchangedReason);
     }
 }

@@ -16,6 +16,33 @@ public final class Preflight {
                         : "revision " + shortName + " does not belong to service " + service.name()) + known(revisions)));
     }
 
+    /**
+     * The secrets a revision reads, checked before traffic is sent to it: a version it pins that is
+     * DISABLED, DESTROYED or gone would keep new instances from starting (refused, exit 2, unless
+     * {@code force}); one read as {@code latest} makes the rollback not hermetic — the old code gets
+     * today's secret — which is said, not refused. Returns the notes for the plan.
+     */
+    public static List<String> secrets(Revision r, String project, SecretStore store, boolean force) {
+        List<String> notes = new java.util.ArrayList<>();
+        for (Revision.SecretUse use : r.secrets()) {
+            if (use.latest()) {
+                notes.add(r.name() + " reads secret " + use.secret() + " as latest (" + use.where() + "): the rollback "
+                        + "is not hermetic, it gets today's value");
+                continue;
+            }
+            SecretStore.VersionState state = store.state(project, use.secret(), use.version());
+            if (state != SecretStore.VersionState.ENABLED) {
+                String problem = r.name() + " pins secret " + use.secret() + " version " + use.version() + " ("
+                        + use.where() + "), which is " + state + ": its instances would not start";
+                if (!force) {
+                    throw RunbookException.invalid(problem + "; enable that version, or pass --force to go on anyway");
+                }
+                notes.add(problem + " (going on: --force)");
+            }
+        }
+        return notes;
+    }
+
     /** The newest few revisions, so a typo can be corrected without another command. */
     private static String known(List<Revision> revisions) {
         if (revisions.isEmpty()) {

@@ -93,6 +93,37 @@ public final class QuickRollback {
                 already ? "already serving LATEST (" + s.latestReadyRevision() + ") 100%" : null);
     }
 
+    /** The revision {@code to} routes to (for `--to-latest`, the latest Ready one), checked to exist. */
+    public static Revision target(ServiceState s, List<Revision> revisions, Destination to) {
+        String name = to instanceof ToLatest ? s.latestReadyRevision()
+                : resolve(s, revisions, to, s.servingRevision().orElse(null));
+        return Preflight.find(s.ref(), revisions, name);
+    }
+
+    /** What a quick rollback was asked for, from the command line. */
+    public record Request(ServiceRef service, Destination to, int percent, boolean again, boolean acceptRolledBack,
+                          boolean force) {
+    }
+
+    /**
+     * Reads the service, plans, and checks the plan before it is offered: against the journal
+     * (never walk back too far) and against the secrets the target revision reads.
+     */
+    public static Guarded prepare(Request req, ServiceControl control, SecretStore secrets, List<JournalRecord> history,
+                                  Instant now, boolean cannotAsk) {
+        checkPercent(req.percent());
+        ServiceState s = control.service(req.service());
+        List<Revision> revisions = control.revisions(req.service());
+        Plan plan = plan(s, revisions, req.to(), req.percent());
+        Guarded g = guard(plan, req.to(), history, now, req.again(), req.acceptRolledBack(), cannotAsk);
+        if (plan.unchanged()) {
+            return g;
+        }
+        List<String> notes = Preflight.secrets(target(s, revisions, req.to()), req.service().project(), secrets,
+                req.force());
+        return new Guarded(g.plan().withNotes(notes), g.caution());
+    }
+
     private static String resolve(ServiceState s, List<Revision> revisions, Destination to, String current) {
         if (to instanceof ToRevision r) {
             return r.name().substring(r.name().lastIndexOf('/') + 1);

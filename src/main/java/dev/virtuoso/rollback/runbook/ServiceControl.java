@@ -27,6 +27,25 @@ public interface ServiceControl {
     ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit, Progress progress);
 
     /**
+     * Deploys {@code image} as a new revision named {@code revision} (the template's image changed,
+     * its name fresh) with {@code traffic} in the same update — one UpdateService — failing with
+     * {@link ExitCode#CONFLICT} when the service changed since {@code expected}; returns when the new
+     * revision is Ready and serves as asked, waiting at most {@code limit}. A revision that never
+     * becomes Ready is an API failure with its message.
+     */
+    @Mutating
+    ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
+                        Duration limit, Progress progress);
+
+    /**
+     * Sends nothing: waits, at most {@code limit}, for a deploy made elsewhere (CI after a push): a
+     * revision whose name is not in {@code known} that is Ready and, when LATEST has traffic,
+     * serving. A new revision that fails to become Ready is an API failure with its message.
+     * Returns the service as it is then; the new revision is its latest created one.
+     */
+    ServiceState awaitDeploy(ServiceRef ref, java.util.Set<String> known, Duration limit, Progress progress);
+
+    /**
      * Sends nothing: waits, at most {@code limit}, until a change to {@code traffic} that was
      * already asked (by an earlier run that was killed, say) is done.
      */

@@ -10,7 +10,8 @@ import java.util.Optional;
  * One read of a Cloud Run service. {@code traffic} is what was asked; {@code trafficStatuses} is
  * what serves. While {@code reconciling}, statuses and latestReadyRevision are transient
  * (GCP-NOTES "Finished means"). {@code failure} is the terminal condition's message when Cloud Run
- * reports the last change failed, else null.
+ * reports the last change failed, else null. {@code image} and {@code templateConfig} describe the
+ * template new revisions are made from (see {@link Revision#config()}).
  */
 public record ServiceState(
         ServiceRef ref,
@@ -25,7 +26,17 @@ public record ServiceState(
         List<TrafficEntry> traffic,
         List<TrafficEntry> trafficStatuses,
         Map<String, String> tagUrls,
-        String image) {
+        String image,
+        String templateConfig) {
+
+    /** A state whose template configuration is not known (tests of traffic alone). */
+    public ServiceState(ServiceRef ref, String uri, long generation, long observedGeneration, String etag,
+                        boolean reconciling, String failure, String latestReadyRevision, String latestCreatedRevision,
+                        List<TrafficEntry> traffic, List<TrafficEntry> trafficStatuses, Map<String, String> tagUrls,
+                        String image) {
+        this(ref, uri, generation, observedGeneration, etag, reconciling, failure, latestReadyRevision,
+                latestCreatedRevision, traffic, trafficStatuses, tagUrls, image, null);
+    }
 
     public ServiceState {
         traffic = List.copyOf(traffic);

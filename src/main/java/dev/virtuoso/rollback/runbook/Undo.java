@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.runbook;
 
+import java.time.Instant;
 import java.util.List;
 
 /** Puts back what a journal record saw before it acted (SPEC 10), whatever kind of change it was. */
@@ -27,24 +28,32 @@ public final class Undo {
         throw RunbookException.invalid("the journal has no change to undo");
     }
 
+    /** The ports an undo may need, depending on the kind of change it reverses. */
+    public record Ports(ServiceControl control, AlertPolicies policies, SourceControl git) {
+    }
+
     /** The change that reverses {@code record}, read against the resource as it is now. */
-    public static Change change(JournalRecord record, ServiceControl control, AlertPolicies policies) {
+    public static Change change(JournalRecord record, Ports ports, Instant now) {
+        ServiceControl control = ports.control();
         return switch (record.kind()) {
             case TrafficChange.KIND -> {
                 ServiceRef ref = service(record);
                 yield new TrafficChange(plan(record, control.service(ref), control.revisions(ref)), control);
             }
-            case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, policies);
+            case ImageChange.KIND -> ImageChange.undo(record, control, ImageRollback.freshName(service(record), now));
+            case GitChange.KIND -> GitChange.undo(record, ports.git(), control);
+            case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, ports.policies());
             default -> throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
                     + ") is a kind of change this build cannot undo: " + record.kind());
         };
     }
 
+    /** The Cloud Run service a record changed. */
     public static ServiceRef service(JournalRecord record) {
         String[] p = record.target().split("/");
-        if (!TrafficChange.KIND.equals(record.kind()) || p.length != 6) {
+        if (p.length != 6 || !p[4].equals("services")) {
             throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
-                    + ") has no traffic to restore");
+                    + ") did not change a Cloud Run service");
         }
         return new ServiceRef(p[1], p[3], p[5]);
     }

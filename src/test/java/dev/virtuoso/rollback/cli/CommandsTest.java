@@ -146,9 +146,10 @@ class CommandsTest {
 
     @Test
     void commandsOfOpenIssuesSaySoAndChangeNothing() {
-        CliHarness.Result r = cli.rb("image", "--previous");
+        CliHarness.Result r = cli.rb("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "1", "--yes");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err().strip()).isEqualTo("error: `rollback image` is not implemented yet in this build; nothing was changed");
+        assertThat(r.err().strip()).isEqualTo("error: `rollback restore secrets` is not implemented yet in this build; "
+                + "nothing was changed");
     }
 
     @Test

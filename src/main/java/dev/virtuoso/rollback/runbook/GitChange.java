@@ -1,0 +1,230 @@
+package dev.virtuoso.rollback.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Method 3 of the written runbook: `git revert` a commit, push it, and wait for the deploy that
+ * CI makes of the push — a new Ready revision serving as the service's traffic says. The journal
+ * records the revert commit, so that undo reverts the revert.
+ */
+public final class GitChange implements Change {
+    public static final String KIND = "git";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** Where and what: the repository, its remote and branch, and how far to go. */
+    public record Target(Path repo, String remote, String branch, boolean push, boolean waitForDeploy,
+                         boolean toLatest) {
+    }
+
+    private final String command;
+    private final ServiceState service;
+    private final List<Revision> revisions;
+    private final Target where;
+    private final Commit commit;
+    private final SourceControl git;
+    private final ServiceControl control;
+    private String revert;
+    private boolean pushed;
+
+    public GitChange(String command, ServiceState service, List<Revision> revisions, Target where, Commit commit,
+                     SourceControl git, ServiceControl control) {
+        this.command = command;
+        this.service = service;
+        this.revisions = List.copyOf(revisions);
+        this.where = where;
+        this.commit = commit;
+        this.git = git;
+        this.control = control;
+    }
+
+    /** Undo of {@code record}: the revert it committed, reverted in turn, pushed and deployed the same way. */
+    public static GitChange undo(JournalRecord record, SourceControl git, ServiceControl control) {
+        JsonNode asked = record.after();
+        String sha = asked.path("revert").asText(null);
+        if (sha == null) {
+            throw RunbookException.invalid("journal record " + record.id() + " committed no revert to undo");
+        }
+        Path repo = Path.of(asked.path("repo").asText());
+        String remote = asked.path("remote").asText();
+        String branch = asked.path("branch").asText();
+        ServiceRef ref = Undo.service(record);
+        git.checkReady(repo, remote, branch);
+        return new GitChange("undo " + record.id(), control.service(ref), control.revisions(ref),
+                new Target(repo, remote, branch, asked.path("pushed").asBoolean(true), true, false),
+                git.commit(repo, branch, sha), git, control);
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String command() {
+        return command;
+    }
+
+    @Override
+    public String target() {
+        return service.ref().path();
+    }
+
+    @Override
+    public String where() {
+        return service.ref() + " (" + where.repo() + ", " + where.remote() + "/" + where.branch() + ")";
+    }
+
+    @Override
+    public String summary() {
+        return "revert " + commit.shortSha() + " \"" + commit.subject() + "\" on " + where.branch()
+                + (where.push() ? ", push it to " + where.remote() : " (not pushed)")
+                + (where.push() && where.waitForDeploy() ? ", and wait for the revision CI deploys" : "");
+    }
+
+    @Override
+    public List<Block> preview() {
+        List<String> steps = new ArrayList<>();
+        steps.add("git revert --no-edit " + (commit.merge() ? "-m 1 " : "") + commit.shortSha() + "   ("
+                + commit.author() + ": " + commit.subject() + ")");
+        if (where.push()) {
+            steps.add("git push " + where.remote() + " " + where.branch());
+            if (where.waitForDeploy()) {
+                steps.add("wait for a new Ready revision of " + service.ref().name() + " created after the push"
+                        + (where.toLatest() ? ", then route 100% to it (LATEST)" : ""));
+            }
+        }
+        return List.of(new Lines("steps", steps), new Traffic("traffic now", service.traffic(),
+                service.latestReadyRevision()));
+    }
+
+    @Override
+    public List<Block> shown(JsonNode applied) {
+        List<String> lines = new ArrayList<>();
+        lines.add("revert " + applied.path("revert").asText("-") + (applied.path("pushed").asBoolean()
+                ? " pushed to " + where.remote() + "/" + where.branch() : " (local, not pushed)"));
+        if (applied.hasNonNull("revision")) {
+            lines.add("deployed as " + applied.get("revision").asText());
+        }
+        return List.of(new Lines("git", lines));
+    }
+
+    @Override
+    public List<String> notes() {
+        List<String> notes = new ArrayList<>();
+        boolean pinned = service.traffic().stream().noneMatch(e -> e.latest() && e.percent() > 0);
+        if (pinned && where.push() && !where.toLatest()) {
+            notes.add(service.ref().name() + " is pinned to " + service.servingRevision().orElse("a revision") + ": the "
+                    + "revision CI deploys gets no traffic; add --to-latest to route to it once it is Ready");
+        }
+        if (!where.push()) {
+            notes.add("--no-push: push it yourself with `git -C " + where.repo() + " push " + where.remote() + " "
+                    + where.branch() + "`");
+        }
+        return notes;
+    }
+
+    @Override
+    public String unchangedReason() {
+        return null;
+    }
+
+    @Override
+    public String problem() {
+        return null;
+    }
+
+    @Override
+    public JsonNode before() {
+        return state(null, false, null).set("traffic", TrafficChange.json(service.traffic()));
+    }
+
+    @Override
+    public JsonNode asked() {
+        return state(revert, pushed, null);
+    }
+
+    @Override
+    public String from() {
+        return commit.shortSha();
+    }
+
+    @Override
+    public String to() {
+        return revert == null ? "revert of " + commit.shortSha() : shortSha(revert);
+    }
+
+    @Override
+    public boolean inFlight() {
+        return false; // a re-run finds the revert done: git says there is nothing left to revert
+    }
+
+    @Override
+    public boolean asks(JsonNode recorded) {
+        return false;
+    }
+
+    @Override
+    public JsonNode apply(Duration limit, Progress progress) {
+        Set<String> known = new HashSet<>(revisions.stream().map(Revision::name).toList());
+        Optional<String> made = git.revert(where.repo(), commit);
+        if (made.isEmpty()) {
+            throw RunbookException.invalid(commit.shortSha() + " is reverted already on " + where.branch()
+                    + ": nothing to revert");
+        }
+        revert = made.get();
+        if (!where.push()) {
+            return state(revert, false, null);
+        }
+        git.push(where.repo(), where.remote(), where.branch());
+        pushed = true;
+        if (!where.waitForDeploy()) {
+            return state(revert, true, null);
+        }
+        ServiceState deployed = control.awaitDeploy(service.ref(), known, limit, progress);
+        String revision = deployed.latestCreatedRevision();
+        if (where.toLatest()) {
+            deployed = control.updateTraffic(deployed, TrafficPlanner.toLatest(deployed.traffic()), limit, progress);
+        }
+        return state(revert, true, revision).set("traffic", TrafficChange.json(deployed.traffic()));
+    }
+
+    @Override
+    public JsonNode awaitInFlight(Duration limit, Progress progress) {
+        throw new IllegalStateException("a git revert is never in flight");
+    }
+
+    /** What is true is what this run did: a revert made or not, pushed or not. */
+    @Override
+    public Truth truth(Duration within) {
+        if (revert == null) {
+            return new Truth(true, false, false, null, state(null, false, null));
+        }
+        return new Truth(true, pushed, false, pushed ? null : "the revert " + shortSha(revert) + " is a commit in "
+                + where.repo() + ", not pushed", state(revert, pushed, null));
+    }
+
+    private ObjectNode state(String revertSha, boolean wasPushed, String revision) {
+        ObjectNode n = JSON.createObjectNode().put("repo", where.repo().toAbsolutePath().toString())
+                .put("remote", where.remote()).put("branch", where.branch()).put("commit", commit.sha());
+        if (revertSha != null) {
+            n.put("revert", revertSha).put("pushed", wasPushed);
+        }
+        if (revision != null) {
+            n.put("revision", revision);
+        }
+        return n;
+    }
+
+    private static String shortSha(String sha) {
+        return sha.substring(0, Math.min(7, sha.length()));
+    }
+}

@@ -1,0 +1,123 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Method 2 of the written runbook: serve a previous container image again. The image history is
+ * the service's own revisions (what each ran, newest first): no registry call. When a Ready
+ * revision already runs that image with the same configuration, traffic goes to it (no new
+ * revision, no cold start); otherwise the image is deployed as a new revision, traffic in the same
+ * update.
+ */
+public final class ImageRollback {
+    private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")
+            .withZone(ZoneOffset.UTC);
+
+    private ImageRollback() {
+    }
+
+    /** Which image to serve. */
+    public sealed interface Source {
+    }
+
+    public record ToImage(String ref) implements Source {
+    }
+
+    public record Previous() implements Source {
+    }
+
+    public record Request(ServiceRef service, Source source, boolean forceRedeploy, boolean force) {
+        String command() {
+            return "image " + (source instanceof ToImage i ? "--image " + i.ref() : "--previous")
+                    + (forceRedeploy ? " --force-redeploy" : "");
+        }
+    }
+
+    /**
+     * The change to make: traffic to a revision that already runs the image, or a deploy of it.
+     * The target's secrets are checked as for `quick` (a pinned version that is disabled stops it).
+     */
+    public static Change prepare(Request req, ServiceControl control, SecretStore secrets, Instant now) {
+        ServiceState s = control.service(req.service());
+        List<Revision> revisions = control.revisions(req.service());
+        String serving = s.servingRevision().orElseThrow(() -> RunbookException.invalid("service "
+                + req.service().name() + " serves no revision; use `rollback quick --to-revision`"));
+        String current = Preflight.find(req.service(), revisions, serving).image();
+        String image = image(req.source(), revisions, serving, current);
+        String command = req.command();
+        if (image.equals(current) && !req.forceRedeploy()) {
+            return new TrafficChange(new Plan(command, req.service(), "serve " + image, s, s.traffic(), List.of(),
+                    serving + " serves " + image + " already"), control);
+        }
+        Optional<Revision> reuse = req.forceRedeploy() ? Optional.empty() : revisions.stream()
+                .filter(r -> r.ready() && image.equals(r.image()) && r.config() != null
+                        && r.config().equals(s.templateConfig()))
+                .findFirst();
+        if (reuse.isPresent()) {
+            Revision r = reuse.get();
+            List<String> notes = new ArrayList<>(Preflight.secrets(r, req.service().project(), secrets, req.force()));
+            notes.add(0, r.name() + " already runs " + image + " with the service's configuration: traffic goes to it, "
+                    + "no new revision, no cold start (--force-redeploy deploys anyway)");
+            Plan plan = QuickRollback.plan(s, revisions, new QuickRollback.ToRevision(r.name()), 100);
+            return new TrafficChange(new Plan(command, plan.service(), "serve " + image + " from " + r.name()
+                    + " (image " + current + " → " + image + ")", s, plan.after(), concat(notes, plan.notes()),
+                    plan.unchangedReason()), control);
+        }
+        Revision template = madeFromTemplate(revisions, s);
+        List<String> notes = template == null ? List.of()
+                : Preflight.secrets(template, req.service().project(), secrets, req.force());
+        return ImageChange.deploy(command, s, current, image, revisionName(req.service(), s, image, now), notes, control);
+    }
+
+    /** The image asked for, or the newest image older than the serving revision's that differs from it. */
+    static String image(Source source, List<Revision> revisions, String serving, String current) {
+        if (source instanceof ToImage i) {
+            return i.ref();
+        }
+        Revision now = revisions.stream().filter(r -> r.name().equals(serving)).findFirst().orElseThrow();
+        return revisions.stream()
+                .filter(r -> r.ready() && r.created().isBefore(now.created()) && r.image() != null
+                        && !r.image().equals(current))
+                .findFirst().map(Revision::image)
+                .orElseThrow(() -> RunbookException.invalid("no Ready revision older than " + serving + " ran an image "
+                        + "other than " + current + "; name one with --image"));
+    }
+
+    /**
+     * An earlier run that was killed left its deploy in flight: the template already asks for the
+     * image, and its new revision is being made — that name is kept so the change is recognised.
+     */
+    private static String revisionName(ServiceRef ref, ServiceState s, String image, Instant now) {
+        boolean inFlight = image.equals(s.image()) && (s.reconciling() || s.observedGeneration() < s.generation());
+        return inFlight && s.latestCreatedRevision() != null ? s.latestCreatedRevision() : freshName(ref, now);
+    }
+
+    /**
+     * A revision name of the service's own ({@code <service>-...}, as Cloud Run wants it) that no
+     * revision has yet: re-sending an existing name with another image is ALREADY_EXISTS.
+     */
+    public static String freshName(ServiceRef ref, Instant now) {
+        String name = ref.name() + "-rollback-" + NAME_TIME.format(now);
+        return name.length() <= 63 ? name : name.substring(0, 63);
+    }
+
+    /**
+     * The newest revision made from the service's template as it is: the new revision reads the
+     * same secrets, since only the image changes.
+     */
+    private static Revision madeFromTemplate(List<Revision> revisions, ServiceState s) {
+        return revisions.stream().filter(r -> r.config() != null && r.config().equals(s.templateConfig())).findFirst()
+                .orElse(null);
+    }
+
+    private static List<String> concat(List<String> a, List<String> b) {
+        List<String> all = new ArrayList<>(a);
+        all.addAll(b);
+        return all;
+    }
+}
