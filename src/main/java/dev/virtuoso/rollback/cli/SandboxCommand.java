@@ -21,8 +21,14 @@ final class SandboxCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--operation-delay", paramLabel = "D", defaultValue = "300ms",
-            description = "How long an update operation takes to finish (default ${DEFAULT-VALUE}).")
+            description = "How long an update takes to apply its traffic, after any new revision started "
+                + "(default ${DEFAULT-VALUE}).")
     Duration operationDelay;
+
+    @Option(names = "--revision-start-delay", paramLabel = "D", defaultValue = "300ms",
+            description = "How long a new revision takes to become Ready (or to fail to start) before its "
+                + "traffic is routed (default ${DEFAULT-VALUE}).")
+    Duration revisionStartDelay;
 
     @Option(names = "--grpc-port", paramLabel = "PORT", defaultValue = "0",
             description = "Port of the emulated Google APIs (default: any free).")
@@ -43,7 +49,7 @@ final class SandboxCommand implements Callable<Integer> {
     public Integer call() throws InterruptedException {
         Session s = Session.of(spec);
         try (Sandbox sandbox = Sandbox.start(new Sandbox.Options(operationDelay, grpcPort, demoPort, requestsPerMinute,
-                metricsLag))) {
+                metricsLag, revisionStartDelay))) {
             PrintWriter out = s.ctx.out();
             sandbox.emulatorVariables().forEach((k, v) -> out.println("export " + k + "=" + v));
             out.println("# demo service " + Sandbox.SERVICE + " at " + sandbox.demoUrl() + " (project "

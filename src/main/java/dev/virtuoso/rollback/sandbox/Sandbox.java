@@ -37,19 +37,28 @@ public final class Sandbox implements AutoCloseable {
     public static final String API_KEY_SECRET = "virtuoso-api-key";
 
     /**
-     * @param operationDelay how long an UpdateService operation takes
+     * @param operationDelay how long an UpdateService operation takes (after a new revision started)
      * @param grpcPort port of the one gRPC server holding every emulated Google API (0: any free)
      * @param requestsPerMinute synthetic traffic volume behind the request metrics (0: none)
      * @param metricsLag how far behind Monitoring data is
+     * @param revisionStartDelay how long a new revision takes to become Ready (or to fail)
      */
     public record Options(Duration operationDelay, int grpcPort, int demoPort, double requestsPerMinute,
-                          Duration metricsLag) {
+                          Duration metricsLag, Duration revisionStartDelay) {
         public static Options defaults() {
-            return new Options(Duration.ofMillis(300), 0, 0, 600, Duration.ZERO);
+            return new Options(Duration.ofMillis(300), 0, 0, 600, Duration.ZERO, Duration.ofMillis(300));
         }
 
         public Options withOperationDelay(Duration d) {
-            return new Options(d, grpcPort, demoPort, requestsPerMinute, metricsLag);
+            return new Options(d, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay);
+        }
+
+        public Options withMetricsLag(Duration d) {
+            return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, d, revisionStartDelay);
+        }
+
+        public Options withRevisionStartDelay(Duration d) {
+            return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, d);
         }
     }
 
@@ -76,7 +85,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** With the time every emulator reads: tests move it instead of sleeping. */
     static Sandbox start(Options options, Clock clock) {
-        CloudRunEmulator cloudRun = new CloudRunEmulator(clock, options.operationDelay());
+        CloudRunEmulator cloudRun = new CloudRunEmulator(clock, options.operationDelay(), options.revisionStartDelay());
         MonitoringEmulator monitoring = new MonitoringEmulator(cloudRun, clock, options.requestsPerMinute(),
                 options.metricsLag());
         SecretManagerEmulator secretManager = new SecretManagerEmulator(clock);
@@ -165,6 +174,8 @@ public final class Sandbox implements AutoCloseable {
 
     private static void seed(CloudRunEmulator run, Instant now) {
         run.markBroken(BROKEN_IMAGE);
+        // 00004's image never started; deployed again, it fails again.
+        run.markFailsToStart(IMAGE + ":v1.2.1");
         String svc = servicePath(SERVICE);
         Instant day = now.minus(Duration.ofDays(4));
         run.put(revision(svc, "virtuoso-api-00001-abc", IMAGE + ":v1.0.0", day, true));
