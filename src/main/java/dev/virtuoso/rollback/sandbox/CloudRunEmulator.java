@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.sandbox;
 
 import com.google.cloud.run.v2.Condition;
+import com.google.cloud.run.v2.Container;
 import com.google.cloud.run.v2.GetRevisionRequest;
 import com.google.cloud.run.v2.GetServiceRequest;
 import com.google.cloud.run.v2.ListRevisionsRequest;
@@ -223,6 +224,25 @@ final class CloudRunEmulator {
     /** Revisions of this image never listen on their port: they end Ready=FAILED and never serve. */
     synchronized void markFailsToStart(String image) {
         imagesThatFailToStart.add(image);
+    }
+
+    /**
+     * A CI pipeline's {@code gcloud run deploy --image IMAGE}: the template's first container gets
+     * the image, the revision name is left to Cloud Run, traffic is sent back as it is. It takes
+     * the API's update path (validation, a new revision, an operation) but is not counted as a
+     * call of the tool. Answers the new revision's short name, or empty when nothing changed.
+     */
+    synchronized Optional<String> deploy(String serviceName, String image) {
+        Service current = service(serviceName);
+        RevisionTemplate.Builder t = current.getTemplate().toBuilder().clearRevision();
+        Container first = t.getContainersCount() > 0 ? t.getContainers(0) : Container.getDefaultInstance();
+        if (t.getContainersCount() == 0) {
+            t.addContainers(first);
+        }
+        t.setContainers(0, first.toBuilder().setImage(image));
+        accept(UpdateServiceRequest.newBuilder().setService(current.toBuilder().setTemplate(t)).build());
+        String created = service(serviceName).getLatestCreatedRevision();
+        return created.equals(current.getLatestCreatedRevision()) ? Optional.empty() : Optional.of(shortName(created));
     }
 
     void demoBaseUrl(String url) {

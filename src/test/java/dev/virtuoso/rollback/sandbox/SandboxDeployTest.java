@@ -27,22 +27,31 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Template changes through the real Cloud Run client: the new revision exists at once, starts
- * (or fails to) when the test says so, and only then serves. Nothing here waits for a delay:
- * both delays are an hour and the test runs the delayed work itself.
+ * (or fails to) when the test says so, and only then serves; and the CI pipeline that deploys
+ * each push to a bare git repository. Nothing here waits out a delay: both delays are an hour
+ * and the test runs the delayed work itself. The only real waits are for CI's poll (every 200 ms),
+ * bounded at one second.
  */
 class SandboxDeployTest {
     private static final String SVC = Sandbox.servicePath(Sandbox.SERVICE);
     private static final String SERVING = "virtuoso-api-00003-ghi";
     private static final Duration NEVER = Duration.ofHours(1);
+    /** Revisions start and operations end when the test says (controls.startRevisionsNow, completeOperationsNow). */
+    private static final Sandbox.Options HELD = Sandbox.Options.defaults().withOperationDelay(NEVER)
+            .withRevisionStartDelay(NEVER);
 
     private Sandbox sandbox;
     private SandboxControls controls;
@@ -50,9 +59,9 @@ class SandboxDeployTest {
     private RevisionsClient revisions;
     private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
 
-    @BeforeEach
-    void start() throws Exception {
-        sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(NEVER).withRevisionStartDelay(NEVER));
+    /** Starts the sandbox with {@code options} and connects the clients. */
+    private void start(Sandbox.Options options) throws Exception {
+        sandbox = Sandbox.start(options);
         controls = new SandboxControls(sandbox);
         var channel = ServicesSettings.defaultGrpcTransportProviderBuilder().setEndpoint(sandbox.cloudRunHost())
                 .setChannelConfigurator(ManagedChannelBuilder::usePlaintext).build();
@@ -71,9 +80,11 @@ class SandboxDeployTest {
 
     @AfterEach
     void stop() {
-        services.close();
-        revisions.close();
-        sandbox.close();
+        if (sandbox != null) {
+            services.close();
+            revisions.close();
+            sandbox.close();
+        }
     }
 
     private static Service withImage(Service s, String image) {
@@ -105,6 +116,7 @@ class SandboxDeployTest {
 
     @Test
     void aNewImageIsARevisionAtOnceThenReadyThenServing() throws Exception {
+        start(HELD);
         Service before = services.getService(SVC);
         OperationFuture<Service, Service> op = update(withImage(before, Sandbox.IMAGE + ":v1.3.0"));
 
@@ -144,6 +156,7 @@ class SandboxDeployTest {
 
     @Test
     void trafficOnlyChangesCreateNoRevision() throws Exception {
+        start(HELD);
         Service before = services.getService(SVC);
         OperationFuture<Service, Service> op = update(before.toBuilder().clearTraffic()
                 .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
@@ -160,6 +173,7 @@ class SandboxDeployTest {
 
     @Test
     void anImageThatFailsToStartEndsTheDeployInErrorAndTheOldRevisionKeepsServing() throws Exception {
+        start(HELD);
         String image = Sandbox.IMAGE + ":v1.3.0";
         controls.imageFailsToStart(image);
         Service before = services.getService(SVC);
@@ -199,6 +213,7 @@ class SandboxDeployTest {
 
     @Test
     void trafficNamingTheRevisionThatFailsKeepsTheOldStatusesAndCannotBeSentAgain() throws Exception {
+        start(HELD);
         String image = Sandbox.IMAGE + ":v1.3.0";
         controls.imageFailsToStart(image);
         Service before = services.getService(SVC);
@@ -225,5 +240,134 @@ class SandboxDeployTest {
                 .hasMessageContaining("FAILED_PRECONDITION")
                 .hasMessageContaining("Revision 'virtuoso-api-v130' is not ready and cannot serve traffic.");
         assertThat(services.getService(SVC)).isEqualTo(after);
+    }
+
+    // ---- CI on a bare git repository ----------------------------------------------------------
+
+    @TempDir
+    Path tmp;
+
+    private static final Map<String, String> DEVELOPER = Map.of("GIT_AUTHOR_NAME", "On Call",
+            "GIT_AUTHOR_EMAIL", "oncall@virtuoso.example", "GIT_COMMITTER_NAME", "On Call",
+            "GIT_COMMITTER_EMAIL", "oncall@virtuoso.example");
+
+    private static String git(Path dir, String... args) throws Exception {
+        return Git.run(dir, DEVELOPER, args).strip();
+    }
+
+    /** A working clone of the sandbox's repository, as a developer has it. */
+    private Path cloneOf(Path repo) throws Exception {
+        Path work = tmp.resolve("work");
+        git(tmp, "clone", "--quiet", repo.toString(), work.toString());
+        return work;
+    }
+
+    /** Pushes, then waits (at most a second) until CI has asked Cloud Run for the commit's image. */
+    private Revision pushAndAwaitDeploy(Path work) throws Exception {
+        String image = Sandbox.IMAGE + ":" + git(work, "rev-parse", "HEAD").substring(0, 7);
+        git(work, "push", "--quiet", "origin", "main");
+        long pushed = System.nanoTime();
+        while (!controls.service().getTemplate().getContainers(0).getImage().equals(image)) {
+            assertThat(Duration.ofNanos(System.nanoTime() - pushed)).as("time for CI to deploy " + image)
+                    .isLessThan(Duration.ofSeconds(1));
+            Thread.sleep(10);
+        }
+        Revision created = revisions.getRevision(services.getService(SVC).getLatestCreatedRevision());
+        assertThat(created.getContainers(0).getImage()).isEqualTo(image);
+        return created;
+    }
+
+    @Test
+    void aPushIsDeployedAsANewRevisionOfItsShortShaAndItsHealthFollowsServiceProperties() throws Exception {
+        Path repo = tmp.resolve("virtuoso-api.git");
+        start(HELD.withGitRepo(repo, "main"));
+        Path work = cloneOf(repo);
+
+        // A fix: healthy again. Ready, and LATEST serves it once the operation ends.
+        Path properties = work.resolve("service.properties");
+        Files.writeString(properties, Files.readString(properties).replace("healthy=false", "healthy=true"));
+        git(work, "commit", "--quiet", "--all", "--message", "Drop the command cache");
+        Revision fixed = pushAndAwaitDeploy(work);
+        assertThat(ready(fixed).getState()).isEqualTo(Condition.State.CONDITION_RECONCILING);
+        controls.startRevisionsNow();
+        controls.completeOperationsNow();
+        assertThat(ready(revisions.getRevision(fixed.getName())).getState())
+                .isEqualTo(Condition.State.CONDITION_SUCCEEDED);
+        assertThat(answering()).isEqualTo(shortName(fixed.getName()) + " 200");
+
+        // This commit's image never listens on its port: the deploy fails, the fixed revision serves on.
+        Files.writeString(properties, Files.readString(properties) + "starts=false\n");
+        git(work, "commit", "--quiet", "--all", "--message", "Read the port from a file");
+        Revision failing = pushAndAwaitDeploy(work);
+        controls.startRevisionsNow();
+        assertThat(ready(revisions.getRevision(failing.getName())).getState())
+                .isEqualTo(Condition.State.CONDITION_FAILED);
+        assertThat(services.getService(SVC).getTerminalCondition().getMessage())
+                .startsWith("Revision '" + shortName(failing.getName()) + "' is not ready and cannot serve traffic.");
+        assertThat(answering()).isEqualTo(shortName(fixed.getName()) + " 200");
+
+        // Reverted: a healthy image again, a new revision that serves.
+        git(work, "revert", "--no-edit", "HEAD");
+        Revision reverted = pushAndAwaitDeploy(work);
+        controls.startRevisionsNow();
+        controls.completeOperationsNow();
+        assertThat(answering()).isEqualTo(shortName(reverted.getName()) + " 200");
+        assertThat(controls.cloudRunMutations()).as("CI is not the tool: its deploys are not counted").isZero();
+    }
+
+    @Test
+    void theSeededHistoryMatchesTheRevisionsAndRevertingItsBreakingCommitDeploysAHealthyRevision() throws Exception {
+        Path repo = tmp.resolve("new/virtuoso-api.git");
+        start(HELD.withGitRepo(repo, "main"));
+        assertThat(git(repo, "--git-dir=" + repo, "rev-parse", "--is-bare-repository")).isEqualTo("true");
+        // Watching began at the seeded head: nothing deployed yet.
+        assertThat(revisions.listRevisions(ListRevisionsRequest.newBuilder().setParent(SVC).build()).iterateAll())
+                .hasSize(4);
+
+        Path work = cloneOf(repo);
+        assertThat(git(work, "log", "--format=%s", "main").lines())
+                .containsExactly("Release v1.2.0: cache command lookups", "Release v1.1.0: list commands by name",
+                        "Release v1.0.0");
+        assertThat(git(work, "tag", "--points-at", "HEAD")).isEqualTo("v1.2.0");
+        assertThat(git(work, "show", "v1.1.0:service.properties")).contains("healthy=true");
+        assertThat(git(work, "show", "v1.2.0:service.properties")).contains("healthy=false");
+        // Each commit was made before the revision of its version was created.
+        List<Revision> seeded = List.of(revisions.getRevision(SVC + "/revisions/virtuoso-api-00001-abc"),
+                revisions.getRevision(SVC + "/revisions/virtuoso-api-00002-def"),
+                revisions.getRevision(SVC + "/revisions/virtuoso-api-00003-ghi"));
+        for (Revision r : seeded) {
+            String tag = r.getContainers(0).getImage().substring(Sandbox.IMAGE.length() + 1);
+            long committed = Long.parseLong(git(work, "log", "-1", "--format=%ct", tag));
+            assertThat(committed).isBetween(r.getCreateTime().getSeconds() - 3600, r.getCreateTime().getSeconds());
+        }
+
+        git(work, "revert", "--no-edit", "HEAD");
+        Revision reverted = pushAndAwaitDeploy(work);
+        controls.startRevisionsNow();
+        controls.completeOperationsNow();
+        assertThat(answering()).isEqualTo(shortName(reverted.getName()) + " 200");
+    }
+
+    @Test
+    void aBrokenCommitStartsAndServesErrors() throws Exception {
+        Path repo = tmp.resolve("virtuoso-api.git");
+        start(HELD.withGitRepo(repo, "main"));
+        Path work = cloneOf(repo);
+        git(work, "revert", "--no-edit", "HEAD");
+        git(work, "revert", "--no-edit", "HEAD");  // the breaking change, back again
+        Revision broken = pushAndAwaitDeploy(work);
+        controls.startRevisionsNow();
+        controls.completeOperationsNow();
+        assertThat(ready(revisions.getRevision(broken.getName())).getState())
+                .isEqualTo(Condition.State.CONDITION_SUCCEEDED);
+        assertThat(answering()).isEqualTo(shortName(broken.getName()) + " 503");
+    }
+
+    @Test
+    void aDirectoryThatIsNotABareRepositoryIsRefused() throws Exception {
+        Path plain = Files.createDirectories(tmp.resolve("plain"));
+        assertThatThrownBy(() -> Sandbox.start(HELD.withGitRepo(plain, "main")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage(plain + " is not a bare git repository (pushes need one: git init --bare " + plain + ")");
     }
 }
