@@ -453,7 +453,7 @@ final class CloudRunEmulator {
      * Cloud Run's Ready message for a container that never listened (as users quote it from
      * gcloud and the console), with the logs link it carries.
      */
-    static String containerFailedToStart(Revision r) {
+    private static String containerFailedToStart(Revision r) {
         String[] name = r.getName().split("/");
         String project = name[1];
         String service = name[5];
