@@ -1,10 +1,14 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.sandbox.Sandbox;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -21,8 +25,14 @@ final class SandboxCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--operation-delay", paramLabel = "D", defaultValue = "300ms",
-            description = "How long an update operation takes to finish (default ${DEFAULT-VALUE}).")
+            description = "How long an update takes to apply its traffic, after any new revision started "
+                + "(default ${DEFAULT-VALUE}).")
     Duration operationDelay;
+
+    @Option(names = "--revision-start-delay", paramLabel = "D", defaultValue = "300ms",
+            description = "How long a new revision takes to become Ready (or to fail to start) before its "
+                + "traffic is routed (default ${DEFAULT-VALUE}).")
+    Duration revisionStartDelay;
 
     @Option(names = "--grpc-port", paramLabel = "PORT", defaultValue = "0",
             description = "Port of the emulated Google APIs (default: any free).")
@@ -39,20 +49,55 @@ final class SandboxCommand implements Callable<Integer> {
             description = "How far Monitoring data lags (real Monitoring: 60-180s; default ${DEFAULT-VALUE}).")
     Duration metricsLag;
 
+    @ArgGroup(exclusive = false)
+    Ci ci;
+
+    static final class Ci {
+        @Option(names = "--git-repo", paramLabel = "DIR", required = true, description = {"Deploy virtuoso-api as CI "
+            + "would on every push to this bare git repository (image :<short sha>; service.properties at the commit "
+            + "says healthy=false or starts=false). Created with the demo's history when missing."})
+        Path repo;
+
+        @Option(names = "--git-branch", paramLabel = "NAME", defaultValue = "main",
+                description = "The branch CI deploys (default ${DEFAULT-VALUE}).")
+        String branch;
+    }
+
     @Override
     public Integer call() throws InterruptedException {
         Session s = Session.of(spec);
-        try (Sandbox sandbox = Sandbox.start(new Sandbox.Options(operationDelay, grpcPort, demoPort, requestsPerMinute,
-                metricsLag))) {
+        Sandbox.Options options = new Sandbox.Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag,
+                revisionStartDelay, null, "main", Sandbox.Options.defaults().gitPollInterval());
+        if (ci != null) {
+            options = options.withGitRepo(ci.repo.toAbsolutePath().normalize(), ci.branch);
+        }
+        try (Sandbox sandbox = start(options)) {
             PrintWriter out = s.ctx.out();
             sandbox.emulatorVariables().forEach((k, v) -> out.println("export " + k + "=" + v));
             out.println("# demo service " + Sandbox.SERVICE + " at " + sandbox.demoUrl() + " (project "
                     + Sandbox.PROJECT + ", region " + Sandbox.REGION + "); its API key is in Secret Manager ("
                     + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhookUrl());
+            if (ci != null) {
+                out.println("# CI: each push to " + options.gitBranch() + " of " + options.gitRepo() + " deploys "
+                        + Sandbox.SERVICE + " as " + Sandbox.IMAGE + ":<short sha>; clone it: git clone "
+                        + options.gitRepo() + " " + Sandbox.SERVICE);
+                sandbox.onCiEvent(event -> {
+                    out.println("# " + event);
+                    out.flush();
+                });
+            }
             out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback status; stop with Ctrl-C");
             out.flush();
             new CountDownLatch(1).await();
         }
         return 0;
+    }
+
+    private static Sandbox start(Sandbox.Options options) {
+        try {
+            return Sandbox.start(options);
+        } catch (IllegalArgumentException e) {
+            throw new RunbookException(ExitCode.INVALID_INPUT, e.getMessage(), e);
+        }
     }
 }

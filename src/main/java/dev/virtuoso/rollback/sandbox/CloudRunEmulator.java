@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.sandbox;
 
 import com.google.cloud.run.v2.Condition;
+import com.google.cloud.run.v2.Container;
 import com.google.cloud.run.v2.GetRevisionRequest;
 import com.google.cloud.run.v2.GetServiceRequest;
 import com.google.cloud.run.v2.ListRevisionsRequest;
@@ -42,6 +43,7 @@ import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.UnaryOperator;
@@ -50,7 +52,9 @@ import java.util.regex.Pattern;
 /**
  * An in-memory Cloud Run Admin API v2 (Services, Revisions, google.longrunning.Operations)
  * with the semantics of GCP-NOTES.md: declarative traffic, LROs that finish later, etag and
- * generation bumped on every update, transient status while reconciling.
+ * generation bumped on every update, transient status while reconciling. A template change
+ * creates its revision at once; the revision starts (Ready, or FAILED when its image never
+ * listens on its port) after the revision start delay, and only a Ready one is then routed to.
  */
 final class CloudRunEmulator {
     private static final Pattern TAG = Pattern.compile("[a-z]([-a-z0-9]*[a-z0-9])?");
@@ -61,6 +65,9 @@ final class CloudRunEmulator {
     private final Map<String, Operation> operations = new LinkedHashMap<>();
     private final Map<String, List<Serving>> timelines = new LinkedHashMap<>();
     private final Set<String> brokenImages = new HashSet<>();
+    private final Set<String> imagesThatFailToStart = new HashSet<>();
+    /** Work waiting out a delay, by key ("start REVISION", "complete OPERATION"): what tests may run early. */
+    private final Map<String, Delayed> delayed = new LinkedHashMap<>();
     private final List<Runnable> getServiceHooks = new CopyOnWriteArrayList<>();
     private final AtomicInteger mutatingCalls = new AtomicInteger();
     private final ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -71,6 +78,7 @@ final class CloudRunEmulator {
     private final Clock clock;
     private final Random random = new Random();
     private volatile Duration operationDelay;
+    private volatile Duration revisionStartDelay;
     private volatile String demoBaseUrl = "";
     private Status failNextUpdate;
     private Status loseNextAnswer;
@@ -82,9 +90,10 @@ final class CloudRunEmulator {
     private int failReadsLeft;
     private long etagCounter;
 
-    CloudRunEmulator(Clock clock, Duration operationDelay) {
+    CloudRunEmulator(Clock clock, Duration operationDelay, Duration revisionStartDelay) {
         this.clock = clock;
         this.operationDelay = operationDelay;
+        this.revisionStartDelay = revisionStartDelay;
     }
 
     ServicesGrpc.ServicesImplBase services() {
@@ -138,6 +147,29 @@ final class CloudRunEmulator {
         this.operationDelay = delay;
     }
 
+    /** How long a new revision takes to start (Ready or FAILED), before traffic is routed to it. */
+    void setRevisionStartDelay(Duration delay) {
+        this.revisionStartDelay = delay;
+    }
+
+    /** Every revision still starting finishes starting now (Ready or FAILED), whatever is left of its delay. */
+    synchronized void startRevisionsNow() {
+        runNow("start ");
+    }
+
+    /** Every operation waiting out its delay finishes now, as it would have then. */
+    synchronized void completeOperationsNow() {
+        runNow("complete ");
+    }
+
+    private void runNow(String kind) {
+        for (Map.Entry<String, Delayed> e : List.copyOf(delayed.entrySet())) {
+            if (e.getKey().startsWith(kind) && e.getValue().future().cancel(false)) {
+                e.getValue().task().run();
+            }
+        }
+    }
+
     /** The next UpdateService is refused with {@code status} before anything changes. */
     synchronized void failNextUpdate(Status status) {
         this.failNextUpdate = status;
@@ -184,8 +216,33 @@ final class CloudRunEmulator {
         return brokenImages.contains(image);
     }
 
+    /** Revisions of this image start and become Ready, then answer 503/500 (and bad metrics). */
     synchronized void markBroken(String image) {
         brokenImages.add(image);
+    }
+
+    /** Revisions of this image never listen on their port: they end Ready=FAILED and never serve. */
+    synchronized void markFailsToStart(String image) {
+        imagesThatFailToStart.add(image);
+    }
+
+    /**
+     * A CI pipeline's {@code gcloud run deploy --image IMAGE}: the template's first container gets
+     * the image, the revision name is left to Cloud Run, traffic is sent back as it is. It takes
+     * the API's update path (validation, a new revision, an operation) but is not counted as a
+     * call of the tool. Answers the new revision's short name, or empty when nothing changed.
+     */
+    synchronized Optional<String> deploy(String serviceName, String image) {
+        Service current = service(serviceName);
+        RevisionTemplate.Builder t = current.getTemplate().toBuilder().clearRevision();
+        Container first = t.getContainersCount() > 0 ? t.getContainers(0) : Container.getDefaultInstance();
+        if (t.getContainersCount() == 0) {
+            t.addContainers(first);
+        }
+        t.setContainers(0, first.toBuilder().setImage(image));
+        accept(UpdateServiceRequest.newBuilder().setService(current.toBuilder().setTemplate(t)).build());
+        String created = service(serviceName).getLatestCreatedRevision();
+        return created.equals(current.getLatestCreatedRevision()) ? Optional.empty() : Optional.of(shortName(created));
     }
 
     void demoBaseUrl(String url) {
@@ -264,6 +321,7 @@ final class CloudRunEmulator {
         return Grpc.timestamp(clock.instant());
     }
 
+    /** UpdateService as received over gRPC: counted, and subject to the faults the tests inject. */
     private synchronized Operation update(UpdateServiceRequest req) {
         mutatingCalls.incrementAndGet();
         if (failNextUpdate != null) {
@@ -271,6 +329,17 @@ final class CloudRunEmulator {
             failNextUpdate = null;
             throw s.asRuntimeException();
         }
+        Operation op = accept(req);
+        if (loseNextAnswer != null && !req.getValidateOnly()) {
+            Status lost = loseNextAnswer;
+            loseNextAnswer = null;
+            throw lost.asRuntimeException();
+        }
+        return op;
+    }
+
+    /** Validates an update and accepts it: the spec changes now, what serves when its operation ends. */
+    private synchronized Operation accept(UpdateServiceRequest req) {
         Service asked = req.getService();
         Service current = services.get(asked.getName());
         if (current == null) {
@@ -281,14 +350,12 @@ final class CloudRunEmulator {
             throw Status.ABORTED.withDescription("etag mismatch: the service " + asked.getName()
                     + " was modified; read it again").asRuntimeException();
         }
-        validateTraffic(current, asked.getTrafficList());
         boolean newTemplate = templateChanged(current.getTemplate(), asked.getTemplate());
-        if (newTemplate && !asked.getTemplate().getRevision().isEmpty()) {
-            Revision existing = revisions.get(current.getName() + "/revisions/" + asked.getTemplate().getRevision());
-            if (existing != null) {
-                throw Status.ALREADY_EXISTS.withDescription("Revision named '" + asked.getTemplate().getRevision()
-                        + "' with different configuration already exists.").asRuntimeException();
-            }
+        String named = newTemplate ? asked.getTemplate().getRevision() : "";
+        validateTraffic(current, asked.getTrafficList(), named);
+        if (!named.isEmpty() && revisions.containsKey(current.getName() + "/revisions/" + named)) {
+            throw Status.ALREADY_EXISTS.withDescription("Revision named '" + named
+                    + "' with different configuration already exists.").asRuntimeException();
         }
         String opName = current.getName().replaceAll("/services/.*", "") + "/operations/" + UUID.randomUUID();
         if (req.getValidateOnly()) {
@@ -298,29 +365,117 @@ final class CloudRunEmulator {
         long generation = current.getGeneration() + 1;
         // Accepted: the spec changes now; statuses, latest ready revision and uri stay as they
         // were (transient) until the reconciliation below finishes.
-        Service accepted = current.toBuilder().clearTraffic().addAllTraffic(asked.getTrafficList())
+        Service.Builder accepted = current.toBuilder().clearTraffic().addAllTraffic(asked.getTrafficList())
                 .setTemplate(newTemplate ? asked.getTemplate() : current.getTemplate())
                 .setGeneration(generation).setEtag(nextEtag()).setReconciling(true).setUpdateTime(now())
-                .setTerminalCondition(condition(READY, Condition.State.CONDITION_RECONCILING, "Deploying."))
-                .build();
-        put(accepted);
-        Operation op = Operation.newBuilder().setName(opName).setDone(false).setMetadata(Any.pack(accepted)).build();
-        operations.put(opName, op);
+                .setTerminalCondition(condition(READY, Condition.State.CONDITION_RECONCILING, "Deploying."));
+        Revision created = newTemplate ? createRevision(current, asked.getTemplate()) : null;
+        if (created != null) {
+            // The revision exists from now on, long before it is Ready (or fails).
+            accepted.setLatestCreatedRevision(created.getName());
+        }
+        put(accepted.build());
+        operations.put(opName, Operation.newBuilder().setName(opName).setDone(false)
+                .setMetadata(Any.pack(services.get(current.getName()))).build());
         Status opError = failNextOperation;
         String failure = failAfterDone;
         failNextOperation = null;
         failAfterDone = null;
-        scheduler.schedule(() -> complete(opName, current.getName(), generation, newTemplate, opError, failure),
-                operationDelay.toMillis(), TimeUnit.MILLISECONDS);
-        if (loseNextAnswer != null) {
-            Status lost = loseNextAnswer;
-            loseNextAnswer = null;
-            throw lost.asRuntimeException();
+        String serviceName = current.getName();
+        if (created == null) {
+            later("complete " + opName, operationDelay, () -> complete(opName, serviceName, generation, null, opError,
+                    failure));
+        } else {
+            String revision = created.getName();
+            later("start " + revision, revisionStartDelay, () -> started(opName, serviceName, generation, revision,
+                    opError, failure));
         }
-        return op;
+        return operations.get(opName);
     }
 
-    private synchronized void complete(String opName, String serviceName, long generation, boolean newTemplate,
+    /** Delayed work, and what runs it early. */
+    private record Delayed(Runnable task, ScheduledFuture<?> future) {
+    }
+
+    private void later(String key, Duration delay, Runnable work) {
+        Runnable task = () -> {
+            synchronized (this) {
+                delayed.remove(key);
+                work.run();
+            }
+        };
+        delayed.put(key, new Delayed(task, scheduler.schedule(task, delay.toMillis(), TimeUnit.MILLISECONDS)));
+    }
+
+    /** The new revision has started, or failed to; a Ready one gets its traffic after the operation delay. */
+    private synchronized void started(String opName, String serviceName, long generation, String revision,
+                                      Status opError, String failure) {
+        Revision r = revisions.get(revision);
+        String image = r.getContainersCount() > 0 ? r.getContainers(0).getImage() : "";
+        if (imagesThatFailToStart.contains(image)) {
+            failedToStart(opName, serviceName, generation, r);
+            return;
+        }
+        put(r.toBuilder().setReconciling(false).setObservedGeneration(r.getGeneration()).clearConditions()
+                .addConditions(condition(READY, Condition.State.CONDITION_SUCCEEDED, "")).build());
+        later("complete " + opName, operationDelay, () -> complete(opName, serviceName, generation, revision,
+                opError, failure));
+    }
+
+    /**
+     * A revision whose container never listened on its port, reported as Cloud Run does: the
+     * revision Ready=FAILED (HEALTH_CHECK_CONTAINER_ERROR) with the container message; the
+     * operation in error, code 13, and the service's terminal condition FAILED, both with "Revision
+     * 'R' is not ready and cannot serve traffic. " and that message. service.proto (`reconciling`):
+     * after a failed reconciliation `traffic_statuses`, `observed_generation` and
+     * `latest_ready_revision` keep the last serving state, so what served goes on serving, even
+     * when the traffic list asked for this very revision; that list and the template stay as sent.
+     */
+    private void failedToStart(String opName, String serviceName, long generation, Revision r) {
+        String message = containerFailedToStart(r);
+        put(r.toBuilder().setReconciling(false).setObservedGeneration(r.getGeneration()).clearConditions()
+                .addConditions(condition(READY, Condition.State.CONDITION_FAILED, message).toBuilder()
+                        .setRevisionReason(Condition.RevisionReason.HEALTH_CHECK_CONTAINER_ERROR))
+                .build());
+        String error = "Revision '" + shortName(r.getName()) + "' is not ready and cannot serve traffic. " + message;
+        Service s = services.get(serviceName);
+        if (s.getGeneration() == generation) {
+            s = s.toBuilder().setReconciling(false).setEtag(nextEtag())
+                    .setTerminalCondition(condition(READY, Condition.State.CONDITION_FAILED, error)).build();
+            put(s);
+        }
+        operations.put(opName, operations.get(opName).toBuilder().setDone(true).setMetadata(Any.pack(s))
+                .setError(com.google.rpc.Status.newBuilder().setCode(Status.Code.INTERNAL.value()).setMessage(error))
+                .build());
+    }
+
+    /**
+     * Cloud Run's Ready message for a container that never listened (as users quote it from
+     * gcloud and the console), with the logs link it carries.
+     */
+    private static String containerFailedToStart(Revision r) {
+        String[] name = r.getName().split("/");
+        String project = name[1];
+        String service = name[5];
+        String revision = name[7];
+        int port = r.getContainersCount() > 0 && r.getContainers(0).getPortsCount() > 0
+                ? r.getContainers(0).getPorts(0).getContainerPort() : 8080;
+        return "The user-provided container failed to start and listen on the port defined provided by the PORT="
+                + port + " environment variable within the allocated timeout. This can happen when the container "
+                + "port is misconfigured or if the timeout is too short. The health check timeout can be extended. "
+                + "Logs for this revision might contain more information.\n\nLogs URL: " + logUri(project, service, revision)
+                + "\nFor more troubleshooting guidance, see "
+                + "https://cloud.google.com/run/docs/troubleshooting#container-failed-to-start";
+    }
+
+    private static String logUri(String project, String service, String revision) {
+        return "https://console.cloud.google.com/logs/viewer?project=" + project + "&resource=cloud_run_revision/"
+                + "service_name/" + service + "/revision_name/" + revision + "&advancedFilter=resource.type%3D%22"
+                + "cloud_run_revision%22%0Aresource.labels.service_name%3D%22" + service + "%22%0Aresource.labels."
+                + "revision_name%3D%22" + revision + "%22";
+    }
+
+    private synchronized void complete(String opName, String serviceName, long generation, String newRevision,
                                        Status opError, String failure) {
         Service s = services.get(serviceName);
         if (opError != null || failure != null) {
@@ -338,24 +493,27 @@ final class CloudRunEmulator {
                     : op.setResponse(Any.pack(failed)).build());
             return;
         }
-        Service.Builder b = s.toBuilder();
-        if (newTemplate) {
-            Revision r = createRevision(s);
-            b.setLatestCreatedRevision(r.getName()).setLatestReadyRevision(r.getName());
-        }
-        Service done = settle(b.setObservedGeneration(Math.max(s.getObservedGeneration(), generation))
-                .setEtag(nextEtag()).build());
-        if (done.getObservedGeneration() != done.getGeneration()) {
-            done = done.toBuilder().setReconciling(true).build();
+        Service done;
+        if (s.getGeneration() > generation) {
+            // A newer change is being reconciled and decides what serves; this operation only ends
+            // (a revision it started is now the latest Ready one, which LATEST follows).
+            done = newRevision == null ? s : s.toBuilder().setLatestReadyRevision(newRevision).setEtag(nextEtag()).build();
+        } else {
+            Service.Builder b = s.toBuilder().setObservedGeneration(generation).setEtag(nextEtag());
+            if (newRevision != null) {
+                b.setLatestReadyRevision(newRevision);
+            }
+            done = settle(b.build());
         }
         put(done);
         operations.put(opName, operations.get(opName).toBuilder().setDone(true).setMetadata(Any.pack(done))
                 .setResponse(Any.pack(done)).build());
     }
 
-    private Revision createRevision(Service s) {
+    /** The template's revision, created as soon as the update is accepted: not Ready yet. */
+    private Revision createRevision(Service s, RevisionTemplate template) {
         String svc = shortName(s.getName());
-        String name = s.getTemplate().getRevision();
+        String name = template.getRevision();
         if (name.isEmpty()) {
             int seq = revisionsOf(s.getName()).size() + 1;
             StringBuilder suffix = new StringBuilder();
@@ -364,9 +522,12 @@ final class CloudRunEmulator {
             }
             name = String.format("%s-%05d-%s", svc, seq, suffix);
         }
-        Revision r = Revision.newBuilder().setName(s.getName() + "/revisions/" + name).setService(svc)
-                .setGeneration(1).setCreateTime(now()).addAllContainers(s.getTemplate().getContainersList())
-                .addConditions(condition(READY, Condition.State.CONDITION_SUCCEEDED, "")).build();
+        String full = s.getName() + "/revisions/" + name;
+        String[] parts = full.split("/");
+        Revision r = Revision.newBuilder().setName(full).setService(svc)
+                .setGeneration(1).setCreateTime(now()).addAllContainers(template.getContainersList())
+                .setReconciling(true).setLogUri(logUri(parts[1], svc, name))
+                .addConditions(condition(READY, Condition.State.CONDITION_RECONCILING, "")).build();
         revisions.put(r.getName(), r);
         return r;
     }
@@ -377,7 +538,8 @@ final class CloudRunEmulator {
         return !a.equals(current);
     }
 
-    private void validateTraffic(Service current, List<TrafficTarget> traffic) {
+    /** {@code creating}: the revision this update's template names, if any; it is judged when it starts. */
+    private void validateTraffic(Service current, List<TrafficTarget> traffic, String creating) {
         int sum = 0;
         Set<String> tags = new HashSet<>();
         for (TrafficTarget t : traffic) {
@@ -394,11 +556,11 @@ final class CloudRunEmulator {
                     throw invalid("a traffic target of type REVISION needs a revision name");
                 }
                 Revision r = revisions.get(current.getName() + "/revisions/" + t.getRevision());
-                if (r == null) {
+                if (r == null && !t.getRevision().equals(creating)) {
                     throw invalid("Revision '" + t.getRevision() + "' does not exist in service "
                             + shortName(current.getName()) + ".");
                 }
-                if (t.getPercent() > 0 && !isReady(r)) {
+                if (r != null && t.getPercent() > 0 && !isReady(r)) {
                     throw Status.FAILED_PRECONDITION.withDescription("Revision '" + t.getRevision()
                             + "' is not ready and cannot serve traffic.").asRuntimeException();
                 }

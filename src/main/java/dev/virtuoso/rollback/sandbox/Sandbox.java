@@ -14,16 +14,23 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 
 /**
  * The embedded sandbox: a Cloud Run v2 emulator and the demo virtuoso-api on 127.0.0.1,
  * seeded with a history like the written runbook's: two good revisions, a broken one serving
- * 100% through LATEST, and a newer one that never became Ready.
+ * 100% through LATEST, and a newer one that never became Ready (a hotfix image deployed by hand).
+ * With a git repository, a CI pipeline deploys each push to its branch (CiPipeline); a missing
+ * repository is created with the branch history behind the first three revisions.
  */
 public final class Sandbox implements AutoCloseable {
     public static final String PROJECT = "virtuoso-sandbox";
@@ -37,19 +44,41 @@ public final class Sandbox implements AutoCloseable {
     public static final String API_KEY_SECRET = "virtuoso-api-key";
 
     /**
-     * @param operationDelay how long an UpdateService operation takes
+     * @param operationDelay how long an UpdateService operation takes (after a new revision started)
      * @param grpcPort port of the one gRPC server holding every emulated Google API (0: any free)
      * @param requestsPerMinute synthetic traffic volume behind the request metrics (0: none)
      * @param metricsLag how far behind Monitoring data is
+     * @param revisionStartDelay how long a new revision takes to become Ready (or to fail)
+     * @param gitRepo a bare git repository whose pushes CI deploys (null: none); created when missing
+     * @param gitBranch the branch CI deploys
+     * @param gitPollInterval how often CI looks at the branch
      */
     public record Options(Duration operationDelay, int grpcPort, int demoPort, double requestsPerMinute,
-                          Duration metricsLag) {
+                          Duration metricsLag, Duration revisionStartDelay, Path gitRepo, String gitBranch,
+                          Duration gitPollInterval) {
         public static Options defaults() {
-            return new Options(Duration.ofMillis(300), 0, 0, 600, Duration.ZERO);
+            return new Options(Duration.ofMillis(300), 0, 0, 600, Duration.ZERO, Duration.ofMillis(300), null, "main",
+                    Duration.ofMillis(200));
         }
 
         public Options withOperationDelay(Duration d) {
-            return new Options(d, grpcPort, demoPort, requestsPerMinute, metricsLag);
+            return new Options(d, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay, gitRepo,
+                    gitBranch, gitPollInterval);
+        }
+
+        public Options withMetricsLag(Duration d) {
+            return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, d, revisionStartDelay, gitRepo,
+                    gitBranch, gitPollInterval);
+        }
+
+        public Options withRevisionStartDelay(Duration d) {
+            return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, d, gitRepo,
+                    gitBranch, gitPollInterval);
+        }
+
+        public Options withGitRepo(Path repo, String branch) {
+            return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay,
+                    repo, branch, gitPollInterval);
         }
     }
 
@@ -59,6 +88,8 @@ public final class Sandbox implements AutoCloseable {
     private final DemoService demo;
     private final WebhookReceiver webhook;
     private final Server grpc;
+    private final List<Consumer<String>> ciListeners = new CopyOnWriteArrayList<>();
+    private volatile CiPipeline ci;
 
     private Sandbox(CloudRunEmulator cloudRun, MonitoringEmulator monitoring, SecretManagerEmulator secretManager,
                     DemoService demo, WebhookReceiver webhook, Server grpc) {
@@ -76,7 +107,7 @@ public final class Sandbox implements AutoCloseable {
 
     /** With the time every emulator reads: tests move it instead of sleeping. */
     static Sandbox start(Options options, Clock clock) {
-        CloudRunEmulator cloudRun = new CloudRunEmulator(clock, options.operationDelay());
+        CloudRunEmulator cloudRun = new CloudRunEmulator(clock, options.operationDelay(), options.revisionStartDelay());
         MonitoringEmulator monitoring = new MonitoringEmulator(cloudRun, clock, options.requestsPerMinute(),
                 options.metricsLag());
         SecretManagerEmulator secretManager = new SecretManagerEmulator(clock);
@@ -91,7 +122,17 @@ public final class Sandbox implements AutoCloseable {
             cloudRun.demoBaseUrl(demo.url().toString());
             seed(cloudRun, clock.instant());
             seed(secretManager, clock.instant());
-            return new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc);
+            Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc);
+            if (options.gitRepo() != null) {
+                try {
+                    sandbox.ci = startCi(options, clock.instant(), cloudRun,
+                            event -> sandbox.ciListeners.forEach(l -> l.accept(event)));
+                } catch (RuntimeException e) {
+                    sandbox.close();
+                    throw e;
+                }
+            }
+            return sandbox;
         } catch (IOException e) {
             if (grpc != null) {
                 grpc.shutdownNow();
@@ -123,6 +164,11 @@ public final class Sandbox implements AutoCloseable {
         return vars;
     }
 
+    /** Each thing the CI pipeline does or fails to do, as a line ("CI: main is at 1a2b3c4: deploying ..."). */
+    public void onCiEvent(Consumer<String> listener) {
+        ciListeners.add(listener);
+    }
+
     /** A Slack-compatible incoming webhook that records what it is sent. */
     public URI webhookUrl() {
         return webhook.url();
@@ -152,6 +198,9 @@ public final class Sandbox implements AutoCloseable {
 
     @Override
     public void close() {
+        if (ci != null) {
+            ci.close();
+        }
         demo.stop();
         webhook.stop();
         grpc.shutdownNow();
@@ -165,8 +214,10 @@ public final class Sandbox implements AutoCloseable {
 
     private static void seed(CloudRunEmulator run, Instant now) {
         run.markBroken(BROKEN_IMAGE);
+        // 00004's image never started; deployed again, it fails again.
+        run.markFailsToStart(IMAGE + ":v1.2.1");
         String svc = servicePath(SERVICE);
-        Instant day = now.minus(Duration.ofDays(4));
+        Instant day = firstRelease(now);
         run.put(revision(svc, "virtuoso-api-00001-abc", IMAGE + ":v1.0.0", day, true));
         run.put(revision(svc, "virtuoso-api-00002-def", IMAGE + ":v1.1.0", day.plus(Duration.ofDays(1)), true));
         run.put(revision(svc, "virtuoso-api-00003-ghi", BROKEN_IMAGE, day.plus(Duration.ofDays(2)), true));
@@ -195,6 +246,30 @@ public final class Sandbox implements AutoCloseable {
                 .setLatestReadyRevision(other + "/revisions/other-service-00001-aaa")
                 .setLatestCreatedRevision(other + "/revisions/other-service-00001-aaa")
                 .build()));
+    }
+
+    /** When the first seeded revision was created; one more came each day after. */
+    private static Instant firstRelease(Instant now) {
+        return now.minus(Duration.ofDays(4));
+    }
+
+    /**
+     * CI on the repository, which is first created when missing: the branch history behind the
+     * seeded revisions 00001-00003, each commit built ten minutes before its revision was deployed
+     * (00004's image never reached the branch).
+     */
+    private static CiPipeline startCi(Options options, Instant now, CloudRunEmulator cloudRun, Consumer<String> events) {
+        if (!Files.exists(options.gitRepo())) {
+            Instant day = firstRelease(now).minus(Duration.ofMinutes(10));
+            CiPipeline.seed(options.gitRepo(), options.gitBranch(), List.of(
+                    new CiPipeline.Commit("v1.0.0", "Release v1.0.0", true, day),
+                    new CiPipeline.Commit("v1.1.0", "Release v1.1.0: list commands by name", true,
+                            day.plus(Duration.ofDays(1))),
+                    new CiPipeline.Commit("v1.2.0", "Release v1.2.0: cache command lookups", false,
+                            day.plus(Duration.ofDays(2)))));
+        }
+        return new CiPipeline(options.gitRepo(), options.gitBranch(), cloudRun, servicePath(SERVICE), IMAGE,
+                options.gitPollInterval(), events);
     }
 
     /** A key history after a bad rotation: v3 was disabled by hand, so `latest` is unreadable. */

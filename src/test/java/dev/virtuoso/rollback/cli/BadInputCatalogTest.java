@@ -262,6 +262,11 @@ class BadInputCatalogTest {
                         "--secret", "virtuoso-api-key"),
                 c("sandbox --grpc-port not a number", 2, "Invalid value for option '--grpc-port'", "sandbox",
                         "--grpc-port", "http"),
+                c("sandbox --git-branch without --git-repo", 2, "Missing required argument(s): --git-repo=DIR",
+                        "sandbox", "--git-branch", "dev"),
+                c("sandbox --git-repo that is not a bare repository", 2, "{HOME}/plain is not a bare git repository "
+                        + "(pushes need one: git init --bare {HOME}/plain)", "sandbox", "--git-repo", "{HOME}/plain")
+                        .file("plain/README.md", "not a repository"),
                 c("status with an option of another command", 2, "Unknown options: '--revision'", "-r", "{RB}",
                         "status", "--revision", "virtuoso-api-00002-def"));
     }

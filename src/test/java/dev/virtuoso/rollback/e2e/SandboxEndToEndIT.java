@@ -260,4 +260,69 @@ class SandboxEndToEndIT {
             assertThat(rollback(e, "history", "-v").out()).contains("drill interrupted; original traffic restored");
         }
     }
+
+    /** git as a developer runs it, with no user or system configuration. */
+    private static String git(Path dir, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).directory(dir.toFile()).redirectErrorStream(true);
+        pb.environment().putAll(Map.of("GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null",
+                "GIT_TERMINAL_PROMPT", "0", "GIT_AUTHOR_NAME", "On Call", "GIT_AUTHOR_EMAIL", "oncall@virtuoso.example",
+                "GIT_COMMITTER_NAME", "On Call", "GIT_COMMITTER_EMAIL", "oncall@virtuoso.example"));
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as("git " + String.join(" ", args) + ": " + out).isZero();
+        return out.strip();
+    }
+
+    @Test
+    void sandboxWithAGitRepositoryDeploysTheRevertOfItsBreakingCommit() throws Exception {
+        Path repo = home.resolve("ci/virtuoso-api.git");
+        Process own = new ProcessBuilder(LAUNCHER, "sandbox", "--git-repo", repo.toString(), "--revision-start-delay",
+                "100ms", "--operation-delay", "100ms").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Map<String, String> saved = new HashMap<>(env);
+        try {
+            BufferedReader out = new BufferedReader(new InputStreamReader(own.getInputStream(), StandardCharsets.UTF_8));
+            StringBuilder printed = new StringBuilder();
+            for (String line = out.readLine(); line != null && !line.startsWith("# try"); line = out.readLine()) {
+                printed.append(line).append('\n');
+                if (line.startsWith("export ")) {
+                    String[] kv = line.substring(7).split("=", 2);
+                    env.put(kv[0], kv[1]);
+                }
+            }
+            assertThat(printed).contains("# CI: each push to main of " + repo + " deploys virtuoso-api as "
+                    + Sandbox.IMAGE + ":<short sha>; clone it: git clone " + repo + " virtuoso-api\n");
+
+            // Method 3 by hand: revert the breaking commit (the seeded head) and push.
+            git(home, "clone", "--quiet", repo.toString(), home.resolve("ci/virtuoso-api").toString());
+            Path work = home.resolve("ci/virtuoso-api");
+            git(work, "revert", "--no-edit", "HEAD");
+            String sha = git(work, "rev-parse", "HEAD").substring(0, 7);
+            git(work, "push", "--quiet", "origin", "main");
+            String deployed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+                try {
+                    return out.readLine();
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).get(5, TimeUnit.SECONDS);
+            assertThat(deployed).startsWith("# CI: main is at " + sha + ": deploying " + Sandbox.IMAGE + ":" + sha
+                    + " as virtuoso-api-00005-");
+            String revision = deployed.substring(deployed.lastIndexOf(' ') + 1);
+
+            // 100 ms to start, 100 ms to route: a status a JVM start later shows it, else one more look.
+            Run status = rollback("status");
+            for (int i = 0; i < 5 && !status.out().contains("LATEST (= " + revision + ")"); i++) {
+                status = rollback("status");
+            }
+            assertThat(status.out()).contains("LATEST (= " + revision + ")  100%");
+            assertThat(rollback("verify", "--health", "--functional").code()).isZero();
+        } finally {
+            own.destroy();
+            env.clear();
+            env.putAll(saved);
+        }
+    }
 }

@@ -121,6 +121,9 @@ class CloudRunServiceControlTest {
                 .hasMessageContaining("caller lacks run.operations.get")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
         controls.failOperationPolls(Status.OK, 0);
+        // That update was accepted and its operation is still running: let it end now, or it ends
+        // (and changes the etag) between the next read and the next update, a conflict by chance.
+        controls.completeOperationsNow();
         assertThatThrownBy(() -> control.updateTraffic(control.service(REF), List.of(STABLE.withPercent(50)), LIMIT, Progress.NONE))
                 .hasMessageContaining("add up to 100")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));

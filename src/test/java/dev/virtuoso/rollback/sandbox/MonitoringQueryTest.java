@@ -291,7 +291,7 @@ class MonitoringQueryTest {
     @Test
     void dataNewerThanTheLagIsNotVisibleUntilTimePasses() throws Exception {
         TestClock lagged = new TestClock(T0.plusSeconds(30));
-        try (Sandbox late = Sandbox.start(new Sandbox.Options(Duration.ofMillis(300), 0, 0, 600, Duration.ofMinutes(2)),
+        try (Sandbox late = Sandbox.start(Sandbox.Options.defaults().withMetricsLag(Duration.ofMinutes(2)),
                 lagged); MetricServiceClient c = connect(late)) {
             Instant end = lagged.instant();
             // Visible up to 11:58:30: the minutes ending 11:56, 11:57, 11:58 of the five asked for.

@@ -53,6 +53,31 @@ public final class SandboxControls {
         sandbox.cloudRun().setOperationDelay(delay);
     }
 
+    /** How long a new revision takes to start (Ready, or FAILED for an image that fails to start). */
+    public void setRevisionStartDelay(Duration delay) {
+        sandbox.cloudRun().setRevisionStartDelay(delay);
+    }
+
+    /** Revisions still starting finish now: Ready, or FAILED for an image that fails to start. */
+    public void startRevisionsNow() {
+        sandbox.cloudRun().startRevisionsNow();
+    }
+
+    /** Operations still waiting out the operation delay finish now. */
+    public void completeOperationsNow() {
+        sandbox.cloudRun().completeOperationsNow();
+    }
+
+    /** Revisions of this image never listen on their port: Ready=FAILED, the deploy ends in error. */
+    public void imageFailsToStart(String image) {
+        sandbox.cloudRun().markFailsToStart(image);
+    }
+
+    /** Revisions of this image become Ready, then answer 503/500. */
+    public void imageIsBroken(String image) {
+        sandbox.cloudRun().markBroken(image);
+    }
+
     public void failNextUpdate(Status status) {
         sandbox.cloudRun().failNextUpdate(status);
     }
