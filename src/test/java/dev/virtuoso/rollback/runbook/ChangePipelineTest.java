@@ -242,6 +242,18 @@ class ChangePipelineTest {
         }
 
         @Override
+        public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
+                                   java.time.Duration limit, Progress progress) {
+            throw new UnsupportedOperationException("traffic only");
+        }
+
+        @Override
+        public ServiceState awaitDeploy(ServiceRef ref, java.util.Set<String> known, java.time.Duration limit,
+                                        Progress progress) {
+            throw new UnsupportedOperationException("traffic only");
+        }
+
+        @Override
         public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, java.time.Duration limit,
                                          Progress progress) {
             awaited++;
