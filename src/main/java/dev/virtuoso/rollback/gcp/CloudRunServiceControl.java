@@ -258,7 +258,7 @@ public final class CloudRunServiceControl implements ServiceControl {
             Matcher failed = OPERATION_FAILED.matcher(String.valueOf(GcpErrors.unwrap(e).getMessage()));
             throw failed.find()
                     ? new RunbookException(ExitCode.API_FAILURE, API + ": the update of " + ref.path() + " failed ("
-                            + code + "): " + failed.group(1), e)
+                            + code + "): " + firstLine(failed.group(1)), e)
                     : new RunbookException(ExitCode.API_FAILURE, GcpErrors.translate(API, "the update operation of "
                             + ref.path(), e).getMessage(), e);
         }
@@ -322,6 +322,15 @@ public final class CloudRunServiceControl implements ServiceControl {
                 + " → " + now.traffic() + "); run the command again to plan afresh");
     }
 
+    /**
+     * Cloud Run's condition messages run to several paragraphs (a logs URL, a troubleshooting
+     * link); the first line says what happened, and errors are one line.
+     */
+    static String firstLine(String message) {
+        int nl = message.indexOf('\n');
+        return (nl < 0 ? message : message.substring(0, nl)).strip();
+    }
+
     private static String seconds(Duration d) {
         return d.toMillis() / 100 / 10.0 + "s";
     }
@@ -365,7 +374,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         }
         String failure = s.hasTerminalCondition()
                 && s.getTerminalCondition().getState() == Condition.State.CONDITION_FAILED
-                ? s.getTerminalCondition().getMessage() : null;
+                ? firstLine(s.getTerminalCondition().getMessage()) : null;
         String image = s.getTemplate().getContainersCount() > 0 ? s.getTemplate().getContainers(0).getImage() : null;
         return new ServiceState(ref, s.getUri(), s.getGeneration(), s.getObservedGeneration(), s.getEtag(),
                 s.getReconciling(), failure, shortName(s.getLatestReadyRevision()),
@@ -378,7 +387,7 @@ public final class CloudRunServiceControl implements ServiceControl {
                 .orElse(Condition.getDefaultInstance());
         String image = r.getContainersCount() > 0 ? r.getContainers(0).getImage() : null;
         return new Revision(shortName(r.getName()), shortName(r.getService()),
-                ready.getState() == Condition.State.CONDITION_SUCCEEDED, ready.getMessage(), image,
+                ready.getState() == Condition.State.CONDITION_SUCCEEDED, firstLine(ready.getMessage()), image,
                 toInstant(r.getCreateTime()), RevisionConfig.secrets(r.getContainersList(), r.getVolumesList()),
                 RevisionConfig.of(r));
     }

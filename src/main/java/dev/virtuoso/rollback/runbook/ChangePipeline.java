@@ -206,8 +206,9 @@ public final class ChangePipeline {
         } else if (now.inEffect()) {
             truth = "the change was sent and is in effect";
         } else if (now.sent()) {
-            truth = "the change was sent and is not in effect yet" + (now.failure() != null
-                    ? " (it failed: " + now.failure() + ")" : " (it is still being applied)");
+            truth = "the change was sent and is not in effect yet" + (now.failure() == null
+                    ? " (it is still being applied)" : e.getMessage().contains(now.failure()) ? " (it failed)"
+                    : " (it failed: " + now.failure() + ")");
         } else {
             truth = now.failure() != null ? now.failure() : "nothing was changed";
         }

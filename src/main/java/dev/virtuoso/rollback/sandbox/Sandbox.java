@@ -2,6 +2,9 @@ package dev.virtuoso.rollback.sandbox;
 
 import com.google.cloud.run.v2.Condition;
 import com.google.cloud.run.v2.Container;
+import com.google.cloud.run.v2.EnvVar;
+import com.google.cloud.run.v2.EnvVarSource;
+import com.google.cloud.run.v2.SecretKeySelector;
 import com.google.cloud.run.v2.Revision;
 import com.google.cloud.run.v2.RevisionTemplate;
 import com.google.cloud.run.v2.Service;
@@ -218,14 +221,16 @@ public final class Sandbox implements AutoCloseable {
         run.markFailsToStart(IMAGE + ":v1.2.1");
         String svc = servicePath(SERVICE);
         Instant day = firstRelease(now);
-        run.put(revision(svc, "virtuoso-api-00001-abc", IMAGE + ":v1.0.0", day, true));
-        run.put(revision(svc, "virtuoso-api-00002-def", IMAGE + ":v1.1.0", day.plus(Duration.ofDays(1)), true));
-        run.put(revision(svc, "virtuoso-api-00003-ghi", BROKEN_IMAGE, day.plus(Duration.ofDays(2)), true));
-        Revision failed = revision(svc, "virtuoso-api-00004-jkl", IMAGE + ":v1.2.1", day.plus(Duration.ofDays(3)), false);
+        // Each revision reads the API key pinned to a version: 00001 the 2024 key, the later ones the current.
+        run.put(revision(svc, "virtuoso-api-00001-abc", IMAGE + ":v1.0.0", "1", day, true));
+        run.put(revision(svc, "virtuoso-api-00002-def", IMAGE + ":v1.1.0", "2", day.plus(Duration.ofDays(1)), true));
+        run.put(revision(svc, "virtuoso-api-00003-ghi", BROKEN_IMAGE, "2", day.plus(Duration.ofDays(2)), true));
+        Revision failed = revision(svc, "virtuoso-api-00004-jkl", IMAGE + ":v1.2.1", "2", day.plus(Duration.ofDays(3)),
+                false);
         run.put(failed);
         run.put(run.settle(Service.newBuilder().setName(svc).setGeneration(4).setObservedGeneration(4)
                 .setEtag(run.nextEtag()).setCreateTime(Grpc.timestamp(day)).setUpdateTime(Grpc.timestamp(day.plus(Duration.ofDays(3))))
-                .setTemplate(RevisionTemplate.newBuilder().addContainers(Container.newBuilder().setImage(IMAGE + ":v1.2.1")))
+                .setTemplate(RevisionTemplate.newBuilder().addContainers(container(IMAGE + ":v1.2.1", "2")))
                 .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
                         .setPercent(100))
                 .addTraffic(TrafficTarget.newBuilder()
@@ -236,7 +241,7 @@ public final class Sandbox implements AutoCloseable {
                 .build()));
 
         String other = servicePath("other-service");
-        run.put(revision(other, "other-service-00001-aaa", "gcr.io/virtuoso-sandbox/other:v1", day, true));
+        run.put(revision(other, "other-service-00001-aaa", "gcr.io/virtuoso-sandbox/other:v1", "2", day, true));
         run.put(run.settle(Service.newBuilder().setName(other).setGeneration(1).setObservedGeneration(1)
                 .setEtag(run.nextEtag()).setCreateTime(Grpc.timestamp(day))
                 .setTemplate(RevisionTemplate.newBuilder().addContainers(Container.newBuilder()
@@ -281,10 +286,18 @@ public final class Sandbox implements AutoCloseable {
         sm.add(secret, "sandbox-api-key-rotated", SecretVersion.State.DISABLED, now.minus(Duration.ofDays(1)));
     }
 
-    private static Revision revision(String service, String name, String image, Instant created, boolean ready) {
+    /** The demo's container: its image, and the API key from Secret Manager as API_KEY at a version. */
+    private static Container container(String image, String keyVersion) {
+        return Container.newBuilder().setImage(image).addEnv(EnvVar.newBuilder().setName("API_KEY")
+                .setValueSource(EnvVarSource.newBuilder().setSecretKeyRef(SecretKeySelector.newBuilder()
+                        .setSecret(API_KEY_SECRET).setVersion(keyVersion)))).build();
+    }
+
+    private static Revision revision(String service, String name, String image, String keyVersion, Instant created,
+                                     boolean ready) {
         return Revision.newBuilder().setName(service + "/revisions/" + name)
                 .setService(CloudRunEmulator.shortName(service)).setGeneration(1).setCreateTime(Grpc.timestamp(created))
-                .addContainers(Container.newBuilder().setImage(image))
+                .addContainers(container(image, keyVersion))
                 .addConditions(ready ? CloudRunEmulator.condition("Ready", Condition.State.CONDITION_SUCCEEDED, "")
                         : CloudRunEmulator.condition("Ready", Condition.State.CONDITION_FAILED,
                                 "Container failed to start and listen on PORT=8080"))

@@ -87,6 +87,11 @@ final class SecretManagerEmulator {
         return v;
     }
 
+    /** Someone else (a test) disables or destroys a version: not one of the tool's calls. */
+    synchronized void changeState(String name, SecretVersion.State state) {
+        versions.put(name, versions.get(name).toBuilder().setState(state).build());
+    }
+
     private synchronized SecretVersion setState(String name, String etag, SecretVersion.State state) {
         mutatingCalls.incrementAndGet();
         SecretVersion v = version(name);

@@ -21,8 +21,8 @@ final class CliHarness implements AutoCloseable {
     record Result(int code, String out, String err) {
     }
 
-    final Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(50)));
-    final SandboxControls controls = new SandboxControls(sandbox);
+    final Sandbox sandbox;
+    final SandboxControls controls;
     final Path home;
     String stdin = "";
     boolean interactive;
@@ -52,6 +52,13 @@ final class CliHarness implements AutoCloseable {
     }
 
     CliHarness() {
+        this(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(50)).withRevisionStartDelay(
+                Duration.ofMillis(50)));
+    }
+
+    CliHarness(Sandbox.Options options) {
+        sandbox = Sandbox.start(options);
+        controls = new SandboxControls(sandbox);
         try {
             home = Files.createTempDirectory("rollback-test-");
         } catch (IOException e) {

@@ -133,6 +133,12 @@ public final class SandboxControls {
         return sandbox.secretManager().versions("projects/" + Sandbox.PROJECT + "/secrets/" + Sandbox.API_KEY_SECRET);
     }
 
+    /** Someone disables or destroys a version of the API key secret. */
+    public void apiKeyVersion(int version, SecretVersion.State state) {
+        sandbox.secretManager().changeState("projects/" + Sandbox.PROJECT + "/secrets/" + Sandbox.API_KEY_SECRET
+                + "/versions/" + version, state);
+    }
+
     public URI webhookUrl() {
         return sandbox.webhookUrl();
     }

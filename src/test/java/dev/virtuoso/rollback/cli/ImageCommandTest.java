@@ -1,0 +1,116 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.run.v2.TrafficTarget;
+import com.google.cloud.run.v2.TrafficTargetStatus;
+import com.google.cloud.secretmanager.v1.SecretVersion;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.nio.file.Files;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Method 2 against the sandbox with the real Cloud Run client: reuse, a new revision, failure, undo. */
+class ImageCommandTest {
+    private static final String V100 = Sandbox.IMAGE + ":v1.0.0";
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    private List<String> revisionNames() {
+        JsonNode doc = json(cli.rb("-o", "json", "status").out());
+        return doc.get("revisions").findValuesAsText("name");
+    }
+
+    private static JsonNode json(String s) {
+        try {
+            return new ObjectMapper().readTree(s);
+        } catch (Exception e) {
+            throw new AssertionError(s, e);
+        }
+    }
+
+    @Test
+    void previousReusesTheReadyRevisionThatRunsTheImageWithTheSameConfiguration() {
+        int revisions = revisionNames().size();
+        CliHarness.Result r = cli.rb("image", "--previous", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("serve " + Sandbox.IMAGE + ":v1.1.0 from virtuoso-api-00002-def")
+                .contains("virtuoso-api-00002-def already runs " + Sandbox.IMAGE + ":v1.1.0 with the service's "
+                        + "configuration: traffic goes to it, no new revision, no cold start")
+                .contains("checks: 5/5 passed");
+        assertThat(revisionNames()).hasSize(revisions);
+        assertThat(cli.mutations()).isEqualTo(1);
+    }
+
+    @Test
+    void anImageDeploysAsANewRevisionServingAllTrafficWithTagsKeptAndUndoPutsTheOldImageBack() {
+        int revisions = revisionNames().size();
+        // 00001 pins another version of the API key: its configuration differs, so v1.0.0 is deployed anew.
+        CliHarness.Result r = cli.rb("image", "--image", V100, "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("image:").contains(Sandbox.BROKEN_IMAGE + " → " + V100 + " (new revision "
+                + "virtuoso-api-rollback-").contains("checks: 5/5 passed");
+        assertThat(revisionNames()).hasSize(revisions + 1);
+        String created = revisionNames().get(0);
+        assertThat(created).startsWith("virtuoso-api-rollback-");
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(V100);
+        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getRevision,
+                TrafficTargetStatus::getPercent).contains(org.assertj.core.groups.Tuple.tuple(created, 100));
+        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag).contains("stable-2024-07-24");
+        assertThat(cli.mutations()).isEqualTo(1);
+
+        CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(undo.out()).contains("deploy " + Sandbox.BROKEN_IMAGE);
+        // LATEST serves again, and means a revision of the image from before, as it did.
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
+        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(revisionNames()).hasSize(revisions + 2);
+    }
+
+    @Test
+    void aRevisionThatNeverBecomesReadyIsExit4WithItsMessageAndTrafficWhereItWas() throws Exception {
+        String bad = Sandbox.IMAGE + ":v0.9.9";
+        cli.controls.imageFailsToStart(bad);
+        var before = cli.service().getTrafficStatusesList();
+        CliHarness.Result r = cli.rb("image", "--image", bad, "--yes");
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.err().lines()).as(r.err()).hasSize(1);
+        assertThat(r.err()).contains("failed to start and listen on the port").contains("the change was sent and is not "
+                + "in effect yet (it failed)");
+        assertThat(cli.service().getTrafficStatusesList()).isEqualTo(before);
+        String journal = Files.readString(cli.home.resolve("journal.jsonl"));
+        assertThat(journal.lines().reduce((a, b) -> b).orElseThrow()).contains("\"state\":\"failed\"")
+                .contains("\"changed\":true");
+    }
+
+    @Test
+    void aTargetPinningADisabledSecretVersionIsRefusedUnlessForced() {
+        cli.controls.apiKeyVersion(1, SecretVersion.State.DISABLED);
+        CliHarness.Result r = cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("error: virtuoso-api-00001-abc pins secret virtuoso-api-key version 1 "
+                + "(env API_KEY), which is DISABLED: its instances would not start; enable that version, or pass "
+                + "--force to go on anyway");
+        assertThat(cli.mutations()).isZero();
+        CliHarness.Result forced = cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--force",
+                "--no-verify");
+        assertThat(forced.code()).as(forced.err()).isZero();
+        assertThat(forced.out()).contains("which is DISABLED: its instances would not start (going on: --force)");
+    }
+
+    @Test
+    void aDryRunOfAnImageDeployChangesNothing() {
+        CliHarness.Result r = cli.rb("--dry-run", "image", "--image", V100);
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("dry run: deploy " + V100);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+}
