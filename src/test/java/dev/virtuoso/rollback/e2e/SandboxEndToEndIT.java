@@ -295,12 +295,14 @@ class SandboxEndToEndIT {
             assertThat(printed).contains("# CI: each push to main of " + repo + " deploys virtuoso-api as "
                     + Sandbox.IMAGE + ":<short sha>; clone it: git clone " + repo + " virtuoso-api\n");
 
-            // Method 3 by hand: revert the breaking commit (the seeded head) and push.
+            // Method 3 with the tool: revert the breaking commit (the seeded head), push, wait for CI's deploy.
             git(home, "clone", "--quiet", repo.toString(), home.resolve("ci/virtuoso-api").toString());
             Path work = home.resolve("ci/virtuoso-api");
-            git(work, "revert", "--no-edit", "HEAD");
+            git(work, "config", "user.name", "On Call");
+            git(work, "config", "user.email", "oncall@virtuoso.example");
+            Run reverted = rollback("git", "--repo", work.toString(), "--yes");
+            assertThat(reverted.code()).as(reverted.out() + reverted.err()).isZero();
             String sha = git(work, "rev-parse", "HEAD").substring(0, 7);
-            git(work, "push", "--quiet", "origin", "main");
             String deployed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
                     return out.readLine();
@@ -311,14 +313,8 @@ class SandboxEndToEndIT {
             assertThat(deployed).startsWith("# CI: main is at " + sha + ": deploying " + Sandbox.IMAGE + ":" + sha
                     + " as virtuoso-api-00005-");
             String revision = deployed.substring(deployed.lastIndexOf(' ') + 1);
-
-            // 100 ms to start, 100 ms to route: a status a JVM start later shows it, else one more look.
-            Run status = rollback("status");
-            for (int i = 0; i < 5 && !status.out().contains("LATEST (= " + revision + ")"); i++) {
-                status = rollback("status");
-            }
-            assertThat(status.out()).contains("LATEST (= " + revision + ")  100%");
-            assertThat(rollback("verify", "--health", "--functional").code()).isZero();
+            assertThat(reverted.out()).contains(revision + " is Ready and serving").contains("checks: 5/5 passed");
+            assertThat(rollback("status").out()).contains("LATEST (= " + revision + ")  100%");
         } finally {
             own.destroy();
             env.clear();

@@ -1,0 +1,119 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Method 3 end to end: the sandbox's CI deploys each push to its bare repository (image tag = the
+ * commit), `rollback git` reverts the breaking commit in a clone, pushes, and waits for that deploy.
+ */
+class GitCommandTest {
+    private final Path dir = tempDir();
+    private final CliHarness cli = new CliHarness(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(50))
+            .withRevisionStartDelay(Duration.ofMillis(50)).withGitRepo(dir.resolve("virtuoso-api.git"), "main"));
+    private final Path work = cloneOfTheRepository();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+        try (var files = java.nio.file.Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private static Path tempDir() {
+        try {
+            return java.nio.file.Files.createTempDirectory("rollback-git-");
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private Path cloneOfTheRepository() {
+        git(dir, "clone", "--quiet", dir.resolve("virtuoso-api.git").toString(), "virtuoso-api");
+        Path clone = dir.resolve("virtuoso-api");
+        git(clone, "config", "user.name", "On Call");
+        git(clone, "config", "user.email", "oncall@virtuoso.example");
+        return clone;
+    }
+
+    /** git as a developer runs it, with no user or system configuration. */
+    private static String git(Path in, String... args) {
+        List<String> cmd = new ArrayList<>(List.of("git"));
+        cmd.addAll(List.of(args));
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(in.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(Map.of("GIT_CONFIG_NOSYSTEM", "1", "GIT_CONFIG_GLOBAL", "/dev/null",
+                    "GIT_TERMINAL_PROMPT", "0"));
+            Process p = pb.start();
+            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(p.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            assertThat(p.exitValue()).as("git " + String.join(" ", args) + ": " + out).isZero();
+            return out.strip();
+        } catch (java.io.IOException | InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    @Test
+    void revertsTheBreakingCommitPushesAndWaitsForTheRevisionCiDeploys() {
+        String head = git(work, "rev-parse", "--short", "HEAD");
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("git revert --no-edit " + head).contains("git push origin main")
+                .contains("is Ready and serving").contains("checks: 5/5 passed");
+        String revert = git(work, "rev-parse", "--short", "HEAD");
+        assertThat(git(work, "log", "-1", "--format=%s")).startsWith("Revert ");
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "--short", "main")).isEqualTo(revert);
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":" + revert);
+
+        // The journal holds the revert: undo reverts the revert, and CI deploys the breaking change again.
+        CliHarness.Result undo = cli.run("undo", "--yes");
+        assertThat(undo.out()).contains("git revert --no-edit " + revert);
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(3);
+        assertThat(git(work, "log", "-1", "--format=%s")).startsWith("Revert \"Revert ");
+    }
+
+    @Test
+    void aPinnedServiceIsToldItsNewRevisionGetsNoTrafficAndToLatestRoutesToIt() {
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+        CliHarness.Result told = cli.rb("--dry-run", "git", "--repo", work.toString());
+        assertThat(told.out()).contains("virtuoso-api is pinned to virtuoso-api-00002-def: the revision CI deploys gets "
+                + "no traffic; add --to-latest to route to it once it is Ready");
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--to-latest", "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        String revert = git(work, "rev-parse", "--short", "HEAD");
+        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":" + revert);
+    }
+
+    @Test
+    void noPushStopsAfterTheLocalRevertAndPrintsThePushCommand() {
+        String remoteHead = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--no-push", "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("push it yourself with `git -C " + work + " push origin main`")
+                .contains("(local, not pushed)");
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remoteHead);
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void aDirtyTreeIsExit2BeforeAnythingIsOffered() throws Exception {
+        java.nio.file.Files.writeString(work.resolve("scratch.txt"), "wip");
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: the work tree " + work + " has uncommitted changes (scratch.txt)");
+        assertThat(r.out()).isEmpty();
+    }
+}
