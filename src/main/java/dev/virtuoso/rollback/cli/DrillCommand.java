@@ -2,7 +2,6 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Drill;
 import dev.virtuoso.rollback.runbook.Durations;
-import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.verify.DrillReports;
@@ -30,7 +29,8 @@ final class DrillCommand implements Callable<Integer> {
     @Option(names = "--bad-revision", paramLabel = "R", description = "A Ready revision known to fail the checks.")
     String badRevision;
 
-    @Option(names = "--bad-image", paramLabel = "REF", description = "Deploy this image as the bad revision (not implemented yet).")
+    @Option(names = "--bad-image", paramLabel = "REF", description = "Deploy this image as the bad revision; the "
+            + "restore leaves the service serving what it served (deploying the old image again if LATEST served).")
     String badImage;
 
     @Option(names = "--stable-revision", paramLabel = "R",
@@ -53,8 +53,9 @@ final class DrillCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        if (badImage != null) {
-            throw new RunbookException(ExitCode.INTERNAL, "--bad-image is not implemented yet; use --bad-revision");
+        if (badImage != null && badRevision != null) {
+            throw RunbookException.invalid("--bad-revision and --bad-image are two ways to name the bad revision: "
+                    + "give one");
         }
         Session s = Session.of(spec);
         DrillReports.checkWritable(report);
@@ -66,21 +67,23 @@ final class DrillCommand implements Callable<Integer> {
         }
         if (sandbox) {
             try (SandboxSession sb = SandboxSession.start(s)) {
-                return run(sb.session(), badRevision != null ? badRevision : sb.brokenRevision(), true);
+                return run(sb.session(), badRevision != null || badImage != null ? badRevision : sb.brokenRevision(),
+                        true);
             }
         }
-        if (badRevision == null) {
-            throw RunbookException.invalid("name the known-bad revision with --bad-revision (or try --sandbox)");
+        if (badRevision == null && badImage == null) {
+            throw RunbookException.invalid("name the known-bad revision with --bad-revision, or an image to deploy as "
+                    + "one with --bad-image (or try --sandbox)");
         }
         return run(s, badRevision, false);
     }
 
     private int run(Session s, String bad, boolean inSandbox) {
         ConsoleInteraction ui = inSandbox ? s.ui().confirmed() : s.ui();
-        Drill drill = new Drill(s.control(), s.pipeline(ui.confirmed(), Notifier.NONE), s.verifier(),
+        Drill drill = new Drill(s.control(), s.secrets(), s.pipeline(ui.confirmed(), Notifier.NONE), s.verifier(),
                 state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.notifier(ui),
                 s.waiting());
-        Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, stableRevision, detectTimeout,
+        Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, badImage, stableRevision, detectTimeout,
                 recoverTimeout, s.user(), s.runbookFile().map(Path::toString).orElse(inSandbox ? "sandbox.yaml (built in)"
                         : null), new VersionProvider().getVersion()[0]));
         List<Path> files = r.dryRun() ? List.of() : DrillReports.write(r, report);

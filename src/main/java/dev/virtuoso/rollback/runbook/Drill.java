@@ -24,9 +24,13 @@ public final class Drill {
     /** How long Ctrl-C waits for the original split to be back before giving up on it. */
     public static final Duration RESTORE_LIMIT = Duration.ofSeconds(30);
 
-    /** {@code ranBy}, {@code runbook} (the file, or null) and {@code version} go into the report, the monthly record. */
-    public record Request(ServiceRef service, String badRevision, String stableRevision, Duration detectTimeout,
-                          Duration recoverTimeout, String ranBy, String runbook, String version) {
+    /**
+     * {@code badImage}, when set instead of {@code badRevision}, is deployed as the bad revision.
+     * {@code ranBy}, {@code runbook} (the file, or null) and {@code version} go into the report.
+     */
+    public record Request(ServiceRef service, String badRevision, String badImage, String stableRevision,
+                          Duration detectTimeout, Duration recoverTimeout, String ranBy, String runbook,
+                          String version) {
     }
 
     public record Step(String name, String detail, long durationMs, boolean ok) {
@@ -43,10 +47,11 @@ public final class Drill {
                          long detectTimeoutMs, long recoverTimeoutMs, List<Step> steps, Long timeToDetectMs,
                          Long timeToRecoverMs, List<String> failedChecks, List<String> passedChecks,
                          double failedCheckRatio, String severity, long deadlineMs, boolean withinDeadline,
-                         boolean ok, boolean dryRun, String journalId) {
+                         boolean ok, boolean dryRun, String journalId, List<String> createdRevisions) {
     }
 
     private final ServiceControl control;
+    private final SecretStore secrets;
     private final ChangePipeline pipeline;
     private final Verifier verifier;
     private final Function<ServiceState, VerifyRequest> checks;
@@ -60,10 +65,11 @@ public final class Drill {
      * {@code pipeline} must neither ask again nor notify: the drill is confirmed once and is one
      * incident as a whole. {@code checks} builds the verification for the service as read.
      */
-    public Drill(ServiceControl control, ChangePipeline pipeline, Verifier verifier,
+    public Drill(ServiceControl control, SecretStore secrets, ChangePipeline pipeline, Verifier verifier,
                  Function<ServiceState, VerifyRequest> checks, List<Runbook.DecisionRow> matrix, Interaction ui,
                  Notifier notifier, Wait wait) {
         this.control = control;
+        this.secrets = secrets;
         this.pipeline = pipeline;
         this.verifier = verifier;
         this.checks = checks;
@@ -79,8 +85,11 @@ public final class Drill {
         List<Step> steps = new ArrayList<>();
         ServiceState original = control.service(req.service());
         List<Revision> revisions = control.revisions(req.service());
-        String bad = Preflight.ready(req.service(), revisions, req.badRevision()).name();
+        boolean deploy = req.badImage() != null;
+        String bad = deploy ? ImageRollback.freshName(req.service(), started)
+                : Preflight.ready(req.service(), revisions, req.badRevision()).name();
         String stable = stable(req, original, revisions, bad);
+        Preflight.secrets(Preflight.find(req.service(), revisions, stable), req.service().project(), secrets, false);
         if (stable.equals(bad)) {
             throw RunbookException.invalid("the bad revision and the stable revision are both " + bad + ": name "
                     + "another --stable-revision, or a --bad-revision that is not the one serving now");
@@ -88,27 +97,33 @@ public final class Drill {
         // Everything the drill needs is checked before the first change: the checks (API key and
         // its transport), and each traffic list it will send.
         VerifyRequest verify = checks.apply(original);
-        Plan breakPlan = QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
+        Plan breakPlan = deploy ? null : QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
+        Change breakChange = deploy ? ImageChange.deploy("drill: deploy " + req.badImage(), original, original.image(),
+                req.badImage(), bad, List.of(), control) : new TrafficChange(breakPlan, control);
         Undo.restore("drill: restore", original, revisions, original.traffic(), "", List.of());
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
         List<String> plan = List.of("Drill plan for " + req.service() + ":",
-                "  1. route 100% to the bad revision " + bad + (breakPlan.unchanged() ? " (it serves 100% already)" : ""),
+                deploy ? "  1. deploy " + req.badImage() + " as " + bad + " and route 100% to it"
+                        : "  1. route 100% to the bad revision " + bad + (breakPlan.unchanged() ? " (it serves 100% already)"
+                        : ""),
                 "  2. verify, expecting the checks to fail (up to " + Durations.format(req.detectTimeout()) + ")",
                 "  3. route 100% to the stable revision " + stable,
                 "  4. verify, expecting the checks to pass (up to " + Durations.format(req.recoverTimeout()) + ")",
-                "  5. restore the original traffic: " + original.traffic());
+                "  5. restore the original traffic: " + original.traffic() + (deploy && throughLatest(original)
+                        ? ", deploying " + original.image() + " again so that LATEST means it" : ""));
         if (pipeline.dryRun()) {
             plan.forEach(ui::info);
             ui.info("dry run: nothing changed");
             return new Report(req.service().toString(), started, req.ranBy(), req.runbook(), req.version(), stable, bad,
                     original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, null,
-                    null, List.of(), List.of(), 0, null, 0, false, true, true, null);
+                    null, List.of(), List.of(), 0, null, 0, false, true, true, null, List.of());
         }
         pipeline.checkJournal();
         ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
 
-        ChangePipeline.Composite drill = pipeline.begin("drill --bad-revision " + bad, TrafficChange.KIND,
+        ChangePipeline.Composite drill = pipeline.begin(deploy ? "drill --bad-image " + ImageChange.shortImage(
+                req.badImage()) : "drill --bad-revision " + bad, TrafficChange.KIND,
                 req.service().path(), TrafficChange.json(original.traffic()), stable, bad,
                 "drill: 100% to " + bad + ", then back to " + stable + ", then the original traffic");
         ChangePipeline stepsOf = drill.steps();
@@ -118,7 +133,7 @@ public final class Drill {
         ui.info("drill: routing 100% to the bad revision " + bad);
         ActionResult broke;
         try {
-            broke = stepsOf.execute(new TrafficChange(breakPlan, control), Optional.empty());
+            broke = stepsOf.execute(breakChange, Optional.empty());
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
                 throw interrupted(req, original, revisions, stepsOf, drill, incident, e);
@@ -130,9 +145,11 @@ public final class Drill {
             throw e;
         }
         drill.changed("routed 100% to " + bad);
+        List<String> created = new ArrayList<>(deploy ? List.of(bad) : List.of());
         steps.add(new Step("break", broke.summary(), since(t), true));
         try {
-            Report report = measure(req, original, bad, stable, verify, started, steps, incident, stepsOf, drill);
+            Report report = measure(req, original, bad, stable, verify, started, steps, incident, stepsOf, drill,
+                    created);
             drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed,
                     TrafficChange.json(original.traffic()),
                     "drill " + (report.ok() ? "passed" : "failed") + "; original traffic restored", false);
@@ -165,10 +182,7 @@ public final class Drill {
         String undo = "`rollback undo " + drill.id() + "` routes " + req.service().name() + " back to "
                 + original.traffic();
         try {
-            ServiceState now = control.service(req.service());
-            stepsOf.waitingAtMost(RESTORE_LIMIT).execute(new TrafficChange(Undo.restore("drill: restore", now, revisions,
-                    original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
-                    List.of()), control), Optional.empty());
+            stepsOf.waitingAtMost(RESTORE_LIMIT).execute(restore(req, original, new ArrayList<>()), Optional.empty());
             drill.end(JournalRecord.State.interrupted, TrafficChange.json(original.traffic()),
                     "drill interrupted; original traffic restored",
                     false);
@@ -187,7 +201,7 @@ public final class Drill {
 
     private Report measure(Request req, ServiceState original, String bad, String stable, VerifyRequest verify,
                            Instant started, List<Step> steps, Notifier.Incident incident, ChangePipeline stepsOf,
-                           ChangePipeline.Composite drill) {
+                           ChangePipeline.Composite drill, List<String> created) {
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");
         VerifyReport detection = until(verify, r -> !r.ok(), req.detectTimeout(), "detecting the bad revision");
@@ -211,10 +225,7 @@ public final class Drill {
 
         Instant t = clock.instant();
         ui.info("drill: restoring the original traffic split");
-        now = control.service(req.service());
-        ActionResult restored = stepsOf.execute(new TrafficChange(Undo.restore("drill: restore", now,
-                control.revisions(req.service()), original.traffic(), "restore the traffic of " + req.service().name()
-                        + " from before the drill", List.of()), control), Optional.empty());
+        ActionResult restored = stepsOf.execute(restore(req, original, created), Optional.empty());
         steps.add(new Step("restore", restored.summary(), since(t), true));
 
         Runbook.DecisionRow row = matrix.stream().filter(r -> ratio >= r.minErrorRate()).findFirst()
@@ -226,7 +237,29 @@ public final class Drill {
         return new Report(req.service().toString(), started, req.ranBy(), req.runbook(), req.version(), stable, bad,
                 original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, timeToDetect,
                 timeToRecover, names(detection, Verdict.FAIL), names(recovery, Verdict.PASS), ratio, row.severity(),
-                row.within().toMillis(), within, detected && recovery.ok() && within, false, drill.id());
+                row.within().toMillis(), within, detected && recovery.ok() && within, false, drill.id(), created);
+    }
+
+    /**
+     * What puts the service back as it was: its traffic list — and, when the drill deployed the
+     * bad image and LATEST had traffic, the original image deployed again, since LATEST now means
+     * the bad revision (SPEC 8). Revisions it creates are added to {@code created}.
+     */
+    private Change restore(Request req, ServiceState original, List<String> created) {
+        ServiceState now = control.service(req.service());
+        if (req.badImage() != null && throughLatest(original)) {
+            String again = ImageRollback.freshName(req.service(), clock.instant());
+            created.add(again);
+            return ImageChange.redeploy("drill: restore", now, original.image(), again, original.traffic(), List.of(),
+                    control);
+        }
+        return new TrafficChange(Undo.restore("drill: restore", now, control.revisions(req.service()),
+                original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
+                List.of()), control);
+    }
+
+    private static boolean throughLatest(ServiceState s) {
+        return s.traffic().stream().anyMatch(e -> e.latest() && e.percent() > 0);
     }
 
     private static List<String> names(VerifyReport r, Verdict v) {
@@ -241,6 +274,10 @@ public final class Drill {
         String serving = s.servingRevision().orElse(null);
         if (serving != null && !serving.equals(bad)) {
             return Preflight.ready(req.service(), revisions, serving).name();
+        }
+        if (req.badImage() != null) {
+            throw RunbookException.invalid("service " + req.service().name() + " serves no revision to recover to; "
+                    + "name one with --stable-revision");
         }
         Revision badRev = Preflight.find(req.service(), revisions, bad);
         return revisions.stream().filter(r -> r.ready() && r.created().isBefore(badRev.created())).findFirst()

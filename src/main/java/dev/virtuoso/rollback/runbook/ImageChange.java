@@ -47,6 +47,12 @@ public final class ImageChange implements Change {
                 TrafficPlanner.route(s.traffic(), revision, 100, serving), all, control);
     }
 
+    /** {@code image} as revision {@code revision}, with exactly {@code traffic} (which may name it, or LATEST). */
+    static ImageChange redeploy(String command, ServiceState s, String image, String revision, List<TrafficEntry> traffic,
+                                List<String> notes, ServiceControl control) {
+        return new ImageChange(command, s, s.image(), image, revision, traffic, notes, control);
+    }
+
     /** Undo of {@code record}: its image from before deployed again, with its traffic from before. */
     public static ImageChange undo(JournalRecord record, ServiceControl control, String revision) {
         ServiceRef ref = Undo.service(record);

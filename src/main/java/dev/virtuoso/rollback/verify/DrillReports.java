@@ -68,6 +68,10 @@ public final class DrillReports {
                 : ", runbook " + r.runbook())});
         lines.add(new String[] {"started", r.started() + " (UTC); journal " + r.journalId()});
         lines.add(new String[] {"revisions", "stable " + r.stableRevision() + ", bad " + r.badRevision()});
+        if (r.createdRevisions() != null && !r.createdRevisions().isEmpty()) {
+            lines.add(new String[] {"revisions created", String.join(", ", r.createdRevisions())
+                    + " (kept: Cloud Run keeps old revisions; they serve no traffic)"});
+        }
         lines.add(new String[] {"timeouts", "detect " + ms(r.detectTimeoutMs()) + ", recover " + ms(r.recoverTimeoutMs())});
         lines.add(new String[] {"time to detect", ms(r.timeToDetectMs()) + " (until the checks saw the bad revision fail; "
                 + "an alert would add Monitoring's lag and its duration)"});

@@ -254,8 +254,20 @@ class BadInputCatalogTest {
                         + "file is in the way", "-r", "{RB}", "quick", "--previous", "--yes")
                         .env("ROLLBACK_HOME", "{HOME}/plain.txt").file("plain.txt", "x"),
 
-                // --- commands of later issues still parse their input --------------------------------
+                // --- Methods 2 and 3 ---------------------------------------------------------------
                 c("image without a source", 2, "Missing required argument", "image", "--yes"),
+                c("image with both --image and --previous", 2, "mutually exclusive", "-r", "{RB}", "image",
+                        "--image", "x:1", "--previous", "--yes"),
+                c("git with a --repo that does not exist", 2, "{HOME}/nowhere is not a directory", "-r", "{RB}",
+                        "git", "--repo", "{HOME}/nowhere", "--yes"),
+                c("git with a --repo that is not a clone", 2, "{HOME}/plain is not a git work tree", "-r", "{RB}",
+                        "git", "--repo", "{HOME}/plain", "--yes").file("plain/README.md", "not a repository"),
+                c("git --to-latest with --no-push", 2, "--to-latest routes to the revision CI deploys", "-r", "{RB}",
+                        "git", "--repo", "{HOME}", "--to-latest", "--no-push", "--yes"),
+                c("drill with both a bad revision and a bad image", 2, "two ways to name the bad revision", "-r",
+                        "{RB}", "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--bad-image", "x:1", "--yes"),
+
+                // --- commands of later issues still parse their input --------------------------------
                 c("restore bigquery without --table", 2, "Missing required option", "restore", "bigquery", "--at",
                         "-2h"),
                 c("restore secrets without --to-version", 2, "Missing required option", "restore", "secrets",

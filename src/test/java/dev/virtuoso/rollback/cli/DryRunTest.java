@@ -53,6 +53,11 @@ class DryRunTest {
                 .contains("dry run: nothing changed");
         assertThat(dry(book, "drill", "--sandbox", "--report", reports.toString()).out())
                 .contains("dry run: nothing changed");
+        assertThat(dry(book, "drill", "--bad-image", "registry.example/bad:v9", "--report", reports.toString()).out())
+                .contains("  1. deploy registry.example/bad:v9 as virtuoso-api-rollback-").contains("dry run: nothing changed");
+        assertThat(dry(book, "image", "--previous", "--yes").out()).contains("dry run:");
+        assertThat(dry(book, "image", "--image", "registry.example/bad:v9", "--yes").out())
+                .contains("dry run: deploy registry.example/bad:v9");
         assertThat(dry(book, "alert-policy", "--apply").out()).contains("dry run: create alert policy");
         cli.manualTime();
         assertThat(dry(book, "watch", "--auto", "--interval", "10s", "--for", "1m").out())

@@ -98,6 +98,21 @@ class GitCommandTest {
     }
 
     @Test
+    void aDryRunNeitherCommitsNorPushesNorCallsCloudRun() {
+        String local = git(work, "rev-parse", "HEAD");
+        String remote = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
+        var seed = cli.service();
+        CliHarness.Result r = cli.rb("--dry-run", "git", "--repo", work.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("git revert --no-edit " + local.substring(0, 7)).contains("dry run");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(local);
+        assertThat(git(work, "status", "--porcelain")).isEmpty();
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remote);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+        assertThat(cli.service()).isEqualTo(seed);
+    }
+
+    @Test
     void noPushStopsAfterTheLocalRevertAndPrintsThePushCommand() {
         String remoteHead = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
         CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--no-push", "--yes");

@@ -113,4 +113,29 @@ class ImageCommandTest {
         assertThat(r.out()).contains("dry run: deploy " + V100);
         assertThat(cli.controls.mutatingCalls()).isZero();
     }
+
+    @Test
+    void aDrillWithABadImageLeavesTheServiceServingWhatItServedAndNamesTheRevisionsItMade() throws Exception {
+        // The service serves through LATEST a good image: deploy v1.1.0 anew, then un-pin.
+        assertThat(cli.rb("image", "--image", Sandbox.IMAGE + ":v1.1.0", "--force-redeploy", "--yes").code()).isZero();
+        assertThat(cli.rb("quick", "--to-latest", "--yes").code()).isZero();
+        String good = cli.service().getLatestReadyRevision();
+        String bad = Sandbox.IMAGE + ":v2.0.0-bad";
+        cli.controls.imageIsBroken(bad);
+
+        CliHarness.Result r = cli.rb("-o", "json", "drill", "--bad-image", bad, "--report",
+                cli.home.resolve("r").toString(), "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        JsonNode report = json(r.out());
+        assertThat(report.get("ok").asBoolean()).isTrue();
+        assertThat(report.get("stableRevision").asText()).isEqualTo(good.substring(good.lastIndexOf('/') + 1));
+        JsonNode created = report.get("createdRevisions");
+        assertThat(created).hasSize(2);
+        // LATEST serves again, and means a revision of the image it meant before the drill.
+        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.service().getLatestReadyRevision()).endsWith(created.get(1).asText());
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v1.1.0");
+        assertThat(Files.readString(Files.list(cli.home.resolve("r")).filter(p -> p.toString().endsWith(".md"))
+                .findFirst().orElseThrow())).contains(created.get(0).asText()).contains(created.get(1).asText());
+    }
 }

@@ -33,6 +33,7 @@ class DrillTest {
     };
     private final ChangePipelineTest.FakeControl control = new ChangePipelineTest.FakeControl(Fixtures.seed());
     private final ChangePipelineTest.MemoryJournal journal = new ChangePipelineTest.MemoryJournal();
+    private final SecretStore secrets = org.mockito.Mockito.mock(SecretStore.class);
     private final List<String> said = new ArrayList<>();
     private final Interaction ui = new Interaction() {
         @Override
@@ -64,13 +65,13 @@ class DrillTest {
 
     private Drill drill(Verifier v) {
         ChangePipeline executor = new ChangePipeline(journal, ui, v, Notifier.NONE, clock, "drill", false);
-        return new Drill(control, executor, v, s -> new VerifyRequest("http://127.0.0.1:1", new Runbook.Checks(null,
+        return new Drill(control, secrets, executor, v, s -> new VerifyRequest("http://127.0.0.1:1", new Runbook.Checks(null,
                 null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS, ui, Notifier.NONE,
                 new Wait(clock, d -> now[0] = now[0].plus(d)));
     }
 
     private static Drill.Request request(String bad) {
-        return new Drill.Request(Fixtures.REF, bad, null, Duration.ofMinutes(2), Duration.ofMinutes(5), "carol",
+        return new Drill.Request(Fixtures.REF, bad, null, null, Duration.ofMinutes(2), Duration.ofMinutes(5), "carol",
                 "runbooks/staging.yaml", "rollback 1.0");
     }
 
@@ -116,7 +117,7 @@ class DrillTest {
 
     @Test
     void theSameBadAndStableRevisionIsRefusedBeforeAnythingChanges() {
-        Drill.Request req = new Drill.Request(Fixtures.REF, "virtuoso-api-00002-def", "virtuoso-api-00002-def",
+        Drill.Request req = new Drill.Request(Fixtures.REF, "virtuoso-api-00002-def", null, "virtuoso-api-00002-def",
                 Duration.ofMinutes(2), Duration.ofMinutes(5), "carol", null, "rollback 1.0");
         assertThatThrownBy(() -> drill(checks).run(req))
                 .hasMessageStartingWith("the bad revision and the stable revision are both virtuoso-api-00002-def")
@@ -168,7 +169,7 @@ class DrillTest {
     @Test
     void aDryRunShowsTheFirstStepAndChangesNothing() {
         ChangePipeline dry = new ChangePipeline(journal, ui, checks, Notifier.NONE, clock, "drill", true);
-        Drill.Report r = new Drill(control, dry, checks, s -> new VerifyRequest("http://127.0.0.1:1",
+        Drill.Report r = new Drill(control, secrets, dry, checks, s -> new VerifyRequest("http://127.0.0.1:1",
                 new Runbook.Checks(null, null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS,
                 ui, Notifier.NONE, new Wait(clock, d -> now[0] = now[0].plus(d))).run(request("virtuoso-api-00003-ghi"));
         assertThat(r.dryRun()).isTrue();
