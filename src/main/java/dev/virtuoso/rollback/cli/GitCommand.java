@@ -24,19 +24,19 @@ final class GitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--commit", defaultValue = "HEAD", description = "Commit to revert (default ${DEFAULT-VALUE}).")
+    @Option(names = "--commit", paramLabel = "REF", defaultValue = "HEAD", description = "Commit to revert (default ${DEFAULT-VALUE}).")
     String commit;
 
-    @Option(names = "--repo", defaultValue = ".", description = "Repository (default ${DEFAULT-VALUE}).")
+    @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "A clone of the service's repository (default ${DEFAULT-VALUE}).")
     Path repo;
 
-    @Option(names = "--remote", defaultValue = "origin", description = "Remote (default ${DEFAULT-VALUE}).")
+    @Option(names = "--remote", paramLabel = "NAME", defaultValue = "origin", description = "Remote (default ${DEFAULT-VALUE}).")
     String remote;
 
-    @Option(names = "--branch", defaultValue = "main", description = "Branch (default ${DEFAULT-VALUE}).")
+    @Option(names = "--branch", paramLabel = "NAME", defaultValue = "main", description = "Branch (default ${DEFAULT-VALUE}).")
     String branch;
 
-    @Option(names = "--timeout", defaultValue = "20m", description = "Wait for the new revision (default ${DEFAULT-VALUE}).")
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "20m", description = "Wait for the new revision (default ${DEFAULT-VALUE}).")
     Duration timeout;
 
     @Option(names = "--no-push", description = "Revert locally only; the push command is printed.")

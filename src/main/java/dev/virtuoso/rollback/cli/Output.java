@@ -290,14 +290,18 @@ final class Output {
         return r.state().name();
     }
 
-    /** "00003-ghi → 00002-def": revisions without their service's name when {@code brief}. */
+    /**
+     * "00003-ghi → 00002-def", "v1.2.0 → v1.1.0": revisions and images named like the service
+     * without that name when {@code brief}.
+     */
     private static String change(JournalRecord r, boolean brief) {
         if (r.from() == null && r.to() == null) {
             return "";
         }
-        String service = r.target().substring(r.target().lastIndexOf('/') + 1) + "-";
+        String service = r.target().substring(r.target().lastIndexOf('/') + 1);
         java.util.function.UnaryOperator<String> name = v -> v == null ? "-"
-                : brief && v.startsWith(service) ? v.substring(service.length()) : v;
+                : brief && v.length() > service.length() + 1 && v.startsWith(service)
+                && "-:".indexOf(v.charAt(service.length())) >= 0 ? v.substring(service.length() + 1) : v;
         return name.apply(r.from()) + " → " + name.apply(r.to());
     }
 

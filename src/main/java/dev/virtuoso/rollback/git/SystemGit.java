@@ -54,6 +54,7 @@ public final class SystemGit implements SourceControl {
         requireNothingHalfDone(repo);
         requireClean(repo);
         requireOnBranch(repo, branch);
+        requireIdentity(repo);
         fetch(repo, remote, branch);
         requireLevel(repo, remote, branch);
     }
@@ -247,6 +248,18 @@ public final class SystemGit implements SourceControl {
         if (!dirt.isEmpty()) {
             throw GitErrors.invalid("the work tree " + shown(repo) + " has uncommitted changes (" + sample(dirt)
                     + "): commit them or stash them (git stash --include-untracked), then retry");
+        }
+    }
+
+    /**
+     * The revert is a commit, and git stops one whose author it cannot name only after it has
+     * staged the revert; asked here, "who are you" is a plain input error before anything is touched.
+     */
+    private void requireIdentity(Path repo) {
+        Git.Result ident = git.run(repo, "var", "GIT_COMMITTER_IDENT");
+        if (!ident.ok() || !git.run(repo, "var", "GIT_AUTHOR_IDENT").ok()) {
+            throw GitErrors.invalid("git does not know who you are in " + shown(repo) + ", so it cannot commit the "
+                    + "revert: git -C " + shown(repo) + " config user.name \"Your Name\" and user.email, then retry");
         }
     }
 

@@ -5,6 +5,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -97,6 +98,7 @@ public final class Drill {
         // Everything the drill needs is checked before the first change: the checks (API key and
         // its transport), and each traffic list it will send.
         VerifyRequest verify = checks.apply(original);
+        healthyBefore(req, original, stable, verify);
         Plan breakPlan = deploy ? null : QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
         Change breakChange = deploy ? ImageChange.deploy("drill: deploy " + req.badImage(), original, original.image(),
                 req.badImage(), bad, List.of(), control) : new TrafficChange(breakPlan, control);
@@ -111,7 +113,7 @@ public final class Drill {
                 "  3. route 100% to the stable revision " + stable,
                 "  4. verify, expecting the checks to pass (up to " + Durations.format(req.recoverTimeout()) + ")",
                 "  5. restore the original traffic: " + original.traffic() + (deploy && throughLatest(original)
-                        ? ", deploying " + original.image() + " again so that LATEST means it" : ""));
+                        ? ", deploying " + servedImage(original, revisions) + " again so that LATEST means it" : ""));
         if (pipeline.dryRun()) {
             plan.forEach(ui::info);
             ui.info("dry run: nothing changed");
@@ -247,15 +249,42 @@ public final class Drill {
      */
     private Change restore(Request req, ServiceState original, List<String> created) {
         ServiceState now = control.service(req.service());
+        List<Revision> revisions = control.revisions(req.service());
         if (req.badImage() != null && throughLatest(original)) {
             String again = ImageRollback.freshName(req.service(), clock.instant());
             created.add(again);
-            return ImageChange.redeploy("drill: restore", now, original.image(), again, original.traffic(), List.of(),
-                    control);
+            return ImageChange.redeploy("drill: restore", now, servedImage(original, revisions), again,
+                    original.traffic(), List.of(), control);
         }
-        return new TrafficChange(Undo.restore("drill: restore", now, control.revisions(req.service()),
-                original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
+        return new TrafficChange(Undo.restore("drill: restore", now, revisions, original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
                 List.of()), control);
+    }
+
+    /**
+     * The image LATEST served before the drill: its latest Ready revision's. Not the template's
+     * image, which after a deploy that never became Ready names an image that does not start.
+     */
+    private static String servedImage(ServiceState original, List<Revision> revisions) {
+        return revisions.stream().filter(r -> r.name().equals(original.latestReadyRevision())).findFirst()
+                .map(Revision::image).orElse(original.image());
+    }
+
+    /**
+     * A drill needs a healthy revision to come back to. When that is the revision serving all
+     * traffic now, its checks must pass before anything changes; otherwise the drill would measure
+     * nothing and leave the service where it was, broken.
+     */
+    private void healthyBefore(Request req, ServiceState original, String stable, VerifyRequest verify) {
+        if (!original.serving().equals(Map.of(stable, 100))) {
+            return;
+        }
+        VerifyReport now = verifier.verify(verify);
+        if (!now.ok()) {
+            throw new RunbookException(ExitCode.VERIFICATION_FAILED, req.service().name() + " fails "
+                    + now.count(Verdict.FAIL) + " of " + now.checks().size() + " checks now (" + String.join(", ",
+                    names(now, Verdict.FAIL)) + "), before the drill: it needs a healthy revision to recover to; roll "
+                    + "back first, or name one with --stable-revision");
+        }
     }
 
     private static boolean throughLatest(ServiceState s) {
@@ -287,8 +316,14 @@ public final class Drill {
 
     /** Verifies every {@link #CHECK_EVERY} until {@code goal} holds or {@code limit} is up. */
     private VerifyReport until(VerifyRequest verify, Predicate<VerifyReport> goal, Duration limit, String what) {
-        return wait.until(() -> verifier.verify(verify), goal, Wait.Backoff.fixed(CHECK_EVERY),
-                clock.instant().plus(limit), what, waited -> { });
+        Progress progress = ui.progress();
+        Instant from = clock.instant();
+        VerifyReport last = wait.until(() -> verifier.verify(verify), goal, Wait.Backoff.fixed(CHECK_EVERY),
+                from.plus(limit), what, waited -> progress.update(what + " (" + Durations.format(waited) + " of "
+                        + Durations.format(limit) + ")"));
+        progress.done(what + ": " + (goal.test(last) ? "done" : "gave up") + " after "
+                + Durations.format(Duration.between(from, clock.instant())));
+        return last;
     }
 
     private long since(Instant t) {

@@ -53,7 +53,8 @@ class DryRunTest {
                 .contains("dry run: nothing changed");
         assertThat(dry(book, "drill", "--sandbox", "--report", reports.toString()).out())
                 .contains("dry run: nothing changed");
-        assertThat(dry(book, "drill", "--bad-image", "registry.example/bad:v9", "--report", reports.toString()).out())
+        assertThat(dry(book, "drill", "--bad-image", "registry.example/bad:v9", "--stable-revision",
+                "virtuoso-api-00002-def", "--report", reports.toString()).out())
                 .contains("  1. deploy registry.example/bad:v9 as virtuoso-api-rollback-").contains("dry run: nothing changed");
         assertThat(dry(book, "image", "--previous", "--yes").out()).contains("dry run:");
         assertThat(dry(book, "image", "--image", "registry.example/bad:v9", "--yes").out())

@@ -138,4 +138,32 @@ class ImageCommandTest {
         assertThat(Files.readString(Files.list(cli.home.resolve("r")).filter(p -> p.toString().endsWith(".md"))
                 .findFirst().orElseThrow())).contains(created.get(0).asText()).contains(created.get(1).asText());
     }
+
+    @Test
+    void aDrillWhoseRevisionToRecoverToFailsItsChecksNowStopsBeforeChangingAnything() {
+        // The seeded service serves its broken revision: no healthy revision to come back to.
+        var seed = cli.service();
+        CliHarness.Result r = cli.rb("drill", "--bad-image", Sandbox.IMAGE + ":v9", "--report",
+                cli.home.resolve("r").toString(), "--yes");
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(r.err()).contains("virtuoso-api fails 5 of 5 checks now").contains("before the drill")
+                .contains("--stable-revision");
+        assertThat(cli.controls.mutatingCalls()).isZero();
+        assertThat(cli.service()).isEqualTo(seed);
+    }
+
+    @Test
+    void aDrillWithABadImageRestoresTheImageLatestServedNotTheTemplatesFailedOne() throws Exception {
+        // The seed's template names v1.2.1, whose deploy never became Ready; LATEST serves v1.2.0.
+        String bad = Sandbox.IMAGE + ":v2.0.0-bad";
+        cli.controls.imageIsBroken(bad);
+        CliHarness.Result r = cli.rb("drill", "--bad-image", bad, "--stable-revision", "virtuoso-api-00002-def",
+                "--report", cli.home.resolve("r").toString(), "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("deploying " + Sandbox.BROKEN_IMAGE + " again so that LATEST means it")
+                .contains("detecting the bad revision: done after");
+        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
+        assertThat(cli.service().getLatestReadyRevision()).contains("virtuoso-api-rollback-");
+    }
 }

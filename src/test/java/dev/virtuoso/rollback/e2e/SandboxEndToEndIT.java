@@ -276,11 +276,16 @@ class SandboxEndToEndIT {
         return out.strip();
     }
 
+    /**
+     * Methods 1, 2 and 3 against one `rollback sandbox --git-repo` with the default delays (300 ms
+     * for a revision to start, 300 ms for an operation), each a whole process as users run it; prints
+     * the wall time of each (the README's figures).
+     */
     @Test
-    void sandboxWithAGitRepositoryDeploysTheRevertOfItsBreakingCommit() throws Exception {
+    void eachMethodRollsTheSandboxBackAndPrintsItsWallTime() throws Exception {
         Path repo = home.resolve("ci/virtuoso-api.git");
-        Process own = new ProcessBuilder(LAUNCHER, "sandbox", "--git-repo", repo.toString(), "--revision-start-delay",
-                "100ms", "--operation-delay", "100ms").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Process own = new ProcessBuilder(LAUNCHER, "sandbox", "--git-repo", repo.toString(), "--operation-delay",
+                "300ms").redirectError(ProcessBuilder.Redirect.INHERIT).start();
         Map<String, String> saved = new HashMap<>(env);
         try {
             BufferedReader out = new BufferedReader(new InputStreamReader(own.getInputStream(), StandardCharsets.UTF_8));
@@ -292,10 +297,28 @@ class SandboxEndToEndIT {
                     env.put(kv[0], kv[1]);
                 }
             }
+            env.put("ROLLBACK_HOME", home.resolve("methods").toString());
             assertThat(printed).contains("# CI: each push to main of " + repo + " deploys virtuoso-api as "
                     + Sandbox.IMAGE + ":<short sha>; clone it: git clone " + repo + " virtuoso-api\n");
 
-            // Method 3 with the tool: revert the breaking commit (the seeded head), push, wait for CI's deploy.
+            // Method 1: traffic to the previous Ready revision.
+            Run quick = rollback("quick", "--previous", "--yes");
+            assertThat(quick.code()).as(quick.out() + quick.err()).isZero();
+            assertThat(rollback("undo", "--yes", "--no-verify").code()).isZero();
+
+            // Method 2: the previous image, first served by the revision that runs it, then deployed anew.
+            Run reuse = rollback("image", "--previous", "--yes");
+            assertThat(reuse.code()).as(reuse.out() + reuse.err()).isZero();
+            assertThat(reuse.out()).contains("already runs " + Sandbox.IMAGE + ":v1.1.0").contains("checks: 5/5 passed");
+            assertThat(rollback("undo", "--yes", "--no-verify").code()).isZero();
+            Run deploy = rollback("image", "--previous", "--force-redeploy", "--yes");
+            assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
+            assertThat(deploy.out()).contains("as virtuoso-api-rollback-").contains("checks: 5/5 passed");
+            Run undone = rollback("undo", "--yes", "--no-verify");
+            assertThat(undone.code()).as(undone.out() + undone.err()).isZero();
+            assertThat(rollback("status").out()).contains("LATEST (= virtuoso-api-rollback-");
+
+            // Method 3: revert the breaking commit (the seeded head), push, wait for CI's deploy.
             git(home, "clone", "--quiet", repo.toString(), home.resolve("ci/virtuoso-api").toString());
             Path work = home.resolve("ci/virtuoso-api");
             git(work, "config", "user.name", "On Call");
@@ -305,16 +328,25 @@ class SandboxEndToEndIT {
             String sha = git(work, "rev-parse", "HEAD").substring(0, 7);
             String deployed = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
                 try {
-                    return out.readLine();
+                    for (String line = out.readLine(); line != null; line = out.readLine()) {
+                        if (line.startsWith("# CI: main is at")) {
+                            return line;
+                        }
+                    }
+                    return null;
                 } catch (IOException e) {
                     throw new java.io.UncheckedIOException(e);
                 }
             }).get(5, TimeUnit.SECONDS);
             assertThat(deployed).startsWith("# CI: main is at " + sha + ": deploying " + Sandbox.IMAGE + ":" + sha
-                    + " as virtuoso-api-00005-");
+                    + " as virtuoso-api-");
             String revision = deployed.substring(deployed.lastIndexOf(' ') + 1);
             assertThat(reverted.out()).contains(revision + " is Ready and serving").contains("checks: 5/5 passed");
             assertThat(rollback("status").out()).contains("LATEST (= " + revision + ")  100%");
+
+            System.out.println("wall time against the sandbox, whole process: quick --previous " + quick.millis()
+                    + " ms, image --previous (reuse) " + reuse.millis() + " ms, image --previous --force-redeploy "
+                    + deploy.millis() + " ms, git " + reverted.millis() + " ms");
         } finally {
             own.destroy();
             env.clear();

@@ -162,6 +162,18 @@ class SystemGitTest {
     }
 
     @Test
+    void aCloneWhoseGitDoesNotKnowWhoYouAreIsRefusedBeforeTheRevertIsStaged() {
+        run(clone, "config", "--unset", "user.name");
+        run(clone, "config", "--unset", "user.email");
+        // Without it git guesses an address from the host name, which works on some machines only.
+        run(clone, "config", "user.useConfigOnly", "true");
+
+        assertFails(() -> git.checkReady(clone, "origin", "main"), ExitCode.INVALID_INPUT, "git does not know who you "
+                + "are in " + repo + ", so it cannot commit the revert: git -C " + repo + " config user.name \"Your "
+                + "Name\" and user.email, then retry");
+    }
+
+    @Test
     void aDetachedHeadIsRefused() {
         run(clone, "switch", "-q", "--detach", "HEAD");
 

@@ -58,10 +58,15 @@ class DrillTest {
     /** Checks fail while the broken revision serves; each check run takes 2 s. */
     private final Verifier checks = req -> {
         now[0] = now[0].plusSeconds(2);
-        boolean broken = control.state.servingRevision().orElse("").equals("virtuoso-api-00003-ghi");
+        boolean broken = badServes();
         return new VerifyReport("u", 2000, List.of(new CheckResult("/health", "health",
                 broken ? Verdict.FAIL : Verdict.PASS, broken ? 503 : 200, 5, "")));
     };
+
+    /** The drill has broken the service: the bad revision serves. */
+    private boolean badServes() {
+        return control.state.servingRevision().orElse("").equals("virtuoso-api-00003-ghi");
+    }
 
     private Drill drill(Verifier v) {
         ChangePipeline executor = new ChangePipeline(journal, ui, v, Notifier.NONE, clock, "drill", false);
@@ -108,10 +113,14 @@ class DrillTest {
     @Test
     void aFailureMidDrillPutsTheStableRevisionBack() {
         Verifier exploding = req -> {
+            if (!badServes()) {
+                return checks.verify(req);
+            }
             throw new RunbookException(ExitCode.API_FAILURE, "checks crashed");
         };
         control.state = Fixtures.state(List.of(new TrafficEntry(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")));
         assertThatThrownBy(() -> drill(exploding).run(request("virtuoso-api-00003-ghi"))).hasMessage("checks crashed");
+        assertThat(control.updates).as("the break, then the stable revision put back").isEqualTo(2);
         assertThat(control.state.servingRevision()).contains("virtuoso-api-00002-def");
     }
 
@@ -133,6 +142,9 @@ class DrillTest {
     void ctrlCMidDrillPutsTheOriginalTrafficBackAndExits130() {
         control.state = Fixtures.state(STABLE_SERVES);
         Verifier interrupted = req -> {
+            if (!badServes()) {
+                return checks.verify(req);
+            }
             throw Wait.interrupted("running the checks");
         };
         assertThatThrownBy(() -> drill(interrupted).run(request("virtuoso-api-00003-ghi")))
@@ -150,6 +162,9 @@ class DrillTest {
     void ctrlCWhenTheRestoreFailsSaysAndJournalsWhatUndoWillDo() {
         control.state = Fixtures.state(STABLE_SERVES);
         Verifier interrupted = req -> {
+            if (!badServes()) {
+                return checks.verify(req);
+            }
             control.refuseNext = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: unavailable");
             throw Wait.interrupted("running the checks");
         };
