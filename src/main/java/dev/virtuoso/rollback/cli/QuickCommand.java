@@ -3,7 +3,6 @@ package dev.virtuoso.rollback.cli;
 import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.QuickRollback;
 import dev.virtuoso.rollback.runbook.RunbookException;
-import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TrafficChange;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import java.util.Optional;
