@@ -226,7 +226,7 @@ class BadInputCatalogTest {
                 c("drill --detect-timeout 0s", 2, "must be positive", "-r", "{RB}", "drill", "--bad-revision",
                         "virtuoso-api-00003-ghi", "--detect-timeout", "0s", "--yes"),
                 c("drill without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}", "drill",
-                        "--bad-revision", "virtuoso-api-00001-abc"),
+                        "--bad-revision", "virtuoso-api-00001-abc", "--stable-revision", "virtuoso-api-00002-def"),
 
                 // --- journal -----------------------------------------------------------------------
                 c("history --limit -1", 2, "--limit must be 0 (all) or more, not -1", "history", "--limit", "-1"),
