@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.runbook;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +104,10 @@ public final class Drill {
         Change breakChange = deploy ? ImageChange.deploy("drill: deploy " + req.badImage(), original, original.image(),
                 req.badImage(), bad, List.of(), control) : new TrafficChange(breakPlan, control);
         Undo.restore("drill: restore", original, revisions, original.traffic(), "", List.of());
+        // What `undo` of the drill puts back. When LATEST served, the traffic list alone would not:
+        // after the bad image's deploy LATEST means the bad revision, so the record is an image one.
+        boolean redeploy = deploy && throughLatest(original);
+        String servedImage = servedImage(original, revisions);
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
         List<String> plan = List.of("Drill plan for " + req.service() + ":",
@@ -112,8 +117,8 @@ public final class Drill {
                 "  2. verify, expecting the checks to fail (up to " + Durations.format(req.detectTimeout()) + ")",
                 "  3. route 100% to the stable revision " + stable,
                 "  4. verify, expecting the checks to pass (up to " + Durations.format(req.recoverTimeout()) + ")",
-                "  5. restore the original traffic: " + original.traffic() + (deploy && throughLatest(original)
-                        ? ", deploying " + servedImage(original, revisions) + " again so that LATEST means it" : ""));
+                "  5. restore the original traffic: " + original.traffic() + (redeploy ? ", deploying " + servedImage
+                        + " again so that LATEST means it" : ""));
         if (pipeline.dryRun()) {
             plan.forEach(ui::info);
             ui.info("dry run: nothing changed");
@@ -124,11 +129,15 @@ public final class Drill {
         pipeline.checkJournal();
         ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
 
+        JsonNode was = redeploy ? ImageChange.state(servedImage, null, original.traffic())
+                : TrafficChange.json(original.traffic());
         ChangePipeline.Composite drill = pipeline.begin(deploy ? "drill --bad-image " + ImageChange.shortImage(
-                req.badImage()) : "drill --bad-revision " + bad, TrafficChange.KIND,
-                req.service().path(), TrafficChange.json(original.traffic()), stable, bad,
+                req.badImage()) : "drill --bad-revision " + bad, redeploy ? ImageChange.KIND : TrafficChange.KIND,
+                req.service().path(), was, stable, bad,
                 "drill: 100% to " + bad + ", then back to " + stable + ", then the original traffic");
         ChangePipeline stepsOf = drill.steps();
+        String undo = "`rollback undo " + drill.id() + "` " + (redeploy ? "deploys " + servedImage + " again with "
+                + "the traffic " : "routes " + req.service().name() + " back to ") + original.traffic();
         Notifier.Incident incident = notifier.open("rollback drill on " + req.service() + ": 100% to the bad revision "
                 + bad + ", then back to " + stable + " (journal " + drill.id() + ")");
         Instant t = clock.instant();
@@ -138,7 +147,7 @@ public final class Drill {
             broke = stepsOf.execute(breakChange, Optional.empty());
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
-                throw interrupted(req, original, revisions, stepsOf, drill, incident, e);
+                throw interrupted(req, original, was, undo, stepsOf, drill, incident, e);
             }
             // Refused before sending (a conflict, a bad input): nothing to put back, nothing to overwrite.
             boolean sent = e.exitCode() != ExitCode.CONFLICT && e.exitCode() != ExitCode.INVALID_INPUT;
@@ -152,13 +161,12 @@ public final class Drill {
         try {
             Report report = measure(req, original, bad, stable, verify, started, steps, incident, stepsOf, drill,
                     created);
-            drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed,
-                    TrafficChange.json(original.traffic()),
+            drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed, was,
                     "drill " + (report.ok() ? "passed" : "failed") + "; original traffic restored", false);
             return report;
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
-                throw interrupted(req, original, revisions, stepsOf, drill, incident, e);
+                throw interrupted(req, original, was, undo, stepsOf, drill, incident, e);
             }
             // Never leave the service on the bad revision: put the stable one back, then report.
             ui.info("drill: failed (" + e.getMessage() + "); routing back to " + stable);
@@ -175,19 +183,15 @@ public final class Drill {
      * Ctrl-C: put the original split back, bounded in time. If that fails too (or is interrupted
      * again), say — in the journal and on screen — exactly what {@code undo} will do.
      */
-    private RunbookException interrupted(Request req, ServiceState original, List<Revision> revisions,
+    private RunbookException interrupted(Request req, ServiceState original, JsonNode was, String undo,
                                          ChangePipeline stepsOf, ChangePipeline.Composite drill,
                                          Notifier.Incident incident, RunbookException cause) {
         Thread.interrupted(); // this Ctrl-C is handled here; a second one interrupts the restore
         ui.info("drill: interrupted; restoring the original traffic of " + req.service().name() + " (at most "
                 + Durations.format(RESTORE_LIMIT) + "; Ctrl-C again to stop at once)");
-        String undo = "`rollback undo " + drill.id() + "` routes " + req.service().name() + " back to "
-                + original.traffic();
         try {
             stepsOf.waitingAtMost(RESTORE_LIMIT).execute(restore(req, original, new ArrayList<>()), Optional.empty());
-            drill.end(JournalRecord.State.interrupted, TrafficChange.json(original.traffic()),
-                    "drill interrupted; original traffic restored",
-                    false);
+            drill.end(JournalRecord.State.interrupted, was, "drill interrupted; original traffic restored", false);
             incident.post("✗ drill interrupted; original traffic restored");
             return new RunbookException(ExitCode.INTERRUPTED, "drill interrupted; the original traffic of "
                     + req.service().name() + " is restored", cause);
@@ -256,8 +260,8 @@ public final class Drill {
             return ImageChange.redeploy("drill: restore", now, servedImage(original, revisions), again,
                     original.traffic(), List.of(), control);
         }
-        return new TrafficChange(Undo.restore("drill: restore", now, revisions, original.traffic(), "restore the traffic of " + req.service().name() + " from before the drill",
-                List.of()), control);
+        return new TrafficChange(Undo.restore("drill: restore", now, revisions, original.traffic(), "restore the "
+                + "traffic of " + req.service().name() + " from before the drill", List.of()), control);
     }
 
     /**

@@ -186,7 +186,8 @@ public final class ImageChange implements Change {
                 state(s.image(), revision, s.traffic()));
     }
 
-    private static JsonNode state(String image, String revision, List<TrafficEntry> traffic) {
+    /** What an image record holds as before/after, and what its undo reads back. */
+    static JsonNode state(String image, String revision, List<TrafficEntry> traffic) {
         ObjectNode n = JSON.createObjectNode().put("image", image);
         if (revision != null) {
             n.put("revision", revision);

@@ -165,5 +165,8 @@ class ImageCommandTest {
         assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
         assertThat(cli.service().getLatestReadyRevision()).contains("virtuoso-api-rollback-");
+        // Its undo (e.g. after a Ctrl-C whose restore failed) redeploys that image: LATEST alone would
+        // mean whatever revision is newest.
+        assertThat(cli.rb("--dry-run", "undo").out()).contains("dry run: deploy " + Sandbox.BROKEN_IMAGE);
     }
 }
