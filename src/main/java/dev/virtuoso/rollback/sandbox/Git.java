@@ -7,12 +7,17 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * git as a program with an argument list, never through a shell, with no system or global
  * configuration, no inherited GIT_* variables and no prompts: neither the user's settings nor a
- * credential helper can change what the sandbox does or make it wait.
+ * credential helper can change what the sandbox does or make it wait. The product's own runner
+ * (dev.virtuoso.rollback.git) is not used here: the sandbox stands alone (ArchitectureTest), and
+ * this one only works on the local bare repository of `--git-repo`.
  */
 final class Git {
     private static final long TIMEOUT_SECONDS = 30;
@@ -37,14 +42,24 @@ final class Git {
         vars.put("GIT_TERMINAL_PROMPT", "0");
         vars.putAll(env);
         Process p = pb.start();
+        p.getOutputStream().close();
+        // Read while git runs, so that the timeout holds even when git never closes its output.
+        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> {
+            try {
+                return new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            } catch (IOException e) {
+                return "";
+            }
+        });
         try {
-            p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
             if (!p.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
                 throw new IOException("git " + String.join(" ", args) + " did not finish in " + TIMEOUT_SECONDS + " s");
             }
-            return new Result(p.exitValue(), out);
+            return new Result(p.exitValue(), out.get(5, TimeUnit.SECONDS));
+        } catch (ExecutionException | TimeoutException e) {
+            return new Result(p.exitValue(), "");
         } catch (InterruptedException e) {
             p.destroyForcibly();
             Thread.currentThread().interrupt();
