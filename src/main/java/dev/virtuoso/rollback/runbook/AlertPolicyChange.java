@@ -163,7 +163,7 @@ public final class AlertPolicyChange implements Change {
         try {
             Optional<AlertPolicySpec> found = policies.find(project, displayName);
             boolean done = wanted.map(w -> found.isPresent() && found.get().sameAs(w)).orElse(found.isEmpty());
-            return new Truth(true, done, done, null, json(found));
+            return new Truth(true, done, done, null, null, json(found));
         } catch (RuntimeException e) {
             return Truth.unreadable();
         }

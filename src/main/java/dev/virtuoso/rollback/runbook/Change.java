@@ -5,8 +5,8 @@ import java.time.Duration;
 import java.util.List;
 
 /**
- * One kind of change the {@link ChangePipeline} makes — a traffic split, an alert policy, and
- * whatever comes next — supplying what the pipeline cannot know: what to show before acting, how
+ * One kind of change the {@link ChangePipeline} makes — a traffic split, an image deploy, a git
+ * revert, an alert policy — supplying what the pipeline cannot know: what to show before acting, how
  * to apply it and wait until it is really in effect, what is true after an error, and what its
  * undo needs (journaled as {@link #before()}). Dry runs, confirmation, the journal and
  * notifications are the pipeline's, the same for every kind.
@@ -74,12 +74,13 @@ public interface Change {
     /**
      * What a re-read found: {@code readable} false when nothing could be read; otherwise whether the
      * asked change was sent (the resource asks for it now), whether it is in effect, and why not
-     * when the system says it failed — or, when it was not sent, what was left behind (a local
-     * commit), which undo must then be able to pick.
+     * when the system says it failed ({@code failure}, read only when sent: a failure on record
+     * from an earlier deploy is not this change's). {@code leftBehind} names what an unsent change
+     * left all the same (a local commit), which undo must then be able to pick.
      */
-    record Truth(boolean readable, boolean sent, boolean inEffect, String failure, JsonNode now) {
+    record Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now) {
         public static Truth unreadable() {
-            return new Truth(false, false, false, null, null);
+            return new Truth(false, false, false, null, null, null);
         }
     }
 

@@ -210,10 +210,10 @@ public final class ChangePipeline {
                     ? " (it is still being applied)" : e.getMessage().contains(now.failure()) ? " (it failed)"
                     : " (it failed: " + now.failure() + ")");
         } else {
-            truth = now.failure() != null ? now.failure() : "nothing was changed";
+            truth = now.leftBehind() != null ? now.leftBehind() : "nothing was changed";
         }
         // Not sent but left something behind (a local commit): undo must be able to pick it.
-        boolean maybeChanged = !now.readable() || now.sent() || now.failure() != null;
+        boolean maybeChanged = !now.readable() || now.sent() || now.leftBehind() != null;
         journal.append(record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
                 : JournalRecord.State.failed, now.now(), e.getMessage() + "; " + truth, maybeChanged));
         incident.post("✗ " + (interrupted ? "interrupted" : "failed") + ": " + e.getMessage() + "; " + truth);

@@ -206,10 +206,10 @@ public final class GitChange implements Change {
     @Override
     public Truth truth(Duration within) {
         if (revert == null) {
-            return new Truth(true, false, false, null, state(null, false, null));
+            return new Truth(true, false, false, null, null, state(null, false, null));
         }
-        return new Truth(true, pushed, false, pushed ? null : "the revert " + shortSha(revert) + " is a commit in "
-                + where.repo() + ", not pushed", state(revert, pushed, null));
+        return new Truth(true, pushed, false, null, pushed ? null : "the revert " + shortSha(revert) + " is a commit "
+                + "in " + where.repo() + ", not pushed", state(revert, pushed, null));
     }
 
     private ObjectNode state(String revertSha, boolean wasPushed, String revision) {

@@ -182,7 +182,7 @@ public final class ImageChange implements Change {
         }
         ServiceState s = now.get();
         boolean sent = image.equals(s.image()) && s.generation() > before.generation();
-        return new Truth(true, sent, s.settledOn(traffic), s.failed() ? s.failure() : null,
+        return new Truth(true, sent, s.settledOn(traffic), sent ? s.failure() : null, null,
                 state(s.image(), revision, s.traffic()));
     }
 

@@ -156,7 +156,7 @@ public final class TrafficChange implements Change {
         }
         ServiceState s = now.get();
         boolean sent = ServiceState.sameEntries(s.traffic(), plan.after()) && s.generation() > plan.before().generation();
-        return new Truth(true, sent, s.settledOn(plan.after()), s.failed() ? s.failure() : null, json(s.traffic()));
+        return new Truth(true, sent, s.settledOn(plan.after()), sent ? s.failure() : null, null, json(s.traffic()));
     }
 
     static JsonNode json(List<TrafficEntry> traffic) {

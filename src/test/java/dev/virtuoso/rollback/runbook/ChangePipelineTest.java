@@ -185,6 +185,21 @@ class ChangePipelineTest {
         assertThat(last.changed()).isTrue();
     }
 
+    @Test
+    void anOldDeployFailureOnRecordDoesNotMakeAnUnsentChangeLookSent() {
+        // The usual reason to roll back: the last deploy failed, and Cloud Run keeps saying so.
+        ServiceState s = control.state;
+        control.state = new ServiceState(s.ref(), s.uri(), s.generation(), s.observedGeneration(), s.etag(), false,
+                "Revision 'virtuoso-api-00004-jkl' is not ready and cannot serve traffic.", s.latestReadyRevision(),
+                s.latestCreatedRevision(), s.traffic(), s.trafficStatuses(), Map.of(), s.image());
+        control.refuseNext = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: unavailable");
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
+                .hasMessage("Cloud Run: unavailable; nothing was changed");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isFalse();
+    }
+
     private static ServiceState inFlight(ServiceState s, List<TrafficEntry> asked) {
         return new ServiceState(s.ref(), s.uri(), s.generation() + 1, s.generation(), "etag-in-flight", true, null,
                 s.latestReadyRevision(), s.latestCreatedRevision(), asked, s.trafficStatuses(), Map.of(), s.image());
