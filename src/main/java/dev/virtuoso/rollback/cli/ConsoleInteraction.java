@@ -44,17 +44,17 @@ final class ConsoleInteraction implements Interaction {
     }
 
     @Override
-    public void showPlan(Change change) {
+    public void showPlan(Change change, List<String> notes) {
         out.println(style.bold("Plan") + " for " + change.where() + ": " + change.summary());
         Render.blocks(change.preview(), "  ").forEach(out::println);
-        change.notes().forEach(n -> out.println("  " + style.warn("note:") + " " + n));
+        notes.forEach(n -> out.println("  " + style.warn("note:") + " " + n));
         out.flush();
     }
 
     @Override
-    public void confirm(Change change) {
+    public void confirm(Change change, List<String> notes) {
         requireWayToConfirm();
-        Interaction.super.confirm(change);
+        Interaction.super.confirm(change, notes);
     }
 
     @Override

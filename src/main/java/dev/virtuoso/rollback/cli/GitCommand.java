@@ -2,10 +2,8 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.GitChange;
 import dev.virtuoso.rollback.runbook.GitRollback;
-import dev.virtuoso.rollback.runbook.VerifyRequest;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -57,8 +55,7 @@ final class GitCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         GitChange change = GitRollback.prepare(new GitRollback.Request(s.target().service(), repo, commit, remote, branch,
                 !noPush, !noWait, toLatest), s.git(), s.control());
-        Optional<VerifyRequest> verify = noVerify || noPush || noWait ? Optional.empty()
-                : Optional.of(s.verifyRequest(s.control().service(s.target().service()), true, true));
-        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change, verify));
+        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change,
+                s.checksAfter(change, noVerify || noPush || noWait)));
     }
 }

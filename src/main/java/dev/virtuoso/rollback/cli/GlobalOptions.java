@@ -51,4 +51,19 @@ public final class GlobalOptions {
     boolean json() {
         return output == Format.json;
     }
+
+    /**
+     * The same options without what names a runbook or a target: the in-process sandbox has its
+     * own, and the user's (a production service, its URL) must never reach it.
+     */
+    GlobalOptions withoutTarget() {
+        GlobalOptions o = new GlobalOptions();
+        o.output = output;
+        o.yes = yes;
+        o.dryRun = dryRun;
+        o.verbose = verbose;
+        o.errors = errors;
+        o.noColor = noColor;
+        return o;
+    }
 }

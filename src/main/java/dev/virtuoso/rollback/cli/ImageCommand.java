@@ -2,8 +2,6 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.ImageRollback;
-import dev.virtuoso.rollback.runbook.VerifyRequest;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -52,8 +50,6 @@ final class ImageCommand implements Callable<Integer> {
         Change change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
                 ? new ImageRollback.ToImage(source.image) : new ImageRollback.Previous(), forceRedeploy, force),
                 s.control(), s.secrets(), s.ctx.clock().instant());
-        Optional<VerifyRequest> verify = noVerify || change.unchangedReason() != null ? Optional.empty()
-                : Optional.of(s.verifyRequest(s.control().service(s.target().service()), true, true));
-        return s.output().action(s.pipeline().execute(change, verify));
+        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
     }
 }

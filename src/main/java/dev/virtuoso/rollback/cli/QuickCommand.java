@@ -1,11 +1,8 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.QuickRollback;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.TrafficChange;
-import dev.virtuoso.rollback.runbook.VerifyRequest;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -82,10 +79,7 @@ final class QuickCommand implements Callable<Integer> {
         QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
                 to.toDestination(), percent, again, acceptRolledBack, force), s.control(), s.secrets(),
                 s.journal().history(), s.ctx.clock().instant(), s.opts.yes && !s.dryRun());
-        Plan plan = ready.plan();
-        Optional<VerifyRequest> verify = noVerify || plan.unchanged() ? Optional.empty()
-                : Optional.of(s.verifyRequest(plan.before(), true, true));
-        return s.output().action(s.pipeline().execute(new TrafficChange(plan.noting(verify), s.control(),
-                ready.caution()), verify));
+        TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
+        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
     }
 }

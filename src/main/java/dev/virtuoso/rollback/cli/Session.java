@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.notify.SlackNotifier;
 import dev.virtuoso.rollback.runbook.AlertPolicies;
+import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.ChangePipeline;
 import dev.virtuoso.rollback.runbook.DryRun;
 import dev.virtuoso.rollback.runbook.Journal;
@@ -42,9 +43,12 @@ final class Session {
         return ((RootCommand) spec.root().userObject()).session();
     }
 
-    /** The same options and console against other adapters and environment (the in-process sandbox). */
+    /**
+     * The same console against other adapters and environment (the in-process sandbox) and its
+     * runbook; the runbook and target options given for the real service do not apply there.
+     */
     Session with(Wiring other, Runbook book) {
-        Session s = new Session(other.context(), opts, other);
+        Session s = new Session(other.context(), opts.withoutTarget(), other);
         s.runbook = book;
         return s;
     }
@@ -190,6 +194,15 @@ final class Session {
     Verification.MetricRequest metricRequest(Optional<String> revision) {
         return new Verification.MetricRequest(target().service(), revision, runbook().triggers(),
                 runbook().decisionMatrix());
+    }
+
+    /**
+     * The health and functional checks to run after {@code change}: none when {@code skip}, when
+     * nothing will change, or when it changes no service (an alert policy).
+     */
+    Optional<VerifyRequest> checksAfter(Change change, boolean skip) {
+        return skip || change.unchangedReason() != null ? Optional.empty()
+                : change.service().map(state -> verifyRequest(state, true, true));
     }
 
     /** The URL to check without asking Cloud Run when the runbook or flags give one. */

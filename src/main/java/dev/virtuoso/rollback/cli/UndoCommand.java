@@ -1,11 +1,8 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.AlertPolicyChange;
 import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.Undo;
-import dev.virtuoso.rollback.runbook.VerifyRequest;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
@@ -34,10 +31,6 @@ final class UndoCommand implements Callable<Integer> {
         JournalRecord record = Undo.pick(s.journal(), id);
         Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git()),
                 s.ctx.clock().instant());
-        // What ran on a service is checked again after its undo; an alert policy has nothing to check.
-        Optional<VerifyRequest> verify = noVerify || change.unchangedReason() != null
-                || AlertPolicyChange.KIND.equals(change.kind()) ? Optional.empty()
-                : Optional.of(s.verifyRequest(s.control().service(Undo.service(record)), true, true));
-        return s.output().action(s.pipeline().execute(change, verify));
+        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
     }
 }

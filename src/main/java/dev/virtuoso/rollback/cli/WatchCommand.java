@@ -3,11 +3,8 @@ package dev.virtuoso.rollback.cli;
 import dev.virtuoso.rollback.runbook.ActionResult;
 import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
-import dev.virtuoso.rollback.runbook.Plan;
 import dev.virtuoso.rollback.runbook.QuickRollback;
-import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TrafficChange;
-import dev.virtuoso.rollback.runbook.VerifyRequest;
 import dev.virtuoso.rollback.runbook.Watch;
 import java.time.Duration;
 import java.util.Optional;
@@ -21,9 +18,10 @@ import picocli.CommandLine.Spec;
     "Judge the triggers on an interval; with --auto, roll back when one holds.",
     "Every --interval: the error rate and P95 of the revision serving the most traffic, from Cloud Monitoring, "
         + "against the runbook's triggers. With --auto, once a trigger has held for triggers.sustain, runs "
-        + "`quick --previous` once (journaled, notified, verified), then keeps watching. A service changed "
-        + "within triggers.window + sustain (see `rollback history`) is never rolled back automatically, so a "
-        + "restarted watch does not act twice. Ctrl-C stops (exit 130)."},
+        + "`quick --previous` once (journaled, notified, verified, with its checks: it refuses a revision whose "
+        + "pinned secret is gone, and never goes further back than a rollback of the last hour), then keeps "
+        + "watching. A service changed within triggers.window + sustain (see `rollback history`) is never rolled "
+        + "back automatically, so a restarted watch does not act twice. Ctrl-C stops (exit 130)."},
         footer = {"", "Example:", "  rollback -r runbooks/virtuoso-api.yaml \\", "      watch --auto --yes --interval 30s"})
 final class WatchCommand implements Callable<Integer> {
     @Spec
@@ -59,11 +57,12 @@ final class WatchCommand implements Callable<Integer> {
         return r.firing() ? ExitCode.VERIFICATION_FAILED.code() : 0;
     }
 
+    /** Exactly `quick --previous --yes`, with its preflight: secrets, and never walking back too far. */
     private static ActionResult rollback(Session s, ConsoleInteraction confirmed) {
-        ServiceState state = s.control().service(s.target().service());
-        Plan plan = QuickRollback.plan(state, s.control().revisions(state.ref()), new QuickRollback.Previous(), 100);
-        Optional<VerifyRequest> verify = Optional.of(s.verifyRequest(state, true, true));
-        return s.pipeline(confirmed).by("watch --auto").execute(new TrafficChange(plan.noting(verify), s.control()),
-                verify);
+        QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
+                new QuickRollback.Previous(), 100, false, false, false), s.control(), s.secrets(), s.journal().history(),
+                s.ctx.clock().instant(), true);
+        TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
+        return s.pipeline(confirmed).by("watch --auto").execute(change, s.checksAfter(change, false));
     }
 }

@@ -10,7 +10,7 @@ import java.util.Optional;
 /**
  * The Cloud Monitoring alert policy "Auto Rollback on High Error Rate", by display name: created,
  * updated to what the runbook says, or — undoing a creation — deleted. A second apply changes
- * nothing.
+ * nothing. Never in flight: create, update and delete answer at once.
  */
 public final class AlertPolicyChange implements Change {
     public static final String KIND = "alert-policy";
@@ -109,11 +109,6 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public String problem() {
-        return null;
-    }
-
-    @Override
     public JsonNode before() {
         return json(now);
     }
@@ -134,16 +129,6 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public boolean inFlight() {
-        return false; // create, update and delete answer at once: nothing is left in flight
-    }
-
-    @Override
-    public boolean asks(JsonNode recorded) {
-        return false;
-    }
-
-    @Override
     public JsonNode apply(Duration limit, Progress progress) {
         if (wanted.isEmpty()) {
             policies.delete(now.orElseThrow().name());
@@ -151,11 +136,6 @@ public final class AlertPolicyChange implements Change {
         }
         return json(Optional.of(now.isPresent() ? policies.update(wanted.get().named(now.get().name()))
                 : policies.create(project, wanted.get())));
-    }
-
-    @Override
-    public JsonNode awaitInFlight(Duration limit, Progress progress) {
-        throw new IllegalStateException("an alert policy change is never in flight");
     }
 
     @Override

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.runbook;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * One kind of change the {@link ChangePipeline} makes — a traffic split, an image deploy, a git
@@ -24,6 +25,11 @@ public interface Change {
     /** The resource, for people: {@code P/R/S}. */
     String where();
 
+    /** The Cloud Run service it changes, as read when planning (what the checks after it need); else empty. */
+    default Optional<ServiceState> service() {
+        return Optional.empty();
+    }
+
     String summary();
 
     /** What is shown before confirming: the state now and after. */
@@ -35,10 +41,14 @@ public interface Change {
     List<String> notes();
 
     /** Why nothing needs doing because the goal holds already, or null. */
-    String unchangedReason();
+    default String unchangedReason() {
+        return null;
+    }
 
     /** What the API would refuse in the asked change, found before anything is offered; null when nothing. */
-    String problem();
+    default String problem() {
+        return null;
+    }
 
     /** What {@code undo} restores. */
     JsonNode before();
@@ -56,17 +66,26 @@ public interface Change {
         return null;
     }
 
-    /** The asked change was sent by an earlier run (killed while waiting) and is not in effect yet. */
-    boolean inFlight();
+    /**
+     * The asked change was sent by an earlier run (killed while waiting) and is not in effect yet.
+     * Kinds whose change is done when the call answers are never in flight.
+     */
+    default boolean inFlight() {
+        return false;
+    }
 
     /** True when {@code recorded} (a journal record's asked change) is this very change. */
-    boolean asks(JsonNode recorded);
+    default boolean asks(JsonNode recorded) {
+        return false;
+    }
 
     /** Applies, and returns what is in effect once it really is, waiting at most {@code limit}. */
     JsonNode apply(Duration limit, Progress progress);
 
     /** Sends nothing: waits, at most {@code limit}, for the change in flight to be in effect. */
-    JsonNode awaitInFlight(Duration limit, Progress progress);
+    default JsonNode awaitInFlight(Duration limit, Progress progress) {
+        throw new IllegalStateException(kind() + " is never in flight");
+    }
 
     /** After an error or Ctrl-C past sending: what is true, read within {@code within}; never throws. */
     Truth truth(Duration within);

@@ -93,13 +93,14 @@ public final class ChangePipeline {
         if (change.inFlight()) {
             return adopt(change, verify, start);
         }
+        List<String> notes = notes(change, verify);
         if (dryRun) {
-            ui.showPlan(change);
+            ui.showPlan(change, notes);
             return result(change, ActionResult.Outcome.planned, "dry run: " + change.summary() + " (nothing changed)",
-                    change.asked(), null, start, null, change.notes(), List.of());
+                    change.asked(), null, start, null, notes, List.of());
         }
         checkJournal(); // a change that could not be journaled is not offered
-        ui.confirm(change);
+        ui.confirm(change, notes);
         if (change.caution() != null) {
             ui.confirm(change.caution());
         }
@@ -114,45 +115,44 @@ public final class ChangePipeline {
         } catch (RunbookException e) {
             applied = afterError(change, record, e, incident);
         }
-        return finish(change, record, applied, verify, start, incident, change.notes());
+        return finish(change, record, applied, verify, start, incident, notes);
+    }
+
+    /** The change's notes, and what the checks after it will not be able to check. */
+    private static List<String> notes(Change change, Optional<VerifyRequest> verify) {
+        List<String> notes = new ArrayList<>(change.notes());
+        verify.flatMap(VerifyRequest::gap).ifPresent(gap -> notes.add("not checked after the change: " + gap));
+        return notes;
     }
 
     /** The change is already in flight: wait for it, send nothing, and journal that it was adopted. */
     private ActionResult adopt(Change change, Optional<VerifyRequest> verify, Instant start) {
-        Optional<JournalRecord> origin = sentBefore(change);
-        String note = "adopted the change already in flight" + origin.map(o -> " (sent by journal step " + o.id()
+        Optional<JournalRecord> sender = sentBefore(change);
+        String note = "adopted the change already in flight" + sender.map(o -> " (sent by journal step " + o.id()
                 + ", left " + o.state() + ")").orElse("") + ": nothing was sent";
-        ui.info("A change to exactly this is already in flight; waiting for it to finish, sending nothing.");
         if (dryRun) {
             return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
                     + change.where() + " (nothing changed)", change.asked(), null, start, null, List.of(note), List.of());
         }
-        JournalRecord record = record(change, start, origin.map(JournalRecord::before).orElse(change.before()), note);
+        ui.info("A change to exactly this is already in flight; waiting for it to finish, sending nothing.");
+        JournalRecord record = record(change, start, sender.map(JournalRecord::before).orElse(change.before()), note);
         journal.append(record);
-        Notifier.Incident none = text -> { };
         JsonNode applied;
         try {
             applied = change.awaitInFlight(waitLimit, ui.progress());
         } catch (RunbookException e) {
-            applied = afterError(change, record, e, none);
+            applied = afterError(change, record, e, Notifier.Incident.NONE);
         }
-        List<String> notes = new ArrayList<>(change.notes());
+        List<String> notes = notes(change, verify);
         notes.add(0, note);
-        return finish(change, record, applied, verify, start, none, notes);
+        return finish(change, record, applied, verify, start, Notifier.Incident.NONE, notes);
     }
 
     /** The newest step of an earlier run that asked for this very change and never finished. */
     private Optional<JournalRecord> sentBefore(Change change) {
-        List<JournalRecord> all = journal.history();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            JournalRecord r = all.get(i);
-            if (change.kind().equals(r.kind()) && change.target().equals(r.target())
-                    && (r.state() == JournalRecord.State.planned || r.state() == JournalRecord.State.interrupted)
-                    && change.asks(r.after())) {
-                return Optional.of(r);
-            }
-        }
-        return Optional.empty();
+        return journal.newest(r -> change.kind().equals(r.kind()) && change.target().equals(r.target())
+                && (r.state() == JournalRecord.State.planned || r.state() == JournalRecord.State.interrupted)
+                && change.asks(r.after()));
     }
 
     private JournalRecord record(Change change, Instant at, JsonNode before, String detail) {

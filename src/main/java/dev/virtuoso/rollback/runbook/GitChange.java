@@ -14,7 +14,8 @@ import java.util.Set;
 /**
  * Method 3 of the written runbook: `git revert` a commit, push it, and wait for the deploy that
  * CI makes of the push — a new Ready revision serving as the service's traffic says. The journal
- * records the revert commit, so that undo reverts the revert.
+ * records the revert commit, so that undo reverts the revert. Never in flight: a re-run finds the
+ * revert done (git says there is nothing left to revert).
  */
 public final class GitChange implements Change {
     public static final String KIND = "git";
@@ -84,6 +85,11 @@ public final class GitChange implements Change {
     }
 
     @Override
+    public Optional<ServiceState> service() {
+        return Optional.of(service);
+    }
+
+    @Override
     public String summary() {
         return "revert " + commit.shortSha() + " \"" + commit.subject() + "\" on " + where.branch()
                 + (where.push() ? ", push it to " + where.remote() : " (not pushed)")
@@ -133,16 +139,6 @@ public final class GitChange implements Change {
     }
 
     @Override
-    public String unchangedReason() {
-        return null;
-    }
-
-    @Override
-    public String problem() {
-        return null;
-    }
-
-    @Override
     public JsonNode before() {
         return state(null, false, null).set("traffic", TrafficChange.json(service.traffic()));
     }
@@ -160,16 +156,6 @@ public final class GitChange implements Change {
     @Override
     public String to() {
         return revert == null ? "revert of " + commit.shortSha() : shortSha(revert);
-    }
-
-    @Override
-    public boolean inFlight() {
-        return false; // a re-run finds the revert done: git says there is nothing left to revert
-    }
-
-    @Override
-    public boolean asks(JsonNode recorded) {
-        return false;
     }
 
     @Override
@@ -195,11 +181,6 @@ public final class GitChange implements Change {
             deployed = control.updateTraffic(deployed, TrafficPlanner.toLatest(deployed.traffic()), limit, progress);
         }
         return state(revert, true, revision).set("traffic", TrafficChange.json(deployed.traffic()));
-    }
-
-    @Override
-    public JsonNode awaitInFlight(Duration limit, Progress progress) {
-        throw new IllegalStateException("a git revert is never in flight");
     }
 
     /** What is true is what this run did: a revert made or not, pushed or not. */

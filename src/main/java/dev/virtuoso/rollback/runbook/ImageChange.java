@@ -98,6 +98,11 @@ public final class ImageChange implements Change {
     }
 
     @Override
+    public Optional<ServiceState> service() {
+        return Optional.of(before);
+    }
+
+    @Override
     public String summary() {
         return "deploy " + image + " as " + revision + " and route traffic to it";
     }
@@ -118,11 +123,6 @@ public final class ImageChange implements Change {
     @Override
     public List<String> notes() {
         return notes;
-    }
-
-    @Override
-    public String unchangedReason() {
-        return null;
     }
 
     @Override

@@ -4,7 +4,8 @@ import java.util.List;
 
 /** Port: the person (or pipeline) running the command. */
 public interface Interaction {
-    void showPlan(Change change);
+    /** The plan of {@code change}, with {@code notes} (the change's own, and the pipeline's). */
+    void showPlan(Change change, List<String> notes);
 
     /**
      * Returns when the user agreed (or {@code --yes} was given); otherwise throws an
@@ -13,8 +14,8 @@ public interface Interaction {
     void confirm(String question);
 
     /** Shows the plan and confirms it; with no way to ask, fails before showing anything. */
-    default void confirm(Change change) {
-        showPlan(change);
+    default void confirm(Change change, List<String> notes) {
+        showPlan(change, notes);
         confirm("Apply this change to " + change.where() + "?");
     }
 

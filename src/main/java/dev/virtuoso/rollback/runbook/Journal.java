@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.runbook;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** Port: the append-only record of every step, written before acting. */
 public interface Journal {
@@ -14,6 +15,21 @@ public interface Journal {
 
     /** The newest state of every step, oldest first. */
     List<JournalRecord> history();
+
+    /** The newest step that {@code which} accepts. */
+    default Optional<JournalRecord> newest(Predicate<JournalRecord> which) {
+        return newest(history(), which);
+    }
+
+    /** The newest record of {@code history} (oldest first) that {@code which} accepts. */
+    static Optional<JournalRecord> newest(List<JournalRecord> history, Predicate<JournalRecord> which) {
+        for (int i = history.size() - 1; i >= 0; i--) {
+            if (which.test(history.get(i))) {
+                return Optional.of(history.get(i));
+            }
+        }
+        return Optional.empty();
+    }
 
     /**
      * The step {@code id}, or the one whose id ends with {@code -id} (history shows that short

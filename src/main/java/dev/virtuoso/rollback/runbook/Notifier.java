@@ -10,7 +10,9 @@ public interface Notifier {
         /** Reached only through {@link #open}, which a dry run refuses. */
         @Mutating
         void post(String text);
+
+        Incident NONE = text -> { };
     }
 
-    Notifier NONE = text -> followUp -> { };
+    Notifier NONE = text -> Incident.NONE;
 }

@@ -24,12 +24,6 @@ public record Plan(
         return unchangedReason != null;
     }
 
-    /** The same plan with a note on what the checks after it cannot check. */
-    public Plan noting(java.util.Optional<VerifyRequest> checks) {
-        return checks.flatMap(VerifyRequest::gap).map(gap -> withNote("not checked after the change: " + gap))
-                .orElse(this);
-    }
-
     public Plan withNote(String note) {
         return withNotes(List.of(note));
     }

@@ -223,13 +223,8 @@ public final class QuickRollback {
 
     private static Optional<JournalRecord> newestChange(List<JournalRecord> history, ServiceRef ref,
                                                         java.util.function.Predicate<JournalRecord> which) {
-        for (int i = history.size() - 1; i >= 0; i--) {
-            JournalRecord r = history.get(i);
-            if (TrafficChange.KIND.equals(r.kind()) && r.changed() && ref.path().equals(r.target()) && which.test(r)) {
-                return Optional.of(r);
-            }
-        }
-        return Optional.empty();
+        return Journal.newest(history, r -> TrafficChange.KIND.equals(r.kind()) && r.changed()
+                && ref.path().equals(r.target()) && which.test(r));
     }
 
     static String describe(Map<String, Integer> serving) {

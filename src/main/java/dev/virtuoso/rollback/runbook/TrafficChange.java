@@ -60,6 +60,11 @@ public final class TrafficChange implements Change {
     }
 
     @Override
+    public Optional<ServiceState> service() {
+        return Optional.of(plan.before());
+    }
+
+    @Override
     public String summary() {
         return plan.summary();
     }

@@ -18,14 +18,8 @@ public final class Undo {
             return journal.find(id).orElseThrow(() -> RunbookException.invalid("no journal record " + id
                     + "; see `rollback history`"));
         }
-        List<JournalRecord> all = journal.history();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            JournalRecord r = all.get(i);
-            if (r.changed() && r.parent() == null) {
-                return r;
-            }
-        }
-        throw RunbookException.invalid("the journal has no change to undo");
+        return journal.newest(r -> r.changed() && r.parent() == null)
+                .orElseThrow(() -> RunbookException.invalid("the journal has no change to undo"));
     }
 
     /** The ports an undo may need, depending on the kind of change it reverses. */

@@ -50,7 +50,7 @@ public final class Watch {
     private final Clock clock;
     private final Wait wait;
 
-    /** {@code rollback} performs `quick --previous` through the executor (journaled, notified, verified). */
+    /** {@code rollback} performs `quick --previous` through the {@link ChangePipeline} (journaled, notified, verified). */
     public Watch(Verification verification, ServiceControl control, Journal journal, Supplier<ActionResult> rollback,
                  Interaction ui, Wait wait) {
         this.verification = verification;
@@ -89,7 +89,8 @@ public final class Watch {
             log.add(line);
             ui.info(line);
             if (req.auto() && firingSince != null && Duration.between(firingSince, now).compareTo(sustain) >= 0) {
-                Optional<JournalRecord> recent = recentChange(req, now);
+                // Read the journal only when it can matter.
+                Optional<JournalRecord> recent = done == null ? recentChange(req, now) : Optional.empty();
                 if (done != null) {
                     ui.info("  already " + (done.outcome() == ActionResult.Outcome.planned ? "planned" : "acted")
                             + " once in this run (" + describe(done) + "); not again");
@@ -125,18 +126,13 @@ public final class Watch {
         }
     }
 
-    /** The newest change to this service's traffic within {@code window + sustain}, by anyone. */
+    /**
+     * The newest change to this service within {@code window + sustain}, by anyone and of any kind
+     * (traffic, image, git): each changes what serves, so the window holds minutes from before it.
+     */
     private Optional<JournalRecord> recentChange(Request req, Instant now) {
         Instant since = now.minus(req.triggers().window()).minus(req.triggers().sustain());
-        List<JournalRecord> all = journal.history();
-        for (int i = all.size() - 1; i >= 0; i--) {
-            JournalRecord r = all.get(i);
-            if (TrafficChange.KIND.equals(r.kind()) && r.changed() && req.service().path().equals(r.target())
-                    && r.time().isAfter(since)) {
-                return Optional.of(r);
-            }
-        }
-        return Optional.empty();
+        return journal.newest(r -> r.changed() && req.service().path().equals(r.target()) && r.time().isAfter(since));
     }
 
     private static String describe(ActionResult r) {

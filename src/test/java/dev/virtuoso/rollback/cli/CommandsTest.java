@@ -117,9 +117,12 @@ class CommandsTest {
     @Test
     void drillInTheSandboxDetectsRecoversAndWritesReports() throws Exception {
         Path reports = cli.home.resolve("drills");
-        // gcloud defaults of the user's own project must not leak into the sandbox.
+        // The user's own project, runbook and URL (gcloud defaults, ROLLBACK_RUNBOOK, flags) must not leak
+        // into the sandbox: its checks would go to production.
         CliHarness.Result r = cli.run(java.util.Map.of("CLOUDSDK_CORE_PROJECT", "my-real-project",
-                "CLOUDSDK_RUN_REGION", "europe-west4"), "drill", "--sandbox", "--report", reports.toString());
+                "CLOUDSDK_RUN_REGION", "europe-west4", "ROLLBACK_RUNBOOK", "/nonexistent/prod.yaml"), "--url",
+                "https://api.example.invalid", "--service", "prod-api", "drill", "--sandbox", "--report",
+                reports.toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("✓ drill passed").contains("time to detect:").contains("time to recover:")
                 .contains("ran by:").contains("tester").contains("sandbox.yaml (built in)")

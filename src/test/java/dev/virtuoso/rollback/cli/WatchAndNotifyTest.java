@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.google.cloud.secretmanager.v1.SecretVersion;
 import java.nio.file.Files;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -49,6 +50,18 @@ class WatchAndNotifyTest {
         assertThat(r.out()).contains("FIRING").contains("not rolling back: virtuoso-api was changed at")
                 .contains("by tester (quick --to-revision virtuoso-api-00003-ghi, journal ");
         assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void theAutomaticRollbackRunsQuicksPreflightAndRefusesARevisionWhosePinnedSecretIsGone() {
+        cli.manualTime();
+        // virtuoso-api-00002-def, the previous revision, pins version 2 of the API key.
+        cli.controls.apiKeyVersion(2, SecretVersion.State.DISABLED);
+        CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "1m");
+        assertThat(r.out()).contains("virtuoso-api-00003-ghi  FIRING")
+                .contains("not rolling back: virtuoso-api-00002-def pins secret virtuoso-api-key version 2")
+                .contains("which is DISABLED").contains("nothing was changed");
+        assertThat(cli.mutations()).isZero();
     }
 
     @Test

@@ -37,7 +37,7 @@ class DrillTest {
     private final List<String> said = new ArrayList<>();
     private final Interaction ui = new Interaction() {
         @Override
-        public void showPlan(Change change) {
+        public void showPlan(Change change, List<String> notes) {
         }
 
         @Override
