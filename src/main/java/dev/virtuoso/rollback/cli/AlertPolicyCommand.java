@@ -40,13 +40,20 @@ final class AlertPolicyCommand implements Callable<Integer> {
         Runbook book = s.runbook();
         double t = threshold != null ? threshold : book.decisionMatrix().get(0).minErrorRate();
         if (t <= 0 || t >= 1) {
-            throw RunbookException.invalid("--threshold must be a fraction between 0 and 1, not " + t);
+            throw RunbookException.invalid((threshold != null ? "--threshold" : "the decision matrix's first "
+                    + "minErrorRate (the default threshold)") + " must be a fraction between 0 and 1, not " + t
+                    + (threshold != null ? "" : "; pass --threshold"));
         }
         AlertPolicySpec desired = AlertPolicySpec.forService(s.target().service(), t, book.triggers().sustain(), channels,
                 s.runbookFile().map(Path::toString).orElse(null));
         if (!desired.duration().equals(book.triggers().sustain())) {
-            s.ui().info("note: triggers.sustain " + Durations.format(book.triggers().sustain()) + " is rounded up to "
-                    + Durations.format(desired.duration()) + ": Cloud Monitoring takes alert durations in whole minutes");
+            String note = "note: triggers.sustain " + Durations.format(book.triggers().sustain()) + " is rounded up to "
+                    + Durations.format(desired.duration()) + ": Cloud Monitoring takes alert durations in whole minutes";
+            if (apply) {
+                s.ui().info(note);
+            } else {
+                s.ctx.err().println(note); // printed, the policy is stdout alone: it is redirected to a file
+            }
         }
         if (!apply) {
             return s.output().policy(desired);

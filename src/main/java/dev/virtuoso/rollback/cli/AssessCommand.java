@@ -1,7 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Assessment;
-import dev.virtuoso.rollback.runbook.Preflight;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -25,7 +24,7 @@ final class AssessCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         if (revision != null) {
             // An unknown revision has no metrics: that is a typo, not an "inconclusive".
-            revision = Preflight.find(s.target().service(), s.control().revisions(s.target().service()), revision).name();
+            revision = s.revision(revision);
         }
         Assessment a = s.verification().assess(s.metricRequest(Optional.ofNullable(revision)));
         return s.output().assessment(a, s.target().service().name());

@@ -7,6 +7,7 @@ import dev.virtuoso.rollback.runbook.ChangePipeline;
 import dev.virtuoso.rollback.runbook.DryRun;
 import dev.virtuoso.rollback.runbook.Journal;
 import dev.virtuoso.rollback.runbook.Notifier;
+import dev.virtuoso.rollback.runbook.Preflight;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.RunbookLoader;
@@ -104,7 +105,8 @@ final class Session {
     }
 
     SourceControl git() {
-        return port(SourceControl.class, wiring.git());
+        // With -v each git command is shown as it starts.
+        return port(SourceControl.class, wiring.git(opts.verbose ? command -> ui().info("  $ " + command) : command -> { }));
     }
 
     Wait waiting() {
@@ -203,6 +205,11 @@ final class Session {
     Optional<VerifyRequest> checksAfter(Change change, boolean skip) {
         return skip || change.unchangedReason() != null ? Optional.empty()
                 : change.service().map(state -> verifyRequest(state, true, true));
+    }
+
+    /** The target service's revision {@code name}: exit 2, listing its revisions, when there is none. */
+    String revision(String name) {
+        return Preflight.find(target().service(), control().revisions(target().service()), name).name();
     }
 
     /** The URL to check without asking Cloud Run when the runbook or flags give one. */

@@ -1,7 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
-import dev.virtuoso.rollback.runbook.Preflight;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.Verification;
@@ -53,17 +52,19 @@ final class VerifyCommand implements Callable<Integer> {
         if (junit != null) {
             JUnitReport.checkWritable(junit);
         }
+        // A misspelt revision is a typo (exit 2), whichever checks are asked for.
+        Optional<String> rev = Optional.ofNullable(revision).map(s::revision);
         List<CheckResult> skipped = new ArrayList<>();
         Optional<VerifyRequest> http = Optional.empty();
         if (all || health || functional) {
-            http = revision == null ? Optional.of(s.verifyRequest(all || health, all || functional))
-                    : revisionChecks(s, all || health, all || functional, skipped);
-            if ((all || functional) && s.runbookFile().isEmpty()) {
+            http = rev.isEmpty() ? Optional.of(s.verifyRequest(all || health, all || functional))
+                    : revisionChecks(s, rev.get(), all || health, all || functional, skipped);
+            if ((all || functional) && s.runbook().checks().functional().isEmpty()) {
                 skipped.add(new CheckResult("functional checks", "functional", Verdict.INCONCLUSIVE, null, 0,
                         "none run: they are the runbook's checks.functional (-r FILE or ROLLBACK_RUNBOOK)"));
             }
         }
-        List<Verification.MetricRequest> metricChecks = all || metrics ? metricRequests(s) : List.of();
+        List<Verification.MetricRequest> metricChecks = all || metrics ? metricRequests(s, rev) : List.of();
         VerifyReport report = s.verification().run(http, metricChecks, skipped);
         if (junit != null) {
             JUnitReport.write(report, s.target().service().name(), s.ctx.clock().instant(), junit);
@@ -75,19 +76,18 @@ final class VerifyCommand implements Callable<Integer> {
      * The revision asked for, else each revision serving now, by its own metrics: right after a
      * rollback the service's window still holds the minutes of the revision rolled away from.
      */
-    private List<Verification.MetricRequest> metricRequests(Session s) {
-        if (revision != null) {
-            return List.of(s.metricRequest(Optional.of(revision)));
+    private static List<Verification.MetricRequest> metricRequests(Session s, Optional<String> rev) {
+        if (rev.isPresent()) {
+            return List.of(s.metricRequest(rev));
         }
         List<String> serving = List.copyOf(s.control().service(s.target().service()).serving().keySet());
         return serving.isEmpty() ? List.of(s.metricRequest(Optional.empty()))
                 : serving.stream().map(r -> s.metricRequest(Optional.of(r))).toList();
     }
 
-    private Optional<VerifyRequest> revisionChecks(Session s, boolean h, boolean f, List<CheckResult> skipped) {
+    private static Optional<VerifyRequest> revisionChecks(Session s, String rev, boolean h, boolean f,
+                                                          List<CheckResult> skipped) {
         ServiceState state = s.control().service(s.target().service());
-        String rev = Preflight.find(state.ref(), s.control().revisions(state.ref()), revision).name();
-        revision = rev;
         Optional<String> url = Verification.tagUrl(state, rev);
         if (url.isEmpty()) {
             skipped.add(Verification.untagged(rev));

@@ -58,9 +58,9 @@ final class Wiring implements AutoCloseable {
         return new MonitoringAlertPolicies(gcp());
     }
 
-    /** The system git, each call bounded; with -v, each git command is shown as it starts. */
-    SourceControl git() {
-        return new SystemGit(SystemGit.DEFAULT_TIMEOUT, command -> { });
+    /** The system git, each call bounded; {@code trace} hears each git command as it starts. */
+    SourceControl git(java.util.function.Consumer<String> trace) {
+        return new SystemGit(SystemGit.DEFAULT_TIMEOUT, trace);
     }
 
     SecretStore secrets() {
@@ -101,7 +101,7 @@ final class Wiring implements AutoCloseable {
         journal.interruptOpen();
         try {
             JournalRecord r = Undo.pick(journal, null);
-            return "the change may be in effect; `rollback undo` restores the traffic recorded before " + r.id()
+            return "the change may be in effect; `rollback undo` puts back what was there before " + r.id()
                     + " (" + r.command() + "); `rollback history` shows where it stopped";
         } catch (RuntimeException e) {
             return "`rollback history` shows where it stopped";

@@ -73,6 +73,10 @@ class AlertPolicyCommandTest {
                 + "durations in whole minutes").contains("5xx ratio > 50% for 1m");
         assertThat(cli.controls.policies().get(0).getConditions(0).getConditionThreshold().getDuration().getSeconds())
                 .isEqualTo(60);
+        // Printed, the policy alone is on stdout (it goes to a file); the note is on stderr.
+        CliHarness.Result printed = cli.rb("alert-policy");
+        assertThat(printed.out()).doesNotContain("note:").startsWith("#");
+        assertThat(printed.err()).contains("note: triggers.sustain 30s is rounded up to 1m");
     }
 
     @Test

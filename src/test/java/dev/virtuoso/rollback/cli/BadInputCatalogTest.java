@@ -190,6 +190,8 @@ class BadInputCatalogTest {
                         "--revision", "virtuoso-api-00042-xyz", "--yes"),
                 c("verify an unknown revision", 2, "revision virtuoso-api-00042-xyz not found", "-r", "{RB}",
                         "verify", "--revision", "virtuoso-api-00042-xyz"),
+                c("verify the metrics of an unknown revision", 2, "revision virtuoso-api-00042-xyz not found", "-r",
+                        "{RB}", "verify", "--metrics", "--revision", "virtuoso-api-00042-xyz"),
                 c("verify --junit under a file", 2, "cannot write the JUnit report {HOME}/plain.txt/report.xml",
                         "-r", "{RB}", "verify", "--junit", "{HOME}/plain.txt/report.xml").file("plain.txt", "x"),
                 c("verify --junit onto a directory", 2, "it exists and is not a file", "-r", "{RB}", "verify",

@@ -102,9 +102,10 @@ class GitCommandTest {
         String local = git(work, "rev-parse", "HEAD");
         String remote = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
         var seed = cli.service();
-        CliHarness.Result r = cli.rb("--dry-run", "git", "--repo", work.toString());
+        CliHarness.Result r = cli.rb("-v", "--dry-run", "git", "--repo", work.toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();
-        assertThat(r.out()).contains("git revert --no-edit " + local.substring(0, 7)).contains("dry run");
+        assertThat(r.out()).contains("git revert --no-edit " + local.substring(0, 7)).contains("dry run")
+                .contains("  $ git fetch"); // -v shows each git command the checks ran
         assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(local);
         assertThat(git(work, "status", "--porcelain")).isEmpty();
         assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remote);
