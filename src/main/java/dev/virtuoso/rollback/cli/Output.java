@@ -148,7 +148,7 @@ final class Output {
                     e.tag() == null ? "" : svc.tagUrls().getOrDefault(e.tag(), "")});
         }
         Render.table(rows, "    ").forEach(out::println);
-        if (svc.traffic().stream().noneMatch(e -> e.latest() && e.percent() > 0)) {
+        if (!svc.servesLatest()) {
             out.println("  " + style.warn("pinned:") + " new deployments get 0% until `rollback quick --to-latest`");
         }
         out.println("  revisions (newest first):");

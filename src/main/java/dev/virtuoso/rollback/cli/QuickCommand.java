@@ -70,10 +70,11 @@ final class QuickCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
-        QuickRollback.checkPercent(percent);
-        if (again && !to.previous || acceptRolledBack && !to.latest) {
-            throw RunbookException.invalid(again && !to.previous ? "--again goes with --previous"
-                    : "--accept-rolled-back goes with --to-latest");
+        if (again && !to.previous) {
+            throw RunbookException.invalid("--again goes with --previous");
+        }
+        if (acceptRolledBack && !to.latest) {
+            throw RunbookException.invalid("--accept-rolled-back goes with --to-latest");
         }
         Session s = Session.of(spec);
         QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),

@@ -7,6 +7,10 @@ package dev.virtuoso.rollback.runbook;
 public record Commit(String sha, String subject, String author, boolean merge) {
     /** Seven hex digits, as people quote a commit; the full {@link #sha} is what git is given. */
     public String shortSha() {
+        return shortSha(sha);
+    }
+
+    public static String shortSha(String sha) {
         return sha.substring(0, Math.min(7, sha.length()));
     }
 }

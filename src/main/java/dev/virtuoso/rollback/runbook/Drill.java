@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 
 /**
  * The monthly drill (SPEC 8, "Testing Rollback Procedures"): record the stable revision, route
@@ -91,11 +92,12 @@ public final class Drill {
         String bad = deploy ? ImageRollback.freshName(req.service(), started)
                 : Preflight.ready(req.service(), revisions, req.badRevision()).name();
         String stable = stable(req, original, revisions, bad);
-        Preflight.secrets(Preflight.find(req.service(), revisions, stable), req.service().project(), secrets, false);
         if (stable.equals(bad)) {
             throw RunbookException.invalid("the bad revision and the stable revision are both " + bad + ": name "
                     + "another --stable-revision, or a --bad-revision that is not the one serving now");
         }
+        // The drill has no --force: recovering to a revision that cannot start would measure nothing.
+        Preflight.secrets(Preflight.find(req.service(), revisions, stable), req.service().project(), secrets, false);
         // Everything the drill needs is checked before the first change: the checks (API key and
         // its transport), and each traffic list it will send.
         VerifyRequest verify = checks.apply(original);
@@ -106,8 +108,9 @@ public final class Drill {
         Undo.restore("drill: restore", original, revisions, original.traffic(), "", List.of());
         // What `undo` of the drill puts back. When LATEST served, the traffic list alone would not:
         // after the bad image's deploy LATEST means the bad revision, so the record is an image one.
-        boolean redeploy = deploy && throughLatest(original);
+        boolean redeploy = deploy && original.servesLatest();
         String servedImage = servedImage(original, revisions);
+        Supplier<Change> restore = () -> restore(req.service(), original, redeploy ? servedImage : null);
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
         List<String> plan = List.of("Drill plan for " + req.service() + ":",
@@ -147,7 +150,7 @@ public final class Drill {
             broke = stepsOf.execute(breakChange, Optional.empty());
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
-                throw interrupted(req, original, was, undo, stepsOf, drill, incident, e);
+                throw interrupted(req, restore, was, undo, stepsOf, drill, incident, e);
             }
             // Refused before sending (a conflict, a bad input): nothing to put back, nothing to overwrite.
             boolean sent = e.exitCode() != ExitCode.CONFLICT && e.exitCode() != ExitCode.INVALID_INPUT;
@@ -156,23 +159,21 @@ public final class Drill {
             throw e;
         }
         drill.changed("routed 100% to " + bad);
-        List<String> created = new ArrayList<>(deploy ? List.of(bad) : List.of());
         steps.add(new Step("break", broke.summary(), since(t), true));
         try {
             Report report = measure(req, original, bad, stable, verify, started, steps, incident, stepsOf, drill,
-                    created);
+                    restore);
             drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed, was,
                     "drill " + (report.ok() ? "passed" : "failed") + "; original traffic restored", false);
             return report;
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
-                throw interrupted(req, original, was, undo, stepsOf, drill, incident, e);
+                throw interrupted(req, restore, was, undo, stepsOf, drill, incident, e);
             }
             // Never leave the service on the bad revision: put the stable one back, then report.
             ui.info("drill: failed (" + e.getMessage() + "); routing back to " + stable);
             incident.post("✗ drill aborted: " + e.getMessage() + "; routing back to " + stable);
-            ActionResult back = stepsOf.execute(new TrafficChange(QuickRollback.plan(control.service(req.service()),
-                    revisions, new QuickRollback.ToRevision(stable), 100), control), Optional.empty());
+            ActionResult back = stepsOf.execute(routeAll(req.service(), stable), Optional.empty());
             drill.end(JournalRecord.State.failed, back.after(), "drill aborted (" + e.getMessage() + "); left on "
                     + stable + "; `rollback undo " + drill.id() + "` restores the original traffic", false);
             throw e;
@@ -183,14 +184,14 @@ public final class Drill {
      * Ctrl-C: put the original split back, bounded in time. If that fails too (or is interrupted
      * again), say — in the journal and on screen — exactly what {@code undo} will do.
      */
-    private RunbookException interrupted(Request req, ServiceState original, JsonNode was, String undo,
+    private RunbookException interrupted(Request req, Supplier<Change> restore, JsonNode was, String undo,
                                          ChangePipeline stepsOf, ChangePipeline.Composite drill,
                                          Notifier.Incident incident, RunbookException cause) {
         Thread.interrupted(); // this Ctrl-C is handled here; a second one interrupts the restore
         ui.info("drill: interrupted; restoring the original traffic of " + req.service().name() + " (at most "
                 + Durations.format(RESTORE_LIMIT) + "; Ctrl-C again to stop at once)");
         try {
-            stepsOf.waitingAtMost(RESTORE_LIMIT).execute(restore(req, original, new ArrayList<>()), Optional.empty());
+            stepsOf.waitingAtMost(RESTORE_LIMIT).execute(restore.get(), Optional.empty());
             drill.end(JournalRecord.State.interrupted, was, "drill interrupted; original traffic restored", false);
             incident.post("✗ drill interrupted; original traffic restored");
             return new RunbookException(ExitCode.INTERRUPTED, "drill interrupted; the original traffic of "
@@ -207,7 +208,7 @@ public final class Drill {
 
     private Report measure(Request req, ServiceState original, String bad, String stable, VerifyRequest verify,
                            Instant started, List<Step> steps, Notifier.Incident incident, ChangePipeline stepsOf,
-                           ChangePipeline.Composite drill, List<String> created) {
+                           ChangePipeline.Composite drill, Supplier<Change> restore) {
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");
         VerifyReport detection = until(verify, r -> !r.ok(), req.detectTimeout(), "detecting the bad revision");
@@ -220,9 +221,7 @@ public final class Drill {
 
         Instant recoverStart = clock.instant();
         ui.info("drill: quick rollback to the stable revision " + stable);
-        ServiceState now = control.service(req.service());
-        stepsOf.execute(new TrafficChange(QuickRollback.plan(now, control.revisions(req.service()),
-                new QuickRollback.ToRevision(stable), 100), control), Optional.empty());
+        stepsOf.execute(routeAll(req.service(), stable), Optional.empty());
         VerifyReport recovery = until(verify, VerifyReport::ok, req.recoverTimeout(), "waiting for the checks to pass");
         Long timeToRecover = recovery.ok() ? since(recoverStart) : null;
         steps.add(new Step("recover", recovery.ok() ? "100% to " + stable + ", " + recovery.count(Verdict.PASS) + "/"
@@ -231,8 +230,16 @@ public final class Drill {
 
         Instant t = clock.instant();
         ui.info("drill: restoring the original traffic split");
-        ActionResult restored = stepsOf.execute(restore(req, original, created), Optional.empty());
+        Change back = restore.get();
+        ActionResult restored = stepsOf.execute(back, Optional.empty());
         steps.add(new Step("restore", restored.summary(), since(t), true));
+        List<String> created = new ArrayList<>();
+        if (req.badImage() != null) {
+            created.add(bad);
+            if (back instanceof ImageChange redeployed) {
+                created.add(redeployed.revision());
+            }
+        }
 
         Runbook.DecisionRow row = matrix.stream().filter(r -> ratio >= r.minErrorRate()).findFirst()
                 .orElse(matrix.get(matrix.size() - 1));
@@ -246,22 +253,25 @@ public final class Drill {
                 row.within().toMillis(), within, detected && recovery.ok() && within, false, drill.id(), created);
     }
 
+    /** 100% to {@code revision}, planned against the service as it is now. */
+    private Change routeAll(ServiceRef ref, String revision) {
+        return new TrafficChange(QuickRollback.plan(control.service(ref), control.revisions(ref),
+                new QuickRollback.ToRevision(revision), 100), control);
+    }
+
     /**
-     * What puts the service back as it was: its traffic list — and, when the drill deployed the
-     * bad image and LATEST had traffic, the original image deployed again, since LATEST now means
-     * the bad revision (SPEC 8). Revisions it creates are added to {@code created}.
+     * What puts the service back as it was: its traffic list — and, when {@code redeployImage} is
+     * given (the drill deployed the bad image and LATEST had traffic), that image deployed again,
+     * since LATEST now means the bad revision (SPEC 8).
      */
-    private Change restore(Request req, ServiceState original, List<String> created) {
-        ServiceState now = control.service(req.service());
-        List<Revision> revisions = control.revisions(req.service());
-        if (req.badImage() != null && throughLatest(original)) {
-            String again = ImageRollback.freshName(req.service(), clock.instant());
-            created.add(again);
-            return ImageChange.redeploy("drill: restore", now, servedImage(original, revisions), again,
-                    original.traffic(), List.of(), control);
+    private Change restore(ServiceRef ref, ServiceState original, String redeployImage) {
+        ServiceState now = control.service(ref);
+        if (redeployImage != null) {
+            return ImageChange.redeploy("drill: restore", now, redeployImage, ImageRollback.freshName(ref,
+                    clock.instant()), original.traffic(), List.of(), control);
         }
-        return new TrafficChange(Undo.restore("drill: restore", now, revisions, original.traffic(), "restore the "
-                + "traffic of " + req.service().name() + " from before the drill", List.of()), control);
+        return new TrafficChange(Undo.restore("drill: restore", now, control.revisions(ref), original.traffic(),
+                "restore the traffic of " + ref.name() + " from before the drill", List.of()), control);
     }
 
     /**
@@ -289,10 +299,6 @@ public final class Drill {
                     names(now, Verdict.FAIL)) + "), before the drill: it needs a healthy revision to recover to; roll "
                     + "back first, or name one with --stable-revision");
         }
-    }
-
-    private static boolean throughLatest(ServiceState s) {
-        return s.traffic().stream().anyMatch(e -> e.latest() && e.percent() > 0);
     }
 
     private static List<String> names(VerifyReport r, Verdict v) {

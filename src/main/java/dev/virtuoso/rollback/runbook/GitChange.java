@@ -22,26 +22,26 @@ public final class GitChange implements Change {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     /** Where and what: the repository, its remote and branch, and how far to go. */
-    public record Target(Path repo, String remote, String branch, boolean push, boolean waitForDeploy,
+    public record Repo(Path repo, String remote, String branch, boolean push, boolean waitForDeploy,
                          boolean toLatest) {
     }
 
     private final String command;
     private final ServiceState service;
     private final List<Revision> revisions;
-    private final Target where;
+    private final Repo repo;
     private final Commit commit;
     private final SourceControl git;
     private final ServiceControl control;
     private String revert;
     private boolean pushed;
 
-    public GitChange(String command, ServiceState service, List<Revision> revisions, Target where, Commit commit,
+    public GitChange(String command, ServiceState service, List<Revision> revisions, Repo repo, Commit commit,
                      SourceControl git, ServiceControl control) {
         this.command = command;
         this.service = service;
         this.revisions = List.copyOf(revisions);
-        this.where = where;
+        this.repo = repo;
         this.commit = commit;
         this.git = git;
         this.control = control;
@@ -60,7 +60,7 @@ public final class GitChange implements Change {
         ServiceRef ref = Undo.service(record);
         git.checkReady(repo, remote, branch);
         return new GitChange("undo " + record.id(), control.service(ref), control.revisions(ref),
-                new Target(repo, remote, branch, asked.path("pushed").asBoolean(true), true, false),
+                new Repo(repo, remote, branch, asked.path("pushed").asBoolean(true), true, false),
                 git.commit(repo, branch, sha), git, control);
     }
 
@@ -81,7 +81,7 @@ public final class GitChange implements Change {
 
     @Override
     public String where() {
-        return service.ref() + " (" + where.repo() + ", " + where.remote() + "/" + where.branch() + ")";
+        return service.ref() + " (" + repo.repo() + ", " + repo.remote() + "/" + repo.branch() + ")";
     }
 
     @Override
@@ -91,9 +91,9 @@ public final class GitChange implements Change {
 
     @Override
     public String summary() {
-        return "revert " + commit.shortSha() + " \"" + commit.subject() + "\" on " + where.branch()
-                + (where.push() ? ", push it to " + where.remote() : " (not pushed)")
-                + (where.push() && where.waitForDeploy() ? ", and wait for the revision CI deploys" : "");
+        return "revert " + commit.shortSha() + " \"" + commit.subject() + "\" on " + repo.branch()
+                + (repo.push() ? ", push it to " + repo.remote() : " (not pushed)")
+                + (repo.push() && repo.waitForDeploy() ? ", and wait for the revision CI deploys" : "");
     }
 
     @Override
@@ -101,11 +101,11 @@ public final class GitChange implements Change {
         List<String> steps = new ArrayList<>();
         steps.add("git revert --no-edit " + (commit.merge() ? "-m 1 " : "") + commit.shortSha() + "   ("
                 + commit.author() + ": " + commit.subject() + ")");
-        if (where.push()) {
-            steps.add("git push " + where.remote() + " " + where.branch());
-            if (where.waitForDeploy()) {
+        if (repo.push()) {
+            steps.add("git push " + repo.remote() + " " + repo.branch());
+            if (repo.waitForDeploy()) {
                 steps.add("wait for a new Ready revision of " + service.ref().name() + " created after the push"
-                        + (where.toLatest() ? ", then route 100% to it (LATEST)" : ""));
+                        + (repo.toLatest() ? ", then route 100% to it (LATEST)" : ""));
             }
         }
         return List.of(new Lines("steps", steps), new Traffic("traffic now", service.traffic(),
@@ -116,7 +116,7 @@ public final class GitChange implements Change {
     public List<Block> shown(JsonNode applied) {
         List<String> lines = new ArrayList<>();
         lines.add("revert " + applied.path("revert").asText("-") + (applied.path("pushed").asBoolean()
-                ? " pushed to " + where.remote() + "/" + where.branch() : " (local, not pushed)"));
+                ? " pushed to " + repo.remote() + "/" + repo.branch() : " (local, not pushed)"));
         if (applied.hasNonNull("revision")) {
             lines.add("deployed as " + applied.get("revision").asText());
         }
@@ -126,14 +126,14 @@ public final class GitChange implements Change {
     @Override
     public List<String> notes() {
         List<String> notes = new ArrayList<>();
-        boolean pinned = service.traffic().stream().noneMatch(e -> e.latest() && e.percent() > 0);
-        if (pinned && where.push() && !where.toLatest()) {
+        boolean pinned = !service.servesLatest();
+        if (pinned && repo.push() && !repo.toLatest()) {
             notes.add(service.ref().name() + " is pinned to " + service.servingRevision().orElse("a revision") + ": the "
                     + "revision CI deploys gets no traffic; add --to-latest to route to it once it is Ready");
         }
-        if (!where.push()) {
-            notes.add("--no-push: push it yourself with `git -C " + where.repo() + " push " + where.remote() + " "
-                    + where.branch() + "`");
+        if (!repo.push()) {
+            notes.add("--no-push: push it yourself with `git -C " + repo.repo() + " push " + repo.remote() + " "
+                    + repo.branch() + "`");
         }
         return notes;
     }
@@ -145,7 +145,7 @@ public final class GitChange implements Change {
 
     @Override
     public JsonNode asked() {
-        return state(revert, pushed, null);
+        return state(null, false, null); // asked before anything is done: the revert is not made yet
     }
 
     @Override
@@ -155,29 +155,29 @@ public final class GitChange implements Change {
 
     @Override
     public String to() {
-        return revert == null ? "revert of " + commit.shortSha() : shortSha(revert);
+        return "revert of " + commit.shortSha();
     }
 
     @Override
     public JsonNode apply(Duration limit, Progress progress) {
         Set<String> known = new HashSet<>(revisions.stream().map(Revision::name).toList());
-        Optional<String> made = git.revert(where.repo(), commit);
+        Optional<String> made = git.revert(repo.repo(), commit);
         if (made.isEmpty()) {
-            throw RunbookException.invalid(commit.shortSha() + " is reverted already on " + where.branch()
+            throw RunbookException.invalid(commit.shortSha() + " is reverted already on " + repo.branch()
                     + ": nothing to revert");
         }
         revert = made.get();
-        if (!where.push()) {
+        if (!repo.push()) {
             return state(revert, false, null);
         }
-        git.push(where.repo(), where.remote(), where.branch());
+        git.push(repo.repo(), repo.remote(), repo.branch());
         pushed = true;
-        if (!where.waitForDeploy()) {
+        if (!repo.waitForDeploy()) {
             return state(revert, true, null);
         }
         ServiceState deployed = control.awaitDeploy(service.ref(), known, limit, progress);
         String revision = deployed.latestCreatedRevision();
-        if (where.toLatest()) {
+        if (repo.toLatest()) {
             deployed = control.updateTraffic(deployed, TrafficPlanner.toLatest(deployed.traffic()), limit, progress);
         }
         return state(revert, true, revision).set("traffic", TrafficChange.json(deployed.traffic()));
@@ -189,13 +189,13 @@ public final class GitChange implements Change {
         if (revert == null) {
             return new Truth(true, false, false, null, null, state(null, false, null));
         }
-        return new Truth(true, pushed, false, null, pushed ? null : "the revert " + shortSha(revert) + " is a commit "
-                + "in " + where.repo() + ", not pushed", state(revert, pushed, null));
+        return new Truth(true, pushed, false, null, pushed ? null : "the revert " + Commit.shortSha(revert) + " is a commit "
+                + "in " + repo.repo() + ", not pushed", state(revert, pushed, null));
     }
 
     private ObjectNode state(String revertSha, boolean wasPushed, String revision) {
-        ObjectNode n = JSON.createObjectNode().put("repo", where.repo().toAbsolutePath().toString())
-                .put("remote", where.remote()).put("branch", where.branch()).put("commit", commit.sha());
+        ObjectNode n = JSON.createObjectNode().put("repo", repo.repo().toAbsolutePath().toString())
+                .put("remote", repo.remote()).put("branch", repo.branch()).put("commit", commit.sha());
         if (revertSha != null) {
             n.put("revert", revertSha).put("pushed", wasPushed);
         }
@@ -203,9 +203,5 @@ public final class GitChange implements Change {
             n.put("revision", revision);
         }
         return n;
-    }
-
-    private static String shortSha(String sha) {
-        return sha.substring(0, Math.min(7, sha.length()));
     }
 }

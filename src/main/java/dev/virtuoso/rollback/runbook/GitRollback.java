@@ -27,7 +27,7 @@ public final class GitRollback {
         git.checkReady(req.repo(), req.remote(), req.branch());
         Commit commit = git.commit(req.repo(), req.branch(), req.commit());
         return new GitChange(req.command(commit), control.service(req.service()), control.revisions(req.service()),
-                new GitChange.Target(req.repo(), req.remote(), req.branch(), req.push(), req.waitForDeploy(),
+                new GitChange.Repo(req.repo(), req.remote(), req.branch(), req.push(), req.waitForDeploy(),
                         req.toLatest()), commit, git, control);
     }
 }

@@ -62,19 +62,14 @@ public final class ImageChange implements Change {
         if (image == null || !was.has("traffic")) {
             throw RunbookException.invalid("journal record " + record.id() + " holds no image to go back to");
         }
-        List<TrafficEntry> traffic = TrafficChange.traffic(was.get("traffic"));
-        String problem = TrafficPlanner.problem(traffic);
-        if (problem != null) {
-            throw RunbookException.invalid("journal record " + record.id() + " holds a traffic list Cloud Run would "
-                    + "refuse (" + problem + "); was the journal edited? Nothing was changed");
-        }
+        List<TrafficEntry> traffic = Undo.recordedTraffic(record, was.get("traffic"));
         // Entries that named the revision the step created name nothing once it is replaced.
         String created = record.after().path("revision").asText("");
         List<TrafficEntry> back = traffic.stream().map(e -> created.equals(e.revision())
                 ? TrafficEntry.toRevision(revision, e.percent()).withTag(e.tag()) : e).toList();
-        return new ImageChange("undo " + record.id(), s, s.image(), image, revision, back,
-                List.of("the image from before " + record.id() + " is deployed again, so that LATEST means it as "
-                        + "it did; the revision " + created + " stays, without traffic"), control);
+        return redeploy("undo " + record.id(), s, image, revision, back, List.of("the image from before " + record.id()
+                + " is deployed again, so that LATEST means it as it did; the revision " + created + " stays, without "
+                + "traffic"), control);
     }
 
     @Override
@@ -95,6 +90,11 @@ public final class ImageChange implements Change {
     @Override
     public String where() {
         return before.ref().toString();
+    }
+
+    /** The revision this deploy creates. */
+    String revision() {
+        return revision;
     }
 
     @Override

@@ -38,7 +38,7 @@ public final class QuickRollback {
         return "quick " + target + (percent == 100 ? "" : " --percent " + percent);
     }
 
-    public static void checkPercent(int percent) {
+    private static void checkPercent(int percent) {
         if (percent < 1 || percent > 100) {
             throw RunbookException.invalid("--percent must be between 1 and 100, not " + percent);
         }

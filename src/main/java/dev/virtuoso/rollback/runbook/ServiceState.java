@@ -63,6 +63,11 @@ public record ServiceState(
         return sorted;
     }
 
+    /** Traffic goes through LATEST (a new Ready revision gets it); false when pinned to named revisions. */
+    public boolean servesLatest() {
+        return traffic.stream().anyMatch(e -> e.latest() && e.percent() > 0);
+    }
+
     /** The revision serving the most traffic now. */
     public Optional<String> servingRevision() {
         return serving().keySet().stream().findFirst();

@@ -35,10 +35,6 @@ public final class TrafficChange implements Change {
         return caution;
     }
 
-    public Plan plan() {
-        return plan;
-    }
-
     @Override
     public String kind() {
         return KIND;

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.runbook;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 import java.util.List;
 
@@ -52,19 +53,25 @@ public final class Undo {
         return new ServiceRef(p[1], p[3], p[5]);
     }
 
-    public static Plan plan(JournalRecord record, ServiceState s, List<Revision> revisions) {
-        List<TrafficEntry> before;
+    /** The traffic list {@code node} of {@code record}, checked: exit 2 when the journal was edited into nonsense. */
+    static List<TrafficEntry> recordedTraffic(JournalRecord record, JsonNode node) {
+        List<TrafficEntry> traffic;
         try {
-            before = TrafficChange.traffic(record.before());
+            traffic = TrafficChange.traffic(node);
         } catch (IllegalArgumentException e) {
             throw RunbookException.invalid("journal record " + record.id() + " holds no readable traffic list; was "
                     + "the journal edited? Nothing was changed");
         }
-        String problem = TrafficPlanner.problem(before);
+        String problem = TrafficPlanner.problem(traffic);
         if (problem != null) {
             throw RunbookException.invalid("journal record " + record.id() + " holds a traffic list Cloud Run would "
                     + "refuse (" + problem + "); was the journal edited? Nothing was changed");
         }
+        return traffic;
+    }
+
+    static Plan plan(JournalRecord record, ServiceState s, List<Revision> revisions) {
+        List<TrafficEntry> before = recordedTraffic(record, record.before());
         String what = record.command() + (record.from() != null && record.to() != null
                 ? ", " + record.from() + " → " + record.to() : "");
         List<String> notes = record.command().startsWith("undo ")
@@ -76,7 +83,7 @@ public final class Undo {
     }
 
     /** Puts back a recorded traffic list exactly; its revisions must still exist (and be Ready if they serve). */
-    public static Plan restore(String command, ServiceState s, List<Revision> revisions, List<TrafficEntry> traffic,
+    static Plan restore(String command, ServiceState s, List<Revision> revisions, List<TrafficEntry> traffic,
                                String summary, List<String> notes) {
         for (TrafficEntry e : traffic) {
             if (!e.latest()) {
