@@ -14,6 +14,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
@@ -24,6 +25,11 @@ import java.util.stream.Stream;
  * git ({@link RefNames}), commits are handed on as full SHAs, and nothing here can lose work: no
  * reset --hard, no checkout, no force push; the only undo is of a failed revert this class started
  * on a clean tree ({@code git revert --abort}, or the {@code reset --merge} it runs).
+ *
+ * <p>The repository's structure (a work tree, the branch name, the remote) is checked once, by
+ * {@link #checkReady}, which the callers run first; {@link #revert} re-checks only what can change
+ * while the plan waits for a yes, against what {@code checkReady} saw: nothing half done, a clean
+ * tree, HEAD still on the branch and the branch not moved.
  */
 public final class SystemGit implements SourceControl {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
@@ -33,8 +39,25 @@ public final class SystemGit implements SourceControl {
     private static final Map<String, String> HALF_DONE = halfDone();
 
     private final Git git;
+    /** What {@link #checkReady} found, by repository: the branch and its commit, which revert expects. */
+    private final Map<Path, Ready> ready = new ConcurrentHashMap<>();
 
-    /** {@code trace} gets each git command line as it starts (for {@code --verbose}). */
+    /** A checked repository: HEAD on {@code branch}, which is at {@code tip}. */
+    private record Ready(String branch, String tip) {
+    }
+
+    /** Where HEAD is: its commit, and the branch ref it is on ("" when detached). */
+    private record Head(String sha, String ref) {
+        String where() {
+            return ref.isEmpty() ? "detached" : "on " + ref.replaceFirst("^refs/heads/", "");
+        }
+    }
+
+    /**
+     * {@code trace} gets each git command line just before it starts, on the calling thread, e.g.
+     * {@code git fetch --no-tags origin +refs/heads/main:refs/remotes/origin/main} (for
+     * {@code --verbose}; {@code line -> { }} shows nothing).
+     */
     public SystemGit(Duration timeout, Consumer<String> trace) {
         this(timeout, trace, Map.of());
     }
@@ -53,18 +76,18 @@ public final class SystemGit implements SourceControl {
         requireRemote(repo, remote);
         requireNothingHalfDone(repo);
         requireClean(repo);
-        requireOnBranch(repo, branch);
+        Head head = requireOnBranch(repo, branch);
         requireIdentity(repo);
         fetch(repo, remote, branch);
         requireLevel(repo, remote, branch);
+        ready.put(key(repo), new Ready(branch, head.sha()));
     }
 
     @Override
     public Commit commit(Path repo, String branch, String ref) {
+        // The work tree and the branch name were checked by checkReady; these cost no git process.
         RefNames.commit(ref);
         RefNames.branch(branch);
-        requireWorkTree(repo);
-        requireBranchName(repo, branch);
         // --end-of-options: whatever ref is, rev-parse reads it as a revision, never as an option.
         Git.Result resolved = git.run(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}");
         if (!resolved.ok()) {
@@ -82,11 +105,15 @@ public final class SystemGit implements SourceControl {
     @Override
     public Optional<String> revert(Path repo, Commit commit) {
         String sha = requireSha(commit.sha());
-        requireWorkTree(repo);
-        // An abort after a conflict returns to a clean tree only if the tree was clean to begin with.
+        Ready checked = ready.get(key(repo));
+        if (checked == null) {
+            throw new IllegalStateException("revert in " + shown(repo) + " before checkReady");
+        }
+        // What can change while the plan waits for a yes. An abort after a conflict returns to a
+        // clean tree only if the tree was clean to begin with.
         requireNothingHalfDone(repo);
         requireClean(repo);
-        String before = head(repo);
+        String before = requireUnmoved(repo, checked);
         List<String> args = new ArrayList<>(List.of("revert", "--no-edit"));
         if (commit.merge()) {
             // A merge has no single diff to undo: -m 1 reverts it against the branch it was merged into.
@@ -95,20 +122,19 @@ public final class SystemGit implements SourceControl {
         args.add(sha);
         Git.Result reverted = git.run(repo, args.toArray(String[]::new));
         if (reverted.ok()) {
-            return Optional.of(head(repo));
+            String made = revision(repo, "HEAD");
+            ready.put(key(repo), new Ready(checked.branch(), made));
+            return Optional.of(made);
         }
         return afterFailedRevert(repo, commit, before, reverted);
     }
 
     @Override
     public void push(Path repo, String remote, String branch) {
+        // The work tree, the branch name and the remote were checked by checkReady; these cost no git process.
         RefNames.remote(remote);
         RefNames.branch(branch);
-        requireWorkTree(repo);
-        requireBranchName(repo, branch);
-        requireRemote(repo, remote);
         String ref = "refs/heads/" + branch;
-        String local = revision(repo, ref);
         Git.Result pushed;
         try {
             // Full ref names on both sides: a tag called like the branch cannot be pushed instead, and
@@ -119,10 +145,10 @@ public final class SystemGit implements SourceControl {
                 throw e;
             }
             throw GitErrors.remote(e.getMessage() + "; it may or may not have arrived: see git -C " + shown(repo)
-                    + " fetch " + remote + "; " + kept(repo, remote, branch, local, false));
+                    + " fetch " + remote + "; " + kept(repo, remote, branch, false));
         }
         if (!pushed.ok()) {
-            throw refused(repo, remote, branch, local, pushed);
+            throw refused(repo, remote, branch, pushed);
         }
     }
 
@@ -159,13 +185,13 @@ public final class SystemGit implements SourceControl {
         // A failed or empty revert leaves MERGE_MSG behind, which the next git commit would offer
         // as its message; --quit removes it and touches nothing else.
         Git.Result quit = git.run(repo, "revert", "--quit");
-        if (!undone.ok() || !quit.ok() || !head(repo).equals(before) || !dirt(repo).isEmpty()) {
+        if (!undone.ok() || !quit.ok() || !revision(repo, "HEAD").equals(before) || !dirt(repo).isEmpty()) {
             throw GitErrors.failed(ExitCode.INTERNAL, "reverting " + commit.shortSha() + " failed and " + shown(repo)
                     + " could not be put back as it was, look at git status there", undone.ok() ? quit : undone);
         }
     }
 
-    private RunbookException refused(Path repo, String remote, String branch, String local, Git.Result pushed) {
+    private RunbookException refused(Path repo, String remote, String branch, Git.Result pushed) {
         String status = Arrays.stream(pushed.out().split("\n")).filter(l -> l.startsWith("!\t")).findFirst()
                 .map(l -> l.substring(l.lastIndexOf('\t') + 1)).orElse("");
         String refused = remote + " refused the push of " + branch + ": ";
@@ -181,13 +207,15 @@ public final class SystemGit implements SourceControl {
             // No status line: git never got as far as the ref (unreachable, authentication, permission).
             why = "could not push " + branch + " to " + remote + ": " + GitErrors.reason(pushed.err());
         }
-        return GitErrors.remote(why + "; " + kept(repo, remote, branch, local, behind));
+        return GitErrors.remote(why + "; " + kept(repo, remote, branch, behind));
     }
 
-    /** What stays, and the command that finishes the job later. */
-    private static String kept(Path repo, String remote, String branch, String local, boolean pullFirst) {
+    /** What stays, and the command that finishes the job later; the branch is read only on this path. */
+    private String kept(Path repo, String remote, String branch, boolean pullFirst) {
         String in = "git -C " + shown(repo) + " ";
-        return "the local " + branch + " is kept at " + local + ", to push it later: "
+        Git.Result local = git.run(repo, "rev-parse", "--verify", "--end-of-options", "refs/heads/" + branch + "^{commit}");
+        return "the local " + branch + " is kept" + (local.ok() ? " at " + local.out().strip() : "")
+                + ", to push it later: "
                 + (pullFirst ? in + "pull --rebase " + remote + " " + branch + " && " : "")
                 + in + "push " + remote + " " + branch;
     }
@@ -263,15 +291,33 @@ public final class SystemGit implements SourceControl {
         }
     }
 
-    private void requireOnBranch(Path repo, String branch) {
-        // The full ref: symbolic-ref --short would say "heads/main" if a tag is also called main.
-        Git.Result head = git.run(repo, "symbolic-ref", "--quiet", "HEAD");
-        String ref = head.ok() ? head.out().strip() : "";
-        if (!ref.equals("refs/heads/" + branch)) {
-            String where = ref.isEmpty() ? "detached" : "on " + ref.replaceFirst("^refs/heads/", "");
-            throw GitErrors.invalid("HEAD in " + shown(repo) + " is " + where + ", not on " + branch + ": git switch "
-                    + branch + ", then retry");
+    private Head requireOnBranch(Path repo, String branch) {
+        Head head = head(repo);
+        if (!head.ref().equals("refs/heads/" + branch)) {
+            throw GitErrors.invalid("HEAD in " + shown(repo) + " is " + head.where() + ", not on " + branch
+                    + ": git switch " + branch + ", then retry");
         }
+        return head;
+    }
+
+    /**
+     * HEAD is where checkReady left it: on the branch, at the commit the plan was made from. A
+     * branch switched or committed to meanwhile would get a revert (and a push) nobody was shown.
+     * Returns that commit.
+     */
+    private String requireUnmoved(Path repo, Ready checked) {
+        Head head = head(repo);
+        if (!head.ref().equals("refs/heads/" + checked.branch())) {
+            throw GitErrors.invalid("HEAD in " + shown(repo) + " is now " + head.where() + ", not on "
+                    + checked.branch() + " as when it was checked: nothing was reverted; git switch "
+                    + checked.branch() + ", then retry");
+        }
+        if (!head.sha().equals(checked.tip())) {
+            throw GitErrors.invalid(checked.branch() + " in " + shown(repo) + " moved from " + shortSha(checked.tip())
+                    + " to " + shortSha(head.sha()) + " since it was checked: nothing was reverted; retry, so that "
+                    + "the plan is made from where it is now");
+        }
+        return head.sha();
     }
 
     private void requireContains(Path repo, String branch, String sha) {
@@ -320,8 +366,18 @@ public final class SystemGit implements SourceControl {
         }
     }
 
-    private String head(Path repo) {
-        return revision(repo, "HEAD");
+    /**
+     * HEAD's commit and its full ref, in one git call. The full ref: symbolic-ref --short would say
+     * "heads/main" if a tag is also called main.
+     */
+    private Head head(Path repo) {
+        Git.Result head = git.run(repo, "rev-parse", "HEAD", "--symbolic-full-name", "HEAD");
+        List<String> lines = head.out().lines().toList();
+        if (!head.ok() || lines.size() != 2) {
+            throw GitErrors.failed(ExitCode.INVALID_INPUT, "could not read HEAD in " + shown(repo) + " (a repository "
+                    + "without commits has nothing to revert)", head);
+        }
+        return new Head(lines.get(0).strip(), lines.get(1).strip().equals("HEAD") ? "" : lines.get(1).strip());
     }
 
     private String revision(Path repo, String ref) {
@@ -368,6 +424,14 @@ public final class SystemGit implements SourceControl {
             throw GitErrors.invalid("'" + sha + "' is not a full commit SHA");
         }
         return sha;
+    }
+
+    private static Path key(Path repo) {
+        return repo.toAbsolutePath().normalize();
+    }
+
+    private static String shortSha(String sha) {
+        return sha.substring(0, Math.min(7, sha.length()));
     }
 
     private static String shown(Path repo) {

@@ -21,7 +21,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -40,7 +39,8 @@ public final class JsonlJournal implements Journal {
     private final Path file;
     private final Clock clock;
     private final Consumer<String> warn;
-    private final Set<String> openHere = new LinkedHashSet<>();
+    /** The newest record of each step this process appended and left unfinished, by id, oldest first. */
+    private final Map<String, JournalRecord> openHere = new LinkedHashMap<>();
     private boolean checked;
 
     /** {@code warn} hears what the journal fixed on its own (a file others could read, made private). */
@@ -88,7 +88,7 @@ public final class JsonlJournal implements Journal {
         }
         boolean open = record.state() == JournalRecord.State.planned || record.state() == JournalRecord.State.applied;
         if (open) {
-            openHere.add(record.id());
+            openHere.put(record.id(), record);
         } else {
             openHere.remove(record.id());
         }
@@ -154,14 +154,11 @@ public final class JsonlJournal implements Journal {
      * journal shows where the run stopped.
      */
     public synchronized void interruptOpen() {
-        Map<String, JournalRecord> newest = newest();
-        for (String id : List.copyOf(openHere)) {
-            JournalRecord r = newest.get(id);
-            if (r != null) {
-                // Stopped at once: whether a sent change took effect is unknown, so undo may pick it.
-                append(r.next(clock.instant(), JournalRecord.State.interrupted, null, "stopped at once after state "
-                        + r.state() + "; the change may be in effect: see `rollback status`", true));
-            }
+        // From memory, not the file: no need to read and parse the whole journal while Ctrl-C waits.
+        for (JournalRecord r : List.copyOf(openHere.values())) {
+            // Stopped at once: whether a sent change took effect is unknown, so undo may pick it.
+            append(r.next(clock.instant(), JournalRecord.State.interrupted, null, "stopped at once after state "
+                    + r.state() + "; the change may be in effect: see `rollback status`", true));
         }
     }
 

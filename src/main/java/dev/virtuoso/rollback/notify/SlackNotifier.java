@@ -4,14 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtuoso.rollback.runbook.Notifier;
+import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.Secret;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
+import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
@@ -26,7 +29,8 @@ import okhttp3.Response;
  * rollback, and the URL (a secret) never appears in a warning.
  *
  * <p>Posts leave on a thread of their own, in order, so a slow or dead webhook never delays a
- * rollback; {@link #close()} gives them a bounded time to finish at exit.
+ * rollback; {@link #close()} gives them a bounded time to finish at exit. Nothing a post does
+ * escapes that thread: every failure is a warning.
  */
 public final class SlackNotifier implements Notifier, AutoCloseable {
     /** How long the process waits at exit for posts still on their way. */
@@ -36,6 +40,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
     private static final MediaType TYPE = MediaType.get("application/json");
 
     private final Secret webhook;
+    private final HttpUrl url;
     private final Consumer<String> warn;
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5))
             .followRedirects(false).build();
@@ -45,20 +50,56 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
         return t;
     });
 
+    /**
+     * Fails, with nothing sent, when {@code webhook} is not an http(s) URL; the message does not
+     * show it (the caller warns once and goes on without Slack).
+     */
     public SlackNotifier(Secret webhook, Consumer<String> warn) {
         this.webhook = webhook;
         this.warn = warn;
+        this.url = webhook.reveal() == null ? null : HttpUrl.parse(webhook.reveal().strip());
+        if (url == null) {
+            throw RunbookException.invalid("notify.slackWebhook is not an http(s) URL (its value is a secret, so it "
+                    + "is not shown)");
+        }
     }
 
     @Override
     public Incident open(String text) {
         // One thread, in order: the first post's answer (its ts) is known when a follow-up leaves.
-        CompletableFuture<String> ts = CompletableFuture.supplyAsync(() -> post(text, null), sender);
+        CompletableFuture<String> ts = new CompletableFuture<>();
+        send(() -> ts.complete(post(text, null)));
         String name = text.length() > 60 ? text.substring(0, 60) + "…" : text;
-        return followUp -> sender.execute(() -> {
-            String thread = ts.join();
+        return followUp -> send(() -> {
+            // Complete by now: the first post ran before on this one thread (or was never sent).
+            String thread = ts.getNow(null);
             post(thread == null ? "↳ (" + name + ") " + followUp : followUp, thread);
         });
+    }
+
+    /** Queues a post; a post after {@link #close()} is dropped with a warning. */
+    private void send(Runnable post) {
+        try {
+            sender.execute(() -> {
+                try {
+                    post.run();
+                } catch (RuntimeException e) {
+                    // Not e's message: it may hold the URL.
+                    warnSafely("Slack notification failed: " + e.getClass().getSimpleName());
+                }
+            });
+        } catch (RejectedExecutionException e) {
+            warn.accept("Slack notification not sent: the run is ending");
+        }
+    }
+
+    /** A warning that cannot fail the thread it is given on. */
+    private void warnSafely(String warning) {
+        try {
+            warn.accept(warning);
+        } catch (RuntimeException ignored) {
+            // nowhere left to report it
+        }
     }
 
     /** Waits at most {@link #DRAIN} for posts still on their way, then gives up on them with a warning. */
@@ -82,11 +123,11 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
         if (threadTs != null) {
             body.put("thread_ts", threadTs);
         }
-        Request req = new Request.Builder().url(webhook.reveal()).post(RequestBody.create(body.toString(), TYPE)).build();
+        Request req = new Request.Builder().url(url).post(RequestBody.create(body.toString(), TYPE)).build();
         try (Response r = http.newCall(req).execute()) {
             String answer = r.body().string();
             if (!r.isSuccessful()) {
-                warn.accept("Slack notification failed: HTTP " + r.code() + " " + redact(answer));
+                warnSafely("Slack notification failed: HTTP " + r.code() + " " + redact(answer));
                 return null;
             }
             if (answer.startsWith("{")) {
@@ -95,7 +136,8 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
             }
             return null;
         } catch (IOException | RuntimeException e) {
-            warn.accept("Slack notification failed: " + e.getClass().getSimpleName() + " " + redact(String.valueOf(e.getMessage())));
+            warnSafely("Slack notification failed: " + e.getClass().getSimpleName() + " "
+                    + redact(String.valueOf(e.getMessage())));
             return null;
         }
     }

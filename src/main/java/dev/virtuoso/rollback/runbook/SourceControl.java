@@ -8,6 +8,10 @@ import java.util.Optional;
  * {@link RunbookException}: a repository that is not ready, an unknown name or a revert that
  * conflicts is {@link ExitCode#INVALID_INPUT} with nothing changed; a remote that cannot be
  * reached or refuses a push is {@link ExitCode#API_FAILURE}.
+ *
+ * <p>{@link #checkReady} comes first, for the same repository, remote and branch: the methods
+ * after it rely on its checks (a work tree, a valid branch name, a configured remote) and do not
+ * repeat them. {@link #revert} re-checks only what can change while the plan waits for a yes.
  */
 public interface SourceControl {
     /**
@@ -26,10 +30,12 @@ public interface SourceControl {
     Commit commit(Path repo, String branch, String ref);
 
     /**
-     * Commits the revert of {@code commit} on the current branch and returns the new commit's
-     * SHA; empty when the revert changes nothing (the branch already lacks the commit's changes,
-     * as on a re-run), and then nothing was changed. A revert that fails (a conflict, a hook) is
-     * undone, leaving the work tree and HEAD as they were.
+     * Commits the revert of {@code commit} on the branch {@link #checkReady} was last given for
+     * {@code repo} and returns the new commit's SHA; empty when the revert changes nothing (the
+     * branch already lacks the commit's changes, as on a re-run), and then nothing was changed.
+     * Fails with nothing changed unless the tree is still clean with nothing half done and HEAD is
+     * still on that branch, at the commit checkReady saw (or the revert this made since). A revert
+     * that fails (a conflict, a hook) is undone, leaving the work tree and HEAD as they were.
      */
     @Mutating
     Optional<String> revert(Path repo, Commit commit);

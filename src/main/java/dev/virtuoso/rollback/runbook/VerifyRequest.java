@@ -56,14 +56,21 @@ public record VerifyRequest(String baseUrl, Runbook.Checks checks, boolean healt
     }
 
     private static URI parse(String baseUrl) {
+        URI url = null;
         try {
-            URI url = new URI(baseUrl);
-            if (("http".equals(url.getScheme()) || "https".equals(url.getScheme())) && url.getHost() != null) {
-                return url;
-            }
+            url = new URI(baseUrl);
         } catch (URISyntaxException | NullPointerException e) {
             // reported below
         }
-        throw RunbookException.invalid("'" + baseUrl + "' is not an http(s) URL to check");
+        if (url == null || !("http".equals(url.getScheme()) || "https".equals(url.getScheme()))
+                || url.getHost() == null) {
+            throw RunbookException.invalid("'" + baseUrl + "' is not an http(s) URL to check");
+        }
+        // URI takes any number as a port; the HTTP client (and TCP) only 1..65535.
+        if (url.getPort() != -1 && (url.getPort() < 1 || url.getPort() > 65535)) {
+            throw RunbookException.invalid("'" + baseUrl + "' is not an http(s) URL to check: port " + url.getPort()
+                    + " is not in 1..65535");
+        }
+        return url;
     }
 }

@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.verify;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.Runbook;
+import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.Verifier;
@@ -49,8 +50,8 @@ public final class HttpVerifier implements Verifier {
 
     @Override
     public VerifyReport verify(VerifyRequest request) {
-        // VerifyRequest holds the URL to http(s) and the API key to https or loopback.
-        HttpUrl baseUrl = HttpUrl.get(request.baseUrl());
+        // VerifyRequest holds the URL to http(s), a port in range, and the API key to https or loopback.
+        HttpUrl baseUrl = url(request.baseUrl());
         List<Probe> probes = new ArrayList<>();
         if (request.health()) {
             request.checks().health().forEach(c -> probes.add(new Probe(c, "health")));
@@ -84,6 +85,18 @@ public final class HttpVerifier implements Verifier {
             pool.shutdownNow();
             client.dispatcher().executorService().shutdown();
             client.connectionPool().evictAll();
+        }
+    }
+
+    /**
+     * The few URLs java.net.URI takes and OkHttp does not (a malformed punycode host, an IPv6 zone)
+     * are an input error, never an unchecked exception after a change was applied.
+     */
+    private static HttpUrl url(String baseUrl) {
+        try {
+            return HttpUrl.get(baseUrl);
+        } catch (IllegalArgumentException e) {
+            throw RunbookException.invalid("'" + baseUrl + "' is not a URL the checks can be sent to: " + e.getMessage());
         }
     }
 

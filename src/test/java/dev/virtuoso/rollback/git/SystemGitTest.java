@@ -73,6 +73,69 @@ class SystemGitTest {
     }
 
     @Test
+    void aRunChecksTheRepositoryOnceAndAtTheRevertOnlyWhatCanChangeAtThePrompt() {
+        commitFile(clone, "app.txt", "v2 broken\n", "break it");
+        run(clone, "push", "-q", "origin", "main");
+
+        git.checkReady(clone, "origin", "main");
+        int ready = ran.size();
+        Commit broken = git.commit(clone, "main", "HEAD");
+        int commit = ran.size() - ready;
+        git.revert(clone, broken).orElseThrow();
+        int revert = ran.size() - ready - commit;
+        git.push(clone, "origin", "main");
+        int push = ran.size() - ready - commit - revert;
+
+        assertThat(List.of(ready, commit, revert, push)).containsExactly(10, 3, 5, 1);
+        for (String once : List.of("git rev-parse --is-inside-work-tree", "git check-ref-format --branch main",
+                "git remote")) {
+            assertThat(ran).filteredOn(once::equals).hasSize(1);
+        }
+    }
+
+    @Test
+    void aBranchSwitchedWhileThePlanWaitedGetsNoRevert() throws Exception {
+        commitFile(clone, "app.txt", "v2 broken\n", "break it");
+        run(clone, "push", "-q", "origin", "main");
+        git.checkReady(clone, "origin", "main");
+        Commit broken = git.commit(clone, "main", "HEAD");
+        String head = run(clone, "rev-parse", "HEAD");
+
+        run(clone, "switch", "-q", "-c", "hotfix");
+        assertFails(() -> git.revert(clone, broken), ExitCode.INVALID_INPUT, "HEAD in " + repo + " is now on hotfix, "
+                + "not on main as when it was checked: nothing was reverted; git switch main, then retry");
+        run(clone, "switch", "-q", "--detach", "main");
+        assertFails(() -> git.revert(clone, broken), ExitCode.INVALID_INPUT, "HEAD in " + repo + " is now detached, "
+                + "not on main as when it was checked: nothing was reverted; git switch main, then retry");
+
+        assertThat(run(clone, "rev-parse", "hotfix")).isEqualTo(head);
+        assertThat(run(clone, "rev-parse", "main")).isEqualTo(head);
+    }
+
+    @Test
+    void aBranchCommittedToWhileThePlanWaitedGetsNoRevert() throws Exception {
+        commitFile(clone, "app.txt", "v2 broken\n", "break it");
+        run(clone, "push", "-q", "origin", "main");
+        git.checkReady(clone, "origin", "main");
+        Commit broken = git.commit(clone, "main", "HEAD");
+        String checked = run(clone, "rev-parse", "HEAD");
+        commitFile(clone, "other.txt", "meanwhile\n", "meanwhile");
+        String meanwhile = run(clone, "rev-parse", "HEAD");
+
+        assertFails(() -> git.revert(clone, broken), ExitCode.INVALID_INPUT, "main in " + repo + " moved from "
+                + checked.substring(0, 7) + " to " + meanwhile.substring(0, 7) + " since it was checked: nothing was "
+                + "reverted; retry, so that the plan is made from where it is now");
+        assertThat(run(clone, "rev-parse", "HEAD")).isEqualTo(meanwhile);
+    }
+
+    @Test
+    void aRevertWithoutCheckReadyFirstIsABug() {
+        Commit first = git.commit(clone, "main", "HEAD");
+
+        assertThatThrownBy(() -> git.revert(clone, first)).isInstanceOf(IllegalStateException.class);
+    }
+
+    @Test
     void aMergeCommitIsRevertedAgainstItsFirstParent() throws Exception {
         run(clone, "switch", "-q", "-c", "feature");
         commitFile(clone, "feature.txt", "new\n", "add a feature");
@@ -117,6 +180,7 @@ class SystemGitTest {
         Path hook = clone.resolve(".git/hooks/prepare-commit-msg");
         Files.writeString(hook, "#!/bin/sh\necho 'no reverts on Fridays' >&2\nexit 1\n");
         Files.setPosixFilePermissions(hook, PosixFilePermissions.fromString("rwxr-xr-x"));
+        git.checkReady(clone, "origin", "main");
         Commit first = git.commit(clone, "main", "HEAD");
         String head = run(clone, "rev-parse", "HEAD");
 
@@ -231,6 +295,7 @@ class SystemGitTest {
     void aPushRefusedByAHookSaysWhatTheHookSaidAndKeepsTheRevert() throws Exception {
         String before = run(remote, "rev-parse", "main");
         hook("echo 'pushes to main are frozen until 18:00' >&2\nexit 1");
+        git.checkReady(clone, "origin", "main");
         String revert = git.revert(clone, git.commit(clone, "main", "HEAD")).orElseThrow();
 
         assertFails(() -> git.push(clone, "origin", "main"), ExitCode.API_FAILURE, "origin refused the push of main: "
@@ -242,6 +307,7 @@ class SystemGitTest {
 
     @Test
     void aPushThatCannotReachTheRemoteKeepsTheRevertAndShowsNoCredentials() {
+        git.checkReady(clone, "origin", "main");
         String revert = git.revert(clone, git.commit(clone, "main", "HEAD")).orElseThrow();
         run(clone, "remote", "set-url", "--push", "origin", "https://deploy:s3cret@127.0.0.1:9/api.git");
 
@@ -255,6 +321,7 @@ class SystemGitTest {
     @Test
     void aPushThatHangsIsStoppedAtTheTimeout() throws Exception {
         hook("sleep 30");
+        git.checkReady(clone, "origin", "main");
         String revert = git.revert(clone, git.commit(clone, "main", "HEAD")).orElseThrow();
         SystemGit impatient = new SystemGit(Duration.ofSeconds(1), line -> { }, environment);
         long start = System.nanoTime();
@@ -300,6 +367,7 @@ class SystemGitTest {
     void revertingTheRevertRestoresTheOriginalContent() throws Exception {
         commitFile(clone, "app.txt", "v2\n", "ship v2");
         run(clone, "push", "-q", "origin", "main");
+        git.checkReady(clone, "origin", "main");
         String reverted = git.revert(clone, git.commit(clone, "main", "HEAD")).orElseThrow();
         git.push(clone, "origin", "main");
         assertThat(run(remote, "show", "main:app.txt")).isEqualTo("v1");
@@ -314,6 +382,8 @@ class SystemGitTest {
     @Test
     void revertingWhatIsAlreadyUndoneChangesNothingAndLeavesNoMessageBehind() throws Exception {
         commitFile(clone, "app.txt", "v2\n", "ship v2");
+        run(clone, "push", "-q", "origin", "main");
+        git.checkReady(clone, "origin", "main");
         Commit v2 = git.commit(clone, "main", "HEAD");
         git.revert(clone, v2).orElseThrow();
         String head = run(clone, "rev-parse", "HEAD");

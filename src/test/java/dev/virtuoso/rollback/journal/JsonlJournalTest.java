@@ -57,6 +57,25 @@ class JsonlJournalTest {
     }
 
     @Test
+    void interruptWorksFromWhatThisProcessAppendedWithoutReadingTheFile() throws Exception {
+        JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
+        JournalRecord open = record("open");
+        j.append(open);
+        j.append(open.next(clock.instant(), JournalRecord.State.applied, null, "sent"));
+        // Another writer's damaged line: the Ctrl-C record must still be written.
+        Files.writeString(j.file(), "{not a record\n", java.nio.file.StandardOpenOption.APPEND);
+
+        j.interruptOpen();
+
+        List<String> lines = Files.readAllLines(j.file());
+        JournalRecord last = JsonlJournal.JSON.readValue(lines.get(lines.size() - 1), JournalRecord.class);
+        assertThat(last.id()).isEqualTo("open");
+        assertThat(last.state()).isEqualTo(JournalRecord.State.interrupted);
+        assertThat(last.detail()).startsWith("stopped at once after state applied");
+        assertThat(j.hasOpen()).isFalse();
+    }
+
+    @Test
     void defaultFileFollowsRollbackHomeThenXdgStateHome() {
         assertThat(JsonlJournal.defaultFile(Map.of("ROLLBACK_HOME", "/x"))).isEqualTo(Path.of("/x/journal.jsonl"));
         assertThat(JsonlJournal.defaultFile(Map.of("XDG_STATE_HOME", "/s", "HOME", "/h")))

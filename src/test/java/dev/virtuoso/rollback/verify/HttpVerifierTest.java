@@ -4,7 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Runbook;
+import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
@@ -122,6 +124,31 @@ class HttpVerifierTest {
                 .baseUrl()).isEqualTo("http://127.0.0.1:8080");
         assertThat(new VerifyRequest("https://example.com", checks(List.of(auth)), false, true, Optional.of(KEY))
                 .baseUrl()).isEqualTo("https://example.com");
+    }
+
+    @Test
+    void aPortOutOfRangeIsRefusedWhenTheRequestIsMadeBeforeAnythingChanges() {
+        var one = new Runbook.Checks(Duration.ofSeconds(1), 0, List.of(Runbook.HttpCheck.get("/health")), null);
+        for (String url : List.of("http://host:70000/", "http://host:0/", "https://host:65536")) {
+            assertThatThrownBy(() -> new VerifyRequest(url, one, true, false, Optional.empty()))
+                    .isInstanceOf(RunbookException.class)
+                    .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT))
+                    .hasMessageStartingWith("'" + url + "' is not an http(s) URL to check: port ")
+                    .hasMessageEndingWith(" is not in 1..65535");
+        }
+        assertThat(new VerifyRequest("http://host:65535/", one, true, false, Optional.empty()).baseUrl())
+                .isEqualTo("http://host:65535/");
+    }
+
+    @Test
+    void aUrlTheHttpClientCannotUseIsAnInputErrorNotAnUncheckedException() {
+        var one = new Runbook.Checks(Duration.ofSeconds(1), 0, List.of(Runbook.HttpCheck.get("/health")), null);
+        // java.net.URI takes this host; OkHttp refuses the malformed punycode.
+        VerifyRequest request = new VerifyRequest("http://xn--zz/", one, true, false, Optional.empty());
+
+        assertThatThrownBy(() -> verifier.verify(request)).isInstanceOf(RunbookException.class)
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT))
+                .hasMessageStartingWith("'http://xn--zz/' is not a URL the checks can be sent to: ");
     }
 
     @Test
