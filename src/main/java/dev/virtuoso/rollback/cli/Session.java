@@ -33,6 +33,7 @@ final class Session {
     final Wiring wiring;
     private Runbook runbook;
     private Target target;
+    private SourceControl git;
 
     Session(Context ctx, GlobalOptions opts, Wiring wiring) {
         this.ctx = ctx;
@@ -104,9 +105,13 @@ final class Session {
         return port(SecretStore.class, wiring.secrets());
     }
 
+    /** One per run: it remembers what checkReady saw, which revert checks again. With -v it shows each git command. */
     SourceControl git() {
-        // With -v each git command is shown as it starts.
-        return port(SourceControl.class, wiring.git(opts.verbose ? command -> ui().info("  $ " + command) : command -> { }));
+        if (git == null) {
+            git = port(SourceControl.class, wiring.git(opts.verbose ? command -> ui().info("  $ " + command)
+                    : command -> { }));
+        }
+        return git;
     }
 
     Wait waiting() {
