@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.gcp;
 
+import com.google.api.core.ApiFuture;
 import com.google.api.gax.longrunning.OperationFuture;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.run.v2.Condition;
@@ -65,15 +66,23 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     @Override
     public Optional<ServiceState> peek(ServiceRef ref, Duration within) {
+        ApiFuture<Service> read;
         try {
-            return Optional.of(toState(ref, clients.services().getServiceCallable()
-                    .futureCall(GetServiceRequest.newBuilder().setName(ref.path()).build())
-                    .get(within.toMillis(), TimeUnit.MILLISECONDS)));
+            read = clients.services().getServiceCallable()
+                    .futureCall(GetServiceRequest.newBuilder().setName(ref.path()).build());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(toState(ref, read.get(within.toMillis(), TimeUnit.MILLISECONDS)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             return Optional.empty();
+        } finally {
+            // A read given up on stops here, its retries with it (a no-op when it has ended).
+            read.cancel(true);
         }
     }
 
