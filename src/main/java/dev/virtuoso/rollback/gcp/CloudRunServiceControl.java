@@ -22,7 +22,6 @@ import dev.virtuoso.rollback.runbook.ServiceRef;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
 import dev.virtuoso.rollback.runbook.Wait;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -51,12 +50,10 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     private final GcpClients clients;
     private final Wait wait;
-    private final Clock clock;
 
     public CloudRunServiceControl(GcpClients clients, Wait wait) {
         this.clients = clients;
         this.wait = wait;
-        this.clock = wait.clock();
     }
 
     @Override
@@ -88,17 +85,23 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     @Override
     public List<Revision> revisions(ServiceRef ref) {
-        List<Revision> out = new ArrayList<>();
+        List<Revision> out = new ArrayList<>(list(ref).stream().map(CloudRunServiceControl::toRevision).toList());
+        // ListRevisions documents no order (GCP-NOTES): newest first by create_time.
+        out.sort(Comparator.comparing(Revision::created).reversed());
+        return out;
+    }
+
+    /** Every revision of the service, in the API's order (none documented). */
+    private List<com.google.cloud.run.v2.Revision> list(ServiceRef ref) {
+        List<com.google.cloud.run.v2.Revision> out = new ArrayList<>();
         try {
             for (com.google.cloud.run.v2.Revision r : clients.revisions()
                     .listRevisions(ListRevisionsRequest.newBuilder().setParent(ref.path()).build()).iterateAll()) {
-                out.add(toRevision(r));
+                out.add(r);
             }
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, "revisions of " + ref.path(), e);
         }
-        // ListRevisions documents no order (GCP-NOTES): newest first by create_time.
-        out.sort(Comparator.comparing(Revision::created).reversed());
         return out;
     }
 
@@ -132,7 +135,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         // back anyway (AIP-154: a stale one is ABORTED) and have just compared it ourselves.
         Service wanted = current.toBuilder().setTemplate(template.apply(current.getTemplate())).clearTraffic()
                 .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
-        Instant start = clock.instant();
+        Instant start = wait.clock().instant();
         Instant deadline = start.plus(limit);
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, traffic, true);
         op.ifPresent(o -> await(o, ref, start, deadline, progress));
@@ -141,7 +144,7 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     @Override
     public ServiceState awaitDeploy(ServiceRef ref, Set<String> known, Duration limit, Progress progress) {
-        Instant start = clock.instant();
+        Instant start = wait.clock().instant();
         String what = "waiting for a new revision of " + ref.path();
         // Revisions are listed, not the service: a revision that fails says so in its own conditions.
         Optional<com.google.cloud.run.v2.Revision> created = wait.until(() -> newest(ref, known),
@@ -151,7 +154,7 @@ public final class CloudRunServiceControl implements ServiceControl {
                 SETTLE, start.plus(limit), what, waited -> progress.update(created(ref, waited)));
         if (created.isEmpty()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": no new revision of " + ref.path() + " after "
-                    + seconds(Duration.between(start, clock.instant())) + "; is the deploy still running? See "
+                    + seconds(since(start)) + "; is the deploy still running? See "
                     + "`rollback status`");
         }
         Revision revision = toRevision(created.get());
@@ -167,23 +170,18 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     private Optional<com.google.cloud.run.v2.Revision> newest(ServiceRef ref, Set<String> known) {
-        try {
-            List<com.google.cloud.run.v2.Revision> fresh = new ArrayList<>();
-            for (com.google.cloud.run.v2.Revision r : clients.revisions()
-                    .listRevisions(ListRevisionsRequest.newBuilder().setParent(ref.path()).build()).iterateAll()) {
-                if (!known.contains(shortName(r.getName()))) {
-                    fresh.add(r);
-                }
-            }
-            return fresh.stream().max(Comparator.comparing(r -> toInstant(r.getCreateTime())));
-        } catch (RuntimeException e) {
-            throw GcpErrors.translate(API, "revisions of " + ref.path(), e);
-        }
+        return list(ref).stream().filter(r -> !known.contains(shortName(r.getName())))
+                .max(Comparator.comparing(r -> toInstant(r.getCreateTime())));
+    }
+
+    /** The revision's Ready condition; the default instance (state unspecified) while it has none. */
+    private static Condition ready(com.google.cloud.run.v2.Revision r) {
+        return r.getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst()
+                .orElse(Condition.getDefaultInstance());
     }
 
     private static Condition.State readiness(com.google.cloud.run.v2.Revision r) {
-        return r.getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst()
-                .map(Condition::getState).orElse(Condition.State.STATE_UNSPECIFIED);
+        return ready(r).getState();
     }
 
     private static boolean servesLatest(ServiceState s) {
@@ -196,7 +194,7 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     @Override
     public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress) {
-        Instant start = clock.instant();
+        Instant start = wait.clock().instant();
         return settle(ref, traffic, start, start.plus(limit), progress);
     }
 
@@ -254,7 +252,7 @@ public final class CloudRunServiceControl implements ServiceControl {
                 waited -> progress.update("waiting for Cloud Run to apply the new traffic (" + seconds(waited) + ")"));
         if (!op.isDone()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " still updating after "
-                    + seconds(Duration.between(start, clock.instant())) + "; it may yet finish, see `rollback status`");
+                    + seconds(since(start)) + "; it may yet finish, see `rollback status`");
         }
         try {
             op.get();
@@ -267,7 +265,7 @@ public final class CloudRunServiceControl implements ServiceControl {
             Matcher failed = OPERATION_FAILED.matcher(String.valueOf(GcpErrors.unwrap(e).getMessage()));
             throw failed.find()
                     ? new RunbookException(ExitCode.API_FAILURE, API + ": the update of " + ref.path() + " failed ("
-                            + code + "): " + firstLine(failed.group(1)), e)
+                            + code + "): " + GcpErrors.firstLine(failed.group(1)), e)
                     : new RunbookException(ExitCode.API_FAILURE, GcpErrors.translate(API, "the update operation of "
                             + ref.path(), e).getMessage(), e);
         }
@@ -298,9 +296,9 @@ public final class CloudRunServiceControl implements ServiceControl {
         ServiceState state = wait.until(() -> service(ref), s -> s.settledOn(asked) || failedNow(s),
                 SETTLE, deadline, "waiting for " + ref.path() + " to serve the new traffic",
                 waited -> progress.update("waiting for " + ref.name() + " to serve the new traffic ("
-                        + seconds(Duration.between(start, clock.instant())) + ")"));
+                        + seconds(since(start)) + ")"));
         if (state.settledOn(asked)) {
-            progress.done(ref.name() + " serves the new traffic (" + Duration.between(start, clock.instant()).toMillis()
+            progress.done(ref.name() + " serves the new traffic (" + since(start).toMillis()
                     + " ms)");
             return state;
         }
@@ -309,7 +307,7 @@ public final class CloudRunServiceControl implements ServiceControl {
                     + "traffic: " + state.failure());
         }
         throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving the new traffic after "
-                + seconds(Duration.between(start, clock.instant())) + "; see `rollback status`");
+                + seconds(since(start)) + "; see `rollback status`");
     }
 
     /** The latest change was reconciled and failed (not an older failure still on record). */
@@ -331,15 +329,11 @@ public final class CloudRunServiceControl implements ServiceControl {
                 + " → " + now.traffic() + "); run the command again to plan afresh");
     }
 
-    /**
-     * Cloud Run's condition messages run to several paragraphs (a logs URL, a troubleshooting
-     * link); the first line says what happened, and errors are one line.
-     */
-    static String firstLine(String message) {
-        int nl = message.indexOf('\n');
-        return (nl < 0 ? message : message.substring(0, nl)).strip();
+    private Duration since(Instant start) {
+        return Duration.between(start, wait.clock().instant());
     }
 
+    /** "1.2s", tenths cut: the form of every progress line and timeout (Durations.format writes 850ms, 1m 5s). */
     private static String seconds(Duration d) {
         return d.toMillis() / 100 / 10.0 + "s";
     }
@@ -383,7 +377,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         }
         String failure = s.hasTerminalCondition()
                 && s.getTerminalCondition().getState() == Condition.State.CONDITION_FAILED
-                ? firstLine(s.getTerminalCondition().getMessage()) : null;
+                ? GcpErrors.firstLine(s.getTerminalCondition().getMessage()) : null;
         String image = s.getTemplate().getContainersCount() > 0 ? s.getTemplate().getContainers(0).getImage() : null;
         return new ServiceState(ref, s.getUri(), s.getGeneration(), s.getObservedGeneration(), s.getEtag(),
                 s.getReconciling(), failure, shortName(s.getLatestReadyRevision()),
@@ -392,11 +386,10 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     static Revision toRevision(com.google.cloud.run.v2.Revision r) {
-        Condition ready = r.getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst()
-                .orElse(Condition.getDefaultInstance());
+        Condition ready = ready(r);
         String image = r.getContainersCount() > 0 ? r.getContainers(0).getImage() : null;
         return new Revision(shortName(r.getName()), shortName(r.getService()),
-                ready.getState() == Condition.State.CONDITION_SUCCEEDED, firstLine(ready.getMessage()), image,
+                ready.getState() == Condition.State.CONDITION_SUCCEEDED, GcpErrors.firstLine(ready.getMessage()), image,
                 toInstant(r.getCreateTime()), RevisionConfig.secrets(r.getContainersList(), r.getVolumesList()),
                 RevisionConfig.of(r));
     }
