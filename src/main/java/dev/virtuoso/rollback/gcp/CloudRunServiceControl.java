@@ -148,19 +148,22 @@ public final class CloudRunServiceControl implements ServiceControl {
         String what = "waiting for a new revision of " + ref.path();
         // Revisions are listed, not the service: a revision that fails says so in its own conditions.
         Optional<com.google.cloud.run.v2.Revision> created = wait.until(() -> newest(ref, known),
-                r -> r.isPresent() && readiness(r.get()) != Condition.State.CONDITION_RECONCILING
-                        && readiness(r.get()) != Condition.State.STATE_UNSPECIFIED
-                        && readiness(r.get()) != Condition.State.CONDITION_PENDING,
-                SETTLE, start.plus(limit), what, waited -> progress.update(created(ref, waited)));
+                r -> r.isPresent() && terminal(readiness(r.get())), SETTLE, start.plus(limit), what,
+                waited -> progress.update(created(ref, waited)));
         if (created.isEmpty()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": no new revision of " + ref.path() + " after "
                     + seconds(since(start)) + "; is the deploy still running? See "
                     + "`rollback status`");
         }
         Revision revision = toRevision(created.get());
-        if (!revision.ready()) {
+        if (readiness(created.get()) == Condition.State.CONDITION_FAILED) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
                     + " did not become Ready: " + revision.readyMessage());
+        }
+        if (!revision.ready()) {
+            // The deadline passed while it was still starting: it has no verdict (nor message) yet.
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
+                    + " still not Ready after " + seconds(since(start)) + "; see `rollback status`");
         }
         ServiceState state = wait.until(() -> service(ref), s -> !servesLatest(s) || (revision.name()
                         .equals(s.latestReadyRevision()) && s.settledOn(s.traffic())), SETTLE, start.plus(limit), what,
@@ -182,6 +185,11 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     private static Condition.State readiness(com.google.cloud.run.v2.Revision r) {
         return ready(r).getState();
+    }
+
+    /** Ready has its verdict: the revision started (SUCCEEDED) or never will (FAILED). */
+    private static boolean terminal(Condition.State ready) {
+        return ready == Condition.State.CONDITION_SUCCEEDED || ready == Condition.State.CONDITION_FAILED;
     }
 
     private static boolean servesLatest(ServiceState s) {

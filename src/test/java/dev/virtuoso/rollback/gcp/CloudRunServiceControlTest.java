@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.cloud.run.v2.Service;
 import com.google.cloud.run.v2.TrafficTarget;
+import com.google.cloud.run.v2.UpdateServiceRequest;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Progress;
 import dev.virtuoso.rollback.runbook.Revision;
@@ -20,6 +21,9 @@ import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -127,5 +131,41 @@ class CloudRunServiceControlTest {
         assertThatThrownBy(() -> control.updateTraffic(control.service(REF), List.of(STABLE.withPercent(50)), LIMIT, Progress.NONE))
                 .hasMessageContaining("add up to 100")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+    }
+
+    /** The names of the revisions there are now. */
+    private Set<String> known() {
+        return control.revisions(REF).stream().map(Revision::name).collect(Collectors.toSet());
+    }
+
+    /** Someone else (CI, say) deploys {@code image}: the template's image changed, Cloud Run names the revision. */
+    private void deployElsewhere(String image) throws Exception {
+        Service s = controls.service();
+        clients.services().updateServiceAsync(UpdateServiceRequest.newBuilder().setService(s.toBuilder()
+                .setTemplate(s.getTemplate().toBuilder().clearRevision()
+                        .setContainers(0, s.getTemplate().getContainers(0).toBuilder().setImage(image))))
+                .build()).getInitialFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aNewRevisionStillStartingAtTheDeadlineIsATimeoutNotAFailure() throws Exception {
+        controls.setRevisionStartDelay(Duration.ofHours(1));
+        Set<String> known = known();
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        assertThatThrownBy(() -> control.awaitDeploy(REF, known, Duration.ofMillis(500), Progress.NONE))
+                .hasMessageMatching("Cloud Run: the new revision virtuoso-api-00005-[a-z]{3} still not Ready after "
+                        + "\\d+\\.\\ds; see `rollback status`")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+    }
+
+    @Test
+    void aNewRevisionThatFailsToStartSaysWhy() throws Exception {
+        controls.imageFailsToStart(Sandbox.IMAGE + ":v9.9.9");
+        Set<String> known = known();
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        assertThatThrownBy(() -> control.awaitDeploy(REF, known, LIMIT, Progress.NONE))
+                .hasMessageMatching("Cloud Run: the new revision virtuoso-api-00005-[a-z]{3} did not become Ready: "
+                        + "The user-provided container failed to start and listen on the port .*")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
     }
 }
