@@ -138,8 +138,9 @@ public final class CloudRunServiceControl implements ServiceControl {
         Instant start = wait.clock().instant();
         Instant deadline = start.plus(limit);
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, traffic, true);
-        op.ifPresent(o -> await(o, ref, start, deadline, progress));
-        return settle(ref, traffic, start, deadline, progress);
+        Optional<ServiceState> answered = op.map(o -> await(o, ref, start, deadline, progress))
+                .map(s -> toState(ref, s));
+        return settle(ref, traffic, start, deadline, progress, answered);
     }
 
     @Override
@@ -203,7 +204,7 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress) {
         Instant start = wait.clock().instant();
-        return settle(ref, traffic, start, start.plus(limit), progress);
+        return settle(ref, traffic, start, start.plus(limit), progress, Optional.empty());
     }
 
     /**
@@ -250,11 +251,12 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     /**
-     * Follows the accepted operation to its end; an operation that ends in error is an API failure.
-     * The operation's own future paces the wait (gax polls the server on the schedule of GcpClients).
+     * Follows the accepted operation to its end and returns its result, the service as the
+     * operation left it; an operation that ends in error is an API failure. The operation's own
+     * future paces the wait (gax polls the server on the schedule of GcpClients).
      */
-    private void await(OperationFuture<Service, Service> op, ServiceRef ref, Instant start, Instant deadline,
-                       Progress progress) {
+    private Service await(OperationFuture<Service, Service> op, ServiceRef ref, Instant start, Instant deadline,
+                          Progress progress) {
         String what = "waiting for Cloud Run to apply the new traffic to " + ref.path();
         wait.until(() -> finished(op, what), Boolean::booleanValue, Wait.Backoff.fixed(Duration.ZERO), deadline, what,
                 waited -> progress.update("waiting for Cloud Run to apply the new traffic (" + seconds(waited) + ")"));
@@ -263,7 +265,7 @@ public final class CloudRunServiceControl implements ServiceControl {
                     + seconds(since(start)) + "; it may yet finish, see `rollback status`");
         }
         try {
-            op.get();
+            return op.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Wait.interrupted("waiting for " + ref.path());
@@ -297,14 +299,15 @@ public final class CloudRunServiceControl implements ServiceControl {
     /**
      * The operation being done is not enough: done means not reconciling, observed generation
      * caught up, and the statuses are the traffic we asked for (SPEC 7 "Done means done"). A
-     * terminal condition FAILED ends the wait at once.
+     * terminal condition FAILED ends the wait at once. {@code answered}, the operation's result,
+     * is the service as it was when the operation ended: when it is settled it is not read again.
      */
     private ServiceState settle(ServiceRef ref, List<TrafficEntry> asked, Instant start, Instant deadline,
-                                Progress progress) {
-        ServiceState state = wait.until(() -> service(ref), s -> s.settledOn(asked) || failedNow(s),
-                SETTLE, deadline, "waiting for " + ref.path() + " to serve the new traffic",
-                waited -> progress.update("waiting for " + ref.name() + " to serve the new traffic ("
-                        + seconds(since(start)) + ")"));
+                                Progress progress, Optional<ServiceState> answered) {
+        ServiceState state = answered.filter(s -> s.settledOn(asked)).orElseGet(() -> wait.until(() -> service(ref),
+                s -> s.settledOn(asked) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path()
+                        + " to serve the new traffic", waited -> progress.update("waiting for " + ref.name()
+                        + " to serve the new traffic (" + seconds(since(start)) + ")")));
         if (state.settledOn(asked)) {
             progress.done(ref.name() + " serves the new traffic (" + since(start).toMillis()
                     + " ms)");

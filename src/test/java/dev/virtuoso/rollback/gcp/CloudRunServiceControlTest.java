@@ -23,6 +23,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,6 +86,17 @@ class CloudRunServiceControlTest {
         java.time.Instant finished = timeline.get(timeline.size() - 1).since();
         // A 1 s operation is noticed within 250 ms + 10% of finishing (the stock poller: 0-5 s, jittered).
         assertThat(Duration.between(finished, noticed).toMillis()).isBetween(0L, 250L + 100L);
+    }
+
+    @Test
+    void theOperationsAnswerSettlesTheUpdateWithoutAnotherRead() {
+        ServiceState before = control.service(REF);
+        AtomicInteger gets = new AtomicInteger();
+        controls.onGetService(gets::incrementAndGet);
+        ServiceState after = control.updateTraffic(before, List.of(STABLE), LIMIT, Progress.NONE);
+        assertThat(after.settledOn(List.of(STABLE))).isTrue();
+        // The one read is the check for a change since the plan; what serves comes with the operation's result.
+        assertThat(gets).hasValue(1);
     }
 
     @Test
