@@ -45,6 +45,8 @@ public final class CloudRunServiceControl implements ServiceControl {
     /** gax reports an operation that ended in error as "Operation with name ... failed with status = ... and message = M". */
     private static final Pattern OPERATION_FAILED = Pattern.compile("^Operation with name .* and message = (.*)$",
             Pattern.DOTALL);
+    /** What a traffic update (or a wait for one) is called in progress and errors. */
+    private static final String NEW_TRAFFIC = "the new traffic";
     /** Re-reads of the service after the operation, until it serves what was asked. */
     private static final Wait.Backoff SETTLE = new Wait.Backoff(Duration.ofMillis(100), 1.1, Duration.ofSeconds(2));
 
@@ -108,7 +110,7 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit,
                                       Progress progress) {
-        return update(expected, traffic, template -> template, limit, progress);
+        return update(expected, traffic, template -> template, NEW_TRAFFIC, limit, progress);
     }
 
     /**
@@ -120,12 +122,14 @@ public final class CloudRunServiceControl implements ServiceControl {
     public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
                                Duration limit, Progress progress) {
         return update(expected, traffic, template -> template.toBuilder().setRevision(revision)
-                .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(), limit, progress);
+                .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(),
+                "the deploy of " + image, limit, progress);
     }
 
+    /** {@code change} names the change in progress and errors: "the new traffic", "the deploy of IMAGE". */
     private ServiceState update(ServiceState expected, List<TrafficEntry> traffic,
-                                java.util.function.UnaryOperator<RevisionTemplate> template, Duration limit,
-                                Progress progress) {
+                                java.util.function.UnaryOperator<RevisionTemplate> template, String change,
+                                Duration limit, Progress progress) {
         ServiceRef ref = expected.ref();
         Service current = read(ref);
         if (changed(current, expected)) {
@@ -138,9 +142,9 @@ public final class CloudRunServiceControl implements ServiceControl {
         Instant start = wait.clock().instant();
         Instant deadline = start.plus(limit);
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, traffic, true);
-        Optional<ServiceState> answered = op.map(o -> await(o, ref, start, deadline, progress))
+        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress))
                 .map(s -> toState(ref, s));
-        return settle(ref, traffic, start, deadline, progress, answered);
+        return settle(ref, traffic, change, start, deadline, progress, answered);
     }
 
     @Override
@@ -204,7 +208,7 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress) {
         Instant start = wait.clock().instant();
-        return settle(ref, traffic, start, start.plus(limit), progress, Optional.empty());
+        return settle(ref, traffic, NEW_TRAFFIC, start, start.plus(limit), progress, Optional.empty());
     }
 
     /**
@@ -255,11 +259,11 @@ public final class CloudRunServiceControl implements ServiceControl {
      * operation left it; an operation that ends in error is an API failure. The operation's own
      * future paces the wait (gax polls the server on the schedule of GcpClients).
      */
-    private Service await(OperationFuture<Service, Service> op, ServiceRef ref, Instant start, Instant deadline,
-                          Progress progress) {
-        String what = "waiting for Cloud Run to apply the new traffic to " + ref.path();
+    private Service await(OperationFuture<Service, Service> op, ServiceRef ref, String change, Instant start,
+                          Instant deadline, Progress progress) {
+        String what = "waiting for Cloud Run to apply " + change + " to " + ref.path();
         wait.until(() -> finished(op, what), Boolean::booleanValue, Wait.Backoff.fixed(Duration.ZERO), deadline, what,
-                waited -> progress.update("waiting for Cloud Run to apply the new traffic (" + seconds(waited) + ")"));
+                waited -> progress.update("waiting for Cloud Run to apply " + change + " (" + seconds(waited) + ")"));
         if (!op.isDone()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " still updating after "
                     + seconds(since(start)) + "; it may yet finish, see `rollback status`");
@@ -302,22 +306,21 @@ public final class CloudRunServiceControl implements ServiceControl {
      * terminal condition FAILED ends the wait at once. {@code answered}, the operation's result,
      * is the service as it was when the operation ended: when it is settled it is not read again.
      */
-    private ServiceState settle(ServiceRef ref, List<TrafficEntry> asked, Instant start, Instant deadline,
-                                Progress progress, Optional<ServiceState> answered) {
+    private ServiceState settle(ServiceRef ref, List<TrafficEntry> asked, String change, Instant start,
+                                Instant deadline, Progress progress, Optional<ServiceState> answered) {
         ServiceState state = answered.filter(s -> s.settledOn(asked)).orElseGet(() -> wait.until(() -> service(ref),
-                s -> s.settledOn(asked) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path()
-                        + " to serve the new traffic", waited -> progress.update("waiting for " + ref.name()
-                        + " to serve the new traffic (" + seconds(since(start)) + ")")));
+                s -> s.settledOn(asked) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "
+                        + change, waited -> progress.update("waiting for " + ref.name() + " to serve " + change + " ("
+                        + seconds(since(start)) + ")")));
         if (state.settledOn(asked)) {
-            progress.done(ref.name() + " serves the new traffic (" + since(start).toMillis()
-                    + " ms)");
+            progress.done(ref.name() + " serves " + change + " (" + since(start).toMillis() + " ms)");
             return state;
         }
         if (failedNow(state)) {
-            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " failed to apply the new "
-                    + "traffic: " + state.failure());
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " failed to apply " + change
+                    + ": " + state.failure());
         }
-        throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving the new traffic after "
+        throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving " + change + " after "
                 + seconds(since(start)) + "; see `rollback status`");
     }
 

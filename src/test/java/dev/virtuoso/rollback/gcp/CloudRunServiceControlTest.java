@@ -180,4 +180,41 @@ class CloudRunServiceControlTest {
                         + "The user-provided container failed to start and listen on the port .*")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
     }
+
+    /** Every progress line, updates and final lines alike. */
+    private static final class Recorded implements Progress {
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void update(String message) {
+            lines.add(message);
+        }
+
+        @Override
+        public void done(String message) {
+            lines.add(message);
+        }
+    }
+
+    @Test
+    void aDeployIsCalledADeployInProgressAndErrors() {
+        String image = Sandbox.IMAGE + ":v9.9.9";
+        ServiceState before = control.service(REF);
+        Recorded progress = new Recorded();
+        control.deploy(before, image, "virtuoso-api-rb-one", before.traffic(), LIMIT, progress);
+        assertThat(progress.lines).anyMatch(l -> l.startsWith("waiting for Cloud Run to apply the deploy of " + image
+                + " ("));
+        assertThat(progress.lines.get(progress.lines.size() - 1)).startsWith("virtuoso-api serves the deploy of " + image
+                + " (");
+        assertThat(progress.lines).noneMatch(l -> l.contains("traffic"));
+
+        controls.failAfterDone("Ingress could not be configured");
+        ServiceState now = control.service(REF);
+        List<TrafficEntry> pinned = List.of(new TrafficEntry(false, "virtuoso-api-rb-two", 100, null),
+                STABLE.withPercent(0));
+        assertThatThrownBy(() -> control.deploy(now, Sandbox.IMAGE + ":v9.9.8", "virtuoso-api-rb-two", pinned,
+                LIMIT, Progress.NONE))
+                .hasMessageEndingWith("failed to apply the deploy of " + Sandbox.IMAGE + ":v9.9.8: Ingress could not be "
+                        + "configured");
+    }
 }
