@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -110,26 +111,40 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit,
                                       Progress progress) {
-        return update(expected, traffic, template -> template, NEW_TRAFFIC, limit, progress);
+        return update(expected, traffic, template -> template, serves(expected, traffic), NEW_TRAFFIC, limit,
+                progress);
     }
 
     /**
      * The template's image changes and the revision gets a fresh name: re-sending an existing name
      * with another configuration is refused with ALREADY_EXISTS (GCP-NOTES). The traffic may name the
-     * new revision: Cloud Run creates it in the same update.
+     * new revision: Cloud Run creates it in the same update. A deploy often leaves the traffic as it
+     * was (LATEST 100%), so a lost answer is ours only when the template asks for our image and name.
      */
     @Override
     public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
                                Duration limit, Progress progress) {
+        Predicate<Service> ours = s -> s.getTemplate().getContainersCount() > 0
+                && image.equals(s.getTemplate().getContainers(0).getImage())
+                && (revision == null || revision.isEmpty() || revision.equals(s.getTemplate().getRevision()));
         return update(expected, traffic, template -> template.toBuilder().setRevision(revision)
                 .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(),
-                "the deploy of " + image, limit, progress);
+                serves(expected, traffic).and(ours), "the deploy of " + image, limit, progress);
     }
 
-    /** {@code change} names the change in progress and errors: "the new traffic", "the deploy of IMAGE". */
+    /** A read after a lost answer shows our update applied: a newer generation asking for our traffic. */
+    private static Predicate<Service> serves(ServiceState expected, List<TrafficEntry> traffic) {
+        return s -> s.getGeneration() > expected.generation()
+                && ServiceState.sameEntries(toState(expected.ref(), s).traffic(), traffic);
+    }
+
+    /**
+     * {@code applied} tells, from a read after a lost answer, whether this update went through;
+     * {@code change} names it in progress and errors: "the new traffic", "the deploy of IMAGE".
+     */
     private ServiceState update(ServiceState expected, List<TrafficEntry> traffic,
-                                java.util.function.UnaryOperator<RevisionTemplate> template, String change,
-                                Duration limit, Progress progress) {
+                                java.util.function.UnaryOperator<RevisionTemplate> template, Predicate<Service> applied,
+                                String change, Duration limit, Progress progress) {
         ServiceRef ref = expected.ref();
         Service current = read(ref);
         if (changed(current, expected)) {
@@ -141,7 +156,7 @@ public final class CloudRunServiceControl implements ServiceControl {
                 .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
         Instant start = wait.clock().instant();
         Instant deadline = start.plus(limit);
-        Optional<OperationFuture<Service, Service>> op = send(expected, wanted, traffic, true);
+        Optional<OperationFuture<Service, Service>> op = send(expected, wanted, applied, true);
         Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress))
                 .map(s -> toState(ref, s));
         return settle(ref, traffic, change, start, deadline, progress, answered);
@@ -216,9 +231,11 @@ public final class CloudRunServiceControl implements ServiceControl {
      * not idempotent and the client never retries it; when the answer is lost (UNAVAILABLE,
      * DEADLINE_EXCEEDED) the service is read again to decide: the update went through (follow it by
      * the service alone), nothing changed (send once more), or someone else changed it (conflict).
+     * The service says only what it asks for now, not who asked: {@code applied} says what of ours
+     * it must ask for.
      */
     private Optional<OperationFuture<Service, Service>> send(ServiceState expected, Service wanted,
-                                                             List<TrafficEntry> traffic, boolean firstTry) {
+                                                             Predicate<Service> applied, boolean firstTry) {
         ServiceRef ref = expected.ref();
         OperationFuture<Service, Service> op = clients.services()
                 .updateServiceAsync(UpdateServiceRequest.newBuilder().setService(wanted).build());
@@ -231,12 +248,13 @@ public final class CloudRunServiceControl implements ServiceControl {
         } catch (ExecutionException e) {
             StatusCode.Code code = GcpErrors.code(e);
             if (code == StatusCode.Code.UNAVAILABLE || code == StatusCode.Code.DEADLINE_EXCEEDED) {
-                ServiceState now = service(ref);
-                if (ServiceState.sameEntries(now.traffic(), traffic) && now.generation() > expected.generation()) {
+                Service read = read(ref);
+                if (applied.test(read)) {
                     return Optional.empty();
                 }
+                ServiceState now = toState(ref, read);
                 if (firstTry && !changed(now, expected)) {
-                    return send(expected, wanted, traffic, false);
+                    return send(expected, wanted, applied, false);
                 }
                 if (changed(now, expected)) {
                     throw conflict(expected, now);

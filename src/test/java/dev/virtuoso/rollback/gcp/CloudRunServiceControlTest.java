@@ -217,4 +217,38 @@ class CloudRunServiceControlTest {
                 .hasMessageEndingWith("failed to apply the deploy of " + Sandbox.IMAGE + ":v9.9.8: Ingress could not be "
                         + "configured");
     }
+
+    @Test
+    void aDeployWhoseAnswerIsLostIsFollowedNotSentAgain() {
+        String image = Sandbox.IMAGE + ":v9.9.9";
+        ServiceState before = control.service(REF);
+        int calls = controls.cloudRunMutations();
+        controls.loseNextAnswer(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded after 10s"));
+        ServiceState after = control.deploy(before, image, "virtuoso-api-rb-one", before.traffic(), LIMIT,
+                Progress.NONE);
+        assertThat(controls.cloudRunMutations()).isEqualTo(calls + 1);
+        assertThat(after.image()).isEqualTo(image);
+        assertThat(after.latestReadyRevision()).isEqualTo("virtuoso-api-rb-one");
+    }
+
+    @Test
+    void someoneElsesDeployAfterALostAnswerIsAConflictNotOurs() {
+        ServiceState before = control.service(REF);
+        // Our update is refused unapplied, its answer a bare UNAVAILABLE; before we look, CI deploys
+        // another image: a newer generation, and the traffic (LATEST 100%) is just what we asked.
+        controls.failNextUpdate(Status.UNAVAILABLE.withDescription("connection reset"));
+        AtomicInteger gets = new AtomicInteger();
+        controls.onGetService(() -> {
+            if (gets.incrementAndGet() == 2) {
+                controls.changeService(s -> s.toBuilder().setTemplate(s.getTemplate().toBuilder()
+                        .setContainers(0, s.getTemplate().getContainers(0).toBuilder()
+                                .setImage(Sandbox.IMAGE + ":v7.0.0"))).build());
+            }
+        });
+        assertThatThrownBy(() -> control.deploy(before, Sandbox.IMAGE + ":v9.9.9", "virtuoso-api-rb-one",
+                before.traffic(), LIMIT, Progress.NONE))
+                .hasMessageContaining("changed since the plan was made")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
+        assertThat(controls.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v7.0.0");
+    }
 }
