@@ -185,8 +185,12 @@ public final class CloudRunServiceControl implements ServiceControl {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
                     + " still not Ready after " + seconds(since(start)) + "; see `rollback status`");
         }
-        ServiceState state = wait.until(() -> service(ref), s -> !servesLatest(s) || (revision.name()
-                        .equals(s.latestReadyRevision()) && s.settledOn(s.traffic())), SETTLE, start.plus(limit), what,
+        // Ready is not the end of the deploy: its operation goes on (Cloud Run routes, then bumps the
+        // etag) even when pinned traffic gives the revision nothing. A state read before then is
+        // stale at once, and a traffic update planned on it a conflict.
+        ServiceState state = wait.until(() -> service(ref), s -> s.settledOn(s.traffic())
+                        && (!servesLatest(s) || revision.name().equals(s.latestReadyRevision())), SETTLE,
+                start.plus(limit), what,
                 waited -> progress.update("waiting for " + revision.name() + " to serve (" + seconds(waited) + ")"));
         progress.done(revision.name() + " is Ready" + (servesLatest(state) ? " and serving" : ""));
         return state;

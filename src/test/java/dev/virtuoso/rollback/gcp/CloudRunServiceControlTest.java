@@ -171,6 +171,19 @@ class CloudRunServiceControlTest {
     }
 
     @Test
+    void aDeployToAPinnedServiceIsAwaitedUntilItsOperationIsDone() throws Exception {
+        control.updateTraffic(control.service(REF), List.of(STABLE), LIMIT, Progress.NONE);
+        controls.setOperationDelay(Duration.ofMillis(700));
+        Set<String> known = known();
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        ServiceState deployed = control.awaitDeploy(REF, known, LIMIT, Progress.NONE);
+        assertThat(deployed.reconciling()).isFalse();
+        assertThat(deployed.serving()).containsOnlyKeys(STABLE.revision());
+        // Current, not stale: a traffic update planned on it is no conflict.
+        assertThat(control.service(REF).etag()).isEqualTo(deployed.etag());
+    }
+
+    @Test
     void aNewRevisionThatFailsToStartSaysWhy() throws Exception {
         controls.imageFailsToStart(Sandbox.IMAGE + ":v9.9.9");
         Set<String> known = known();
