@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.gcp;
 
+import com.google.api.core.ApiFuture;
 import com.google.api.gax.longrunning.OperationFuture;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.run.v2.Condition;
@@ -21,7 +22,6 @@ import dev.virtuoso.rollback.runbook.ServiceRef;
 import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
 import dev.virtuoso.rollback.runbook.Wait;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -34,6 +34,7 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Predicate;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -45,17 +46,17 @@ public final class CloudRunServiceControl implements ServiceControl {
     /** gax reports an operation that ended in error as "Operation with name ... failed with status = ... and message = M". */
     private static final Pattern OPERATION_FAILED = Pattern.compile("^Operation with name .* and message = (.*)$",
             Pattern.DOTALL);
+    /** What a traffic update (or a wait for one) is called in progress and errors. */
+    private static final String NEW_TRAFFIC = "the new traffic";
     /** Re-reads of the service after the operation, until it serves what was asked. */
     private static final Wait.Backoff SETTLE = new Wait.Backoff(Duration.ofMillis(100), 1.1, Duration.ofSeconds(2));
 
     private final GcpClients clients;
     private final Wait wait;
-    private final Clock clock;
 
     public CloudRunServiceControl(GcpClients clients, Wait wait) {
         this.clients = clients;
         this.wait = wait;
-        this.clock = wait.clock();
     }
 
     @Override
@@ -65,55 +66,85 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     @Override
     public Optional<ServiceState> peek(ServiceRef ref, Duration within) {
+        ApiFuture<Service> read;
         try {
-            return Optional.of(toState(ref, clients.services().getServiceCallable()
-                    .futureCall(GetServiceRequest.newBuilder().setName(ref.path()).build())
-                    .get(within.toMillis(), TimeUnit.MILLISECONDS)));
+            read = clients.services().getServiceCallable()
+                    .futureCall(GetServiceRequest.newBuilder().setName(ref.path()).build());
+        } catch (RuntimeException e) {
+            return Optional.empty();
+        }
+        try {
+            return Optional.of(toState(ref, read.get(within.toMillis(), TimeUnit.MILLISECONDS)));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
         } catch (ExecutionException | TimeoutException | RuntimeException e) {
             return Optional.empty();
+        } finally {
+            // A read given up on stops here, its retries with it (a no-op when it has ended).
+            read.cancel(true);
         }
     }
 
     @Override
     public List<Revision> revisions(ServiceRef ref) {
-        List<Revision> out = new ArrayList<>();
+        List<Revision> out = new ArrayList<>(list(ref).stream().map(CloudRunServiceControl::toRevision).toList());
+        // ListRevisions documents no order (GCP-NOTES): newest first by create_time.
+        out.sort(Comparator.comparing(Revision::created).reversed());
+        return out;
+    }
+
+    /** Every revision of the service, in the API's order (none documented). */
+    private List<com.google.cloud.run.v2.Revision> list(ServiceRef ref) {
+        List<com.google.cloud.run.v2.Revision> out = new ArrayList<>();
         try {
             for (com.google.cloud.run.v2.Revision r : clients.revisions()
                     .listRevisions(ListRevisionsRequest.newBuilder().setParent(ref.path()).build()).iterateAll()) {
-                out.add(toRevision(r));
+                out.add(r);
             }
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, "revisions of " + ref.path(), e);
         }
-        // ListRevisions documents no order (GCP-NOTES): newest first by create_time.
-        out.sort(Comparator.comparing(Revision::created).reversed());
         return out;
     }
 
     @Override
     public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit,
                                       Progress progress) {
-        return update(expected, traffic, template -> template, limit, progress);
+        return update(expected, traffic, template -> template, serves(expected, traffic), NEW_TRAFFIC, limit,
+                progress);
     }
 
     /**
      * The template's image changes and the revision gets a fresh name: re-sending an existing name
      * with another configuration is refused with ALREADY_EXISTS (GCP-NOTES). The traffic may name the
-     * new revision: Cloud Run creates it in the same update.
+     * new revision: Cloud Run creates it in the same update. A deploy often leaves the traffic as it
+     * was (LATEST 100%), so a lost answer is ours only when the template asks for our image and name.
      */
     @Override
     public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
                                Duration limit, Progress progress) {
+        Predicate<Service> ours = s -> s.getTemplate().getContainersCount() > 0
+                && image.equals(s.getTemplate().getContainers(0).getImage())
+                && (revision == null || revision.isEmpty() || revision.equals(s.getTemplate().getRevision()));
         return update(expected, traffic, template -> template.toBuilder().setRevision(revision)
-                .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(), limit, progress);
+                .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(),
+                serves(expected, traffic).and(ours), "the deploy of " + image, limit, progress);
     }
 
+    /** A read after a lost answer shows our update applied: a newer generation asking for our traffic. */
+    private static Predicate<Service> serves(ServiceState expected, List<TrafficEntry> traffic) {
+        return s -> s.getGeneration() > expected.generation()
+                && ServiceState.sameEntries(toState(expected.ref(), s).traffic(), traffic);
+    }
+
+    /**
+     * {@code applied} tells, from a read after a lost answer, whether this update went through;
+     * {@code change} names it in progress and errors: "the new traffic", "the deploy of IMAGE".
+     */
     private ServiceState update(ServiceState expected, List<TrafficEntry> traffic,
-                                java.util.function.UnaryOperator<RevisionTemplate> template, Duration limit,
-                                Progress progress) {
+                                java.util.function.UnaryOperator<RevisionTemplate> template, Predicate<Service> applied,
+                                String change, Duration limit, Progress progress) {
         ServiceRef ref = expected.ref();
         Service current = read(ref);
         if (changed(current, expected)) {
@@ -123,58 +154,66 @@ public final class CloudRunServiceControl implements ServiceControl {
         // back anyway (AIP-154: a stale one is ABORTED) and have just compared it ourselves.
         Service wanted = current.toBuilder().setTemplate(template.apply(current.getTemplate())).clearTraffic()
                 .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
-        Instant start = clock.instant();
+        Instant start = wait.clock().instant();
         Instant deadline = start.plus(limit);
-        Optional<OperationFuture<Service, Service>> op = send(expected, wanted, traffic, true);
-        op.ifPresent(o -> await(o, ref, start, deadline, progress));
-        return settle(ref, traffic, start, deadline, progress);
+        Optional<OperationFuture<Service, Service>> op = send(expected, wanted, applied, true);
+        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress))
+                .map(s -> toState(ref, s));
+        return settle(ref, traffic, change, start, deadline, progress, answered);
     }
 
     @Override
     public ServiceState awaitDeploy(ServiceRef ref, Set<String> known, Duration limit, Progress progress) {
-        Instant start = clock.instant();
+        Instant start = wait.clock().instant();
         String what = "waiting for a new revision of " + ref.path();
         // Revisions are listed, not the service: a revision that fails says so in its own conditions.
         Optional<com.google.cloud.run.v2.Revision> created = wait.until(() -> newest(ref, known),
-                r -> r.isPresent() && readiness(r.get()) != Condition.State.CONDITION_RECONCILING
-                        && readiness(r.get()) != Condition.State.STATE_UNSPECIFIED
-                        && readiness(r.get()) != Condition.State.CONDITION_PENDING,
-                SETTLE, start.plus(limit), what, waited -> progress.update(created(ref, waited)));
+                r -> r.isPresent() && terminal(readiness(r.get())), SETTLE, start.plus(limit), what,
+                waited -> progress.update(created(ref, waited)));
         if (created.isEmpty()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": no new revision of " + ref.path() + " after "
-                    + seconds(Duration.between(start, clock.instant())) + "; is the deploy still running? See "
+                    + seconds(since(start)) + "; is the deploy still running? See "
                     + "`rollback status`");
         }
         Revision revision = toRevision(created.get());
-        if (!revision.ready()) {
+        if (readiness(created.get()) == Condition.State.CONDITION_FAILED) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
                     + " did not become Ready: " + revision.readyMessage());
         }
-        ServiceState state = wait.until(() -> service(ref), s -> !servesLatest(s) || (revision.name()
-                        .equals(s.latestReadyRevision()) && s.settledOn(s.traffic())), SETTLE, start.plus(limit), what,
+        if (!revision.ready()) {
+            // The deadline passed while it was still starting: it has no verdict (nor message) yet.
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
+                    + " still not Ready after " + seconds(since(start)) + "; see `rollback status`");
+        }
+        // Ready is not the end of the deploy: its operation goes on (Cloud Run routes, then bumps the
+        // etag) even when pinned traffic gives the revision nothing. A state read before then is
+        // stale at once, and a traffic update planned on it a conflict.
+        ServiceState state = wait.until(() -> service(ref), s -> s.settledOn(s.traffic())
+                        && (!servesLatest(s) || revision.name().equals(s.latestReadyRevision())), SETTLE,
+                start.plus(limit), what,
                 waited -> progress.update("waiting for " + revision.name() + " to serve (" + seconds(waited) + ")"));
         progress.done(revision.name() + " is Ready" + (servesLatest(state) ? " and serving" : ""));
         return state;
     }
 
     private Optional<com.google.cloud.run.v2.Revision> newest(ServiceRef ref, Set<String> known) {
-        try {
-            List<com.google.cloud.run.v2.Revision> fresh = new ArrayList<>();
-            for (com.google.cloud.run.v2.Revision r : clients.revisions()
-                    .listRevisions(ListRevisionsRequest.newBuilder().setParent(ref.path()).build()).iterateAll()) {
-                if (!known.contains(shortName(r.getName()))) {
-                    fresh.add(r);
-                }
-            }
-            return fresh.stream().max(Comparator.comparing(r -> toInstant(r.getCreateTime())));
-        } catch (RuntimeException e) {
-            throw GcpErrors.translate(API, "revisions of " + ref.path(), e);
-        }
+        return list(ref).stream().filter(r -> !known.contains(shortName(r.getName())))
+                .max(Comparator.comparing(r -> toInstant(r.getCreateTime())));
+    }
+
+    /** The revision's Ready condition; the default instance (state unspecified) while it has none. */
+    private static Condition ready(com.google.cloud.run.v2.Revision r) {
+        return r.getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst()
+                .orElse(Condition.getDefaultInstance());
     }
 
     private static Condition.State readiness(com.google.cloud.run.v2.Revision r) {
-        return r.getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst()
-                .map(Condition::getState).orElse(Condition.State.STATE_UNSPECIFIED);
+        return ready(r).getState();
+    }
+
+    /** Ready has its verdict: the revision started (SUCCEEDED) or never will (FAILED). */
+    private static boolean terminal(Condition.State ready) {
+        return ready == Condition.State.CONDITION_SUCCEEDED || ready == Condition.State.CONDITION_FAILED;
     }
 
     private static boolean servesLatest(ServiceState s) {
@@ -187,8 +226,8 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     @Override
     public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress) {
-        Instant start = clock.instant();
-        return settle(ref, traffic, start, start.plus(limit), progress);
+        Instant start = wait.clock().instant();
+        return settle(ref, traffic, NEW_TRAFFIC, start, start.plus(limit), progress, Optional.empty());
     }
 
     /**
@@ -196,9 +235,11 @@ public final class CloudRunServiceControl implements ServiceControl {
      * not idempotent and the client never retries it; when the answer is lost (UNAVAILABLE,
      * DEADLINE_EXCEEDED) the service is read again to decide: the update went through (follow it by
      * the service alone), nothing changed (send once more), or someone else changed it (conflict).
+     * The service says only what it asks for now, not who asked: {@code applied} says what of ours
+     * it must ask for.
      */
     private Optional<OperationFuture<Service, Service>> send(ServiceState expected, Service wanted,
-                                                             List<TrafficEntry> traffic, boolean firstTry) {
+                                                             Predicate<Service> applied, boolean firstTry) {
         ServiceRef ref = expected.ref();
         OperationFuture<Service, Service> op = clients.services()
                 .updateServiceAsync(UpdateServiceRequest.newBuilder().setService(wanted).build());
@@ -211,12 +252,13 @@ public final class CloudRunServiceControl implements ServiceControl {
         } catch (ExecutionException e) {
             StatusCode.Code code = GcpErrors.code(e);
             if (code == StatusCode.Code.UNAVAILABLE || code == StatusCode.Code.DEADLINE_EXCEEDED) {
-                ServiceState now = service(ref);
-                if (ServiceState.sameEntries(now.traffic(), traffic) && now.generation() > expected.generation()) {
+                Service read = read(ref);
+                if (applied.test(read)) {
                     return Optional.empty();
                 }
+                ServiceState now = toState(ref, read);
                 if (firstTry && !changed(now, expected)) {
-                    return send(expected, wanted, traffic, false);
+                    return send(expected, wanted, applied, false);
                 }
                 if (changed(now, expected)) {
                     throw conflict(expected, now);
@@ -235,20 +277,21 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     /**
-     * Follows the accepted operation to its end; an operation that ends in error is an API failure.
-     * The operation's own future paces the wait (gax polls the server on the schedule of GcpClients).
+     * Follows the accepted operation to its end and returns its result, the service as the
+     * operation left it; an operation that ends in error is an API failure. The operation's own
+     * future paces the wait (gax polls the server on the schedule of GcpClients).
      */
-    private void await(OperationFuture<Service, Service> op, ServiceRef ref, Instant start, Instant deadline,
-                       Progress progress) {
-        String what = "waiting for Cloud Run to apply the new traffic to " + ref.path();
+    private Service await(OperationFuture<Service, Service> op, ServiceRef ref, String change, Instant start,
+                          Instant deadline, Progress progress) {
+        String what = "waiting for Cloud Run to apply " + change + " to " + ref.path();
         wait.until(() -> finished(op, what), Boolean::booleanValue, Wait.Backoff.fixed(Duration.ZERO), deadline, what,
-                waited -> progress.update("waiting for Cloud Run to apply the new traffic (" + seconds(waited) + ")"));
+                waited -> progress.update("waiting for Cloud Run to apply " + change + " (" + seconds(waited) + ")"));
         if (!op.isDone()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " still updating after "
-                    + seconds(Duration.between(start, clock.instant())) + "; it may yet finish, see `rollback status`");
+                    + seconds(since(start)) + "; it may yet finish, see `rollback status`");
         }
         try {
-            op.get();
+            return op.get();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Wait.interrupted("waiting for " + ref.path());
@@ -258,7 +301,7 @@ public final class CloudRunServiceControl implements ServiceControl {
             Matcher failed = OPERATION_FAILED.matcher(String.valueOf(GcpErrors.unwrap(e).getMessage()));
             throw failed.find()
                     ? new RunbookException(ExitCode.API_FAILURE, API + ": the update of " + ref.path() + " failed ("
-                            + code + "): " + firstLine(failed.group(1)), e)
+                            + code + "): " + GcpErrors.firstLine(failed.group(1)), e)
                     : new RunbookException(ExitCode.API_FAILURE, GcpErrors.translate(API, "the update operation of "
                             + ref.path(), e).getMessage(), e);
         }
@@ -282,25 +325,25 @@ public final class CloudRunServiceControl implements ServiceControl {
     /**
      * The operation being done is not enough: done means not reconciling, observed generation
      * caught up, and the statuses are the traffic we asked for (SPEC 7 "Done means done"). A
-     * terminal condition FAILED ends the wait at once.
+     * terminal condition FAILED ends the wait at once. {@code answered}, the operation's result,
+     * is the service as it was when the operation ended: when it is settled it is not read again.
      */
-    private ServiceState settle(ServiceRef ref, List<TrafficEntry> asked, Instant start, Instant deadline,
-                                Progress progress) {
-        ServiceState state = wait.until(() -> service(ref), s -> s.settledOn(asked) || failedNow(s),
-                SETTLE, deadline, "waiting for " + ref.path() + " to serve the new traffic",
-                waited -> progress.update("waiting for " + ref.name() + " to serve the new traffic ("
-                        + seconds(Duration.between(start, clock.instant())) + ")"));
+    private ServiceState settle(ServiceRef ref, List<TrafficEntry> asked, String change, Instant start,
+                                Instant deadline, Progress progress, Optional<ServiceState> answered) {
+        ServiceState state = answered.filter(s -> s.settledOn(asked)).orElseGet(() -> wait.until(() -> service(ref),
+                s -> s.settledOn(asked) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "
+                        + change, waited -> progress.update("waiting for " + ref.name() + " to serve " + change + " ("
+                        + seconds(since(start)) + ")")));
         if (state.settledOn(asked)) {
-            progress.done(ref.name() + " serves the new traffic (" + Duration.between(start, clock.instant()).toMillis()
-                    + " ms)");
+            progress.done(ref.name() + " serves " + change + " (" + since(start).toMillis() + " ms)");
             return state;
         }
         if (failedNow(state)) {
-            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " failed to apply the new "
-                    + "traffic: " + state.failure());
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " failed to apply " + change
+                    + ": " + state.failure());
         }
-        throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving the new traffic after "
-                + seconds(Duration.between(start, clock.instant())) + "; see `rollback status`");
+        throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving " + change + " after "
+                + seconds(since(start)) + "; see `rollback status`");
     }
 
     /** The latest change was reconciled and failed (not an older failure still on record). */
@@ -322,15 +365,11 @@ public final class CloudRunServiceControl implements ServiceControl {
                 + " → " + now.traffic() + "); run the command again to plan afresh");
     }
 
-    /**
-     * Cloud Run's condition messages run to several paragraphs (a logs URL, a troubleshooting
-     * link); the first line says what happened, and errors are one line.
-     */
-    static String firstLine(String message) {
-        int nl = message.indexOf('\n');
-        return (nl < 0 ? message : message.substring(0, nl)).strip();
+    private Duration since(Instant start) {
+        return Duration.between(start, wait.clock().instant());
     }
 
+    /** "1.2s", tenths cut: the form of every progress line and timeout (Durations.format writes 850ms, 1m 5s). */
     private static String seconds(Duration d) {
         return d.toMillis() / 100 / 10.0 + "s";
     }
@@ -374,7 +413,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         }
         String failure = s.hasTerminalCondition()
                 && s.getTerminalCondition().getState() == Condition.State.CONDITION_FAILED
-                ? firstLine(s.getTerminalCondition().getMessage()) : null;
+                ? GcpErrors.firstLine(s.getTerminalCondition().getMessage()) : null;
         String image = s.getTemplate().getContainersCount() > 0 ? s.getTemplate().getContainers(0).getImage() : null;
         return new ServiceState(ref, s.getUri(), s.getGeneration(), s.getObservedGeneration(), s.getEtag(),
                 s.getReconciling(), failure, shortName(s.getLatestReadyRevision()),
@@ -383,11 +422,10 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     static Revision toRevision(com.google.cloud.run.v2.Revision r) {
-        Condition ready = r.getConditionsList().stream().filter(c -> c.getType().equals("Ready")).findFirst()
-                .orElse(Condition.getDefaultInstance());
+        Condition ready = ready(r);
         String image = r.getContainersCount() > 0 ? r.getContainers(0).getImage() : null;
         return new Revision(shortName(r.getName()), shortName(r.getService()),
-                ready.getState() == Condition.State.CONDITION_SUCCEEDED, firstLine(ready.getMessage()), image,
+                ready.getState() == Condition.State.CONDITION_SUCCEEDED, GcpErrors.firstLine(ready.getMessage()), image,
                 toInstant(r.getCreateTime()), RevisionConfig.secrets(r.getContainersList(), r.getVolumesList()),
                 RevisionConfig.of(r));
     }

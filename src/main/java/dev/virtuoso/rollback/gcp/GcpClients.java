@@ -18,12 +18,14 @@ import com.google.cloud.secretmanager.v1.SecretManagerServiceClient;
 import com.google.cloud.secretmanager.v1.SecretManagerServiceSettings;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.VerifyRequest;
 import io.grpc.ManagedChannelBuilder;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -73,6 +75,8 @@ public final class GcpClients implements AutoCloseable {
 
     private final Map<String, String> env;
     private final List<AutoCloseable> open = new ArrayList<>();
+    /** Emulators found answering: two clients of one API (services, revisions) share its host. */
+    private final Set<String> probed = new HashSet<>();
     private ServicesClient services;
     private RevisionsClient revisions;
     private MetricServiceClient metrics;
@@ -133,12 +137,17 @@ public final class GcpClients implements AutoCloseable {
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */
     @SuppressWarnings("rawtypes") // gax's channel configurator takes the raw ManagedChannelBuilder
     private <B extends ClientSettings.Builder<?, ?>> B configure(B builder, String variable) {
-        String host = env.get(variable);
-        if (host != null && !host.isBlank()) {
-            probe(variable, host.trim());
+        String value = env.get(variable);
+        if (value != null && !value.isBlank()) {
+            String host = value.trim();
+            // Callers hold this object's lock, so each host is probed once however many clients use it.
+            if (!probed.contains(host)) {
+                probe(variable, host);
+                probed.add(host);
+            }
             builder.setCredentialsProvider(NoCredentialsProvider.create());
             builder.setTransportChannelProvider(InstantiatingGrpcChannelProvider.newBuilder()
-                    .setEndpoint(host.trim())
+                    .setEndpoint(host)
                     .setChannelConfigurator(ManagedChannelBuilder::usePlaintext)
                     .build());
         }
@@ -159,7 +168,7 @@ public final class GcpClients implements AutoCloseable {
         } catch (NumberFormatException | StringIndexOutOfBoundsException e) {
             throw RunbookException.invalid(variable + "=" + hostPort + " is not host:port");
         }
-        if (!(host.equals("localhost") || host.startsWith("127.") || host.equals("[::1]"))) {
+        if (!VerifyRequest.isLoopback(host)) {
             return; // a remote emulator: its own errors will name it
         }
         try (Socket s = new Socket()) {

@@ -73,11 +73,17 @@ final class GcpErrors {
         };
     }
 
-    private static String firstLine(String s) {
+    /**
+     * The first line, stripped: Cloud Run's condition messages run to several paragraphs (a logs
+     * URL, a troubleshooting link), gRPC's errors repeat the status; the first line says what
+     * happened, and errors are one line.
+     */
+    static String firstLine(String s) {
         if (s == null) {
             return "";
         }
         int nl = s.indexOf('\n');
-        return (nl < 0 ? s : s.substring(0, nl)).replaceFirst("^io\\.grpc\\.StatusRuntimeException: [A-Z_]+: ", "");
+        return (nl < 0 ? s : s.substring(0, nl)).strip()
+                .replaceFirst("^io\\.grpc\\.StatusRuntimeException: [A-Z_]+: ", "");
     }
 }

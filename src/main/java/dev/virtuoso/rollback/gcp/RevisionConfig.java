@@ -6,7 +6,11 @@ import com.google.cloud.run.v2.RevisionTemplate;
 import com.google.cloud.run.v2.Volume;
 import com.google.cloud.run.v2.VolumeMount;
 import com.google.cloud.run.v2.VersionToPath;
+import com.google.protobuf.CodedOutputStream;
+import com.google.protobuf.Message;
 import dev.virtuoso.rollback.runbook.Revision;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
@@ -21,34 +25,58 @@ final class RevisionConfig {
     private RevisionConfig() {
     }
 
+    /**
+     * What makes a revision run as it does, image aside: fields a revision has by the same name as
+     * the template it is made from. Revision and RevisionTemplate are unrelated generated types, so
+     * the fields are copied by name, in one place for both.
+     */
+    private static final List<String> RUNS = List.of("service_account", "scaling", "vpc_access", "timeout",
+            "max_instance_request_concurrency", "execution_environment", "encryption_key", "containers", "volumes");
+
     /** The fingerprint of an existing revision's configuration, image left out. */
     static String of(com.google.cloud.run.v2.Revision r) {
-        return fingerprint(r.getContainersList(), r.getVolumesList(), RevisionTemplate.newBuilder()
-                .setServiceAccount(r.getServiceAccount()).setScaling(r.getScaling()).setVpcAccess(r.getVpcAccess())
-                .setTimeout(r.getTimeout()).setMaxInstanceRequestConcurrency(r.getMaxInstanceRequestConcurrency())
-                .setExecutionEnvironment(r.getExecutionEnvironment()).setEncryptionKey(r.getEncryptionKey()));
+        return fingerprint(r);
     }
 
     /** The fingerprint of what the service's template would make, image left out. */
     static String of(RevisionTemplate t) {
-        return fingerprint(t.getContainersList(), t.getVolumesList(), RevisionTemplate.newBuilder()
-                .setServiceAccount(t.getServiceAccount()).setScaling(t.getScaling()).setVpcAccess(t.getVpcAccess())
-                .setTimeout(t.getTimeout()).setMaxInstanceRequestConcurrency(t.getMaxInstanceRequestConcurrency())
-                .setExecutionEnvironment(t.getExecutionEnvironment()).setEncryptionKey(t.getEncryptionKey()));
+        return fingerprint(t);
     }
 
     /** The same fields of both, so a revision made from a template has the template's fingerprint. */
-    private static String fingerprint(List<Container> containers, List<Volume> volumes, RevisionTemplate.Builder rest) {
-        for (Container c : containers) {
-            rest.addContainers(c.toBuilder().clearImage());
+    private static String fingerprint(Message source) {
+        RevisionTemplate.Builder kept = RevisionTemplate.newBuilder();
+        for (String name : RUNS) {
+            kept.setField(RevisionTemplate.getDescriptor().findFieldByName(name),
+                    source.getField(source.getDescriptorForType().findFieldByName(name)));
         }
-        rest.addAllVolumes(volumes);
+        for (int i = 0; i < kept.getContainersCount(); i++) {
+            kept.setContainers(i, kept.getContainers(i).toBuilder().clearImage());
+        }
         try {
-            byte[] digest = MessageDigest.getInstance("SHA-256").digest(rest.build().toByteArray());
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(deterministic(kept.build()));
             return HexFormat.of().formatHex(digest, 0, 8);
         } catch (NoSuchAlgorithmException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /**
+     * toByteArray() writes map fields (a container's resources.limits) in the order their entries
+     * were put, which is the order they came over the wire: equal messages, different bytes.
+     * Deterministic serialization writes map entries sorted by key.
+     */
+    private static byte[] deterministic(Message m) {
+        byte[] out = new byte[m.getSerializedSize()];
+        CodedOutputStream stream = CodedOutputStream.newInstance(out);
+        stream.useDeterministicSerialization();
+        try {
+            m.writeTo(stream);
+            stream.checkNoSpaceLeft();
+        } catch (IOException e) {
+            throw new UncheckedIOException("serializing to an array", e);
+        }
+        return out;
     }
 
     /** Secrets read as environment variables (at instance start) or volumes (on each read). */

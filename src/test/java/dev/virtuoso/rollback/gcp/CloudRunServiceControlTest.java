@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.google.cloud.run.v2.Service;
 import com.google.cloud.run.v2.TrafficTarget;
+import com.google.cloud.run.v2.UpdateServiceRequest;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Progress;
 import dev.virtuoso.rollback.runbook.Revision;
@@ -20,6 +21,10 @@ import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -84,6 +89,17 @@ class CloudRunServiceControlTest {
     }
 
     @Test
+    void theOperationsAnswerSettlesTheUpdateWithoutAnotherRead() {
+        ServiceState before = control.service(REF);
+        AtomicInteger gets = new AtomicInteger();
+        controls.onGetService(gets::incrementAndGet);
+        ServiceState after = control.updateTraffic(before, List.of(STABLE), LIMIT, Progress.NONE);
+        assertThat(after.settledOn(List.of(STABLE))).isTrue();
+        // The one read is the check for a change since the plan; what serves comes with the operation's result.
+        assertThat(gets).hasValue(1);
+    }
+
+    @Test
     void aChangeBetweenPlanAndApplyIsAConflictAndNothingIsSent() {
         ServiceState planned = control.service(REF);
         controls.changeService(s -> s.toBuilder()
@@ -127,5 +143,125 @@ class CloudRunServiceControlTest {
         assertThatThrownBy(() -> control.updateTraffic(control.service(REF), List.of(STABLE.withPercent(50)), LIMIT, Progress.NONE))
                 .hasMessageContaining("add up to 100")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+    }
+
+    /** The names of the revisions there are now. */
+    private Set<String> known() {
+        return control.revisions(REF).stream().map(Revision::name).collect(Collectors.toSet());
+    }
+
+    /** Someone else (CI, say) deploys {@code image}: the template's image changed, Cloud Run names the revision. */
+    private void deployElsewhere(String image) throws Exception {
+        Service s = controls.service();
+        clients.services().updateServiceAsync(UpdateServiceRequest.newBuilder().setService(s.toBuilder()
+                .setTemplate(s.getTemplate().toBuilder().clearRevision()
+                        .setContainers(0, s.getTemplate().getContainers(0).toBuilder().setImage(image))))
+                .build()).getInitialFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void aNewRevisionStillStartingAtTheDeadlineIsATimeoutNotAFailure() throws Exception {
+        controls.setRevisionStartDelay(Duration.ofHours(1));
+        Set<String> known = known();
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        assertThatThrownBy(() -> control.awaitDeploy(REF, known, Duration.ofMillis(500), Progress.NONE))
+                .hasMessageMatching("Cloud Run: the new revision virtuoso-api-00005-[a-z]{3} still not Ready after "
+                        + "\\d+\\.\\ds; see `rollback status`")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+    }
+
+    @Test
+    void aDeployToAPinnedServiceIsAwaitedUntilItsOperationIsDone() throws Exception {
+        control.updateTraffic(control.service(REF), List.of(STABLE), LIMIT, Progress.NONE);
+        controls.setOperationDelay(Duration.ofMillis(700));
+        Set<String> known = known();
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        ServiceState deployed = control.awaitDeploy(REF, known, LIMIT, Progress.NONE);
+        assertThat(deployed.reconciling()).isFalse();
+        assertThat(deployed.serving()).containsOnlyKeys(STABLE.revision());
+        // Current, not stale: a traffic update planned on it is no conflict.
+        assertThat(control.service(REF).etag()).isEqualTo(deployed.etag());
+    }
+
+    @Test
+    void aNewRevisionThatFailsToStartSaysWhy() throws Exception {
+        controls.imageFailsToStart(Sandbox.IMAGE + ":v9.9.9");
+        Set<String> known = known();
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        assertThatThrownBy(() -> control.awaitDeploy(REF, known, LIMIT, Progress.NONE))
+                .hasMessageMatching("Cloud Run: the new revision virtuoso-api-00005-[a-z]{3} did not become Ready: "
+                        + "The user-provided container failed to start and listen on the port .*")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+    }
+
+    /** Every progress line, updates and final lines alike. */
+    private static final class Recorded implements Progress {
+        final List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+        @Override
+        public void update(String message) {
+            lines.add(message);
+        }
+
+        @Override
+        public void done(String message) {
+            lines.add(message);
+        }
+    }
+
+    @Test
+    void aDeployIsCalledADeployInProgressAndErrors() {
+        String image = Sandbox.IMAGE + ":v9.9.9";
+        ServiceState before = control.service(REF);
+        Recorded progress = new Recorded();
+        control.deploy(before, image, "virtuoso-api-rb-one", before.traffic(), LIMIT, progress);
+        assertThat(progress.lines).anyMatch(l -> l.startsWith("waiting for Cloud Run to apply the deploy of " + image
+                + " ("));
+        assertThat(progress.lines.get(progress.lines.size() - 1)).startsWith("virtuoso-api serves the deploy of " + image
+                + " (");
+        assertThat(progress.lines).noneMatch(l -> l.contains("traffic"));
+
+        controls.failAfterDone("Ingress could not be configured");
+        ServiceState now = control.service(REF);
+        List<TrafficEntry> pinned = List.of(new TrafficEntry(false, "virtuoso-api-rb-two", 100, null),
+                STABLE.withPercent(0));
+        assertThatThrownBy(() -> control.deploy(now, Sandbox.IMAGE + ":v9.9.8", "virtuoso-api-rb-two", pinned,
+                LIMIT, Progress.NONE))
+                .hasMessageEndingWith("failed to apply the deploy of " + Sandbox.IMAGE + ":v9.9.8: Ingress could not be "
+                        + "configured");
+    }
+
+    @Test
+    void aDeployWhoseAnswerIsLostIsFollowedNotSentAgain() {
+        String image = Sandbox.IMAGE + ":v9.9.9";
+        ServiceState before = control.service(REF);
+        int calls = controls.cloudRunMutations();
+        controls.loseNextAnswer(Status.DEADLINE_EXCEEDED.withDescription("deadline exceeded after 10s"));
+        ServiceState after = control.deploy(before, image, "virtuoso-api-rb-one", before.traffic(), LIMIT,
+                Progress.NONE);
+        assertThat(controls.cloudRunMutations()).isEqualTo(calls + 1);
+        assertThat(after.image()).isEqualTo(image);
+        assertThat(after.latestReadyRevision()).isEqualTo("virtuoso-api-rb-one");
+    }
+
+    @Test
+    void someoneElsesDeployAfterALostAnswerIsAConflictNotOurs() {
+        ServiceState before = control.service(REF);
+        // Our update is refused unapplied, its answer a bare UNAVAILABLE; before we look, CI deploys
+        // another image: a newer generation, and the traffic (LATEST 100%) is just what we asked.
+        controls.failNextUpdate(Status.UNAVAILABLE.withDescription("connection reset"));
+        AtomicInteger gets = new AtomicInteger();
+        controls.onGetService(() -> {
+            if (gets.incrementAndGet() == 2) {
+                controls.changeService(s -> s.toBuilder().setTemplate(s.getTemplate().toBuilder()
+                        .setContainers(0, s.getTemplate().getContainers(0).toBuilder()
+                                .setImage(Sandbox.IMAGE + ":v7.0.0"))).build());
+            }
+        });
+        assertThatThrownBy(() -> control.deploy(before, Sandbox.IMAGE + ":v9.9.9", "virtuoso-api-rb-one",
+                before.traffic(), LIMIT, Progress.NONE))
+                .hasMessageContaining("changed since the plan was made")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
+        assertThat(controls.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v7.0.0");
     }
 }
