@@ -111,8 +111,8 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit,
                                       Progress progress) {
-        return update(expected, traffic, template -> template, serves(expected, traffic), NEW_TRAFFIC, limit,
-                progress);
+        return update(expected, traffic, template -> template, serves(expected, traffic), s -> s.settledOn(traffic),
+                NEW_TRAFFIC, limit, progress);
     }
 
     /**
@@ -127,9 +127,13 @@ public final class CloudRunServiceControl implements ServiceControl {
         Predicate<Service> ours = s -> s.getTemplate().getContainersCount() > 0
                 && image.equals(s.getTemplate().getContainers(0).getImage())
                 && (revision == null || revision.isEmpty() || revision.equals(s.getTemplate().getRevision()));
+        // Traffic through LATEST looks settled at once, while LATEST still means the old revision: the
+        // deploy is in effect only once the new revision is the latest Ready one.
+        Predicate<ServiceState> inEffect = s -> s.settledOn(traffic) && (revision == null || revision.isEmpty()
+                || !s.servesLatest() || revision.equals(s.latestReadyRevision()));
         return update(expected, traffic, template -> template.toBuilder().setRevision(revision)
                 .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(),
-                serves(expected, traffic).and(ours), "the deploy of " + image, limit, progress);
+                serves(expected, traffic).and(ours), inEffect, "the deploy of " + image, limit, progress);
     }
 
     /** A read after a lost answer shows our update applied: a newer generation asking for our traffic. */
@@ -144,7 +148,7 @@ public final class CloudRunServiceControl implements ServiceControl {
      */
     private ServiceState update(ServiceState expected, List<TrafficEntry> traffic,
                                 java.util.function.UnaryOperator<RevisionTemplate> template, Predicate<Service> applied,
-                                String change, Duration limit, Progress progress) {
+                                Predicate<ServiceState> inEffect, String change, Duration limit, Progress progress) {
         ServiceRef ref = expected.ref();
         Service current = read(ref);
         if (changed(current, expected)) {
@@ -159,7 +163,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, applied, true);
         Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress))
                 .map(s -> toState(ref, s));
-        return settle(ref, traffic, change, start, deadline, progress, answered);
+        return settle(ref, inEffect, change, start, deadline, progress, answered);
     }
 
     @Override
@@ -188,11 +192,16 @@ public final class CloudRunServiceControl implements ServiceControl {
         // Ready is not the end of the deploy: its operation goes on (Cloud Run routes, then bumps the
         // etag) even when pinned traffic gives the revision nothing. A state read before then is
         // stale at once, and a traffic update planned on it a conflict.
-        ServiceState state = wait.until(() -> service(ref), s -> s.settledOn(s.traffic())
-                        && (!servesLatest(s) || revision.name().equals(s.latestReadyRevision())), SETTLE,
-                start.plus(limit), what,
+        Predicate<ServiceState> done = s -> s.settledOn(s.traffic())
+                && (!s.servesLatest() || revision.name().equals(s.latestReadyRevision()));
+        ServiceState state = wait.until(() -> service(ref), done, SETTLE, start.plus(limit), what,
                 waited -> progress.update("waiting for " + revision.name() + " to serve (" + seconds(waited) + ")"));
-        progress.done(revision.name() + " is Ready" + (servesLatest(state) ? " and serving" : ""));
+        if (!done.test(state)) {
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
+                    + " is Ready but " + ref.name() + " is still updating after " + seconds(since(start))
+                    + "; see `rollback status`");
+        }
+        progress.done(revision.name() + " is Ready" + (state.servesLatest() ? " and serving" : ""));
         return state;
     }
 
@@ -216,10 +225,6 @@ public final class CloudRunServiceControl implements ServiceControl {
         return ready == Condition.State.CONDITION_SUCCEEDED || ready == Condition.State.CONDITION_FAILED;
     }
 
-    private static boolean servesLatest(ServiceState s) {
-        return s.traffic().stream().anyMatch(e -> e.latest() && e.percent() > 0);
-    }
-
     private static String created(ServiceRef ref, Duration waited) {
         return "waiting for the deploy to create a new revision of " + ref.name() + " (" + seconds(waited) + ")";
     }
@@ -227,7 +232,7 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress) {
         Instant start = wait.clock().instant();
-        return settle(ref, traffic, NEW_TRAFFIC, start, start.plus(limit), progress, Optional.empty());
+        return settle(ref, s -> s.settledOn(traffic), NEW_TRAFFIC, start, start.plus(limit), progress, Optional.empty());
     }
 
     /**
@@ -328,13 +333,13 @@ public final class CloudRunServiceControl implements ServiceControl {
      * terminal condition FAILED ends the wait at once. {@code answered}, the operation's result,
      * is the service as it was when the operation ended: when it is settled it is not read again.
      */
-    private ServiceState settle(ServiceRef ref, List<TrafficEntry> asked, String change, Instant start,
+    private ServiceState settle(ServiceRef ref, Predicate<ServiceState> inEffect, String change, Instant start,
                                 Instant deadline, Progress progress, Optional<ServiceState> answered) {
-        ServiceState state = answered.filter(s -> s.settledOn(asked)).orElseGet(() -> wait.until(() -> service(ref),
-                s -> s.settledOn(asked) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "
+        ServiceState state = answered.filter(inEffect).orElseGet(() -> wait.until(() -> service(ref),
+                s -> inEffect.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "
                         + change, waited -> progress.update("waiting for " + ref.name() + " to serve " + change + " ("
                         + seconds(since(start)) + ")")));
-        if (state.settledOn(asked)) {
+        if (inEffect.test(state)) {
             progress.done(ref.name() + " serves " + change + " (" + since(start).toMillis() + " ms)");
             return state;
         }

@@ -184,6 +184,17 @@ class CloudRunServiceControlTest {
     }
 
     @Test
+    void aRevisionReadyWhileItsDeployIsStillUpdatingAtTheDeadlineIsATimeoutNotASuccess() throws Exception {
+        controls.setOperationDelay(Duration.ofSeconds(30));
+        Set<String> known = known();
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        assertThatThrownBy(() -> control.awaitDeploy(REF, known, Duration.ofSeconds(1), Progress.NONE))
+                .hasMessageMatching("Cloud Run: the new revision virtuoso-api-00005-[a-z]{3} is Ready but virtuoso-api "
+                        + "is still updating after .*; see `rollback status`")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE));
+    }
+
+    @Test
     void aNewRevisionThatFailsToStartSaysWhy() throws Exception {
         controls.imageFailsToStart(Sandbox.IMAGE + ":v9.9.9");
         Set<String> known = known();
