@@ -65,11 +65,27 @@ final class ConsoleInteraction implements Interaction {
 
     @Override
     public void confirm(String question) {
+        String answer = ask(question + " [y/N] ");
+        if (answer != null && !answer.trim().toLowerCase(java.util.Locale.ROOT).matches("y|yes")) {
+            throw RunbookException.invalid("not confirmed; nothing was changed");
+        }
+    }
+
+    @Override
+    public void confirmTyped(String question, String word) {
+        String answer = ask(question + " ");
+        if (answer != null && !answer.trim().equals(word)) {
+            throw RunbookException.invalid("not confirmed (the answer was not " + word + "); nothing was changed");
+        }
+    }
+
+    /** The answer typed; null when confirmed already (--yes). No answer (end of input) refuses. */
+    private String ask(String prompt) {
         if (confirmed) {
-            return;
+            return null;
         }
         requireWayToConfirm();
-        out.print(question + " [y/N] ");
+        out.print(prompt);
         out.flush();
         String answer;
         try {
@@ -77,9 +93,10 @@ final class ConsoleInteraction implements Interaction {
         } catch (IOException e) {
             answer = null;
         }
-        if (answer == null || !answer.trim().toLowerCase(java.util.Locale.ROOT).matches("y|yes")) {
+        if (answer == null) {
             throw RunbookException.invalid("not confirmed; nothing was changed");
         }
+        return answer;
     }
 
     private void requireWayToConfirm() {

@@ -61,6 +61,14 @@ public interface Change {
 
     String to();
 
+    /**
+     * A word the person must type to confirm on a terminal (a data restore: the database or table
+     * it overwrites), instead of answering y; null for a y/N question. {@code --yes} still confirms.
+     */
+    default String confirmWord() {
+        return null;
+    }
+
     /** A second question to ask after the plan was confirmed (a risk the plan names), or null. */
     default String caution() {
         return null;

@@ -13,10 +13,18 @@ public interface Interaction {
      */
     void confirm(String question);
 
+    /** As {@link #confirm(String)}, but only typing {@code word} exactly agrees. */
+    void confirmTyped(String question, String word);
+
     /** Shows the plan and confirms it; with no way to ask, fails before showing anything. */
     default void confirm(Change change, List<String> notes) {
         showPlan(change, notes);
-        confirm("Apply this change to " + change.where() + "?");
+        if (change.confirmWord() != null) {
+            confirmTyped("Type " + change.confirmWord() + " to apply this change to " + change.where() + ":",
+                    change.confirmWord());
+        } else {
+            confirm("Apply this change to " + change.where() + "?");
+        }
     }
 
     /** Shows a plan of several steps and confirms it; with no way to ask, fails before showing anything. */

@@ -45,6 +45,10 @@ class DrillTest {
         }
 
         @Override
+        public void confirmTyped(String question, String word) {
+        }
+
+        @Override
         public Progress progress() {
             return Progress.NONE;
         }

@@ -49,6 +49,10 @@ class WatchTest {
             }
 
             @Override
+            public void confirmTyped(String question, String word) {
+            }
+
+            @Override
             public Progress progress() {
                 return Progress.NONE;
             }
