@@ -24,7 +24,7 @@ public final class Undo {
     }
 
     /** The ports an undo may need, depending on the kind of change it reverses. */
-    public record Ports(ServiceControl control, AlertPolicies policies, SourceControl git) {
+    public record Ports(ServiceControl control, AlertPolicies policies, SourceControl git, SecretStore secrets) {
     }
 
     /** The change that reverses {@code record}, read against the resource as it is now. */
@@ -38,6 +38,7 @@ public final class Undo {
             case ImageChange.KIND -> ImageChange.undo(record, control, ImageRollback.freshName(service(record), now));
             case GitChange.KIND -> GitChange.undo(record, ports.git(), control);
             case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, ports.policies());
+            case SecretChange.KIND -> SecretRestore.undo(record, ports.secrets(), control, now);
             default -> throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
                     + ") is a kind of change this build cannot undo: " + record.kind());
         };
@@ -45,7 +46,12 @@ public final class Undo {
 
     /** The Cloud Run service a record changed. */
     public static ServiceRef service(JournalRecord record) {
-        String[] p = record.target().split("/");
+        return service(record.target(), record);
+    }
+
+    /** The Cloud Run service {@code path} of {@code record} names. */
+    static ServiceRef service(String path, JournalRecord record) {
+        String[] p = path.split("/");
         if (p.length != 6 || !p[4].equals("services")) {
             throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
                     + ") did not change a Cloud Run service");

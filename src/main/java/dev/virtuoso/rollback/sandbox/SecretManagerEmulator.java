@@ -67,6 +67,11 @@ final class SecretManagerEmulator {
         return v;
     }
 
+    /** Version numbers grow with creation: "latest" is the highest, even when two share a second. */
+    private static long number(SecretVersion v) {
+        return Long.parseLong(v.getName().substring(v.getName().lastIndexOf('/') + 1));
+    }
+
     SecretManagerServiceGrpc.SecretManagerServiceImplBase api() {
         return new Api();
     }
@@ -75,7 +80,7 @@ final class SecretManagerEmulator {
         String resolved = name;
         if (name.endsWith("/versions/latest")) {
             String secret = name.substring(0, name.length() - "/versions/latest".length());
-            resolved = versions(secret).stream().max(Comparator.comparing(v -> v.getCreateTime().getSeconds()))
+            resolved = versions(secret).stream().max(Comparator.comparingLong(SecretManagerEmulator::number))
                     .map(SecretVersion::getName)
                     .orElseThrow(() -> Status.NOT_FOUND.withDescription("Secret Version [" + name + "] not found.")
                             .asRuntimeException());
@@ -85,6 +90,12 @@ final class SecretManagerEmulator {
             throw Status.NOT_FOUND.withDescription("Secret Version [" + name + "] not found.").asRuntimeException();
         }
         return v;
+    }
+
+    /** A version's payload, for the tests; null once destroyed. */
+    synchronized String payload(String version) {
+        ByteString data = payloads.get(version);
+        return data == null ? null : data.toStringUtf8();
     }
 
     /** Someone else (a test) disables or destroys a version: not one of the tool's calls. */
@@ -139,7 +150,7 @@ final class SecretManagerEmulator {
                     }
                     // The API lists newest first.
                     List<SecretVersion> list = versions(req.getParent()).stream()
-                            .sorted(Comparator.comparing((SecretVersion v) -> v.getCreateTime().getSeconds()).reversed())
+                            .sorted(Comparator.comparingLong(SecretManagerEmulator::number).reversed())
                             .toList();
                     return ListSecretVersionsResponse.newBuilder().addAllVersions(list).setTotalSize(list.size()).build();
                 }

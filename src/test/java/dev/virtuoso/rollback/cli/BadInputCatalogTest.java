@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -11,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -44,25 +46,30 @@ class BadInputCatalogTest {
      * {HOME} (the case's home directory); {@code message} is what the one error line contains.
      */
     record Case(String name, int code, String message, List<String> args, String runbook, Map<String, String> env,
-                String journal, Map<String, String> files) {
+                String journal, Map<String, String> files, Consumer<SandboxControls> sandbox) {
         Case runbook(String text) {
-            return new Case(name, code, message, args, text, env, journal, files);
+            return new Case(name, code, message, args, text, env, journal, files, sandbox);
         }
 
         Case env(String key, String value) {
             Map<String, String> e = new HashMap<>(env);
             e.put(key, value);
-            return new Case(name, code, message, args, runbook, e, journal, files);
+            return new Case(name, code, message, args, runbook, e, journal, files, sandbox);
         }
 
         Case journal(String lines) {
-            return new Case(name, code, message, args, runbook, env, lines, files);
+            return new Case(name, code, message, args, runbook, env, lines, files, sandbox);
         }
 
         Case file(String relative, String content) {
             Map<String, String> f = new HashMap<>(files);
             f.put(relative, content);
-            return new Case(name, code, message, args, runbook, env, journal, f);
+            return new Case(name, code, message, args, runbook, env, journal, f, sandbox);
+        }
+
+        /** The sandbox as someone else left it before the command runs. */
+        Case sandbox(Consumer<SandboxControls> setup) {
+            return new Case(name, code, message, args, runbook, env, journal, files, setup);
         }
 
         @Override
@@ -72,7 +79,7 @@ class BadInputCatalogTest {
     }
 
     private static Case c(String name, int code, String message, String... args) {
-        return new Case(name, code, message, List.of(args), null, Map.of(), null, Map.of());
+        return new Case(name, code, message, List.of(args), null, Map.of(), null, Map.of(), controls -> { });
     }
 
     private static Case book(String name, String yaml, String message) {
@@ -274,6 +281,31 @@ class BadInputCatalogTest {
                         "-2h"),
                 c("restore secrets without --to-version", 2, "Missing required option", "restore", "secrets",
                         "--secret", "virtuoso-api-key"),
+                c("restore secrets of an unknown secret", 2, "not found: secret projects/virtuoso-sandbox/secrets/"
+                        + "no-such-secret", "-r", "{RB}", "restore", "secrets", "--secret", "no-such-secret",
+                        "--to-version", "1", "--yes"),
+                c("restore secrets to an unknown version", 2, "secret virtuoso-api-key has no version 9 (versions: 1 "
+                        + "ENABLED, 2 ENABLED, 3 DISABLED)", "-r", "{RB}", "restore", "secrets", "--secret",
+                        "virtuoso-api-key", "--to-version", "9", "--yes"),
+                c("restore secrets to a version that is not a number", 2, "--to-version must be a version number",
+                        "-r", "{RB}", "restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "latest",
+                        "--yes"),
+                c("restore secrets to a DESTROYED version", 2, "version 1 of secret virtuoso-api-key is DESTROYED",
+                        "-r", "{RB}", "restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "1", "--yes")
+                        .sandbox(s -> s.apiKeyVersion(1, com.google.cloud.secretmanager.v1.SecretVersion.State.DESTROYED)),
+                c("restore secrets add-version from a DISABLED version", 2, "version 3 of secret virtuoso-api-key is "
+                        + "DISABLED, so its payload cannot be copied", "-r", "{RB}", "restore", "secrets", "--secret",
+                        "virtuoso-api-key", "--to-version", "3", "--yes"),
+                c("restore secrets with an unknown strategy", 2, "--strategy must be add-version or disable-newer, "
+                        + "not delete-newer", "-r", "{RB}", "restore", "secrets", "--secret", "virtuoso-api-key",
+                        "--to-version", "2", "--strategy", "delete-newer", "--yes"),
+                c("restore secrets disable-newer while the service reads latest", 2, "reads secret virtuoso-api-key "
+                        + "as latest (env API_KEY); latest would be a disabled version, unreadable", "-r", "{RB}",
+                        "restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "1", "--strategy",
+                        "disable-newer", "--yes").sandbox(SandboxControls::apiKeyReadAsLatest),
+                c("restore secrets disable-newer of a version the service pins", 2, "pins secret virtuoso-api-key "
+                        + "version 2 (env API_KEY), which this disables", "-r", "{RB}", "restore", "secrets",
+                        "--secret", "virtuoso-api-key", "--to-version", "1", "--strategy", "disable-newer", "--yes"),
                 c("sandbox --grpc-port not a number", 2, "Invalid value for option '--grpc-port'", "sandbox",
                         "--grpc-port", "http"),
                 c("sandbox --git-branch without --git-repo", 2, "Missing required argument(s): --git-repo=DIR",
@@ -306,6 +338,8 @@ class BadInputCatalogTest {
                     .getBytes(StandardCharsets.ISO_8859_1));
             Files.setPosixFilePermissions(journal, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
         }
+        k.sandbox().accept(cli.controls);
+        int callsBefore = cli.controls.mutatingCalls();
         byte[] journalBefore = Files.exists(journal) ? Files.readAllBytes(journal) : null;
         var serviceBefore = cli.service();
         List<String> args = new ArrayList<>();
@@ -323,7 +357,7 @@ class BadInputCatalogTest {
         assertThat(r.err()).as(k.name()).startsWith("error: ").contains(expected).doesNotContain("\tat ")
                 .doesNotContain("Exception").doesNotContain("dev.virtuoso");
         assertThat(r.out()).as(k.name()).isEmpty();
-        assertThat(cli.controls.mutatingCalls()).as(k.name()).isZero();
+        assertThat(cli.controls.mutatingCalls()).as(k.name()).isEqualTo(callsBefore);
         assertThat(cli.service()).as(k.name()).isEqualTo(serviceBefore);
         assertThat(Files.exists(journal) ? Files.readAllBytes(journal) : null).as(k.name()).isEqualTo(journalBefore);
         assertThat(r.out() + r.err()).doesNotContain(Sandbox.API_KEY);

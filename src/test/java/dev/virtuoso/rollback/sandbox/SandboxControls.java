@@ -139,6 +139,40 @@ public final class SandboxControls {
                 + "/versions/" + version, state);
     }
 
+    /**
+     * The service reads the API key as latest through its API_KEY variable, as many services do: every
+     * revision and the template (so a new revision does too).
+     */
+    public void apiKeyReadAsLatest() {
+        String svc = Sandbox.servicePath(Sandbox.SERVICE);
+        CloudRunEmulator run = sandbox.cloudRun();
+        for (com.google.cloud.run.v2.Revision r : run.revisionsOf(svc)) {
+            run.put(r.toBuilder().setContainers(0, readLatest(r.getContainers(0))).build());
+        }
+        run.changeService(svc, s -> s.toBuilder().setTemplate(s.getTemplate().toBuilder()
+                .setContainers(0, readLatest(s.getTemplate().getContainers(0)))).build());
+    }
+
+    private static com.google.cloud.run.v2.Container readLatest(com.google.cloud.run.v2.Container c) {
+        com.google.cloud.run.v2.Container.Builder b = c.toBuilder().clearEnv();
+        for (com.google.cloud.run.v2.EnvVar e : c.getEnvList()) {
+            b.addEnv(e.hasValueSource() && e.getValueSource().hasSecretKeyRef() ? e.toBuilder().setValueSource(
+                    e.getValueSource().toBuilder().setSecretKeyRef(e.getValueSource().getSecretKeyRef().toBuilder()
+                            .clearVersion())).build() : e);
+        }
+        return b.build();
+    }
+
+    public int revisionCount() {
+        return sandbox.cloudRun().revisionsOf(Sandbox.servicePath(Sandbox.SERVICE)).size();
+    }
+
+    /** The payload of a version of the API key secret (tests compare payloads; the tool never shows one). */
+    public String apiKeyPayload(int version) {
+        return sandbox.secretManager().payload("projects/" + Sandbox.PROJECT + "/secrets/" + Sandbox.API_KEY_SECRET
+                + "/versions/" + version);
+    }
+
     public URI webhookUrl() {
         return sandbox.webhookUrl();
     }
