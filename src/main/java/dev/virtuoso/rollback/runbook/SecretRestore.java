@@ -208,7 +208,8 @@ public final class SecretRestore {
                     + "secret again");
         }
         return new SecretChange(project, secret, "undo " + record.id(), "put back the versions of secret " + secret
-                + " recorded before " + record.id() + " (" + record.command() + ", " + record.time() + ")",
+                + " recorded before " + record.id() + " (" + record.command() + ", " + record.time().truncatedTo(
+                java.time.temporal.ChronoUnit.SECONDS) + ")",
                 nowVersions, steps, redeploy, readBy, readers.readLatest() ? readers.state : null, notes, unchanged,
                 store);
     }
