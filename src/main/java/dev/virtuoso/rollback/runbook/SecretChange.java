@@ -187,6 +187,23 @@ public final class SecretChange implements Change {
                         java.util.Locale.ROOT) + " v" + steps.get(steps.size() - 1).version());
     }
 
+    /** Only the redeploy can outlive a run: the secret's steps are done when their calls answer. */
+    @Override
+    public boolean inFlight() {
+        return steps.isEmpty() && redeploy != null && redeploy.inFlight();
+    }
+
+    @Override
+    public boolean asks(JsonNode recorded) {
+        return redeploy != null && recorded != null && redeploy.asks(recorded.path("service"));
+    }
+
+    @Override
+    public JsonNode awaitInFlight(Duration limit, Progress progress) {
+        return state(store.versions(project, secret)).put(REDEPLOYED, redeploy.target())
+                .set("service", redeploy.awaitInFlight(limit, progress));
+    }
+
     @Override
     public JsonNode apply(Duration limit, Progress progress) {
         List<String> added = new ArrayList<>();

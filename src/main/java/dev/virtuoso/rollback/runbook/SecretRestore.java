@@ -318,8 +318,14 @@ public final class SecretRestore {
             return notes;
         }
 
-        /** A new revision of {@code r}'s image, taking {@code r}'s traffic: the same revision, started again. */
-        ImageChange redeploy(Revision r, String name, String command) {
+        /**
+         * A new revision of {@code r}'s image, taking {@code r}'s traffic: the same revision, started again.
+         * A redeploy an earlier run sent and did not see finish keeps its revision's name, so it is adopted.
+         */
+        ImageChange redeploy(Revision r, String fresh, String command) {
+            boolean inFlight = (state.reconciling() || state.observedGeneration() < state.generation())
+                    && r.image().equals(state.image()) && state.latestCreatedRevision() != null;
+            String name = inFlight ? state.latestCreatedRevision() : fresh;
             if (state.templateConfig() == null || !state.templateConfig().equals(r.config())) {
                 throw RunbookException.invalid("--redeploy: the service's template differs from " + r.name() + "'s "
                         + "configuration (a later deploy changed it), so a new revision would not be " + r.name()

@@ -196,4 +196,42 @@ class RestoreSecretsCommandTest {
         assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
         assertThat(Files.readAllLines(cli.home.resolve("journal.jsonl"))).isEqualTo(journal);
     }
+
+    @Test
+    void aRedeployLeftInFlightByAnEarlierRunIsAdoptedNotSentAgain() throws Exception {
+        cli.controls.apiKeyReadAsLatest();
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes").code()).isZero();
+        assertThat(cli.rb("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "2", "--yes",
+                "--no-verify").code()).isZero();
+        // An earlier `--redeploy` run was killed right after sending its deploy: 00002's image as a new revision.
+        cli.controls.setRevisionStartDelay(java.time.Duration.ofSeconds(1));
+        com.google.cloud.run.v2.Service s = cli.service();
+        String inFlight = "virtuoso-api-rollback-earlier";
+        com.google.cloud.run.v2.Service wanted = s.toBuilder().setTemplate(s.getTemplate().toBuilder()
+                .setRevision(inFlight).setContainers(0, s.getTemplate().getContainers(0).toBuilder()
+                        .setImage(Sandbox.IMAGE + ":v1.1.0"))).clearTraffic()
+                .addAllTraffic(s.getTrafficList().stream().map(t -> t.getPercent() == 100
+                        ? t.toBuilder().setRevision(inFlight).build() : t).toList()).build();
+        try (var services = com.google.cloud.run.v2.ServicesClient.create(com.google.cloud.run.v2.ServicesSettings
+                .newBuilder().setCredentialsProvider(com.google.api.gax.core.NoCredentialsProvider.create())
+                .setTransportChannelProvider(com.google.cloud.run.v2.ServicesSettings.defaultGrpcTransportProviderBuilder()
+                        .setEndpoint(cli.sandbox.cloudRunHost())
+                        .setChannelConfigurator(io.grpc.ManagedChannelBuilder::usePlaintext).build()).build())) {
+            services.updateServiceAsync(wanted).getInitialFuture().get(); // sent and accepted, not awaited
+        }
+        int revisions = cli.controls.revisionCount();
+        int updates = cli.mutations();
+
+        CliHarness.Result again = cli.rb("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "2",
+                "--redeploy", "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("already in flight").contains("nothing was sent");
+        assertThat(cli.mutations()).isEqualTo(updates);
+        assertThat(cli.controls.revisionCount()).isEqualTo(revisions);
+        assertThat(cli.service().getTrafficList()).anySatisfy(t -> {
+            assertThat(t.getRevision()).isEqualTo(inFlight);
+            assertThat(t.getPercent()).isEqualTo(100);
+        });
+    }
 }
