@@ -194,17 +194,17 @@ public final class BigQueryRestore implements Change {
                     + (table.snapshot() ? "restore its base table with --from-snapshot " + ref.shortName()
                     : "only tables can be restored"));
         }
-        String stamp = STAMP.format(now);
-        String snapshotName = ref.table() + "_pre_restore_" + stamp;
-        if (snapshotName.length() > 1024) {
-            throw RunbookException.invalid("table name " + ref.table() + " is too long for a snapshot name");
-        }
+        // Two restores of one table within a second (a restore and its undo) get _2, _3...: never an existing table.
+        String snapshotName = ref.table() + "_pre_restore_" + STAMP.format(now);
         TableRef preRestore = ref.sibling(snapshotName);
-        if (bq.table(preRestore).isPresent()) {
-            throw RunbookException.invalid("table " + preRestore + " exists already (a restore of " + ref.shortName()
-                    + " started this very second?); nothing was changed: run it again");
+        for (int n = 2; bq.table(preRestore).isPresent(); n++) {
+            if (n > 20) {
+                throw RunbookException.invalid("tables " + ref.sibling(snapshotName) + " and _2 to _20 exist already; "
+                        + "nothing was changed: run it again in a second");
+            }
+            preRestore = ref.sibling(snapshotName + "_" + n);
         }
-        String jobPrefix = "rollback_restore_" + ref.dataset() + "_" + ref.table() + "_" + stamp;
+        String jobPrefix = "rollback_" + ref.dataset() + "_" + preRestore.table();
         List<String> notes = new ArrayList<>();
         long rowsNow = bq.rows(ref, Optional.empty());
         if (at != null) {

@@ -1,0 +1,137 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** `rollback restore bigquery` end to end against the sandbox's BigQuery with the real client. */
+class RestoreBigQueryCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    private List<JsonNode> journal() throws Exception {
+        return Files.readAllLines(cli.home.resolve("journal.jsonl")).stream().map(l -> {
+            try {
+                return JSON.readTree(l);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    private String snapshotOf(String table) {
+        return cli.controls.bigQueryTables("analytics").stream().filter(t -> t.startsWith(table + "_pre_restore_"))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void aPartitionedTableIsRestoredByOneTransactionKeepingItsPartitioningAfterASnapshot() throws Exception {
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("partitioned by executed_at, clustered by command, 7080 rows now")
+                .contains("one transaction: DELETE FROM command_executions WHERE TRUE")
+                .contains("a copy from history would drop")
+                .contains("restore analytics.command_executions to ")
+                .contains("rows: 7080 before → 11200 after (expected 11200)")
+                .contains("row count").contains("journal: ");
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(11_200);
+        assertThat(cli.controls.bigQueryLayout("analytics", "command_executions"))
+                .isEqualTo("TABLE executed_at [command]");
+        String snapshot = snapshotOf("command_executions");
+        assertThat(snapshot).matches("command_executions_pre_restore_\\d{8}T\\d{6}Z");
+        assertThat(cli.controls.bigQueryRows("analytics", snapshot)).hasSize(7_080);
+        assertThat(cli.controls.bigQueryLayout("analytics", snapshot)).startsWith("SNAPSHOT executed_at");
+        // snapshot job + the transaction: two writes, no copy from history.
+        assertThat(cli.controls.bigQueryMutations()).isEqualTo(2);
+        List<JsonNode> steps = journal();
+        assertThat(steps.get(0).path("state").asText()).isEqualTo("planned");
+        assertThat(steps.get(0).path("before").path("snapshot").asText()).endsWith("." + snapshot);
+        assertThat(steps.get(steps.size() - 1).path("after").path("rowsAfter").asLong()).isEqualTo(11_200);
+    }
+
+    @Test
+    void aPlainTableIsRestoredByACopyJobFromItsHistory() {
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "virtuoso-sandbox:analytics.daily_totals",
+                "--at", "-90m", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("plain (not partitioned or clustered), 32 rows now")
+                .contains("copy job from daily_totals@").contains("WRITE_TRUNCATE")
+                .contains("rows: 32 before → 30 after (expected 30)");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(30).noneMatch(x -> x.endsWith("=0"));
+        assertThat(cli.controls.bigQueryRows("analytics", snapshotOf("daily_totals"))).hasSize(32);
+    }
+
+    @Test
+    void fromSnapshotRestoresTheSnapshotsRowsAfterSnapshottingTheTableAgain() {
+        assertThat(cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes").code())
+                .isZero();
+        String first = snapshotOf("daily_totals");
+
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--from-snapshot",
+                first, "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("operationType RESTORE").contains("rows: 30 before → 32 after (expected 32)");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
+        assertThat(cli.controls.bigQueryTables("analytics")).filteredOn(t -> t.startsWith("daily_totals_pre_restore_"))
+                .hasSize(2);
+    }
+
+    @Test
+    void undoRestoresTheTableFromTheSnapshotTakenBeforeTheRestore() {
+        assertThat(cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h", "--yes")
+                .code()).isZero();
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(11_200);
+
+        CliHarness.Result r = cli.rb("undo", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("restore analytics.command_executions from the snapshot analytics.command_executions_pre_restore_")
+                .contains("rows: 11200 before → 7080 after (expected 7080)");
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(7_080);
+        assertThat(cli.controls.bigQueryLayout("analytics", "command_executions"))
+                .isEqualTo("TABLE executed_at [command]");
+        // The undo snapshotted first too: two snapshots, the second holding the restored rows.
+        assertThat(cli.controls.bigQueryTables("analytics"))
+                .filteredOn(t -> t.startsWith("command_executions_pre_restore_")).hasSize(2);
+    }
+
+    @Test
+    void onATerminalTheTableNameMustBeTypedAndAnythingElseChangesNothing() {
+        cli.interactive = true;
+        cli.stdin = "y\n";
+        CliHarness.Result refused = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains("not confirmed (the answer was not analytics.daily_totals)");
+        assertThat(cli.controls.bigQueryMutations()).isZero();
+
+        cli.stdin = "analytics.daily_totals\n";
+        CliHarness.Result typed = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h");
+        assertThat(typed.code()).as(typed.out() + typed.err()).isZero();
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(30);
+    }
+
+    @Test
+    void jsonOutputCarriesTheRowCheckAndTheSnapshot() throws Exception {
+        CliHarness.Result r = cli.rb("-o", "json", "restore", "bigquery", "--table", "analytics.daily_totals", "--at",
+                "-2h", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode doc = JSON.readTree(r.out());
+        assertThat(doc.path("ok").asBoolean()).isTrue();
+        assertThat(doc.toString()).contains("\"rowsAfter\":30").contains("daily_totals_pre_restore_")
+                .contains("row count");
+    }
+}
