@@ -182,7 +182,10 @@ public final class BigQueryTableStore implements BigQueryTables {
         try {
             sent = bq.create(JobInfo.of(JobId.of(project, jobId), config));
         } catch (BigQueryException e) {
-            throw translate("job " + jobId + " (" + what + ")", e);
+            // Every input was checked before: a job refused now is the API's failure (or a conflict), not bad input.
+            RunbookException r = translate("job " + jobId + " (" + what + ")", e);
+            throw r.exitCode() == ExitCode.INVALID_INPUT ? new RunbookException(ExitCode.API_FAILURE, r.getMessage(), e)
+                    : r;
         }
         JobState state = state(jobId, sent);
         if (!state.done()) {

@@ -123,6 +123,8 @@ final class BigQueryEmulator {
     private final Map<String, Table> tables = new LinkedHashMap<>();
     private final Map<String, Job> jobs = new LinkedHashMap<>();
     private final AtomicInteger mutatingCalls = new AtomicInteger();
+    private final Map<String, String> rejected = new LinkedHashMap<>();
+    private final Map<String, String> failing = new LinkedHashMap<>();
     private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final HttpServer server;
     private final ExecutorService pool;
@@ -161,6 +163,16 @@ final class BigQueryEmulator {
     /** Every request as "METHOD path", oldest first (what the client really sends). */
     List<String> requests() {
         return List.copyOf(requests);
+    }
+
+    /** Jobs whose id contains {@code idPart} are refused at insert (400): never created. */
+    synchronized void rejectJobs(String idPart, String message) {
+        rejected.put(idPart, message);
+    }
+
+    /** Jobs whose id contains {@code idPart} are created and then fail with {@code message}. */
+    synchronized void failJobs(String idPart, String message) {
+        failing.put(idPart, message);
     }
 
     void setJobDelay(Duration d) {
@@ -356,6 +368,11 @@ final class BigQueryEmulator {
         if (jobs.containsKey(project + ":" + id)) {
             throw new ApiError(409, "duplicate", "Already Exists: Job " + project + ":US." + id);
         }
+        for (var r : rejected.entrySet()) {
+            if (id.contains(r.getKey())) {
+                throw new ApiError(400, "invalid", r.getValue());
+            }
+        }
         JsonNode config = body.path("configuration");
         Instant now = clock.instant();
         Runnable effect = null;
@@ -391,6 +408,11 @@ final class BigQueryEmulator {
                          boolean writes) {
         if (writes) {
             mutatingCalls.incrementAndGet();
+        }
+        for (var f : failing.entrySet()) {
+            if (id.contains(f.getKey()) && error == null) {
+                error = f.getValue();
+            }
         }
         Job j = new Job(project, id, config, now, error != null ? now : now.plus(jobDelay), effect, error);
         jobs.put(project + ":" + id, j);

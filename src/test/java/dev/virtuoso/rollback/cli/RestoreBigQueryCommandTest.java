@@ -125,6 +125,38 @@ class RestoreBigQueryCommandTest {
     }
 
     @Test
+    void aRestoreNeverSentAfterTheSnapshotIsJournaledAsNotSentNamingTheSnapshotLeftBehind() throws Exception {
+        // As after a kill between step 1 and step 2: the snapshot exists, the restore job does not.
+        cli.controls.rejectBigQueryJobs("_2_restore", "backend error");
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        String snapshot = snapshotOf("daily_totals");
+        assertThat(r.err()).contains("the restore was not sent and analytics.daily_totals is unchanged, but the "
+                + "snapshot analytics." + snapshot + " was taken");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
+        List<JsonNode> steps = journal();
+        JsonNode last = steps.get(steps.size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("restoreJob").asText()).isEqualTo("not sent");
+    }
+
+    @Test
+    void aRestoreJobThatFailsIsExit4AndTheJournalSaysItWasSentAndFailed() throws Exception {
+        cli.controls.failBigQueryJobs("_2_restore", "Resources exceeded during query execution");
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        assertThat(r.err()).contains("failed: Resources exceeded during query execution")
+                .contains("the change was sent and is not in effect yet (it failed)");
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(7_080);
+        JsonNode last = journal().get(journal().size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("state").asText()).isEqualTo("failed");
+    }
+
+    @Test
     void jsonOutputCarriesTheRowCheckAndTheSnapshot() throws Exception {
         CliHarness.Result r = cli.rb("-o", "json", "restore", "bigquery", "--table", "analytics.daily_totals", "--at",
                 "-2h", "--yes");

@@ -43,6 +43,16 @@ public final class SandboxControls {
         sandbox.bigQuery().setJobDelay(delay);
     }
 
+    /** BigQuery refuses (400) to create jobs whose id contains {@code idPart}. */
+    public void rejectBigQueryJobs(String idPart, String message) {
+        sandbox.bigQuery().rejectJobs(idPart, message);
+    }
+
+    /** BigQuery jobs whose id contains {@code idPart} fail with {@code message}. */
+    public void failBigQueryJobs(String idPart, String message) {
+        sandbox.bigQuery().failJobs(idPart, message);
+    }
+
     /** BigQuery jobs still waiting out their delay finish now. */
     public void completeBigQueryJobsNow() {
         sandbox.bigQuery().completeJobsNow();
