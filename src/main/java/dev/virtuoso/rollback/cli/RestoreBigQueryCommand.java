@@ -36,9 +36,12 @@ import picocli.CommandLine.Spec;
         + "clustering and table options anyway. Older data than the window is only in a table snapshot."},
         footer = {"", "Examples:",
             "  rollback restore bigquery --table analytics.command_executions --at -2h",
-            "  rollback restore bigquery --table analytics.daily_totals --at 2026-12-01T08:00:00Z --yes",
-            "  rollback restore bigquery --table my-project:analytics.daily_totals --at 1764576000000",
-            "  rollback restore bigquery --table analytics.daily_totals --from-snapshot daily_totals_pre_restore_20261201T100000Z",
+            "  rollback restore bigquery --table analytics.daily_totals \\",
+            "      --at 2026-12-01T08:00:00Z --yes",
+            "  rollback restore bigquery --table my-project:analytics.daily_totals \\",
+            "      --at 1764576000000",
+            "  rollback restore bigquery --table analytics.daily_totals \\",
+            "      --from-snapshot daily_totals_pre_restore_20261201T100000Z",
             "  rollback undo    # restores the table from the snapshot of step 1"})
 final class RestoreBigQueryCommand implements Callable<Integer> {
     @Spec

@@ -154,7 +154,7 @@ public final class BigQueryRestore implements Change {
                         default -> Duration.ofDays(n);
                     });
                 }
-                return now.minus(back);
+                return now.minus(back).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
             }
             if (t.matches("\\d+[smhd]")) {
                 throw RunbookException.invalid("--at '" + text + "' would be in the future; a time before now is "
@@ -249,11 +249,13 @@ public final class BigQueryRestore implements Change {
         if (at.isAfter(now)) {
             throw RunbookException.invalid("--at " + text + " (" + at + ") is in the future (now is " + now + ")");
         }
-        Instant oldest = now.minus(dataset.window()).plus(WINDOW_MARGIN);
+        // Shown to people: rounded up to the second, still inside the window.
+        Instant oldest = now.minus(dataset.window()).plus(WINDOW_MARGIN).plusSeconds(1)
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
         if (at.isBefore(oldest)) {
             throw RunbookException.invalid("--at " + text + " (" + at + ") is outside the time-travel window of "
                     + "dataset " + dataset.project() + "." + dataset.name() + " (maxTimeTravelHours "
-                    + dataset.maxTimeTravelHours() + ", " + Durations.format(dataset.window()) + "): the oldest usable "
+                    + dataset.maxTimeTravelHours() + ", " + days(dataset.maxTimeTravelHours()) + "): the oldest usable "
                     + "time is " + oldest + " (5 minutes inside the window, as the restore job starts a little later); "
                     + "older data is only in a table snapshot (--from-snapshot)");
         }
@@ -261,6 +263,10 @@ public final class BigQueryRestore implements Change {
             throw RunbookException.invalid("--at " + text + " (" + at + ") is before table " + table.ref()
                     + " was created (" + table.created() + "): it has no history then");
         }
+    }
+
+    private static String days(long hours) {
+        return hours % 24 == 0 ? hours / 24 + (hours == 24 ? " day" : " days") : hours + " hours";
     }
 
     /** Undo of {@code record}: the table restored from the snapshot its step 1 took. */
