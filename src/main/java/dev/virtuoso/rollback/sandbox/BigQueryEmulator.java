@@ -125,6 +125,7 @@ final class BigQueryEmulator {
     private final AtomicInteger mutatingCalls = new AtomicInteger();
     private final Map<String, String> rejected = new LinkedHashMap<>();
     private final Map<String, String> failing = new LinkedHashMap<>();
+    private final Map<String, Runnable> after = new LinkedHashMap<>();
     private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final HttpServer server;
     private final ExecutorService pool;
@@ -173,6 +174,11 @@ final class BigQueryEmulator {
     /** Jobs whose id contains {@code idPart} are created and then fail with {@code message}. */
     synchronized void failJobs(String idPart, String message) {
         failing.put(idPart, message);
+    }
+
+    /** When a job whose id contains {@code idPart} finishes, {@code then} runs (another actor writing). */
+    synchronized void afterJob(String idPart, Runnable then) {
+        after.put(idPart, then);
     }
 
     void setJobDelay(Duration d) {
@@ -438,6 +444,7 @@ final class BigQueryEmulator {
         if (j.error == null && j.effect != null) {
             j.effect.run();
         }
+        after.entrySet().stream().filter(a -> j.id.contains(a.getKey())).forEach(a -> a.getValue().run());
     }
 
     private JsonNode jobJson(Job j) {

@@ -157,6 +157,22 @@ class RestoreBigQueryCommandTest {
     }
 
     @Test
+    void rowsThatDifferFromTheTargetAfterTheRestoreFailTheCheckWithExit3UnlessNoVerify() {
+        // Someone writes to the table right after the restore job: 5 rows, not the 30 of then.
+        cli.controls.bigQueryWriteAfterJob("_2_restore", "analytics", "daily_totals", List.of("a", "b", "c", "d", "e"));
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
+        assertThat(r.out()).contains("✗ restore analytics.daily_totals").contains("rows: 32 before → 5 after (expected 30)")
+                .contains("5 rows after the restore, 30 at the target");
+
+        CliHarness.Result unchecked = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h",
+                "--yes", "--no-verify");
+        assertThat(unchecked.code()).as(unchecked.out() + unchecked.err()).isZero();
+        assertThat(unchecked.out()).contains("rows: 5 before → 5 after (expected 30)");
+    }
+
+    @Test
     void jsonOutputCarriesTheRowCheckAndTheSnapshot() throws Exception {
         CliHarness.Result r = cli.rb("-o", "json", "restore", "bigquery", "--table", "analytics.daily_totals", "--at",
                 "-2h", "--yes");

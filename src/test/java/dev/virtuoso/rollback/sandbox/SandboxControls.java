@@ -53,6 +53,12 @@ public final class SandboxControls {
         sandbox.bigQuery().failJobs(idPart, message);
     }
 
+    /** When a BigQuery job whose id contains {@code idPart} finishes, someone writes {@code rows} to the table. */
+    public void bigQueryWriteAfterJob(String idPart, String dataset, String table, List<String> rows) {
+        sandbox.bigQuery().afterJob(idPart, () -> sandbox.bigQuery().change(Sandbox.PROJECT, dataset, table,
+                java.time.Instant.now(), rows));
+    }
+
     /** BigQuery jobs still waiting out their delay finish now. */
     public void completeBigQueryJobsNow() {
         sandbox.bigQuery().completeJobsNow();
