@@ -79,8 +79,11 @@ final class BigQueryEmulator {
         }
     }
 
-    private record Dataset(String project, String name, long maxTimeTravelHours, Instant created) {
+    /** {@code explicit} false: the dataset was created without maxTimeTravelHours, which BigQuery then leaves unset. */
+    private record Dataset(String project, String name, long maxTimeTravelHours, Instant created, boolean explicit) {
     }
+
+    private static final long DEFAULT_WINDOW_HOURS = 168;
 
     private static final class Job {
         final String project;
@@ -195,7 +198,8 @@ final class BigQueryEmulator {
     // --- seeding and test views -------------------------------------------------------------------
 
     synchronized void dataset(String project, String name, long maxTimeTravelHours, Instant created) {
-        datasets.put(project + "." + name, new Dataset(project, name, maxTimeTravelHours, created));
+        datasets.put(project + "." + name, new Dataset(project, name, maxTimeTravelHours <= 0 ? DEFAULT_WINDOW_HOURS
+                : maxTimeTravelHours, created, maxTimeTravelHours > 0));
     }
 
     /** A table created at {@code created} with {@code rows}; later versions come from {@link #change}. */
@@ -332,8 +336,10 @@ final class BigQueryEmulator {
             throw new ApiError(404, "notFound", "Not found: Dataset " + project + ":" + name);
         }
         ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#dataset").put("id", project + ":" + name)
-                .put("location", "US").put("creationTime", Long.toString(d.created().toEpochMilli()))
-                .put("maxTimeTravelHours", Long.toString(d.maxTimeTravelHours()));
+                .put("location", "US").put("creationTime", Long.toString(d.created().toEpochMilli()));
+        if (d.explicit()) {
+            n.put("maxTimeTravelHours", Long.toString(d.maxTimeTravelHours()));
+        }
         n.putObject("datasetReference").put("projectId", project).put("datasetId", name);
         return n;
     }

@@ -66,6 +66,18 @@ class BigQueryTableStoreTest {
     }
 
     @Test
+    void aDatasetWithoutMaxTimeTravelHoursHasTheDefaultWindowOf168HoursAndAShorterOneIsHonoured() {
+        controls.bigQueryDataset("unset", 0, 3);
+        controls.bigQueryDataset("short", 48, 3);
+        assertThat(bq.dataset(Sandbox.PROJECT, "unset").orElseThrow().maxTimeTravelHours()).isEqualTo(168);
+        assertThat(bq.dataset(Sandbox.PROJECT, "short").orElseThrow().maxTimeTravelHours()).isEqualTo(48);
+        TableRef t = new TableRef(Sandbox.PROJECT, "short", "t");
+        assertThat(bq.rows(t, Optional.of(Instant.now().minus(Duration.ofHours(47))))).isEqualTo(3);
+        assertThatThrownBy(() -> bq.rows(t, Optional.of(Instant.now().minus(Duration.ofHours(49)))))
+                .hasMessageContaining("Invalid snapshot time").hasMessageContaining("48 hours");
+    }
+
+    @Test
     void aTimeOutsideTheWindowIsInvalidSnapshotTimeAndExit2() {
         assertThatThrownBy(() -> bq.rows(EXECUTIONS, Optional.of(Instant.ofEpochMilli(1690234800000L))))
                 .isInstanceOf(RunbookException.class).hasMessageContaining("Invalid snapshot time 1690234800000")

@@ -59,6 +59,14 @@ public final class SandboxControls {
                 java.time.Instant.now(), rows));
     }
 
+    /** A new BigQuery dataset with a table {@code t} of {@code rows} rows; {@code hours} 0: maxTimeTravelHours unset. */
+    public void bigQueryDataset(String dataset, long hours, int rows) {
+        java.time.Instant created = java.time.Instant.now().minus(Duration.ofDays(10));
+        sandbox.bigQuery().dataset(Sandbox.PROJECT, dataset, hours, created);
+        sandbox.bigQuery().table(Sandbox.PROJECT, dataset, "t", created,
+                java.util.stream.IntStream.range(0, rows).mapToObj(i -> "r" + i).toList());
+    }
+
     /** BigQuery jobs still waiting out their delay finish now. */
     public void completeBigQueryJobsNow() {
         sandbox.bigQuery().completeJobsNow();
