@@ -17,7 +17,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "sandbox", description = {
     "Run an emulated Cloud Run API and a demo service until interrupted.",
     "Prints `export` lines for the emulator variables. The demo virtuoso-api has two good revisions, a broken "
-        + "one serving 100%%, and a newer one that never became Ready. Use runbooks/sandbox.yaml."},
+        + "one serving 100%%, and a newer one that never became Ready. Use runbooks/sandbox.yaml.",
+    "BigQuery holds dataset analytics: about an hour ago a bad deploy deleted a third of command_executions "
+        + "(partitioned, clustered) and zeroed rows of daily_totals (plain); try `rollback restore bigquery --table "
+        + "analytics.command_executions --at -2h`."},
         footer = {"", "Example:", "  rollback sandbox > /tmp/sandbox.env &", "  . /tmp/sandbox.env",
             "  ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback quick --previous --yes"})
 final class SandboxCommand implements Callable<Integer> {

@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.notify.SlackNotifier;
 import dev.virtuoso.rollback.runbook.AlertPolicies;
+import dev.virtuoso.rollback.runbook.BigQueryTables;
 import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.ChangePipeline;
 import dev.virtuoso.rollback.runbook.DryRun;
@@ -103,6 +104,10 @@ final class Session {
 
     SecretStore secrets() {
         return port(SecretStore.class, wiring.secrets());
+    }
+
+    BigQueryTables bigquery() {
+        return port(BigQueryTables.class, wiring.bigquery());
     }
 
     /** One per run: it remembers what checkReady saw, which revert checks again. With -v it shows each git command. */

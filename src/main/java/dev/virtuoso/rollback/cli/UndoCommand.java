@@ -15,7 +15,8 @@ import picocli.CommandLine.Spec;
     "By default the newest step that changed something (a drill counts as one step). For traffic, the exact "
         + "list (types, revisions, percents, tags); for the alert policy, the policy as it was (deleted if the "
         + "step created it); for a secret, each version's state (a version the restore added is never destroyed: "
-        + "latest is made to serve what it served). The undo is itself planned, confirmed and journaled."})
+        + "latest is made to serve what it served); for a BigQuery restore, the table from the snapshot taken "
+        + "before it. The undo is itself planned, confirmed and journaled."})
 final class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -30,8 +31,11 @@ final class UndoCommand implements Callable<Integer> {
     public Integer call() {
         Session s = Session.of(spec);
         JournalRecord record = Undo.pick(s.journal(), id);
-        Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(), s.secrets()),
+        Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(), s.secrets(),
+                s.bigquery()),
                 s.ctx.clock().instant());
-        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
+        // A BigQuery restore's row count is its check (the other kinds' results hold no counts).
+        return s.output().action(RestoreBigQueryCommand.withRowCheck(s.pipeline().execute(change,
+                s.checksAfter(change, noVerify)), noVerify));
     }
 }

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.gcp.BigQueryTableStore;
 import dev.virtuoso.rollback.gcp.CloudRunServiceControl;
 import dev.virtuoso.rollback.gcp.GcpClients;
 import dev.virtuoso.rollback.gcp.MonitoringAlertPolicies;
@@ -8,6 +9,7 @@ import dev.virtuoso.rollback.gcp.SecretManagerStore;
 import dev.virtuoso.rollback.git.SystemGit;
 import dev.virtuoso.rollback.journal.JsonlJournal;
 import dev.virtuoso.rollback.runbook.AlertPolicies;
+import dev.virtuoso.rollback.runbook.BigQueryTables;
 import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.Metrics;
 import dev.virtuoso.rollback.runbook.SecretStore;
@@ -65,6 +67,10 @@ final class Wiring implements AutoCloseable {
 
     SecretStore secrets() {
         return new SecretManagerStore(gcp());
+    }
+
+    BigQueryTables bigquery() {
+        return new BigQueryTableStore(gcp(), waiting());
     }
 
     Verifier verifier() {

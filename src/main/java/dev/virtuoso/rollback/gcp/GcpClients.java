@@ -39,6 +39,8 @@ public final class GcpClients implements AutoCloseable {
     public static final String CLOUD_RUN_EMULATOR_HOST = "CLOUD_RUN_EMULATOR_HOST";
     public static final String MONITORING_EMULATOR_HOST = "MONITORING_EMULATOR_HOST";
     public static final String SECRET_MANAGER_EMULATOR_HOST = "SECRET_MANAGER_EMULATOR_HOST";
+    /** BigQuery v2 REST, {@code host:port}: the client is pointed at {@code http://host:port}. */
+    public static final String BIGQUERY_EMULATOR_HOST = "BIGQUERY_EMULATOR_HOST";
 
     /**
      * The stock LRO poller waits 5 s, then ×1.5 up to 45 s, and is jittered: each wait is drawn
@@ -82,6 +84,8 @@ public final class GcpClients implements AutoCloseable {
     private MetricServiceClient metrics;
     private AlertPolicyServiceClient alertPolicies;
     private SecretManagerServiceClient secrets;
+    /** BigQuery clients by project (the project of fast-path queries and job ids); REST, nothing to close. */
+    private final Map<String, com.google.cloud.bigquery.BigQuery> bigQuery = new java.util.HashMap<>();
 
     public GcpClients(Map<String, String> env) {
         this.env = env;
@@ -132,6 +136,33 @@ public final class GcpClients implements AutoCloseable {
                     configure(SecretManagerServiceSettings.newBuilder(), SECRET_MANAGER_EMULATOR_HOST).build()));
         }
         return secrets;
+    }
+
+    /**
+     * BigQuery for {@code project}: against {@code http://BIGQUERY_EMULATOR_HOST} with no credentials
+     * when the variable is set, otherwise Google's endpoint with ADC.
+     */
+    public synchronized com.google.cloud.bigquery.BigQuery bigQuery(String project) {
+        return bigQuery.computeIfAbsent(project, p -> {
+            com.google.cloud.bigquery.BigQueryOptions.Builder b = com.google.cloud.bigquery.BigQueryOptions.newBuilder()
+                    .setProjectId(p);
+            String value = env.get(BIGQUERY_EMULATOR_HOST);
+            if (value != null && !value.isBlank()) {
+                String host = value.trim();
+                if (!probed.contains(host)) {
+                    probe(BIGQUERY_EMULATOR_HOST, host);
+                    probed.add(host);
+                }
+                b.setHost("http://" + host).setCredentials(com.google.cloud.NoCredentials.getInstance());
+            }
+            try {
+                return b.build().getService();
+            } catch (RuntimeException e) {
+                throw new RunbookException(ExitCode.API_FAILURE, "BigQuery: no Google credentials (" + e.getMessage()
+                        + "); run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, "
+                        + "or point the emulator variables at `rollback sandbox`", e);
+            }
+        });
     }
 
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */

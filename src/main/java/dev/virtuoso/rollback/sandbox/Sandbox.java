@@ -45,6 +45,8 @@ public final class Sandbox implements AutoCloseable {
     public static final String BROKEN_IMAGE = IMAGE + ":v1.2.0";
 
     public static final String API_KEY_SECRET = "virtuoso-api-key";
+    /** The BigQuery dataset of the sandbox project, with a partitioned and a plain table. */
+    public static final String BIGQUERY_DATASET = "analytics";
 
     /**
      * @param operationDelay how long an UpdateService operation takes (after a new revision started)
@@ -91,6 +93,7 @@ public final class Sandbox implements AutoCloseable {
     private final DemoService demo;
     private final WebhookReceiver webhook;
     private final Server grpc;
+    private BigQueryEmulator bigQuery;
     private final List<Consumer<String>> ciListeners = new CopyOnWriteArrayList<>();
     private volatile CiPipeline ci;
 
@@ -126,6 +129,8 @@ public final class Sandbox implements AutoCloseable {
             seed(cloudRun, clock.instant());
             seed(secretManager, clock.instant());
             Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc);
+            sandbox.bigQuery = new BigQueryEmulator(clock, options.operationDelay());
+            seed(sandbox.bigQuery, clock.instant());
             if (options.gitRepo() != null) {
                 try {
                     sandbox.ci = startCi(options, clock.instant(), cloudRun,
@@ -164,6 +169,7 @@ public final class Sandbox implements AutoCloseable {
             "MONITORING_EMULATOR_HOST"}) {
             vars.put(v, cloudRunHost());
         }
+        vars.put("BIGQUERY_EMULATOR_HOST", bigQuery.host());
         return vars;
     }
 
@@ -195,6 +201,10 @@ public final class Sandbox implements AutoCloseable {
         return webhook;
     }
 
+    BigQueryEmulator bigQuery() {
+        return bigQuery;
+    }
+
     DemoService demo() {
         return demo;
     }
@@ -206,6 +216,9 @@ public final class Sandbox implements AutoCloseable {
         }
         demo.stop();
         webhook.stop();
+        if (bigQuery != null) {
+            bigQuery.stop();
+        }
         grpc.shutdownNow();
         cloudRun.shutdown();
         try {
@@ -284,6 +297,47 @@ public final class Sandbox implements AutoCloseable {
         sm.add(secret, "sandbox-api-key-2024", SecretVersion.State.ENABLED, now.minus(Duration.ofDays(3)));
         sm.add(secret, API_KEY, SecretVersion.State.ENABLED, now.minus(Duration.ofDays(2)));
         sm.add(secret, "sandbox-api-key-rotated", SecretVersion.State.DISABLED, now.minus(Duration.ofDays(1)));
+    }
+
+    /**
+     * BigQuery as a bad deploy left it: about an hour ago virtuoso-api v1.2.0's cleanup job deleted
+     * a third of {@code analytics.command_executions} (partitioned by day, clustered) and zeroed
+     * the last week of {@code analytics.daily_totals} (a plain table), adding duplicates; rows kept
+     * coming in since. `restore bigquery --table analytics.command_executions --at -2h` undoes it.
+     */
+    private static void seed(BigQueryEmulator bq, Instant now) {
+        Instant created = now.minus(Duration.ofDays(30));
+        bq.dataset(PROJECT, BIGQUERY_DATASET, 168, created);
+        List<String> executions = new java.util.ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            executions.add("exec-" + i);
+        }
+        BigQueryEmulator.Table t = bq.table(PROJECT, BIGQUERY_DATASET, "command_executions", created, executions);
+        t.partitionField = "executed_at";
+        t.clusteringFields = List.of("command");
+        for (int i = 10_000; i < 11_200; i++) {
+            executions.add("exec-" + i);
+        }
+        bq.change(PROJECT, BIGQUERY_DATASET, "command_executions", now.minus(Duration.ofHours(3)), executions);
+        List<String> afterBadDeploy = new java.util.ArrayList<>(executions.subList(0, 7_000));
+        bq.change(PROJECT, BIGQUERY_DATASET, "command_executions", now.minus(Duration.ofMinutes(62)), afterBadDeploy);
+        for (int i = 11_200; i < 11_280; i++) {
+            afterBadDeploy.add("exec-" + i);
+        }
+        bq.change(PROJECT, BIGQUERY_DATASET, "command_executions", now.minus(Duration.ofMinutes(15)), afterBadDeploy);
+
+        List<String> totals = new java.util.ArrayList<>();
+        for (int day = 1; day <= 30; day++) {
+            totals.add("day-" + day + ":total=" + (1000 + 37 * day));
+        }
+        bq.table(PROJECT, BIGQUERY_DATASET, "daily_totals", created, totals);
+        List<String> corrupted = new java.util.ArrayList<>(totals.subList(0, 23));
+        for (int day = 24; day <= 30; day++) {
+            corrupted.add("day-" + day + ":total=0");
+        }
+        corrupted.add("day-29:total=0");
+        corrupted.add("day-30:total=0");
+        bq.change(PROJECT, BIGQUERY_DATASET, "daily_totals", now.minus(Duration.ofMinutes(61)), corrupted);
     }
 
     /** The demo's container: its image, and the API key from Secret Manager as API_KEY at a version. */

@@ -279,6 +279,38 @@ class BadInputCatalogTest {
                 // --- commands of later issues still parse their input --------------------------------
                 c("restore bigquery without --table", 2, "Missing required option", "restore", "bigquery", "--at",
                         "-2h"),
+                c("restore bigquery table without a dataset", 2, "--table 'command_executions' must name a dataset "
+                        + "and a table", "-r", "{RB}", "restore", "bigquery", "--table", "command_executions", "--at",
+                        "-2h", "--yes"),
+                c("restore bigquery --at in the future", 2, "is in the future", "-r", "{RB}", "restore", "bigquery",
+                        "--table", "analytics.command_executions", "--at", "2099-01-01T00:00:00Z", "--yes"),
+                c("restore bigquery --at outside the time-travel window", 2, "--at 1690234800000 "
+                        + "(2023-07-24T21:40:00Z) is outside the time-travel window of dataset "
+                        + "virtuoso-sandbox.analytics (maxTimeTravelHours 168", "-r", "{RB}", "restore", "bigquery",
+                        "--table", "analytics.command_executions", "--at", "1690234800000", "--yes"),
+                c("restore bigquery --at 8 days back", 2, "the oldest usable time is", "-r", "{RB}", "restore",
+                        "bigquery", "--table", "analytics.daily_totals", "--at", "-8d", "--yes"),
+                c("restore bigquery --at not a time", 2, "--at 'yesterday' is not a time", "-r", "{RB}", "restore",
+                        "bigquery", "--table", "analytics.daily_totals", "--at", "yesterday", "--yes"),
+                c("restore bigquery --at 2h without the minus", 2, "a time before now is written -2h", "-r", "{RB}",
+                        "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "2h", "--yes"),
+                c("restore bigquery unknown table", 2, "table virtuoso-sandbox.analytics.nope not found", "-r", "{RB}",
+                        "restore", "bigquery", "--table", "analytics.nope", "--at", "-2h", "--yes"),
+                c("restore bigquery unknown dataset", 2, "dataset virtuoso-sandbox.nope not found", "-r", "{RB}",
+                        "restore", "bigquery", "--table", "nope.daily_totals", "--at", "-2h", "--yes"),
+                c("restore bigquery with both --at and --from-snapshot", 2, "--at and --from-snapshot are two ways",
+                        "-r", "{RB}", "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h",
+                        "--from-snapshot", "daily_totals_snap", "--yes"),
+                c("restore bigquery with neither --at nor --from-snapshot", 2, "name what to restore to: --at TIME",
+                        "-r", "{RB}", "restore", "bigquery", "--table", "analytics.daily_totals", "--yes"),
+                c("restore bigquery from an unknown snapshot", 2, "--from-snapshot: table "
+                        + "virtuoso-sandbox.analytics.nope not found", "-r", "{RB}", "restore", "bigquery", "--table",
+                        "analytics.daily_totals", "--from-snapshot", "nope", "--yes"),
+                c("restore bigquery from a table that is not a snapshot", 2, "is a TABLE, not a table snapshot", "-r",
+                        "{RB}", "restore", "bigquery", "--table", "analytics.daily_totals", "--from-snapshot",
+                        "command_executions", "--yes"),
+                c("restore bigquery without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}",
+                        "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h"),
                 c("restore secrets without --to-version", 2, "Missing required option", "restore", "secrets",
                         "--secret", "virtuoso-api-key"),
                 c("restore secrets of an unknown secret", 2, "not found: secret projects/virtuoso-sandbox/secrets/"

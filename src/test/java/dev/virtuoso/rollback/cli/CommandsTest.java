@@ -149,9 +149,9 @@ class CommandsTest {
 
     @Test
     void commandsOfOpenIssuesSaySoAndChangeNothing() {
-        CliHarness.Result r = cli.rb("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "1", "--yes");
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", "gs://b/p", "--yes");
         assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err().strip()).isEqualTo("error: `rollback restore secrets` is not implemented yet in this build; "
+        assertThat(r.err().strip()).isEqualTo("error: `rollback restore firestore` is not implemented yet in this build; "
                 + "nothing was changed");
     }
 

@@ -62,6 +62,11 @@ class DryRunTest {
         assertThat(dry(book, "alert-policy", "--apply").out()).contains("dry run: create alert policy");
         assertThat(dry(book, "restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "2", "--yes").out())
                 .contains("dry run: make latest of secret virtuoso-api-key serve the payload of version 2");
+        assertThat(dry(book, "restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h").out())
+                .contains("one transaction: DELETE FROM command_executions")
+                .contains("dry run: restore analytics.command_executions to ");
+        assertThat(dry(book, "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes").out())
+                .contains("copy job from daily_totals@").contains("dry run: restore analytics.daily_totals");
         cli.manualTime();
         assertThat(dry(book, "watch", "--auto", "--interval", "10s", "--for", "1m").out())
                 .contains("trigger held for 30s").contains("dry run: route 100% of virtuoso-api traffic to "

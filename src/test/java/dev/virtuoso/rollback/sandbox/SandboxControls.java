@@ -25,7 +25,73 @@ public final class SandboxControls {
     /** Every call that changed (or asked to change) something, over all emulated APIs and the webhook. */
     public int mutatingCalls() {
         return cloudRunMutations() + sandbox.monitoring().policyWrites() + sandbox.secretManager().mutatingCalls()
-                + sandbox.webhook().messages().size();
+                + sandbox.webhook().messages().size() + sandbox.bigQuery().mutatingCalls();
+    }
+
+    /** BigQuery jobs that write (copies, DML) and table deletes. */
+    public int bigQueryMutations() {
+        return sandbox.bigQuery().mutatingCalls();
+    }
+
+    /** Every BigQuery request as "METHOD path", oldest first. */
+    public List<String> bigQueryRequests() {
+        return sandbox.bigQuery().requests();
+    }
+
+    /** How long a BigQuery job takes to finish. */
+    public void setBigQueryJobDelay(Duration delay) {
+        sandbox.bigQuery().setJobDelay(delay);
+    }
+
+    /** BigQuery refuses (400) to create jobs whose id contains {@code idPart}. */
+    public void rejectBigQueryJobs(String idPart, String message) {
+        sandbox.bigQuery().rejectJobs(idPart, message);
+    }
+
+    /** BigQuery jobs whose id contains {@code idPart} fail with {@code message}. */
+    public void failBigQueryJobs(String idPart, String message) {
+        sandbox.bigQuery().failJobs(idPart, message);
+    }
+
+    /** When a BigQuery job whose id contains {@code idPart} finishes, someone writes {@code rows} to the table. */
+    public void bigQueryWriteAfterJob(String idPart, String dataset, String table, List<String> rows) {
+        sandbox.bigQuery().afterJob(idPart, () -> sandbox.bigQuery().change(Sandbox.PROJECT, dataset, table,
+                java.time.Instant.now(), rows));
+    }
+
+    /** A new BigQuery dataset with a table {@code t} of {@code rows} rows; {@code hours} 0: maxTimeTravelHours unset. */
+    public void bigQueryDataset(String dataset, long hours, int rows) {
+        java.time.Instant created = java.time.Instant.now().minus(Duration.ofDays(10));
+        sandbox.bigQuery().dataset(Sandbox.PROJECT, dataset, hours, created);
+        sandbox.bigQuery().table(Sandbox.PROJECT, dataset, "t", created,
+                java.util.stream.IntStream.range(0, rows).mapToObj(i -> "r" + i).toList());
+    }
+
+    /** BigQuery jobs still waiting out their delay finish now. */
+    public void completeBigQueryJobsNow() {
+        sandbox.bigQuery().completeJobsNow();
+    }
+
+    /** A table's rows now (null when there is no such table). */
+    public List<String> bigQueryRows(String dataset, String table) {
+        BigQueryEmulator.Table t = sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table);
+        return t == null ? null : t.rows();
+    }
+
+    /** A table's type, partitioning field and clustering ("TABLE executed_at [command]"), or null. */
+    public String bigQueryLayout(String dataset, String table) {
+        BigQueryEmulator.Table t = sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table);
+        return t == null ? null : t.type + " " + t.partitionField + " " + t.clusteringFields;
+    }
+
+    /** Names of the tables of a dataset. */
+    public List<String> bigQueryTables(String dataset) {
+        return sandbox.bigQuery().tableNames(Sandbox.PROJECT, dataset);
+    }
+
+    /** Someone writes to a table now. */
+    public void bigQueryWrite(String dataset, String table, java.time.Instant at, List<String> rows) {
+        sandbox.bigQuery().change(Sandbox.PROJECT, dataset, table, at, rows);
     }
 
     public int cloudRunMutations() {

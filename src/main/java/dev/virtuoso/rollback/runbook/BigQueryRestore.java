@@ -1,0 +1,480 @@
+package dev.virtuoso.rollback.runbook;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtuoso.rollback.runbook.BigQueryTables.TableInfo;
+import dev.virtuoso.rollback.runbook.BigQueryTables.TableRef;
+import java.time.DateTimeException;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * A BigQuery table restored in place (SPEC 3, 7; the written runbook's "Service-Specific
+ * Rollbacks" done right): step 1 a table snapshot of it as it is
+ * ({@code <table>_pre_restore_<UTC time>}, named when planning so the journal holds it before
+ * anything runs), step 2 the restore — to a time inside the dataset's time-travel window, or from
+ * a table snapshot — step 3 the row counts before and after. A plain table is restored by a copy job
+ * from {@code table@millis}; a partitioned or clustered one by one DELETE+INSERT transaction reading
+ * {@code FOR SYSTEM_TIME AS OF}, because a copy from history drops partitioning and clustering.
+ * Every input is checked by {@link #prepare} before anything runs. Its undo restores the table from
+ * the step-1 snapshot, itself a restore that snapshots first.
+ */
+public final class BigQueryRestore implements Change {
+    public static final String KIND = "bigquery";
+    /**
+     * The restore job starts after the plan, the confirmation and the snapshot job: a time this close
+     * to the window's start could slip out of it by then ("Invalid snapshot time").
+     */
+    public static final Duration WINDOW_MARGIN = Duration.ofMinutes(5);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
+            .withZone(ZoneOffset.UTC);
+    private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhd])+)");
+    private static final Pattern PART = Pattern.compile("(\\d+)([smhd])");
+    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
+
+    /** How the table is put back. */
+    public enum Path {
+        /** A copy job from {@code table@millis}, WRITE_TRUNCATE: a plain table. */
+        HISTORY_COPY("history-copy"),
+        /** DELETE + INSERT … FOR SYSTEM_TIME AS OF in one transaction: keeps partitioning and clustering. */
+        HISTORY_TRANSACTION("history-transaction"),
+        /** A copy job from a table snapshot, operationType RESTORE, WRITE_TRUNCATE. */
+        SNAPSHOT("snapshot");
+
+        final String id;
+
+        Path(String id) {
+            this.id = id;
+        }
+    }
+
+    /** What the command line asked: the table, and exactly one of a time or a snapshot. */
+    public record Request(String command, String table, String at, String fromSnapshot, String defaultProject) {
+    }
+
+    private final String command;
+    private final TableInfo table;
+    private final Path path;
+    private final Instant at;
+    private final String atText;
+    private final TableInfo source;
+    private final TableRef preRestore;
+    private final String snapshotJob;
+    private final String restoreJob;
+    private final long rowsNow;
+    private final long rowsTarget;
+    private final BigQueryTables.Dataset dataset;
+    private final List<String> notes;
+    private final BigQueryTables bq;
+
+    private BigQueryRestore(String command, TableInfo table, Path path, Instant at, String atText, TableInfo source,
+                            TableRef preRestore, String jobPrefix, long rowsNow, long rowsTarget,
+                            BigQueryTables.Dataset dataset, List<String> notes, BigQueryTables bq) {
+        this.command = command;
+        this.table = table;
+        this.path = path;
+        this.at = at;
+        this.atText = atText;
+        this.source = source;
+        this.preRestore = preRestore;
+        this.snapshotJob = jobPrefix + "_1_snapshot";
+        this.restoreJob = jobPrefix + "_2_restore";
+        this.rowsNow = rowsNow;
+        this.rowsTarget = rowsTarget;
+        this.dataset = dataset;
+        this.notes = List.copyOf(notes);
+        this.bq = bq;
+    }
+
+    // --- input --------------------------------------------------------------------------------------
+
+    /** {@code DATASET.TABLE}, {@code PROJECT.DATASET.TABLE} or {@code PROJECT:DATASET.TABLE}. */
+    public static TableRef table(String spec, String defaultProject, String option) {
+        String s = spec == null ? "" : spec.strip().replace("`", "");
+        String project = defaultProject;
+        int colon = s.indexOf(':');
+        String rest = s;
+        if (colon >= 0) {
+            project = s.substring(0, colon);
+            rest = s.substring(colon + 1);
+        }
+        String[] p = rest.split("\\.", -1);
+        if (p.length == 3 && colon < 0) {
+            project = p[0];
+            p = new String[] {p[1], p[2]};
+        }
+        if (p.length != 2) {
+            throw RunbookException.invalid(option + " '" + spec + "' must name a dataset and a table: DATASET.TABLE "
+                    + "(e.g. analytics.command_executions), or PROJECT.DATASET.TABLE");
+        }
+        if (!NAME.matcher(p[0]).matches() || !NAME.matcher(p[1]).matches()) {
+            throw RunbookException.invalid(option + " '" + spec + "': dataset and table names are letters, digits "
+                    + "and underscores");
+        }
+        if (project == null || project.isBlank()) {
+            throw RunbookException.invalid(option + " '" + spec + "' names no project and none is set: pass "
+                    + "--project or write PROJECT.DATASET.TABLE");
+        }
+        return new TableRef(project, p[0], p[1]);
+    }
+
+    /** True when {@code spec} names its project ({@code P.D.T} or {@code P:D.T}). */
+    public static boolean namesProject(String spec) {
+        return spec != null && (spec.contains(":") || spec.chars().filter(c -> c == '.').count() == 2);
+    }
+
+    /** Epoch millis, an ISO-8601 instant (or date-time with offset), or relative to now: {@code -2h}, {@code -1d12h}. */
+    public static Instant time(String text, Instant now) {
+        String t = text.strip();
+        try {
+            if (t.matches("\\d{10,}")) {
+                return Instant.ofEpochMilli(Long.parseLong(t));
+            }
+            Matcher m = RELATIVE.matcher(t.toLowerCase(Locale.ROOT));
+            if (m.matches()) {
+                Duration back = Duration.ZERO;
+                Matcher part = PART.matcher(m.group(1));
+                while (part.find()) {
+                    long n = Long.parseLong(part.group(1));
+                    back = back.plus(switch (part.group(2)) {
+                        case "s" -> Duration.ofSeconds(n);
+                        case "m" -> Duration.ofMinutes(n);
+                        case "h" -> Duration.ofHours(n);
+                        default -> Duration.ofDays(n);
+                    });
+                }
+                return now.minus(back).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            }
+            if (t.matches("\\d+[smhd]")) {
+                throw RunbookException.invalid("--at '" + text + "' would be in the future; a time before now is "
+                        + "written -" + t);
+            }
+            try {
+                return Instant.parse(t);
+            } catch (DateTimeException e) {
+                return OffsetDateTime.parse(t).toInstant();
+            }
+        } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
+            throw RunbookException.invalid("--at '" + text + "' is not a time: give epoch millis (1764578400000), an "
+                    + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d)");
+        }
+    }
+
+    /**
+     * Checks everything before anything runs (exit 2, nothing changed): the table, its dataset, the
+     * time (not in the future, inside the window with a margin, not before the table existed) or the
+     * snapshot; then reads the row counts now and at the target.
+     */
+    public static BigQueryRestore prepare(Request r, BigQueryTables bq, Instant now) {
+        if ((r.at() == null) == (r.fromSnapshot() == null)) {
+            throw RunbookException.invalid(r.at() == null ? "name what to restore to: --at TIME (inside the dataset's "
+                    + "time-travel window) or --from-snapshot TABLE" : "--at and --from-snapshot are two ways to name "
+                    + "the source: give one");
+        }
+        TableRef ref = table(r.table(), r.defaultProject(), "--table");
+        Instant at = r.at() == null ? null : time(r.at(), now);
+        BigQueryTables.Dataset dataset = bq.dataset(ref.project(), ref.dataset()).orElseThrow(() ->
+                RunbookException.invalid("dataset " + ref.project() + "." + ref.dataset() + " not found (--table "
+                        + r.table() + ")"));
+        TableInfo table = bq.table(ref).orElseThrow(() -> RunbookException.invalid("table " + ref + " not found in "
+                + "dataset " + ref.project() + "." + ref.dataset()));
+        if (!"TABLE".equals(table.type())) {
+            throw RunbookException.invalid("table " + ref + " is a " + table.type() + ", not a table: "
+                    + (table.snapshot() ? "restore its base table with --from-snapshot " + ref.shortName()
+                    : "only tables can be restored"));
+        }
+        // Two restores of one table within a second (a restore and its undo) get _2, _3...: never an existing table.
+        String snapshotName = ref.table() + "_pre_restore_" + STAMP.format(now);
+        TableRef preRestore = ref.sibling(snapshotName);
+        for (int n = 2; bq.table(preRestore).isPresent(); n++) {
+            if (n > 20) {
+                throw RunbookException.invalid("tables " + ref.sibling(snapshotName) + " and _2 to _20 exist already; "
+                        + "nothing was changed: run it again in a second");
+            }
+            preRestore = ref.sibling(snapshotName + "_" + n);
+        }
+        String jobPrefix = "rollback_" + ref.dataset() + "_" + preRestore.table();
+        List<String> notes = new ArrayList<>();
+        long rowsNow = bq.rows(ref, Optional.empty());
+        if (at != null) {
+            checkTime(r.at(), at, now, dataset, table);
+            long rowsThen = bq.rows(ref, Optional.of(at));
+            Path path = table.partitionedOrClustered() ? Path.HISTORY_TRANSACTION : Path.HISTORY_COPY;
+            notes.add("rows written after " + at + " are replaced by those of then; the snapshot "
+                    + preRestore.shortName() + " keeps them");
+            notes.add("the snapshot " + preRestore.shortName() + " is kept (it outlives the time-travel window): "
+                    + "`rollback undo` restores from it; delete it when no longer needed");
+            return new BigQueryRestore(r.command(), table, path, at, r.at(), null, preRestore, jobPrefix, rowsNow,
+                    rowsThen, dataset, notes, bq);
+        }
+        TableRef sref = snapshotRef(r.fromSnapshot(), ref);
+        TableInfo source = bq.table(sref).orElseThrow(() -> RunbookException.invalid("--from-snapshot: table "
+                + sref + " not found in dataset " + sref.project() + "." + sref.dataset()));
+        if (!source.snapshot()) {
+            throw RunbookException.invalid("--from-snapshot: " + sref + " is a " + source.type() + ", not a table "
+                    + "snapshot");
+        }
+        if (source.baseTable() != null && !source.baseTable().equals(ref.toString())) {
+            notes.add("the snapshot " + sref.shortName() + " was taken of " + source.baseTable() + ", not of "
+                    + ref);
+        }
+        notes.add("every row of " + ref.shortName() + " is replaced by the snapshot's; the snapshot "
+                + preRestore.shortName() + " keeps the rows of now");
+        notes.add("the snapshot " + preRestore.shortName() + " is kept: `rollback undo` restores from it; delete it "
+                + "when no longer needed");
+        long rowsThen = bq.rows(sref, Optional.empty());
+        return new BigQueryRestore(r.command(), table, Path.SNAPSHOT, source.snapshotTime(), null, source, preRestore,
+                jobPrefix, rowsNow, rowsThen, dataset, notes, bq);
+    }
+
+    /** The snapshot named by --from-snapshot: a bare name is in the table's dataset. */
+    private static TableRef snapshotRef(String spec, TableRef table) {
+        String s = spec.strip();
+        return NAME.matcher(s).matches() ? table.sibling(s) : table(s, table.project(), "--from-snapshot");
+    }
+
+    private static void checkTime(String text, Instant at, Instant now, BigQueryTables.Dataset dataset,
+                                  TableInfo table) {
+        if (at.isAfter(now)) {
+            throw RunbookException.invalid("--at " + text + " (" + at + ") is in the future (now is " + now + ")");
+        }
+        // Shown to people: rounded up to the second, still inside the window.
+        Instant oldest = now.minus(dataset.window()).plus(WINDOW_MARGIN).plusSeconds(1)
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        if (at.isBefore(oldest)) {
+            throw RunbookException.invalid("--at " + text + " (" + at + ") is outside the time-travel window of "
+                    + "dataset " + dataset.project() + "." + dataset.name() + " (maxTimeTravelHours "
+                    + dataset.maxTimeTravelHours() + ", " + days(dataset.maxTimeTravelHours()) + "): the oldest usable "
+                    + "time is " + oldest + " (5 minutes inside the window, as the restore job starts a little later); "
+                    + "older data is only in a table snapshot (--from-snapshot)");
+        }
+        if (table.created() != null && at.isBefore(table.created())) {
+            throw RunbookException.invalid("--at " + text + " (" + at + ") is before table " + table.ref()
+                    + " was created (" + table.created() + "): it has no history then");
+        }
+    }
+
+    private static String days(long hours) {
+        return hours % 24 == 0 ? hours / 24 + (hours == 24 ? " day" : " days") : hours + " hours";
+    }
+
+    /** Undo of {@code record}: the table restored from the snapshot its step 1 took. */
+    public static BigQueryRestore undo(JournalRecord record, BigQueryTables bq, Instant now) {
+        JsonNode before = record.before();
+        String table = before == null ? null : before.path("table").asText(null);
+        String snapshot = before == null ? null : before.path("snapshot").asText(null);
+        if (table == null || snapshot == null) {
+            throw RunbookException.invalid("journal record " + record.id() + " holds no table and snapshot to restore "
+                    + "from");
+        }
+        TableRef ref = table(table, null, "journal table");
+        if (bq.table(table(snapshot, null, "journal snapshot")).isEmpty()) {
+            throw RunbookException.invalid("the snapshot " + snapshot + " taken before " + record.id() + " is gone "
+                    + "(deleted or expired): there is nothing to restore from; nothing was changed");
+        }
+        return prepare(new Request("undo " + record.id(), ref.toString(), null, snapshot, ref.project()), bq, now);
+    }
+
+    // --- the change ---------------------------------------------------------------------------------
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String command() {
+        return command;
+    }
+
+    @Override
+    public String target() {
+        TableRef r = table.ref();
+        return "projects/" + r.project() + "/datasets/" + r.dataset() + "/tables/" + r.table();
+    }
+
+    @Override
+    public String where() {
+        return table.ref().toString();
+    }
+
+    @Override
+    public String summary() {
+        return "restore " + table.ref().shortName() + " " + goal() + " (" + rowsTarget + " rows; " + rowsNow + " now)";
+    }
+
+    private String goal() {
+        return path == Path.SNAPSHOT ? "from the snapshot " + source.ref().shortName() : "to " + at
+                + (atText != null && atText.startsWith("-") ? " (" + atText + ")" : "");
+    }
+
+    @Override
+    public List<Block> preview() {
+        List<String> steps = new ArrayList<>();
+        steps.add("1. snapshot the table as it is now: " + preRestore.shortName() + " (copy job, operationType "
+                + "SNAPSHOT; `rollback undo` restores from it)");
+        steps.add("2. " + how());
+        steps.add("3. count the rows: " + rowsNow + " now, expected " + rowsTarget + " after");
+        return List.of(new Lines("table", List.of(table.ref() + ": " + table.layout() + ", " + rowsNow + " rows now")),
+                new Lines("restore " + (path == Path.SNAPSHOT ? "from" : "to"), List.of(source(), "why: " + why())),
+                new Lines("steps", steps));
+    }
+
+    private String source() {
+        return path == Path.SNAPSHOT ? source.ref() + " (snapshot of " + source.baseTable() + " at "
+                + source.snapshotTime() + "): " + rowsTarget + " rows"
+                : at + " (epoch millis " + at.toEpochMilli() + "): " + rowsTarget + " rows then; time travel reaches "
+                        + dataset.maxTimeTravelHours() + " hours back in dataset " + dataset.name();
+    }
+
+    private String how() {
+        return switch (path) {
+            case HISTORY_COPY -> "copy job from " + table.ref().table() + "@" + at.toEpochMilli() + " into "
+                    + table.ref().table() + ", WRITE_TRUNCATE";
+            case HISTORY_TRANSACTION -> "one transaction: DELETE FROM " + table.ref().table() + " WHERE TRUE; INSERT "
+                    + "INTO it SELECT * FROM it FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + at.toEpochMilli() + ")";
+            case SNAPSHOT -> "copy job from " + source.ref().table() + ", operationType RESTORE, WRITE_TRUNCATE";
+        };
+    }
+
+    private String why() {
+        return switch (path) {
+            case HISTORY_COPY -> "a plain table: a copy from its history loses nothing";
+            case HISTORY_TRANSACTION -> "the table is " + table.layout() + ", which a copy from history would drop; "
+                    + "DML keeps the table and its metadata, and the transaction commits both statements or neither";
+            case SNAPSHOT -> "a table snapshot restores the table as the snapshot holds it, with its partitioning";
+        };
+    }
+
+    @Override
+    public List<Block> shown(JsonNode applied) {
+        List<String> lines = new ArrayList<>();
+        if (applied.has("rowsAfter")) {
+            lines.add("rows: " + applied.path("rowsBefore").asLong() + " before → " + applied.path("rowsAfter").asLong()
+                    + " after (expected " + applied.path("rowsExpected").asLong() + ")");
+        }
+        if (applied.has("layout")) {
+            lines.add("layout: " + applied.path("layout").asText());
+        }
+        lines.add("snapshot before the restore: " + preRestore.shortName());
+        return List.of(new Lines("table " + table.ref().shortName(), lines));
+    }
+
+    @Override
+    public List<String> notes() {
+        return notes;
+    }
+
+    @Override
+    public String confirmWord() {
+        return table.ref().shortName();
+    }
+
+    @Override
+    public JsonNode before() {
+        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString())
+                .put("snapshot", preRestore.toString()).put("rows", rowsNow).put("layout", table.layout())
+                .put("snapshotJob", snapshotJob);
+        return n;
+    }
+
+    @Override
+    public JsonNode asked() {
+        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString()).put("path", path.id);
+        if (path == Path.SNAPSHOT) {
+            n.put("fromSnapshot", source.ref().toString());
+        } else {
+            n.put("at", at.toString()).put("atMillis", at.toEpochMilli());
+        }
+        return n.put("rowsExpected", rowsTarget).put("restoreJob", restoreJob);
+    }
+
+    @Override
+    public String from() {
+        return rowsNow + " rows";
+    }
+
+    @Override
+    public String to() {
+        return path == Path.SNAPSHOT ? source.ref().table() : at.toString();
+    }
+
+    @Override
+    public JsonNode apply(Duration limit, Progress progress) {
+        // Each job may take up to the limit: the adapter waits on the injected clock.
+        TableRef ref = table.ref();
+        progress.update("1/3 snapshot " + ref.shortName() + " as " + preRestore.table());
+        bq.snapshot(ref, preRestore, snapshotJob, limit, progress);
+        Duration left = limit;
+        progress.update("2/3 restore " + ref.shortName() + " " + goal());
+        switch (path) {
+            case HISTORY_COPY -> bq.restoreFromHistory(ref, at, false, restoreJob, left, progress);
+            case HISTORY_TRANSACTION -> bq.restoreFromHistory(ref, at, true, restoreJob, left, progress);
+            case SNAPSHOT -> bq.restoreFromSnapshot(source.ref(), ref, restoreJob, left, progress);
+        }
+        progress.update("3/3 count the rows of " + ref.shortName());
+        return result(bq.rows(ref, Optional.empty()), bq.table(ref).map(TableInfo::layout).orElse(null));
+    }
+
+    private JsonNode result(long rowsAfter, String layout) {
+        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString())
+                .put("snapshot", preRestore.toString()).put("restoreJob", restoreJob).put("rowsBefore", rowsNow)
+                .put("rowsAfter", rowsAfter).put("rowsExpected", rowsTarget);
+        if (layout != null) {
+            n.put("layout", layout);
+        }
+        return n;
+    }
+
+    @Override
+    public Truth truth(Duration within) {
+        try {
+            TableRef ref = table.ref();
+            Optional<BigQueryTables.JobState> job = bq.job(ref.project(), restoreJob);
+            if (job.isEmpty()) {
+                boolean snapshotTaken = bq.table(preRestore).isPresent();
+                ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", "not sent")
+                        .put("snapshot", snapshotTaken ? preRestore.toString() : "not taken");
+                return new Truth(true, false, false, null, snapshotTaken ? "the restore was not sent and "
+                        + ref.shortName() + " is unchanged, but the snapshot " + preRestore.shortName() + " was taken "
+                        + "(delete it if you do not retry)" : null, now);
+            }
+            BigQueryTables.JobState j = job.get();
+            if (j.succeeded()) {
+                return new Truth(true, true, true, null, null, result(bq.rows(ref, Optional.empty()),
+                        bq.table(ref).map(TableInfo::layout).orElse(null)));
+            }
+            ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", restoreJob)
+                    .put("state", j.done() ? "failed" : "running").put("snapshot", preRestore.toString());
+            return new Truth(true, true, false, j.error(), null, now);
+        } catch (RuntimeException e) {
+            return Truth.unreadable();
+        }
+    }
+
+    /**
+     * Step 3's check of what {@link #apply} returned: the rows after the restore against the rows at
+     * the target; null when the result holds no counts (a re-read after an error).
+     */
+    public static CheckResult rowCheck(JsonNode applied) {
+        if (applied == null || !applied.has("rowsAfter") || !applied.has("rowsExpected")) {
+            return null;
+        }
+        long after = applied.path("rowsAfter").asLong();
+        long expected = applied.path("rowsExpected").asLong();
+        return new CheckResult("row count", "rows", after == expected ? Verdict.PASS : Verdict.FAIL, null, 0,
+                after + " rows after the restore, " + expected + " at the target" + (after == expected ? ""
+                        : ": the table changed during the restore, or the restore did not take"));
+    }
+}

@@ -1,0 +1,103 @@
+package dev.virtuoso.rollback.runbook;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Port: BigQuery tables, their time-travel history and snapshots. Jobs (copies, the restore
+ * transaction) are long-running: the mutating methods send one under a job id chosen by the caller
+ * (so a re-read can find it) and wait for it, at most {@code limit}, telling {@code progress}.
+ */
+public interface BigQueryTables {
+    /** Time travel reaches this far back when a dataset does not say ({@code maxTimeTravelHours} unset). */
+    long DEFAULT_TIME_TRAVEL_HOURS = 168;
+
+    /** {@code project.dataset.table}. */
+    record TableRef(String project, String dataset, String table) {
+        /** As GoogleSQL names it: {@code `p.d.t`}. */
+        public String sql() {
+            return "`" + project + "." + dataset + "." + table + "`";
+        }
+
+        /** For people: {@code dataset.table}. */
+        public String shortName() {
+            return dataset + "." + table;
+        }
+
+        public TableRef sibling(String name) {
+            return new TableRef(project, dataset, name);
+        }
+
+        @Override
+        public String toString() {
+            return project + "." + dataset + "." + table;
+        }
+    }
+
+    /** A dataset: how far back its time travel reaches. */
+    record Dataset(String project, String name, long maxTimeTravelHours) {
+        public Duration window() {
+            return Duration.ofHours(maxTimeTravelHours);
+        }
+    }
+
+    /**
+     * A table as read: {@code type} TABLE, SNAPSHOT, VIEW…; its day or range partitioning field
+     * (or "_PARTITIONTIME"), clustering fields, creation time, row count, and for a snapshot its
+     * base table and time.
+     */
+    record TableInfo(TableRef ref, String type, String partitioning, List<String> clustering, Instant created,
+                     long rows, String baseTable, Instant snapshotTime) {
+        public boolean partitionedOrClustered() {
+            return partitioning != null || !clustering.isEmpty();
+        }
+
+        public boolean snapshot() {
+            return "SNAPSHOT".equals(type);
+        }
+
+        /** "partitioned by executed_at, clustered by command", or "plain". */
+        public String layout() {
+            String p = partitioning == null ? null : "partitioned by " + partitioning;
+            String c = clustering.isEmpty() ? null : "clustered by " + String.join(", ", clustering);
+            return p == null && c == null ? "plain (not partitioned or clustered)"
+                    : p == null ? c : c == null ? p : p + ", " + c;
+        }
+    }
+
+    /** A job as read: done or not, and why it failed (null when it did not). */
+    record JobState(String id, boolean done, String error) {
+        public boolean succeeded() {
+            return done && error == null;
+        }
+    }
+
+    Optional<Dataset> dataset(String project, String dataset);
+
+    Optional<TableInfo> table(TableRef ref);
+
+    /** {@code SELECT COUNT(*)} now, or {@code FOR SYSTEM_TIME AS OF} {@code at}. */
+    long rows(TableRef ref, Optional<Instant> at);
+
+    /** A job of {@code project} by id, if BigQuery knows it. */
+    Optional<JobState> job(String project, String jobId);
+
+    /** A table snapshot of {@code source} as {@code snapshot} (a copy job, operationType SNAPSHOT). */
+    @Mutating
+    JobState snapshot(TableRef source, TableRef snapshot, String jobId, Duration limit, Progress progress);
+
+    /**
+     * {@code table} as it was at {@code at}: a copy job from {@code table@millis} with WRITE_TRUNCATE
+     * ({@code keepLayout} false), or — keeping partitioning and clustering, which a copy from history
+     * drops — one transaction deleting every row and inserting those {@code FOR SYSTEM_TIME AS OF}.
+     */
+    @Mutating
+    JobState restoreFromHistory(TableRef table, Instant at, boolean keepLayout, String jobId, Duration limit,
+                                Progress progress);
+
+    /** {@code table} replaced by the snapshot (a copy job, operationType RESTORE, WRITE_TRUNCATE). */
+    @Mutating
+    JobState restoreFromSnapshot(TableRef snapshot, TableRef table, String jobId, Duration limit, Progress progress);
+}

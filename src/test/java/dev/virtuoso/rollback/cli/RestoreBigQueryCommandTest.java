@@ -1,0 +1,185 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** `rollback restore bigquery` end to end against the sandbox's BigQuery with the real client. */
+class RestoreBigQueryCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    private List<JsonNode> journal() throws Exception {
+        return Files.readAllLines(cli.home.resolve("journal.jsonl")).stream().map(l -> {
+            try {
+                return JSON.readTree(l);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    private String snapshotOf(String table) {
+        return cli.controls.bigQueryTables("analytics").stream().filter(t -> t.startsWith(table + "_pre_restore_"))
+                .findFirst().orElseThrow();
+    }
+
+    @Test
+    void aPartitionedTableIsRestoredByOneTransactionKeepingItsPartitioningAfterASnapshot() throws Exception {
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("partitioned by executed_at, clustered by command, 7080 rows now")
+                .contains("one transaction: DELETE FROM command_executions WHERE TRUE")
+                .contains("a copy from history would drop")
+                .contains("restore analytics.command_executions to ")
+                .contains("rows: 7080 before → 11200 after (expected 11200)")
+                .contains("row count").contains("journal: ");
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(11_200);
+        assertThat(cli.controls.bigQueryLayout("analytics", "command_executions"))
+                .isEqualTo("TABLE executed_at [command]");
+        String snapshot = snapshotOf("command_executions");
+        assertThat(snapshot).matches("command_executions_pre_restore_\\d{8}T\\d{6}Z");
+        assertThat(cli.controls.bigQueryRows("analytics", snapshot)).hasSize(7_080);
+        assertThat(cli.controls.bigQueryLayout("analytics", snapshot)).startsWith("SNAPSHOT executed_at");
+        // snapshot job + the transaction: two writes, no copy from history.
+        assertThat(cli.controls.bigQueryMutations()).isEqualTo(2);
+        List<JsonNode> steps = journal();
+        assertThat(steps.get(0).path("state").asText()).isEqualTo("planned");
+        assertThat(steps.get(0).path("before").path("snapshot").asText()).endsWith("." + snapshot);
+        assertThat(steps.get(steps.size() - 1).path("after").path("rowsAfter").asLong()).isEqualTo(11_200);
+    }
+
+    @Test
+    void aPlainTableIsRestoredByACopyJobFromItsHistory() {
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "virtuoso-sandbox:analytics.daily_totals",
+                "--at", "-90m", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("plain (not partitioned or clustered), 32 rows now")
+                .contains("copy job from daily_totals@").contains("WRITE_TRUNCATE")
+                .contains("rows: 32 before → 30 after (expected 30)");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(30).noneMatch(x -> x.endsWith("=0"));
+        assertThat(cli.controls.bigQueryRows("analytics", snapshotOf("daily_totals"))).hasSize(32);
+    }
+
+    @Test
+    void fromSnapshotRestoresTheSnapshotsRowsAfterSnapshottingTheTableAgain() {
+        assertThat(cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes").code())
+                .isZero();
+        String first = snapshotOf("daily_totals");
+
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--from-snapshot",
+                first, "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("operationType RESTORE").contains("rows: 30 before → 32 after (expected 32)");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
+        assertThat(cli.controls.bigQueryTables("analytics")).filteredOn(t -> t.startsWith("daily_totals_pre_restore_"))
+                .hasSize(2);
+    }
+
+    @Test
+    void undoRestoresTheTableFromTheSnapshotTakenBeforeTheRestore() {
+        assertThat(cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h", "--yes")
+                .code()).isZero();
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(11_200);
+
+        CliHarness.Result r = cli.rb("undo", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("restore analytics.command_executions from the snapshot analytics.command_executions_pre_restore_")
+                .contains("rows: 11200 before → 7080 after (expected 7080)");
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(7_080);
+        assertThat(cli.controls.bigQueryLayout("analytics", "command_executions"))
+                .isEqualTo("TABLE executed_at [command]");
+        // The undo snapshotted first too: two snapshots, the second holding the restored rows.
+        assertThat(cli.controls.bigQueryTables("analytics"))
+                .filteredOn(t -> t.startsWith("command_executions_pre_restore_")).hasSize(2);
+    }
+
+    @Test
+    void onATerminalTheTableNameMustBeTypedAndAnythingElseChangesNothing() {
+        cli.interactive = true;
+        cli.stdin = "y\n";
+        CliHarness.Result refused = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h");
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains("not confirmed (the answer was not analytics.daily_totals)");
+        assertThat(cli.controls.bigQueryMutations()).isZero();
+
+        cli.stdin = "analytics.daily_totals\n";
+        CliHarness.Result typed = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h");
+        assertThat(typed.code()).as(typed.out() + typed.err()).isZero();
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(30);
+    }
+
+    @Test
+    void aRestoreNeverSentAfterTheSnapshotIsJournaledAsNotSentNamingTheSnapshotLeftBehind() throws Exception {
+        // As after a kill between step 1 and step 2: the snapshot exists, the restore job does not.
+        cli.controls.rejectBigQueryJobs("_2_restore", "backend error");
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        String snapshot = snapshotOf("daily_totals");
+        assertThat(r.err()).contains("the restore was not sent and analytics.daily_totals is unchanged, but the "
+                + "snapshot analytics." + snapshot + " was taken");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
+        List<JsonNode> steps = journal();
+        JsonNode last = steps.get(steps.size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("restoreJob").asText()).isEqualTo("not sent");
+    }
+
+    @Test
+    void aRestoreJobThatFailsIsExit4AndTheJournalSaysItWasSentAndFailed() throws Exception {
+        cli.controls.failBigQueryJobs("_2_restore", "Resources exceeded during query execution");
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        assertThat(r.err()).contains("failed: Resources exceeded during query execution")
+                .contains("the change was sent and is not in effect yet (it failed)");
+        assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(7_080);
+        JsonNode last = journal().get(journal().size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("state").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    void rowsThatDifferFromTheTargetAfterTheRestoreFailTheCheckWithExit3UnlessNoVerify() {
+        // Someone writes to the table right after the restore job: 5 rows, not the 30 of then.
+        cli.controls.bigQueryWriteAfterJob("_2_restore", "analytics", "daily_totals", List.of("a", "b", "c", "d", "e"));
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
+        assertThat(r.out()).contains("✗ restore analytics.daily_totals").contains("rows: 32 before → 5 after (expected 30)")
+                .contains("5 rows after the restore, 30 at the target");
+
+        CliHarness.Result unchecked = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h",
+                "--yes", "--no-verify");
+        assertThat(unchecked.code()).as(unchecked.out() + unchecked.err()).isZero();
+        assertThat(unchecked.out()).contains("rows: 5 before → 5 after (expected 30)");
+    }
+
+    @Test
+    void jsonOutputCarriesTheRowCheckAndTheSnapshot() throws Exception {
+        CliHarness.Result r = cli.rb("-o", "json", "restore", "bigquery", "--table", "analytics.daily_totals", "--at",
+                "-2h", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode doc = JSON.readTree(r.out());
+        assertThat(doc.path("ok").asBoolean()).isTrue();
+        assertThat(doc.toString()).contains("\"rowsAfter\":30").contains("daily_totals_pre_restore_")
+                .contains("row count");
+    }
+}
