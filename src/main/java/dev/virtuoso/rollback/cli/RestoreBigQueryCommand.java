@@ -1,10 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.ActionResult;
 import dev.virtuoso.rollback.runbook.BigQueryRestore;
-import dev.virtuoso.rollback.runbook.CheckResult;
-import dev.virtuoso.rollback.runbook.VerifyReport;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -71,20 +67,10 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
         String project = BigQueryRestore.namesProject(table) ? null : s.target().service().project();
         BigQueryRestore change = BigQueryRestore.prepare(new BigQueryRestore.Request(commandLine(), table, at,
                 fromSnapshot, project), s.bigquery(), s.ctx.clock().instant());
-        return s.output().action(withRowCheck(s.pipeline().execute(change, Optional.empty()), noVerify));
+        return s.output().action(s.pipeline().execute(change, Optional.empty(), !noVerify));
     }
 
     private String commandLine() {
         return "restore bigquery --table " + table + (at != null ? " --at " + at : " --from-snapshot " + fromSnapshot);
-    }
-
-    /** Step 3's row count as the result's check: a mismatch is exit 3 (shown, not checked, with --no-verify). */
-    static ActionResult withRowCheck(ActionResult r, boolean noVerify) {
-        CheckResult check = r.outcome() == ActionResult.Outcome.applied ? BigQueryRestore.rowCheck(r.after()) : null;
-        if (check == null || noVerify) {
-            return r;
-        }
-        return new ActionResult(r.command(), r.target(), r.outcome(), r.summary(), r.before(), r.after(), r.journalId(),
-                r.durationMs(), new VerifyReport(r.target(), 0, List.of(check)), r.notes(), r.shown());
     }
 }

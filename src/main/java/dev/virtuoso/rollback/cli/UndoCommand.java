@@ -32,10 +32,7 @@ final class UndoCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         JournalRecord record = Undo.pick(s.journal(), id);
         Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(), s.secrets(),
-                s.bigquery()),
-                s.ctx.clock().instant());
-        // A BigQuery restore's row count is its check (the other kinds' results hold no counts).
-        return s.output().action(RestoreBigQueryCommand.withRowCheck(s.pipeline().execute(change,
-                s.checksAfter(change, noVerify)), noVerify));
+                s.bigquery()), s.ctx.clock().instant());
+        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify), !noVerify));
     }
 }

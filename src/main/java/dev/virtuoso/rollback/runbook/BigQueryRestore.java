@@ -467,14 +467,16 @@ public final class BigQueryRestore implements Change {
      * Step 3's check of what {@link #apply} returned: the rows after the restore against the rows at
      * the target; null when the result holds no counts (a re-read after an error).
      */
-    public static CheckResult rowCheck(JsonNode applied) {
+    /** Step 3: the rows after the restore are the rows at the target, or the restore did not take. */
+    @Override
+    public List<CheckResult> checks(JsonNode applied) {
         if (applied == null || !applied.has("rowsAfter") || !applied.has("rowsExpected")) {
-            return null;
+            return List.of();
         }
         long after = applied.path("rowsAfter").asLong();
         long expected = applied.path("rowsExpected").asLong();
-        return new CheckResult("row count", "rows", after == expected ? Verdict.PASS : Verdict.FAIL, null, 0,
+        return List.of(new CheckResult("row count", "rows", after == expected ? Verdict.PASS : Verdict.FAIL, null, 0,
                 after + " rows after the restore, " + expected + " at the target" + (after == expected ? ""
-                        : ": the table changed during the restore, or the restore did not take"));
+                        : ": the table changed during the restore, or the restore did not take")));
     }
 }

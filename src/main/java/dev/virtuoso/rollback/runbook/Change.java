@@ -87,6 +87,14 @@ public interface Change {
         return false;
     }
 
+    /**
+     * The change's own checks of what {@code applied} (what {@link #apply} returned) holds — a table's
+     * rows after a restore — verified with the service's checks and journaled the same way; none by default.
+     */
+    default List<CheckResult> checks(JsonNode applied) {
+        return List.of();
+    }
+
     /** Applies, and returns what is in effect once it really is, waiting at most {@code limit}. */
     JsonNode apply(Duration limit, Progress progress);
 

@@ -80,7 +80,13 @@ public final class ChangePipeline {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit);
     }
 
+    /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
     public ActionResult execute(Change change, Optional<VerifyRequest> verify) {
+        return execute(change, verify, true);
+    }
+
+    /** As {@link #execute(Change, Optional)}; without {@code ownChecks} the change's own checks do not run (--no-verify). */
+    public ActionResult execute(Change change, Optional<VerifyRequest> verify, boolean ownChecks) {
         Instant start = clock.instant();
         if (change.unchangedReason() != null) {
             return result(change, ActionResult.Outcome.unchanged, change.unchangedReason(), change.before(), null, start,
@@ -91,7 +97,7 @@ public final class ChangePipeline {
             throw RunbookException.invalid("refusing to change " + change.where() + ": " + problem);
         }
         if (change.inFlight()) {
-            return adopt(change, verify, start);
+            return adopt(change, verify, ownChecks, start);
         }
         List<String> notes = notes(change, verify);
         if (dryRun) {
@@ -115,7 +121,7 @@ public final class ChangePipeline {
         } catch (RunbookException e) {
             applied = afterError(change, record, e, incident);
         }
-        return finish(change, record, applied, verify, start, incident, notes);
+        return finish(change, record, applied, verify, ownChecks, start, incident, notes);
     }
 
     /** The change's notes, and what the checks after it will not be able to check. */
@@ -126,7 +132,7 @@ public final class ChangePipeline {
     }
 
     /** The change is already in flight: wait for it, send nothing, and journal that it was adopted. */
-    private ActionResult adopt(Change change, Optional<VerifyRequest> verify, Instant start) {
+    private ActionResult adopt(Change change, Optional<VerifyRequest> verify, boolean ownChecks, Instant start) {
         Optional<JournalRecord> sender = sentBefore(change);
         String note = "adopted the change already in flight" + sender.map(o -> " (sent by journal step " + o.id()
                 + ", left " + o.state() + ")").orElse("") + ": nothing was sent";
@@ -145,7 +151,7 @@ public final class ChangePipeline {
         }
         List<String> notes = notes(change, verify);
         notes.add(0, note);
-        return finish(change, record, applied, verify, start, Notifier.Incident.NONE, notes);
+        return finish(change, record, applied, verify, ownChecks, start, Notifier.Incident.NONE, notes);
     }
 
     /** The newest step of an earlier run that asked for this very change and never finished. */
@@ -161,7 +167,7 @@ public final class ChangePipeline {
     }
 
     private ActionResult finish(Change change, JournalRecord record, JsonNode applied, Optional<VerifyRequest> verify,
-                                Instant start, Notifier.Incident incident, List<String> notes) {
+                                boolean ownChecks, Instant start, Notifier.Incident incident, List<String> notes) {
         record = record.next(clock.instant(), JournalRecord.State.applied, applied, record.detail());
         journal.append(record);
         VerifyReport report = null;
@@ -171,6 +177,15 @@ public final class ChangePipeline {
             } catch (RunbookException e) {
                 throw verificationError(change, record, e, incident);
             }
+        }
+        List<CheckResult> own = ownChecks ? change.checks(applied) : List.of();
+        if (!own.isEmpty()) {
+            List<CheckResult> all = new ArrayList<>(report == null ? List.of() : report.checks());
+            all.addAll(own);
+            report = new VerifyReport(report == null ? change.target() : report.url(),
+                    report == null ? 0 : report.durationMs(), all);
+        }
+        if (report != null) {
             journal.append(record.next(clock.instant(), report.ok() ? JournalRecord.State.verified
                     : JournalRecord.State.failed, null, "verification: " + report.count(Verdict.PASS) + "/"
                     + report.checks().size() + " checks passed"));

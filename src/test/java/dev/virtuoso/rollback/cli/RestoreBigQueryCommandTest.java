@@ -157,7 +157,7 @@ class RestoreBigQueryCommandTest {
     }
 
     @Test
-    void rowsThatDifferFromTheTargetAfterTheRestoreFailTheCheckWithExit3UnlessNoVerify() {
+    void rowsThatDifferFromTheTargetAfterTheRestoreFailTheCheckJournaledAsFailedWithExit3UnlessNoVerify() throws Exception {
         // Someone writes to the table right after the restore job: 5 rows, not the 30 of then.
         cli.controls.bigQueryWriteAfterJob("_2_restore", "analytics", "daily_totals", List.of("a", "b", "c", "d", "e"));
         CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes");
@@ -165,6 +165,9 @@ class RestoreBigQueryCommandTest {
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
         assertThat(r.out()).contains("✗ restore analytics.daily_totals").contains("rows: 32 before → 5 after (expected 30)")
                 .contains("5 rows after the restore, 30 at the target");
+        JsonNode last = journal().get(journal().size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("detail").asText()).isEqualTo("verification: 0/1 checks passed");
 
         CliHarness.Result unchecked = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h",
                 "--yes", "--no-verify");
