@@ -5,6 +5,8 @@ import dev.virtuoso.rollback.runbook.AlertPolicies;
 import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.ChangePipeline;
 import dev.virtuoso.rollback.runbook.DryRun;
+import dev.virtuoso.rollback.runbook.FirestoreAdmin;
+import dev.virtuoso.rollback.runbook.FirestoreExports;
 import dev.virtuoso.rollback.runbook.Journal;
 import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.Preflight;
@@ -95,6 +97,14 @@ final class Session {
 
     AlertPolicies alertPolicies() {
         return port(AlertPolicies.class, wiring.alertPolicies());
+    }
+
+    FirestoreAdmin firestoreAdmin() {
+        return port(FirestoreAdmin.class, wiring.firestoreAdmin());
+    }
+
+    FirestoreExports firestoreExports() {
+        return port(FirestoreExports.class, wiring.firestoreExports());
     }
 
     Verifier verifier() {

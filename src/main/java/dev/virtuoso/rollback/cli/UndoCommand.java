@@ -29,7 +29,8 @@ final class UndoCommand implements Callable<Integer> {
     public Integer call() {
         Session s = Session.of(spec);
         JournalRecord record = Undo.pick(s.journal(), id);
-        Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git()),
+        Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(),
+                s.firestoreAdmin(), s.firestoreExports(), s.waiting()),
                 s.ctx.clock().instant());
         return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
     }

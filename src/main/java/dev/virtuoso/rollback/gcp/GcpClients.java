@@ -39,6 +39,8 @@ public final class GcpClients implements AutoCloseable {
     public static final String CLOUD_RUN_EMULATOR_HOST = "CLOUD_RUN_EMULATOR_HOST";
     public static final String MONITORING_EMULATOR_HOST = "MONITORING_EMULATOR_HOST";
     public static final String SECRET_MANAGER_EMULATOR_HOST = "SECRET_MANAGER_EMULATOR_HOST";
+    public static final String FIRESTORE_ADMIN_EMULATOR_HOST = "FIRESTORE_ADMIN_EMULATOR_HOST";
+    public static final String GCS_EMULATOR_HOST = "GCS_EMULATOR_HOST";
 
     /**
      * The stock LRO poller waits 5 s, then ×1.5 up to 45 s, and is jittered: each wait is drawn
@@ -82,6 +84,8 @@ public final class GcpClients implements AutoCloseable {
     private MetricServiceClient metrics;
     private AlertPolicyServiceClient alertPolicies;
     private SecretManagerServiceClient secrets;
+    private com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin;
+    private com.google.cloud.storage.Storage storage;
 
     public GcpClients(Map<String, String> env) {
         this.env = env;
@@ -132,6 +136,47 @@ public final class GcpClients implements AutoCloseable {
                     configure(SecretManagerServiceSettings.newBuilder(), SECRET_MANAGER_EMULATOR_HOST).build()));
         }
         return secrets;
+    }
+
+    /**
+     * Firestore Admin. Its import and export operations are followed by reading them by name
+     * (FirestoreRestoreChange), not through the client's OperationFuture, so its LRO polling
+     * settings are not used and need no tuning.
+     */
+    public synchronized com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin() {
+        if (firestoreAdmin == null) {
+            firestoreAdmin = create("Firestore Admin", () -> com.google.cloud.firestore.v1.FirestoreAdminClient.create(
+                    configure(com.google.cloud.firestore.v1.FirestoreAdminSettings.newBuilder(),
+                            FIRESTORE_ADMIN_EMULATOR_HOST).build()));
+        }
+        return firestoreAdmin;
+    }
+
+    /** Cloud Storage (JSON API over HTTP): against GCS_EMULATOR_HOST in plaintext without credentials when set. */
+    public synchronized com.google.cloud.storage.Storage storage() {
+        if (storage == null) {
+            String value = env.get(GCS_EMULATOR_HOST);
+            if (value != null && !value.isBlank()) {
+                String host = value.trim();
+                if (!probed.contains(host)) {
+                    probe(GCS_EMULATOR_HOST, host);
+                    probed.add(host);
+                }
+                storage = com.google.cloud.storage.StorageOptions.newBuilder().setHost("http://" + host)
+                        .setProjectId("rollback-emulated").setCredentials(com.google.cloud.NoCredentials.getInstance())
+                        .build().getService();
+            } else {
+                try {
+                    storage = com.google.cloud.storage.StorageOptions.getDefaultInstance().getService();
+                } catch (RuntimeException e) {
+                    throw new RunbookException(ExitCode.API_FAILURE, "Cloud Storage: no Google credentials ("
+                            + e.getMessage() + "); run `gcloud auth application-default login`, set "
+                            + "GOOGLE_APPLICATION_CREDENTIALS, or point the emulator variables at `rollback sandbox`", e);
+                }
+            }
+            open.add(storage);
+        }
+        return storage;
     }
 
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */

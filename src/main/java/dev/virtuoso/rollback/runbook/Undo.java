@@ -24,7 +24,8 @@ public final class Undo {
     }
 
     /** The ports an undo may need, depending on the kind of change it reverses. */
-    public record Ports(ServiceControl control, AlertPolicies policies, SourceControl git) {
+    public record Ports(ServiceControl control, AlertPolicies policies, SourceControl git, FirestoreAdmin firestore,
+                        FirestoreExports exports, Wait waiting) {
     }
 
     /** The change that reverses {@code record}, read against the resource as it is now. */
@@ -38,6 +39,8 @@ public final class Undo {
             case ImageChange.KIND -> ImageChange.undo(record, control, ImageRollback.freshName(service(record), now));
             case GitChange.KIND -> GitChange.undo(record, ports.git(), control);
             case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, ports.policies());
+            case FirestoreRestoreChange.KIND -> FirestoreRestoreChange.undo(record, ports.firestore(), ports.exports(),
+                    ports.waiting(), now);
             default -> throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
                     + ") is a kind of change this build cannot undo: " + record.kind());
         };
