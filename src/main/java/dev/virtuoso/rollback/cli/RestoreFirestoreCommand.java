@@ -102,9 +102,9 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
                         + "gs://BUCKET/PREFIX or set data.firestore.backupBucket in the runbook");
             }
             String base = bucket.strip().startsWith("gs://") ? bucket.strip() : "gs://" + bucket.strip();
-            backup = FirestoreRestoreChange.defaultBackup(base, s.ctx.clock().instant());
+            backup = FirestoreRestoreChange.freshBackup(base, s.ctx.clock().instant(), s.firestoreExports(),
+                    from.strip());
         }
-        s.pipeline().checkJournal();
         FirestoreRestoreChange change = FirestoreRestoreChange.prepare(command(), project, db, from, collections,
                 backup, s.firestoreAdmin(), s.firestoreExports(), s.waiting());
         return s.output().action(s.pipeline().execute(change, Optional.empty()));

@@ -76,6 +76,19 @@ public final class FirestoreRestoreChange implements Change {
     }
 
     /**
+     * The default backup prefix, {@link #defaultBackup}, made unique: a second restore (or the undo
+     * of one) in the same second gets {@code -2}, {@code -3}... rather than a prefix in use.
+     */
+    public static String freshBackup(String base, Instant now, FirestoreExports exports, String avoid) {
+        String first = defaultBackup(base, now);
+        String name = first;
+        for (int n = 2; name.equals(avoid) || exports.holdsObjects(name); n++) {
+            name = first + "-" + n;
+        }
+        return name;
+    }
+
+    /**
      * Checks every input before anything runs (exit 2, nothing changed) and plans the restore:
      * the source is a completed export, the database exists, the backup prefix is gs:// and empty.
      */
@@ -89,7 +102,7 @@ public final class FirestoreRestoreChange implements Change {
             throw RunbookException.invalid("--backup-to " + backup + " overlaps --from " + source
                     + ": the backup needs a prefix of its own");
         }
-        String db = admin.database(project, database).orElseThrow(() -> RunbookException.invalid("Firestore database "
+        admin.database(project, database).orElseThrow(() -> RunbookException.invalid("Firestore database "
                 + database + " of project " + project + " does not exist; pass --database or set "
                 + "data.firestore.database in the runbook"));
         if (!exports.completed(source)) {
@@ -105,7 +118,8 @@ public final class FirestoreRestoreChange implements Change {
                 .findFirst();
         String what = ids.isEmpty() ? "every collection in the export" : "collections " + String.join(", ", ids);
         return new FirestoreRestoreChange(command, project, database, source, ids, backup, List.of(),
-                "import " + what + " from " + source + " into " + db + ", after exporting it to " + backup, running,
+                "import " + what + " from " + source + " into database " + database + ", after exporting it to "
+                        + backup, running,
                 admin, wait);
     }
 
@@ -125,7 +139,8 @@ public final class FirestoreRestoreChange implements Change {
         List<String> ids = new ArrayList<>();
         was.path("collections").forEach(c -> ids.add(c.asText()));
         String bucket = "gs://" + bucket(backup);
-        FirestoreRestoreChange c = prepare("undo " + record.id(), p[1], p[3], backup, ids, defaultBackup(bucket, now),
+        FirestoreRestoreChange c = prepare("undo " + record.id(), p[1], p[3], backup, ids,
+                freshBackup(bucket, now, exports, backup),
                 admin, exports, wait);
         List<String> notes = List.of("documents that " + record.id() + " (" + record.command() + ") created, present "
                 + "in its export and absent before, stay after this undo: an import never deletes; remove them by hand "

@@ -60,6 +60,8 @@ class DryRunTest {
         assertThat(dry(book, "image", "--image", "registry.example/bad:v9", "--yes").out())
                 .contains("dry run: deploy registry.example/bad:v9");
         assertThat(dry(book, "alert-policy", "--apply").out()).contains("dry run: create alert policy");
+        assertThat(dry(book, "restore", "firestore", "--from", cli.sandbox.firestoreExport()).out())
+                .contains("dry run: import every collection in the export from " + cli.sandbox.firestoreExport());
         cli.manualTime();
         assertThat(dry(book, "watch", "--auto", "--interval", "10s", "--for", "1m").out())
                 .contains("trigger held for 30s").contains("dry run: route 100% of virtuoso-api traffic to "

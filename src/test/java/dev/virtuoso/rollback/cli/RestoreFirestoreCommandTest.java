@@ -160,4 +160,45 @@ class RestoreFirestoreCommandTest {
         assertThat(r.out()).contains("step 1: backup").contains("step 2: import").contains("nothing changed");
         assertThat(cli.controls.mutatingCalls()).isZero();
     }
+
+    @Test
+    void aBackupDestinationThatAlreadyHoldsAnExportIsRefusedBeforeAnythingRuns() {
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--backup-to", export + "-failed",
+                "--yes");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--backup-to " + export + "-failed already holds objects");
+        assertThat(r.out()).isEmpty();
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void aFailedImportIsJournaledAsSentAndFailedWithTheBackupLeftForUndo() throws Exception {
+        cli.controls.failNextFirestoreImport(Status.INTERNAL.withDescription("import worker crashed"));
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.err()).contains("the import from " + export + " failed: INTERNAL: import worker crashed")
+                .contains("a failed import may be partial").contains("`rollback undo ");
+        JsonNode last = journal().get(journal().size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
+        assertThat(last.path("after").path("importState").asText()).isEqualTo("FAILED");
+    }
+
+    @Test
+    void anImportLeftRunningByAKilledRunIsAdoptedNotSentAgain() throws Exception {
+        cli.controls.setFirestoreOperationDelay(Duration.ofSeconds(2));
+        try (var clients = new dev.virtuoso.rollback.gcp.GcpClients(cli.env())) {
+            new dev.virtuoso.rollback.gcp.FirestoreAdminApi(clients).importDocuments(
+                    dev.virtuoso.rollback.sandbox.Sandbox.PROJECT, "(default)", List.of(), export);
+        }
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("adopted the change already in flight");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "step.assert.exists");
+    }
 }
