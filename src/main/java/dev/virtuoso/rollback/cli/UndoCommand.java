@@ -14,7 +14,8 @@ import picocli.CommandLine.Spec;
     "Put back what was there before a journal step.",
     "By default the newest step that changed something (a drill counts as one step). For traffic, the exact "
         + "list (types, revisions, percents, tags); for the alert policy, the policy as it was (deleted if the "
-        + "step created it). The undo is itself planned, confirmed and journaled."})
+        + "step created it); for a Firestore restore, an import of the backup it took first (documents the restore "
+        + "created stay: an import never deletes). The undo is itself planned, confirmed and journaled."})
 final class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
