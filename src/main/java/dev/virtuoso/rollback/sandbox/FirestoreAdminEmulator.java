@@ -87,6 +87,7 @@ final class FirestoreAdminEmulator {
     private volatile Duration operationDelay = Duration.ofSeconds(2);
     private Status failNextExport;
     private Status failNextImport;
+    private Status refuseNextImport;
 
     FirestoreAdminEmulator(Clock clock, StorageEmulator storage) {
         this.clock = clock;
@@ -120,6 +121,11 @@ final class FirestoreAdminEmulator {
     /** The next import is accepted, and its operation ends in error with {@code status}. */
     synchronized void failNextImport(Status status) {
         this.failNextImport = status;
+    }
+
+    /** The next ImportDocuments call is refused with {@code status}: no operation, nothing imported. */
+    synchronized void refuseNextImport(Status status) {
+        this.refuseNextImport = status;
     }
 
     synchronized void createDatabase(String name) {
@@ -258,6 +264,11 @@ final class FirestoreAdminEmulator {
 
     private synchronized Operation importDocs(ImportDocumentsRequest req) {
         mutatingCalls.incrementAndGet();
+        if (refuseNextImport != null) {
+            Status s = refuseNextImport;
+            refuseNextImport = null;
+            throw s.asRuntimeException();
+        }
         known(req.getName());
         String[] bp = split(req.getInputUriPrefix());
         String last = bp[1].substring(bp[1].lastIndexOf('/') + 1);

@@ -201,4 +201,20 @@ class RestoreFirestoreCommandTest {
         assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
         assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "step.assert.exists");
     }
+
+    @Test
+    void anImportRefusedAfterTheBackupIsJournaledAsNotSentWithTheBackupNamedForUndo() throws Exception {
+        cli.controls.refuseNextFirestoreImport(Status.UNAVAILABLE.withDescription("the service is restarting"));
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.err()).contains("no import was sent, the database is as it was; the backup export to "
+                + "gs://virtuoso-sandbox-backups/pre-restore-").contains("finished and stays");
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
+        JsonNode last = journal().get(journal().size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
+        assertThat(last.path("after").has("importOperation")).isFalse();
+    }
 }

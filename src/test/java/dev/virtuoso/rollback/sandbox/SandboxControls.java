@@ -48,6 +48,11 @@ public final class SandboxControls {
         sandbox.firestore().failNextImport(status);
     }
 
+    /** The next import call is refused at once: no operation is created. */
+    public void refuseNextFirestoreImport(Status status) {
+        sandbox.firestore().refuseNextImport(status);
+    }
+
     /** A document of the sandbox's (default) database, or null. */
     public Map<String, Object> firestoreDocument(String collection, String id) {
         return sandbox.firestore().document(Sandbox.FIRESTORE_DATABASE, collection, id);
