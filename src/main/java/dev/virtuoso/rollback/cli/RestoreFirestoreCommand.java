@@ -116,6 +116,10 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
     }
 
     private int list(Session s, String project, String db) {
+        if (s.firestoreAdmin().database(project, db).isEmpty()) {
+            throw RunbookException.invalid("Firestore database " + db + " of project " + project + " does not exist; "
+                    + "pass --database or set data.firestore.database in the runbook");
+        }
         List<FirestoreOperation> ops = s.firestoreAdmin().operations(project, db);
         if (limit > 0 && ops.size() > limit) {
             ops = ops.subList(0, limit);

@@ -292,6 +292,9 @@ class BadInputCatalogTest {
                         + "before the import: pass --backup-to", "-r", "{RB}", "restore", "firestore", "--from",
                         "gs://virtuoso-sandbox-backups/notes", "--yes").runbook("apiVersion: rollback/v1\nservice:\n"
                         + "  project: virtuoso-sandbox\n  region: us-central1\n  name: virtuoso-api\n"),
+                c("restore firestore --list of an unknown database", 2, "Firestore database nope of project "
+                        + "virtuoso-sandbox does not exist", "-r", "{RB}", "restore", "firestore", "--list",
+                        "--database", "nope"),
                 c("restore firestore --list with --from", 2, "--list only reads", "-r", "{RB}", "restore",
                         "firestore", "--list", "--from", "gs://virtuoso-sandbox-backups/notes"),
 
