@@ -5,7 +5,9 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 
-@Command(name = "restore", description = "Restore the data behind the service; every restore backs up first (not implemented yet).",
+@Command(name = "restore", description = {"Restore the data behind the service: a Firestore database, a BigQuery table, a "
+    + "Secret Manager secret.", "Each restore backs up (or keeps) what it replaces first, is planned, confirmed and "
+    + "journaled, and `rollback undo` reverses it."},
         subcommands = {RestoreFirestoreCommand.class, RestoreBigQueryCommand.class, RestoreSecretsCommand.class})
 final class RestoreCommand implements Runnable {
     @Spec

@@ -89,6 +89,8 @@ final class SandboxCommand implements Callable<Integer> {
                     out.flush();
                 });
             }
+            out.println("# Firestore (default) with an export from before the bad deploy: " + sandbox.firestoreExport()
+                    + " (rollback restore firestore --list)");
             out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback status; stop with Ctrl-C");
             out.flush();
             new CountDownLatch(1).await();

@@ -6,6 +6,8 @@ import dev.virtuoso.rollback.runbook.BigQueryTables;
 import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.ChangePipeline;
 import dev.virtuoso.rollback.runbook.DryRun;
+import dev.virtuoso.rollback.runbook.FirestoreAdmin;
+import dev.virtuoso.rollback.runbook.FirestoreExports;
 import dev.virtuoso.rollback.runbook.Journal;
 import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.Preflight;
@@ -96,6 +98,14 @@ final class Session {
 
     AlertPolicies alertPolicies() {
         return port(AlertPolicies.class, wiring.alertPolicies());
+    }
+
+    FirestoreAdmin firestoreAdmin() {
+        return port(FirestoreAdmin.class, wiring.firestoreAdmin());
+    }
+
+    FirestoreExports firestoreExports() {
+        return port(FirestoreExports.class, wiring.firestoreExports());
     }
 
     Verifier verifier() {

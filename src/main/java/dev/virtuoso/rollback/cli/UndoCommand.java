@@ -16,7 +16,8 @@ import picocli.CommandLine.Spec;
         + "list (types, revisions, percents, tags); for the alert policy, the policy as it was (deleted if the "
         + "step created it); for a secret, each version's state (a version the restore added is never destroyed: "
         + "latest is made to serve what it served); for a BigQuery restore, the table from the snapshot taken "
-        + "before it. The undo is itself planned, confirmed and journaled."})
+        + "before it; for a Firestore restore, an import of the backup it took first (documents the restore "
+        + "created stay: an import never deletes). The undo is itself planned, confirmed and journaled."})
 final class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -32,7 +33,7 @@ final class UndoCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         JournalRecord record = Undo.pick(s.journal(), id);
         Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(), s.secrets(),
-                s.bigquery()), s.ctx.clock().instant());
+                s.bigquery(), s.firestoreAdmin(), s.firestoreExports(), s.waiting()), s.ctx.clock().instant());
         return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify), !noVerify));
     }
 }

@@ -2,7 +2,9 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.gcp.BigQueryTableStore;
 import dev.virtuoso.rollback.gcp.CloudRunServiceControl;
+import dev.virtuoso.rollback.gcp.FirestoreAdminApi;
 import dev.virtuoso.rollback.gcp.GcpClients;
+import dev.virtuoso.rollback.gcp.StorageExports;
 import dev.virtuoso.rollback.gcp.MonitoringAlertPolicies;
 import dev.virtuoso.rollback.gcp.MonitoringMetrics;
 import dev.virtuoso.rollback.gcp.SecretManagerStore;
@@ -10,6 +12,8 @@ import dev.virtuoso.rollback.git.SystemGit;
 import dev.virtuoso.rollback.journal.JsonlJournal;
 import dev.virtuoso.rollback.runbook.AlertPolicies;
 import dev.virtuoso.rollback.runbook.BigQueryTables;
+import dev.virtuoso.rollback.runbook.FirestoreAdmin;
+import dev.virtuoso.rollback.runbook.FirestoreExports;
 import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.Metrics;
 import dev.virtuoso.rollback.runbook.SecretStore;
@@ -63,6 +67,14 @@ final class Wiring implements AutoCloseable {
     /** The system git, each call bounded; {@code trace} hears each git command as it starts. */
     SourceControl git(java.util.function.Consumer<String> trace) {
         return new SystemGit(SystemGit.DEFAULT_TIMEOUT, trace);
+    }
+
+    FirestoreAdmin firestoreAdmin() {
+        return new FirestoreAdminApi(gcp());
+    }
+
+    FirestoreExports firestoreExports() {
+        return new StorageExports(gcp());
     }
 
     SecretStore secrets() {

@@ -41,6 +41,8 @@ public final class GcpClients implements AutoCloseable {
     public static final String SECRET_MANAGER_EMULATOR_HOST = "SECRET_MANAGER_EMULATOR_HOST";
     /** BigQuery v2 REST, {@code host:port}: the client is pointed at {@code http://host:port}. */
     public static final String BIGQUERY_EMULATOR_HOST = "BIGQUERY_EMULATOR_HOST";
+    public static final String FIRESTORE_ADMIN_EMULATOR_HOST = "FIRESTORE_ADMIN_EMULATOR_HOST";
+    public static final String GCS_EMULATOR_HOST = "GCS_EMULATOR_HOST";
 
     /**
      * The stock LRO poller waits 5 s, then ×1.5 up to 45 s, and is jittered: each wait is drawn
@@ -86,6 +88,8 @@ public final class GcpClients implements AutoCloseable {
     private SecretManagerServiceClient secrets;
     /** BigQuery clients by project (the project of fast-path queries and job ids); REST, nothing to close. */
     private final Map<String, com.google.cloud.bigquery.BigQuery> bigQuery = new java.util.HashMap<>();
+    private com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin;
+    private com.google.cloud.storage.Storage storage;
 
     public GcpClients(Map<String, String> env) {
         this.env = env;
@@ -163,6 +167,47 @@ public final class GcpClients implements AutoCloseable {
                         + "or point the emulator variables at `rollback sandbox`", e);
             }
         });
+    }
+
+    /**
+     * Firestore Admin. Its import and export operations are followed by reading them by name
+     * (FirestoreRestoreChange), not through the client's OperationFuture, so its LRO polling
+     * settings are not used and need no tuning.
+     */
+    public synchronized com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin() {
+        if (firestoreAdmin == null) {
+            firestoreAdmin = create("Firestore Admin", () -> com.google.cloud.firestore.v1.FirestoreAdminClient.create(
+                    configure(com.google.cloud.firestore.v1.FirestoreAdminSettings.newBuilder(),
+                            FIRESTORE_ADMIN_EMULATOR_HOST).build()));
+        }
+        return firestoreAdmin;
+    }
+
+    /** Cloud Storage (JSON API over HTTP): against GCS_EMULATOR_HOST in plaintext without credentials when set. */
+    public synchronized com.google.cloud.storage.Storage storage() {
+        if (storage == null) {
+            String value = env.get(GCS_EMULATOR_HOST);
+            if (value != null && !value.isBlank()) {
+                String host = value.trim();
+                if (!probed.contains(host)) {
+                    probe(GCS_EMULATOR_HOST, host);
+                    probed.add(host);
+                }
+                storage = com.google.cloud.storage.StorageOptions.newBuilder().setHost("http://" + host)
+                        .setProjectId("rollback-emulated").setCredentials(com.google.cloud.NoCredentials.getInstance())
+                        .build().getService();
+            } else {
+                try {
+                    storage = com.google.cloud.storage.StorageOptions.getDefaultInstance().getService();
+                } catch (RuntimeException e) {
+                    throw new RunbookException(ExitCode.API_FAILURE, "Cloud Storage: no Google credentials ("
+                            + e.getMessage() + "); run `gcloud auth application-default login`, set "
+                            + "GOOGLE_APPLICATION_CREDENTIALS, or point the emulator variables at `rollback sandbox`", e);
+                }
+            }
+            open.add(storage);
+        }
+        return storage;
     }
 
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */

@@ -25,7 +25,7 @@ public final class Undo {
 
     /** The ports an undo may need, depending on the kind of change it reverses. */
     public record Ports(ServiceControl control, AlertPolicies policies, SourceControl git, SecretStore secrets,
-                        BigQueryTables bigquery) {
+                        BigQueryTables bigquery, FirestoreAdmin firestore, FirestoreExports exports, Wait waiting) {
     }
 
     /** The change that reverses {@code record}, read against the resource as it is now. */
@@ -41,6 +41,8 @@ public final class Undo {
             case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, ports.policies());
             case SecretChange.KIND -> SecretRestore.undo(record, ports.secrets(), control, now);
             case BigQueryRestore.KIND -> BigQueryRestore.undo(record, ports.bigquery(), now);
+            case FirestoreRestoreChange.KIND -> FirestoreRestoreChange.undo(record, ports.firestore(), ports.exports(),
+                    ports.waiting(), now);
             default -> throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
                     + ") is a kind of change this build cannot undo: " + record.kind());
         };

@@ -96,6 +96,10 @@ public final class Sandbox implements AutoCloseable {
     private BigQueryEmulator bigQuery;
     private final List<Consumer<String>> ciListeners = new CopyOnWriteArrayList<>();
     private volatile CiPipeline ci;
+    private StorageEmulator storage;
+    private FirestoreAdminEmulator firestore;
+    private Server firestoreServer;
+    private String firestoreExport;
 
     private Sandbox(CloudRunEmulator cloudRun, MonitoringEmulator monitoring, SecretManagerEmulator secretManager,
                     DemoService demo, WebhookReceiver webhook, Server grpc) {
@@ -131,6 +135,12 @@ public final class Sandbox implements AutoCloseable {
             Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc);
             sandbox.bigQuery = new BigQueryEmulator(clock, options.operationDelay());
             seed(sandbox.bigQuery, clock.instant());
+            try {
+                sandbox.startFirestore(clock);
+            } catch (IOException | RuntimeException e) {
+                sandbox.close();
+                throw e;
+            }
             if (options.gitRepo() != null) {
                 try {
                     sandbox.ci = startCi(options, clock.instant(), cloudRun,
@@ -170,6 +180,8 @@ public final class Sandbox implements AutoCloseable {
             vars.put(v, cloudRunHost());
         }
         vars.put("BIGQUERY_EMULATOR_HOST", bigQuery.host());
+        vars.put("FIRESTORE_ADMIN_EMULATOR_HOST", "127.0.0.1:" + firestoreServer.getPort());
+        vars.put("GCS_EMULATOR_HOST", storage.host());
         return vars;
     }
 
@@ -197,6 +209,14 @@ public final class Sandbox implements AutoCloseable {
         return secretManager;
     }
 
+    FirestoreAdminEmulator firestore() {
+        return firestore;
+    }
+
+    StorageEmulator storage() {
+        return storage;
+    }
+
     WebhookReceiver webhook() {
         return webhook;
     }
@@ -218,6 +238,12 @@ public final class Sandbox implements AutoCloseable {
         webhook.stop();
         if (bigQuery != null) {
             bigQuery.stop();
+        }
+        if (firestoreServer != null) {
+            firestoreServer.shutdownNow();
+        }
+        if (storage != null) {
+            storage.stop();
         }
         grpc.shutdownNow();
         cloudRun.shutdown();
@@ -288,6 +314,56 @@ public final class Sandbox implements AutoCloseable {
         }
         return new CiPipeline(options.gitRepo(), options.gitBranch(), cloudRun, servicePath(SERVICE), IMAGE,
                 options.gitPollInterval(), events);
+    }
+
+    /** The bucket of the sandbox's Firestore exports (the runbook's data.firestore.backupBucket). */
+    public static final String BACKUP_BUCKET = "virtuoso-sandbox-backups";
+    public static final String FIRESTORE_DATABASE = "projects/" + PROJECT + "/databases/(default)";
+
+    /**
+     * Firestore Admin on a gRPC server of its own (its google.longrunning.Operations is not Cloud
+     * Run's) and the Cloud Storage that holds its exports.
+     */
+    private void startFirestore(Clock clock) throws IOException {
+        storage = new StorageEmulator(clock);
+        firestore = new FirestoreAdminEmulator(clock, storage);
+        firestoreServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
+                .addService(firestore.api()).addService(firestore.operations()).build().start();
+        firestoreExport = seed(firestore, storage, clock.instant());
+    }
+
+    /** The seeded export, taken before the bad deploy changed documents: what a restore imports. */
+    public String firestoreExport() {
+        return firestoreExport;
+    }
+
+    /**
+     * The (default) database of a day before the bad deploy (00003, two days ago), exported then;
+     * since, the deploy rewrote documents and users signed up. Beside it in the bucket, a failed
+     * export (files but no overall metadata) and notes that are no export at all.
+     */
+    private static String seed(FirestoreAdminEmulator fs, StorageEmulator gcs, Instant now) {
+        String db = FIRESTORE_DATABASE;
+        fs.createDatabase(db);
+        gcs.createBucket(BACKUP_BUCKET);
+        fs.putDocument(db, "commands", "list", Map.of("name", "list", "handler", "commands.list", "enabled", true));
+        fs.putDocument(db, "commands", "exists", Map.of("name", "exists", "handler", "step.assert.exists",
+                "enabled", true));
+        fs.putDocument(db, "commands", "deploy", Map.of("name", "deploy", "handler", "pipeline.deploy", "enabled", true));
+        fs.putDocument(db, "users", "alice", Map.of("name", "Alice", "role", "admin"));
+        fs.putDocument(db, "users", "bob", Map.of("name", "Bob", "role", "viewer"));
+        Instant exported = firstRelease(now).plus(Duration.ofDays(1)).plus(Duration.ofHours(12));
+        String name = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'_'SSSSS")
+                .withZone(java.time.ZoneOffset.UTC).format(exported);
+        String export = "gs://" + BACKUP_BUCKET + "/" + name;
+        fs.seedExport(db, export, exported);
+        // The bad deploy (v1.2.0) rewrote documents; users signed up since.
+        fs.putDocument(db, "commands", "exists", Map.of("name", "exists", "handler", "cache.lookup", "enabled", false));
+        fs.putDocument(db, "commands", "deploy", Map.of("name", "deploy", "handler", "cache.lookup", "enabled", false));
+        fs.putDocument(db, "users", "carol", Map.of("name", "Carol", "role", "viewer"));
+        gcs.put(BACKUP_BUCKET, name + "-failed/" + FirestoreAdminEmulator.DATA_OBJECT, new byte[] {'{', '}'});
+        gcs.put(BACKUP_BUCKET, "notes/README.txt", "exports of the sandbox".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        return export;
     }
 
     /** A key history after a bad rotation: v3 was disabled by hand, so `latest` is unreadable. */

@@ -276,6 +276,35 @@ class BadInputCatalogTest {
                 c("drill with both a bad revision and a bad image", 2, "two ways to name the bad revision", "-r",
                         "{RB}", "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--bad-image", "x:1", "--yes"),
 
+                // --- restore firestore ---------------------------------------------------------------
+                c("restore firestore without --from", 2, "Missing required option: '--from=gs://BUCKET/PREFIX'",
+                        "-r", "{RB}", "restore", "firestore", "--yes"),
+                c("restore firestore from a path that is not gs://", 2, "--from must be gs://BUCKET/PREFIX", "-r",
+                        "{RB}", "restore", "firestore", "--from", "/backups/2024-07-24", "--yes"),
+                c("restore firestore from a bare bucket", 2, "--from must be gs://BUCKET/PREFIX", "-r", "{RB}",
+                        "restore", "firestore", "--from", "gs://virtuoso-sandbox-backups", "--yes"),
+                c("restore firestore from a prefix that is not a completed export", 2, "gs://virtuoso-sandbox-backups/"
+                        + "notes is not a completed Firestore export (checked for gs://virtuoso-sandbox-backups/notes/"
+                        + "notes.overall_export_metadata", "-r", "{RB}", "restore", "firestore", "--from",
+                        "gs://virtuoso-sandbox-backups/notes", "--yes"),
+                c("restore firestore from a prefix that holds nothing", 2, "is not a completed Firestore export", "-r",
+                        "{RB}", "restore", "firestore", "--from", "gs://virtuoso-sandbox-backups/2024-07-24", "--yes"),
+                c("restore firestore into an unknown database", 2, "Firestore database nope of project "
+                        + "virtuoso-sandbox does not exist", "-r", "{RB}", "restore", "firestore", "--database", "nope",
+                        "--from", "gs://virtuoso-sandbox-backups/notes", "--yes"),
+                c("restore firestore with a backup destination that is not gs://", 2, "--backup-to must be "
+                        + "gs://BUCKET/PREFIX", "-r", "{RB}", "restore", "firestore", "--from",
+                        "gs://virtuoso-sandbox-backups/notes", "--backup-to", "backups/before", "--yes"),
+                c("restore firestore with no backup bucket and no --backup-to", 2, "nowhere to back up (default) "
+                        + "before the import: pass --backup-to", "-r", "{RB}", "restore", "firestore", "--from",
+                        "gs://virtuoso-sandbox-backups/notes", "--yes").runbook("apiVersion: rollback/v1\nservice:\n"
+                        + "  project: virtuoso-sandbox\n  region: us-central1\n  name: virtuoso-api\n"),
+                c("restore firestore --list of an unknown database", 2, "Firestore database nope of project "
+                        + "virtuoso-sandbox does not exist", "-r", "{RB}", "restore", "firestore", "--list",
+                        "--database", "nope"),
+                c("restore firestore --list with --from", 2, "--list only reads", "-r", "{RB}", "restore",
+                        "firestore", "--list", "--from", "gs://virtuoso-sandbox-backups/notes"),
+
                 // --- commands of later issues still parse their input --------------------------------
                 c("restore bigquery without --table", 2, "Missing required option", "restore", "bigquery", "--at",
                         "-2h"),

@@ -148,14 +148,6 @@ class CommandsTest {
     }
 
     @Test
-    void commandsOfOpenIssuesSaySoAndChangeNothing() {
-        CliHarness.Result r = cli.rb("restore", "firestore", "--from", "gs://b/p", "--yes");
-        assertThat(r.code()).isEqualTo(1);
-        assertThat(r.err().strip()).isEqualTo("error: `rollback restore firestore` is not implemented yet in this build; "
-                + "nothing was changed");
-    }
-
-    @Test
     void everyCommandsHelpRendersCleanly() {
         // picocli reports a description it cannot format on System.err, past our own streams.
         var systemErr = System.err;

@@ -67,6 +67,8 @@ class DryRunTest {
                 .contains("dry run: restore analytics.command_executions to ");
         assertThat(dry(book, "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes").out())
                 .contains("copy job from daily_totals@").contains("dry run: restore analytics.daily_totals");
+        assertThat(dry(book, "restore", "firestore", "--from", cli.sandbox.firestoreExport()).out())
+                .contains("dry run: import every collection in the export from " + cli.sandbox.firestoreExport());
         cli.manualTime();
         assertThat(dry(book, "watch", "--auto", "--interval", "10s", "--for", "1m").out())
                 .contains("trigger held for 30s").contains("dry run: route 100% of virtuoso-api traffic to "

@@ -25,7 +25,7 @@ public final class SandboxControls {
     /** Every call that changed (or asked to change) something, over all emulated APIs and the webhook. */
     public int mutatingCalls() {
         return cloudRunMutations() + sandbox.monitoring().policyWrites() + sandbox.secretManager().mutatingCalls()
-                + sandbox.webhook().messages().size() + sandbox.bigQuery().mutatingCalls();
+                + sandbox.webhook().messages().size() + sandbox.bigQuery().mutatingCalls() + firestoreMutations();
     }
 
     /** BigQuery jobs that write (copies, DML) and table deletes. */
@@ -92,6 +92,45 @@ public final class SandboxControls {
     /** Someone writes to a table now. */
     public void bigQueryWrite(String dataset, String table, java.time.Instant at, List<String> rows) {
         sandbox.bigQuery().change(Sandbox.PROJECT, dataset, table, at, rows);
+    }
+
+    /** ExportDocuments and ImportDocuments received by the Firestore Admin emulator. */
+    public int firestoreMutations() {
+        return sandbox.firestore().mutatingCalls();
+    }
+
+    /** How long a Firestore import or export takes, on the sandbox's clock. */
+    public void setFirestoreOperationDelay(Duration delay) {
+        sandbox.firestore().setOperationDelay(delay);
+    }
+
+    /** The next export is accepted and its operation ends in error. */
+    public void failNextFirestoreExport(Status status) {
+        sandbox.firestore().failNextExport(status);
+    }
+
+    /** The next import is accepted and its operation ends in error. */
+    public void failNextFirestoreImport(Status status) {
+        sandbox.firestore().failNextImport(status);
+    }
+
+    /** The next import call is refused at once: no operation is created. */
+    public void refuseNextFirestoreImport(Status status) {
+        sandbox.firestore().refuseNextImport(status);
+    }
+
+    /** A document of the sandbox's (default) database, or null. */
+    public Map<String, Object> firestoreDocument(String collection, String id) {
+        return sandbox.firestore().document(Sandbox.FIRESTORE_DATABASE, collection, id);
+    }
+
+    public void putFirestoreDocument(String collection, String id, Map<String, Object> fields) {
+        sandbox.firestore().putDocument(Sandbox.FIRESTORE_DATABASE, collection, id, fields);
+    }
+
+    /** Object names in the sandbox's backup bucket under {@code prefix}. */
+    public List<String> backupObjects(String prefix) {
+        return sandbox.storage().names(Sandbox.BACKUP_BUCKET, prefix);
     }
 
     public int cloudRunMutations() {

@@ -1,0 +1,68 @@
+package dev.virtuoso.rollback.gcp;
+
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.Storage;
+import dev.virtuoso.rollback.runbook.FirestoreExports;
+import dev.virtuoso.rollback.runbook.RunbookException;
+
+/**
+ * {@link FirestoreExports} over Cloud Storage. A managed Firestore export writes, when (and only
+ * when) it completes, one object named after the last segment of its output prefix:
+ * {@code gs://B/path/NAME/NAME.overall_export_metadata} (the layout the Firestore export/import
+ * documentation shows; the per-collection files sit beside it under {@code all_namespaces/}). Its
+ * presence is what tells a completed export from a prefix that holds nothing, a partial export
+ * (cancelled or failed ones leave files but no overall metadata) or a mistyped path.
+ */
+public final class StorageExports implements FirestoreExports {
+    private static final String API = "Cloud Storage";
+    private final GcpClients clients;
+
+    public StorageExports(GcpClients clients) {
+        this.clients = clients;
+    }
+
+    @Override
+    public boolean completed(String uri) {
+        BlobId id = metadataObject(uri);
+        try {
+            Blob b = clients.storage().get(id);
+            return b != null && b.exists();
+        } catch (RunbookException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, id.toGsUtilUri(), e);
+        }
+    }
+
+    @Override
+    public boolean holdsObjects(String uri) {
+        String[] bp = split(uri);
+        try {
+            return clients.storage().list(bp[0], Storage.BlobListOption.prefix(bp[1] + "/"),
+                    Storage.BlobListOption.pageSize(1)).getValues().iterator().hasNext();
+        } catch (RunbookException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, uri, e);
+        }
+    }
+
+    @Override
+    public String howChecked(String uri) {
+        return "checked for " + metadataObject(uri).toGsUtilUri() + ", which an export writes when it completes";
+    }
+
+    static BlobId metadataObject(String uri) {
+        String[] bp = split(uri);
+        String last = bp[1].substring(bp[1].lastIndexOf('/') + 1);
+        return BlobId.of(bp[0], bp[1] + "/" + last + ".overall_export_metadata");
+    }
+
+    /** {@code gs://B/P} (no trailing slash) → {B, P}. */
+    private static String[] split(String uri) {
+        String rest = uri.substring("gs://".length());
+        int slash = rest.indexOf('/');
+        return new String[] {rest.substring(0, slash), rest.substring(slash + 1)};
+    }
+}

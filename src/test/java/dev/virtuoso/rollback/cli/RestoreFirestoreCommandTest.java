@@ -1,0 +1,220 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.grpc.Status;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class RestoreFirestoreCommandTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final CliHarness cli = new CliHarness();
+    private String export;
+
+    @BeforeEach
+    void fastOperations() {
+        cli.controls.setFirestoreOperationDelay(Duration.ofMillis(30));
+        export = cli.sandbox.firestoreExport();
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    private List<JsonNode> journal() throws Exception {
+        return Files.readAllLines(cli.home.resolve("journal.jsonl")).stream().map(l -> {
+            try {
+                return JSON.readTree(l);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        }).toList();
+    }
+
+    @Test
+    void restoreExportsTheDatabaseFirstThenImportsOverwritingSameNameDocumentsAndKeepingNewerOnes() throws Exception {
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("not a point-in-time restore").contains("documents created since the export stay");
+        // Overwritten from the export; created since the export: kept.
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "step.assert.exists");
+        assertThat(cli.controls.firestoreDocument("users", "carol")).containsEntry("name", "Carol");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(2);
+        // The backup holds the database as it was before the import, and is journaled for undo.
+        JsonNode planned = journal().get(0);
+        String backup = planned.path("before").path("backupTo").asText();
+        assertThat(backup).startsWith("gs://virtuoso-sandbox-backups/pre-restore-");
+        String prefix = backup.substring("gs://virtuoso-sandbox-backups/".length());
+        assertThat(cli.controls.backupObjects(prefix + "/")).contains(prefix + "/" + prefix + ".overall_export_metadata");
+        JsonNode applied = journal().get(journal().size() - 1);
+        assertThat(applied.path("state").asText()).isEqualTo("applied");
+        assertThat(applied.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
+        assertThat(applied.path("after").path("importState").asText()).isEqualTo("SUCCESSFUL");
+    }
+
+    @Test
+    void backupExportFinishesBeforeTheImportStarts() throws Exception {
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        CliHarness.Result list = cli.rb("restore", "firestore", "--list", "-o", "json");
+        JsonNode ops = JSON.readTree(list.out()).path("operations");
+        JsonNode imported = null;
+        JsonNode backup = null;
+        for (JsonNode o : ops) {
+            if (o.path("type").asText().equals("IMPORT")) {
+                imported = o;
+            } else if (o.path("prefix").asText().contains("pre-restore-")) {
+                backup = o;
+            }
+        }
+        assertThat(backup).isNotNull();
+        assertThat(imported).isNotNull();
+        assertThat(imported.path("start").asText()).isGreaterThanOrEqualTo(backup.path("end").asText());
+    }
+
+    @Test
+    void undoImportsTheBackupTakenBeforeTheRestoreAndSaysCreatedDocumentsStay() throws Exception {
+        cli.controls.putFirestoreDocument("commands", "new-since", Map.of("name", "new-since"));
+        assertThat(cli.rb("restore", "firestore", "--from", export, "--yes").code()).isZero();
+        assertThat(cli.controls.firestoreDocument("commands", "deploy")).containsEntry("handler", "pipeline.deploy");
+
+        CliHarness.Result undo = cli.rb("undo", "--yes");
+
+        assertThat(undo.code()).as(undo.err()).isZero();
+        assertThat(undo.out()).contains("stay after this undo: an import never deletes");
+        // Back to the state before the restore: the bad deploy's documents, as they were.
+        assertThat(cli.controls.firestoreDocument("commands", "deploy")).containsEntry("handler", "cache.lookup");
+        assertThat(cli.controls.firestoreDocument("commands", "new-since")).containsEntry("name", "new-since");
+        // The undo itself backed up first: export, import, export, import.
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(4);
+    }
+
+    @Test
+    void listShowsTheSeededExportAsTextAndJsonWithoutChangingAnything() throws Exception {
+        CliHarness.Result text = cli.rb("restore", "firestore", "--list");
+        assertThat(text.code()).as(text.err()).isZero();
+        assertThat(text.out()).contains("EXPORT").contains("SUCCESSFUL").contains(export).contains("5/5 documents");
+        CliHarness.Result json = cli.rb("restore", "firestore", "--list", "-o", "json");
+        JsonNode doc = JSON.readTree(json.out());
+        assertThat(doc.path("ok").asBoolean()).isTrue();
+        assertThat(doc.path("database").asText()).isEqualTo("(default)");
+        assertThat(doc.path("operations").get(0).path("prefix").asText()).isEqualTo(export);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void onATerminalTheDatabaseIdMustBeTypedToConfirm() {
+        cli.interactive = true;
+        cli.stdin = "y\n";
+        CliHarness.Result refused = cli.rb("restore", "firestore", "--from", export);
+        assertThat(refused.code()).isEqualTo(2);
+        assertThat(refused.err()).contains("not confirmed (the answer was not (default))");
+        assertThat(cli.controls.firestoreMutations()).isZero();
+
+        cli.stdin = "(default)\n";
+        CliHarness.Result typed = cli.rb("restore", "firestore", "--from", export);
+        assertThat(typed.code()).as(typed.err()).isZero();
+        assertThat(typed.out()).contains("Type (default) to apply this change");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(2);
+    }
+
+    @Test
+    void aFailedBackupExportStopsBeforeAnyImport() throws Exception {
+        cli.controls.failNextFirestoreExport(Status.PERMISSION_DENIED.withDescription(
+                "The caller does not have permission to write to the bucket"));
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.err()).contains("the backup export to gs://virtuoso-sandbox-backups/pre-restore-")
+                .contains("failed").contains("no import was sent");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
+        assertThat(journal().get(journal().size() - 1).path("state").asText()).isEqualTo("failed");
+    }
+
+    @Test
+    void onlyTheNamedCollectionsAreBackedUpAndImported() {
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--collections", "users", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("the backup covers collections users");
+        // commands was not imported: the bad deploy's document is still there.
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
+    }
+
+    @Test
+    void dryRunShowsBothStepsAndMakesNoMutatingCall() {
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--dry-run");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("step 1: backup").contains("step 2: import").contains("nothing changed");
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void aBackupDestinationThatAlreadyHoldsAnExportIsRefusedBeforeAnythingRuns() {
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--backup-to", export + "-failed",
+                "--yes");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--backup-to " + export + "-failed already holds objects");
+        assertThat(r.out()).isEmpty();
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void aFailedImportIsJournaledAsSentAndFailedWithTheBackupLeftForUndo() throws Exception {
+        cli.controls.failNextFirestoreImport(Status.INTERNAL.withDescription("import worker crashed"));
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.err()).contains("the import from " + export + " failed: INTERNAL: import worker crashed")
+                .contains("a failed import may be partial").contains("`rollback undo ");
+        JsonNode last = journal().get(journal().size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
+        assertThat(last.path("after").path("importState").asText()).isEqualTo("FAILED");
+    }
+
+    @Test
+    void anImportLeftRunningByAKilledRunIsAdoptedNotSentAgain() throws Exception {
+        cli.controls.setFirestoreOperationDelay(Duration.ofSeconds(2));
+        try (var clients = new dev.virtuoso.rollback.gcp.GcpClients(cli.env())) {
+            new dev.virtuoso.rollback.gcp.FirestoreAdminApi(clients).importDocuments(
+                    dev.virtuoso.rollback.sandbox.Sandbox.PROJECT, "(default)", List.of(), export);
+        }
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("adopted the change already in flight");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "step.assert.exists");
+    }
+
+    @Test
+    void anImportRefusedAfterTheBackupIsJournaledAsNotSentWithTheBackupNamedForUndo() throws Exception {
+        cli.controls.refuseNextFirestoreImport(Status.UNAVAILABLE.withDescription("the service is restarting"));
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.err()).contains("no import was sent, the database is as it was; the backup export to "
+                + "gs://virtuoso-sandbox-backups/pre-restore-").contains("finished and stays");
+        assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
+        JsonNode last = journal().get(journal().size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
+        assertThat(last.path("after").has("importOperation")).isFalse();
+    }
+}
