@@ -1,7 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.FirestoreOperation;
-import dev.virtuoso.rollback.runbook.FirestoreRestoreChange;
+import dev.virtuoso.rollback.runbook.FirestoreRestore;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import java.io.PrintWriter;
@@ -102,10 +102,10 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
                         + "gs://BUCKET/PREFIX or set data.firestore.backupBucket in the runbook");
             }
             String base = bucket.strip().startsWith("gs://") ? bucket.strip() : "gs://" + bucket.strip();
-            backup = FirestoreRestoreChange.freshBackup(base, s.ctx.clock().instant(), s.firestoreExports(),
+            backup = FirestoreRestore.freshBackup(base, s.ctx.clock().instant(), s.firestoreExports(),
                     from.strip());
         }
-        FirestoreRestoreChange change = FirestoreRestoreChange.prepare(command(), project, db, from, collections,
+        FirestoreRestore change = FirestoreRestore.prepare(command(), project, db, from, collections,
                 backup, s.firestoreAdmin(), s.firestoreExports(), s.waiting());
         return s.output().action(s.pipeline().execute(change, Optional.empty()));
     }

@@ -15,7 +15,8 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 @Command(name = "sandbox", description = {
-    "Run an emulated Cloud Run API and a demo service until interrupted.",
+    "Run emulated Google APIs (Cloud Run, Monitoring, Secret Manager, Firestore Admin, Cloud Storage, BigQuery) "
+        + "and a demo service until interrupted.",
     "Prints `export` lines for the emulator variables. The demo virtuoso-api has two good revisions, a broken "
         + "one serving 100%%, and a newer one that never became Ready. Use runbooks/sandbox.yaml.",
     "BigQuery holds dataset analytics: about an hour ago a bad deploy deleted a third of command_executions "
@@ -28,8 +29,8 @@ final class SandboxCommand implements Callable<Integer> {
     CommandSpec spec;
 
     @Option(names = "--operation-delay", paramLabel = "D", defaultValue = "300ms",
-            description = "How long an update takes to apply its traffic, after any new revision started "
-                + "(default ${DEFAULT-VALUE}).")
+            description = "How long an update takes to apply its traffic, after any new revision started, and how "
+                + "long a Firestore import or export or a BigQuery job takes (default ${DEFAULT-VALUE}).")
     Duration operationDelay;
 
     @Option(names = "--revision-start-delay", paramLabel = "D", defaultValue = "300ms",

@@ -171,7 +171,7 @@ public final class GcpClients implements AutoCloseable {
 
     /**
      * Firestore Admin. Its import and export operations are followed by reading them by name
-     * (FirestoreRestoreChange), not through the client's OperationFuture, so its LRO polling
+     * (FirestoreRestore), not through the client's OperationFuture, so its LRO polling
      * settings are not used and need no tuning.
      */
     public synchronized com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin() {

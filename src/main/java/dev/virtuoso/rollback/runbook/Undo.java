@@ -41,7 +41,7 @@ public final class Undo {
             case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, ports.policies());
             case SecretChange.KIND -> SecretRestore.undo(record, ports.secrets(), control, now);
             case BigQueryRestore.KIND -> BigQueryRestore.undo(record, ports.bigquery(), now);
-            case FirestoreRestoreChange.KIND -> FirestoreRestoreChange.undo(record, ports.firestore(), ports.exports(),
+            case FirestoreRestore.KIND -> FirestoreRestore.undo(record, ports.firestore(), ports.exports(),
                     ports.waiting(), now);
             default -> throw RunbookException.invalid("journal record " + record.id() + " (" + record.command()
                     + ") is a kind of change this build cannot undo: " + record.kind());

@@ -49,7 +49,8 @@ public final class Sandbox implements AutoCloseable {
     public static final String BIGQUERY_DATASET = "analytics";
 
     /**
-     * @param operationDelay how long an UpdateService operation takes (after a new revision started)
+     * @param operationDelay how long an UpdateService operation takes (after a new revision started), and a
+     *                       Firestore import or export or a BigQuery job
      * @param grpcPort port of the one gRPC server holding every emulated Google API (0: any free)
      * @param requestsPerMinute synthetic traffic volume behind the request metrics (0: none)
      * @param metricsLag how far behind Monitoring data is
@@ -136,7 +137,7 @@ public final class Sandbox implements AutoCloseable {
             sandbox.bigQuery = new BigQueryEmulator(clock, options.operationDelay());
             seed(sandbox.bigQuery, clock.instant());
             try {
-                sandbox.startFirestore(clock);
+                sandbox.startFirestore(clock, options.operationDelay());
             } catch (IOException | RuntimeException e) {
                 sandbox.close();
                 throw e;
@@ -324,9 +325,10 @@ public final class Sandbox implements AutoCloseable {
      * Firestore Admin on a gRPC server of its own (its google.longrunning.Operations is not Cloud
      * Run's) and the Cloud Storage that holds its exports.
      */
-    private void startFirestore(Clock clock) throws IOException {
+    private void startFirestore(Clock clock, Duration operationDelay) throws IOException {
         storage = new StorageEmulator(clock);
         firestore = new FirestoreAdminEmulator(clock, storage);
+        firestore.setOperationDelay(operationDelay);
         firestoreServer = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", 0))
                 .addService(firestore.api()).addService(firestore.operations()).build().start();
         firestoreExport = seed(firestore, storage, clock.instant());

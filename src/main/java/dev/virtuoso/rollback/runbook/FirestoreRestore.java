@@ -28,7 +28,7 @@ import java.util.concurrent.TimeUnit;
  * injected clock (tests never sleep, Ctrl-C is exit 130), and an import left running by a killed
  * run is followed by its name alone, which a client-side future cannot do.
  */
-public final class FirestoreRestoreChange implements Change {
+public final class FirestoreRestore implements Change {
     public static final String KIND = "firestore";
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
@@ -53,7 +53,7 @@ public final class FirestoreRestoreChange implements Change {
     private String backupOperation;
     private String importOperation;
 
-    private FirestoreRestoreChange(String command, String project, String database, String from,
+    private FirestoreRestore(String command, String project, String database, String from,
                                    List<String> collections, String backupTo, List<String> notes, String summary,
                                    Optional<FirestoreOperation> running, FirestoreAdmin admin, Wait wait) {
         this.command = command;
@@ -92,7 +92,7 @@ public final class FirestoreRestoreChange implements Change {
      * Checks every input before anything runs (exit 2, nothing changed) and plans the restore:
      * the source is a completed export, the database exists, the backup prefix is gs:// and empty.
      */
-    public static FirestoreRestoreChange prepare(String command, String project, String database, String from,
+    public static FirestoreRestore prepare(String command, String project, String database, String from,
                                                  List<String> collections, String backupTo, FirestoreAdmin admin,
                                                  FirestoreExports exports, Wait wait) {
         String source = gsPrefix("--from", from, "the output prefix of a Firestore export");
@@ -117,7 +117,7 @@ public final class FirestoreRestoreChange implements Change {
                 .filter(o -> o.type() == FirestoreOperation.Type.IMPORT && !o.done() && source.equals(trim(o.prefix())))
                 .findFirst();
         String what = ids.isEmpty() ? "every collection in the export" : "collections " + String.join(", ", ids);
-        return new FirestoreRestoreChange(command, project, database, source, ids, backup, List.of(),
+        return new FirestoreRestore(command, project, database, source, ids, backup, List.of(),
                 "import " + what + " from " + source + " into database " + database + ", after exporting it to "
                         + backup, running,
                 admin, wait);
@@ -128,7 +128,7 @@ public final class FirestoreRestoreChange implements Change {
      * (to a new prefix in the same bucket). An import never deletes: documents the restore created
      * (in its export, absent before) stay after the undo, and the plan says so.
      */
-    public static FirestoreRestoreChange undo(JournalRecord record, FirestoreAdmin admin, FirestoreExports exports,
+    public static FirestoreRestore undo(JournalRecord record, FirestoreAdmin admin, FirestoreExports exports,
                                               Wait wait, Instant now) {
         JsonNode was = record.before();
         String[] p = record.target().split("/");
@@ -139,7 +139,7 @@ public final class FirestoreRestoreChange implements Change {
         List<String> ids = new ArrayList<>();
         was.path("collections").forEach(c -> ids.add(c.asText()));
         String bucket = "gs://" + bucket(backup);
-        FirestoreRestoreChange c = prepare("undo " + record.id(), p[1], p[3], backup, ids,
+        FirestoreRestore c = prepare("undo " + record.id(), p[1], p[3], backup, ids,
                 freshBackup(bucket, now, exports, backup),
                 admin, exports, wait);
         List<String> notes = List.of("documents that " + record.id() + " (" + record.command() + ") created, present "
@@ -147,7 +147,7 @@ public final class FirestoreRestoreChange implements Change {
                 + "if they must go", ids.isEmpty() ? "the backup holds the whole database as it was before "
                 + record.id() + ": documents changed in any collection since then are put back as they were"
                 : "the backup holds collections " + String.join(", ", ids) + " as they were before " + record.id());
-        return new FirestoreRestoreChange(c.command, c.project, c.database, c.from, c.collections, c.backupTo, notes,
+        return new FirestoreRestore(c.command, c.project, c.database, c.from, c.collections, c.backupTo, notes,
                 "import the backup " + backup + " taken before " + record.id() + " into " + p[3] + ", after exporting "
                         + "it to " + c.backupTo, c.running, admin, wait);
     }
@@ -264,8 +264,6 @@ public final class FirestoreRestoreChange implements Change {
     @Override
     public List<String> notes() {
         List<String> all = new ArrayList<>();
-        all.add("an import is not a point-in-time restore: same-name documents are overwritten, documents created "
-                + "since the export stay");
         all.add(collections.isEmpty() ? "the backup covers the whole database: the import may write to any "
                 + "collection in the export, so `rollback undo` can put back whatever it overwrote"
                 : "the backup covers collections " + String.join(", ", collections) + ", the ones the import "
