@@ -106,19 +106,20 @@ public final class SecretManagerStore implements SecretStore {
 
     @Override
     public void enable(String project, String secret, String version) {
-        String name = SecretVersionName.of(project, secret, version).toString();
-        try {
-            clients.secrets().enableSecretVersion(EnableSecretVersionRequest.newBuilder().setName(name).build());
-        } catch (RuntimeException e) {
-            throw GcpErrors.translate(API, "secret version " + name, e);
-        }
+        setState(project, secret, version, name -> clients.secrets().enableSecretVersion(
+                EnableSecretVersionRequest.newBuilder().setName(name).build()));
     }
 
     @Override
     public void disable(String project, String secret, String version) {
+        setState(project, secret, version, name -> clients.secrets().disableSecretVersion(
+                DisableSecretVersionRequest.newBuilder().setName(name).build()));
+    }
+
+    private void setState(String project, String secret, String version, java.util.function.Consumer<String> call) {
         String name = SecretVersionName.of(project, secret, version).toString();
         try {
-            clients.secrets().disableSecretVersion(DisableSecretVersionRequest.newBuilder().setName(name).build());
+            call.accept(name);
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, "secret version " + name, e);
         }

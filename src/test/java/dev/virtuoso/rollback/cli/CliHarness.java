@@ -112,6 +112,16 @@ final class CliHarness implements AutoCloseable {
         return Map.of("SLACK_WEBHOOK_URL", controls.webhookUrl().toString());
     }
 
+    /** The journal's lines, each a record as JSON, oldest first. */
+    java.util.List<com.fasterxml.jackson.databind.JsonNode> journal() throws IOException {
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        java.util.List<com.fasterxml.jackson.databind.JsonNode> records = new java.util.ArrayList<>();
+        for (String line : Files.readAllLines(home.resolve("journal.jsonl"))) {
+            records.add(json.readTree(line));
+        }
+        return records;
+    }
+
     int mutations() {
         return controls.cloudRunMutations();
     }

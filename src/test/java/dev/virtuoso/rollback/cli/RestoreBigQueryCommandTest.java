@@ -19,16 +19,6 @@ class RestoreBigQueryCommandTest {
         cli.close();
     }
 
-    private List<JsonNode> journal() throws Exception {
-        return Files.readAllLines(cli.home.resolve("journal.jsonl")).stream().map(l -> {
-            try {
-                return JSON.readTree(l);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
-    }
-
     private String snapshotOf(String table) {
         return cli.controls.bigQueryTables("analytics").stream().filter(t -> t.startsWith(table + "_pre_restore_"))
                 .findFirst().orElseThrow();
@@ -55,7 +45,7 @@ class RestoreBigQueryCommandTest {
         assertThat(cli.controls.bigQueryLayout("analytics", snapshot)).startsWith("SNAPSHOT executed_at");
         // snapshot job + the transaction: two writes, no copy from history.
         assertThat(cli.controls.bigQueryMutations()).isEqualTo(2);
-        List<JsonNode> steps = journal();
+        List<JsonNode> steps = cli.journal();
         assertThat(steps.get(0).path("state").asText()).isEqualTo("planned");
         assertThat(steps.get(0).path("before").path("snapshot").asText()).endsWith("." + snapshot);
         assertThat(steps.get(steps.size() - 1).path("after").path("rowsAfter").asLong()).isEqualTo(11_200);
@@ -135,7 +125,7 @@ class RestoreBigQueryCommandTest {
         assertThat(r.err()).contains("the restore was not sent and analytics.daily_totals is unchanged, but the "
                 + "snapshot analytics." + snapshot + " was taken");
         assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
-        List<JsonNode> steps = journal();
+        List<JsonNode> steps = cli.journal();
         JsonNode last = steps.get(steps.size() - 1);
         assertThat(last.path("state").asText()).isEqualTo("failed");
         assertThat(last.path("after").path("restoreJob").asText()).isEqualTo("not sent");
@@ -151,7 +141,7 @@ class RestoreBigQueryCommandTest {
         assertThat(r.err()).contains("failed: Resources exceeded during query execution")
                 .contains("the change was sent and is not in effect yet (it failed)");
         assertThat(cli.controls.bigQueryRows("analytics", "command_executions")).hasSize(7_080);
-        JsonNode last = journal().get(journal().size() - 1);
+        JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.path("state").asText()).isEqualTo("failed");
         assertThat(last.path("after").path("state").asText()).isEqualTo("failed");
     }
@@ -165,7 +155,7 @@ class RestoreBigQueryCommandTest {
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
         assertThat(r.out()).contains("✗ restore analytics.daily_totals").contains("rows: 32 before → 5 after (expected 30)")
                 .contains("5 rows after the restore, 30 at the target");
-        JsonNode last = journal().get(journal().size() - 1);
+        JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.path("state").asText()).isEqualTo("failed");
         assertThat(last.path("detail").asText()).isEqualTo("verification: 0/1 checks passed");
 

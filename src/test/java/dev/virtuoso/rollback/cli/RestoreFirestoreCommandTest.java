@@ -29,16 +29,6 @@ class RestoreFirestoreCommandTest {
         cli.close();
     }
 
-    private List<JsonNode> journal() throws Exception {
-        return Files.readAllLines(cli.home.resolve("journal.jsonl")).stream().map(l -> {
-            try {
-                return JSON.readTree(l);
-            } catch (Exception e) {
-                throw new IllegalStateException(e);
-            }
-        }).toList();
-    }
-
     @Test
     void restoreExportsTheDatabaseFirstThenImportsOverwritingSameNameDocumentsAndKeepingNewerOnes() throws Exception {
         assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
@@ -52,12 +42,12 @@ class RestoreFirestoreCommandTest {
         assertThat(cli.controls.firestoreDocument("users", "carol")).containsEntry("name", "Carol");
         assertThat(cli.controls.firestoreMutations()).isEqualTo(2);
         // The backup holds the database as it was before the import, and is journaled for undo.
-        JsonNode planned = journal().get(0);
+        JsonNode planned = cli.journal().get(0);
         String backup = planned.path("before").path("backupTo").asText();
         assertThat(backup).startsWith("gs://virtuoso-sandbox-backups/pre-restore-");
         String prefix = backup.substring("gs://virtuoso-sandbox-backups/".length());
         assertThat(cli.controls.backupObjects(prefix + "/")).contains(prefix + "/" + prefix + ".overall_export_metadata");
-        JsonNode applied = journal().get(journal().size() - 1);
+        JsonNode applied = cli.journal().get(cli.journal().size() - 1);
         assertThat(applied.path("state").asText()).isEqualTo("applied");
         assertThat(applied.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
         assertThat(applied.path("after").path("importState").asText()).isEqualTo("SUCCESSFUL");
@@ -141,7 +131,7 @@ class RestoreFirestoreCommandTest {
                 .contains("failed").contains("no import was sent");
         assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
         assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
-        assertThat(journal().get(journal().size() - 1).path("state").asText()).isEqualTo("failed");
+        assertThat(cli.journal().get(cli.journal().size() - 1).path("state").asText()).isEqualTo("failed");
     }
 
     @Test
@@ -180,7 +170,7 @@ class RestoreFirestoreCommandTest {
         assertThat(r.code()).isEqualTo(4);
         assertThat(r.err()).contains("the import from " + export + " failed: INTERNAL: import worker crashed")
                 .contains("a failed import may be partial").contains("`rollback undo ");
-        JsonNode last = journal().get(journal().size() - 1);
+        JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.path("state").asText()).isEqualTo("failed");
         assertThat(last.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
         assertThat(last.path("after").path("importState").asText()).isEqualTo("FAILED");
@@ -212,7 +202,7 @@ class RestoreFirestoreCommandTest {
         assertThat(r.err()).contains("no import was sent, the database is as it was; the backup export to "
                 + "gs://virtuoso-sandbox-backups/pre-restore-").contains("finished and stays");
         assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
-        JsonNode last = journal().get(journal().size() - 1);
+        JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.path("state").asText()).isEqualTo("failed");
         assertThat(last.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
         assertThat(last.path("after").has("importOperation")).isFalse();
