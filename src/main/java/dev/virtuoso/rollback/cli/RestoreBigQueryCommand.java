@@ -66,7 +66,7 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         String project = BigQueryRestore.namesProject(table) ? null : s.target().service().project();
         BigQueryRestore change = BigQueryRestore.prepare(new BigQueryRestore.Request(commandLine(), table, at,
-                fromSnapshot, project), s.bigquery(), s.ctx.clock().instant());
+                fromSnapshot, project), s.bigquery(), s.ctx.clock().instant()).unlessDone(s.journal().history());
         return s.output().action(s.pipeline().execute(change, Optional.empty(), !noVerify));
     }
 

@@ -98,7 +98,9 @@ public final class BigQueryTableStore implements BigQueryTables {
         }
         long rows = t.getNumRows() == null ? 0 : t.getNumRows().longValue();
         Instant created = t.getCreationTime() == null ? null : Instant.ofEpochMilli(t.getCreationTime());
-        return new TableInfo(ref, def.getType().name(), partitioning, clustering, created, rows, base, snapshotTime);
+        Instant modified = t.getLastModifiedTime() == null ? null : Instant.ofEpochMilli(t.getLastModifiedTime());
+        return new TableInfo(ref, def.getType().name(), partitioning, clustering, created, rows, base, snapshotTime,
+                modified);
     }
 
     @Override

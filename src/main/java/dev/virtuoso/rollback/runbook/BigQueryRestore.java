@@ -77,6 +77,7 @@ public final class BigQueryRestore implements Change {
     private final BigQueryTables.Dataset dataset;
     private final List<String> notes;
     private final BigQueryTables bq;
+    private String unchanged;
 
     private BigQueryRestore(String command, TableInfo table, Path path, Instant at, String atText, TableInfo source,
                             TableRef preRestore, String jobPrefix, long rowsNow, long rowsTarget,
@@ -410,6 +411,36 @@ public final class BigQueryRestore implements Change {
         return path == Path.SNAPSHOT ? source.ref().table() : at.toString();
     }
 
+    /** What the table is restored from, as the journal keeps it: the time in millis, or the snapshot. */
+    private String sourceId() {
+        return path == Path.SNAPSHOT ? "snapshot " + source.ref() : "time " + at.toEpochMilli();
+    }
+
+    /**
+     * Running the same restore again changes nothing when the table's newest change (in {@code history},
+     * oldest first) is a restore from the same source and the table has not changed since. A relative
+     * {@code --at} names another time on each run, so only an absolute one can match.
+     */
+    public BigQueryRestore unlessDone(List<JournalRecord> history) {
+        Optional<JournalRecord> last = Journal.newest(history, rec -> KIND.equals(rec.kind())
+                && target().equals(rec.target()) && rec.changed() && rec.parent() == null);
+        if (last.isEmpty() || (last.get().state() != JournalRecord.State.applied
+                && last.get().state() != JournalRecord.State.verified)
+                || !sourceId().equals(last.get().after().path("source").asText())
+                || table.modified() == null || table.modified().isAfter(last.get().time())) {
+            return this;
+        }
+        unchanged = table.ref().shortName() + " was restored from the same " + (path == Path.SNAPSHOT ? "snapshot"
+                : "time") + " by journal step " + last.get().id() + " and has not changed since (last modified "
+                + table.modified() + ")";
+        return this;
+    }
+
+    @Override
+    public String unchangedReason() {
+        return unchanged;
+    }
+
     @Override
     public JsonNode apply(Duration limit, Progress progress) {
         // Each job may take up to the limit: the adapter waits on the injected clock.
@@ -428,7 +459,7 @@ public final class BigQueryRestore implements Change {
     }
 
     private JsonNode result(long rowsAfter, String layout) {
-        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString())
+        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString()).put("source", sourceId())
                 .put("snapshot", preRestore.toString()).put("restoreJob", restoreJob).put("rowsBefore", rowsNow)
                 .put("rowsAfter", rowsAfter).put("rowsExpected", rowsTarget);
         if (layout != null) {

@@ -45,11 +45,11 @@ public interface BigQueryTables {
 
     /**
      * A table as read: {@code type} TABLE, SNAPSHOT, VIEW…; its day or range partitioning field
-     * (or "_PARTITIONTIME"), clustering fields, creation time, row count, and for a snapshot its
-     * base table and time.
+     * (or "_PARTITIONTIME"), clustering fields, creation time, row count, for a snapshot its base
+     * table and time, and when its data or metadata last changed.
      */
     record TableInfo(TableRef ref, String type, String partitioning, List<String> clustering, Instant created,
-                     long rows, String baseTable, Instant snapshotTime) {
+                     long rows, String baseTable, Instant snapshotTime, Instant modified) {
         public boolean partitionedOrClustered() {
             return partitioning != null || !clustering.isEmpty();
         }

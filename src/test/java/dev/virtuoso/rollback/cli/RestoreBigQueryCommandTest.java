@@ -175,4 +175,27 @@ class RestoreBigQueryCommandTest {
         assertThat(doc.toString()).contains("\"rowsAfter\":30").contains("daily_totals_pre_restore_")
                 .contains("row count");
     }
+
+    @Test
+    void theSameRestoreToAnAbsoluteTimeRunAgainChangesNothingUntilTheTableChanges() {
+        String at = java.time.Instant.now().minus(java.time.Duration.ofHours(2))
+                .truncatedTo(java.time.temporal.ChronoUnit.SECONDS).toString();
+        assertThat(cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", at, "--yes").code())
+                .isZero();
+        int calls = cli.controls.mutatingCalls();
+
+        CliHarness.Result again = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", at, "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("analytics.daily_totals was restored from the same time by journal step")
+                .contains("has not changed since");
+        assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
+
+        cli.controls.bigQueryWrite("analytics", "daily_totals", java.time.Instant.now(), List.of("late row"));
+        CliHarness.Result changed = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", at,
+                "--yes");
+        assertThat(changed.code()).as(changed.out() + changed.err()).isZero();
+        assertThat(changed.out()).doesNotContain("was restored from the same time");
+        assertThat(cli.controls.mutatingCalls()).isGreaterThan(calls);
+    }
 }
