@@ -83,6 +83,30 @@ class SandboxEndToEndIT {
     }
 
     @Test
+    void eachRestoreAndItsUndoRunThroughTheLauncherAgainstTheSandboxProcess() throws Exception {
+        assertThat(env).containsKeys("FIRESTORE_ADMIN_EMULATOR_HOST", "GCS_EMULATOR_HOST", "BIGQUERY_EMULATOR_HOST");
+
+        Run secrets = rollback("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "2", "--yes");
+        assertThat(secrets.code()).as(secrets.err()).isZero();
+        assertThat(secrets.out()).contains("add version 4 holding the payload of version 2");
+
+        Run table = rollback("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes");
+        assertThat(table.code()).as(table.err()).isZero();
+        assertThat(table.out()).contains("rows: 32 before → 30 after (expected 30)").contains("checks: 1/1 passed");
+
+        var list = new com.fasterxml.jackson.databind.ObjectMapper().readTree(
+                rollback("-o", "json", "restore", "firestore", "--list").out());
+        String export = list.get("operations").get(0).get("prefix").asText();
+        Run firestore = rollback("restore", "firestore", "--from", export, "--yes");
+        assertThat(firestore.code()).as(firestore.err()).isZero();
+        assertThat(firestore.out()).contains("backup: gs://virtuoso-sandbox-backups/pre-restore-");
+
+        Run undo = rollback("undo", "--yes");
+        assertThat(undo.code()).as(undo.err()).isZero();
+        assertThat(undo.out()).contains("import from gs://virtuoso-sandbox-backups/pre-restore-");
+    }
+
+    @Test
     void quickPreviousMovesTrafficWaitsAndVerifiesInUnderTwoSeconds() throws Exception {
         Run refused = rollback("quick", "--previous");
         assertThat(refused.code()).isEqualTo(2);
