@@ -1,6 +1,9 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.BigQueryRestore;
+import dev.virtuoso.rollback.runbook.Durations;
+import dev.virtuoso.rollback.runbook.RunbookException;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -61,13 +64,21 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
             + "the rows at the target; the counts are still shown.")
     boolean noVerify;
 
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "30m", description = "How long to wait for the "
+            + "snapshot and restore jobs together (default ${DEFAULT-VALUE}). A job goes on at Google after it: the "
+            + "tool says so (exit 4) and journals what is true.")
+    Duration timeout;
+
     @Override
     public Integer call() {
         Session s = Session.of(spec);
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw RunbookException.invalid("--timeout must be positive, not " + Durations.format(timeout));
+        }
         String project = BigQueryRestore.namesProject(table) ? null : s.target().service().project();
         BigQueryRestore change = BigQueryRestore.prepare(new BigQueryRestore.Request(commandLine(), table, at,
                 fromSnapshot, project), s.bigquery(), s.ctx.clock().instant()).unlessDone(s.journal().history());
-        return s.output().action(s.pipeline().execute(change, Optional.empty(), !noVerify));
+        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty(), !noVerify));
     }
 
     private String commandLine() {

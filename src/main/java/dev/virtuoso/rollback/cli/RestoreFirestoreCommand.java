@@ -1,10 +1,12 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.FirestoreOperation;
 import dev.virtuoso.rollback.runbook.FirestoreRestore;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import java.io.PrintWriter;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -71,9 +73,17 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
             description = "With --list: newest N operations (default ${DEFAULT-VALUE}; 0 = all).")
     int limit;
 
+    @Option(names = "--timeout", paramLabel = "D", defaultValue = "1h", description = "How long to wait for the "
+            + "backup export and the import together (default ${DEFAULT-VALUE}). They go on at Google after it: the "
+            + "tool says so (exit 4) and journals what is true; the same command again waits for the import in flight.")
+    Duration timeout;
+
     @Override
     public Integer call() {
         Session s = Session.of(spec);
+        if (timeout.isZero() || timeout.isNegative()) {
+            throw RunbookException.invalid("--timeout must be positive, not " + Durations.format(timeout));
+        }
         Runbook book = s.runbook();
         String db = database != null ? database.strip() : book.data().firestore().database();
         if (db.isEmpty()) {
@@ -107,7 +117,7 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
         }
         FirestoreRestore change = FirestoreRestore.prepare(command(), project, db, from, collections,
                 backup, s.firestoreAdmin(), s.firestoreExports(), s.waiting());
-        return s.output().action(s.pipeline().execute(change, Optional.empty()));
+        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty()));
     }
 
     private String command() {

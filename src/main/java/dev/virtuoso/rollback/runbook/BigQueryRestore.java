@@ -477,9 +477,8 @@ public final class BigQueryRestore implements Change {
                 boolean snapshotTaken = bq.table(preRestore).isPresent();
                 ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", "not sent")
                         .put("snapshot", snapshotTaken ? preRestore.toString() : "not taken");
-                return new Truth(true, false, false, null, snapshotTaken ? "the restore was not sent and "
-                        + ref.shortName() + " is unchanged, but the snapshot " + preRestore.shortName() + " was taken "
-                        + "(delete it if you do not retry)" : null, now);
+                return Truth.notSent(now, snapshotTaken ? "the snapshot " + preRestore.shortName() + " was taken "
+                        + "(delete it if you do not retry)" : null);
             }
             BigQueryTables.JobState j = job.get();
             if (j.succeeded()) {

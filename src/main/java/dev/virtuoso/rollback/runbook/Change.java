@@ -111,9 +111,20 @@ public interface Change {
      * asked change was sent (the resource asks for it now), whether it is in effect, and why not
      * when the system says it failed ({@code failure}, read only when sent: a failure on record
      * from an earlier deploy is not this change's). {@code leftBehind} names what an unsent change
-     * left all the same (a local commit), which undo must then be able to pick.
+     * left all the same (a local commit), which undo must then be able to pick; {@code aside}, what
+     * it left that changes nothing (a backup, a snapshot), said but not for undo.
      */
-    record Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now) {
+    record Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now,
+                 String aside) {
+        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now) {
+            this(readable, sent, inEffect, failure, leftBehind, now, null);
+        }
+
+        /** Nothing was changed, and {@code aside} says what stays all the same that undo has no need of (a backup). */
+        public static Truth notSent(JsonNode now, String aside) {
+            return new Truth(true, false, false, null, null, now, aside);
+        }
+
         public static Truth unreadable() {
             return new Truth(false, false, false, null, null, null);
         }

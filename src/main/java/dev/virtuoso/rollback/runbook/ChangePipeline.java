@@ -225,7 +225,8 @@ public final class ChangePipeline {
                     ? " (it is still being applied)" : e.getMessage().contains(now.failure()) ? " (it failed)"
                     : " (it failed: " + now.failure() + ")");
         } else {
-            truth = now.leftBehind() != null ? now.leftBehind() : "nothing was changed";
+            truth = (now.leftBehind() != null ? now.leftBehind() : "nothing was changed")
+                    + (now.aside() != null ? "; " + now.aside() : "");
         }
         // Not sent but left something behind (a local commit): undo must be able to pick it.
         boolean maybeChanged = !now.readable() || now.sent() || now.leftBehind() != null;

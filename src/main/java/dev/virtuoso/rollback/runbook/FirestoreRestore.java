@@ -409,10 +409,8 @@ public final class FirestoreRestore implements Change {
             FirestoreOperation i = imported.get();
             return new Truth(true, true, i.succeeded(), i.failure(), null, now);
         }
-        String left = backup.map(b -> "no import was sent, the database is as it was; the backup export to " + backupTo
-                + (b.succeeded() ? " finished" : b.done() ? " ended " + b.state() : " is " + b.state()) + " and stays")
-                .orElse(null);
-        return new Truth(true, false, false, null, left, now);
+        return Truth.notSent(now, backup.map(b -> "the backup export to " + backupTo + (b.succeeded() ? " finished"
+                : b.done() ? " ended " + b.state() : " is " + b.state()) + " and stays").orElse(null));
     }
 
     private String seconds(Instant start) {

@@ -342,6 +342,11 @@ class BadInputCatalogTest {
                         "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h"),
                 c("restore secrets without --to-version", 2, "Missing required option", "restore", "secrets",
                         "--secret", "virtuoso-api-key"),
+                c("restore firestore --timeout 0s", 2, "--timeout must be positive, not 0ms", "-r", "{RB}",
+                        "restore", "firestore", "--from", "gs://virtuoso-sandbox-backups/x", "--timeout", "0s", "--yes"),
+                c("restore bigquery --timeout 0s", 2, "--timeout must be positive, not 0ms", "-r", "{RB}",
+                        "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--timeout", "0s",
+                        "--yes"),
                 c("restore secrets of an unknown secret", 2, "not found: secret projects/virtuoso-sandbox/secrets/"
                         + "no-such-secret", "-r", "{RB}", "restore", "secrets", "--secret", "no-such-secret",
                         "--to-version", "1", "--yes"),

@@ -115,20 +115,21 @@ class RestoreBigQueryCommandTest {
     }
 
     @Test
-    void aRestoreNeverSentAfterTheSnapshotIsJournaledAsNotSentNamingTheSnapshotLeftBehind() throws Exception {
+    void aRestoreNeverSentAfterTheSnapshotIsJournaledAsNothingChangedNamingTheSnapshotLeftOutOfUndo() throws Exception {
         // As after a kill between step 1 and step 2: the snapshot exists, the restore job does not.
         cli.controls.rejectBigQueryJobs("_2_restore", "backend error");
         CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes");
 
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
         String snapshot = snapshotOf("daily_totals");
-        assertThat(r.err()).contains("the restore was not sent and analytics.daily_totals is unchanged, but the "
-                + "snapshot analytics." + snapshot + " was taken");
+        assertThat(r.err()).contains("nothing was changed; the snapshot analytics." + snapshot + " was taken")
+                .doesNotContain("undo");
         assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
         List<JsonNode> steps = cli.journal();
         JsonNode last = steps.get(steps.size() - 1);
         assertThat(last.path("state").asText()).isEqualTo("failed");
         assertThat(last.path("after").path("restoreJob").asText()).isEqualTo("not sent");
+        assertThat(last.path("changed").asBoolean()).isFalse();
     }
 
     @Test

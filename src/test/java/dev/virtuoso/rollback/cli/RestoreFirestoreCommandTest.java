@@ -193,18 +193,34 @@ class RestoreFirestoreCommandTest {
     }
 
     @Test
-    void anImportRefusedAfterTheBackupIsJournaledAsNotSentWithTheBackupNamedForUndo() throws Exception {
+    void anImportRefusedAfterTheBackupIsJournaledAsNothingChangedNamingTheBackupAndLeftOutOfUndo() throws Exception {
         cli.controls.refuseNextFirestoreImport(Status.UNAVAILABLE.withDescription("the service is restarting"));
 
         CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
 
         assertThat(r.code()).isEqualTo(4);
-        assertThat(r.err()).contains("no import was sent, the database is as it was; the backup export to "
-                + "gs://virtuoso-sandbox-backups/pre-restore-").contains("finished and stays");
+        assertThat(r.err()).contains("nothing was changed; the backup export to "
+                + "gs://virtuoso-sandbox-backups/pre-restore-").contains("finished and stays").doesNotContain("undo");
         assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
         JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.path("state").asText()).isEqualTo("failed");
         assertThat(last.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
         assertThat(last.path("after").has("importOperation")).isFalse();
+        assertThat(last.path("changed").asBoolean()).isFalse();
+    }
+
+    @Test
+    void theWaitEndsAtTimeoutWithExit4AndNoImportSentWhileTheBackupStillRuns() throws Exception {
+        cli.controls.setFirestoreOperationDelay(java.time.Duration.ofHours(2));
+        cli.manualTime(); // the tool's time moves only as it waits: the 5 minutes pass at once
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", cli.sandbox.firestoreExport(), "--timeout", "5m",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        // The wait ended at --timeout (5m, less the reads before it), not at the default hour.
+        assertThat(r.err()).containsPattern("the backup export to \\S+ is still running after 2\\d\\d\\.\\ds")
+                .contains("no import was sent; nothing was changed").doesNotContain("rollback undo");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
     }
 }
