@@ -199,4 +199,18 @@ class RestoreBigQueryCommandTest {
         assertThat(changed.out()).doesNotContain("was restored from the same time");
         assertThat(cli.controls.mutatingCalls()).isGreaterThan(calls);
     }
+
+    @Test
+    void aDryRunOfTheUndoOfARestoreShowsItsPlanAndMakesNoMutatingCall() throws Exception {
+        assertThat(cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes").code()).isZero();
+        int calls = cli.controls.mutatingCalls();
+        var journal = cli.journal();
+
+        CliHarness.Result dry = cli.rb("--dry-run", "undo");
+
+        assertThat(dry.code()).as(dry.out() + dry.err()).isZero();
+        assertThat(dry.out()).contains("dry run: ").contains("daily_totals_pre_restore_");
+        assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
+        assertThat(cli.journal()).isEqualTo(journal);
+    }
 }

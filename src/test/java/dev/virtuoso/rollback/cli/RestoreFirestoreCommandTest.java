@@ -223,4 +223,18 @@ class RestoreFirestoreCommandTest {
                 .contains("no import was sent; nothing was changed").doesNotContain("rollback undo");
         assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
     }
+
+    @Test
+    void aDryRunOfTheUndoOfARestoreShowsItsPlanAndMakesNoMutatingCall() throws Exception {
+        assertThat(cli.rb("restore", "firestore", "--from", export, "--yes").code()).isZero();
+        int calls = cli.controls.mutatingCalls();
+        var journal = cli.journal();
+
+        CliHarness.Result dry = cli.rb("--dry-run", "undo");
+
+        assertThat(dry.code()).as(dry.out() + dry.err()).isZero();
+        assertThat(dry.out()).contains("dry run: ").contains("gs://virtuoso-sandbox-backups/pre-restore-");
+        assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
+        assertThat(cli.journal()).isEqualTo(journal);
+    }
 }
