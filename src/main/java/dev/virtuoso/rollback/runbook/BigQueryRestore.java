@@ -100,19 +100,23 @@ public final class BigQueryRestore implements Change {
 
     // --- input --------------------------------------------------------------------------------------
 
-    /** {@code DATASET.TABLE}, {@code PROJECT.DATASET.TABLE} or {@code PROJECT:DATASET.TABLE}. */
+    /**
+     * {@code DATASET.TABLE}, {@code PROJECT.DATASET.TABLE} or {@code PROJECT:DATASET.TABLE}. A
+     * domain-scoped project ({@code example.com:proj}) keeps its colon: {@code example.com:proj.DATASET.TABLE}
+     * (GoogleSQL) and {@code example.com:proj:DATASET.TABLE} (legacy) both name it.
+     */
     public static TableRef table(String spec, String defaultProject, String option) {
         String s = spec == null ? "" : spec.strip().replace("`", "");
         String project = defaultProject;
-        int colon = s.indexOf(':');
+        int colon = s.lastIndexOf(':');
         String rest = s;
         if (colon >= 0) {
             project = s.substring(0, colon);
             rest = s.substring(colon + 1);
         }
         String[] p = rest.split("\\.", -1);
-        if (p.length == 3 && colon < 0) {
-            project = p[0];
+        if (p.length == 3) {
+            project = colon < 0 ? p[0] : project + ":" + p[0];
             p = new String[] {p[1], p[2]};
         }
         if (p.length != 2) {

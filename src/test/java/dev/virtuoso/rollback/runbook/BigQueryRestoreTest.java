@@ -1,0 +1,80 @@
+package dev.virtuoso.rollback.runbook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.virtuoso.rollback.runbook.BigQueryTables.TableInfo;
+import dev.virtuoso.rollback.runbook.BigQueryTables.TableRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** What {@link BigQueryRestore} makes of its inputs, against a table store that only answers reads. */
+class BigQueryRestoreTest {
+    private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
+
+    @Test
+    void aTableSpecNamesItsProjectByDotOrColonAndKeepsADomainScopedProjectsColon() {
+        assertThat(BigQueryRestore.table("analytics.t", "p1", "--table")).isEqualTo(new TableRef("p1", "analytics", "t"));
+        assertThat(BigQueryRestore.table("p2.analytics.t", "p1", "--table"))
+                .isEqualTo(new TableRef("p2", "analytics", "t"));
+        assertThat(BigQueryRestore.table("p2:analytics.t", "p1", "--table"))
+                .isEqualTo(new TableRef("p2", "analytics", "t"));
+        assertThat(BigQueryRestore.table("`example.com:proj.analytics.t`", null, "--table"))
+                .isEqualTo(new TableRef("example.com:proj", "analytics", "t"));
+        assertThat(BigQueryRestore.table("example.com:proj:analytics.t", null, "--table"))
+                .isEqualTo(new TableRef("example.com:proj", "analytics", "t"));
+        TableRef scoped = new TableRef("example.com:proj", "analytics", "t");
+        assertThat(BigQueryRestore.table(scoped.toString(), null, "journal table")).isEqualTo(scoped);
+    }
+
+    @Test
+    void aTableSpecWithoutADatasetIsInvalidInput() {
+        assertThatThrownBy(() -> BigQueryRestore.table("example.com:proj:t", null, "--table"))
+                .isInstanceOfSatisfying(RunbookException.class, e ->
+                        assertThat(e.exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+    }
+
+    /** One dataset (7 days of time travel) holding one plain table of 10 rows; nothing else exists. */
+    private record ReadOnlyTables(TableRef ref) implements BigQueryTables {
+        @Override
+        public Optional<Dataset> dataset(String project, String dataset) {
+            return dataset.equals(ref.dataset()) ? Optional.of(new Dataset(project, dataset, 168)) : Optional.empty();
+        }
+
+        @Override
+        public Optional<TableInfo> table(TableRef r) {
+            return r.equals(ref) ? Optional.of(new TableInfo(ref, "TABLE", null, List.of(), NOW.minus(Duration
+                    .ofDays(30)), 10, null, null, NOW.minus(Duration.ofMinutes(1)))) : Optional.empty();
+        }
+
+        @Override
+        public long rows(TableRef r, Optional<Instant> at) {
+            return 10;
+        }
+
+        @Override
+        public Optional<JobState> job(String project, String jobId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public JobState snapshot(TableRef source, TableRef snapshot, String jobId, Duration limit, Progress progress) {
+            throw new AssertionError("not in this test");
+        }
+
+        @Override
+        public JobState restoreFromHistory(TableRef table, Instant at, boolean keepLayout, String jobId, Duration limit,
+                                           Progress progress) {
+            throw new AssertionError("not in this test");
+        }
+
+        @Override
+        public JobState restoreFromSnapshot(TableRef snapshot, TableRef table, String jobId, Duration limit,
+                                            Progress progress) {
+            throw new AssertionError("not in this test");
+        }
+    }
+}
