@@ -42,6 +42,10 @@ public final class BigQueryRestore implements Change {
     private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhd])+)");
     private static final Pattern PART = Pattern.compile("(\\d+)([smhd])");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
+    /** The longest table name and job id BigQuery takes. */
+    static final int MAX_NAME = 1024;
+    /** What a snapshot's name adds to the table's: {@code _pre_restore_<yyyyMMdd'T'HHmmss'Z'>} and {@code _NN}. */
+    private static final int SNAPSHOT_SUFFIX = "_pre_restore_".length() + 16 + 3;
 
     /** How the table is put back. */
     public enum Path {
@@ -200,7 +204,10 @@ public final class BigQueryRestore implements Change {
                     : "only tables can be restored"));
         }
         // Two restores of one table within a second (a restore and its undo) get _2, _3...: never an existing table.
-        String snapshotName = ref.table() + "_pre_restore_" + STAMP.format(now);
+        // A table name is at most 1024 characters: a long one is cut so that the snapshot's name fits.
+        String base = ref.table().length() > MAX_NAME - SNAPSHOT_SUFFIX ? ref.table().substring(0,
+                MAX_NAME - SNAPSHOT_SUFFIX) : ref.table();
+        String snapshotName = base + "_pre_restore_" + STAMP.format(now);
         TableRef preRestore = ref.sibling(snapshotName);
         for (int n = 2; bq.table(preRestore).isPresent(); n++) {
             if (n > 20) {
@@ -209,7 +216,7 @@ public final class BigQueryRestore implements Change {
             }
             preRestore = ref.sibling(snapshotName + "_" + n);
         }
-        String jobPrefix = "rollback_" + ref.dataset() + "_" + preRestore.table();
+        String jobPrefix = jobPrefix(preRestore);
         List<String> notes = new ArrayList<>();
         long rowsNow = bq.rows(ref, Optional.empty());
         if (at != null) {
@@ -241,6 +248,22 @@ public final class BigQueryRestore implements Change {
         long rowsThen = bq.rows(sref, Optional.empty());
         return new BigQueryRestore(r.command(), table, Path.SNAPSHOT, source.snapshotTime(), null, source, preRestore,
                 jobPrefix, rowsNow, rowsThen, dataset, notes, bq);
+    }
+
+    /**
+     * {@code rollback_<dataset>_<snapshot name>}, to which the jobs add {@code _1_snapshot} and
+     * {@code _2_restore}. A job id is at most 1024 characters (letters, digits, _ and -) while a
+     * dataset and a table name may each be 1024: a longer prefix keeps its end (the snapshot's UTC
+     * time, which makes it unique) after a hash of the whole.
+     */
+    static String jobPrefix(TableRef preRestore) {
+        String full = "rollback_" + preRestore.dataset() + "_" + preRestore.table();
+        int room = MAX_NAME - "_1_snapshot".length();
+        if (full.length() <= room) {
+            return full;
+        }
+        String head = "rollback_" + String.format("%08x", full.hashCode()) + "_";
+        return head + full.substring(full.length() - (room - head.length()));
     }
 
     /** The snapshot named by --from-snapshot: a bare name is in the table's dataset. */

@@ -37,6 +37,34 @@ class BigQueryRestoreTest {
                         assertThat(e.exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
     }
 
+    @Test
+    void aTableAndDatasetOf1000CharactersGetASnapshotNameAndJobIdsWithinBigQuerysLimitOf1024() {
+        String dataset = "d".repeat(1000);
+        String table = "t".repeat(1000);
+        TableRef ref = new TableRef("p", dataset, table);
+        BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", dataset + "." + table,
+                "-1h", null, "p"), new ReadOnlyTables(ref), NOW);
+
+        String snapshot = restore.before().path("snapshot").asText();
+        String snapshotTable = snapshot.substring(snapshot.lastIndexOf('.') + 1);
+        assertThat(snapshotTable).hasSizeLessThanOrEqualTo(1024).endsWith("_pre_restore_20261201T100000Z");
+        for (String job : List.of(restore.before().path("snapshotJob").asText(),
+                restore.asked().path("restoreJob").asText())) {
+            assertThat(job).hasSizeLessThanOrEqualTo(1024).matches("[A-Za-z0-9_-]+")
+                    .contains("_pre_restore_20261201T100000Z");
+        }
+    }
+
+    @Test
+    void aShortTableKeepsItsReadableJobIds() {
+        TableRef ref = new TableRef("p", "analytics", "t");
+        BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics.t", "-1h",
+                null, "p"), new ReadOnlyTables(ref), NOW);
+
+        assertThat(restore.before().path("snapshotJob").asText())
+                .isEqualTo("rollback_analytics_t_pre_restore_20261201T100000Z_1_snapshot");
+    }
+
     /** One dataset (7 days of time travel) holding one plain table of 10 rows; nothing else exists. */
     private record ReadOnlyTables(TableRef ref) implements BigQueryTables {
         @Override
