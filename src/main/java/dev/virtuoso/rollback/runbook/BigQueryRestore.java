@@ -411,10 +411,9 @@ public final class BigQueryRestore implements Change {
 
     @Override
     public JsonNode before() {
-        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString())
+        return JSON.createObjectNode().put("table", table.ref().toString())
                 .put("snapshot", preRestore.toString()).put("rows", rowsNow).put("layout", table.layout())
                 .put("snapshotJob", snapshotJob);
-        return n;
     }
 
     @Override
@@ -474,12 +473,11 @@ public final class BigQueryRestore implements Change {
         TableRef ref = table.ref();
         progress.update("1/3 snapshot " + ref.shortName() + " as " + preRestore.table());
         bq.snapshot(ref, preRestore, snapshotJob, limit, progress);
-        Duration left = limit;
         progress.update("2/3 restore " + ref.shortName() + " " + goal());
         switch (path) {
-            case HISTORY_COPY -> bq.restoreFromHistory(ref, at, false, restoreJob, left, progress);
-            case HISTORY_TRANSACTION -> bq.restoreFromHistory(ref, at, true, restoreJob, left, progress);
-            case SNAPSHOT -> bq.restoreFromSnapshot(source.ref(), ref, restoreJob, left, progress);
+            case HISTORY_COPY -> bq.restoreFromHistory(ref, at, false, restoreJob, limit, progress);
+            case HISTORY_TRANSACTION -> bq.restoreFromHistory(ref, at, true, restoreJob, limit, progress);
+            case SNAPSHOT -> bq.restoreFromSnapshot(source.ref(), ref, restoreJob, limit, progress);
         }
         progress.update("3/3 count the rows of " + ref.shortName());
         return result(bq.rows(ref, Optional.empty()), bq.table(ref).map(TableInfo::layout).orElse(null));
@@ -521,10 +519,6 @@ public final class BigQueryRestore implements Change {
         }
     }
 
-    /**
-     * Step 3's check of what {@link #apply} returned: the rows after the restore against the rows at
-     * the target; null when the result holds no counts (a re-read after an error).
-     */
     /** Step 3: the rows after the restore are the rows at the target, or the restore did not take. */
     @Override
     public List<CheckResult> checks(JsonNode applied) {
