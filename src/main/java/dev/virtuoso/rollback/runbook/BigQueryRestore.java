@@ -203,6 +203,14 @@ public final class BigQueryRestore implements Change {
                     + (table.snapshot() ? "restore its base table with --from-snapshot " + ref.shortName()
                     : "only tables can be restored"));
         }
+        if (table.requirePartitionFilter()) {
+            // BigQuery refuses a query or DML on such a table without a filter usable for partition
+            // elimination: the row counts (SELECT COUNT(*)) and the transaction's DELETE ... WHERE TRUE.
+            throw RunbookException.invalid("table " + ref + " requires a partition filter (require_partition_filter), "
+                    + "so BigQuery refuses the restore's row counts and its DELETE ... WHERE TRUE; nothing was changed. "
+                    + "Lift it for the restore: ALTER TABLE " + ref.sql() + " SET OPTIONS (require_partition_filter = "
+                    + "false), restore, then set it back to true");
+        }
         // Two restores of one table within a second (a restore and its undo) get _2, _3...: never an existing table.
         // A table name is at most 1024 characters: a long one is cut so that the snapshot's name fits.
         String base = ref.table().length() > MAX_NAME - SNAPSHOT_SUFFIX ? ref.table().substring(0,

@@ -75,7 +75,7 @@ class BigQueryRestoreTest {
         @Override
         public Optional<TableInfo> table(TableRef r) {
             return r.equals(ref) ? Optional.of(new TableInfo(ref, "TABLE", null, List.of(), NOW.minus(Duration
-                    .ofDays(30)), 10, null, null, NOW.minus(Duration.ofMinutes(1)))) : Optional.empty();
+                    .ofDays(30)), 10, null, null, NOW.minus(Duration.ofMinutes(1)), false)) : Optional.empty();
         }
 
         @Override
