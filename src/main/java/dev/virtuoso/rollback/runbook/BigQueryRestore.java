@@ -42,6 +42,8 @@ public final class BigQueryRestore implements Change {
     private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhd])+)");
     private static final Pattern PART = Pattern.compile("(\\d+)([smhd])");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
+    /** The partitioning of a table partitioned by ingestion time, as {@link TableInfo#partitioning()} names it. */
+    static final String INGESTION_TIME = "_PARTITIONTIME";
     /** The longest table name and job id BigQuery takes. */
     static final int MAX_NAME = 1024;
     /** What a snapshot's name adds to the table's: {@code _pre_restore_<yyyyMMdd'T'HHmmss'Z'>} and {@code _NN}. */
@@ -229,6 +231,15 @@ public final class BigQueryRestore implements Change {
         long rowsNow = bq.rows(ref, Optional.empty());
         if (at != null) {
             checkTime(r.at(), at, now, dataset, table);
+            if (INGESTION_TIME.equals(table.partitioning())) {
+                // SELECT * does not read the pseudo-column _PARTITIONTIME, and an INSERT that does not set it
+                // writes every row to the current partition; a copy from history drops the partitioning.
+                throw RunbookException.invalid("table " + ref + " is partitioned by ingestion time (_PARTITIONTIME): "
+                        + "restoring it to a time would put every row in today's partition; nothing was changed. "
+                        + "Restore it from a table snapshot (--from-snapshot), or by hand with an INSERT that sets "
+                        + "_PARTITIONTIME from the rows FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + at.toEpochMilli()
+                        + ")");
+            }
             long rowsThen = bq.rows(ref, Optional.of(at));
             Path path = table.partitionedOrClustered() ? Path.HISTORY_TRANSACTION : Path.HISTORY_COPY;
             notes.add("rows written after " + at + " are replaced by those of then; the snapshot "

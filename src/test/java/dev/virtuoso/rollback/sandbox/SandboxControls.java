@@ -72,6 +72,11 @@ public final class SandboxControls {
         sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table).requirePartitionFilter = true;
     }
 
+    /** The table becomes partitioned by ingestion time (no partitioning column: _PARTITIONTIME). */
+    public void partitionBigQueryTableByIngestionTime(String dataset, String table) {
+        sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table).partitionField = "_PARTITIONTIME";
+    }
+
     /** BigQuery jobs still waiting out their delay finish now. */
     public void completeBigQueryJobsNow() {
         sandbox.bigQuery().completeJobsNow();
