@@ -519,11 +519,16 @@ public final class BigQueryRestore implements Change {
             Optional<BigQueryTables.JobState> job = bq.job(ref.project(), restoreJob);
             if (job.isEmpty()) {
                 boolean snapshotTaken = bq.table(preRestore).isPresent();
+                // A snapshot job still running (its wait ran out) creates the table later: not "not taken".
+                boolean snapshotRunning = !snapshotTaken && bq.job(ref.project(), snapshotJob)
+                        .map(s -> !s.done()).orElse(false);
                 ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", "not sent")
-                        .put("snapshot", snapshotTaken ? preRestore.toString() : "not taken");
-                return new Truth(true, false, false, null, snapshotTaken ? "the restore was not sent and "
-                        + ref.shortName() + " is unchanged, but the snapshot " + preRestore.shortName() + " was taken "
-                        + "(delete it if you do not retry)" : null, now);
+                        .put("snapshot", snapshotTaken ? preRestore.toString() : snapshotRunning ? "being taken by job "
+                                + snapshotJob : "not taken");
+                String left = snapshotTaken || snapshotRunning ? "the restore was not sent and " + ref.shortName()
+                        + " is unchanged, but the snapshot " + preRestore.shortName() + (snapshotTaken ? " was taken"
+                        : " is still being taken by job " + snapshotJob) + " (delete it if you do not retry)" : null;
+                return new Truth(true, false, false, null, left, now);
             }
             BigQueryTables.JobState j = job.get();
             if (j.succeeded()) {

@@ -65,8 +65,46 @@ class BigQueryRestoreTest {
                 .isEqualTo("rollback_analytics_t_pre_restore_20261201T100000Z_1_snapshot");
     }
 
+    @Test
+    void aSnapshotJobStillRunningWhenItsWaitRanOutIsJournaledAsBeingTakenNotAsNotTaken() {
+        TableRef ref = new TableRef("p", "analytics", "t");
+        BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics.t", "-1h",
+                null, "p"), new SlowSnapshot(ref), NOW);
+        String snapshotJob = restore.before().path("snapshotJob").asText();
+
+        assertThatThrownBy(() -> restore.apply(Duration.ofSeconds(1), Progress.NONE)).isInstanceOf(RunbookException.class);
+        Change.Truth truth = restore.truth(Duration.ofSeconds(1));
+
+        assertThat(truth.sent()).isFalse();
+        assertThat(truth.now().path("snapshot").asText()).isEqualTo("being taken by job " + snapshotJob);
+        assertThat(truth.leftBehind()).contains("is still being taken by job " + snapshotJob);
+    }
+
+    /** The snapshot job is sent and still runs when its wait runs out; nothing else is ever sent. */
+    private static final class SlowSnapshot extends ReadOnlyTables {
+        SlowSnapshot(TableRef ref) {
+            super(ref);
+        }
+
+        @Override
+        public Optional<JobState> job(String project, String jobId) {
+            return jobId.endsWith("_1_snapshot") ? Optional.of(new JobState(jobId, false, null)) : Optional.empty();
+        }
+
+        @Override
+        public JobState snapshot(TableRef source, TableRef snapshot, String jobId, Duration limit, Progress progress) {
+            throw new RunbookException(ExitCode.API_FAILURE, "BigQuery: job " + jobId + " did not finish");
+        }
+    }
+
     /** One dataset (7 days of time travel) holding one plain table of 10 rows; nothing else exists. */
-    private record ReadOnlyTables(TableRef ref) implements BigQueryTables {
+    private static class ReadOnlyTables implements BigQueryTables {
+        final TableRef ref;
+
+        ReadOnlyTables(TableRef ref) {
+            this.ref = ref;
+        }
+
         @Override
         public Optional<Dataset> dataset(String project, String dataset) {
             return dataset.equals(ref.dataset()) ? Optional.of(new Dataset(project, dataset, 168)) : Optional.empty();
