@@ -79,8 +79,11 @@ public final class BigQueryTableStore implements BigQueryTables {
         List<String> clustering = List.of();
         String base = null;
         Instant snapshotTime = null;
+        // The table's option; older tables carry it in their time partitioning.
+        boolean requireFilter = Boolean.TRUE.equals(t.getRequirePartitionFilter());
         if (def instanceof StandardTableDefinition s) {
             TimePartitioning p = s.getTimePartitioning();
+            requireFilter |= p != null && Boolean.TRUE.equals(p.getRequirePartitionFilter());
             if (p != null) {
                 partitioning = p.getField() != null ? p.getField() : "_PARTITIONTIME";
             } else if (s.getRangePartitioning() != null) {
@@ -100,7 +103,7 @@ public final class BigQueryTableStore implements BigQueryTables {
         Instant created = t.getCreationTime() == null ? null : Instant.ofEpochMilli(t.getCreationTime());
         Instant modified = t.getLastModifiedTime() == null ? null : Instant.ofEpochMilli(t.getLastModifiedTime());
         return new TableInfo(ref, def.getType().name(), partitioning, clustering, created, rows, base, snapshotTime,
-                modified);
+                modified, requireFilter);
     }
 
     @Override

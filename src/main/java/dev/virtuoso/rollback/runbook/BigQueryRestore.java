@@ -42,6 +42,12 @@ public final class BigQueryRestore implements Change {
     private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhd])+)");
     private static final Pattern PART = Pattern.compile("(\\d+)([smhd])");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
+    /** The partitioning of a table partitioned by ingestion time, as {@link TableInfo#partitioning()} names it. */
+    static final String INGESTION_TIME = "_PARTITIONTIME";
+    /** The longest table name and job id BigQuery takes. */
+    static final int MAX_NAME = 1024;
+    /** What a snapshot's name adds to the table's: {@code _pre_restore_<yyyyMMdd'T'HHmmss'Z'>} and {@code _NN}. */
+    private static final int SNAPSHOT_SUFFIX = "_pre_restore_".length() + 16 + 3;
 
     /** How the table is put back. */
     public enum Path {
@@ -100,19 +106,23 @@ public final class BigQueryRestore implements Change {
 
     // --- input --------------------------------------------------------------------------------------
 
-    /** {@code DATASET.TABLE}, {@code PROJECT.DATASET.TABLE} or {@code PROJECT:DATASET.TABLE}. */
+    /**
+     * {@code DATASET.TABLE}, {@code PROJECT.DATASET.TABLE} or {@code PROJECT:DATASET.TABLE}. A
+     * domain-scoped project ({@code example.com:proj}) keeps its colon: {@code example.com:proj.DATASET.TABLE}
+     * (GoogleSQL) and {@code example.com:proj:DATASET.TABLE} (legacy) both name it.
+     */
     public static TableRef table(String spec, String defaultProject, String option) {
         String s = spec == null ? "" : spec.strip().replace("`", "");
         String project = defaultProject;
-        int colon = s.indexOf(':');
+        int colon = s.lastIndexOf(':');
         String rest = s;
         if (colon >= 0) {
             project = s.substring(0, colon);
             rest = s.substring(colon + 1);
         }
         String[] p = rest.split("\\.", -1);
-        if (p.length == 3 && colon < 0) {
-            project = p[0];
+        if (p.length == 3) {
+            project = colon < 0 ? p[0] : project + ":" + p[0];
             p = new String[] {p[1], p[2]};
         }
         if (p.length != 2) {
@@ -195,8 +205,19 @@ public final class BigQueryRestore implements Change {
                     + (table.snapshot() ? "restore its base table with --from-snapshot " + ref.shortName()
                     : "only tables can be restored"));
         }
+        if (table.requirePartitionFilter()) {
+            // BigQuery refuses a query or DML on such a table without a filter usable for partition
+            // elimination: the row counts (SELECT COUNT(*)) and the transaction's DELETE ... WHERE TRUE.
+            throw RunbookException.invalid("table " + ref + " requires a partition filter (require_partition_filter), "
+                    + "so BigQuery refuses the restore's row counts and its DELETE ... WHERE TRUE; nothing was changed. "
+                    + "Lift it for the restore: ALTER TABLE " + ref.sql() + " SET OPTIONS (require_partition_filter = "
+                    + "false), restore, then set it back to true");
+        }
         // Two restores of one table within a second (a restore and its undo) get _2, _3...: never an existing table.
-        String snapshotName = ref.table() + "_pre_restore_" + STAMP.format(now);
+        // A table name is at most 1024 characters: a long one is cut so that the snapshot's name fits.
+        String base = ref.table().length() > MAX_NAME - SNAPSHOT_SUFFIX ? ref.table().substring(0,
+                MAX_NAME - SNAPSHOT_SUFFIX) : ref.table();
+        String snapshotName = base + "_pre_restore_" + STAMP.format(now);
         TableRef preRestore = ref.sibling(snapshotName);
         for (int n = 2; bq.table(preRestore).isPresent(); n++) {
             if (n > 20) {
@@ -205,11 +226,20 @@ public final class BigQueryRestore implements Change {
             }
             preRestore = ref.sibling(snapshotName + "_" + n);
         }
-        String jobPrefix = "rollback_" + ref.dataset() + "_" + preRestore.table();
+        String jobPrefix = jobPrefix(preRestore);
         List<String> notes = new ArrayList<>();
         long rowsNow = bq.rows(ref, Optional.empty());
         if (at != null) {
             checkTime(r.at(), at, now, dataset, table);
+            if (INGESTION_TIME.equals(table.partitioning())) {
+                // SELECT * does not read the pseudo-column _PARTITIONTIME, and an INSERT that does not set it
+                // writes every row to the current partition; a copy from history drops the partitioning.
+                throw RunbookException.invalid("table " + ref + " is partitioned by ingestion time (_PARTITIONTIME): "
+                        + "restoring it to a time would put every row in today's partition; nothing was changed. "
+                        + "Restore it from a table snapshot (--from-snapshot), or by hand with an INSERT that sets "
+                        + "_PARTITIONTIME from the rows FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + at.toEpochMilli()
+                        + ")");
+            }
             long rowsThen = bq.rows(ref, Optional.of(at));
             Path path = table.partitionedOrClustered() ? Path.HISTORY_TRANSACTION : Path.HISTORY_COPY;
             notes.add("rows written after " + at + " are replaced by those of then; the snapshot "
@@ -237,6 +267,22 @@ public final class BigQueryRestore implements Change {
         long rowsThen = bq.rows(sref, Optional.empty());
         return new BigQueryRestore(r.command(), table, Path.SNAPSHOT, source.snapshotTime(), null, source, preRestore,
                 jobPrefix, rowsNow, rowsThen, dataset, notes, bq);
+    }
+
+    /**
+     * {@code rollback_<dataset>_<snapshot name>}, to which the jobs add {@code _1_snapshot} and
+     * {@code _2_restore}. A job id is at most 1024 characters (letters, digits, _ and -) while a
+     * dataset and a table name may each be 1024: a longer prefix keeps its end (the snapshot's UTC
+     * time, which makes it unique) after a hash of the whole.
+     */
+    static String jobPrefix(TableRef preRestore) {
+        String full = "rollback_" + preRestore.dataset() + "_" + preRestore.table();
+        int room = MAX_NAME - "_1_snapshot".length();
+        if (full.length() <= room) {
+            return full;
+        }
+        String head = "rollback_" + String.format("%08x", full.hashCode()) + "_";
+        return head + full.substring(full.length() - (room - head.length()));
     }
 
     /** The snapshot named by --from-snapshot: a bare name is in the table's dataset. */
@@ -384,10 +430,9 @@ public final class BigQueryRestore implements Change {
 
     @Override
     public JsonNode before() {
-        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString())
+        return JSON.createObjectNode().put("table", table.ref().toString())
                 .put("snapshot", preRestore.toString()).put("rows", rowsNow).put("layout", table.layout())
                 .put("snapshotJob", snapshotJob);
-        return n;
     }
 
     @Override
@@ -447,12 +492,11 @@ public final class BigQueryRestore implements Change {
         TableRef ref = table.ref();
         progress.update("1/3 snapshot " + ref.shortName() + " as " + preRestore.table());
         bq.snapshot(ref, preRestore, snapshotJob, limit, progress);
-        Duration left = limit;
         progress.update("2/3 restore " + ref.shortName() + " " + goal());
         switch (path) {
-            case HISTORY_COPY -> bq.restoreFromHistory(ref, at, false, restoreJob, left, progress);
-            case HISTORY_TRANSACTION -> bq.restoreFromHistory(ref, at, true, restoreJob, left, progress);
-            case SNAPSHOT -> bq.restoreFromSnapshot(source.ref(), ref, restoreJob, left, progress);
+            case HISTORY_COPY -> bq.restoreFromHistory(ref, at, false, restoreJob, limit, progress);
+            case HISTORY_TRANSACTION -> bq.restoreFromHistory(ref, at, true, restoreJob, limit, progress);
+            case SNAPSHOT -> bq.restoreFromSnapshot(source.ref(), ref, restoreJob, limit, progress);
         }
         progress.update("3/3 count the rows of " + ref.shortName());
         return result(bq.rows(ref, Optional.empty()), bq.table(ref).map(TableInfo::layout).orElse(null));
@@ -475,10 +519,15 @@ public final class BigQueryRestore implements Change {
             Optional<BigQueryTables.JobState> job = bq.job(ref.project(), restoreJob);
             if (job.isEmpty()) {
                 boolean snapshotTaken = bq.table(preRestore).isPresent();
+                // A snapshot job still running (its wait ran out) creates the table later: not "not taken".
+                boolean snapshotRunning = !snapshotTaken && bq.job(ref.project(), snapshotJob)
+                        .map(s -> !s.done()).orElse(false);
                 ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", "not sent")
-                        .put("snapshot", snapshotTaken ? preRestore.toString() : "not taken");
-                return Truth.notSent(now, snapshotTaken ? "the snapshot " + preRestore.shortName() + " was taken "
-                        + "(delete it if you do not retry)" : null);
+                        .put("snapshot", snapshotTaken ? preRestore.toString() : snapshotRunning ? "being taken by job "
+                                + snapshotJob : "not taken");
+                return Truth.notSent(now, snapshotTaken || snapshotRunning ? "the snapshot " + preRestore.shortName()
+                        + (snapshotTaken ? " was taken" : " is still being taken by job " + snapshotJob)
+                        + " (delete it if you do not retry)" : null);
             }
             BigQueryTables.JobState j = job.get();
             if (j.succeeded()) {
@@ -493,10 +542,6 @@ public final class BigQueryRestore implements Change {
         }
     }
 
-    /**
-     * Step 3's check of what {@link #apply} returned: the rows after the restore against the rows at
-     * the target; null when the result holds no counts (a re-read after an error).
-     */
     /** Step 3: the rows after the restore are the rows at the target, or the restore did not take. */
     @Override
     public List<CheckResult> checks(JsonNode applied) {

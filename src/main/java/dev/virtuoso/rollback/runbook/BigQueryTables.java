@@ -46,10 +46,12 @@ public interface BigQueryTables {
     /**
      * A table as read: {@code type} TABLE, SNAPSHOT, VIEW…; its day or range partitioning field
      * (or "_PARTITIONTIME"), clustering fields, creation time, row count, for a snapshot its base
-     * table and time, and when its data or metadata last changed.
+     * table and time, when its data or metadata last changed, and whether its queries and DML need a
+     * filter on the partitioning column ({@code requirePartitionFilter}).
      */
     record TableInfo(TableRef ref, String type, String partitioning, List<String> clustering, Instant created,
-                     long rows, String baseTable, Instant snapshotTime, Instant modified) {
+                     long rows, String baseTable, Instant snapshotTime, Instant modified,
+                     boolean requirePartitionFilter) {
         public boolean partitionedOrClustered() {
             return partitioning != null || !clustering.isEmpty();
         }

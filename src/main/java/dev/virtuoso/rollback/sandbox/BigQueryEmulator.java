@@ -59,6 +59,8 @@ final class BigQueryEmulator {
         String type = "TABLE";
         String partitionField;
         List<String> clusteringFields = List.of();
+        /** Queries and DML on it need a filter on the partitioning column (the table option require_partition_filter). */
+        boolean requirePartitionFilter;
         String baseTable;
         Instant snapshotTime;
         final List<Version> history = new ArrayList<>();
@@ -355,6 +357,9 @@ final class BigQueryEmulator {
         fields.addObject().put("name", "executed_at").put("type", "TIMESTAMP");
         if (t.partitionField != null) {
             n.putObject("timePartitioning").put("type", "DAY").put("field", t.partitionField);
+        }
+        if (t.requirePartitionFilter) {
+            n.put("requirePartitionFilter", true);
         }
         if (!t.clusteringFields.isEmpty()) {
             ArrayNode c = n.putObject("clustering").putArray("fields");

@@ -340,6 +340,13 @@ class BadInputCatalogTest {
                         "command_executions", "--yes"),
                 c("restore bigquery without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}",
                         "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h"),
+                c("restore bigquery of a table that requires a partition filter", 2, "requires a partition filter",
+                        "-r", "{RB}", "restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h",
+                        "--yes").sandbox(c -> c.requireBigQueryPartitionFilter("analytics", "command_executions")),
+                c("restore bigquery to a time of a table partitioned by ingestion time", 2, "partitioned by ingestion "
+                        + "time", "-r", "{RB}", "restore", "bigquery", "--table", "analytics.command_executions",
+                        "--at", "-2h", "--yes").sandbox(c -> c.partitionBigQueryTableByIngestionTime("analytics",
+                        "command_executions")),
                 c("restore secrets without --to-version", 2, "Missing required option", "restore", "secrets",
                         "--secret", "virtuoso-api-key"),
                 c("restore firestore --timeout 0s", 2, "--timeout must be positive, not 0ms", "-r", "{RB}",

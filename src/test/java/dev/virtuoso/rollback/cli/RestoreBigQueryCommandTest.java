@@ -115,6 +115,34 @@ class RestoreBigQueryCommandTest {
     }
 
     @Test
+    void aTableThatRequiresAPartitionFilterIsRefusedWithExit2BeforeAnyQueryOrJob() {
+        cli.controls.requireBigQueryPartitionFilter("analytics", "command_executions");
+
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("requires a partition filter").contains("SET OPTIONS (require_partition_filter "
+                + "= false)");
+        assertThat(r.out()).isEmpty();
+        assertThat(cli.controls.bigQueryRequests()).noneMatch(q -> q.contains("queries") || q.contains("jobs"));
+        assertThat(cli.controls.bigQueryMutations()).isZero();
+    }
+
+    @Test
+    void aTablePartitionedByIngestionTimeIsRefusedARestoreToATimeWithExit2AndNoJob() {
+        cli.controls.partitionBigQueryTableByIngestionTime("analytics", "command_executions");
+
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.command_executions", "--at", "-2h",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("partitioned by ingestion time").contains("--from-snapshot");
+        assertThat(r.out()).isEmpty();
+        assertThat(cli.controls.bigQueryMutations()).isZero();
+    }
+
+    @Test
     void aRestoreNeverSentAfterTheSnapshotIsJournaledAsNothingChangedNamingTheSnapshotLeftOutOfUndo() throws Exception {
         // As after a kill between step 1 and step 2: the snapshot exists, the restore job does not.
         cli.controls.rejectBigQueryJobs("_2_restore", "backend error");

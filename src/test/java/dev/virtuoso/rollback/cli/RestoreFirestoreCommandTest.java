@@ -135,10 +135,20 @@ class RestoreFirestoreCommandTest {
     }
 
     @Test
-    void onlyTheNamedCollectionsAreBackedUpAndImported() {
+    void onlyTheNamedCollectionsAreBackedUpAndImported() throws Exception {
         CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--collections", "users", "--yes");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("the backup covers collections users");
+        // Both operations the restore sent name the collection: the backup export and the import.
+        JsonNode ops = JSON.readTree(cli.rb("restore", "firestore", "--list", "-o", "json").out()).path("operations");
+        int sent = 0;
+        for (JsonNode o : ops) {
+            if (o.path("type").asText().equals("IMPORT") || o.path("prefix").asText().contains("pre-restore-")) {
+                assertThat(o.path("collections").toString()).as(o.toString()).isEqualTo("[\"users\"]");
+                sent++;
+            }
+        }
+        assertThat(sent).isEqualTo(2);
         // commands was not imported: the bad deploy's document is still there.
         assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "cache.lookup");
     }

@@ -67,6 +67,16 @@ public final class SandboxControls {
                 java.util.stream.IntStream.range(0, rows).mapToObj(i -> "r" + i).toList());
     }
 
+    /** The table requires a partition filter in queries and DML (its option require_partition_filter). */
+    public void requireBigQueryPartitionFilter(String dataset, String table) {
+        sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table).requirePartitionFilter = true;
+    }
+
+    /** The table becomes partitioned by ingestion time (no partitioning column: _PARTITIONTIME). */
+    public void partitionBigQueryTableByIngestionTime(String dataset, String table) {
+        sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table).partitionField = "_PARTITIONTIME";
+    }
+
     /** BigQuery jobs still waiting out their delay finish now. */
     public void completeBigQueryJobsNow() {
         sandbox.bigQuery().completeJobsNow();

@@ -1,0 +1,147 @@
+package dev.virtuoso.rollback.runbook;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.virtuoso.rollback.runbook.BigQueryTables.TableInfo;
+import dev.virtuoso.rollback.runbook.BigQueryTables.TableRef;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** What {@link BigQueryRestore} makes of its inputs, against a table store that only answers reads. */
+class BigQueryRestoreTest {
+    private static final Instant NOW = Instant.parse("2026-12-01T10:00:00Z");
+
+    @Test
+    void aTableSpecNamesItsProjectByDotOrColonAndKeepsADomainScopedProjectsColon() {
+        assertThat(BigQueryRestore.table("analytics.t", "p1", "--table")).isEqualTo(new TableRef("p1", "analytics", "t"));
+        assertThat(BigQueryRestore.table("p2.analytics.t", "p1", "--table"))
+                .isEqualTo(new TableRef("p2", "analytics", "t"));
+        assertThat(BigQueryRestore.table("p2:analytics.t", "p1", "--table"))
+                .isEqualTo(new TableRef("p2", "analytics", "t"));
+        assertThat(BigQueryRestore.table("`example.com:proj.analytics.t`", null, "--table"))
+                .isEqualTo(new TableRef("example.com:proj", "analytics", "t"));
+        assertThat(BigQueryRestore.table("example.com:proj:analytics.t", null, "--table"))
+                .isEqualTo(new TableRef("example.com:proj", "analytics", "t"));
+        TableRef scoped = new TableRef("example.com:proj", "analytics", "t");
+        assertThat(BigQueryRestore.table(scoped.toString(), null, "journal table")).isEqualTo(scoped);
+    }
+
+    @Test
+    void aTableSpecWithoutADatasetIsInvalidInput() {
+        assertThatThrownBy(() -> BigQueryRestore.table("example.com:proj:t", null, "--table"))
+                .isInstanceOfSatisfying(RunbookException.class, e ->
+                        assertThat(e.exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
+    }
+
+    @Test
+    void aTableAndDatasetOf1000CharactersGetASnapshotNameAndJobIdsWithinBigQuerysLimitOf1024() {
+        String dataset = "d".repeat(1000);
+        String table = "t".repeat(1000);
+        TableRef ref = new TableRef("p", dataset, table);
+        BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", dataset + "." + table,
+                "-1h", null, "p"), new ReadOnlyTables(ref), NOW);
+
+        String snapshot = restore.before().path("snapshot").asText();
+        String snapshotTable = snapshot.substring(snapshot.lastIndexOf('.') + 1);
+        assertThat(snapshotTable).hasSizeLessThanOrEqualTo(1024).endsWith("_pre_restore_20261201T100000Z");
+        for (String job : List.of(restore.before().path("snapshotJob").asText(),
+                restore.asked().path("restoreJob").asText())) {
+            assertThat(job).hasSizeLessThanOrEqualTo(1024).matches("[A-Za-z0-9_-]+")
+                    .contains("_pre_restore_20261201T100000Z");
+        }
+    }
+
+    @Test
+    void aShortTableKeepsItsReadableJobIds() {
+        TableRef ref = new TableRef("p", "analytics", "t");
+        BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics.t", "-1h",
+                null, "p"), new ReadOnlyTables(ref), NOW);
+
+        assertThat(restore.before().path("snapshotJob").asText())
+                .isEqualTo("rollback_analytics_t_pre_restore_20261201T100000Z_1_snapshot");
+    }
+
+    @Test
+    void aSnapshotJobStillRunningWhenItsWaitRanOutIsJournaledAsBeingTakenNotAsNotTaken() {
+        TableRef ref = new TableRef("p", "analytics", "t");
+        BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics.t", "-1h",
+                null, "p"), new SlowSnapshot(ref), NOW);
+        String snapshotJob = restore.before().path("snapshotJob").asText();
+
+        assertThatThrownBy(() -> restore.apply(Duration.ofSeconds(1), Progress.NONE)).isInstanceOf(RunbookException.class);
+        Change.Truth truth = restore.truth(Duration.ofSeconds(1));
+
+        assertThat(truth.sent()).isFalse();
+        assertThat(truth.now().path("snapshot").asText()).isEqualTo("being taken by job " + snapshotJob);
+        assertThat(truth.leftBehind()).isNull();
+        assertThat(truth.aside()).contains("is still being taken by job " + snapshotJob);
+    }
+
+    /** The snapshot job is sent and still runs when its wait runs out; nothing else is ever sent. */
+    private static final class SlowSnapshot extends ReadOnlyTables {
+        SlowSnapshot(TableRef ref) {
+            super(ref);
+        }
+
+        @Override
+        public Optional<JobState> job(String project, String jobId) {
+            return jobId.endsWith("_1_snapshot") ? Optional.of(new JobState(jobId, false, null)) : Optional.empty();
+        }
+
+        @Override
+        public JobState snapshot(TableRef source, TableRef snapshot, String jobId, Duration limit, Progress progress) {
+            throw new RunbookException(ExitCode.API_FAILURE, "BigQuery: job " + jobId + " did not finish");
+        }
+    }
+
+    /** One dataset (7 days of time travel) holding one plain table of 10 rows; nothing else exists. */
+    private static class ReadOnlyTables implements BigQueryTables {
+        final TableRef ref;
+
+        ReadOnlyTables(TableRef ref) {
+            this.ref = ref;
+        }
+
+        @Override
+        public Optional<Dataset> dataset(String project, String dataset) {
+            return dataset.equals(ref.dataset()) ? Optional.of(new Dataset(project, dataset, 168)) : Optional.empty();
+        }
+
+        @Override
+        public Optional<TableInfo> table(TableRef r) {
+            return r.equals(ref) ? Optional.of(new TableInfo(ref, "TABLE", null, List.of(), NOW.minus(Duration
+                    .ofDays(30)), 10, null, null, NOW.minus(Duration.ofMinutes(1)), false)) : Optional.empty();
+        }
+
+        @Override
+        public long rows(TableRef r, Optional<Instant> at) {
+            return 10;
+        }
+
+        @Override
+        public Optional<JobState> job(String project, String jobId) {
+            return Optional.empty();
+        }
+
+        @Override
+        public JobState snapshot(TableRef source, TableRef snapshot, String jobId, Duration limit, Progress progress) {
+            throw new AssertionError("not in this test");
+        }
+
+        @Override
+        public JobState restoreFromHistory(TableRef table, Instant at, boolean keepLayout, String jobId, Duration limit,
+                                           Progress progress) {
+            throw new AssertionError("not in this test");
+        }
+
+        @Override
+        public JobState restoreFromSnapshot(TableRef snapshot, TableRef table, String jobId, Duration limit,
+                                            Progress progress) {
+            throw new AssertionError("not in this test");
+        }
+    }
+}
