@@ -57,7 +57,7 @@ public final class BigQueryTableStore implements BigQueryTables {
             }
             Long hours = d.getMaxTimeTravelHours();
             return Optional.of(new BigQueryTables.Dataset(project, dataset, hours == null ? DEFAULT_TIME_TRAVEL_HOURS
-                    : hours));
+                    : hours, d.getLocation()));
         } catch (BigQueryException e) {
             throw translate("dataset " + project + "." + dataset, e);
         }
@@ -127,9 +127,11 @@ public final class BigQueryTableStore implements BigQueryTables {
     }
 
     @Override
-    public Optional<JobState> job(String project, String jobId) {
+    public Optional<JobState> job(String project, String location, String jobId) {
         try {
-            Job j = clients.bigQuery(project).getJob(JobId.of(project, jobId));
+            // jobs.get without the location finds a job only in the US and EU multi-regions.
+            Job j = clients.bigQuery(project).getJob(JobId.newBuilder().setProject(project).setLocation(location)
+                    .setJob(jobId).build());
             return j == null ? Optional.empty() : Optional.of(state(jobId, j));
         } catch (BigQueryException e) {
             throw translate("job " + project + ":" + jobId, e);
@@ -195,7 +197,9 @@ public final class BigQueryTableStore implements BigQueryTables {
         JobState state = state(jobId, sent);
         if (!state.done()) {
             String doing = "waiting for BigQuery to " + what + " (job " + jobId + ")";
-            state = wait.until(() -> job(project, jobId).orElse(new JobState(jobId, false, null)), JobState::done, POLL,
+            // The answer's job id carries the job's location, without which a regional job is not found.
+            JobId polled = sent.getJobId();
+            state = wait.until(() -> poll(bq, polled), JobState::done, POLL,
                     start.plus(limit), doing, waited -> progress.update(doing + ", " + waited.toSeconds() + "s"));
         }
         if (!state.done()) {
@@ -208,6 +212,15 @@ public final class BigQueryTableStore implements BigQueryTables {
         }
         progress.done("BigQuery: " + what + ": done (job " + jobId + ")");
         return state;
+    }
+
+    private static JobState poll(BigQuery bq, JobId id) {
+        try {
+            Job j = bq.getJob(id);
+            return j == null ? new JobState(id.getJob(), false, null) : state(id.getJob(), j);
+        } catch (BigQueryException e) {
+            throw translate("job " + id.getProject() + ":" + id.getJob(), e);
+        }
     }
 
     private static TableId id(TableRef ref) {

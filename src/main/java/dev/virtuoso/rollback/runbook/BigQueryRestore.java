@@ -516,11 +516,11 @@ public final class BigQueryRestore implements Change {
     public Truth truth(Duration within) {
         try {
             TableRef ref = table.ref();
-            Optional<BigQueryTables.JobState> job = bq.job(ref.project(), restoreJob);
+            Optional<BigQueryTables.JobState> job = bq.job(ref.project(), dataset.location(), restoreJob);
             if (job.isEmpty()) {
                 boolean snapshotTaken = bq.table(preRestore).isPresent();
                 // A snapshot job still running (its wait ran out) creates the table later: not "not taken".
-                boolean snapshotRunning = !snapshotTaken && bq.job(ref.project(), snapshotJob)
+                boolean snapshotRunning = !snapshotTaken && bq.job(ref.project(), dataset.location(), snapshotJob)
                         .map(s -> !s.done()).orElse(false);
                 ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", "not sent")
                         .put("snapshot", snapshotTaken ? preRestore.toString() : snapshotRunning ? "being taken by job "

@@ -36,8 +36,8 @@ public interface BigQueryTables {
         }
     }
 
-    /** A dataset: how far back its time travel reaches. */
-    record Dataset(String project, String name, long maxTimeTravelHours) {
+    /** A dataset: how far back its time travel reaches, and where it lives (its jobs run there). */
+    record Dataset(String project, String name, long maxTimeTravelHours, String location) {
         public Duration window() {
             return Duration.ofHours(maxTimeTravelHours);
         }
@@ -83,8 +83,11 @@ public interface BigQueryTables {
     /** {@code SELECT COUNT(*)} now, or {@code FOR SYSTEM_TIME AS OF} {@code at}. */
     long rows(TableRef ref, Optional<Instant> at);
 
-    /** A job of {@code project} by id, if BigQuery knows it. */
-    Optional<JobState> job(String project, String jobId);
+    /**
+     * A job of {@code project} in {@code location} by id, if BigQuery knows it: a job in a single region
+     * (europe-west1) is found only with its location.
+     */
+    Optional<JobState> job(String project, String location, String jobId);
 
     /** A table snapshot of {@code source} as {@code snapshot} (a copy job, operationType SNAPSHOT). */
     @Mutating

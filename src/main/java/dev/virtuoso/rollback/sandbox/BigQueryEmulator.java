@@ -82,8 +82,12 @@ final class BigQueryEmulator {
     }
 
     /** {@code explicit} false: the dataset was created without maxTimeTravelHours, which BigQuery then leaves unset. */
-    private record Dataset(String project, String name, long maxTimeTravelHours, Instant created, boolean explicit) {
+    private record Dataset(String project, String name, long maxTimeTravelHours, Instant created, boolean explicit,
+                           String location) {
     }
+
+    /** Multi-region locations: a job there is found without naming its location. */
+    private static final java.util.Set<String> MULTI_REGIONS = java.util.Set.of("US", "EU");
 
     private static final long DEFAULT_WINDOW_HOURS = 168;
 
@@ -94,6 +98,7 @@ final class BigQueryEmulator {
         final Instant created;
         final Instant doneAt;
         final Runnable effect;
+        String location = "US";
         final String error;
         Long count;
         boolean done;
@@ -201,7 +206,14 @@ final class BigQueryEmulator {
 
     synchronized void dataset(String project, String name, long maxTimeTravelHours, Instant created) {
         datasets.put(project + "." + name, new Dataset(project, name, maxTimeTravelHours <= 0 ? DEFAULT_WINDOW_HOURS
-                : maxTimeTravelHours, created, maxTimeTravelHours > 0));
+                : maxTimeTravelHours, created, maxTimeTravelHours > 0, "US"));
+    }
+
+    /** The dataset lives in {@code location} (a region such as europe-west1, or US, EU). */
+    synchronized void location(String project, String name, String location) {
+        Dataset d = datasets.get(project + "." + name);
+        datasets.put(project + "." + name, new Dataset(d.project(), d.name(), d.maxTimeTravelHours(), d.created(),
+                d.explicit(), location));
     }
 
     /** A table created at {@code created} with {@code rows}; later versions come from {@link #change}. */
@@ -234,6 +246,7 @@ final class BigQueryEmulator {
     private void handle(HttpExchange ex) throws IOException {
         String method = ex.getRequestMethod();
         String path = ex.getRequestURI().getPath();
+        String query = ex.getRequestURI().getRawQuery();
         requests.add(method + " " + path);
         int status = 200;
         JsonNode answer;
@@ -244,7 +257,7 @@ final class BigQueryEmulator {
             try (InputStream in = gzip ? new java.util.zip.GZIPInputStream(ex.getRequestBody()) : ex.getRequestBody()) {
                 body = in.readAllBytes();
             }
-            answer = route(method, path, body.length == 0 ? null : JSON.readTree(body));
+            answer = route(method, path, query == null ? "" : query, body.length == 0 ? null : JSON.readTree(body));
             if (answer == null) {
                 status = 204;
             }
@@ -275,7 +288,7 @@ final class BigQueryEmulator {
         return e;
     }
 
-    private synchronized JsonNode route(String method, String path, JsonNode body) {
+    private synchronized JsonNode route(String method, String path, String query, JsonNode body) {
         settle();
         if (!path.startsWith(PREFIX)) {
             throw new ApiError(404, "notFound", "the sandbox's BigQuery serves only " + PREFIX + "...: " + path);
@@ -301,7 +314,12 @@ final class BigQueryEmulator {
             return insertJob(project, body);
         }
         if (p.length == 3 && p[1].equals("jobs") && method.equals("GET")) {
-            return jobJson(job(project, p[2]));
+            // As BigQuery: a job in a single region is found only when the request names its location.
+            Job j = job(project, p[2]);
+            if (!MULTI_REGIONS.contains(j.location) && !query.contains("location=" + j.location)) {
+                throw new ApiError(404, "notFound", "Not found: Job " + project + ":" + p[2]);
+            }
+            return jobJson(j);
         }
         if (p.length == 3 && p[1].equals("queries") && method.equals("GET")) {
             return queryResults(job(project, p[2]));
@@ -338,7 +356,7 @@ final class BigQueryEmulator {
             throw new ApiError(404, "notFound", "Not found: Dataset " + project + ":" + name);
         }
         ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#dataset").put("id", project + ":" + name)
-                .put("location", "US").put("creationTime", Long.toString(d.created().toEpochMilli()));
+                .put("location", d.location()).put("creationTime", Long.toString(d.created().toEpochMilli()));
         if (d.explicit()) {
             n.put("maxTimeTravelHours", Long.toString(d.maxTimeTravelHours()));
         }
@@ -348,7 +366,8 @@ final class BigQueryEmulator {
 
     private JsonNode tableJson(Table t) {
         ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#table").put("id", t.id()).put("type", t.type)
-                .put("location", "US").put("creationTime", Long.toString(t.created.toEpochMilli()))
+                .put("location", datasets.get(t.project + "." + t.dataset).location())
+                .put("creationTime", Long.toString(t.created.toEpochMilli()))
                 .put("lastModifiedTime", Long.toString(t.history.get(t.history.size() - 1).since().toEpochMilli()))
                 .put("numRows", Integer.toString(t.rows().size()));
         n.putObject("tableReference").put("projectId", t.project).put("datasetId", t.dataset).put("tableId", t.name);
@@ -432,9 +451,22 @@ final class BigQueryEmulator {
             }
         }
         Job j = new Job(project, id, config, now, error != null ? now : now.plus(jobDelay), effect, error);
+        j.location = location(project, config);
         jobs.put(project + ":" + id, j);
         settle();
         return j;
+    }
+
+    /** Where a job runs: where the dataset it writes (a copy) or names first (a query) lives. */
+    private String location(String project, JsonNode config) {
+        String dataset = config.path("copy").path("destinationTable").path("datasetId").asText("");
+        if (dataset.isEmpty()) {
+            var m = java.util.regex.Pattern.compile("`[^`.]+\\.([^`.]+)\\.").matcher(config.path("query").path("query")
+                    .asText(""));
+            dataset = m.find() ? m.group(1) : "";
+        }
+        Dataset d = datasets.get(project + "." + dataset);
+        return d == null ? "US" : d.location();
     }
 
     /** Jobs whose time has come are done: their effect happens now (at the sandbox's time). */
@@ -459,8 +491,8 @@ final class BigQueryEmulator {
     }
 
     private JsonNode jobJson(Job j) {
-        ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#job").put("id", j.project + ":US." + j.id);
-        n.putObject("jobReference").put("projectId", j.project).put("jobId", j.id).put("location", "US");
+        ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#job").put("id", j.project + ":" + j.location + "." + j.id);
+        n.putObject("jobReference").put("projectId", j.project).put("jobId", j.id).put("location", j.location);
         n.set("configuration", j.configuration);
         ObjectNode status = n.putObject("status").put("state", j.done ? "DONE" : "RUNNING");
         if (j.done && j.error != null) {
@@ -479,7 +511,7 @@ final class BigQueryEmulator {
     private JsonNode queryResults(Job j) {
         ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#getQueryResultsResponse")
                 .put("jobComplete", j.done);
-        n.putObject("jobReference").put("projectId", j.project).put("jobId", j.id).put("location", "US");
+        n.putObject("jobReference").put("projectId", j.project).put("jobId", j.id).put("location", j.location);
         if (j.done && j.error != null) {
             throw new ApiError(400, "invalid", j.error);
         }
@@ -520,12 +552,12 @@ final class BigQueryEmulator {
         finish(j);
         if (j.done) {
             ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#queryResponse").put("jobComplete", true);
-            n.putObject("jobReference").put("projectId", project).put("jobId", id).put("location", "US");
+            n.putObject("jobReference").put("projectId", project).put("jobId", id).put("location", j.location);
             rows(n, j.count);
             return n;
         }
         ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#queryResponse").put("jobComplete", false);
-        n.putObject("jobReference").put("projectId", project).put("jobId", id).put("location", "US");
+        n.putObject("jobReference").put("projectId", project).put("jobId", id).put("location", j.location);
         return n;
     }
 

@@ -241,4 +241,20 @@ class RestoreBigQueryCommandTest {
         assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
         assertThat(cli.journal()).isEqualTo(journal);
     }
+
+    @Test
+    void aTableInASingleRegionDatasetIsRestoredWithItsJobsFollowedInThatRegion() {
+        cli.controls.bigQueryDataset("eu_data", 168, 10);
+        cli.controls.bigQueryLocation("eu_data", "europe-west1");
+        cli.controls.bigQueryWrite("eu_data", "t", java.time.Instant.now().minus(java.time.Duration.ofHours(1)),
+                List.of("only", "two"));
+
+        // Followed without its location, the job would never be seen to finish: --timeout bounds that failure.
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "eu_data.t", "--at", "-2h", "--timeout", "20s",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("rows: 2 before → 10 after (expected 10)");
+        assertThat(cli.controls.bigQueryRequests()).anyMatch(q -> q.startsWith("GET ") && q.contains("/jobs/"));
+    }
 }

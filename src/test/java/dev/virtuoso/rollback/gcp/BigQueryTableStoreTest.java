@@ -90,7 +90,7 @@ class BigQueryTableStoreTest {
         assertThat(bq.restoreFromHistory(TOTALS, then, false, "j1", LIMIT, Progress.NONE).succeeded()).isTrue();
         assertThat(controls.bigQueryRows("analytics", "daily_totals")).hasSize(30).noneMatch(r -> r.endsWith("=0"));
         assertThat(controls.bigQueryRequests()).contains("POST /bigquery/v2/projects/virtuoso-sandbox/jobs");
-        assertThat(bq.job(Sandbox.PROJECT, "j1").orElseThrow().succeeded()).isTrue();
+        assertThat(bq.job(Sandbox.PROJECT, "US", "j1").orElseThrow().succeeded()).isTrue();
         assertThat(controls.bigQueryMutations()).isEqualTo(1);
     }
 
@@ -150,5 +150,18 @@ class BigQueryTableStoreTest {
                 "CREATE OR REPLACE TABLE analytics.daily_totals AS SELECT * FROM analytics.daily_totals@1690234800000")
                 .build())).hasMessageContaining("decorators");
         assertThat(controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
+    }
+
+    @Test
+    void aJobInASingleRegionDatasetIsFoundWithItsLocationOnly() {
+        controls.bigQueryDataset("eu_data", 168, 3);
+        controls.bigQueryLocation("eu_data", "europe-west1");
+        TableRef t = new TableRef(Sandbox.PROJECT, "eu_data", "t");
+        assertThat(bq.dataset(Sandbox.PROJECT, "eu_data").orElseThrow().location()).isEqualTo("europe-west1");
+
+        assertThat(bq.snapshot(t, t.sibling("t_copy"), "eu_job", LIMIT, Progress.NONE).succeeded()).isTrue();
+
+        assertThat(bq.job(Sandbox.PROJECT, "europe-west1", "eu_job")).isPresent();
+        assertThat(bq.job(Sandbox.PROJECT, "US", "eu_job")).isEmpty();
     }
 }

@@ -88,7 +88,7 @@ class BigQueryRestoreTest {
         }
 
         @Override
-        public Optional<JobState> job(String project, String jobId) {
+        public Optional<JobState> job(String project, String location, String jobId) {
             return jobId.endsWith("_1_snapshot") ? Optional.of(new JobState(jobId, false, null)) : Optional.empty();
         }
 
@@ -108,7 +108,7 @@ class BigQueryRestoreTest {
 
         @Override
         public Optional<Dataset> dataset(String project, String dataset) {
-            return dataset.equals(ref.dataset()) ? Optional.of(new Dataset(project, dataset, 168)) : Optional.empty();
+            return dataset.equals(ref.dataset()) ? Optional.of(new Dataset(project, dataset, 168, "US")) : Optional.empty();
         }
 
         @Override
@@ -123,7 +123,7 @@ class BigQueryRestoreTest {
         }
 
         @Override
-        public Optional<JobState> job(String project, String jobId) {
+        public Optional<JobState> job(String project, String location, String jobId) {
             return Optional.empty();
         }
 

@@ -77,6 +77,11 @@ public final class SandboxControls {
         sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table).partitionField = "_PARTITIONTIME";
     }
 
+    /** The BigQuery dataset lives in {@code location} (a single region: its jobs are found only with it). */
+    public void bigQueryLocation(String dataset, String location) {
+        sandbox.bigQuery().location(Sandbox.PROJECT, dataset, location);
+    }
+
     /** BigQuery jobs still waiting out their delay finish now. */
     public void completeBigQueryJobsNow() {
         sandbox.bigQuery().completeJobsNow();
