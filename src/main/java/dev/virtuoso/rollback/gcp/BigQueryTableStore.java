@@ -57,7 +57,8 @@ public final class BigQueryTableStore implements BigQueryTables {
             }
             Long hours = d.getMaxTimeTravelHours();
             return Optional.of(new BigQueryTables.Dataset(project, dataset, hours == null ? DEFAULT_TIME_TRAVEL_HOURS
-                    : hours, d.getLocation()));
+                    : hours, d.getLocation(), d.getDefaultTableLifetime() == null ? null
+                    : Duration.ofMillis(d.getDefaultTableLifetime())));
         } catch (BigQueryException e) {
             throw translate("dataset " + project + "." + dataset, e);
         }

@@ -244,8 +244,7 @@ public final class BigQueryRestore implements Change {
             Path path = table.partitionedOrClustered() ? Path.HISTORY_TRANSACTION : Path.HISTORY_COPY;
             notes.add("rows written after " + at + " are replaced by those of then; the snapshot "
                     + preRestore.shortName() + " keeps them");
-            notes.add("the snapshot " + preRestore.shortName() + " is kept (it outlives the time-travel window): "
-                    + "`rollback undo` restores from it; delete it when no longer needed");
+            notes.add(kept(preRestore, dataset));
             return new BigQueryRestore(r.command(), table, path, at, r.at(), null, preRestore, jobPrefix, rowsNow,
                     rowsThen, dataset, notes, bq);
         }
@@ -262,8 +261,7 @@ public final class BigQueryRestore implements Change {
         }
         notes.add("every row of " + ref.shortName() + " is replaced by the snapshot's; the snapshot "
                 + preRestore.shortName() + " keeps the rows of now");
-        notes.add("the snapshot " + preRestore.shortName() + " is kept: `rollback undo` restores from it; delete it "
-                + "when no longer needed");
+        notes.add(kept(preRestore, dataset));
         long rowsThen = bq.rows(sref, Optional.empty());
         return new BigQueryRestore(r.command(), table, Path.SNAPSHOT, source.snapshotTime(), null, source, preRestore,
                 jobPrefix, rowsNow, rowsThen, dataset, notes, bq);
@@ -454,6 +452,15 @@ public final class BigQueryRestore implements Change {
     @Override
     public String to() {
         return path == Path.SNAPSHOT ? source.ref().table() : at.toString();
+    }
+
+    /** How long the pre-restore snapshot, and so `undo`, lasts: a dataset's default table expiration applies to it. */
+    private static String kept(TableRef snapshot, BigQueryTables.Dataset dataset) {
+        return "the snapshot " + snapshot.shortName() + (dataset.tableExpiration() == null
+                ? " is kept (it outlives the time-travel window): `rollback undo` restores from it; delete it when "
+                + "no longer needed"
+                : " expires after " + Durations.format(dataset.tableExpiration()) + ", dataset " + dataset.name()
+                + "'s default table expiration: `rollback undo` restores from it until then");
     }
 
     /** What the table is restored from, as the journal keeps it: the time in millis, or the snapshot. */

@@ -36,8 +36,11 @@ public interface BigQueryTables {
         }
     }
 
-    /** A dataset: how far back its time travel reaches, and where it lives (its jobs run there). */
-    record Dataset(String project, String name, long maxTimeTravelHours, String location) {
+    /**
+     * A dataset: how far back its time travel reaches, where it lives (its jobs run there), and the
+     * expiration of new tables, snapshots included (null: none).
+     */
+    record Dataset(String project, String name, long maxTimeTravelHours, String location, Duration tableExpiration) {
         public Duration window() {
             return Duration.ofHours(maxTimeTravelHours);
         }

@@ -83,7 +83,7 @@ final class BigQueryEmulator {
 
     /** {@code explicit} false: the dataset was created without maxTimeTravelHours, which BigQuery then leaves unset. */
     private record Dataset(String project, String name, long maxTimeTravelHours, Instant created, boolean explicit,
-                           String location) {
+                           String location, Long tableExpirationMs) {
     }
 
     /** Multi-region locations: a job there is found without naming its location. */
@@ -206,14 +206,21 @@ final class BigQueryEmulator {
 
     synchronized void dataset(String project, String name, long maxTimeTravelHours, Instant created) {
         datasets.put(project + "." + name, new Dataset(project, name, maxTimeTravelHours <= 0 ? DEFAULT_WINDOW_HOURS
-                : maxTimeTravelHours, created, maxTimeTravelHours > 0, "US"));
+                : maxTimeTravelHours, created, maxTimeTravelHours > 0, "US", null));
     }
 
     /** The dataset lives in {@code location} (a region such as europe-west1, or US, EU). */
     synchronized void location(String project, String name, String location) {
         Dataset d = datasets.get(project + "." + name);
         datasets.put(project + "." + name, new Dataset(d.project(), d.name(), d.maxTimeTravelHours(), d.created(),
-                d.explicit(), location));
+                d.explicit(), location, d.tableExpirationMs()));
+    }
+
+    /** New tables of the dataset expire after {@code ms} (its defaultTableExpirationMs). */
+    synchronized void tableExpiration(String project, String name, long ms) {
+        Dataset d = datasets.get(project + "." + name);
+        datasets.put(project + "." + name, new Dataset(d.project(), d.name(), d.maxTimeTravelHours(), d.created(),
+                d.explicit(), d.location(), ms));
     }
 
     /** A table created at {@code created} with {@code rows}; later versions come from {@link #change}. */
@@ -359,6 +366,9 @@ final class BigQueryEmulator {
                 .put("location", d.location()).put("creationTime", Long.toString(d.created().toEpochMilli()));
         if (d.explicit()) {
             n.put("maxTimeTravelHours", Long.toString(d.maxTimeTravelHours()));
+        }
+        if (d.tableExpirationMs() != null) {
+            n.put("defaultTableExpirationMs", Long.toString(d.tableExpirationMs()));
         }
         n.putObject("datasetReference").put("projectId", project).put("datasetId", name);
         return n;

@@ -257,4 +257,16 @@ class RestoreBigQueryCommandTest {
         assertThat(r.out()).contains("rows: 2 before → 10 after (expected 10)");
         assertThat(cli.controls.bigQueryRequests()).anyMatch(q -> q.startsWith("GET ") && q.contains("/jobs/"));
     }
+
+    @Test
+    void thePlanSaysWhenTheSnapshotExpiresWhenTheDatasetExpiresNewTables() {
+        cli.controls.bigQueryTableExpiration("analytics", java.time.Duration.ofDays(3));
+
+        CliHarness.Result r = cli.rb("--dry-run", "restore", "bigquery", "--table", "analytics.daily_totals", "--at",
+                "-2h");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("expires after 72h, dataset analytics's default table expiration: `rollback undo` "
+                + "restores from it until then").doesNotContain("is kept (it outlives");
+    }
 }

@@ -108,7 +108,7 @@ class BigQueryRestoreTest {
 
         @Override
         public Optional<Dataset> dataset(String project, String dataset) {
-            return dataset.equals(ref.dataset()) ? Optional.of(new Dataset(project, dataset, 168, "US")) : Optional.empty();
+            return dataset.equals(ref.dataset()) ? Optional.of(new Dataset(project, dataset, 168, "US", null)) : Optional.empty();
         }
 
         @Override

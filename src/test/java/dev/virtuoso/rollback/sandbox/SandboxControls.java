@@ -82,6 +82,11 @@ public final class SandboxControls {
         sandbox.bigQuery().location(Sandbox.PROJECT, dataset, location);
     }
 
+    /** New tables of the BigQuery dataset (snapshots included) expire after {@code d}. */
+    public void bigQueryTableExpiration(String dataset, Duration d) {
+        sandbox.bigQuery().tableExpiration(Sandbox.PROJECT, dataset, d.toMillis());
+    }
+
     /** BigQuery jobs still waiting out their delay finish now. */
     public void completeBigQueryJobsNow() {
         sandbox.bigQuery().completeJobsNow();
