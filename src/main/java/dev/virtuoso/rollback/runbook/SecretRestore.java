@@ -102,7 +102,9 @@ public final class SecretRestore {
                     .forEach(v -> steps.add(new SecretChange.Step(SecretChange.Step.Action.DISABLE, v.number())));
             if (steps.isEmpty()) {
                 unchanged = "version " + target.number() + " of secret " + req.secret() + " is enabled and no newer "
-                        + "version is";
+                        + "version is" + (latest.enabled() ? "" : "; latest (version " + latest.number() + ", "
+                        + latest.state() + ") stays unreadable: the default --strategy add-version makes it serve "
+                        + "version " + target.number() + "'s value");
             }
             if (!latest.equals(target)) {
                 String problem = readers.disablingBreaks(steps, true);

@@ -234,4 +234,21 @@ class RestoreSecretsCommandTest {
             assertThat(t.getPercent()).isEqualTo(100);
         });
     }
+
+    @Test
+    void disableNewerWithNothingToDisableChangesNothingAndSaysLatestStaysUnreadable() {
+        // 00001 serves (pinning version 1); versions 2 and 3 are disabled, so latest (3) is unreadable.
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify").code()).isZero();
+        cli.controls.apiKeyVersion(2, SecretVersion.State.DISABLED);
+        int calls = cli.controls.mutatingCalls();
+
+        CliHarness.Result r = cli.rb("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "1",
+                "--strategy", "disable-newer", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("version 1 of secret virtuoso-api-key is enabled and no newer version is; latest "
+                + "(version 3, DISABLED) stays unreadable: the default --strategy add-version makes it serve version 1's "
+                + "value");
+        assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
+    }
 }
