@@ -23,8 +23,8 @@ import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.verify.DrillReports;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -58,15 +58,15 @@ final class Output {
     private final boolean json;
     private final boolean verbose;
     private final Style style;
-    private final ZoneId zone;
+    private final Clock clock;
 
-    /** {@code zone}: local times (history) are shown in it. */
-    Output(PrintWriter out, boolean json, boolean verbose, Style style, ZoneId zone) {
+    /** {@code clock}: local times (history) are shown in its zone. */
+    Output(PrintWriter out, boolean json, boolean verbose, Style style, Clock clock) {
         this.out = out;
         this.json = json;
         this.verbose = verbose;
         this.style = style;
-        this.zone = zone;
+        this.clock = clock;
     }
 
     boolean json() {
@@ -252,7 +252,7 @@ final class Output {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ID", "TIME", "WHO", "WHAT", "CHANGE", "OUTCOME", "BY"});
             for (JournalRecord r : shown) {
-                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(zone)), cut(r.user(), 8),
+                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())), cut(r.user(), 8),
                         cut(r.command(), 19), cut(change(r, true), 26), outcome(r),
                         r.origin() == null ? "manual" : r.origin().split(" ")[0]});
             }
@@ -281,7 +281,7 @@ final class Output {
     private void recordLines(JournalRecord r, List<JournalRecord> steps) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"id:", r.id()});
-        rows.add(new String[] {"time:", LOCAL.format(r.time().atZone(zone)) + " (" + r.time() + ")"});
+        rows.add(new String[] {"time:", LOCAL.format(r.time().atZone(clock.getZone())) + " (" + r.time() + ")"});
         rows.add(new String[] {"who:", r.user() + (r.origin() == null ? "" : ", by " + r.origin())});
         rows.add(new String[] {"what:", r.command()});
         rows.add(new String[] {"target:", r.target()});
