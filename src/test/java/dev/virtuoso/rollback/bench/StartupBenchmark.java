@@ -28,7 +28,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code java} on the PATH). Prints each command's median wall time and its ratio to Hello's median,
  * then the peak RSS of {@code quick} against the demo service and against one with 1 000 more
  * revisions. Not part of {@code verify}; run it with {@code ./mvnw -B -q -Pbench verify}, which also
- * runs the LRO-notice and verify-concurrency benchmarks ({@code -Dbench.rounds=N}, default 10).
+ * runs the LRO-notice and verify-concurrency benchmarks ({@code -Dbench.rounds=N}, default 10;
+ * {@code -Dbench.baseline=PATH/rollback} adds another build's launcher, e.g. main's, to the same rounds).
  */
 class StartupBenchmark {
     private static final String LAUNCHER = System.getProperty("rollback.launcher", "target/rollback");
@@ -48,22 +49,22 @@ class StartupBenchmark {
         try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ZERO)
                 .withRevisionStartDelay(Duration.ZERO))) {
             Map<String, String> env = env(sandbox);
-            List<Command> commands = List.of(
-                    new Command("java -cp DIR Hello", hello, 0),
-                    new Command("rollback --version", launcher("--version"), 0),
-                    new Command("rollback --help", launcher("--help"), 0),
-                    new Command("rollback --no-such-flag", launcher("--no-such-flag"), 2),
-                    new Command("rollback history", launcher("history"), 0),
-                    new Command("rollback status", launcher("status"), 0),
-                    new Command("rollback quick --to-revision R --yes", null, 0));
+            List<Command> commands = new ArrayList<>(List.of(new Command("java -cp DIR Hello", hello, 0)));
+            commands.addAll(commands(LAUNCHER, ""));
+            String baseline = System.getProperty("bench.baseline", "");
+            if (!baseline.isBlank()) {
+                commands.addAll(commands(baseline, "baseline "));
+            }
             Map<String, List<Long>> wall = new LinkedHashMap<>();
             commands.forEach(c -> wall.put(c.label(), new ArrayList<>()));
             int quick = 0;
             for (int round = 0; round <= rounds; round++) { // round 0 warms the file cache, not counted
                 for (Command c : commands) {
                     // Each quick moves the traffic (to one revision, then back), so none is a no-op.
-                    List<String> args = c.args() != null ? c.args()
-                            : launcher("quick", "--to-revision", REVISIONS[quick++ % 2], "--yes");
+                    List<String> args = new ArrayList<>(c.args());
+                    if (c.label().endsWith("quick --to-revision R --yes")) {
+                        args.addAll(List.of("quick", "--to-revision", REVISIONS[quick++ % 2], "--yes"));
+                    }
                     Run r = run(args, env, false);
                     assertThat(r.exitCode()).as(c.label()).isEqualTo(c.exitCode());
                     if (round > 0) {
@@ -96,6 +97,17 @@ class StartupBenchmark {
             peak = Math.max(peak, r.peakKb());
         }
         return peak == 0 ? "n/a (no /proc)" : String.format("%.0f MiB", peak / 1024.0);
+    }
+
+    /** The measured commands of one launcher, labelled with {@code prefix}. */
+    private static List<Command> commands(String launcher, String prefix) {
+        return List.of(
+                new Command(prefix + "rollback --version", List.of(launcher, "--version"), 0),
+                new Command(prefix + "rollback --help", List.of(launcher, "--help"), 0),
+                new Command(prefix + "rollback --no-such-flag", List.of(launcher, "--no-such-flag"), 2),
+                new Command(prefix + "rollback history", List.of(launcher, "history"), 0),
+                new Command(prefix + "rollback status", List.of(launcher, "status"), 0),
+                new Command(prefix + "rollback quick --to-revision R --yes", List.of(launcher), 0));
     }
 
     private static List<String> launcher(String... args) {
