@@ -4,10 +4,7 @@ import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import java.time.Duration;
-import java.util.List;
 import picocli.CommandLine;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.ParameterException;
 
 /** The wiring: one place that maps exceptions to exit codes and one-line errors. */
@@ -23,69 +20,11 @@ public final class Cli {
     }
 
     static int run(Context ctx, Wiring wiring, String... args) {
-        return commandLine(ctx, wiring, args).execute(args);
+        return commandLine(ctx, wiring).execute(args);
     }
 
-    /**
-     * The command tree for {@code args}: the command they select built in full, every other one as
-     * an outline (names and description: what the root's help lists and "did you mean" compares).
-     * Picocli builds a command's model by reflection over its annotations, about 10 ms a command
-     * here, so building all of them cost every run ~0.15 s (docs/performance.md).
-     */
-    static CommandLine commandLine(Context ctx, Wiring wiring, String... args) {
+    static CommandLine commandLine(Context ctx, Wiring wiring) {
         CommandLine cl = new CommandLine(new RootCommand(ctx, wiring));
-        addCommands(cl, null);
-        configure(cl, ctx);
-        String selected = selected(cl, args);
-        if (selected != null) {
-            List.copyOf(cl.getSubcommands().keySet()).forEach(cl.getCommandSpec()::removeSubcommand);
-            addCommands(cl, selected);
-            configure(cl, ctx);
-        }
-        return cl;
-    }
-
-    /** Every command: {@code full} (all of them for generate-completion) built in full, the others outlined. */
-    private static void addCommands(CommandLine root, String full) {
-        boolean all = "generate-completion".equals(full);
-        for (Class<?> type : RootCommand.SUBCOMMANDS) {
-            Command c = type.getAnnotation(Command.class);
-            root.addSubcommand(c.name(), all || c.name().equals(full) ? type : outline(c), c.aliases());
-        }
-    }
-
-    /** What an outline needs to stand in for its command until picocli has said which command runs. */
-    private static CommandLine outline(Command c) {
-        CommandSpec spec = CommandSpec.create().name(c.name()).aliases(c.aliases());
-        spec.usageMessage().description(c.description()).header(c.header()).hidden(c.hidden());
-        // Takes any arguments: they are the selected command's to judge, once it is built in full.
-        spec.parser().stopAtUnmatched(true);
-        spec.addUnmatchedArgsBinding(CommandLine.Model.UnmatchedArgsBinding.forStringArrayConsumer(
-                new CommandLine.Model.ISetter() {
-                    @Override
-                    public <T> T set(T value) {
-                        return null;
-                    }
-                }));
-        return new CommandLine(spec);
-    }
-
-    /**
-     * The command {@code args} select, as picocli parses them against the outlines (so option values
-     * and abbreviations are judged by picocli itself), or null when they select none (--help,
-     * --version, a bad root option, no command).
-     */
-    private static String selected(CommandLine root, String[] args) {
-        try {
-            CommandLine.ParseResult parsed = root.parseArgs(args);
-            return parsed.hasSubcommand() ? parsed.subcommand().commandSpec().name() : null;
-        } catch (ParameterException e) {
-            CommandLine at = e.getCommandLine();
-            return at == null || at == root ? null : at.getCommandSpec().name();
-        }
-    }
-
-    private static void configure(CommandLine cl, Context ctx) {
         Help.apply(cl);
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());
@@ -100,6 +39,7 @@ public final class Cli {
         cl.setExitCodeExceptionMapper(Cli::exitCode);
         cl.setParameterExceptionHandler((ex, args) -> fail(ex.getCommandLine(), ex, message(ex)));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> fail(cmd, ex, message(ex)));
+        return cl;
     }
 
     private static int fail(CommandLine cmd, Exception ex, String message) {

@@ -1,6 +1,5 @@
 package dev.virtuoso.rollback.cli;
 
-import java.util.List;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,18 +14,13 @@ import picocli.CommandLine.Spec;
             "Roll back a Google Cloud Run service and restore the data behind it, the way the team's Rollback "
                 + "Plan says, safely: a plan before acting, a journal of every step, and a check after.", ""},
         footer = {"", "Exit codes: 0 ok or nothing to do, 1 bug, 2 invalid input (nothing changed), 3 checks "
-            + "failed or trigger fired, 4 cloud API failure, 5 conflict (changed under us), 130 interrupted."})
-public final class RootCommand implements Runnable {
-    /**
-     * The commands, in the order help lists them. Not in {@code @Command(subcommands)}: picocli would
-     * build every command's model by reflection on each run; {@link Cli} builds only the one run.
-     */
-    static final List<Class<?>> SUBCOMMANDS = List.of(
+            + "failed or trigger fired, 4 cloud API failure, 5 conflict (changed under us), 130 interrupted."},
+        subcommands = {
             StatusCommand.class, QuickCommand.class, TagCommand.class, ImageCommand.class, GitCommand.class,
             RestoreCommand.class, VerifyCommand.class, AssessCommand.class, WatchCommand.class,
             AlertPolicyCommand.class, DrillCommand.class, HistoryCommand.class, UndoCommand.class,
-            SandboxCommand.class, AutoComplete.GenerateCompletion.class);
-
+            SandboxCommand.class, AutoComplete.GenerateCompletion.class})
+public final class RootCommand implements Runnable {
     @Mixin
     GlobalOptions global;
 
