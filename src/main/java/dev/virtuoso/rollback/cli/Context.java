@@ -6,6 +6,8 @@ import java.io.InputStreamReader;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
 import java.util.Map;
 
 /**
@@ -20,7 +22,7 @@ public record Context(Map<String, String> env, BufferedReader in, PrintWriter ou
                 new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8)),
                 new PrintWriter(System.out, true, StandardCharsets.UTF_8),
                 new PrintWriter(System.err, true, StandardCharsets.UTF_8),
-                System.console() != null, Clock.systemDefaultZone(), Sleeper.REAL);
+                System.console() != null, new SystemClock(), Sleeper.REAL);
     }
 
     /** The same surroundings with some environment variables replaced (the in-process sandbox). */
@@ -28,5 +30,38 @@ public record Context(Map<String, String> env, BufferedReader in, PrintWriter ou
         Map<String, String> merged = new java.util.HashMap<>(env);
         merged.putAll(overrides);
         return new Context(Map.copyOf(merged), in, out, err, interactive, clock, sleeper);
+    }
+
+    /**
+     * The system clock, whose zone is looked up on first use: finding the default zone reads the
+     * time-zone database, ~20 ms at start-up, and only local times shown to the user (history) need it.
+     */
+    static final class SystemClock extends Clock {
+        private volatile ZoneId zone;
+
+        @Override
+        public ZoneId getZone() {
+            ZoneId z = zone;
+            if (z == null) {
+                z = ZoneId.systemDefault();
+                zone = z;
+            }
+            return z;
+        }
+
+        @Override
+        public Clock withZone(ZoneId other) {
+            return Clock.system(other);
+        }
+
+        @Override
+        public long millis() {
+            return System.currentTimeMillis();
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now();
+        }
     }
 }

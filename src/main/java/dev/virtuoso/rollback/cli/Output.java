@@ -23,8 +23,8 @@ import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.verify.DrillReports;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
-import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
@@ -33,8 +33,23 @@ import java.util.Map;
 
 /** Renders results as text or as exactly one JSON document, and returns the exit code. */
 final class Output {
-    static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule()).addModule(new Jdk8Module())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+    /**
+     * Made on first use (a holder class), so text output, help and errors load no Jackson class. The
+     * catch of Jackson's exception lives here too: the verifier loads the type of every catch clause
+     * of a class it verifies, so a catch in Output itself would load Jackson for every command.
+     */
+    private static final class Json {
+        static final ObjectMapper MAPPER = JsonMapper.builder().addModule(new JavaTimeModule())
+                .addModule(new Jdk8Module()).disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
+
+        static String pretty(Object doc) {
+            try {
+                return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(doc);
+            } catch (JsonProcessingException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+    }
 
     private static final DateTimeFormatter LOCAL_SHORT = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss");
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
@@ -43,15 +58,15 @@ final class Output {
     private final boolean json;
     private final boolean verbose;
     private final Style style;
-    private final ZoneId zone;
+    private final Clock clock;
 
-    /** {@code zone}: local times (history) are shown in it. */
-    Output(PrintWriter out, boolean json, boolean verbose, Style style, ZoneId zone) {
+    /** {@code clock}: local times (history) are shown in its zone. */
+    Output(PrintWriter out, boolean json, boolean verbose, Style style, Clock clock) {
         this.out = out;
         this.json = json;
         this.verbose = verbose;
         this.style = style;
-        this.zone = zone;
+        this.clock = clock;
     }
 
     boolean json() {
@@ -86,12 +101,12 @@ final class Output {
     int verify(VerifyReport r, String service) {
         int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
         if (json) {
-            ObjectNode doc = JSON.createObjectNode();
+            ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", r.ok());
             doc.put("service", service);
             doc.put("url", r.url());
             doc.put("durationMs", r.durationMs());
-            doc.set("checks", JSON.valueToTree(r.checks()));
+            doc.set("checks", Json.MAPPER.valueToTree(r.checks()));
             if (hasMetrics(r)) {
                 doc.put("note", Assessment.LAG_NOTE);
             }
@@ -167,11 +182,11 @@ final class Output {
     int assessment(Assessment a, String service) {
         int code = a.fired() ? ExitCode.VERIFICATION_FAILED.code() : 0;
         if (json) {
-            ObjectNode doc = JSON.createObjectNode();
+            ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", !a.fired());
             doc.put("service", service);
             doc.put("recommendation", a.recommendation());
-            doc.setAll((ObjectNode) JSON.valueToTree(a));
+            doc.setAll((ObjectNode) Json.MAPPER.valueToTree(a));
             doc.put("note", Assessment.LAG_NOTE);
             print(doc);
             return code;
@@ -220,9 +235,9 @@ final class Output {
      */
     int history(List<JournalRecord> shown, List<JournalRecord> all) {
         if (json) {
-            ObjectNode doc = JSON.createObjectNode();
+            ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", true);
-            doc.set("records", JSON.valueToTree(shown));
+            doc.set("records", Json.MAPPER.valueToTree(shown));
             print(doc);
             return 0;
         }
@@ -237,7 +252,7 @@ final class Output {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ID", "TIME", "WHO", "WHAT", "CHANGE", "OUTCOME", "BY"});
             for (JournalRecord r : shown) {
-                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(zone)), cut(r.user(), 8),
+                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())), cut(r.user(), 8),
                         cut(r.command(), 19), cut(change(r, true), 26), outcome(r),
                         r.origin() == null ? "manual" : r.origin().split(" ")[0]});
             }
@@ -251,10 +266,10 @@ final class Output {
     /** One journal record, whole, with the steps of a composite action (a drill). */
     int record(JournalRecord r, List<JournalRecord> steps) {
         if (json) {
-            ObjectNode doc = JSON.createObjectNode();
+            ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", true);
-            doc.set("record", JSON.valueToTree(r));
-            doc.set("steps", JSON.valueToTree(steps));
+            doc.set("record", Json.MAPPER.valueToTree(r));
+            doc.set("steps", Json.MAPPER.valueToTree(steps));
             print(doc);
             return 0;
         }
@@ -266,7 +281,7 @@ final class Output {
     private void recordLines(JournalRecord r, List<JournalRecord> steps) {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"id:", r.id()});
-        rows.add(new String[] {"time:", LOCAL.format(r.time().atZone(zone)) + " (" + r.time() + ")"});
+        rows.add(new String[] {"time:", LOCAL.format(r.time().atZone(clock.getZone())) + " (" + r.time() + ")"});
         rows.add(new String[] {"who:", r.user() + (r.origin() == null ? "" : ", by " + r.origin())});
         rows.add(new String[] {"what:", r.command()});
         rows.add(new String[] {"target:", r.target()});
@@ -321,10 +336,10 @@ final class Output {
         }
         int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
         if (json) {
-            ObjectNode doc = JSON.createObjectNode();
+            ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", r.ok());
-            doc.setAll((ObjectNode) JSON.valueToTree(r));
-            doc.set("reports", JSON.valueToTree(files.stream().map(Path::toString).toList()));
+            doc.setAll((ObjectNode) Json.MAPPER.valueToTree(r));
+            doc.set("reports", Json.MAPPER.valueToTree(files.stream().map(Path::toString).toList()));
             print(doc);
             return code;
         }
@@ -345,16 +360,16 @@ final class Output {
 
     /** Any result record as {@code {"ok": ..., <its fields>}}. */
     int document(boolean ok, Object result, int code) {
-        ObjectNode doc = JSON.createObjectNode();
+        ObjectNode doc = Json.MAPPER.createObjectNode();
         doc.put("ok", ok);
-        doc.setAll((ObjectNode) JSON.valueToTree(result));
+        doc.setAll((ObjectNode) Json.MAPPER.valueToTree(result));
         print(doc);
         return code;
     }
 
     void error(String message) {
         if (json) {
-            ObjectNode doc = JSON.createObjectNode();
+            ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", false);
             doc.put("error", message);
             print(doc);
@@ -362,11 +377,7 @@ final class Output {
     }
 
     void print(Object doc) {
-        try {
-            out.println(JSON.writerWithDefaultPrettyPrinter().writeValueAsString(doc));
-        } catch (JsonProcessingException e) {
-            throw new IllegalStateException(e);
-        }
+        out.println(Json.pretty(doc));
         out.flush();
     }
 }

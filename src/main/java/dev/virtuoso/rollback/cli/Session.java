@@ -145,7 +145,7 @@ final class Session {
     }
 
     Output output() {
-        return new Output(ctx.out(), opts.json(), opts.verbose, style(), ctx.clock().getZone());
+        return new Output(ctx.out(), opts.json(), opts.verbose, style(), ctx.clock());
     }
 
     /** The one pipeline every change of this run goes through. */

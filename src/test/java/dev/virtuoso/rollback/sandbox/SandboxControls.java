@@ -153,6 +153,22 @@ public final class SandboxControls {
         return sandbox.storage().names(Sandbox.BACKUP_BUCKET, prefix);
     }
 
+    /**
+     * Adds {@code count} older Ready revisions of the demo service, copies of its oldest one with
+     * creation times before it (a service with a long history, for listing at scale).
+     */
+    public void addOlderRevisions(int count) {
+        String service = Sandbox.servicePath(Sandbox.SERVICE);
+        com.google.cloud.run.v2.Revision oldest = sandbox.cloudRun().revisionsOf(service).stream()
+                .min(java.util.Comparator.comparingLong(r -> r.getCreateTime().getSeconds())).orElseThrow();
+        for (int i = 1; i <= count; i++) {
+            String name = String.format("%s-h%05d-old", Sandbox.SERVICE, i);
+            sandbox.cloudRun().put(oldest.toBuilder().setName(service + "/revisions/" + name)
+                    .setCreateTime(oldest.getCreateTime().toBuilder()
+                            .setSeconds(oldest.getCreateTime().getSeconds() - 60L * i)).build());
+        }
+    }
+
     public int cloudRunMutations() {
         return sandbox.cloudRun().mutatingCalls();
     }
