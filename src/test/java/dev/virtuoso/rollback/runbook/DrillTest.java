@@ -7,7 +7,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -34,30 +33,7 @@ class DrillTest {
     private final ChangePipelineTest.FakeControl control = new ChangePipelineTest.FakeControl(Fixtures.seed());
     private final ChangePipelineTest.MemoryJournal journal = new ChangePipelineTest.MemoryJournal();
     private final SecretStore secrets = org.mockito.Mockito.mock(SecretStore.class);
-    private final List<String> said = new ArrayList<>();
-    private final Interaction ui = new Interaction() {
-        @Override
-        public void showPlan(Change change, List<String> notes) {
-        }
-
-        @Override
-        public void confirm(String question) {
-        }
-
-        @Override
-        public void confirmTyped(String question, String word) {
-        }
-
-        @Override
-        public Progress progress() {
-            return Progress.NONE;
-        }
-
-        @Override
-        public void info(String message) {
-            said.add(message);
-        }
-    };
+    private final AgreeingInteraction ui = new AgreeingInteraction();
 
     /** Checks fail while the broken revision serves; each check run takes 2 s. */
     private final Verifier checks = req -> {
@@ -192,7 +168,7 @@ class DrillTest {
                 new Runbook.Checks(null, null, null, null), true, false, Optional.empty()), Runbook.DecisionRow.DEFAULTS,
                 ui, Notifier.NONE, new Wait(clock, d -> now[0] = now[0].plus(d))).run(request("virtuoso-api-00003-ghi"));
         assertThat(r.dryRun()).isTrue();
-        assertThat(said).contains("  3. route 100% to the stable revision virtuoso-api-00002-def", "dry run: nothing changed");
+        assertThat(ui.said).contains("  3. route 100% to the stable revision virtuoso-api-00002-def", "dry run: nothing changed");
         assertThat(control.updates).isZero();
         assertThat(journal.lines).isEmpty();
     }

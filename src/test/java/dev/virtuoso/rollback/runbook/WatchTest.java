@@ -6,8 +6,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -33,35 +31,12 @@ class WatchTest {
         }
     };
     private final ChangePipelineTest.MemoryJournal journal = new ChangePipelineTest.MemoryJournal();
-    private final List<String> said = new ArrayList<>();
+    private final AgreeingInteraction ui = new AgreeingInteraction();
     private final AtomicInteger rollbacks = new AtomicInteger();
 
     private Watch.Result watch() {
         // Half the requests fail, every minute: the error-rate trigger fires at once.
         Metrics firing = (service, revision, window) -> new MetricSample(now[0].minus(window), now[0], 1000, 500, 300.0);
-        Interaction ui = new Interaction() {
-            @Override
-            public void showPlan(Change change, List<String> notes) {
-            }
-
-            @Override
-            public void confirm(String question) {
-            }
-
-            @Override
-            public void confirmTyped(String question, String word) {
-            }
-
-            @Override
-            public Progress progress() {
-                return Progress.NONE;
-            }
-
-            @Override
-            public void info(String message) {
-                said.add(message);
-            }
-        };
         Watch watch = new Watch(new Verification(req -> null, firing, clock),
                 new ChangePipelineTest.FakeControl(Fixtures.seed()), journal, () -> {
                     rollbacks.incrementAndGet();
@@ -79,7 +54,7 @@ class WatchTest {
                 JournalRecord.State.verified, null, "done", true));
         assertThat(watch().firing()).isTrue();
         assertThat(rollbacks).hasValue(0);
-        assertThat(said).anyMatch(l -> l.startsWith("  not rolling back: virtuoso-api was changed at")
+        assertThat(ui.said).anyMatch(l -> l.startsWith("  not rolling back: virtuoso-api was changed at")
                 && l.contains("(" + kind + " rollback, journal r-1)"));
     }
 
