@@ -9,8 +9,6 @@ import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.OffsetDateTime;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -37,8 +35,6 @@ public final class BigQueryRestore implements Change {
      */
     public static final Duration WINDOW_MARGIN = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
     private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhd])+)");
     private static final Pattern PART = Pattern.compile("(\\d+)([smhd])");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
@@ -217,7 +213,7 @@ public final class BigQueryRestore implements Change {
         // A table name is at most 1024 characters: a long one is cut so that the snapshot's name fits.
         String base = ref.table().length() > MAX_NAME - SNAPSHOT_SUFFIX ? ref.table().substring(0,
                 MAX_NAME - SNAPSHOT_SUFFIX) : ref.table();
-        String snapshotName = base + "_pre_restore_" + STAMP.format(now);
+        String snapshotName = base + "_pre_restore_" + Stamp.of(now);
         TableRef preRestore = ref.sibling(snapshotName);
         for (int n = 2; bq.table(preRestore).isPresent(); n++) {
             if (n > 20) {

@@ -5,8 +5,6 @@ import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
@@ -26,8 +24,6 @@ public final class ChangePipeline {
     public static final Duration WAIT_LIMIT = Duration.ofMinutes(10);
     /** After an error or Ctrl-C, at most this long is spent reading what is true before exiting. */
     static final Duration RE_READ = Duration.ofSeconds(2);
-    private static final DateTimeFormatter ID_TIME = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final Journal journal;
@@ -263,7 +259,7 @@ public final class ChangePipeline {
     static String newId(Instant at) {
         byte[] b = new byte[2];
         RANDOM.nextBytes(b);
-        return ID_TIME.format(at) + "-" + HexFormat.of().formatHex(b);
+        return Stamp.of(at) + "-" + HexFormat.of().formatHex(b);
     }
 
     /**

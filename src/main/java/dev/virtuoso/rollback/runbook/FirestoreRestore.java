@@ -6,8 +6,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -31,8 +29,6 @@ import java.util.concurrent.TimeUnit;
 public final class FirestoreRestore implements Change {
     public static final String KIND = "firestore";
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd'T'HHmmss'Z'")
-            .withZone(ZoneOffset.UTC);
     /** Reads of an operation: soon at first (a small database is done in seconds), then every 10 s at most. */
     static final Wait.Backoff POLL = new Wait.Backoff(Duration.ofMillis(200), 1.5, Duration.ofSeconds(10));
     /** Clocks of this machine and of Google differ a little: an import started just before our send is ours. */
@@ -71,8 +67,7 @@ public final class FirestoreRestore implements Change {
 
     /** {@code <bucket of base>/pre-restore-<UTC yyyyMMdd'T'HHmmss'Z'>}: where a backup goes by default. */
     public static String defaultBackup(String base, Instant now) {
-        String bucket = base.endsWith("/") ? base.substring(0, base.length() - 1) : base;
-        return bucket + "/pre-restore-" + STAMP.format(now);
+        return trim(base) + "/pre-restore-" + Stamp.of(now);
     }
 
     /**
@@ -154,10 +149,7 @@ public final class FirestoreRestore implements Change {
 
     private static String gsPrefix(String flag, String value, String what) {
         String v = value == null ? "" : value.strip();
-        String rest = v.startsWith("gs://") ? v.substring(5) : null;
-        while (rest != null && rest.endsWith("/")) {
-            rest = rest.substring(0, rest.length() - 1);
-        }
+        String rest = v.startsWith("gs://") ? trim(v.substring(5)) : null;
         if (rest == null || rest.indexOf('/') <= 0 || rest.contains("//") || rest.contains(" ")) {
             throw RunbookException.invalid(flag + " must be gs://BUCKET/PREFIX (" + what + "), not '" + v + "'");
         }
