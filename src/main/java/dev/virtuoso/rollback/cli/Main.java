@@ -4,6 +4,7 @@ import dev.virtuoso.rollback.runbook.ExitCode;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -23,15 +24,11 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        if (args.length == 1 && (args[0].equals("--version") || args[0].equals("-V"))) {
-            // What picocli prints for this command line, without the ~0.3 s it takes to start
-            // (docs/performance.md); any other arguments with it go through picocli as before.
-            PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-            for (String line : new VersionProvider().getVersion()) {
-                out.println(line);
-            }
-            out.flush();
-            return;
+        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
+        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
+        OptionalInt early = EarlyAnswer.answer(args, out, err, System.getenv());
+        if (early.isPresent()) {
+            System.exit(early.getAsInt());
         }
         Context ctx = Context.system();
         int code;
