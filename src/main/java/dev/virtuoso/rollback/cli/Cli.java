@@ -20,11 +20,22 @@ public final class Cli {
     }
 
     static int run(Context ctx, Wiring wiring, String... args) {
-        return commandLine(ctx, wiring).execute(args);
+        Class<?> named = args.length == 0 ? null : RootCommand.COMMANDS.get(args[0]);
+        // generate-completion describes the whole tree.
+        boolean all = named == null || named == picocli.AutoComplete.GenerateCompletion.class;
+        return commandLine(ctx, wiring, all ? RootCommand.COMMANDS.values() : java.util.List.of(named)).execute(args);
     }
 
+    /** The whole command tree, as help and completion show it. */
     static CommandLine commandLine(Context ctx, Wiring wiring) {
+        return commandLine(ctx, wiring, RootCommand.COMMANDS.values());
+    }
+
+    private static CommandLine commandLine(Context ctx, Wiring wiring, java.util.Collection<Class<?>> commands) {
         CommandLine cl = new CommandLine(new RootCommand(ctx, wiring));
+        for (Class<?> command : commands) {
+            cl.addSubcommand(command);
+        }
         Help.apply(cl);
         cl.setOut(ctx.out());
         cl.setErr(ctx.err());

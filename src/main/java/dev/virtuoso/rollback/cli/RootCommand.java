@@ -1,5 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
+import java.util.LinkedHashMap;
+import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,13 +16,34 @@ import picocli.CommandLine.Spec;
             "Roll back a Google Cloud Run service and restore the data behind it, the way the team's Rollback "
                 + "Plan says, safely: a plan before acting, a journal of every step, and a check after.", ""},
         footer = {"", "Exit codes: 0 ok or nothing to do, 1 bug, 2 invalid input (nothing changed), 3 checks "
-            + "failed or trigger fired, 4 cloud API failure, 5 conflict (changed under us), 130 interrupted."},
-        subcommands = {
-            StatusCommand.class, QuickCommand.class, TagCommand.class, ImageCommand.class, GitCommand.class,
-            RestoreCommand.class, VerifyCommand.class, AssessCommand.class, WatchCommand.class,
-            AlertPolicyCommand.class, DrillCommand.class, HistoryCommand.class, UndoCommand.class,
-            SandboxCommand.class, AutoComplete.GenerateCompletion.class})
+            + "failed or trigger fired, 4 cloud API failure, 5 conflict (changed under us), 130 interrupted."})
 public final class RootCommand implements Runnable {
+    /**
+     * The commands by name, in the order help lists them. Picocli builds a command's model by
+     * reflection, ~10 ms each on a cold JVM, so a command line that starts with a command's name
+     * gets only that one (Cli); help, completion and errors at the top level get them all.
+     */
+    static final Map<String, Class<?>> COMMANDS = new LinkedHashMap<>();
+
+    static {
+        // Each name is its class's @Command name (CommandsTest checks).
+        COMMANDS.put("status", StatusCommand.class);
+        COMMANDS.put("quick", QuickCommand.class);
+        COMMANDS.put("tag", TagCommand.class);
+        COMMANDS.put("image", ImageCommand.class);
+        COMMANDS.put("git", GitCommand.class);
+        COMMANDS.put("restore", RestoreCommand.class);
+        COMMANDS.put("verify", VerifyCommand.class);
+        COMMANDS.put("assess", AssessCommand.class);
+        COMMANDS.put("watch", WatchCommand.class);
+        COMMANDS.put("alert-policy", AlertPolicyCommand.class);
+        COMMANDS.put("drill", DrillCommand.class);
+        COMMANDS.put("history", HistoryCommand.class);
+        COMMANDS.put("undo", UndoCommand.class);
+        COMMANDS.put("sandbox", SandboxCommand.class);
+        COMMANDS.put("generate-completion", AutoComplete.GenerateCompletion.class);
+    }
+
     @Mixin
     GlobalOptions global;
 

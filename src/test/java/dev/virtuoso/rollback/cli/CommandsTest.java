@@ -21,6 +21,12 @@ class CommandsTest {
     }
 
     @Test
+    void eachCommandIsFiledUnderTheNameItsAnnotationGives() {
+        assertThat(RootCommand.COMMANDS).hasSize(15).allSatisfy((name, command) -> assertThat(
+                command.getAnnotation(picocli.CommandLine.Command.class).name()).isEqualTo(name));
+    }
+
+    @Test
     void statusShowsTrafficTagsAndRevisionsNewestFirst() throws Exception {
         CliHarness.Result r = cli.rb("status");
         assertThat(r.code()).isZero();
