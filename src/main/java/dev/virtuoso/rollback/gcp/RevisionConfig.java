@@ -26,30 +26,30 @@ final class RevisionConfig {
     }
 
     /**
-     * What makes a revision run as it does, image aside: fields a revision has by the same name as
-     * the template it is made from. Revision and RevisionTemplate are unrelated generated types, so
-     * the fields are copied by name, in one place for both.
+     * The fingerprint of an existing revision's configuration, image left out: what makes a
+     * revision run as it does, the fields a revision has by the same name as the template it is
+     * made from. Revision and RevisionTemplate are unrelated generated types, so the fields are
+     * copied by their typed accessors; copying by descriptor (setField/getField) built both
+     * types' reflective accessor tables, ~6% of a whole `status` run.
      */
-    private static final List<String> RUNS = List.of("service_account", "scaling", "vpc_access", "timeout",
-            "max_instance_request_concurrency", "execution_environment", "encryption_key", "containers", "volumes");
-
-    /** The fingerprint of an existing revision's configuration, image left out. */
     static String of(com.google.cloud.run.v2.Revision r) {
-        return fingerprint(r);
+        return fingerprint(RevisionTemplate.newBuilder().setServiceAccount(r.getServiceAccount())
+                .setScaling(r.getScaling()).setVpcAccess(r.getVpcAccess()).setTimeout(r.getTimeout())
+                .setMaxInstanceRequestConcurrency(r.getMaxInstanceRequestConcurrency())
+                .setExecutionEnvironment(r.getExecutionEnvironment()).setEncryptionKey(r.getEncryptionKey())
+                .addAllContainers(r.getContainersList()).addAllVolumes(r.getVolumesList()));
     }
 
-    /** The fingerprint of what the service's template would make, image left out. */
+    /** The fingerprint of what the service's template would make, image left out (the same fields). */
     static String of(RevisionTemplate t) {
-        return fingerprint(t);
+        return fingerprint(RevisionTemplate.newBuilder().setServiceAccount(t.getServiceAccount())
+                .setScaling(t.getScaling()).setVpcAccess(t.getVpcAccess()).setTimeout(t.getTimeout())
+                .setMaxInstanceRequestConcurrency(t.getMaxInstanceRequestConcurrency())
+                .setExecutionEnvironment(t.getExecutionEnvironment()).setEncryptionKey(t.getEncryptionKey())
+                .addAllContainers(t.getContainersList()).addAllVolumes(t.getVolumesList()));
     }
 
-    /** The same fields of both, so a revision made from a template has the template's fingerprint. */
-    private static String fingerprint(Message source) {
-        RevisionTemplate.Builder kept = RevisionTemplate.newBuilder();
-        for (String name : RUNS) {
-            kept.setField(RevisionTemplate.getDescriptor().findFieldByName(name),
-                    source.getField(source.getDescriptorForType().findFieldByName(name)));
-        }
+    private static String fingerprint(RevisionTemplate.Builder kept) {
         for (int i = 0; i < kept.getContainersCount(); i++) {
             kept.setContainers(i, kept.getContainers(i).toBuilder().clearImage());
         }
