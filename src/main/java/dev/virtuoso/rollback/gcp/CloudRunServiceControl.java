@@ -14,6 +14,7 @@ import com.google.cloud.run.v2.TrafficTargetStatus;
 import com.google.cloud.run.v2.UpdateServiceRequest;
 import com.google.protobuf.Timestamp;
 import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.runbook.Fingerprint;
 import dev.virtuoso.rollback.runbook.Progress;
 import dev.virtuoso.rollback.runbook.Revision;
 import dev.virtuoso.rollback.runbook.RunbookException;
@@ -423,7 +424,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         return new ServiceState(ref, s.getUri(), s.getGeneration(), s.getObservedGeneration(), s.getEtag(),
                 s.getReconciling(), failure, shortName(s.getLatestReadyRevision()),
                 shortName(s.getLatestCreatedRevision()), traffic, statuses, tagUrls, image,
-                RevisionConfig.of(s.getTemplate()));
+                Fingerprint.of(() -> RevisionConfig.of(s.getTemplate())));
     }
 
     static Revision toRevision(com.google.cloud.run.v2.Revision r) {
@@ -432,7 +433,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         return new Revision(shortName(r.getName()), shortName(r.getService()),
                 ready.getState() == Condition.State.CONDITION_SUCCEEDED, GcpErrors.firstLine(ready.getMessage()), image,
                 toInstant(r.getCreateTime()), RevisionConfig.secrets(r.getContainersList(), r.getVolumesList()),
-                RevisionConfig.of(r));
+                Fingerprint.of(() -> RevisionConfig.of(r)));
     }
 
     private static Instant toInstant(Timestamp t) {

@@ -9,7 +9,7 @@ import java.util.List;
  * (two revisions with the same fingerprint and image behave the same: one can stand for the other).
  */
 public record Revision(String name, String service, boolean ready, String readyMessage, String image, Instant created,
-                       List<SecretUse> secrets, String config) {
+                       List<SecretUse> secrets, Fingerprint config) {
     public Revision {
         secrets = secrets == null ? List.of() : List.copyOf(secrets);
     }

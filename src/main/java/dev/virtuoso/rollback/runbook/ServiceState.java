@@ -27,7 +27,7 @@ public record ServiceState(
         List<TrafficEntry> trafficStatuses,
         Map<String, String> tagUrls,
         String image,
-        String templateConfig) {
+        Fingerprint templateConfig) {
 
     /** A state whose template configuration is not known (tests of traffic alone). */
     public ServiceState(ServiceRef ref, String uri, long generation, long observedGeneration, String etag,
