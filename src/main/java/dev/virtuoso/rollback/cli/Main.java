@@ -30,6 +30,7 @@ public final class Main {
         if (early.isPresent()) {
             System.exit(early.getAsInt());
         }
+        quietNettyOnNewerJdks();
         Context ctx = Context.system();
         int code;
         try (Wiring wiring = new Wiring(ctx)) {
@@ -37,6 +38,20 @@ public final class Main {
             code = Cli.run(ctx, wiring, args);
         }
         System.exit(code);
+    }
+
+    /**
+     * From Java 24 on, the JVM warns on stderr when a library loads a native library (JEP 472):
+     * gRPC's shaded Netty loads its epoll transport as it starts, for speed a command's few calls do
+     * not need (its NIO transport is as fast here, docs/performance.md). Netty's own switch turns it
+     * off; an explicit setting (ROLLBACK_JAVA_OPTS=-D...) wins. The launcher allows sun.misc.Unsafe's
+     * memory methods, which Netty and protobuf call (JEP 471/498 warnings).
+     */
+    static void quietNettyOnNewerJdks() {
+        String noNative = "io.grpc.netty.shaded.io.netty.transport.noNative";
+        if (Runtime.version().feature() >= 24 && System.getProperty(noNative) == null) {
+            System.setProperty(noNative, "true");
+        }
     }
 
     @SuppressWarnings("restriction")
