@@ -24,6 +24,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
+import okhttp3.ConnectionSpec;
 import okhttp3.OkHttpClient;
 import okhttp3.Request;
 import okhttp3.RequestBody;
@@ -37,15 +38,33 @@ public final class HttpVerifier implements Verifier {
     private static final MediaType JSON = MediaType.get("application/json");
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
 
-    private final OkHttpClient base;
     private final Clock clock;
     private final Wait wait;
+    private OkHttpClient tls;
+    private OkHttpClient plain;
 
     public HttpVerifier(Wait wait) {
         this.clock = wait.clock();
         this.wait = wait;
-        // No redirects: a custom header such as X-API-Key would follow a redirect to any host.
-        this.base = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false).build();
+    }
+
+    /**
+     * One client per scheme, made when first needed: a client that may speak TLS loads the trust
+     * store and makes an SSL context as it is built (~9% of the CPU of a whole `quick` against a
+     * plain-http URL, docs/performance.md), which checks of a plain-http service (a local
+     * container, the sandbox) never use. Every URL a run checks has the base URL's scheme.
+     */
+    private synchronized OkHttpClient base(boolean https) {
+        if (https ? tls == null : plain == null) {
+            // No redirects: a custom header such as X-API-Key would follow a redirect to any host.
+            OkHttpClient.Builder b = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false);
+            if (https) {
+                tls = b.build();
+            } else {
+                plain = b.connectionSpecs(List.of(ConnectionSpec.CLEARTEXT)).build();
+            }
+        }
+        return https ? tls : plain;
     }
 
     @Override
@@ -61,7 +80,7 @@ public final class HttpVerifier implements Verifier {
         }
         Optional<Secret> key = request.apiKey();
         Duration timeout = request.checks().timeout();
-        OkHttpClient client = base.newBuilder().callTimeout(timeout).build();
+        OkHttpClient client = base(baseUrl.isHttps()).newBuilder().callTimeout(timeout).build();
         int attempts = request.checks().retries() + 1;
         Instant start = clock.instant();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(probes.size(), 32)), r -> {

@@ -77,6 +77,29 @@ class HttpVerifierTest {
     }
 
     @Test
+    void anHttpsUrlIsCheckedOverTlsAfterAPlainHttpOneWasCheckedWithoutIt() throws Exception {
+        server.enqueue(new MockResponse().setResponseCode(200));
+        server.enqueue(new MockResponse().setResponseCode(200));
+        server.enqueue(new MockResponse().setResponseCode(200));
+        assertThat(verifier.verify(new VerifyRequest(base(), checks(List.of()), true, false, Optional.empty())).ok())
+                .isTrue();
+        try (java.net.ServerSocket tls = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            java.util.concurrent.CompletableFuture<Integer> firstByte = java.util.concurrent.CompletableFuture.supplyAsync(
+                    () -> {
+                        try (java.net.Socket s = tls.accept()) {
+                            return s.getInputStream().read();
+                        } catch (java.io.IOException e) {
+                            return -1;
+                        }
+                    });
+            VerifyReport r = verifier.verify(new VerifyRequest("https://127.0.0.1:" + tls.getLocalPort() + "/",
+                    new Runbook.Checks(Duration.ofMillis(500), 0, null, List.of()), true, false, Optional.empty()));
+            assertThat(firstByte.get(5, TimeUnit.SECONDS)).as("a TLS handshake record").isEqualTo(0x16);
+            assertThat(r.ok()).isFalse();
+        }
+    }
+
+    @Test
     void fiveHundredsAreRetriedWithBackoffFourHundredsAreNot() {
         server.enqueue(new MockResponse().setResponseCode(503));
         server.enqueue(new MockResponse().setResponseCode(200));
