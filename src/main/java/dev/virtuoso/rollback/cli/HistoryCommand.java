@@ -2,6 +2,8 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -38,10 +40,15 @@ final class HistoryCommand implements Callable<Integer> {
                     + "; see `rollback history`"));
             return s.output().record(r, all.stream().filter(step -> r.id().equals(step.parent())).toList());
         }
-        List<JournalRecord> actions = s.output().json() ? all
-                : all.stream().filter(r -> r.parent() == null).toList();
-        List<JournalRecord> shown = limit > 0 && actions.size() > limit
-                ? actions.subList(actions.size() - limit, actions.size()) : actions;
+        // Newest first, so that a long journal is read only as far back as shown (its records are
+        // parsed when read); JSON lists the steps of composite actions too.
+        List<JournalRecord> shown = new ArrayList<>();
+        for (int i = all.size() - 1; i >= 0 && (limit <= 0 || shown.size() < limit); i--) {
+            if (s.output().json() || all.get(i).parent() == null) {
+                shown.add(all.get(i));
+            }
+        }
+        Collections.reverse(shown);
         return s.output().history(shown, all);
     }
 }

@@ -36,6 +36,32 @@ class HistoryCommandTest {
     }
 
     @Test
+    void historyReadsALongJournalOnlyAsFarBackAsItShows() throws Exception {
+        cli.manualTime();
+        for (int i = 0; i < 3; i++) {
+            assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify").code()).isZero();
+            assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        }
+        // The oldest step's newest line, damaged after its id: a history that stops short of it never reads it.
+        java.nio.file.Path file = cli.home.resolve("journal.jsonl");
+        List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(file));
+        String oldest = lines.get(0).substring(0, lines.get(0).indexOf(",\"time\""));
+        int newestOfOldest = 0;
+        for (int i = 0; i < lines.size(); i++) {
+            newestOfOldest = lines.get(i).startsWith(oldest + ",") ? i : newestOfOldest;
+        }
+        lines.set(newestOfOldest, oldest + ",\"time\": 12");
+        java.nio.file.Files.write(file, lines);
+
+        CliHarness.Result shown = cli.run("history", "--limit", "5");
+        assertThat(shown.code()).as(shown.err()).isZero();
+        assertThat(shown.out().lines().filter(l -> l.contains("quick --to-revisio"))).hasSize(5);
+        CliHarness.Result all = cli.run("history", "--limit", "0");
+        assertThat(all.code()).isEqualTo(2);
+        assertThat(all.err()).contains("journal.jsonl line ").contains(" is damaged");
+    }
+
+    @Test
     void historyIdShowsTheWholeRecordAndADrillsSteps() {
         assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
         assertThat(cli.rb("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--report", cli.home.resolve("r").toString(),

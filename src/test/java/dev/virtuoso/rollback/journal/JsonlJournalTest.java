@@ -47,6 +47,21 @@ class JsonlJournalTest {
     }
 
     @Test
+    void aLineNotStartingWithItsIdIsParsedToFindItsStep() throws Exception {
+        JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
+        JournalRecord a = record("a");
+        j.append(a);
+        j.append(record("b"));
+        // The newest line of step a, as a tool that orders keys differently would write it.
+        String verified = JsonlJournal.JSON.writeValueAsString(a.next(clock.instant(), JournalRecord.State.verified,
+                null, "ok")).replaceFirst("^\\{\"id\":\"a\",", "{").replaceFirst("}$", ",\"id\":\"a\"}");
+        Files.writeString(j.file(), verified + "\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(j.history()).extracting(JournalRecord::id, JournalRecord::state)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", JournalRecord.State.verified),
+                        org.assertj.core.groups.Tuple.tuple("b", JournalRecord.State.planned));
+    }
+
+    @Test
     void interruptMarksOnlyThisProcessesUnfinishedSteps() {
         JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
         j.append(record("done").next(clock.instant(), JournalRecord.State.verified, null, null));
