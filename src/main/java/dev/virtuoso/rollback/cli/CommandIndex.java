@@ -7,6 +7,8 @@ import java.io.InputStreamReader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -25,6 +27,7 @@ import java.util.Optional;
  */
 final class CommandIndex {
     static final String RESOURCE = "commands.idx";
+    static final String PROPERTY = "rollback.index";
 
     record Name(String name, boolean hidden) {
     }
@@ -80,8 +83,21 @@ final class CommandIndex {
         return commands;
     }
 
-    /** The index in the jar; empty when the build did not write it (a run from an IDE's classes). */
+    /**
+     * The index the launcher names ({@code -Drollback.index=}, the copy beside the jar), else the
+     * one in the jar; empty when the build wrote neither (a run from an IDE's classes). The copy
+     * beside the jar is read as a plain file: a resource opens the 68 MB jar's central directory,
+     * which an answer otherwise served from the class-data archive never needs (~10 ms).
+     */
     static Optional<CommandIndex> load() {
+        String beside = System.getProperty(PROPERTY);
+        if (beside != null) {
+            try (BufferedReader in = Files.newBufferedReader(Path.of(beside), StandardCharsets.UTF_8)) {
+                return Optional.of(read(in));
+            } catch (IOException | RuntimeException e) {
+                // A missing or unreadable copy: the jar's own index answers the same.
+            }
+        }
         try (InputStream in = CommandIndex.class.getResourceAsStream(RESOURCE)) {
             if (in == null) {
                 return Optional.empty();

@@ -80,12 +80,69 @@ class StartupBenchmark {
                     median(times) / 1e9, median(times) / base)));
             System.out.print(table);
 
+            journalGrowth(env, rounds, baseline);
+
             SandboxControls controls = new SandboxControls(sandbox);
             String before = peakOfQuick(env, 3);
             controls.addOlderRevisions(1000);
             String after = peakOfQuick(env, 3);
             System.out.printf("peak RSS of quick --to-revision R --yes (largest of 3): %s with 4 revisions, %s with "
                     + "1 004 revisions%n", before, after);
+        }
+    }
+
+    /**
+     * {@code history} and {@code quick} with a journal of 5 001 lines (1 667 steps of three lines,
+     * made from this run's own records) against the same with the short journal of this run, in the
+     * same rounds, for this launcher and the baseline's.
+     */
+    private void journalGrowth(Map<String, String> env, int rounds, String baseline) throws Exception {
+        Path home = Path.of(env.get("ROLLBACK_HOME"));
+        Path longHome = Files.createDirectories(dir.resolve("long-journal"));
+        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        var sample = (com.fasterxml.jackson.databind.node.ObjectNode) json.readTree(
+                Files.readAllLines(home.resolve("journal.jsonl")).get(0));
+        List<String> lines = new ArrayList<>();
+        for (int step = 0; lines.size() < 5001; step++) {
+            for (String state : List.of("planned", "applied", "verified")) {
+                lines.add(json.writeValueAsString(sample.deepCopy().put("id", String.format("20250101T000000Z-%04x", step))
+                        .put("state", state).put("time", "2025-01-01T00:00:00Z")));
+            }
+        }
+        Files.write(longHome.resolve("journal.jsonl"), lines);
+        Map<String, String> longEnv = new HashMap<>(env);
+        longEnv.put("ROLLBACK_HOME", longHome.toString());
+
+        List<String> launchers = baseline.isBlank() ? List.of(LAUNCHER) : List.of(LAUNCHER, baseline);
+        Map<String, List<Long>> wall = new LinkedHashMap<>();
+        int quick = 0;
+        for (int round = 0; round <= rounds; round++) {
+            for (String launcher : launchers) {
+                for (String command : List.of("history", "quick")) {
+                    for (boolean isLong : new boolean[] {false, true}) {
+                        List<String> args = new ArrayList<>(List.of(launcher, command));
+                        if (command.equals("quick")) {
+                            args.addAll(List.of("--to-revision", REVISIONS[quick++ % 2], "--yes"));
+                        }
+                        Run r = run(args, isLong ? longEnv : env, false);
+                        assertThat(r.exitCode()).as(String.join(" ", args)).isZero();
+                        if (round > 0) {
+                            wall.computeIfAbsent((launcher.equals(LAUNCHER) ? "" : "baseline ") + command
+                                    + (isLong ? " long" : " short"), k -> new ArrayList<>()).add(r.nanos());
+                        }
+                    }
+                }
+            }
+        }
+        System.out.printf("%njournal of 5 001 lines vs this run's short one, median of %d rounds:%n", rounds);
+        for (String launcher : launchers) {
+            String prefix = launcher.equals(LAUNCHER) ? "" : "baseline ";
+            for (String command : List.of("history", "quick")) {
+                double shortOne = median(wall.get(prefix + command + " short"));
+                double longOne = median(wall.get(prefix + command + " long"));
+                System.out.printf("  %s%s: %.3f s vs %.3f s, ratio %.2f%n", prefix, command, longOne / 1e9,
+                        shortOne / 1e9, longOne / shortOne);
+            }
         }
     }
 

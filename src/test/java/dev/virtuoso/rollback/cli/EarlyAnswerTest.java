@@ -98,6 +98,23 @@ class EarlyAnswerTest {
     }
 
     @Test
+    void theCopyTheLauncherNamesIsReadAndAMissingOneFallsBackToTheJars() throws Exception {
+        StringWriter copy = new StringWriter();
+        CommandIndex.write(copy, List.copyOf(index.all().values()));
+        Path file = home.resolve("rollback.idx");
+        java.nio.file.Files.writeString(file, copy.toString().replaceFirst("usage\t(\\d+)\n", "usage\t$1\nBESIDE\n")
+                .replaceFirst("usage\t(\\d+)", "usage\t" + (index.root().usage.lines().count() + 1)));
+        try {
+            System.setProperty(CommandIndex.PROPERTY, file.toString());
+            assertThat(CommandIndex.load().orElseThrow().root().usage).startsWith("BESIDE\n");
+            System.setProperty(CommandIndex.PROPERTY, home.resolve("missing.idx").toString());
+            assertThat(CommandIndex.load().orElseThrow().root().usage).isEqualTo(index.root().usage);
+        } finally {
+            System.clearProperty(CommandIndex.PROPERTY);
+        }
+    }
+
+    @Test
     void helpPicocliWouldColourGoesToPicocli() {
         StringWriter out = new StringWriter();
         java.io.PrintWriter w = new java.io.PrintWriter(out);
