@@ -4,6 +4,9 @@ import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import java.time.Duration;
+import java.util.Collection;
+import java.util.List;
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
 
@@ -22,8 +25,8 @@ public final class Cli {
     static int run(Context ctx, Wiring wiring, String... args) {
         Class<?> named = args.length == 0 ? null : RootCommand.COMMANDS.get(args[0]);
         // generate-completion describes the whole tree.
-        boolean all = named == null || named == picocli.AutoComplete.GenerateCompletion.class;
-        return commandLine(ctx, wiring, all ? RootCommand.COMMANDS.values() : java.util.List.of(named)).execute(args);
+        boolean all = named == null || named == AutoComplete.GenerateCompletion.class;
+        return commandLine(ctx, wiring, all ? RootCommand.COMMANDS.values() : List.of(named)).execute(args);
     }
 
     /** The whole command tree, as help and completion show it. */
@@ -31,7 +34,7 @@ public final class Cli {
         return commandLine(ctx, wiring, RootCommand.COMMANDS.values());
     }
 
-    private static CommandLine commandLine(Context ctx, Wiring wiring, java.util.Collection<Class<?>> commands) {
+    private static CommandLine commandLine(Context ctx, Wiring wiring, Collection<Class<?>> commands) {
         CommandLine cl = new CommandLine(new RootCommand(ctx, wiring));
         for (Class<?> command : commands) {
             cl.addSubcommand(command);

@@ -149,7 +149,8 @@ final class CommandIndex {
             for (Command c : commands) {
                 out.write("command\t" + c.qualifiedName + "\n");
                 for (Name s : c.subcommandNames) {
-                    out.write("sub\t" + s.name() + "\t" + (s.hidden() ? 1 : 0) + "\t" + c.subcommands.get(s.name()) + "\n");
+                    out.write("sub\t" + s.name() + "\t" + (s.hidden() ? 1 : 0) + "\t" + c.subcommands.get(s.name())
+                            + "\n");
                 }
                 for (Name o : c.options) {
                     out.write("option\t" + o.name() + "\t" + (o.hidden() ? 1 : 0) + "\n");

@@ -14,14 +14,15 @@ import java.util.TreeMap;
 /**
  * Answers, before picocli starts, the command lines whose answer is known from the build: {@code
  * --version} alone, {@code [COMMAND...] --help} and {@code [COMMAND...] WORD} where WORD is an
- * unknown option or command. Building picocli's model costs ~0.3 s of a cold JVM, several times the
+ * unknown option or command. Building picocli's model costs ~0.2 s of a cold JVM, several times the
  * JVM's own start (docs/performance.md).
  *
  * <p>The answer is byte for byte what picocli and {@link Cli} print for the same line, from the
  * {@link CommandIndex} picocli's model wrote at build time (EarlyAnswerTest compares the two for
  * every command). Anything less certain goes to picocli: other options on the line, a known option,
- * a command with required options or positional parameters that could take the word, an
- * {@code @file}, and any output picocli would style or fit to a terminal.
+ * a command with required options or positional parameters that could take the word, {@code --},
+ * an {@code @file}, a cluster of short options, {@code --name=value}, and any output picocli would
+ * style or fit to a terminal.
  */
 final class EarlyAnswer {
     private EarlyAnswer() {
@@ -89,7 +90,8 @@ final class EarlyAnswer {
         String text = (option ? "Unknown option" : "Unmatched argument at index " + last) + ": '" + word + "'";
         List<String> suggestions = option ? optionsWithPrefix(command, word) : similarCommands(command, word);
         if (!suggestions.isEmpty()) {
-            text += "; did you mean " + String.join(" or ", suggestions.subList(0, Math.min(3, suggestions.size()))) + "?";
+            List<String> first = suggestions.subList(0, Math.min(3, suggestions.size()));
+            text += "; did you mean " + String.join(" or ", first) + "?";
         }
         text = text.contains("--help`") ? text : text + " (see `" + command.qualifiedName + " --help`)";
         err.println("error: " + text);

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import picocli.AutoComplete;
@@ -19,29 +20,31 @@ import picocli.CommandLine.Spec;
             + "failed or trigger fired, 4 cloud API failure, 5 conflict (changed under us), 130 interrupted."})
 public final class RootCommand implements Runnable {
     /**
-     * The commands by name, in the order help lists them. Picocli builds a command's model by
-     * reflection, ~10 ms each on a cold JVM, so a command line that starts with a command's name
-     * gets only that one (Cli); help, completion and errors at the top level get them all.
+     * The commands by name, in the order help lists them. Picocli builds each command's model by
+     * reflection as it is added, so a command line that starts with a command's name gets only that
+     * one (Cli); help, completion and lines that start with an option get them all.
      */
-    static final Map<String, Class<?>> COMMANDS = new LinkedHashMap<>();
+    static final Map<String, Class<?>> COMMANDS = commands();
 
-    static {
+    private static Map<String, Class<?>> commands() {
         // Each name is its class's @Command name (CommandsTest checks).
-        COMMANDS.put("status", StatusCommand.class);
-        COMMANDS.put("quick", QuickCommand.class);
-        COMMANDS.put("tag", TagCommand.class);
-        COMMANDS.put("image", ImageCommand.class);
-        COMMANDS.put("git", GitCommand.class);
-        COMMANDS.put("restore", RestoreCommand.class);
-        COMMANDS.put("verify", VerifyCommand.class);
-        COMMANDS.put("assess", AssessCommand.class);
-        COMMANDS.put("watch", WatchCommand.class);
-        COMMANDS.put("alert-policy", AlertPolicyCommand.class);
-        COMMANDS.put("drill", DrillCommand.class);
-        COMMANDS.put("history", HistoryCommand.class);
-        COMMANDS.put("undo", UndoCommand.class);
-        COMMANDS.put("sandbox", SandboxCommand.class);
-        COMMANDS.put("generate-completion", AutoComplete.GenerateCompletion.class);
+        Map<String, Class<?>> commands = new LinkedHashMap<>();
+        commands.put("status", StatusCommand.class);
+        commands.put("quick", QuickCommand.class);
+        commands.put("tag", TagCommand.class);
+        commands.put("image", ImageCommand.class);
+        commands.put("git", GitCommand.class);
+        commands.put("restore", RestoreCommand.class);
+        commands.put("verify", VerifyCommand.class);
+        commands.put("assess", AssessCommand.class);
+        commands.put("watch", WatchCommand.class);
+        commands.put("alert-policy", AlertPolicyCommand.class);
+        commands.put("drill", DrillCommand.class);
+        commands.put("history", HistoryCommand.class);
+        commands.put("undo", UndoCommand.class);
+        commands.put("sandbox", SandboxCommand.class);
+        commands.put("generate-completion", AutoComplete.GenerateCompletion.class);
+        return Collections.unmodifiableMap(commands);
     }
 
     @Mixin

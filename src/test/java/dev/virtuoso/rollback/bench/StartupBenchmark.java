@@ -105,8 +105,9 @@ class StartupBenchmark {
         List<String> lines = new ArrayList<>();
         for (int step = 0; lines.size() < 5001; step++) {
             for (String state : List.of("planned", "applied", "verified")) {
-                lines.add(json.writeValueAsString(sample.deepCopy().put("id", String.format("20250101T000000Z-%04x", step))
-                        .put("state", state).put("time", "2025-01-01T00:00:00Z")));
+                String id = String.format("20250101T000000Z-%04x", step);
+                lines.add(json.writeValueAsString(sample.deepCopy().put("id", id).put("state", state)
+                        .put("time", "2025-01-01T00:00:00Z")));
             }
         }
         Files.write(longHome.resolve("journal.jsonl"), lines);
