@@ -52,7 +52,8 @@ public final class HttpVerifier implements Verifier {
      * One client per scheme, made when first needed: a client that may speak TLS loads the trust
      * store and makes an SSL context as it is built (~9% of the CPU of a whole `quick` against a
      * plain-http URL, docs/performance.md), which checks of a plain-http service (a local
-     * container, the sandbox) never use. Every URL a run checks has the base URL's scheme.
+     * container, the sandbox) never use. OkHttp skips that set-up only when a client's connection
+     * specs are CLEARTEXT alone. Every URL a run checks has the base URL's scheme.
      */
     private synchronized OkHttpClient base(boolean https) {
         if (https ? tls == null : plain == null) {
