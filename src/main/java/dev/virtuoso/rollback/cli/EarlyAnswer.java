@@ -101,13 +101,18 @@ final class EarlyAnswer {
 
     /**
      * Picocli styles help and fits it to the terminal's width when there is one (usageHelpAutoWidth),
-     * and honours its system properties and CLICOLOR_FORCE; the index holds what it prints otherwise.
+     * and honours CLICOLOR_FORCE and its system properties (picocli.ansi, picocli.usage.width,
+     * picocli.trace…); the index holds what it prints without any of them.
      */
     private static boolean plainLikePicocli(Map<String, String> env) {
         boolean colourForced = env.containsKey("CLICOLOR_FORCE") && !"0".equals(env.get("CLICOLOR_FORCE"))
                 && !env.containsKey("NO_COLOR");
-        return !terminal() && !colourForced && System.getProperty("picocli.ansi") == null
-                && System.getProperty("picocli.usage.width") == null
+        for (String name : System.getProperties().stringPropertyNames()) {
+            if (name.startsWith("picocli.")) {
+                return false;
+            }
+        }
+        return !terminal() && !colourForced
                 && !System.getProperty("os.name", "").toLowerCase(java.util.Locale.ROOT).contains("win");
     }
 

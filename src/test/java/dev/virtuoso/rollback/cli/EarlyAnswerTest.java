@@ -115,13 +115,19 @@ class EarlyAnswerTest {
     }
 
     @Test
-    void helpPicocliWouldColourGoesToPicocli() {
+    void whatPicocliWouldColourOrTraceGoesToPicocli() {
         StringWriter out = new StringWriter();
         java.io.PrintWriter w = new java.io.PrintWriter(out);
         assertThat(EarlyAnswer.answer(new String[] {"--help"}, w, w, Map.of("CLICOLOR_FORCE", "1"))).isEmpty();
         assertThat(out.toString()).isEmpty();
         assertThat(EarlyAnswer.answer(new String[] {"--help"}, w, w, Map.of("CLICOLOR_FORCE", "1", "NO_COLOR", "")))
                 .hasValue(0);
+        try {
+            System.setProperty("picocli.trace", "DEBUG");
+            assertThat(EarlyAnswer.answer(new String[] {"--no-such-flag"}, w, w, Map.of())).isEmpty();
+        } finally {
+            System.clearProperty("picocli.trace");
+        }
     }
 
     private static List<String> wrongWords(CommandIndex.Command c) {
