@@ -59,12 +59,8 @@ final class DrillCommand implements Callable<Integer> {
         }
         Session s = Session.of(spec);
         DrillReports.checkWritable(report);
-        for (Duration d : List.of(detectTimeout, recoverTimeout)) {
-            if (d.isZero() || d.isNegative()) {
-                throw RunbookException.invalid("--detect-timeout and --recover-timeout must be positive, not "
-                        + Durations.format(d));
-            }
-        }
+        Durations.positive("--detect-timeout", detectTimeout);
+        Durations.positive("--recover-timeout", recoverTimeout);
         if (sandbox) {
             try (SandboxSession sb = SandboxSession.start(s)) {
                 return run(sb.session(), badRevision != null || badImage != null ? badRevision : sb.brokenRevision(),

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.GitChange;
 import dev.virtuoso.rollback.runbook.GitRollback;
 import java.nio.file.Path;
@@ -52,6 +53,7 @@ final class GitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Durations.positive("--timeout", timeout);
         Session s = Session.of(spec);
         GitChange change = GitRollback.prepare(new GitRollback.Request(s.target().service(), repo, commit, remote, branch,
                 !noPush, !noWait, toLatest), s.git(), s.control());

@@ -2,7 +2,6 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.BigQueryRestore;
 import dev.virtuoso.rollback.runbook.Durations;
-import dev.virtuoso.rollback.runbook.RunbookException;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -71,10 +70,8 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Durations.positive("--timeout", timeout);
         Session s = Session.of(spec);
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw RunbookException.invalid("--timeout must be positive, not " + Durations.format(timeout));
-        }
         String project = BigQueryRestore.namesProject(table) ? null : s.target().service().project();
         BigQueryRestore change = BigQueryRestore.prepare(new BigQueryRestore.Request(commandLine(), table, at,
                 fromSnapshot, project), s.bigquery(), s.ctx.clock().instant()).unlessDone(s.journal().history());

@@ -80,10 +80,8 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() {
+        Durations.positive("--timeout", timeout);
         Session s = Session.of(spec);
-        if (timeout.isZero() || timeout.isNegative()) {
-            throw RunbookException.invalid("--timeout must be positive, not " + Durations.format(timeout));
-        }
         Runbook book = s.runbook();
         String db = database != null ? database.strip() : book.data().firestore().database();
         if (db.isEmpty()) {

@@ -26,6 +26,17 @@ public final class Durations {
         };
     }
 
+    /**
+     * {@code d}, or exit 2 naming {@code option} when it is zero or negative: a wait that long gives up
+     * at once, after the change it waits for was sent. Checked before anything changes.
+     */
+    public static Duration positive(String option, Duration d) {
+        if (d.isZero() || d.isNegative()) {
+            throw RunbookException.invalid(option + " must be positive, not " + format(d));
+        }
+        return d;
+    }
+
     /** Short human form: 850ms, 1.2s, 5m, 2h 5m. */
     public static String format(Duration d) {
         long ms = d.toMillis();

@@ -232,7 +232,7 @@ class BadInputCatalogTest {
                 c("drill report folder is a file", 2, "cannot write the drill report directory {HOME}/plain.txt: it "
                         + "exists and is not a directory", "-r", "{RB}", "drill", "--bad-revision",
                         "virtuoso-api-00003-ghi", "--report", "{HOME}/plain.txt", "--yes").file("plain.txt", "x"),
-                c("drill --detect-timeout 0s", 2, "must be positive", "-r", "{RB}", "drill", "--bad-revision",
+                c("drill --detect-timeout 0s", 2, "--detect-timeout must be positive, not 0ms", "-r", "{RB}", "drill", "--bad-revision",
                         "virtuoso-api-00003-ghi", "--detect-timeout", "0s", "--yes"),
                 c("drill without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}", "drill",
                         "--bad-revision", "virtuoso-api-00001-abc", "--stable-revision", "virtuoso-api-00002-def"),

@@ -114,6 +114,18 @@ class GitCommandTest {
     }
 
     @Test
+    void aTimeoutThatIsNotPositiveIsExit2BeforeAnyCommitOrPush() {
+        String local = git(work, "rev-parse", "HEAD");
+        String remote = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--timeout", "0s", "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --timeout must be positive, not 0ms\n");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(local);
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remote);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
     void noPushStopsAfterTheLocalRevertAndPrintsThePushCommand() {
         String remoteHead = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
         CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--no-push", "--yes");
