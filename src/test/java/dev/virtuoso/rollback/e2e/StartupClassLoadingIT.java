@@ -76,8 +76,31 @@ class StartupClassLoadingIT {
         assertThat(stdout("--version")).isEqualTo(stdout("--version", "--no-color")).startsWith("rollback ");
     }
 
+    @Test
+    void theLauncherReadsTheIndexBesideTheJarUnlessItIsOlderThanTheJar() throws Exception {
+        // A copy of the build whose index says something picocli never would: seen only when used.
+        Path build = Path.of(LAUNCHER).toAbsolutePath().getParent();
+        Path copy = Files.createDirectories(dir.resolve("copy"));
+        Files.copy(build.resolve("rollback"), copy.resolve("rollback"));
+        Files.createSymbolicLink(copy.resolve("rollback.jar"), build.resolve("rollback.jar"));
+        List<String> index = new java.util.ArrayList<>(Files.readAllLines(build.resolve("rollback.idx")));
+        int usage = index.indexOf(index.stream().filter(l -> l.startsWith("usage\t")).findFirst().orElseThrow());
+        index.set(usage + 1, "FROM THE COPY BESIDE THE JAR");
+        Path idx = Files.write(copy.resolve("rollback.idx"), index);
+        String real = stdout("--help");
+
+        assertThat(run(copy.resolve("rollback").toString(), "--help")).startsWith("FROM THE COPY BESIDE THE JAR\n");
+        Files.setLastModifiedTime(idx, java.nio.file.attribute.FileTime.fromMillis(
+                Files.getLastModifiedTime(build.resolve("rollback.jar")).toMillis() - 60_000));
+        assertThat(run(copy.resolve("rollback").toString(), "--help")).isEqualTo(real);
+    }
+
     private String stdout(String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER));
+        return run(LAUNCHER, args);
+    }
+
+    private String run(String launcher, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of(launcher));
         cmd.addAll(List.of(args));
         Process p = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"))
                 .redirectError(ProcessBuilder.Redirect.DISCARD).start();
