@@ -85,6 +85,27 @@ class GitCommandTest {
     }
 
     @Test
+    void undoRefusesToRevertTheRevertOnceSomeonePushedAfterItAndChangesNothing() throws Exception {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        java.nio.file.Files.writeString(work.resolve("FIX.md"), "the commands endpoint, fixed another way\n");
+        git(work, "add", "FIX.md");
+        git(work, "commit", "--quiet", "-m", "Fix the commands endpoint another way");
+        git(work, "push", "--quiet", "origin", "main");
+        String head = git(work, "rev-parse", "HEAD");
+        int calls = cli.mutations();
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("main moved past the revert ").contains(": its head is now "
+                + head.substring(0, 7) + " \"Fix the commands endpoint another way\" by On Call")
+                .contains("nothing was sent");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(head);
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(head);
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
     void aPinnedServiceIsToldItsNewRevisionGetsNoTrafficAndToLatestRoutesToIt() {
         assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
         CliHarness.Result told = cli.rb("--dry-run", "git", "--repo", work.toString());
