@@ -10,7 +10,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.stream.Collectors;
 
 /**
  * The ports, found in the code rather than listed: every interface of the domain (runbook) that a
@@ -18,7 +17,7 @@ import java.util.stream.Collectors;
  * (the Incident a Notifier opens, which an adapter may implement as a lambda).
  */
 public final class Ports {
-    public static final String[] ADAPTER_PACKAGES = {"..gcp..", "..git..", "..verify..", "..journal..", "..notify.."};
+    private static final String[] ADAPTER_PACKAGES = {"..gcp..", "..git..", "..verify..", "..journal..", "..notify.."};
 
     /** The product's classes, tests excluded. */
     public static final JavaClasses PRODUCT = new ClassFileImporter()
@@ -28,7 +27,7 @@ public final class Ports {
     private Ports() {
     }
 
-    /** The ports among {@code classes}, by name. */
+    /** The ports among {@code classes}, ordered by name. */
     public static Set<JavaClass> of(JavaClasses classes) {
         DescribedPredicate<JavaClass> domain = JavaClass.Predicates.resideInAPackage("..runbook..");
         DescribedPredicate<JavaClass> adapter = JavaClass.Predicates.resideInAnyPackage(ADAPTER_PACKAGES);
@@ -51,11 +50,5 @@ public final class Ports {
             }
         }
         return ports;
-    }
-
-    /** {@code Incident} as {@code Notifier.Incident}: how a port is named in messages. */
-    public static Set<String> names(Set<JavaClass> ports) {
-        return ports.stream().map(p -> p.getName().substring(p.getPackageName().length() + 1).replace('$', '.'))
-                .collect(Collectors.toCollection(TreeSet::new));
     }
 }
