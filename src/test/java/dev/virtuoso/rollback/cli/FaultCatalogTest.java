@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import static dev.virtuoso.rollback.sandbox.SandboxControls.PREVIOUS_SERVES;
 import static dev.virtuoso.rollback.sandbox.SandboxControls.SEED_TRAFFIC;
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -29,8 +30,6 @@ import org.junit.jupiter.api.Test;
  */
 class FaultCatalogTest {
     private static final List<String> SURVIVED = new ArrayList<>();
-    /** What quick --previous asks of the seeded service: 00002 serves, and keeps its tag. */
-    private static final List<String> ROLLED_BACK = List.of("REVISION virtuoso-api-00002-def 100% tag stable-2024-07-24");
     private static final ObjectMapper JSON = new ObjectMapper();
     private final CliHarness cli = new CliHarness();
 
@@ -83,7 +82,7 @@ class FaultCatalogTest {
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(cli.mutations()).isEqualTo(1);
-        assertTraffic(ROLLED_BACK, ROLLED_BACK);
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         survived("DEADLINE_EXCEEDED on reads", r);
     }
 
@@ -94,7 +93,7 @@ class FaultCatalogTest {
         assertThat(r.code()).as(r.err()).isZero();
         // Refused before it changed anything (the re-read shows the same etag): safe to send again, once.
         assertThat(cli.mutations()).isEqualTo(2);
-        assertTraffic(ROLLED_BACK, ROLLED_BACK);
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         assertThat(lastRecord().get("state").asText()).isEqualTo("verified");
         survived("UNAVAILABLE on UpdateService, nothing applied", r);
     }
@@ -106,7 +105,7 @@ class FaultCatalogTest {
         assertThat(r.code()).as(r.err()).isZero();
         // Applied, then the answer lost: the re-read shows the change, so it is not sent a second time.
         assertThat(cli.mutations()).isEqualTo(1);
-        assertTraffic(ROLLED_BACK, ROLLED_BACK);
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         survived("DEADLINE_EXCEEDED on UpdateService, applied", r);
     }
 
@@ -122,7 +121,7 @@ class FaultCatalogTest {
                 .contains("; the change was sent and is not in effect yet (it failed)")
                 .contains("`rollback undo ");
         // The service keeps the traffic asked; what served before goes on serving.
-        assertTraffic(ROLLED_BACK, SEED_TRAFFIC);
+        assertTraffic(PREVIOUS_SERVES, SEED_TRAFFIC);
         JsonNode record = lastRecord();
         assertThat(record.get("state").asText()).isEqualTo("failed");
         assertThat(record.get("changed").asBoolean()).isTrue();
@@ -136,7 +135,7 @@ class FaultCatalogTest {
         assertThat(r.code()).isEqualTo(4);
         assertThat(r.err()).contains("failed to apply the new traffic: Ingress could not be configured")
                 .contains("the change was sent and is not in effect yet (it failed)");
-        assertTraffic(ROLLED_BACK, SEED_TRAFFIC);
+        assertTraffic(PREVIOUS_SERVES, SEED_TRAFFIC);
         assertThat(lastRecord().get("changed").asBoolean()).isTrue();
         survived("terminal condition FAILED after the operation", r);
     }
@@ -153,7 +152,7 @@ class FaultCatalogTest {
         JsonNode record = lastRecord();
         assertThat(record.get("state").asText()).isEqualTo("failed");
         assertThat(record.get("changed").asBoolean()).isTrue();
-        assertThat(cli.controls.traffic()).as("traffic asked").containsExactlyInAnyOrderElementsOf(ROLLED_BACK);
+        assertThat(cli.controls.traffic()).as("traffic asked").containsExactlyInAnyOrderElementsOf(PREVIOUS_SERVES);
         // The change did take effect; the journal says it may have, so undo puts the traffic from before back.
         CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
         assertThat(undo.code()).as(undo.err()).isZero();
@@ -220,7 +219,7 @@ class FaultCatalogTest {
         assertThat(r.out()).contains("warning: Slack notification still unsent after 3s; not waiting longer");
         assertThat(wall).as("whole run, with the bounded wait for Slack at exit").isLessThan(7_000);
         assertThat(r.out() + r.err()).doesNotContain(cli.controls.webhookUrl().toString());
-        assertTraffic(ROLLED_BACK, ROLLED_BACK);
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         survived("dead Slack webhook", r);
     }
 
