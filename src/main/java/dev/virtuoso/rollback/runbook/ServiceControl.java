@@ -7,15 +7,18 @@ import java.util.Optional;
 /** Port: the Cloud Run service and its revisions. */
 public interface ServiceControl {
     /** One read of the service; NOT_FOUND is an invalid-input error naming it. */
+    @ReadOnly
     ServiceState service(ServiceRef ref);
 
     /** All revisions of the service, newest first. */
+    @ReadOnly
     List<Revision> revisions(ServiceRef ref);
 
     /**
      * A read for error paths (after a failure or Ctrl-C), bounded by {@code within}: empty when the
      * service cannot be read in time. Never throws.
      */
+    @ReadOnly
     Optional<ServiceState> peek(ServiceRef ref, Duration within);
 
     /**
@@ -43,11 +46,13 @@ public interface ServiceControl {
      * serving. A new revision that fails to become Ready is an API failure with its message.
      * Returns the service as it is then; the new revision is its latest created one.
      */
+    @ReadOnly
     ServiceState awaitDeploy(ServiceRef ref, java.util.Set<String> known, Duration limit, Progress progress);
 
     /**
      * Sends nothing: waits, at most {@code limit}, until a change to {@code traffic} that was
      * already asked (by an earlier run that was killed, say) is done.
      */
+    @ReadOnly
     ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress);
 }

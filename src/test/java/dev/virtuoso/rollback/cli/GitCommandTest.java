@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,7 +115,8 @@ class GitCommandTest {
         CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--to-latest", "--yes");
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         String revert = git(work, "rev-parse", "--short", "HEAD");
-        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":" + revert);
     }
 

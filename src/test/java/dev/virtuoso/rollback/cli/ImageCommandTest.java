@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.cloud.run.v2.TrafficTarget;
-import com.google.cloud.run.v2.TrafficTargetStatus;
 import com.google.cloud.secretmanager.v1.SecretVersion;
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -61,9 +60,10 @@ class ImageCommandTest {
         String created = revisionNames().get(0);
         assertThat(created).startsWith("virtuoso-api-rollback-");
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(V100);
-        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getRevision,
-                TrafficTargetStatus::getPercent).contains(org.assertj.core.groups.Tuple.tuple(created, 100));
-        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag).contains("stable-2024-07-24");
+        // The new revision serves everything; the stable tag is sent back with it.
+        assertThat(cli.controls.traffic()).containsExactly("REVISION " + created + " 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(cli.controls.traffic());
         assertThat(cli.mutations()).isEqualTo(1);
 
         CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
@@ -71,7 +71,8 @@ class ImageCommandTest {
         assertThat(undo.out()).contains("deploy " + Sandbox.BROKEN_IMAGE);
         // LATEST serves again, and means a revision of the image from before, as it did.
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
-        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(revisionNames()).hasSize(revisions + 2);
     }
 
@@ -132,7 +133,8 @@ class ImageCommandTest {
         JsonNode created = report.get("createdRevisions");
         assertThat(created).hasSize(2);
         // LATEST serves again, and means a revision of the image it meant before the drill.
-        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getLatestReadyRevision()).endsWith(created.get(1).asText());
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v1.1.0");
         assertThat(Files.readString(Files.list(cli.home.resolve("r")).filter(p -> p.toString().endsWith(".md"))
@@ -162,7 +164,8 @@ class ImageCommandTest {
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("deploying " + Sandbox.BROKEN_IMAGE + " again so that LATEST means it")
                 .contains("detecting the bad revision: done after");
-        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
         assertThat(cli.service().getLatestReadyRevision()).contains("virtuoso-api-rollback-");
         // Its undo (e.g. after a Ctrl-C whose restore failed) redeploys that image: LATEST alone would

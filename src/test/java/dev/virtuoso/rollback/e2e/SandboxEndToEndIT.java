@@ -289,8 +289,8 @@ class SandboxEndToEndIT {
             assertThat(again.out()).contains("already in flight").contains("adopted the change already in flight")
                     .contains("checks: 5/5 passed");
             assertThat(controls.cloudRunMutations()).as("UpdateService calls in all").isEqualTo(1);
-            assertThat(controls.service().getTrafficStatusesList()).extracting(s -> s.getRevision() + " " + s.getPercent())
-                    .containsExactly("virtuoso-api-00002-def 100");
+            assertThat(controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+            assertThat(controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
             String history = rollback(e, "-o", "json", "history").out();
             assertThat(history.split("\"state\" : \"planned\"", -1)).hasSize(2); // the killed run's step
             assertThat(history).contains("\"state\" : \"verified\"");
