@@ -51,8 +51,8 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
     String table;
 
     @Option(names = "--at", paramLabel = "TIME", description = "Restore to this time: epoch millis, an ISO-8601 "
-            + "instant (2026-12-01T08:00:00Z), or before now (-2h, -30m, -1d). Must be inside the dataset's "
-            + "time-travel window.")
+            + "instant (2026-12-01T08:00:00Z), or before now: - and a duration (-2h, -30m, -1d12h). Must be inside "
+            + "the dataset's time-travel window.")
     String at;
 
     @Option(names = "--from-snapshot", paramLabel = "TABLE", description = "Restore from this table snapshot "

@@ -11,9 +11,7 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -35,8 +33,6 @@ public final class BigQueryRestore implements Change {
      */
     public static final Duration WINDOW_MARGIN = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhd])+)");
-    private static final Pattern PART = Pattern.compile("(\\d+)([smhd])");
     private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
     /** The partitioning of a table partitioned by ingestion time, as {@link TableInfo#partitioning()} names it. */
     static final String INGESTION_TIME = "_PARTITIONTIME";
@@ -141,29 +137,20 @@ public final class BigQueryRestore implements Change {
         return spec != null && (spec.contains(":") || spec.chars().filter(c -> c == '.').count() == 2);
     }
 
-    /** Epoch millis, an ISO-8601 instant (or date-time with offset), or relative to now: {@code -2h}, {@code -1d12h}. */
+    /**
+     * Epoch millis, an ISO-8601 instant (or date-time with offset), or before now: {@code -} and a
+     * duration ({@code -2h}, {@code -1d12h}).
+     */
     public static Instant time(String text, Instant now) {
         String t = text.strip();
         try {
             if (t.matches("\\d{10,}")) {
                 return Instant.ofEpochMilli(Long.parseLong(t));
             }
-            Matcher m = RELATIVE.matcher(t.toLowerCase(Locale.ROOT));
-            if (m.matches()) {
-                Duration back = Duration.ZERO;
-                Matcher part = PART.matcher(m.group(1));
-                while (part.find()) {
-                    long n = Long.parseLong(part.group(1));
-                    back = back.plus(switch (part.group(2)) {
-                        case "s" -> Duration.ofSeconds(n);
-                        case "m" -> Duration.ofMinutes(n);
-                        case "h" -> Duration.ofHours(n);
-                        default -> Duration.ofDays(n);
-                    });
-                }
-                return now.minus(back).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            if (t.startsWith("-") && Durations.written(t.substring(1))) {
+                return now.minus(Durations.parse(t.substring(1))).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
             }
-            if (t.matches("\\d+[smhd]")) {
+            if (Durations.written(t)) {
                 throw RunbookException.invalid("--at '" + text + "' would be in the future; a time before now is "
                         + "written -" + t);
             }
@@ -172,9 +159,12 @@ public final class BigQueryRestore implements Change {
             } catch (DateTimeException e) {
                 return OffsetDateTime.parse(t).toInstant();
             }
+        } catch (Durations.TooLong e) {
+            throw RunbookException.invalid("--at '" + text + "' is too far back: a duration is at most 100000d, and "
+                    + "time travel reaches 7 days back");
         } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
             throw RunbookException.invalid("--at '" + text + "' is not a time: give epoch millis (1764578400000), an "
-                    + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d)");
+                    + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d12h)");
         }
     }
 

@@ -64,6 +64,21 @@ class RestoreBigQueryCommandTest {
     }
 
     @Test
+    void aCompoundTimeoutAndRelativeTimeAreTakenAsEveryDurationIsAndAHugeValidTimeoutOverflowsNothing() {
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-1h30m",
+                "--timeout", "1h30m", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains(" (-1h30m) ").contains("rows: 32 before → 30 after (expected 30)");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(30);
+
+        CliHarness.Result back = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--from-snapshot",
+                snapshotOf("daily_totals"), "--timeout", "99999d", "--yes");
+        assertThat(back.code()).as(back.out() + back.err()).isZero();
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
+    }
+
+    @Test
     void fromSnapshotRestoresTheSnapshotsRowsAfterSnapshottingTheTableAgain() {
         assertThat(cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes").code())
                 .isZero();
