@@ -127,7 +127,12 @@ public final class SandboxControls {
 
     /** Names of the tables of a dataset. */
     public List<String> bigQueryTables(String dataset) {
-        return sandbox.bigQuery().tableNames(Sandbox.PROJECT, dataset);
+        return bigQueryTables(Sandbox.PROJECT, dataset);
+    }
+
+    /** Names of the tables of a dataset of {@code project}. */
+    public List<String> bigQueryTables(String project, String dataset) {
+        return sandbox.bigQuery().tableNames(project, dataset);
     }
 
     /** Someone writes to a table now. */
