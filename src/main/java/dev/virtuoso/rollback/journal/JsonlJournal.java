@@ -160,7 +160,7 @@ public final class JsonlJournal implements Journal {
 
     private static byte[] read(FileChannel ch, long position, long length) throws IOException {
         if (length > Integer.MAX_VALUE - 8) {
-            throw new IOException("a line of " + length + " bytes is too long to be a journal record");
+            throw new IOException("it is too large to read (" + length + " bytes)");
         }
         ByteBuffer buf = ByteBuffer.allocate((int) length);
         while (buf.hasRemaining()) {

@@ -189,8 +189,8 @@ public final class BigQueryRestore implements Change {
                 return OffsetDateTime.parse(t).toInstant();
             }
         } catch (Durations.TooLong e) {
-            throw RunbookException.invalid("--at '" + text + "' is too far back: a duration is at most 100000d, and "
-                    + "time travel reaches 7 days back");
+            throw RunbookException.invalid("--at '" + text + "' is too far back: " + Durations.AT_MOST + ", and time "
+                    + "travel reaches 7 days back");
         } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
             throw RunbookException.invalid("--at '" + text + "' is not a time: give epoch millis (1764578400000), an "
                     + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d12h)");

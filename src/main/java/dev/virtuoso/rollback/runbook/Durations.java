@@ -14,9 +14,11 @@ import java.util.regex.Pattern;
 public final class Durations {
     /** The longest duration taken, about 273 years. */
     public static final Duration MAX = Duration.ofDays(100_000);
-    /** The grammar in a few words, for help and error messages. */
+    /** The limit, as error messages say it. */
+    public static final String AT_MOST = "a duration is at most " + MAX.toDays() + "d";
+    /** The grammar in a few words, for help. */
     public static final String GRAMMAR = "a number and a unit (ms, s, m, h, d), or several from the largest unit down, "
-            + "each once: 1h30m, 1d12h, 2m30s500ms; at most 100000d";
+            + "each once: 1h30m, 1d12h, 2m30s500ms; at most " + MAX.toDays() + "d";
     private static final Pattern TEXT = Pattern.compile("(?:(\\d+)d)?(?:(\\d+)h)?(?:(\\d+)m)?(?:(\\d+)s)?(?:(\\d+)ms)?");
     private static final long[] UNIT_MILLIS = {86_400_000L, 3_600_000L, 60_000L, 1_000L, 1L};
 
@@ -26,7 +28,7 @@ public final class Durations {
     /** A duration longer than {@link #MAX}, or too long to count in milliseconds at all. */
     public static final class TooLong extends IllegalArgumentException {
         TooLong(String text) {
-            super("'" + text + "' is too long: a duration is at most 100000d");
+            super("'" + text + "' is too long: " + AT_MOST);
         }
     }
 

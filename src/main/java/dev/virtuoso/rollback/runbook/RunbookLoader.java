@@ -305,7 +305,7 @@ public final class RunbookLoader {
                 }
                 return Durations.parse(text);
             } catch (Durations.TooLong e) {
-                throw new BadValue(p, quote(text) + " is out of range: a duration is at most 100000d");
+                throw new BadValue(p, quote(text) + " is out of range: " + Durations.AT_MOST);
             } catch (IllegalArgumentException e) {
                 throw new BadValue(p, "expected " + DURATION + ", not " + quote(text));
             }

@@ -55,8 +55,8 @@ final class BigQueryEmulator {
     private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,1024}");
 
     /**
-     * A statement's pattern from its text: keywords in any case, any whitespace between tokens (a
-     * space, or none after '(' and ';'), literal parentheses and stars; quoted names keep theirs.
+     * A statement's pattern from its text: keywords in any case, any whitespace where it has a space
+     * (and none needed after ';'), literal parentheses and stars; quoted names keep theirs.
      */
     private static Pattern statement(String template) {
         String p = template.replace("COUNT(*)", "COUNT\\(\\*\\)").replace("SELECT *", "SELECT \\*")
@@ -661,9 +661,7 @@ final class BigQueryEmulator {
         if (names.size() == 2) {
             names.add(0, project);
         }
-        if (!TABLE_ID.matcher(names.get(2)).matches()) {
-            throw new ApiError(400, "invalidQuery", "Invalid table name: " + names.get(2));
-        }
+        checkTableId(names.get(2));
         return String.join(".", names);
     }
 
@@ -674,7 +672,7 @@ final class BigQueryEmulator {
         return new String[] {key.substring(0, d), key.substring(d + 1, t), key.substring(t + 1)};
     }
 
-    /** BigQuery's refusal of a table name it does not allow (a copy's destination). */
+    /** BigQuery's refusal of a table name it does not allow. */
     private static void checkTableId(String name) {
         if (!TABLE_ID.matcher(name).matches() || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1024) {
             throw new ApiError(400, "invalid", "Invalid table ID \"" + name + "\". Table IDs must be alphanumeric "
