@@ -122,6 +122,16 @@ class BigQueryGoogleSqlTest {
                 + "TRANSACTION;")).isNotNull(); // DELETE needs a WHERE clause
     }
 
+    @Test
+    void theGoogleClientsKeepTheShadedGrpcTransportTheToolShipsWithBesideZetaSql() {
+        // zetasql-client carries gRPC shaded, but its META-INF/services files still name the unshaded
+        // io.grpc.netty providers (so grpc-netty must stay on the test classpath, or every gRPC client
+        // fails with "Provider io.grpc.netty.NettyChannelProvider not found"); the transport the
+        // product ships, grpc-netty-shaded, must still be the one chosen.
+        var builder = io.grpc.ManagedChannelBuilder.forAddress("127.0.0.1", 1);
+        assertThat(builder.getClass().getName()).startsWith("io.grpc.netty.shaded.");
+    }
+
     /**
      * GoogleSQL as ZetaSQL takes it, every feature on, in BigQuery's (external) product mode, against
      * a catalog of projects, each with dataset {@code analytics} holding the given tables with the
