@@ -1,5 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Durations;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import picocli.CommandLine;
@@ -40,10 +42,22 @@ final class Help {
             List<OptionSpec> own = shown.stream().filter(o -> !global(o)).toList();
             List<OptionSpec> global = shown.stream().filter(Help::global).toList();
             String globals = help.optionListExcludingGroups(global);
-            return help.optionListExcludingGroups(own) + (globals.isBlank() ? ""
+            return help.optionListExcludingGroups(own) + durations(help, own) + (globals.isBlank() ? ""
                     : System.lineSeparator() + "Global options (every command):" + System.lineSeparator() + globals);
         });
         cl.getSubcommands().values().forEach(Help::layout);
+    }
+
+    /** Under the options that take a duration, how one is written: the same for every option and the runbook. */
+    private static String durations(CommandLine.Help help, List<OptionSpec> options) {
+        if (options.stream().noneMatch(o -> o.type() == Duration.class)) {
+            return "";
+        }
+        CommandLine.Help.TextTable text = CommandLine.Help.TextTable.forColumns(help.colorScheme(),
+                new CommandLine.Help.Column(help.commandSpec().usageMessage().width(), 2,
+                        CommandLine.Help.Column.Overflow.WRAP));
+        text.addRowValues("D is a duration: " + Durations.GRAMMAR + ".");
+        return System.lineSeparator() + text;
     }
 
     /** Declared once on the root and inherited by every command (GlobalOptions, help and version). */

@@ -38,6 +38,7 @@ import picocli.CommandLine.Spec;
             "      --at 2026-12-01T08:00:00Z --yes",
             "  rollback restore bigquery --table my-project:analytics.daily_totals \\",
             "      --at 1764576000000",
+            "  rollback restore bigquery --table 'analytics.command executions' --at -1d12h",
             "  rollback restore bigquery --table analytics.daily_totals \\",
             "      --from-snapshot daily_totals_pre_restore_20261201T100000Z",
             "  rollback undo    # restores the table from the snapshot of step 1"})
@@ -47,12 +48,13 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
 
     @Option(names = "--table", paramLabel = "DATASET.TABLE", required = true,
             description = "Table to restore: DATASET.TABLE (project: --project or the runbook's), PROJECT.DATASET.TABLE "
-                    + "or PROJECT:DATASET.TABLE.")
+                    + "or PROJECT:DATASET.TABLE. A table name may hold what BigQuery allows (letters and numbers of any "
+                    + "script, marks, dashes, spaces, _; up to 1024 bytes): quote it for the shell.")
     String table;
 
     @Option(names = "--at", paramLabel = "TIME", description = "Restore to this time: epoch millis, an ISO-8601 "
-            + "instant (2026-12-01T08:00:00Z), or before now (-2h, -30m, -1d). Must be inside the dataset's "
-            + "time-travel window.")
+            + "instant (2026-12-01T08:00:00Z), or before now: - and a duration (-2h, -30m, -1d12h). Must be inside "
+            + "the dataset's time-travel window.")
     String at;
 
     @Option(names = "--from-snapshot", paramLabel = "TABLE", description = "Restore from this table snapshot "

@@ -109,9 +109,7 @@ public final class BigQueryTableStore implements BigQueryTables {
 
     @Override
     public long rows(TableRef ref, Optional<Instant> at) {
-        // Decorators (t@millis) are not GoogleSQL: time travel in a query is FOR SYSTEM_TIME AS OF.
-        String sql = "SELECT COUNT(*) FROM " + ref.sql() + at.map(t -> " FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS("
-                + t.toEpochMilli() + ")").orElse("");
+        String sql = countSql(ref, at);
         try {
             TableResult r = clients.bigQuery(ref.project()).query(QueryJobConfiguration.newBuilder(sql)
                     .setUseLegacySql(false).build());
@@ -125,6 +123,23 @@ public final class BigQueryTableStore implements BigQueryTables {
             Thread.currentThread().interrupt();
             throw Wait.interrupted("counting the rows of " + ref);
         }
+    }
+
+    /** The rows of {@code ref} now, or at {@code at}: decorators (t@millis) are not GoogleSQL, FOR SYSTEM_TIME AS OF is. */
+    static String countSql(TableRef ref, Optional<Instant> at) {
+        return "SELECT COUNT(*) FROM " + ref.sql() + at.map(t -> " FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS("
+                + t.toEpochMilli() + ")").orElse("");
+    }
+
+    /**
+     * {@code table} put back as it was at {@code at} in one multi-statement query: both statements
+     * commit together or not at all, and DML keeps the table (partitioning, clustering,
+     * descriptions, policies) as it is.
+     */
+    static String restoreInPlaceSql(TableRef table, Instant at) {
+        return "BEGIN TRANSACTION; DELETE FROM " + table.sql() + " WHERE TRUE; INSERT INTO " + table.sql()
+                + " SELECT * FROM " + table.sql() + " FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + at.toEpochMilli()
+                + "); COMMIT TRANSACTION;";
     }
 
     @Override
@@ -156,18 +171,14 @@ public final class BigQueryTableStore implements BigQueryTables {
     @Override
     public JobState restoreFromHistory(TableRef table, Instant at, boolean keepLayout, String jobId, Duration limit,
                                        Progress progress) {
-        long millis = at.toEpochMilli();
         JobConfiguration config;
         if (keepLayout) {
-            // One multi-statement query: both statements commit together or not at all, and DML keeps the
-            // table (partitioning, clustering, descriptions, policies) as it is.
-            config = QueryJobConfiguration.newBuilder("BEGIN TRANSACTION; DELETE FROM " + table.sql() + " WHERE TRUE; "
-                    + "INSERT INTO " + table.sql() + " SELECT * FROM " + table.sql() + " FOR SYSTEM_TIME AS OF "
-                    + "TIMESTAMP_MILLIS(" + millis + "); COMMIT TRANSACTION;").setUseLegacySql(false).build();
+            config = QueryJobConfiguration.newBuilder(restoreInPlaceSql(table, at)).setUseLegacySql(false).build();
         } else {
-            // The decorator is part of the source table id: only copy jobs (and legacy SQL) read it.
+            // The decorator is part of the source table id: only copy jobs (and legacy SQL) read it. '@' is
+            // in no table name, so it cannot be mistaken for part of one.
             config = CopyJobConfiguration.newBuilder(id(table), TableId.of(table.project(), table.dataset(),
-                    table.table() + "@" + millis)).setWriteDisposition(JobInfo.WriteDisposition.WRITE_TRUNCATE)
+                    table.table() + "@" + at.toEpochMilli())).setWriteDisposition(JobInfo.WriteDisposition.WRITE_TRUNCATE)
                     .setCreateDisposition(JobInfo.CreateDisposition.CREATE_NEVER).build();
         }
         return run(table.project(), jobId, config, "restore " + table + " as of " + at, limit, progress);

@@ -11,14 +11,12 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Optional;
-import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * A BigQuery table restored in place (SPEC 3, 7; the written runbook's "Service-Specific
- * Rollbacks" done right): step 1 a table snapshot of it as it is
+ * A BigQuery table restored in place (the written runbook's "Service-Specific Rollbacks" done
+ * right): step 1 a table snapshot of it as it is
  * ({@code <table>_pre_restore_<UTC time>}, named when planning so the journal holds it before
  * anything runs), step 2 the restore — to a time inside the dataset's time-travel window, or from
  * a table snapshot — step 3 the row counts before and after. A plain table is restored by a copy job
@@ -35,9 +33,18 @@ public final class BigQueryRestore implements Change {
      */
     public static final Duration WINDOW_MARGIN = Duration.ofMinutes(5);
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Pattern RELATIVE = Pattern.compile("-((?:\\d+[smhd])+)");
-    private static final Pattern PART = Pattern.compile("(\\d+)([smhd])");
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9_]+");
+    /**
+     * What a project id ({@code my-project}) or a domain-scoped one ({@code example.com:proj}) is made
+     * of; whether it exists is BigQuery's to say. It goes into request paths, so no '/' or space.
+     */
+    private static final Pattern PROJECT = Pattern.compile("[a-z0-9][-a-z0-9.:]*");
+    /** A dataset name: letters, digits and underscores, at most 1024 characters. */
+    private static final Pattern DATASET = Pattern.compile("[A-Za-z0-9_]{1,1024}");
+    /**
+     * A table name: Unicode letters (L), marks (M), numbers (N), connectors such as _ (Pc), dashes (Pd)
+     * and spaces (Zs), at most {@link #MAX_NAME} bytes in UTF-8. So no dot, colon, @ or backquote.
+     */
+    private static final Pattern TABLE = Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Pc}\\p{Pd}\\p{Zs}]+");
     /** The partitioning of a table partitioned by ingestion time, as {@link TableInfo#partitioning()} names it. */
     static final String INGESTION_TIME = "_PARTITIONTIME";
     /** The longest table name and job id BigQuery takes. */
@@ -125,15 +132,33 @@ public final class BigQueryRestore implements Change {
             throw RunbookException.invalid(option + " '" + spec + "' must name a dataset and a table: DATASET.TABLE "
                     + "(e.g. analytics.command_executions), or PROJECT.DATASET.TABLE");
         }
-        if (!NAME.matcher(p[0]).matches() || !NAME.matcher(p[1]).matches()) {
-            throw RunbookException.invalid(option + " '" + spec + "': dataset and table names are letters, digits "
-                    + "and underscores");
+        if (!DATASET.matcher(p[0]).matches()) {
+            throw RunbookException.invalid(option + " '" + spec + "': a dataset name is letters, digits and underscores");
         }
+        checkTableName(p[1], option + " '" + spec + "'");
         if (project == null || project.isBlank()) {
             throw RunbookException.invalid(option + " '" + spec + "' names no project and none is set: pass "
                     + "--project or write PROJECT.DATASET.TABLE");
         }
+        if (!PROJECT.matcher(project).matches()) {
+            throw RunbookException.invalid(option + " '" + spec + "': '" + project + "' is not a valid project name");
+        }
         return new TableRef(project, p[0], p[1]);
+    }
+
+    private static void checkTableName(String name, String where) {
+        if (!TABLE.matcher(name).matches()) {
+            throw RunbookException.invalid(where + ": a table name is letters, marks, numbers, dashes, spaces and "
+                    + "connectors such as _ (in any script)");
+        }
+        if (utf8Length(name) > MAX_NAME) {
+            throw RunbookException.invalid(where + ": a table name is at most " + MAX_NAME + " bytes in UTF-8, not "
+                    + utf8Length(name));
+        }
+    }
+
+    private static int utf8Length(String s) {
+        return s.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
     }
 
     /** True when {@code spec} names its project ({@code P.D.T} or {@code P:D.T}). */
@@ -141,29 +166,20 @@ public final class BigQueryRestore implements Change {
         return spec != null && (spec.contains(":") || spec.chars().filter(c -> c == '.').count() == 2);
     }
 
-    /** Epoch millis, an ISO-8601 instant (or date-time with offset), or relative to now: {@code -2h}, {@code -1d12h}. */
+    /**
+     * Epoch millis, an ISO-8601 instant (or date-time with offset), or before now: {@code -} and a
+     * duration ({@code -2h}, {@code -1d12h}).
+     */
     public static Instant time(String text, Instant now) {
         String t = text.strip();
         try {
             if (t.matches("\\d{10,}")) {
                 return Instant.ofEpochMilli(Long.parseLong(t));
             }
-            Matcher m = RELATIVE.matcher(t.toLowerCase(Locale.ROOT));
-            if (m.matches()) {
-                Duration back = Duration.ZERO;
-                Matcher part = PART.matcher(m.group(1));
-                while (part.find()) {
-                    long n = Long.parseLong(part.group(1));
-                    back = back.plus(switch (part.group(2)) {
-                        case "s" -> Duration.ofSeconds(n);
-                        case "m" -> Duration.ofMinutes(n);
-                        case "h" -> Duration.ofHours(n);
-                        default -> Duration.ofDays(n);
-                    });
-                }
-                return now.minus(back).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
+            if (t.startsWith("-") && Durations.written(t.substring(1))) {
+                return now.minus(Durations.parse(t.substring(1))).truncatedTo(java.time.temporal.ChronoUnit.MILLIS);
             }
-            if (t.matches("\\d+[smhd]")) {
+            if (Durations.written(t)) {
                 throw RunbookException.invalid("--at '" + text + "' would be in the future; a time before now is "
                         + "written -" + t);
             }
@@ -172,9 +188,12 @@ public final class BigQueryRestore implements Change {
             } catch (DateTimeException e) {
                 return OffsetDateTime.parse(t).toInstant();
             }
+        } catch (Durations.TooLong e) {
+            throw RunbookException.invalid("--at '" + text + "' is too far back: " + Durations.AT_MOST + ", and time "
+                    + "travel reaches 7 days back");
         } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
             throw RunbookException.invalid("--at '" + text + "' is not a time: give epoch millis (1764578400000), an "
-                    + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d)");
+                    + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d12h)");
         }
     }
 
@@ -210,10 +229,7 @@ public final class BigQueryRestore implements Change {
                     + "false), restore, then set it back to true");
         }
         // Two restores of one table within a second (a restore and its undo) get _2, _3...: never an existing table.
-        // A table name is at most 1024 characters: a long one is cut so that the snapshot's name fits.
-        String base = ref.table().length() > MAX_NAME - SNAPSHOT_SUFFIX ? ref.table().substring(0,
-                MAX_NAME - SNAPSHOT_SUFFIX) : ref.table();
-        String snapshotName = base + "_pre_restore_" + Stamp.of(now);
+        String snapshotName = snapshotBase(ref.table()) + "_pre_restore_" + Stamp.of(now);
         TableRef preRestore = ref.sibling(snapshotName);
         for (int n = 2; bq.table(preRestore).isPresent(); n++) {
             if (n > 20) {
@@ -264,25 +280,49 @@ public final class BigQueryRestore implements Change {
     }
 
     /**
+     * The table's name, cut if need be so that the snapshot's ({@code _pre_restore_<UTC time>_NN}
+     * added) stays within 1024 bytes of UTF-8; cut between characters, so it stays a valid name.
+     */
+    static String snapshotBase(String table) {
+        int room = MAX_NAME - SNAPSHOT_SUFFIX;
+        StringBuilder base = new StringBuilder();
+        int bytes = 0;
+        for (int cp : table.codePoints().toArray()) {
+            bytes += utf8Length(Character.toString(cp));
+            if (bytes > room) {
+                break;
+            }
+            base.appendCodePoint(cp);
+        }
+        return base.toString();
+    }
+
+    /**
      * {@code rollback_<dataset>_<snapshot name>}, to which the jobs add {@code _1_snapshot} and
-     * {@code _2_restore}. A job id is at most 1024 characters (letters, digits, _ and -) while a
-     * dataset and a table name may each be 1024: a longer prefix keeps its end (the snapshot's UTC
-     * time, which makes it unique) after a hash of the whole.
+     * {@code _2_restore}. A job id is at most 1024 characters, only ASCII letters, digits, _ and -,
+     * while a table name may hold spaces and any script and a dataset and a table name may each be
+     * 1024 long: then every other character becomes _ and the id starts with a hash of the real
+     * names, so two tables never share one, and keeps its end (the snapshot's UTC time).
      */
     static String jobPrefix(TableRef preRestore) {
-        String full = "rollback_" + preRestore.dataset() + "_" + preRestore.table();
+        String names = preRestore.dataset() + "_" + preRestore.table();
+        String safe = names.replaceAll("[^A-Za-z0-9_-]", "_");
         int room = MAX_NAME - "_1_snapshot".length();
-        if (full.length() <= room) {
-            return full;
+        if (safe.equals(names) && "rollback_".length() + names.length() <= room) {
+            return "rollback_" + names;
         }
-        String head = "rollback_" + String.format("%08x", full.hashCode()) + "_";
-        return head + full.substring(full.length() - (room - head.length()));
+        String head = "rollback_" + String.format("%08x", names.hashCode()) + "_";
+        return head + safe.substring(Math.max(0, safe.length() - (room - head.length())));
     }
 
     /** The snapshot named by --from-snapshot: a bare name is in the table's dataset. */
     private static TableRef snapshotRef(String spec, TableRef table) {
         String s = spec.strip();
-        return NAME.matcher(s).matches() ? table.sibling(s) : table(s, table.project(), "--from-snapshot");
+        if (s.contains(".") || s.contains(":")) {
+            return table(s, table.project(), "--from-snapshot");
+        }
+        checkTableName(s, "--from-snapshot '" + spec + "'");
+        return table.sibling(s);
     }
 
     private static void checkTime(String text, Instant at, Instant now, BigQueryTables.Dataset dataset,
@@ -406,8 +446,8 @@ public final class BigQueryRestore implements Change {
         return switch (path) {
             case HISTORY_COPY -> "copy job from " + table.ref().table() + "@" + at.toEpochMilli() + " into "
                     + table.ref().table() + ", WRITE_TRUNCATE";
-            case HISTORY_TRANSACTION -> "one transaction: DELETE FROM " + table.ref().table() + " WHERE TRUE; INSERT "
-                    + "INTO it SELECT * FROM it FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + at.toEpochMilli() + ")";
+            case HISTORY_TRANSACTION -> "one transaction: DELETE FROM " + table.ref().sqlName() + " WHERE TRUE; "
+                    + "INSERT INTO it SELECT * FROM it FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(" + at.toEpochMilli() + ")";
             case SNAPSHOT -> "copy job from " + source.ref().table() + ", operationType RESTORE, WRITE_TRUNCATE";
         };
     }

@@ -16,9 +16,26 @@ public interface BigQueryTables {
 
     /** {@code project.dataset.table}. */
     record TableRef(String project, String dataset, String table) {
-        /** As GoogleSQL names it: {@code `p.d.t`}. */
+        /**
+         * As GoogleSQL names it, each part quoted on its own: {@code `my-project`.`analytics`.`command
+         * executions`}. A hyphenated or domain-scoped project ({@code example.com:proj}) and a table
+         * name with hyphens, spaces or letters beyond ASCII are no identifiers without the quotes.
+         */
         public String sql() {
-            return "`" + project + "." + dataset + "." + table + "`";
+            return quote(project) + "." + quote(dataset) + "." + quote(table);
+        }
+
+        /** The table's own name in a statement shown to people: bare when GoogleSQL takes it so, else quoted. */
+        public String sqlName() {
+            return table.matches("[A-Za-z_][A-Za-z0-9_]*") ? table : quote(table);
+        }
+
+        /**
+         * One GoogleSQL quoted identifier. A quoted identifier takes the escapes of a string literal:
+         * no name BigQuery allows holds a backquote or a backslash, but none goes out unescaped.
+         */
+        public static String quote(String name) {
+            return "`" + name.replace("\\", "\\\\").replace("`", "\\`") + "`";
         }
 
         /** For people: {@code dataset.table}. */

@@ -83,7 +83,8 @@ public final class RunbookLoader {
     private static final int ECHO = 60;
     private static final int REASON = 120;
     private static final String SECOND_DOCUMENT = "a second YAML document starts here (a runbook file holds one document)";
-    private static final String DURATION = "a duration such as 300ms, 10s, 5m or 2h";
+    private static final Duration MAX_CHECK_TIMEOUT = Duration.ofHours(1);
+    private static final String DURATION = "a duration such as 300ms, 10s, 5m, 2h or 1h30m";
     private static final Pattern TAG_SAFE_PATH = Pattern.compile("/[^\\s]*");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
 
@@ -296,12 +297,15 @@ public final class RunbookLoader {
             }
             String text = p.getText();
             try {
-                // A plain number is seconds, as in the written runbook's "duration: 300s" written 300.
-                Duration d = text.matches("-?\\d+") ? Duration.ofSeconds(Long.parseLong(text)) : Durations.parse(text);
-                d.toMillis(); // durations are used in milliseconds: they must fit
-                return d;
-            } catch (ArithmeticException | NumberFormatException e) {
-                throw new BadValue(p, quote(text) + " is out of range");
+                // A plain number is seconds, as in the written runbook's "duration: 300s" written 300; a
+                // negative one is read so that the check of the key can say it must be positive.
+                if (text.matches("-?\\d+")) {
+                    Duration d = Durations.parse(text.replace("-", "") + "s");
+                    return text.startsWith("-") ? d.negated() : d;
+                }
+                return Durations.parse(text);
+            } catch (Durations.TooLong e) {
+                throw new BadValue(p, quote(text) + " is out of range: " + Durations.AT_MOST);
             } catch (IllegalArgumentException e) {
                 throw new BadValue(p, "expected " + DURATION + ", not " + quote(text));
             }
@@ -643,6 +647,9 @@ public final class RunbookLoader {
             secret(r.apiKey(), "apiKey");
             secret(r.notifications().slackWebhook(), "notify.slackWebhook");
             positive(r.checks().timeout(), "checks.timeout");
+            // One request's timeout: OkHttp refuses one over 2^31 ms (24.8 days), and Cloud Run ends a request after 60 minutes.
+            check(r.checks().timeout().compareTo(MAX_CHECK_TIMEOUT) <= 0, "checks.timeout", "must be at most "
+                    + Durations.format(MAX_CHECK_TIMEOUT) + " (one request; Cloud Run ends a request after 60 minutes)");
             check(r.checks().retries() >= 0 && r.checks().retries() <= 10, "checks.retries", "must be 0..10");
             checks(r.checks().health(), "checks.health");
             checks(r.checks().functional(), "checks.functional");

@@ -38,12 +38,31 @@ import java.util.regex.Pattern;
 final class BigQueryEmulator {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/bigquery/v2/projects/";
-    private static final Pattern TABLE_NAME = Pattern.compile("`?([a-z][a-z0-9-]*)[.:]([A-Za-z0-9_]+)\\.([A-Za-z0-9_]+)`?");
-    private static final Pattern COUNT = Pattern.compile("SELECT COUNT\\(\\*\\) FROM `([^`@]+)`"
-            + "(?: FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS\\((-?\\d+)\\))?;?", Pattern.CASE_INSENSITIVE);
-    private static final Pattern TRANSACTION = Pattern.compile("BEGIN TRANSACTION; DELETE FROM `([^`@]+)` WHERE TRUE; "
-            + "INSERT INTO `([^`@]+)` SELECT \\* FROM `([^`@]+)` FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS\\((-?\\d+)\\); "
-            + "COMMIT TRANSACTION;?", Pattern.CASE_INSENSITIVE);
+    /** A GoogleSQL quoted identifier: backquotes around anything, a backslash escaping the next character. */
+    private static final String QUOTED = "`(?:[^`\\\\]|\\\\.)+`";
+    /** A table path of quoted identifiers, {@code `p`.`d`.`t`} or {@code `d`.`t`} (a space may follow each dot). */
+    private static final String PATH = "(" + QUOTED + "(?:\\.\\s*" + QUOTED + "){1,2})";
+    private static final Pattern COUNT = statement("SELECT COUNT(*) FROM " + PATH
+            + "(?: FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS\\((-?\\d+)\\))?;?");
+    private static final Pattern TRANSACTION = statement("BEGIN TRANSACTION; DELETE FROM " + PATH + " WHERE TRUE; "
+            + "INSERT INTO " + PATH + " SELECT * FROM " + PATH + " FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS\\((-?\\d+)\\); "
+            + "COMMIT TRANSACTION;?");
+    /**
+     * A table name as BigQuery takes it: Unicode letters, marks, numbers, connectors (_), dashes and
+     * spaces, at most 1024 bytes in UTF-8. A job id: ASCII letters, digits, _ and -, at most 1024.
+     */
+    private static final Pattern TABLE_ID = Pattern.compile("[\\p{L}\\p{M}\\p{N}\\p{Pc}\\p{Pd}\\p{Zs}]+");
+    private static final Pattern JOB_ID = Pattern.compile("[A-Za-z0-9_-]{1,1024}");
+
+    /**
+     * A statement's pattern from its text: keywords in any case, any whitespace where it has a space
+     * (and none needed after ';'), literal parentheses and stars; quoted names keep theirs.
+     */
+    private static Pattern statement(String template) {
+        String p = template.replace("COUNT(*)", "COUNT\\(\\*\\)").replace("SELECT *", "SELECT \\*")
+                .replace("; ", ";\\s*").replace(" ", "\\s+");
+        return Pattern.compile("\\s*" + p + "\\s*", Pattern.CASE_INSENSITIVE);
+    }
 
     /** One state of a table's rows, from {@code since} on. */
     record Version(Instant since, List<String> rows) {
@@ -136,6 +155,7 @@ final class BigQueryEmulator {
     private final Map<String, String> failing = new LinkedHashMap<>();
     private final Map<String, Runnable> after = new LinkedHashMap<>();
     private final List<String> requests = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<String> statements = new java.util.concurrent.CopyOnWriteArrayList<>();
     private final HttpServer server;
     private final ExecutorService pool;
 
@@ -173,6 +193,11 @@ final class BigQueryEmulator {
     /** Every request as "METHOD path", oldest first (what the client really sends). */
     List<String> requests() {
         return List.copyOf(requests);
+    }
+
+    /** Every GoogleSQL text received (query jobs and jobs.query), oldest first, as sent. */
+    List<String> statements() {
+        return List.copyOf(statements);
     }
 
     /** Jobs whose id contains {@code idPart} are refused at insert (400): never created. */
@@ -234,6 +259,16 @@ final class BigQueryEmulator {
     synchronized void change(String project, String dataset, String name, Instant at, List<String> rows) {
         Table t = existing(project + "." + dataset + "." + name);
         t.history.add(new Version(at, List.copyOf(rows)));
+    }
+
+    /** A table like {@code from} (its layout and the history of its rows) named {@code to}, maybe in another project. */
+    synchronized void copyTable(String project, String dataset, String from, String toProject, String to) {
+        Table source = existing(project + "." + dataset + "." + from);
+        Table copy = new Table(toProject, dataset, to, source.created);
+        copy.partitionField = source.partitionField;
+        copy.clusteringFields = source.clusteringFields;
+        copy.history.addAll(source.history);
+        tables.put(toProject + "." + dataset + "." + to, copy);
     }
 
     synchronized List<String> tableNames(String project, String dataset) {
@@ -347,7 +382,7 @@ final class BigQueryEmulator {
     private Table existing(String key) {
         Table t = tables.get(key);
         if (t == null) {
-            String[] k = key.split("\\.");
+            String[] k = parts(key);
             if (!datasets.containsKey(k[0] + "." + k[1])) {
                 throw new ApiError(404, "notFound", "Not found: Dataset " + k[0] + ":" + k[1]);
             }
@@ -394,7 +429,7 @@ final class BigQueryEmulator {
             t.clusteringFields.forEach(c::add);
         }
         if (t.baseTable != null) {
-            String[] b = t.baseTable.split("\\.");
+            String[] b = parts(t.baseTable);
             ObjectNode s = n.putObject("snapshotDefinition");
             s.putObject("baseTableReference").put("projectId", b[0]).put("datasetId", b[1]).put("tableId", b[2]);
             s.put("snapshotTime", t.snapshotTime.toString());
@@ -409,6 +444,10 @@ final class BigQueryEmulator {
         String id = ref.path("jobId").asText("");
         if (id.isEmpty()) {
             id = "job_" + UUID.randomUUID().toString().replace("-", "");
+        }
+        if (!JOB_ID.matcher(id).matches()) {
+            throw new ApiError(400, "invalid", "Invalid job ID \"" + id + "\". Job IDs must be alphanumeric (plus "
+                    + "underscores and dashes) and must be at most 1024 characters long.");
         }
         if (jobs.containsKey(project + ":" + id)) {
             throw new ApiError(409, "duplicate", "Already Exists: Job " + project + ":US." + id);
@@ -470,9 +509,8 @@ final class BigQueryEmulator {
     private String location(String project, JsonNode config) {
         String dataset = config.path("copy").path("destinationTable").path("datasetId").asText("");
         if (dataset.isEmpty()) {
-            var m = java.util.regex.Pattern.compile("`[^`.]+\\.([^`.]+)\\.").matcher(config.path("query").path("query")
-                    .asText(""));
-            dataset = m.find() ? m.group(1) : "";
+            Matcher m = Pattern.compile(PATH).matcher(config.path("query").path("query").asText(""));
+            dataset = m.find() ? parts(key(project, m.group(1)))[1] : "";
         }
         Dataset d = datasets.get(project + "." + dataset);
         return d == null ? "US" : d.location();
@@ -575,9 +613,10 @@ final class BigQueryEmulator {
     }
 
     private Statement parse(String project, String sql, Instant now) {
-        String q = sql.strip().replaceAll("\\s+", " ");
+        statements.add(sql);
+        String q = sql.strip();
         if (q.matches("(?s).*`[^`]*@-?\\d+[^`]*`.*") || q.matches("(?s).*[A-Za-z0-9_]@-?\\d+.*")) {
-            // GCP-NOTES: decorators exist only in copy jobs and legacy SQL.
+            // Decorators exist only in copy jobs and legacy SQL.
             throw new ApiError(400, "invalidQuery", "Syntax error: table decorators (t@millis) are not supported in "
                     + "GoogleSQL; use FOR SYSTEM_TIME AS OF at [1:" + (q.indexOf('@') + 1) + "]");
         }
@@ -602,21 +641,44 @@ final class BigQueryEmulator {
             // DML keeps the table: its partitioning and clustering stay.
             return new Statement(null, () -> dest.history.add(new Version(clock.instant(), rows)), true);
         }
-        throw new ApiError(400, "invalidQuery", "the sandbox's BigQuery understands only SELECT COUNT(*) FROM `p.d.t` "
+        throw new ApiError(400, "invalidQuery", "the sandbox's BigQuery understands only SELECT COUNT(*) FROM `p`.`d`.`t` "
                 + "[FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(x)] and the restore transaction (BEGIN TRANSACTION; DELETE "
-                + "... WHERE TRUE; INSERT ... SELECT * ... FOR SYSTEM_TIME AS OF ...; COMMIT TRANSACTION;), not: " + q);
+                + "... WHERE TRUE; INSERT ... SELECT * ... FOR SYSTEM_TIME AS OF ...; COMMIT TRANSACTION;), each name "
+                + "a quoted identifier, not: " + q);
     }
 
-    private String key(String project, String name) {
-        Matcher m = TABLE_NAME.matcher(name);
-        if (m.matches()) {
-            return m.group(1) + "." + m.group(2) + "." + m.group(3);
+    /**
+     * The table a quoted path names, as a key: each identifier unescaped; the project is the query's
+     * when the path has two parts. A path quoted in one piece is not emulated: the tool quotes each part.
+     */
+    private static String key(String project, String path) {
+        List<String> names = new ArrayList<>();
+        Matcher m = Pattern.compile(QUOTED).matcher(path);
+        while (m.find()) {
+            String quoted = m.group();
+            names.add(quoted.substring(1, quoted.length() - 1).replaceAll("\\\\(.)", "$1"));
         }
-        String[] p = name.split("\\.");
-        if (p.length == 2) {
-            return project + "." + p[0] + "." + p[1];
+        if (names.size() == 2) {
+            names.add(0, project);
         }
-        throw new ApiError(400, "invalid", "Invalid table name: " + name);
+        checkTableId(names.get(2));
+        return String.join(".", names);
+    }
+
+    /** {@code project.dataset.table} split from the right: a domain-scoped project (example.com:p) holds a dot. */
+    private static String[] parts(String key) {
+        int t = key.lastIndexOf('.');
+        int d = key.lastIndexOf('.', t - 1);
+        return new String[] {key.substring(0, d), key.substring(d + 1, t), key.substring(t + 1)};
+    }
+
+    /** BigQuery's refusal of a table name it does not allow. */
+    private static void checkTableId(String name) {
+        if (!TABLE_ID.matcher(name).matches() || name.getBytes(java.nio.charset.StandardCharsets.UTF_8).length > 1024) {
+            throw new ApiError(400, "invalid", "Invalid table ID \"" + name + "\". Table IDs must be alphanumeric "
+                    + "(plus underscores, dashes, spaces and other Unicode letters, marks and numbers) and at most "
+                    + "1024 bytes long.");
+        }
     }
 
     /** The table's rows at {@code at}: inside its dataset's time-travel window and not before it existed. */
@@ -666,6 +728,7 @@ final class BigQueryEmulator {
         }
         Table source = existing(src.path("projectId").asText() + "." + src.path("datasetId").asText() + "."
                 + sourceName);
+        checkTableId(copy.path("destinationTable").path("tableId").asText());
         String destKey = ref(copy.path("destinationTable"));
         Table existingDest = tables.get(destKey);
         if (!datasets.containsKey(destKey.substring(0, destKey.lastIndexOf('.')))) {
@@ -710,7 +773,7 @@ final class BigQueryEmulator {
         String finalOp = op;
         return () -> {
             Instant done = clock.instant();
-            String[] d = destKey.split("\\.");
+            String[] d = parts(destKey);
             Table dest = tables.get(destKey);
             if (dest == null || finalOp.equals("SNAPSHOT")) {
                 dest = new Table(d[0], d[1], d[2], done);
@@ -725,7 +788,7 @@ final class BigQueryEmulator {
                 dest.type = "TABLE";
             }
             if (fromHistory) {
-                // GCP-NOTES: a copy from history does not carry partitioning (nor clustering, tags).
+                // A copy from history does not carry partitioning (nor clustering, tags).
                 dest.partitionField = null;
                 dest.clusteringFields = List.of();
             } else {

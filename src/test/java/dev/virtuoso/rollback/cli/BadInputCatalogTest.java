@@ -107,6 +107,12 @@ class BadInputCatalogTest {
                 book("bad duration", SVC + "checks:\n  timeout: soon\n", "'checks.timeout'"),
                 book("error rate above 1", SVC + "triggers:\n  errorRate: 1.5\n",
                         "'triggers.errorRate' must be a fraction between 0 and 1"),
+                book("duration beyond 100000d", SVC + "triggers:\n  window: 100001d\n",
+                        "'triggers.window': '100001d' is out of range: a duration is at most 100000d"),
+                book("plain seconds beyond any duration", SVC + "triggers:\n  sustain: 99999999999999999999\n",
+                        "'triggers.sustain': '99999999999999999999' is out of range"),
+                book("check timeout above an hour", SVC + "checks:\n  timeout: 30d\n",
+                        "'checks.timeout' must be at most 1h"),
                 book("zero p95 latency", SVC + "triggers:\n  p95Latency: 0s\n", "'triggers.p95Latency'"),
                 book("negative minRequests", SVC + "triggers:\n  minRequests: -1\n", "'triggers.minRequests'"),
                 book("zero window", SVC + "triggers:\n  window: 0s\n", "'triggers.window' must be positive"),
@@ -212,6 +218,21 @@ class BadInputCatalogTest {
                 c("watch --for 0s", 2, "--for must be a positive duration", "-r", "{RB}", "watch", "--for", "0s"),
                 c("watch --interval not a duration", 2, "'soon' is not a duration", "-r", "{RB}", "watch",
                         "--interval", "soon"),
+                c("watch --interval beyond any duration", 2, "Invalid value for option '--interval': "
+                        + "'999999999999999999d' is too long: a duration is at most 100000d", "-r", "{RB}", "watch",
+                        "--interval", "999999999999999999d"),
+                c("watch --for with a unit twice", 2, "Invalid value for option '--for': '1h1h' is not a duration",
+                        "-r", "{RB}", "watch", "--for", "1h1h"),
+                c("git --timeout with its units smallest first", 2, "Invalid value for option '--timeout': '30m1h' "
+                        + "is not a duration", "-r", "{RB}", "git", "--repo", "{HOME}", "--timeout", "30m1h", "--yes"),
+                c("git --timeout beyond 100000d", 2, "Invalid value for option '--timeout': '100001d' is too long",
+                        "-r", "{RB}", "git", "--repo", "{HOME}", "--timeout", "100001d", "--yes"),
+                c("drill --detect-timeout beyond what milliseconds hold", 2, "Invalid value for option "
+                        + "'--detect-timeout': '99999999999999999999ms' is too long", "-r", "{RB}", "drill",
+                        "--bad-revision", "virtuoso-api-00003-ghi", "--detect-timeout", "99999999999999999999ms",
+                        "--yes"),
+                c("sandbox --metrics-lag beyond 100000d", 2, "Invalid value for option '--metrics-lag': "
+                        + "'2400001h' is too long", "sandbox", "--metrics-lag", "2400001h"),
                 c("alert-policy --threshold above 1", 2, "--threshold must be a fraction between 0 and 1, not 2.0",
                         "-r", "{RB}", "alert-policy", "--threshold", "2"),
                 c("alert-policy --channel not a channel", 2, "--channel 'oncall' is not a notification channel of "
@@ -321,6 +342,14 @@ class BadInputCatalogTest {
                         "bigquery", "--table", "analytics.daily_totals", "--at", "-8d", "--yes"),
                 c("restore bigquery --at not a time", 2, "--at 'yesterday' is not a time", "-r", "{RB}", "restore",
                         "bigquery", "--table", "analytics.daily_totals", "--at", "yesterday", "--yes"),
+                c("restore bigquery --at further back than any duration", 2, "--at '-999999999999999999d' is too far "
+                        + "back: a duration is at most 100000d", "-r", "{RB}", "restore", "bigquery", "--table",
+                        "analytics.daily_totals", "--at", "-999999999999999999d", "--yes"),
+                c("restore bigquery --at with its units smallest first", 2, "--at '-30m1h' is not a time", "-r",
+                        "{RB}", "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-30m1h", "--yes"),
+                c("restore firestore --timeout beyond 100000d", 2, "Invalid value for option '--timeout': '100001d' "
+                        + "is too long", "-r", "{RB}", "restore", "firestore", "--from",
+                        "gs://virtuoso-sandbox-backups/x", "--timeout", "100001d", "--yes"),
                 c("restore bigquery --at 2h without the minus", 2, "a time before now is written -2h", "-r", "{RB}",
                         "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "2h", "--yes"),
                 c("restore bigquery unknown table", 2, "table virtuoso-sandbox.analytics.nope not found", "-r", "{RB}",

@@ -86,4 +86,60 @@ class HistoryCommandTest {
         List<String> lines = cli.run("history").out().lines().toList();
         assertThat(lines.get(1)).contains("quick --previous").endsWith("watch");
     }
+
+    /** Cuts the journal's last line after {@code keep} bytes, as a crash in the middle of an append does. */
+    private byte[] cutLastLine(int keep) throws Exception {
+        java.nio.file.Path file = cli.home.resolve("journal.jsonl");
+        byte[] bytes = java.nio.file.Files.readAllBytes(file);
+        int start = bytes.length - 1;
+        while (start > 0 && bytes[start - 1] != '\n') {
+            start--;
+        }
+        byte[] torn = java.util.Arrays.copyOfRange(bytes, start, start + keep);
+        java.nio.file.Files.write(file, java.util.Arrays.copyOf(bytes, start + keep));
+        return torn;
+    }
+
+    @Test
+    void aJournalCutMidRecordByACrashStillShowsHistoryAndLetsTheNextRollbackRun() throws Exception {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        byte[] torn = cutLastLine(50);
+
+        CliHarness.Result history = cli.run("history");
+        assertThat(history.code()).as(history.err()).isZero();
+        assertThat(history.err()).matches("warning: the journal .*journal.jsonl ends with an incomplete line \\(50 bytes, "
+                + "an append cut short by a crash\\); left it out, and the next change moves it aside\\R");
+        assertThat(history.out()).contains("quick --to-revisio");
+
+        CliHarness.Result quick = cli.rb("quick", "--previous", "--yes", "--no-verify");
+        assertThat(quick.code()).as(quick.err()).isZero();
+        assertThat(quick.err()).contains("ended with an incomplete line (50 bytes, an append cut short by a crash); "
+                + "moved it to " + cli.home.resolve("journal.jsonl.torn-"));
+
+        // Every line is a whole record again, the torn bytes are kept beside it, and the new step shows.
+        assertThat(cli.journal()).last().satisfies(r -> assertThat(r.path("command").asText()).isEqualTo("quick --previous"));
+        try (var files = java.nio.file.Files.list(cli.home)) {
+            java.nio.file.Path aside = files.filter(f -> f.getFileName().toString().startsWith("journal.jsonl.torn-"))
+                    .findFirst().orElseThrow();
+            assertThat(java.nio.file.Files.readAllBytes(aside)).isEqualTo(torn);
+        }
+        CliHarness.Result after = cli.run("history");
+        assertThat(after.err()).isEmpty();
+        assertThat(after.out().lines().toList().get(2)).contains("quick --previous");
+    }
+
+    @Test
+    void damageInTheMiddleOfTheJournalIsStillExit2NamingTheFileAndLine() throws Exception {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify").code()).isZero();
+        java.nio.file.Path file = cli.home.resolve("journal.jsonl");
+        List<String> lines = new java.util.ArrayList<>(java.nio.file.Files.readAllLines(file));
+        lines.set(1, "{not a record");
+        java.nio.file.Files.write(file, lines);
+        cutLastLine(20);
+
+        CliHarness.Result history = cli.run("history");
+        assertThat(history.code()).isEqualTo(2);
+        assertThat(history.err()).contains("error: the journal " + file + " line 2 is damaged");
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isEqualTo(2);
+    }
 }

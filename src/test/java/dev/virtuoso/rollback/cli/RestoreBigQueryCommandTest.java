@@ -64,6 +64,71 @@ class RestoreBigQueryCommandTest {
     }
 
     @Test
+    void aCompoundTimeoutAndRelativeTimeAreTakenAsEveryDurationIsAndAHugeValidTimeoutOverflowsNothing() {
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-1h30m",
+                "--timeout", "1h30m", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains(" (-1h30m) ").contains("rows: 32 before → 30 after (expected 30)");
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(30);
+
+        CliHarness.Result back = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--from-snapshot",
+                snapshotOf("daily_totals"), "--timeout", "99999d", "--yes");
+        assertThat(back.code()).as(back.out() + back.err()).isZero();
+        assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(32);
+    }
+
+    @Test
+    void partitionedTablesNamedWithHyphensSpacesOrAnyScriptAreRestoredByTheTransactionAndUndone() {
+        for (String name : List.of("command-executions", "command executions", "exécutions—commandes")) {
+            cli.controls.bigQueryTableLike("analytics", "command_executions", name);
+
+            CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics." + name, "--at", "-2h", "--yes");
+
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            assertThat(r.out()).contains("one transaction: DELETE FROM `" + name + "` WHERE TRUE")
+                    .contains("rows: 7080 before → 11200 after (expected 11200)");
+            assertThat(cli.controls.bigQueryRows("analytics", name)).hasSize(11_200);
+            assertThat(cli.controls.bigQueryLayout("analytics", name)).isEqualTo("TABLE executed_at [command]");
+            String snapshot = snapshotOf(name);
+            assertThat(cli.controls.bigQueryRows("analytics", snapshot)).hasSize(7_080);
+            String path = "`virtuoso-sandbox`.`analytics`.`" + name + "`";
+            assertThat(cli.controls.bigQueryStatements()).anyMatch(sql -> sql.matches(java.util.regex.Pattern.quote(
+                    "BEGIN TRANSACTION; DELETE FROM " + path + " WHERE TRUE; INSERT INTO " + path + " SELECT * FROM "
+                    + path + " FOR SYSTEM_TIME AS OF TIMESTAMP_MILLIS(") + "\\d+\\Q); COMMIT TRANSACTION;\\E"));
+
+            CliHarness.Result undo = cli.run("undo", "--yes");
+            assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+            assertThat(cli.controls.bigQueryRows("analytics", name)).hasSize(7_080);
+        }
+    }
+
+    @Test
+    void plainTablesNamedWithHyphensOrSpacesAreRestoredByACopyJobFromTheirHistory() {
+        for (String name : List.of("daily-totals", "daily totals")) {
+            cli.controls.bigQueryTableLike("analytics", "daily_totals", name);
+
+            CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "virtuoso-sandbox:analytics." + name, "--at",
+                    "-90m", "--yes");
+
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            assertThat(r.out()).contains("copy job from " + name + "@").contains("rows: 32 before → 30 after");
+            assertThat(cli.controls.bigQueryRows("analytics", name)).hasSize(30);
+            assertThat(cli.controls.bigQueryRows("analytics", snapshotOf(name))).hasSize(32);
+        }
+    }
+
+    @Test
+    void aNameBigQueryRefusesIsExit2NamingWhatATableNameMayHold() {
+        CliHarness.Result r = cli.rb("restore", "bigquery", "--table", "analytics.daily$totals", "--at", "-2h", "--yes");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --table 'analytics.daily$totals': a table name is letters, marks, numbers, "
+                + "dashes, spaces and connectors such as _ (in any script)\n");
+        assertThat(cli.controls.bigQueryRequests()).isEmpty();
+    }
+
+    @Test
     void fromSnapshotRestoresTheSnapshotsRowsAfterSnapshottingTheTableAgain() {
         assertThat(cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h", "--yes").code())
                 .isZero();

@@ -191,6 +191,45 @@ class SandboxEndToEndIT {
     }
 
     @Test
+    void aJournalCutShortByACrashNeitherBlocksHistoryNorTheNextRollback(@TempDir Path own) throws Exception {
+        // A sandbox and a journal of its own: the other tests move traffic on the shared ones.
+        Process sandbox = new ProcessBuilder(LAUNCHER, "sandbox").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        try {
+            Map<String, String> mine = new HashMap<>(env);
+            mine.putAll(exportsOf(sandbox));
+            mine.put("ROLLBACK_HOME", own.toString());
+            Path journal = own.resolve("journal.jsonl");
+            Run first = rollback(mine, "quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify");
+            assertThat(first.code()).as(first.err()).isZero();
+            // The last append stopped by a crash half-way through its line.
+            String text = Files.readString(journal);
+            String torn = text.substring(text.lastIndexOf('\n', text.length() - 2) + 1, text.length() - 20);
+            Files.writeString(journal, text.substring(0, text.length() - 20));
+
+            Run history = rollback(mine, "history");
+            assertThat(history.code()).as(history.err()).isZero();
+            assertThat(history.err()).startsWith("warning: the journal " + journal + " ends with an incomplete line");
+            assertThat(history.out()).contains("quick --to-revisio");
+
+            Run quick = rollback(mine, "quick", "--previous", "--yes", "--no-verify");
+            assertThat(quick.code()).as(quick.err()).isZero();
+            assertThat(quick.out()).contains("route 100% of virtuoso-api traffic to virtuoso-api-00001-abc");
+
+            Run after = rollback(mine, "history");
+            assertThat(after.code()).as(after.err()).isZero();
+            assertThat(after.err()).isEmpty();
+            assertThat(after.out().lines().toList().get(2)).contains("quick --previous").contains("00002-def → 00001-abc");
+            try (var files = Files.list(own)) {
+                Path aside = files.filter(f -> f.getFileName().toString().startsWith("journal.jsonl.torn-")).findFirst()
+                        .orElseThrow();
+                assertThat(Files.readString(aside)).isEqualTo(torn);
+            }
+        } finally {
+            sandbox.destroy();
+        }
+    }
+
+    @Test
     void ctrlCDuringAnUpdateIsJournaledAsInterrupted() throws Exception {
         Process slow = new ProcessBuilder(LAUNCHER, "sandbox", "--operation-delay", "20s")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();

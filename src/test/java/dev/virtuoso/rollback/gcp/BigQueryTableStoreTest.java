@@ -164,4 +164,32 @@ class BigQueryTableStoreTest {
         assertThat(bq.job(Sandbox.PROJECT, "europe-west1", "eu_job")).isPresent();
         assertThat(bq.job(Sandbox.PROJECT, "US", "eu_job")).isEmpty();
     }
+
+    @Test
+    void namesWithSpacesUnicodeAndADomainScopedProjectGoThroughTheRestPathsAndQueries() {
+        controls.bigQueryTableLike("analytics", "command_executions", "exécutions des commandes");
+        controls.bigQueryTableInProject("example.com:virtuoso", "analytics", "daily_totals", "daily-totals");
+        TableRef spaced = EXECUTIONS.sibling("exécutions des commandes");
+        TableRef scoped = new TableRef("example.com:virtuoso", "analytics", "daily-totals");
+
+        assertThat(bq.table(spaced).orElseThrow().rows()).isEqualTo(7_080);
+        assertThat(bq.rows(spaced, Optional.of(Instant.now().minus(Duration.ofHours(2))))).isEqualTo(11_200);
+        assertThat(bq.table(scoped).orElseThrow().rows()).isEqualTo(32);
+        assertThat(bq.rows(scoped, Optional.empty())).isEqualTo(32);
+        bq.restoreFromHistory(spaced, Instant.now().minus(Duration.ofHours(2)), true, "restore_spaced", LIMIT, Progress.NONE);
+        assertThat(controls.bigQueryRows("analytics", "exécutions des commandes")).hasSize(11_200);
+        assertThat(controls.bigQueryStatements()).contains(
+                "SELECT COUNT(*) FROM `example.com:virtuoso`.`analytics`.`daily-totals`");
+    }
+
+    @Test
+    void theSandboxRefusesATableNameAndAJobIdBigQueryWouldRefuse() {
+        assertThatThrownBy(() -> bq.snapshot(TOTALS, TOTALS.sibling("daily$totals"), "snap_1", LIMIT, Progress.NONE))
+                .hasMessageContaining("Invalid table ID \"daily$totals\"");
+        assertThatThrownBy(() -> bq.snapshot(TOTALS, TOTALS.sibling("x".repeat(1025)), "snap_2", LIMIT, Progress.NONE))
+                .hasMessageContaining("Invalid table ID");
+        assertThatThrownBy(() -> bq.snapshot(TOTALS, TOTALS.sibling("daily_totals_snap"), "snap 3", LIMIT,
+                Progress.NONE)).hasMessageContaining("Invalid job ID \"snap 3\"");
+        assertThat(controls.bigQueryTables("analytics")).containsExactly("command_executions", "daily_totals");
+    }
 }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -145,5 +146,116 @@ class JsonlJournalTest {
             Thread.interrupted();
         }
         assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a");
+    }
+
+    /** The journal with a and b, then the first {@code keep} bytes of c's line: an append a crash cut short. */
+    private JsonlJournal tornAfterTwo(Path file, JournalRecord c, int keep) throws Exception {
+        JsonlJournal j = new JsonlJournal(file, clock, warnings::add);
+        j.append(record("a"));
+        j.append(record("b"));
+        byte[] line = JsonlJournal.JSON.writeValueAsBytes(c);
+        Files.write(file, java.util.Arrays.copyOf(line, keep), java.nio.file.StandardOpenOption.APPEND);
+        return j;
+    }
+
+    @Test
+    void aLastLineCutMidRecordIsLeftOutWithOneWarningAndTheFileUntouched() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        JsonlJournal j = tornAfterTwo(file, record("c"), 60);
+        byte[] before = Files.readAllBytes(file);
+
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b");
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b");
+
+        assertThat(warnings).containsExactly("the journal " + file + " ends with an incomplete line (60 bytes, an "
+                + "append cut short by a crash); left it out, and the next change moves it aside");
+        // A reader never repairs: a writer may be in the middle of that line, and only a writer holds the lock.
+        assertThat(Files.readAllBytes(file)).isEqualTo(before);
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactly(file);
+        }
+    }
+
+    @Test
+    void theNextAppendMovesTheTornLineAsideAndStartsOnALineOfItsOwn() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        JsonlJournal j = tornAfterTwo(file, record("c"), 60);
+        byte[] torn = java.util.Arrays.copyOf(JsonlJournal.JSON.writeValueAsBytes(record("c")), 60);
+
+        j.append(record("d"));
+
+        Path aside = dir.resolve("journal.jsonl.torn-20261128T030000Z");
+        assertThat(Files.readAllBytes(aside)).isEqualTo(torn);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(aside))).isEqualTo("rw-------");
+        assertThat(warnings).containsExactly("the journal " + file + " ended with an incomplete line (60 bytes, an "
+                + "append cut short by a crash); moved it to " + aside + " and went on");
+        List<String> lines = Files.readAllLines(file);
+        assertThat(lines).hasSize(3);
+        for (String line : lines) {
+            JsonlJournal.JSON.readValue(line, JournalRecord.class);
+        }
+        warnings.clear();
+        assertThat(new JsonlJournal(file, clock, warnings::add).history()).extracting(JournalRecord::id)
+                .containsExactly("a", "b", "d");
+        assertThat(warnings).isEmpty();
+    }
+
+    @Test
+    void aSecondTornLineOnTheSameSecondGetsASideFileOfItsOwn() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        JsonlJournal j = tornAfterTwo(file, record("c"), 60);
+        j.append(record("d"));
+        Files.write(file, "{\"id\":\"e\",\"ti".getBytes(StandardCharsets.UTF_8), java.nio.file.StandardOpenOption.APPEND);
+
+        j.append(record("f"));
+
+        assertThat(Files.readString(dir.resolve("journal.jsonl.torn-20261128T030000Z-2"))).isEqualTo("{\"id\":\"e\",\"ti");
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b", "d", "f");
+    }
+
+    @Test
+    void aWholeRecordMissingOnlyItsNewlineIsKeptAndTheNextAppendEndsIt() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        byte[] whole = JsonlJournal.JSON.writeValueAsBytes(record("c"));
+        JsonlJournal j = tornAfterTwo(file, record("c"), whole.length);
+
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b", "c");
+        j.append(record("d"));
+
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b", "c", "d");
+        assertThat(Files.readAllLines(file)).hasSize(4);
+        assertThat(warnings).isEmpty();
+        try (var files = Files.list(dir)) {
+            assertThat(files).containsExactly(file);
+        }
+    }
+
+    @Test
+    void aLineCutInsideAMultiByteCharacterIsTornNotAFileThatIsNotUtf8() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        JournalRecord c = record("c").next(clock.instant(), JournalRecord.State.verified, null, "00002-def \u2192 00001-abc");
+        byte[] line = JsonlJournal.JSON.writeValueAsBytes(c);
+        int arrow = new String(line, StandardCharsets.UTF_8).indexOf('\u2192');
+        int cut = new String(line, StandardCharsets.UTF_8).substring(0, arrow).getBytes(StandardCharsets.UTF_8).length + 1;
+        JsonlJournal j = tornAfterTwo(file, c, cut);
+
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b");
+        j.append(record("d"));
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b", "d");
+    }
+
+    @Test
+    void aDamagedLineInTheMiddleIsStillExit2NamingItEvenWhenTheLastLineIsTorn() throws Exception {
+        Path file = dir.resolve("journal.jsonl");
+        JsonlJournal j = new JsonlJournal(file, clock, warnings::add);
+        j.append(record("a"));
+        Files.writeString(file, "{\"id\": \"b\", \"sta\n", java.nio.file.StandardOpenOption.APPEND);
+        j.append(record("c"));
+        Files.writeString(file, "{\"id\": \"d\", \"sta", java.nio.file.StandardOpenOption.APPEND);
+
+        assertThatThrownBy(j::history)
+                .hasMessage("the journal " + file + " line 2 is damaged (not a journal record); move the file aside "
+                        + "or repair that line")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
     }
 }

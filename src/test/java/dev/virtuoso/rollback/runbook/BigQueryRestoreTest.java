@@ -31,6 +31,70 @@ class BigQueryRestoreTest {
     }
 
     @Test
+    void tableNamesAreWhatBigQueryAllowsHyphensSpacesAndAnyScript() {
+        for (String name : List.of("command-executions", "command executions", "table 01", "ग्राहक", "00_お客様",
+                "étudiant-01", "a\u2014b", "x\u203Fy")) {
+            assertThat(BigQueryRestore.table("analytics." + name, "my-project", "--table"))
+                    .isEqualTo(new TableRef("my-project", "analytics", name));
+        }
+        assertThat(BigQueryRestore.table("example.com:proj:analytics.command executions", null, "--table"))
+                .isEqualTo(new TableRef("example.com:proj", "analytics", "command executions"));
+        assertThat(BigQueryRestore.table("analytics." + "é".repeat(512), "p", "--table").table()).hasSize(512);
+    }
+
+    @Test
+    void aTableNameBigQueryRefusesADatasetWithAHyphenOrAProjectWithASlashIsInvalidInput() {
+        assertThatThrownBy(() -> BigQueryRestore.table("analytics.a$b", "p", "--table"))
+                .hasMessage("--table 'analytics.a$b': a table name is letters, marks, numbers, dashes, spaces and "
+                        + "connectors such as _ (in any script)");
+        assertThatThrownBy(() -> BigQueryRestore.table("analytics." + "é".repeat(513), "p", "--table"))
+                .hasMessageEndingWith(": a table name is at most 1024 bytes in UTF-8, not 1026");
+        assertThatThrownBy(() -> BigQueryRestore.table("my-data.t", "p", "--table"))
+                .hasMessage("--table 'my-data.t': a dataset name is letters, digits and underscores");
+        assertThatThrownBy(() -> BigQueryRestore.table("a/b:analytics.t", "p", "--table"))
+                .hasMessage("--table 'a/b:analytics.t': 'a/b' is not a valid project name");
+    }
+
+    @Test
+    void inGoogleSqlEachPartOfTheTablePathIsQuotedAndEscaped() {
+        assertThat(new TableRef("example.com:proj", "analytics", "command executions").sql())
+                .isEqualTo("`example.com:proj`.`analytics`.`command executions`");
+        assertThat(new TableRef("my-project", "analytics", "t").sql()).isEqualTo("`my-project`.`analytics`.`t`");
+        assertThat(TableRef.quote("a`b\\c")).isEqualTo("`a\\`b\\\\c`");
+        assertThat(new TableRef("p", "d", "plain_1").sqlName()).isEqualTo("plain_1");
+        assertThat(new TableRef("p", "d", "1st").sqlName()).isEqualTo("`1st`");
+    }
+
+    @Test
+    void aLongNameInAnyScriptGetsASnapshotNameWithin1024BytesAndAsciiJobIds() {
+        String table = "é".repeat(511) + "x";
+        TableRef ref = new TableRef("p", "analytics", table);
+        BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics." + table,
+                "-1h", null, "p"), new ReadOnlyTables(ref), NOW);
+
+        String snapshot = restore.before().path("snapshot").asText();
+        String snapshotTable = snapshot.substring(snapshot.lastIndexOf('.') + 1);
+        assertThat(snapshotTable.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(1024 - 3);
+        assertThat(snapshotTable).matches("é+_pre_restore_20261201T100000Z");
+        for (String job : List.of(restore.before().path("snapshotJob").asText(),
+                restore.asked().path("restoreJob").asText())) {
+            assertThat(job).hasSizeLessThanOrEqualTo(1024).matches("rollback_[0-9a-f]{8}_analytics__+_pre_restore_"
+                    + "20261201T100000Z_(1_snapshot|2_restore)");
+        }
+    }
+
+    @Test
+    void tablesWhoseNamesDifferOnlyInCharactersAJobIdCannotHoldGetDifferentJobIds() {
+        String spaced = BigQueryRestore.jobPrefix(new TableRef("p", "analytics", "daily totals_pre_restore_20261201T100000Z"));
+        String dashed = BigQueryRestore.jobPrefix(new TableRef("p", "analytics", "daily-totals_pre_restore_20261201T100000Z"));
+        String plain = BigQueryRestore.jobPrefix(new TableRef("p", "analytics", "daily_totals_pre_restore_20261201T100000Z"));
+        assertThat(plain).isEqualTo("rollback_analytics_daily_totals_pre_restore_20261201T100000Z");
+        assertThat(dashed).isEqualTo("rollback_analytics_daily-totals_pre_restore_20261201T100000Z");
+        assertThat(spaced).matches("rollback_[0-9a-f]{8}_analytics_daily_totals_pre_restore_20261201T100000Z")
+                .isNotEqualTo(plain);
+    }
+
+    @Test
     void aTableSpecWithoutADatasetIsInvalidInput() {
         assertThatThrownBy(() -> BigQueryRestore.table("example.com:proj:t", null, "--table"))
                 .isInstanceOfSatisfying(RunbookException.class, e ->

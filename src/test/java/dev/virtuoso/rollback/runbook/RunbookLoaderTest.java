@@ -313,13 +313,15 @@ class RunbookLoaderTest {
                 arguments(SERVICE + "data:\n  secrets: virtuoso-api-key\n",
                         "line 4: bad value for 'data.secrets': expected a list, not 'virtuoso-api-key'"),
                 arguments(SERVICE + "checks:\n  timeout: soon\n", "line 4: bad value for 'checks.timeout': expected a"
-                        + " duration such as 300ms, 10s, 5m or 2h, not 'soon'"),
+                        + " duration such as 300ms, 10s, 5m, 2h or 1h30m, not 'soon'"),
                 arguments(SERVICE + "triggers:\n  sustain: 1:30\n", "line 4: bad value for 'triggers.sustain': expected a"
-                        + " duration such as 300ms, 10s, 5m or 2h, not '1:30'"),
+                        + " duration such as 300ms, 10s, 5m, 2h or 1h30m, not '1:30'"),
                 arguments(SERVICE + "triggers:\n  window: {a: 1}\n", "line 4: bad value for 'triggers.window': expected"
-                        + " a duration such as 300ms, 10s, 5m or 2h, not a block of keys"),
+                        + " a duration such as 300ms, 10s, 5m, 2h or 1h30m, not a block of keys"),
                 arguments(SERVICE + "triggers:\n  window: 99999999999999999999\n", "line 4: bad value for"
-                        + " 'triggers.window': '99999999999999999999' is out of range"),
+                        + " 'triggers.window': '99999999999999999999' is out of range: a duration is at most 100000d"),
+                arguments(SERVICE + "triggers:\n  window: 100001d\n", "line 4: bad value for 'triggers.window': "
+                        + "'100001d' is out of range: a duration is at most 100000d"),
                 arguments(SERVICE + "data:\n  secrets: [a, ~]\n", "line 4: 'data.secrets[1]' is empty"),
                 arguments("- a\n- b\n", "line 1: the runbook must be a block of keys such as 'service:', not a list"),
                 arguments("hello\n", "line 1: the runbook must be a block of keys such as 'service:', not 'hello'"),
@@ -367,7 +369,7 @@ class RunbookLoaderTest {
                 .hasMessage("runbook t.yaml line 3: 'service.url' must be an http(s) URL, not '" + "x".repeat(60) + "…'");
         assertThat(failure(SERVICE + "checks:\n  timeout: " + "9".repeat(500) + "x\n"))
                 .hasMessage("runbook t.yaml line 4: bad value for 'checks.timeout': expected a duration such as 300ms,"
-                        + " 10s, 5m or 2h, not '" + "9".repeat(60) + "…'");
+                        + " 10s, 5m, 2h or 1h30m, not '" + "9".repeat(60) + "…'");
         assertThat(failure(SERVICE + "k".repeat(1000) + ": 1\n")).hasMessageStartingWith(
                 "runbook t.yaml line 3: unknown key '" + "k".repeat(60) + "…' (known here: apiKey,");
         assertThat(failure("apiVersion: |\n  v1\n  v2\n" + SERVICE))
@@ -451,6 +453,24 @@ class RunbookLoaderTest {
         assertThat(r.triggers().minRequests()).isZero();
         assertThat(r.decisionMatrix().get(0).within()).isEqualTo(Duration.ofHours(2));
         assertThat(loader.parse("t.yaml", SERVICE + "triggers: {sustain: 0s}\n").triggers().sustain()).isZero();
+    }
+
+    @Test
+    void durationsTakeTheFlagsGrammarSeveralUnitsFromTheLargestDown() {
+        Runbook r = loader.parse("t.yaml", SERVICE + "checks: {timeout: 1m30s}\ntriggers: {window: 1h30m, sustain: 2m30s}\n"
+                + "decisionMatrix:\n  - {severity: a, minErrorRate: 0, action: x, within: 1d12h}\n");
+        assertThat(r.checks().timeout()).isEqualTo(Duration.ofSeconds(90));
+        assertThat(r.triggers().window()).isEqualTo(Duration.ofMinutes(90));
+        assertThat(r.triggers().sustain()).isEqualTo(Duration.ofSeconds(150));
+        assertThat(r.decisionMatrix().get(0).within()).isEqualTo(Duration.ofHours(36));
+    }
+
+    @Test
+    void aCheckTimeoutIsAtMostAnHourWhichIsAlsoAllCloudRunGivesARequest() {
+        assertThat(loader.parse("t.yaml", SERVICE + "checks: {timeout: 1h}\n").checks().timeout())
+                .isEqualTo(Duration.ofHours(1));
+        assertThat(failure(SERVICE + "checks:\n  timeout: 1h1s\n")).hasMessage("runbook t.yaml line 4: 'checks.timeout' "
+                + "must be at most 1h (one request; Cloud Run ends a request after 60 minutes)");
     }
 
     @Test

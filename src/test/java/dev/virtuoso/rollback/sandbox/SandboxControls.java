@@ -68,6 +68,27 @@ public final class SandboxControls {
                 java.util.stream.IntStream.range(0, rows).mapToObj(i -> "r" + i).toList());
     }
 
+    /** A table {@code to} like {@code from} of the sandbox project: its layout and the history of its rows. */
+    public void bigQueryTableLike(String dataset, String from, String to) {
+        sandbox.bigQuery().copyTable(Sandbox.PROJECT, dataset, from, Sandbox.PROJECT, to);
+    }
+
+    /** A dataset of the same name in {@code project} (7 days of time travel) with a table {@code to} like {@code from}. */
+    public void bigQueryTableInProject(String project, String dataset, String from, String to) {
+        sandbox.bigQuery().dataset(project, dataset, 168, java.time.Instant.now().minus(Duration.ofDays(30)));
+        sandbox.bigQuery().copyTable(Sandbox.PROJECT, dataset, from, project, to);
+    }
+
+    /** The table is no longer partitioned (clustered only, if it was). */
+    public void unpartitionBigQueryTable(String dataset, String table) {
+        sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table).partitionField = null;
+    }
+
+    /** Every GoogleSQL text the sandbox's BigQuery received, oldest first, as sent. */
+    public List<String> bigQueryStatements() {
+        return sandbox.bigQuery().statements();
+    }
+
     /** The table requires a partition filter in queries and DML (its option require_partition_filter). */
     public void requireBigQueryPartitionFilter(String dataset, String table) {
         sandbox.bigQuery().view(Sandbox.PROJECT, dataset, table).requirePartitionFilter = true;
@@ -107,7 +128,12 @@ public final class SandboxControls {
 
     /** Names of the tables of a dataset. */
     public List<String> bigQueryTables(String dataset) {
-        return sandbox.bigQuery().tableNames(Sandbox.PROJECT, dataset);
+        return bigQueryTables(Sandbox.PROJECT, dataset);
+    }
+
+    /** Names of the tables of a dataset of {@code project}. */
+    public List<String> bigQueryTables(String project, String dataset) {
+        return sandbox.bigQuery().tableNames(project, dataset);
     }
 
     /** Someone writes to a table now. */
