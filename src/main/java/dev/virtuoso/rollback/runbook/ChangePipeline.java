@@ -114,8 +114,8 @@ public final class ChangePipeline {
         JsonNode applied;
         try {
             applied = change.apply(waitLimit, ui.progress());
-        } catch (RunbookException e) {
-            applied = afterError(change, record, e, incident);
+        } catch (RuntimeException e) {
+            applied = afterError(change, record, RunbookException.of(e), incident);
         }
         return finish(change, record, applied, verify, ownChecks, start, incident, notes);
     }
@@ -142,8 +142,8 @@ public final class ChangePipeline {
         JsonNode applied;
         try {
             applied = change.awaitInFlight(waitLimit, ui.progress());
-        } catch (RunbookException e) {
-            applied = afterError(change, record, e, Notifier.Incident.NONE);
+        } catch (RuntimeException e) {
+            applied = afterError(change, record, RunbookException.of(e), Notifier.Incident.NONE);
         }
         List<String> notes = notes(change, verify);
         notes.add(0, note);
@@ -170,8 +170,8 @@ public final class ChangePipeline {
         if (verify.isPresent()) {
             try {
                 report = verifier.verify(verify.get());
-            } catch (RunbookException e) {
-                throw verificationError(change, record, e, incident);
+            } catch (RuntimeException e) {
+                throw verificationError(change, record, RunbookException.of(e), incident);
             }
         }
         List<CheckResult> own = ownChecks ? change.checks(applied) : List.of();
@@ -199,7 +199,9 @@ public final class ChangePipeline {
     /**
      * What is true after an error past the point of sending: the change is read again (briefly)
      * and the journal says whether it was sent and whether it is in effect. When the goal holds
-     * anyway (the answer was lost, the operation could not be followed), the run goes on.
+     * anyway (the answer was lost, the operation could not be followed), the run goes on. Any
+     * exception takes this path: one that escaped its adapter untranslated is a bug (exit 1), but
+     * it may come after the change was sent all the same, and undo must then be able to pick it.
      */
     private JsonNode afterError(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
         boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;

@@ -174,6 +174,51 @@ class ChangePipelineTest {
     }
 
     @Test
+    void aPlainRuntimeExceptionAfterSendingIsJournaledFailedAndChangedAndNamesTheUndo() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        // A client's own exception, not translated by its adapter: a bug, but the change was sent.
+        control.failAfterSending = new IllegalStateException("ManagedChannel shut down");
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
+                .isInstanceOf(RunbookException.class)
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERNAL))
+                .hasMessageContaining("internal error: java.lang.IllegalStateException: ManagedChannel shut down")
+                .hasMessageContaining("the change was sent and is not in effect yet")
+                .hasMessageContaining("`rollback undo " + journal.history().get(0).id() + "`");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+        assertThat(Undo.pick(journal, null).id()).isEqualTo(last.id());
+    }
+
+    @Test
+    void aPlainRuntimeExceptionWhileAdoptingAChangeInFlightIsJournaledFailedAndChanged() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        Plan first = previous();
+        control.state = inFlight(control.state, first.after());
+        control.failAwaiting = new NullPointerException("statuses");
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERNAL))
+                .hasMessageContaining("the change was sent and is not in effect yet")
+                .hasMessageContaining("`rollback undo ");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+    }
+
+    @Test
+    void aPlainRuntimeExceptionFromTheChecksAfterTheChangeIsJournaledFailedNotNothingChanged() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        when(verifier.verify(any())).thenThrow(new IllegalStateException("no TLS provider"));
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.of(checks)))
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERNAL))
+                .hasMessageContaining("was applied, but verification could not run: internal error: "
+                        + "java.lang.IllegalStateException: no TLS provider");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+    }
+
+    @Test
     void verificationThatCannotRunAfterTheChangeIsNotReportedAsNothingChanged() {
         when(ui.progress()).thenReturn(Progress.NONE);
         when(verifier.verify(any())).thenThrow(RunbookException.invalid("secret virtuoso-api-key has no ENABLED version"));
@@ -211,9 +256,10 @@ class ChangePipelineTest {
         int updates;
         int awaited;
         boolean concurrentChange;
-        RunbookException failAfterSending;
+        RuntimeException failAfterSending;
         boolean settleBeforeFailing;
         RunbookException refuseNext;
+        RuntimeException failAwaiting;
 
         FakeControl(ServiceState state) {
             this.state = state;
@@ -272,6 +318,9 @@ class ChangePipelineTest {
         public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, java.time.Duration limit,
                                          Progress progress) {
             awaited++;
+            if (failAwaiting != null) {
+                throw failAwaiting;
+            }
             state = new ServiceState(state.ref(), state.uri(), state.generation(), state.generation(), state.etag(),
                     false, null, state.latestReadyRevision(), state.latestCreatedRevision(), traffic, traffic, Map.of(),
                     state.image());
