@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.runbook;
 
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -17,6 +18,11 @@ import java.util.Optional;
 public final class ImageRollback {
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
+    /** A revision name is a DNS label. */
+    private static final int MAX_NAME = 63;
+    /** Random base-36 characters that end every name: 1.7 million to one that two runs meet. */
+    private static final int SALT = 4;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private ImageRollback() {
     }
@@ -98,12 +104,21 @@ public final class ImageRollback {
     }
 
     /**
-     * A revision name of the service's own ({@code <service>-...}, as Cloud Run wants it) that no
-     * revision has yet: re-sending an existing name with another image is ALREADY_EXISTS.
+     * A revision name of the service's own that no revision has yet: re-sending an existing name
+     * with another configuration is ALREADY_EXISTS. Cloud Run wants {@code <service>-} first and a
+     * DNS label (lowercase letters, digits and hyphens, no hyphen last, at most 63 characters) for
+     * any service name it allows (fewer than 50 characters). {@code <service>-rollback-<UTC time>}
+     * when it fits, else the time to the millisecond in base 36; random characters last, so that
+     * two runs in the same millisecond differ too.
      */
     public static String freshName(ServiceRef ref, Instant now) {
-        String name = ref.name() + "-rollback-" + NAME_TIME.format(now);
-        return name.length() <= 63 ? name : name.substring(0, 63);
+        StringBuilder salt = new StringBuilder();
+        for (int i = 0; i < SALT; i++) {
+            salt.append(Character.forDigit(RANDOM.nextInt(36), 36));
+        }
+        String readable = ref.name() + "-rollback-" + NAME_TIME.format(now) + "-" + salt;
+        return readable.length() <= MAX_NAME ? readable
+                : ref.name() + "-" + Long.toString(now.toEpochMilli(), 36) + salt;
     }
 
     /**
