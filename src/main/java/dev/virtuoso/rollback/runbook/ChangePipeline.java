@@ -131,12 +131,12 @@ public final class ChangePipeline {
     private ActionResult adopt(Change change, Optional<VerifyRequest> verify, boolean ownChecks, Instant start) {
         Optional<JournalRecord> sender = sentBefore(change);
         String note = "adopted the change already in flight" + sender.map(o -> " (sent by journal step " + o.id()
-                + ", left " + o.state() + ")").orElse("") + ": nothing was sent";
+                + ", left " + o.state() + ")").orElse("") + ": it was not sent again";
         if (dryRun) {
             return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
                     + change.where() + " (nothing changed)", change.asked(), null, start, null, List.of(note), List.of());
         }
-        ui.info("A change to exactly this is already in flight; waiting for it to finish, sending nothing.");
+        ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
         JournalRecord record = record(change, start, sender.map(JournalRecord::before).orElse(change.before()), note);
         journal.append(record);
         JsonNode applied;
@@ -220,8 +220,8 @@ public final class ChangePipeline {
             truth = "the change was sent and is in effect";
         } else if (now.sent()) {
             truth = "the change was sent and is not in effect yet" + (now.failure() == null
-                    ? " (it is still being applied)" : e.getMessage().contains(now.failure()) ? " (it failed)"
-                    : " (it failed: " + now.failure() + ")");
+                    ? " (" + (now.partly() != null ? now.partly() : "it is still being applied") + ")"
+                    : e.getMessage().contains(now.failure()) ? " (it failed)" : " (it failed: " + now.failure() + ")");
         } else {
             truth = (now.leftBehind() != null ? now.leftBehind() : "nothing was changed")
                     + (now.aside() != null ? "; " + now.aside() : "");

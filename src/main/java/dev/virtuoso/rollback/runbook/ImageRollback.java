@@ -12,8 +12,8 @@ import java.util.Optional;
  * Method 2 of the written runbook: serve a previous container image again. The image history is
  * the service's own revisions (what each ran, newest first): no registry call. When a Ready
  * revision already runs that image with the same configuration, traffic goes to it (no new
- * revision, no cold start); otherwise the image is deployed as a new revision, traffic in the same
- * update.
+ * revision, no cold start); otherwise the image is deployed as a new revision, and traffic moves to
+ * it once it is Ready.
  */
 public final class ImageRollback {
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
@@ -77,7 +77,8 @@ public final class ImageRollback {
         Revision template = madeFromTemplate(revisions, s);
         List<String> notes = template == null ? List.of()
                 : Preflight.secrets(template, req.service().project(), secrets, req.force());
-        return ImageChange.deploy(command, s, current, image, revisionName(req.service(), s, image, now), notes, control);
+        return ImageChange.deploy(command, s, current, image, ImageChange.revisionName(s, image, revisions,
+                freshName(req.service(), now)), notes, control);
     }
 
     /** The image asked for, or the newest image older than the serving revision's that differs from it. */
@@ -92,15 +93,6 @@ public final class ImageRollback {
                 .findFirst().map(Revision::image)
                 .orElseThrow(() -> RunbookException.invalid("no Ready revision older than " + serving + " ran an image "
                         + "other than " + current + "; name one with --image"));
-    }
-
-    /**
-     * An earlier run that was killed left its deploy in flight: the template already asks for the
-     * image, and its new revision is being made — that name is kept so the change is recognised.
-     */
-    private static String revisionName(ServiceRef ref, ServiceState s, String image, Instant now) {
-        boolean inFlight = image.equals(s.image()) && (s.reconciling() || s.observedGeneration() < s.generation());
-        return inFlight && s.latestCreatedRevision() != null ? s.latestCreatedRevision() : freshName(ref, now);
     }
 
     /**

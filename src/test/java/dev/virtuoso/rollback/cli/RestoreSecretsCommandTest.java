@@ -226,7 +226,7 @@ class RestoreSecretsCommandTest {
                 "--redeploy", "--yes");
 
         assertThat(again.code()).as(again.out() + again.err()).isZero();
-        assertThat(again.out()).contains("already in flight").contains("nothing was sent");
+        assertThat(again.out()).contains("already in flight").contains("it was not sent again");
         assertThat(cli.mutations()).isEqualTo(updates);
         assertThat(cli.controls.revisionCount()).isEqualTo(revisions);
         assertThat(cli.service().getTrafficList()).anySatisfy(t -> {

@@ -219,6 +219,30 @@ class ChangePipelineTest {
     }
 
     @Test
+    void aDeployRefusedForATakenNameIsNotInEffectBecauseTrafficNamesThatNameWhileItRunsAnotherImage() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        // The day's first image rollback made this revision (v1.1.0) and pinned traffic to it; a second,
+        // to v1.0.0, asks for the same name and is refused. The traffic names that name all the same.
+        String taken = "virtuoso-api-rollback-20261120";
+        List<Revision> revisions = new ArrayList<>(REVISIONS);
+        revisions.add(0, new Revision(taken, "virtuoso-api", true, "", "img:v1.1.0", Fixtures.T0.plusSeconds(400)));
+        control.revisions = revisions;
+        control.state = Fixtures.state(List.of(TrafficEntry.toRevision(taken, 100),
+                new TrafficEntry(false, "virtuoso-api-00002-def", 0, "stable-2024-07-24")));
+        control.refuseDeploy = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: already exists on update of "
+                + Fixtures.REF.path() + ": Revision named '" + taken + "' with different configuration already exists.");
+        Change change = ImageChange.deploy("image --image img:v1.0.0", control.state, "img:v1.1.0", "img:v1.0.0", taken,
+                List.of(), control);
+
+        assertThatThrownBy(() -> executor.execute(change, Optional.empty()))
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE))
+                .hasMessageEndingWith("with different configuration already exists.; nothing was changed");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isFalse();
+    }
+
+    @Test
     void verificationThatCannotRunAfterTheChangeIsNotReportedAsNothingChanged() {
         when(ui.progress()).thenReturn(Progress.NONE);
         when(verifier.verify(any())).thenThrow(RunbookException.invalid("secret virtuoso-api-key has no ENABLED version"));
@@ -260,6 +284,8 @@ class ChangePipelineTest {
         boolean settleBeforeFailing;
         RunbookException refuseNext;
         RuntimeException failAwaiting;
+        RuntimeException refuseDeploy;
+        List<Revision> revisions = REVISIONS;
 
         FakeControl(ServiceState state) {
             this.state = state;
@@ -275,12 +301,17 @@ class ChangePipelineTest {
             if (ref == null) {
                 throw RunbookException.invalid("no revisions");
             }
-            return REVISIONS;
+            return revisions;
         }
 
         @Override
         public java.util.Optional<ServiceState> peek(ServiceRef ref, java.time.Duration within) {
             return java.util.Optional.of(state);
+        }
+
+        @Override
+        public java.util.Optional<Revision> peekRevision(ServiceRef ref, String name, java.time.Duration within) {
+            return revisions.stream().filter(r -> r.name().equals(name)).findFirst();
         }
 
         @Override
@@ -305,6 +336,9 @@ class ChangePipelineTest {
         @Override
         public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
                                    java.time.Duration limit, Progress progress) {
+            if (refuseDeploy != null) {
+                throw refuseDeploy;
+            }
             throw new UnsupportedOperationException("traffic only");
         }
 
