@@ -68,7 +68,8 @@ public final class ImageRollback {
             Revision r = reuse.get();
             List<String> notes = new ArrayList<>(Preflight.secrets(r, req.service().project(), secrets, req.force()));
             notes.add(0, r.name() + " already runs " + image + " with the service's configuration: traffic goes to it, "
-                    + "no new revision, no cold start (--force-redeploy deploys anyway)");
+                    + "no new revision, no cold start (--force-redeploy deploys anyway" + (s.followsLatest()
+                    ? ", and keeps the service following LATEST: an older revision is served only pinned)" : ")"));
             Plan plan = QuickRollback.plan(s, revisions, new QuickRollback.ToRevision(r.name()), 100);
             return new TrafficChange(new Plan(command, plan.service(), "serve " + image + " from " + r.name()
                     + " (image " + current + " → " + image + ")", s, plan.after(), concat(notes, plan.notes()),

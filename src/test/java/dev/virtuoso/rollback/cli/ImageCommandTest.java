@@ -45,7 +45,9 @@ class ImageCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("serve " + Sandbox.IMAGE + ":v1.1.0 from virtuoso-api-00002-def")
                 .contains("virtuoso-api-00002-def already runs " + Sandbox.IMAGE + ":v1.1.0 with the service's "
-                        + "configuration: traffic goes to it, no new revision, no cold start")
+                        + "configuration: traffic goes to it, no new revision, no cold start (--force-redeploy "
+                        + "deploys anyway, and keeps the service following LATEST: an older revision is served only "
+                        + "pinned)")
                 .contains("checks: 5/5 passed");
         assertThat(revisionNames()).hasSize(revisions);
         assertThat(cli.mutations()).isEqualTo(1);
