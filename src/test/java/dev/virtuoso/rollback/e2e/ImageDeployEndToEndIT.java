@@ -185,7 +185,7 @@ class ImageDeployEndToEndIT {
     @Test
     void ctrlCWhileADeployStartsIsJournaledAsSentAndARunAgainAdoptsItAndMovesTheTraffic() throws Exception {
         // Time enough for Ctrl-C, and for the run after it to find the deploy still in flight.
-        sandbox("--revision-start-delay", "10s");
+        sandbox("--revision-start-delay", "20s");
         Run pin = rollback("quick", "--to-revision", SERVICE + "-00002-def", "--yes", "--no-verify");
         assertThat(pin.code()).as(pin.out() + pin.err()).isZero();
         Process p = tool("image", "--image", IMAGE + ":v1.0.0", "--yes").start();
