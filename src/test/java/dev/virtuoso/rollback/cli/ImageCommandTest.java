@@ -149,7 +149,8 @@ class ImageCommandTest {
     }
 
     @Test
-    void aChangeByAnotherWriterBetweenTheDeployAndItsTrafficIsExit4JournaledAsDeployedAndReadyForUndo() throws Exception {
+    void aChangeByAnotherWriterBetweenTheDeployAndItsTrafficIsExit4JournaledAsDeployedAndReadyForUndo()
+            throws Exception {
         assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
         // Once the deploy is done, someone tags 00001 before the traffic moves.
         java.util.concurrent.atomic.AtomicBoolean tagged = new java.util.concurrent.atomic.AtomicBoolean();
@@ -157,8 +158,8 @@ class ImageCommandTest {
             var s = cli.service();
             if (s.getTemplate().getContainers(0).getImage().equals(V100) && !s.getReconciling()
                     && tagged.compareAndSet(false, true)) {
-                cli.controls.changeService(x -> x.toBuilder().addTraffic(TrafficTarget.newBuilder()
-                        .setType(com.google.cloud.run.v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                cli.controls.changeService(x -> x.toBuilder().addTraffic(TrafficTarget.newBuilder().setType(
+                        com.google.cloud.run.v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
                         .setRevision("virtuoso-api-00001-abc").setTag("hotfix")).build());
             }
         });

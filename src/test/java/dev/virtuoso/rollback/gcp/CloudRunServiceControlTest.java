@@ -245,7 +245,8 @@ class CloudRunServiceControlTest {
     @Test
     void aRevisionNameTakenWithAnotherConfigurationIsExit4WithCloudRunsMessageAndChangesNothing() {
         ServiceState before = control.service(REF);
-        control.deploy(before, Sandbox.IMAGE + ":v9.9.9", "virtuoso-api-rb-one", before.traffic(), LIMIT, Progress.NONE);
+        control.deploy(before, Sandbox.IMAGE + ":v9.9.9", "virtuoso-api-rb-one", before.traffic(), LIMIT,
+                Progress.NONE);
         ServiceState now = control.service(REF);
         Service seen = controls.service();
         int calls = controls.cloudRunMutations();
@@ -264,7 +265,8 @@ class CloudRunServiceControlTest {
         ServiceState before = control.service(REF);
         control.deploy(before, image, "virtuoso-api-rb-one", before.traffic(), LIMIT, Progress.NONE);
         ServiceState second = control.service(REF);
-        control.deploy(second, Sandbox.IMAGE + ":v9.9.8", "virtuoso-api-rb-two", second.traffic(), LIMIT, Progress.NONE);
+        control.deploy(second, Sandbox.IMAGE + ":v9.9.8", "virtuoso-api-rb-two", second.traffic(), LIMIT,
+                Progress.NONE);
         control.updateTraffic(control.service(REF), List.of(STABLE), LIMIT, Progress.NONE);
         // Whether Cloud Run takes again a name whose revision runs exactly the template is undocumented: refused.
         controls.failNextUpdate(Status.ALREADY_EXISTS.withDescription("Revision named 'virtuoso-api-rb-one' already "

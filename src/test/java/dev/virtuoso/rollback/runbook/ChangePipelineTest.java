@@ -230,7 +230,8 @@ class ChangePipelineTest {
         control.state = Fixtures.state(List.of(TrafficEntry.toRevision(taken, 100),
                 new TrafficEntry(false, "virtuoso-api-00002-def", 0, "stable-2024-07-24")));
         control.refuseDeploy = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: already exists on update of "
-                + Fixtures.REF.path() + ": Revision named '" + taken + "' with different configuration already exists.");
+                + Fixtures.REF.path() + ": Revision named '" + taken + "' with different configuration already "
+                + "exists.");
         Change change = ImageChange.deploy("image --image img:v1.0.0", control.state, "img:v1.1.0", "img:v1.0.0", taken,
                 List.of(), control);
 
