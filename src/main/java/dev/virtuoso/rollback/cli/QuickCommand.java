@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import dev.virtuoso.rollback.runbook.QuickRollback;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.TrafficChange;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
@@ -78,7 +79,7 @@ final class QuickCommand implements Callable<Integer> {
         }
         Session s = Session.of(spec);
         QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
-                to.toDestination(), percent, again, acceptRolledBack, force), s.control(), s.secrets(),
+                to.toDestination(), percent, again, acceptRolledBack, force, Optional.empty()), s.control(), s.secrets(),
                 s.journal().history(), s.ctx.clock().instant(), s.opts.yes && !s.dryRun());
         TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
         return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));

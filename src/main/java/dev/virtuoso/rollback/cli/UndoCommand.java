@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Change;
+import dev.virtuoso.rollback.runbook.ChangePipeline;
 import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.Undo;
 import java.util.concurrent.Callable;
@@ -17,7 +18,11 @@ import picocli.CommandLine.Spec;
         + "step created it); for a secret, each version's state (a version the restore added is never destroyed: "
         + "latest is made to serve what it served); for a BigQuery restore, the table from the snapshot taken "
         + "before it; for a Firestore restore, an import of the backup it took first (documents the restore "
-        + "created stay: an import never deletes). The undo is itself planned, confirmed and journaled."})
+        + "created stay: an import never deletes). The undo is itself planned, confirmed and journaled.",
+    "It never overwrites a later change: when the resource is no longer what the step left (a colleague rolled "
+        + "the service elsewhere, a secret version was added, the table was written, another import ran), it "
+        + "stops with exit 5, says what is there now and, when the journal knows, who changed it and when. "
+        + "--force undoes anyway, and the journal says so."})
 final class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -28,12 +33,19 @@ final class UndoCommand implements Callable<Integer> {
     @Option(names = "--no-verify", description = "Skip the checks after the change.")
     boolean noVerify;
 
+    @Option(names = "--force", description = "Undo even though the resource changed after the step, overwriting "
+            + "that later change (journaled as `undo ID --force`).")
+    boolean force;
+
     @Override
     public Integer call() {
         Session s = Session.of(spec);
         JournalRecord record = Undo.pick(s.journal(), id);
-        Change change = Undo.change(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(), s.secrets(),
-                s.bigquery(), s.firestoreAdmin(), s.firestoreExports(), s.waiting()), s.ctx.clock().instant());
-        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify), !noVerify));
+        Undo.Prepared undo = Undo.prepare(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(), s.secrets(),
+                s.bigquery(), s.firestoreAdmin(), s.firestoreExports(), s.waiting()), s.journal().history(),
+                s.ctx.clock().instant(), force);
+        Change change = undo.change();
+        ChangePipeline pipeline = undo.overwrites().map(s.pipeline()::noting).orElse(s.pipeline());
+        return s.output().action(pipeline.execute(change, s.checksAfter(change, noVerify), !noVerify));
     }
 }

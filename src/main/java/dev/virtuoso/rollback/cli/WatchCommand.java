@@ -4,6 +4,7 @@ import dev.virtuoso.rollback.runbook.ActionResult;
 import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.QuickRollback;
+import dev.virtuoso.rollback.runbook.ServiceState;
 import dev.virtuoso.rollback.runbook.TrafficChange;
 import dev.virtuoso.rollback.runbook.Watch;
 import java.time.Duration;
@@ -48,8 +49,8 @@ final class WatchCommand implements Callable<Integer> {
             ui.confirm("Roll " + s.target().service().name() + " back automatically when a trigger holds for "
                     + Durations.format(s.runbook().triggers().sustain()) + "?");
         }
-        Watch watch = new Watch(s.verification(), s.control(), s.journal(), () -> rollback(s, ui.confirmed()), ui,
-                s.waiting());
+        Watch watch = new Watch(s.verification(), s.control(), s.journal(), look -> rollback(s, ui.confirmed(), look),
+                ui, s.waiting());
         Watch.Result r = watch.run(request);
         if (s.output().json()) {
             s.output().document(!r.firing(), r, 0);
@@ -57,11 +58,14 @@ final class WatchCommand implements Callable<Integer> {
         return r.firing() ? ExitCode.VERIFICATION_FAILED.code() : 0;
     }
 
-    /** Exactly `quick --previous --yes`, with its preflight: secrets, and never walking back too far. */
-    private static ActionResult rollback(Session s, ConsoleInteraction confirmed) {
+    /**
+     * Exactly `quick --previous --yes`, with its preflight (secrets, never walking back too far), planned
+     * only on the service as the watch last saw it ({@code look}).
+     */
+    private static ActionResult rollback(Session s, ConsoleInteraction confirmed, ServiceState look) {
         QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
-                new QuickRollback.Previous(), 100, false, false, false), s.control(), s.secrets(), s.journal().history(),
-                s.ctx.clock().instant(), true);
+                new QuickRollback.Previous(), 100, false, false, false, Optional.of(look)), s.control(), s.secrets(),
+                s.journal().history(), s.ctx.clock().instant(), true);
         TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
         return s.pipeline(confirmed).by("watch --auto").execute(change, s.checksAfter(change, false));
     }

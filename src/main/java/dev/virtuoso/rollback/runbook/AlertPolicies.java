@@ -4,6 +4,7 @@ import java.util.Optional;
 
 /** Port: Cloud Monitoring alert policies, by display name. */
 public interface AlertPolicies {
+    @ReadOnly
     Optional<AlertPolicySpec> find(String project, String displayName);
 
     @Mutating

@@ -41,12 +41,24 @@ public final class AlertPolicyChange implements Change {
     }
 
     /** Undo of {@code record}: the policy as it was before it (none: it was created, so delete it). */
-    public static AlertPolicyChange undo(JournalRecord record, AlertPolicies policies) {
+    static AlertPolicyChange undo(JournalRecord record, String command, AlertPolicies policies) {
         AlertPolicySpec asked = spec(record.after()).orElseThrow(() -> RunbookException.invalid("journal record "
                 + record.id() + " holds no alert policy"));
         String project = record.target().split("/")[1];
         return new AlertPolicyChange(project, asked.displayName(), policies.find(project, asked.displayName()),
-                spec(record.before()), policies, "undo " + record.id());
+                spec(record.before()), policies, command);
+    }
+
+    /** The policy now, when it is not what {@code record} left (edited in the console, deleted, created again). */
+    static Optional<String> laterChange(JournalRecord record, AlertPolicies policies) {
+        Optional<AlertPolicySpec> left = spec(record.after());
+        String displayName = left.or(() -> spec(record.before())).map(AlertPolicySpec::displayName)
+                .orElse(AlertPolicySpec.DISPLAY_NAME);
+        Optional<AlertPolicySpec> now = policies.find(record.target().split("/")[1], displayName);
+        boolean same = left.map(l -> now.isPresent() && now.get().sameAs(l)).orElse(now.isEmpty());
+        return same ? Optional.empty() : Optional.of("alert policy \"" + displayName + "\" changed after it: "
+                + now.map(p -> "it is now " + p.conditionName() + (left.isEmpty() ? "" : " (the step left "
+                        + left.get().conditionName() + ")")).orElse("it was deleted"));
     }
 
     @Override

@@ -311,7 +311,7 @@ public final class BigQueryRestore implements Change {
     }
 
     /** Undo of {@code record}: the table restored from the snapshot its step 1 took. */
-    public static BigQueryRestore undo(JournalRecord record, BigQueryTables bq, Instant now) {
+    static BigQueryRestore undo(JournalRecord record, String command, BigQueryTables bq, Instant now) {
         JsonNode before = record.before();
         String table = before == null ? null : before.path("table").asText(null);
         String snapshot = before == null ? null : before.path("snapshot").asText(null);
@@ -324,7 +324,30 @@ public final class BigQueryRestore implements Change {
             throw RunbookException.invalid("the snapshot " + snapshot + " taken before " + record.id() + " is gone "
                     + "(deleted or expired): there is nothing to restore from; nothing was changed");
         }
-        return prepare(new Request("undo " + record.id(), ref.toString(), null, snapshot, ref.project()), bq, now);
+        return prepare(new Request(command, ref.toString(), null, snapshot, ref.project()), bq, now);
+    }
+
+    /**
+     * The table was written after {@code record} restored it (its last modification is later than what
+     * the restore left, or, in records without it, than the step's last state): undo would replace
+     * those rows with the snapshot taken before the restore.
+     */
+    static Optional<String> laterChange(JournalRecord record, BigQueryTables bq) {
+        String name = record.after() == null ? null : record.after().path("table").asText(null);
+        if (name == null) {
+            return Optional.empty(); // its undo says what the record lacks
+        }
+        TableRef ref = table(name, null, "journal table");
+        Optional<TableInfo> now = bq.table(ref);
+        if (now.isEmpty()) {
+            return Optional.of("table " + ref + " was deleted after it");
+        }
+        Instant left = record.after().hasNonNull("modified") ? Instant.parse(record.after().get("modified").asText())
+                : record.time();
+        Instant modified = now.get().modified();
+        return modified != null && modified.isAfter(left) ? Optional.of("table " + ref.shortName() + " was written "
+                + "after it (last modified " + modified + "; the restore left it at " + left + "): undo would replace "
+                + "what was written since with the snapshot taken before the restore") : Optional.empty();
     }
 
     // --- the change ---------------------------------------------------------------------------------
@@ -502,16 +525,17 @@ public final class BigQueryRestore implements Change {
             case SNAPSHOT -> bq.restoreFromSnapshot(source.ref(), ref, restoreJob, limit, progress);
         }
         progress.update("3/3 count the rows of " + ref.shortName());
-        return result(bq.rows(ref, Optional.empty()), bq.table(ref).map(TableInfo::layout).orElse(null));
+        long rows = bq.rows(ref, Optional.empty());
+        return result(rows, bq.table(ref));
     }
 
-    private JsonNode result(long rowsAfter, String layout) {
+    /** What the restore left; the table's last modification tells undo whether anyone wrote to it since. */
+    private JsonNode result(long rowsAfter, Optional<TableInfo> now) {
         ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString()).put("source", sourceId())
                 .put("snapshot", preRestore.toString()).put("restoreJob", restoreJob).put("rowsBefore", rowsNow)
                 .put("rowsAfter", rowsAfter).put("rowsExpected", rowsTarget);
-        if (layout != null) {
-            n.put("layout", layout);
-        }
+        now.map(TableInfo::layout).ifPresent(layout -> n.put("layout", layout));
+        now.map(TableInfo::modified).ifPresent(modified -> n.put("modified", modified.toString()));
         return n;
     }
 
@@ -535,7 +559,7 @@ public final class BigQueryRestore implements Change {
             BigQueryTables.JobState j = job.get();
             if (j.succeeded()) {
                 return new Truth(true, true, true, null, null, result(bq.rows(ref, Optional.empty()),
-                        bq.table(ref).map(TableInfo::layout).orElse(null)));
+                        bq.table(ref)));
             }
             ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", restoreJob)
                     .put("state", j.done() ? "failed" : "running").put("snapshot", preRestore.toString());

@@ -79,17 +79,21 @@ public interface BigQueryTables {
         }
     }
 
+    @ReadOnly
     Optional<Dataset> dataset(String project, String dataset);
 
+    @ReadOnly
     Optional<TableInfo> table(TableRef ref);
 
     /** {@code SELECT COUNT(*)} now, or {@code FOR SYSTEM_TIME AS OF} {@code at}. */
+    @ReadOnly
     long rows(TableRef ref, Optional<Instant> at);
 
     /**
      * A job of {@code project} in {@code location} by id, if BigQuery knows it: a job in a single region
      * (europe-west1) is found only with its location.
      */
+    @ReadOnly
     Optional<JobState> job(String project, String location, String jobId);
 
     /** A table snapshot of {@code source} as {@code snapshot} (a copy job, operationType SNAPSHOT). */

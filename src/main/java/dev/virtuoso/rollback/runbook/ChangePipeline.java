@@ -36,14 +36,15 @@ public final class ChangePipeline {
     private final String parent;
     private final String origin;
     private final Duration waitLimit;
+    private final String note;
 
     public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
                           boolean dryRun) {
-        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT);
+        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null);
     }
 
     private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
-                           String user, boolean dryRun, String parent, String origin, Duration waitLimit) {
+                           String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note) {
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
@@ -54,6 +55,7 @@ public final class ChangePipeline {
         this.parent = parent;
         this.origin = origin;
         this.waitLimit = waitLimit;
+        this.note = note;
     }
 
     /** True when this run only plans ({@code --dry-run}). */
@@ -68,12 +70,21 @@ public final class ChangePipeline {
 
     /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
     public ChangePipeline waitingAtMost(Duration limit) {
-        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit);
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note);
     }
 
     /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
     public ChangePipeline by(String automation) {
-        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit);
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
+                note);
+    }
+
+    /**
+     * The same pipeline, with a note of the person's choice (an undo forced over a later change)
+     * shown with the plan and journaled with the step.
+     */
+    public ChangePipeline noting(String why) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why);
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
@@ -107,7 +118,8 @@ public final class ChangePipeline {
             ui.confirm(change.caution());
         }
         start = clock.instant(); // the time it took starts after the human said yes
-        JournalRecord record = record(change, start, change.before(), change.summary());
+        JournalRecord record = record(change, start, change.before(), change.summary() + (note == null ? ""
+                : " (" + note + ")"));
         journal.append(record);
         Notifier.Incident incident = notifier.open("rollback " + change.command() + " on " + change.where() + " by "
                 + user + ": " + change.summary() + " (journal " + record.id() + ")");
@@ -121,8 +133,11 @@ public final class ChangePipeline {
     }
 
     /** The change's notes, and what the checks after it will not be able to check. */
-    private static List<String> notes(Change change, Optional<VerifyRequest> verify) {
+    private List<String> notes(Change change, Optional<VerifyRequest> verify) {
         List<String> notes = new ArrayList<>(change.notes());
+        if (note != null) {
+            notes.add(0, note);
+        }
         verify.flatMap(VerifyRequest::gap).ifPresent(gap -> notes.add("not checked after the change: " + gap));
         return notes;
     }
@@ -282,7 +297,7 @@ public final class ChangePipeline {
         /** Runs the composite's steps, journaled under it. */
         public ChangePipeline steps() {
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit);
+                    waitLimit, note);
         }
 
         /** Records that a step changed something. */

@@ -10,6 +10,7 @@ import java.util.Optional;
  */
 public interface FirestoreAdmin {
     /** The database {@code projects/P/databases/D}, or empty when it does not exist. */
+    @ReadOnly
     Optional<String> database(String project, String database);
 
     /** Starts an export of {@code collections} (empty: all) to {@code outputPrefix}; returns the operation. */
@@ -21,8 +22,10 @@ public interface FirestoreAdmin {
     FirestoreOperation importDocuments(String project, String database, List<String> collections, String inputPrefix);
 
     /** The import and export operations of the database that the API still lists, newest first. */
+    @ReadOnly
     List<FirestoreOperation> operations(String project, String database);
 
     /** One operation, read again. */
+    @ReadOnly
     FirestoreOperation operation(String name);
 }

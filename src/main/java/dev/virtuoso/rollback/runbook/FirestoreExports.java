@@ -6,11 +6,14 @@ package dev.virtuoso.rollback.runbook;
  */
 public interface FirestoreExports {
     /** Whether {@code uri} is the output prefix of a completed managed export. */
+    @ReadOnly
     boolean completed(String uri);
 
     /** Whether any object is stored under {@code uri} (as a folder: {@code uri + "/"}). */
+    @ReadOnly
     boolean holdsObjects(String uri);
 
     /** How {@link #completed} decides, for people: named in the error of a prefix that is no export. */
+    @ReadOnly
     String howChecked(String uri);
 }

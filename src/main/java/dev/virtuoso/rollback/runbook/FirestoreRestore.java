@@ -123,7 +123,7 @@ public final class FirestoreRestore implements Change {
      * (to a new prefix in the same bucket). An import never deletes: documents the restore created
      * (in its export, absent before) stay after the undo, and the plan says so.
      */
-    public static FirestoreRestore undo(JournalRecord record, FirestoreAdmin admin, FirestoreExports exports,
+    static FirestoreRestore undo(JournalRecord record, String command, FirestoreAdmin admin, FirestoreExports exports,
                                               Wait wait, Instant now) {
         JsonNode was = record.before();
         String[] p = record.target().split("/");
@@ -134,7 +134,7 @@ public final class FirestoreRestore implements Change {
         List<String> ids = new ArrayList<>();
         was.path("collections").forEach(c -> ids.add(c.asText()));
         String bucket = "gs://" + bucket(backup);
-        FirestoreRestore c = prepare("undo " + record.id(), p[1], p[3], backup, ids,
+        FirestoreRestore c = prepare(command, p[1], p[3], backup, ids,
                 freshBackup(bucket, now, exports, backup),
                 admin, exports, wait);
         List<String> notes = List.of("documents that " + record.id() + " (" + record.command() + ") created, present "
@@ -145,6 +145,27 @@ public final class FirestoreRestore implements Change {
         return new FirestoreRestore(c.command, c.project, c.database, c.from, c.collections, c.backupTo, notes,
                 "import the backup " + backup + " taken before " + record.id() + " into " + p[3] + ", after exporting "
                         + "it to " + c.backupTo, c.running, admin, wait);
+    }
+
+    /**
+     * Another import into the database started after {@code record}'s: undo would import the backup
+     * over what that import wrote. (Writes by the application itself leave no trace an import can be
+     * compared with; imports do, as operations the API lists.)
+     */
+    static Optional<String> laterChange(JournalRecord record, FirestoreAdmin admin) {
+        String[] p = record.target().split("/");
+        String ours = record.after() == null ? null : record.after().path("importOperation").asText(null);
+        if (p.length != 4 || ours == null) {
+            return Optional.empty(); // no import was sent: its undo says what the record lacks
+        }
+        List<FirestoreOperation> ops = admin.operations(p[1], p[3]);
+        Instant since = ops.stream().filter(o -> o.name().equals(ours)).map(FirestoreOperation::start)
+                .filter(t -> t != null).findFirst().orElse(record.time());
+        return ops.stream().filter(o -> o.type() == FirestoreOperation.Type.IMPORT && !o.name().equals(ours)
+                        && o.start() != null && o.start().isAfter(since))
+                .max(java.util.Comparator.comparing(FirestoreOperation::start))
+                .map(o -> "database " + p[3] + " had another import after it: from " + o.prefix() + " (operation "
+                        + o.id() + ", started " + o.start() + ", " + o.state() + ")");
     }
 
     private static String gsPrefix(String flag, String value, String what) {

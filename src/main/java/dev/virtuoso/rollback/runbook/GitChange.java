@@ -47,19 +47,48 @@ public final class GitChange implements Change {
         this.control = control;
     }
 
-    /** Undo of {@code record}: the revert it committed, reverted in turn, pushed and deployed the same way. */
-    public static GitChange undo(JournalRecord record, SourceControl git, ServiceControl control) {
+    /**
+     * Before an undo of {@code record}: its clone is ready and level with the remote after a fetch
+     * ({@link SourceControl#checkReady}), which {@link #laterChange} and {@link #undo} rely on.
+     */
+    static void checkReady(JournalRecord record, SourceControl git) {
         JsonNode asked = record.after();
-        String sha = asked.path("revert").asText(null);
-        if (sha == null) {
+        if (asked.path("revert").asText(null) == null) {
             throw RunbookException.invalid("journal record " + record.id() + " committed no revert to undo");
         }
+        git.checkReady(Path.of(asked.path("repo").asText()), asked.path("remote").asText(),
+                asked.path("branch").asText());
+    }
+
+    /**
+     * Commits pushed after the revert: reverting the revert now would put the reverted commit back
+     * on top of them (a fix made another way, say). Empty when the revert is still the branch head.
+     */
+    static Optional<String> laterChange(JournalRecord record, SourceControl git) {
+        JsonNode asked = record.after();
+        String sha = asked.path("revert").asText();
+        if (!asked.path("pushed").asBoolean(true)) {
+            return Optional.empty();
+        }
+        String branch = asked.path("branch").asText();
+        Commit head = git.commit(Path.of(asked.path("repo").asText()), branch, "HEAD");
+        return head.sha().equals(sha) ? Optional.empty() : Optional.of(branch + " moved past the revert "
+                + Commit.shortSha(sha) + ": its head is now " + head.shortSha() + " \"" + head.subject() + "\" by "
+                + head.author());
+    }
+
+    /**
+     * Undo of {@code record} ({@code command}), after {@link #checkReady}: the revert it committed,
+     * reverted in turn, pushed and deployed the same way.
+     */
+    static GitChange undo(JournalRecord record, String command, SourceControl git, ServiceControl control) {
+        JsonNode asked = record.after();
+        String sha = asked.path("revert").asText();
         Path repo = Path.of(asked.path("repo").asText());
         String remote = asked.path("remote").asText();
         String branch = asked.path("branch").asText();
         ServiceRef ref = Undo.service(record);
-        git.checkReady(repo, remote, branch);
-        return new GitChange("undo " + record.id(), control.service(ref), control.revisions(ref),
+        return new GitChange(command, control.service(ref), control.revisions(ref),
                 new Repo(repo, remote, branch, asked.path("pushed").asBoolean(true), true, false),
                 git.commit(repo, branch, sha), git, control);
     }

@@ -78,7 +78,7 @@ public final class ImageChange implements Change {
     }
 
     /** Undo of {@code record}: its image from before deployed again, with its traffic from before. */
-    public static ImageChange undo(JournalRecord record, ServiceControl control, String revision) {
+    static ImageChange undo(JournalRecord record, String command, ServiceControl control, String revision) {
         ServiceRef ref = Undo.service(record);
         ServiceState s = control.service(ref);
         JsonNode was = record.before();
@@ -91,7 +91,7 @@ public final class ImageChange implements Change {
         String created = record.after().path("revision").asText("");
         List<TrafficEntry> back = traffic.stream().map(e -> created.equals(e.revision())
                 ? TrafficEntry.toRevision(revision, e.percent()).withTag(e.tag()) : e).toList();
-        return redeploy("undo " + record.id(), s, image, revision, back, List.of("the image from before " + record.id()
+        return redeploy(command, s, image, revision, back, List.of("the image from before " + record.id()
                 + " is deployed again, so that LATEST means it as it did; the revision " + created + " stays, without "
                 + "traffic"), control);
     }

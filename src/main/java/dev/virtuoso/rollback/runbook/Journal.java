@@ -11,12 +11,15 @@ public interface Journal {
     void append(JournalRecord record);
 
     /** Exit 2 unless a record could be appended now; checked before a change is confirmed. Changes nothing. */
+    @ReadOnly
     void checkWritable();
 
     /** The newest state of every step, oldest first. */
+    @ReadOnly
     List<JournalRecord> history();
 
     /** The newest step that {@code which} accepts. */
+    @ReadOnly
     default Optional<JournalRecord> newest(Predicate<JournalRecord> which) {
         return newest(history(), which);
     }
@@ -35,6 +38,7 @@ public interface Journal {
      * The step {@code id}, or the one whose id ends with {@code -id} (history shows that short
      * form); exit 2 when a short form names several steps.
      */
+    @ReadOnly
     default Optional<JournalRecord> find(String id) {
         List<JournalRecord> all = history();
         Optional<JournalRecord> exact = all.stream().filter(r -> r.id().equals(id)).findFirst();

@@ -8,7 +8,8 @@ import java.lang.annotation.Target;
 
 /**
  * Marks a port method that changes something outside the process: a cloud resource, the
- * journal, a chat channel. Under {@code --dry-run} such a method cannot run ({@link DryRun}).
+ * journal, a chat channel. Under {@code --dry-run} such a method cannot run ({@link DryRun}). Every
+ * port method is marked either this or {@link ReadOnly}.
  */
 @Documented
 @Retention(RetentionPolicy.RUNTIME)

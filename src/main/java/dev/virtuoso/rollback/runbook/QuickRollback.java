@@ -100,9 +100,12 @@ public final class QuickRollback {
         return Preflight.find(s.ref(), revisions, name);
     }
 
-    /** What a quick rollback was asked for, from the command line. */
+    /**
+     * What a quick rollback was asked for, from the command line; {@code seen}, for automation, the
+     * service as it was when the decision to roll back was made.
+     */
     public record Request(ServiceRef service, Destination to, int percent, boolean again, boolean acceptRolledBack,
-                          boolean force) {
+                          boolean force, Optional<ServiceState> seen) {
     }
 
     /**
@@ -113,6 +116,10 @@ public final class QuickRollback {
                                   Instant now, boolean cannotAsk) {
         checkPercent(req.percent());
         ServiceState s = control.service(req.service());
+        req.seen().ifPresent(seen -> unchangedSince(seen, s));
+        if (req.to() instanceof Previous && req.again()) {
+            againFromWhatTheJournalLeft(s, history, now);
+        }
         List<Revision> revisions = control.revisions(req.service());
         Plan plan = plan(s, revisions, req.to(), req.percent());
         Guarded g = guard(plan, req.to(), history, now, req.again(), req.acceptRolledBack(), cannotAsk);
@@ -122,6 +129,34 @@ public final class QuickRollback {
         List<String> notes = Preflight.secrets(target(s, revisions, req.to()), req.service().project(), secrets,
                 req.force());
         return new Guarded(g.plan().withNotes(notes), g.caution());
+    }
+
+    /**
+     * Exit 5 when the service is no longer as it was {@code seen}: a decision made on what served then
+     * (a trigger judged by a watch) must not act on what someone changed since, from another machine
+     * or the console.
+     */
+    private static void unchangedSince(ServiceState seen, ServiceState now) {
+        if (now.generation() != seen.generation() || !now.etag().equals(seen.etag())) {
+            throw new RunbookException(ExitCode.CONFLICT, now.ref().name() + " changed since this watch looked at it "
+                    + "(generation " + seen.generation() + " → " + now.generation() + "): it now serves "
+                    + (now.serving().isEmpty() ? "no revision" : describe(now.serving())));
+        }
+    }
+
+    /**
+     * `--again` goes one further back from what the newest journaled change of the service left:
+     * someone who changed it since (from another machine, the console) took that ground away. Exit 5.
+     */
+    private static void againFromWhatTheJournalLeft(ServiceState s, List<JournalRecord> history, Instant now) {
+        Journal.newest(history, r -> r.changed() && r.parent() == null && s.ref().path().equals(r.target())
+                && SERVICE_KINDS.contains(r.kind())).ifPresent(r -> Undo.serviceChanged(r, s, history)
+                .ifPresent(what -> {
+                    throw new RunbookException(ExitCode.CONFLICT, "--again goes one further back from what `"
+                            + r.command() + "` left (" + ago(r, now) + ", by " + r.user() + ", journal " + r.id()
+                            + "), but " + what + "; " + Undo.explained(r, history) + "; nothing was sent: name the "
+                            + "revision to go to with `rollback quick --to-revision R`");
+                }));
     }
 
     private static String resolve(ServiceState s, List<Revision> revisions, Destination to, String current) {
@@ -155,6 +190,10 @@ public final class QuickRollback {
         List<String> tags = s.traffic().stream().map(TrafficEntry::tag).filter(t -> t != null).toList();
         return tags.isEmpty() ? Optional.empty() : Optional.of("tags kept: " + String.join(", ", tags));
     }
+
+    /** The kinds of journal step that change what a service serves. */
+    private static final java.util.Set<String> SERVICE_KINDS = java.util.Set.of(TrafficChange.KIND, ImageChange.KIND,
+            GitChange.KIND);
 
     /** A rollback to the revision serving now within this long makes `--previous` ask for `--again`. */
     public static final Duration RECENT = Duration.ofHours(1);

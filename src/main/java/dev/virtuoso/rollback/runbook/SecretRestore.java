@@ -141,7 +141,7 @@ public final class SecretRestore {
      * a copy of the version that was latest, or — when that one was unreadable — the added version
      * disabled, which is exactly what latest was.
      */
-    public static Change undo(JournalRecord record, SecretStore store, ServiceControl control, Instant now) {
+    static Change undo(JournalRecord record, String command, SecretStore store, ServiceControl control, Instant now) {
         String[] p = record.target().split("/");
         if (p.length != 4 || !p[2].equals("secrets")) {
             throw RunbookException.invalid("journal record " + record.id() + " did not change a secret");
@@ -205,15 +205,36 @@ public final class SecretRestore {
         ImageChange redeploy = null;
         Optional<Revision> rereads = readers.envLatest();
         if (record.after().has(SecretChange.REDEPLOYED) && !steps.isEmpty() && rereads.isPresent()) {
-            redeploy = readers.redeploy(rereads.get(), ImageRollback.freshName(readBy, now), "undo " + record.id());
+            redeploy = readers.redeploy(rereads.get(), ImageRollback.freshName(readBy, now), command);
             notes.add(record.id() + " redeployed the service, so this redeploys it too: its instances read the "
                     + "secret again");
         }
-        return new SecretChange(project, secret, "undo " + record.id(), "put back the versions of secret " + secret
+        return new SecretChange(project, secret, command, "put back the versions of secret " + secret
                 + " recorded before " + record.id() + " (" + record.command() + ", " + record.time().truncatedTo(
                 java.time.temporal.ChronoUnit.SECONDS) + ")",
                 nowVersions, steps, redeploy, readBy, readers.readLatest() ? readers.state : null, notes, unchanged,
                 store);
+    }
+
+    /** Versions whose state is not what {@code record} left, or that were added after it. */
+    static Optional<String> laterChange(JournalRecord record, SecretStore store) {
+        String[] p = record.target().split("/");
+        if (p.length != 4 || !p[2].equals("secrets") || !record.after().has("versions")) {
+            return Optional.empty(); // not a secret step, or one that read nothing: its undo says so
+        }
+        List<SecretStore.Version> left = versions(record.after().get("versions"));
+        List<String> changed = new ArrayList<>();
+        for (SecretStore.Version v : store.versions(p[1], p[3])) {
+            Optional<SecretStore.Version> then = left.stream().filter(w -> w.number().equals(v.number())).findFirst();
+            if (then.isEmpty()) {
+                changed.add("version " + v.number() + " was added (" + v.state() + ")");
+            } else if (then.get().state() != v.state()) {
+                changed.add("version " + v.number() + " is " + v.state() + " (the step left it " + then.get().state()
+                        + ")");
+            }
+        }
+        return changed.isEmpty() ? Optional.empty() : Optional.of("secret " + p[3] + " changed after it: "
+                + String.join(", ", changed));
     }
 
     /** The newest version: the one "latest" reads. */

@@ -10,17 +10,21 @@ import java.util.List;
 public interface SecretStore {
     /**
      * The newest ENABLED version's value. Not "latest": that is the newest version whatever
-     * its state, and reading a disabled one fails (GCP-NOTES, runbook bug 2).
+     * its state, and reading a disabled one fails.
      */
+    @ReadOnly
     Secret newestEnabled(String project, String secret);
 
     /** The state of one version ({@code version} a number): never its value. */
+    @ReadOnly
     VersionState state(String project, String secret, String version);
 
     /** Every version of {@code secret}, oldest first; exit 2 when there is no such secret. */
+    @ReadOnly
     List<Version> versions(String project, String secret);
 
     /** True when the two versions hold the same payload (both must be ENABLED); the payloads are not returned. */
+    @ReadOnly
     boolean samePayload(String project, String secret, String a, String b);
 
     /** Adds a new version holding the payload of version {@code from} (ENABLED); returns the new version's number. */

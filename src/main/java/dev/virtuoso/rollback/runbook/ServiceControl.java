@@ -7,21 +7,25 @@ import java.util.Optional;
 /** Port: the Cloud Run service and its revisions. */
 public interface ServiceControl {
     /** One read of the service; NOT_FOUND is an invalid-input error naming it. */
+    @ReadOnly
     ServiceState service(ServiceRef ref);
 
     /** All revisions of the service, newest first. */
+    @ReadOnly
     List<Revision> revisions(ServiceRef ref);
 
     /**
      * A read for error paths (after a failure or Ctrl-C), bounded by {@code within}: empty when the
      * service cannot be read in time. Never throws.
      */
+    @ReadOnly
     Optional<ServiceState> peek(ServiceRef ref, Duration within);
 
     /**
      * One revision, read as {@link #peek} reads the service: empty when it does not exist or cannot
      * be read within {@code within}. Never throws.
      */
+    @ReadOnly
     Optional<Revision> peekRevision(ServiceRef ref, String name, Duration within);
 
     /**
@@ -55,11 +59,13 @@ public interface ServiceControl {
      * serving. A new revision that fails to become Ready is an API failure with its message.
      * Returns the service as it is then; the new revision is its latest created one.
      */
+    @ReadOnly
     ServiceState awaitDeploy(ServiceRef ref, java.util.Set<String> known, Duration limit, Progress progress);
 
     /**
      * Sends nothing: waits, at most {@code limit}, until a change to {@code traffic} that was
      * already asked (by an earlier run that was killed, say) is done.
      */
+    @ReadOnly
     ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress);
 }

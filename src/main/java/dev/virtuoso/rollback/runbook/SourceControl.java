@@ -21,12 +21,14 @@ public interface SourceControl {
      * {@code remote/branch}: not behind, not ahead (its unpushed commits would go out with the
      * revert), not diverged.
      */
+    @ReadOnly
     void checkReady(Path repo, String remote, String branch);
 
     /**
      * The commit {@code ref} names (a SHA, HEAD~1, a tag...), which must be on {@code branch}:
      * reverting a commit the branch does not contain would make an unrelated change.
      */
+    @ReadOnly
     Commit commit(Path repo, String branch, String ref);
 
     /**

@@ -6,7 +6,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.function.Supplier;
+import java.util.function.Function;
 
 /**
  * "Automated Rollback": judge the triggers every interval; with {@code auto}, once a trigger
@@ -45,13 +45,18 @@ public final class Watch {
     private final Verification verification;
     private final ServiceControl control;
     private final Journal journal;
-    private final Supplier<ActionResult> rollback;
+    private final Function<ServiceState, ActionResult> rollback;
     private final Interaction ui;
     private final Clock clock;
     private final Wait wait;
 
-    /** {@code rollback} performs `quick --previous` through the {@link ChangePipeline} (journaled, notified, verified). */
-    public Watch(Verification verification, ServiceControl control, Journal journal, Supplier<ActionResult> rollback,
+    /**
+     * {@code rollback} performs `quick --previous` through the {@link ChangePipeline} (journaled,
+     * notified, verified), given the service as this watch last saw it: it must refuse (exit 5) when
+     * the service is no longer that, since the trigger was judged on what served then.
+     */
+    public Watch(Verification verification, ServiceControl control, Journal journal,
+                 Function<ServiceState, ActionResult> rollback,
                  Interaction ui, Wait wait) {
         this.verification = verification;
         this.control = control;
@@ -67,16 +72,19 @@ public final class Watch {
         Duration sustain = req.triggers().sustain();
         List<String> log = new ArrayList<>();
         Instant firingSince = null;
-        String judged = null;
+        List<TrafficEntry> judged = null;
         ActionResult done = null;
         String refused = null;
         Assessment last;
         int n = 0;
         while (true) {
-            Optional<String> serving = control.service(req.service()).servingRevision();
-            if (!serving.equals(Optional.ofNullable(judged))) {
-                firingSince = null; // another revision serves now: its own history starts here
-                judged = serving.orElse(null);
+            ServiceState look = control.service(req.service());
+            Optional<String> serving = look.servingRevision();
+            if (judged == null || !ServiceState.sameEntries(look.traffic(), judged)) {
+                // The traffic changed (by anyone, journaled or not): a trigger's streak belongs to the
+                // traffic it was judged under, so it starts again here.
+                firingSince = null;
+                judged = look.traffic();
             }
             last = verification.assess(new Verification.MetricRequest(req.service(), serving, req.triggers(),
                     req.matrix()));
@@ -103,18 +111,24 @@ public final class Watch {
                 } else if (refused == null) {
                     ui.info("  trigger held for " + Durations.format(sustain) + ": rolling back to the previous revision");
                     try {
-                        done = rollback.get();
+                        done = rollback.apply(look);
                         log.add(now + "  " + describe(done));
                         ui.info("  " + describe(done) + (done.outcome() == ActionResult.Outcome.applied
                                 ? "; watching the outcome (" + Assessment.LAG_NOTE + ")" : ""));
                     } catch (RunbookException e) {
-                        if (e.exitCode() != ExitCode.INVALID_INPUT) {
+                        log.add(now + "  not rolled back: " + e.getMessage());
+                        if (e.exitCode() == ExitCode.CONFLICT) {
+                            // Someone changed the service since this watch looked: their change stands, and
+                            // what serves now is judged afresh, its streak from zero.
+                            ui.info("  not rolling back: " + e.getMessage() + "; watching what serves now");
+                            judged = null;
+                        } else if (e.exitCode() == ExitCode.INVALID_INPUT) {
+                            // Nothing to roll back to (or not safely): say so once, keep watching, never retry blindly.
+                            refused = e.getMessage();
+                            ui.info("  not rolling back: " + refused + "; nothing was changed");
+                        } else {
                             throw e;
                         }
-                        // Nothing to roll back to (or not safely): say so once, keep watching, never retry blindly.
-                        refused = e.getMessage();
-                        log.add(now + "  not rolled back: " + refused);
-                        ui.info("  not rolling back: " + refused + "; nothing was changed");
                     }
                 }
             }

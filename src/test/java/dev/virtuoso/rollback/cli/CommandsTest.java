@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.cloud.run.v2.TrafficTarget;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -45,10 +44,9 @@ class CommandsTest {
         CliHarness.Result r = cli.rb("tag", "--name", "stable-2026-11-28", "--yes");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("tag virtuoso-api-00003-ghi as stable-2026-11-28");
-        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag, TrafficTarget::getPercent)
-                .containsExactlyInAnyOrder(org.assertj.core.groups.Tuple.tuple("", 100),
-                        org.assertj.core.groups.Tuple.tuple("stable-2024-07-24", 0),
-                        org.assertj.core.groups.Tuple.tuple("stable-2026-11-28", 0));
+        assertThat(cli.controls.traffic()).containsExactlyInAnyOrder("LATEST 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24",
+                "REVISION virtuoso-api-00003-ghi 0% tag stable-2026-11-28");
         assertThat(cli.rb("tag", "--name", "stable-2026-11-28", "--yes").out()).contains("already tagged");
         assertThat(cli.mutations()).isEqualTo(1);
     }

@@ -1,12 +1,13 @@
 package dev.virtuoso.rollback.cli;
 
+import static dev.virtuoso.rollback.sandbox.SandboxControls.PREVIOUS_SERVES;
+import static dev.virtuoso.rollback.sandbox.SandboxControls.SEED_TRAFFIC;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.TrafficTargetAllocationType;
-import com.google.cloud.run.v2.TrafficTargetStatus;
 import dev.virtuoso.rollback.runbook.Sleeper;
 import dev.virtuoso.rollback.sandbox.Sandbox;
 import io.grpc.Status;
@@ -59,10 +60,10 @@ class FaultCatalogTest {
         return JSON.readTree(lines.get(lines.size() - 1));
     }
 
-    private String serving() {
-        return cli.service().getTrafficStatusesList().stream().filter(t -> t.getPercent() == 100)
-                .map(t -> t.getType() == TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST ? "LATEST"
-                        : t.getRevision()).findFirst().orElse("split");
+    /** The traffic asked (the service's traffic list) and what serves (its statuses), every field of each entry. */
+    private void assertTraffic(List<String> asked, List<String> serving) {
+        assertThat(cli.controls.traffic()).as("traffic asked").containsExactlyInAnyOrderElementsOf(asked);
+        assertThat(cli.controls.trafficStatuses()).as("traffic serving").containsExactlyInAnyOrderElementsOf(serving);
     }
 
     @Test
@@ -71,6 +72,7 @@ class FaultCatalogTest {
         CliHarness.Result r = cli.rb("status");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("LATEST (= virtuoso-api-00003-ghi)  100%");
+        assertTraffic(SEED_TRAFFIC, SEED_TRAFFIC);
         survived("UNAVAILABLE on reads", r);
     }
 
@@ -80,7 +82,7 @@ class FaultCatalogTest {
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(cli.mutations()).isEqualTo(1);
-        assertThat(serving()).isEqualTo("virtuoso-api-00002-def");
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         survived("DEADLINE_EXCEEDED on reads", r);
     }
 
@@ -91,7 +93,7 @@ class FaultCatalogTest {
         assertThat(r.code()).as(r.err()).isZero();
         // Refused before it changed anything (the re-read shows the same etag): safe to send again, once.
         assertThat(cli.mutations()).isEqualTo(2);
-        assertThat(serving()).isEqualTo("virtuoso-api-00002-def");
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         assertThat(lastRecord().get("state").asText()).isEqualTo("verified");
         survived("UNAVAILABLE on UpdateService, nothing applied", r);
     }
@@ -103,7 +105,7 @@ class FaultCatalogTest {
         assertThat(r.code()).as(r.err()).isZero();
         // Applied, then the answer lost: the re-read shows the change, so it is not sent a second time.
         assertThat(cli.mutations()).isEqualTo(1);
-        assertThat(serving()).isEqualTo("virtuoso-api-00002-def");
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         survived("DEADLINE_EXCEEDED on UpdateService, applied", r);
     }
 
@@ -118,7 +120,8 @@ class FaultCatalogTest {
                 + "is not ready and cannot serve traffic.")
                 .contains("; the change was sent and is not in effect yet (it failed)")
                 .contains("`rollback undo ");
-        assertThat(serving()).isEqualTo("LATEST");
+        // The service keeps the traffic asked; what served before goes on serving.
+        assertTraffic(PREVIOUS_SERVES, SEED_TRAFFIC);
         JsonNode record = lastRecord();
         assertThat(record.get("state").asText()).isEqualTo("failed");
         assertThat(record.get("changed").asBoolean()).isTrue();
@@ -132,6 +135,7 @@ class FaultCatalogTest {
         assertThat(r.code()).isEqualTo(4);
         assertThat(r.err()).contains("failed to apply the new traffic: Ingress could not be configured")
                 .contains("the change was sent and is not in effect yet (it failed)");
+        assertTraffic(PREVIOUS_SERVES, SEED_TRAFFIC);
         assertThat(lastRecord().get("changed").asBoolean()).isTrue();
         survived("terminal condition FAILED after the operation", r);
     }
@@ -148,11 +152,12 @@ class FaultCatalogTest {
         JsonNode record = lastRecord();
         assertThat(record.get("state").asText()).isEqualTo("failed");
         assertThat(record.get("changed").asBoolean()).isTrue();
+        assertThat(cli.controls.traffic()).as("traffic asked").containsExactlyInAnyOrderElementsOf(PREVIOUS_SERVES);
         // The change did take effect; the journal says it may have, so undo puts the traffic from before back.
         CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
         assertThat(undo.code()).as(undo.err()).isZero();
         assertThat(undo.out()).contains("recorded before " + record.get("id").asText());
-        assertThat(serving()).isEqualTo("LATEST");
+        assertTraffic(SEED_TRAFFIC, SEED_TRAFFIC);
         survived("PERMISSION_DENIED polling an accepted operation", r);
     }
 
@@ -168,7 +173,7 @@ class FaultCatalogTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.err().strip()).startsWith("error: Cloud Run: precondition failed on update of")
                 .contains("is not ready and cannot serve traffic").endsWith("; nothing was changed");
-        assertThat(serving()).isEqualTo("LATEST");
+        assertTraffic(SEED_TRAFFIC, SEED_TRAFFIC);
         survived("FAILED_PRECONDITION for a revision that is not Ready", r);
     }
 
@@ -187,7 +192,9 @@ class FaultCatalogTest {
         assertThat(r.err()).startsWith("error: virtuoso-api changed since the plan was made")
                 .contains("; nothing was changed");
         assertThat(cli.mutations()).isZero();
-        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag).contains("someone-else");
+        List<String> theirs = new ArrayList<>(SEED_TRAFFIC);
+        theirs.add("REVISION virtuoso-api-00001-abc 0% tag someone-else");
+        assertTraffic(theirs, theirs);
         // The failed step changed nothing, so there is nothing to undo; someone else's change stays.
         CliHarness.Result undo = cli.run("undo", "--yes");
         assertThat(undo.code()).isEqualTo(2);
@@ -212,6 +219,7 @@ class FaultCatalogTest {
         assertThat(r.out()).contains("warning: Slack notification still unsent after 3s; not waiting longer");
         assertThat(wall).as("whole run, with the bounded wait for Slack at exit").isLessThan(7_000);
         assertThat(r.out() + r.err()).doesNotContain(cli.controls.webhookUrl().toString());
+        assertTraffic(PREVIOUS_SERVES, PREVIOUS_SERVES);
         survived("dead Slack webhook", r);
     }
 
@@ -235,7 +243,7 @@ class FaultCatalogTest {
                 book.toString(), "quick", "--previous", "--yes");
         assertThat(r.code()).isEqualTo(5);
         assertThat((System.nanoTime() - t0) / 1_000_000).isLessThan(5_000);
-        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getPercent).contains(100);
+        assertTraffic(SEED_TRAFFIC, SEED_TRAFFIC);
         survived("dead Slack webhook on a failing rollback", r);
     }
 }

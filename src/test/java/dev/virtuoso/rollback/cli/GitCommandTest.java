@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -85,6 +86,27 @@ class GitCommandTest {
     }
 
     @Test
+    void undoRefusesToRevertTheRevertOnceSomeonePushedAfterItAndChangesNothing() throws Exception {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        java.nio.file.Files.writeString(work.resolve("FIX.md"), "the commands endpoint, fixed another way\n");
+        git(work, "add", "FIX.md");
+        git(work, "commit", "--quiet", "-m", "Fix the commands endpoint another way");
+        git(work, "push", "--quiet", "origin", "main");
+        String head = git(work, "rev-parse", "HEAD");
+        int calls = cli.mutations();
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("main moved past the revert ").contains(": its head is now "
+                + head.substring(0, 7) + " \"Fix the commands endpoint another way\" by On Call")
+                .contains("nothing was sent");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(head);
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(head);
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
     void aPinnedServiceIsToldItsNewRevisionGetsNoTrafficAndToLatestRoutesToIt() {
         assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
         CliHarness.Result told = cli.rb("--dry-run", "git", "--repo", work.toString());
@@ -93,7 +115,8 @@ class GitCommandTest {
         CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--to-latest", "--yes");
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         String revert = git(work, "rev-parse", "--short", "HEAD");
-        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":" + revert);
     }
 

@@ -4,10 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.cloud.run.v2.TrafficTarget;
-import com.google.cloud.run.v2.TrafficTargetStatus;
 import com.google.cloud.secretmanager.v1.SecretVersion;
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.nio.file.Files;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -17,8 +16,6 @@ import org.junit.jupiter.api.Test;
 class ImageCommandTest {
     private static final String V100 = Sandbox.IMAGE + ":v1.0.0";
     private final CliHarness cli = new CliHarness();
-    /** LATEST 100%, and the stable tag on 00002 at 0%. */
-    private final List<TrafficTarget> seedTraffic = cli.service().getTrafficList();
 
     @AfterEach
     void close() throws Exception {
@@ -67,10 +64,9 @@ class ImageCommandTest {
         assertThat(created).startsWith("virtuoso-api-rollback-");
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(V100);
         // LATEST moved to the new revision once it was Ready: no second update, nothing pinned, the tag kept.
-        assertThat(cli.service().getTrafficList()).isEqualTo(seedTraffic);
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getLatestReadyRevision()).endsWith("/revisions/" + created);
-        assertThat(cli.service().getTrafficStatusesList()).extracting(t -> t.getType().name().endsWith("LATEST"),
-                TrafficTargetStatus::getPercent).contains(org.assertj.core.groups.Tuple.tuple(true, 100));
         assertThat(cli.mutations()).isEqualTo(1);
 
         CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
@@ -78,7 +74,8 @@ class ImageCommandTest {
         assertThat(undo.out()).contains("deploy " + Sandbox.BROKEN_IMAGE);
         // LATEST serves again, and means a revision of the image from before, as it did.
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
-        assertThat(cli.service().getTrafficList()).isEqualTo(seedTraffic);
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(revisionNames()).hasSize(revisions + 2);
         assertThat(cli.mutations()).isEqualTo(2);
     }
@@ -93,9 +90,10 @@ class ImageCommandTest {
         assertThat(r.out()).contains("deploy " + V100 + " as " + created + " and route traffic to it once it is Ready")
                 .contains("traffic moves to " + created + " once it is Ready and is then pinned to it")
                 .contains("checks: 5/5 passed");
-        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getRevision,
-                TrafficTargetStatus::getPercent).contains(org.assertj.core.groups.Tuple.tuple(created, 100));
-        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag).contains("stable-2024-07-24");
+        // Pinned to the new revision; the stable tag stays on 00002.
+        assertThat(cli.controls.traffic()).containsExactly("REVISION " + created + " 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(cli.controls.traffic());
         // The template first, the traffic once the revision was Ready.
         assertThat(cli.mutations()).isEqualTo(updates + 2);
     }
@@ -104,8 +102,8 @@ class ImageCommandTest {
     private void aRedeployThatNeverBecomesReadyLeavesTheTrafficAsItWas() throws Exception {
         String bad = Sandbox.IMAGE + ":v0.9.9";
         cli.controls.imageFailsToStart(bad);
-        var spec = cli.service().getTrafficList();
-        var statuses = cli.service().getTrafficStatusesList();
+        List<String> spec = cli.controls.traffic();
+        List<String> statuses = cli.controls.trafficStatuses();
         String latestReady = cli.service().getLatestReadyRevision();
         CliHarness.Result r = cli.rb("image", "--image", bad, "--yes");
         assertThat(r.code()).isEqualTo(4);
@@ -113,8 +111,8 @@ class ImageCommandTest {
         assertThat(r.err()).contains("failed to start and listen on the port").contains("the change was sent and is not "
                 + "in effect yet (it failed)").contains("`rollback undo ");
         // No traffic list names the revision that failed: the team's next deploy is not refused because of it.
-        assertThat(cli.service().getTrafficList()).isEqualTo(spec);
-        assertThat(cli.service().getTrafficStatusesList()).isEqualTo(statuses);
+        assertThat(cli.controls.traffic()).isEqualTo(spec);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(statuses);
         assertThat(cli.service().getLatestReadyRevision()).isEqualTo(latestReady);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(bad);
         // Over, not still being applied: a failed change leaves the observed generation behind.
@@ -143,9 +141,7 @@ class ImageCommandTest {
         CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
         assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v1.1.0");
-        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getRevision,
-                TrafficTargetStatus::getPercent).contains(org.assertj.core.groups.Tuple.tuple("virtuoso-api-00002-def",
-                100));
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
     }
 
     @Test
@@ -158,8 +154,9 @@ class ImageCommandTest {
             var s = cli.service();
             if (s.getTemplate().getContainers(0).getImage().equals(V100) && !s.getReconciling()
                     && tagged.compareAndSet(false, true)) {
-                cli.controls.changeService(x -> x.toBuilder().addTraffic(TrafficTarget.newBuilder().setType(
-                        com.google.cloud.run.v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                cli.controls.changeService(x -> x.toBuilder().addTraffic(com.google.cloud.run.v2.TrafficTarget
+                        .newBuilder().setType(com.google.cloud.run.v2.TrafficTargetAllocationType
+                                .TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
                         .setRevision("virtuoso-api-00001-abc").setTag("hotfix")).build());
             }
         });
@@ -170,7 +167,9 @@ class ImageCommandTest {
         assertThat(r.err()).contains(created + " is deployed and Ready, but its traffic was not moved: virtuoso-api "
                 + "changed since the plan was made").contains("the change was sent and is not in effect yet ("
                 + created + " is deployed and Ready, but the traffic was not moved to it)").contains("`rollback undo ");
-        assertThat(cli.service().getTrafficList()).extracting(TrafficTarget::getTag).contains("hotfix");
+        // Nothing of theirs overwritten, and the traffic not moved.
+        assertThat(cli.controls.traffic()).containsExactly(SandboxControls.PREVIOUS_SERVES.get(0),
+                "REVISION virtuoso-api-00001-abc 0% tag hotfix");
         JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.get("state").asText()).isEqualTo("failed");
         assertThat(last.get("changed").asBoolean()).isTrue();
@@ -196,8 +195,8 @@ class ImageCommandTest {
         // The template was not sent again; the traffic the earlier run never reached was.
         assertThat(cli.mutations()).isEqualTo(updates + 1);
         assertThat(cli.controls.revisionCount()).isEqualTo(revisions);
-        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getRevision,
-                TrafficTargetStatus::getPercent).contains(org.assertj.core.groups.Tuple.tuple(earlier, 100));
+        assertThat(cli.controls.trafficStatuses()).containsExactly("REVISION " + earlier + " 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
     }
 
     @Test
@@ -241,7 +240,8 @@ class ImageCommandTest {
         JsonNode created = report.get("createdRevisions");
         assertThat(created).hasSize(2);
         // LATEST serves again, and means a revision of the image it meant before the drill.
-        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getLatestReadyRevision()).endsWith(created.get(1).asText());
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v1.1.0");
         assertThat(Files.readString(Files.list(cli.home.resolve("r")).filter(p -> p.toString().endsWith(".md"))
@@ -271,7 +271,8 @@ class ImageCommandTest {
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("deploying " + Sandbox.BROKEN_IMAGE + " again so that LATEST means it")
                 .contains("detecting the bad revision: done after");
-        assertThat(cli.service().getTrafficList().get(0).getType().name()).endsWith("LATEST");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
         assertThat(cli.service().getLatestReadyRevision()).contains("virtuoso-api-rollback-");
         // Its undo (e.g. after a Ctrl-C whose restore failed) redeploys that image: LATEST alone would

@@ -1,10 +1,10 @@
 package dev.virtuoso.rollback.cli;
 
+import static dev.virtuoso.rollback.sandbox.SandboxControls.PREVIOUS_SERVES;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.google.cloud.run.v2.TrafficTargetStatus;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -16,6 +16,12 @@ import org.junit.jupiter.params.provider.CsvSource;
 
 class QuickCommandTest {
     private final CliHarness cli = new CliHarness();
+
+    /** A traffic entry as the journal and the JSON output write it. */
+    private static JsonNode entry(boolean latest, String revision, int percent, String tag) {
+        return new ObjectMapper().createObjectNode().put("latest", latest).put("revision", revision)
+                .put("percent", percent).put("tag", tag);
+    }
 
     @AfterEach
     void close() throws Exception {
@@ -31,9 +37,8 @@ class QuickCommandTest {
                 .contains("checks: 5/5 passed")
                 .contains("note: traffic will be pinned to virtuoso-api-00002-def")
                 .contains("undo with `rollback undo ");
-        assertThat(cli.service().getTrafficStatusesList()).extracting(TrafficTargetStatus::getRevision,
-                TrafficTargetStatus::getPercent, TrafficTargetStatus::getTag)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("virtuoso-api-00002-def", 100, "stable-2024-07-24"));
+        assertThat(cli.controls.traffic()).isEqualTo(PREVIOUS_SERVES);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(PREVIOUS_SERVES);
         assertThat(cli.mutations()).isEqualTo(1);
         // Journaled before it acted, then applied, then verified: three lines of one step.
         List<JsonNode> journal = new ArrayList<>();
@@ -42,8 +47,11 @@ class QuickCommandTest {
         }
         assertThat(journal).extracting(n -> n.get("state").asText()).containsExactly("planned", "applied", "verified");
         assertThat(journal).extracting(n -> n.get("id").asText()).containsOnly(journal.get(0).get("id").asText());
-        assertThat(journal.get(0).get("before").toString()).contains("\"latest\":true");
-        assertThat(journal.get(2).get("after").toString()).contains("virtuoso-api-00002-def");
+        // The exact traffic before (for undo) and after, every entry.
+        assertThat(journal.get(0).get("before")).containsExactly(entry(true, null, 100, null),
+                entry(false, "virtuoso-api-00002-def", 0, "stable-2024-07-24"));
+        assertThat(journal.get(2).get("after")).containsExactly(entry(false, "virtuoso-api-00002-def", 100,
+                "stable-2024-07-24"));
         assertThat(r.out()).contains("journal: " + journal.get(0).get("id").asText());
 
         // 00002 serves because of that rollback a moment ago: --previous again would walk back twice.
@@ -55,6 +63,8 @@ class QuickCommandTest {
         CliHarness.Result again = cli.rb("quick", "--previous", "--again", "--yes");
         assertThat(again.code()).isZero();
         assertThat(again.out()).contains("virtuoso-api-00001-abc");
+        assertThat(cli.controls.traffic()).containsExactly("REVISION virtuoso-api-00001-abc 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
     }
 
     @Test
@@ -148,8 +158,9 @@ class QuickCommandTest {
         JsonNode doc = json.readTree(ok.out());
         assertThat(doc.get("ok").asBoolean()).isTrue();
         assertThat(doc.get("outcome").asText()).isEqualTo("applied");
-        assertThat(doc.get("after").toString()).contains("\"revision\":\"virtuoso-api-00001-abc\",\"percent\":90")
-                .contains("\"revision\":\"virtuoso-api-00003-ghi\",\"percent\":10");
+        assertThat(doc.get("after")).containsExactlyInAnyOrder(entry(false, "virtuoso-api-00001-abc", 90, null),
+                entry(false, "virtuoso-api-00003-ghi", 10, null), entry(false, "virtuoso-api-00002-def", 0,
+                        "stable-2024-07-24"));
         assertThat(doc.get("verification").get("checks")).hasSize(5);
 
         CliHarness.Result bad = cli.rb("-o", "json", "quick", "--to-revision", "nope", "--yes");

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.grpc.Status;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -69,7 +70,10 @@ class RestoreFirestoreCommandTest {
         }
         assertThat(backup).isNotNull();
         assertThat(imported).isNotNull();
-        assertThat(imported.path("start").asText()).isGreaterThanOrEqualTo(backup.path("end").asText());
+        // As instants: Instant.toString() drops zero fractions, so "10:00:00Z" sorts after "10:00:00.5Z" as text.
+        Instant backupEnded = Instant.parse(backup.path("end").asText());
+        Instant importStarted = Instant.parse(imported.path("start").asText());
+        assertThat(importStarted).isAfterOrEqualTo(backupEnded);
     }
 
     @Test

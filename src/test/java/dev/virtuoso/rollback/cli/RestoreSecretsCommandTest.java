@@ -2,7 +2,6 @@ package dev.virtuoso.rollback.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.secretmanager.v1.SecretVersion;
 import dev.virtuoso.rollback.sandbox.Sandbox;
 import java.nio.file.Files;
@@ -153,16 +152,12 @@ class RestoreSecretsCommandTest {
                 + "virtuoso-api-rollback-").contains("checks: 5/5 passed");
         assertNoPayload(r);
         assertThat(cli.controls.revisionCount()).isEqualTo(revisions + 1);
-        List<TrafficTarget> traffic = cli.service().getTrafficList();
-        assertThat(traffic).anySatisfy(t -> {
-            assertThat(t.getRevision()).startsWith("virtuoso-api-rollback-");
-            assertThat(t.getPercent()).isEqualTo(100);
-        });
-        // The stable tag stays on the revision it named.
-        assertThat(traffic).anySatisfy(t -> {
-            assertThat(t.getRevision()).isEqualTo("virtuoso-api-00002-def");
-            assertThat(t.getTag()).isEqualTo("stable-2024-07-24");
-        });
+        String created = cli.service().getLatestReadyRevision().replaceAll(".*/", "");
+        assertThat(created).startsWith("virtuoso-api-rollback-");
+        // The new revision serves; the stable tag stays on the revision it named.
+        assertThat(cli.controls.traffic()).containsExactly("REVISION " + created + " 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(cli.controls.traffic());
     }
 
     @Test
@@ -229,10 +224,9 @@ class RestoreSecretsCommandTest {
         assertThat(again.out()).contains("already in flight").contains("it was not sent again");
         assertThat(cli.mutations()).isEqualTo(updates);
         assertThat(cli.controls.revisionCount()).isEqualTo(revisions);
-        assertThat(cli.service().getTrafficList()).anySatisfy(t -> {
-            assertThat(t.getRevision()).isEqualTo(inFlight);
-            assertThat(t.getPercent()).isEqualTo(100);
-        });
+        // The deploy in flight finished as it was sent, and serves.
+        assertThat(cli.service().getTrafficList()).isEqualTo(wanted.getTrafficList());
+        assertThat(cli.controls.trafficStatuses()).containsExactly("REVISION " + inFlight + " 100% tag stable-2024-07-24");
     }
 
     @Test

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.google.cloud.secretmanager.v1.SecretVersion;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.nio.file.Files;
 import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
@@ -28,7 +29,8 @@ class WatchAndNotifyTest {
         String after = r.out().substring(r.out().indexOf("watching the outcome"));
         assertThat(after).contains("virtuoso-api-00002-def").doesNotContain("FIRING");
         assertThat(cli.mutations()).isEqualTo(1);
-        assertThat(cli.service().getTrafficList().get(0).getRevision()).isEqualTo("virtuoso-api-00002-def");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
         // One incident: the start and its outcome; the webhook URL is in neither output nor journal.
         assertThat(cli.controls.webhookMessages()).hasSize(2);
         assertThat(cli.controls.webhookMessages().get(0)).contains("rollback quick --previous on").contains("virtuoso-api-00002-def");

@@ -107,6 +107,39 @@ class SandboxEndToEndIT {
     }
 
     @Test
+    void twoEngineersWithTheirOwnJournalsUndoNeverOverwritesTheOthersLaterChange() throws Exception {
+        Map<String, String> bob = new HashMap<>(env);
+        bob.put("ROLLBACK_HOME", Files.createDirectories(home.resolve("bob")).toString());
+        bob.put("USER", "bob");
+        String original = rollback("-o", "json", "status").out();
+
+        Run a = rollback("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify");
+        assertThat(a.code()).as(a.err()).isZero();
+        Run b = rollback(bob, "quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify");
+        assertThat(b.code()).as(b.err()).isZero();
+
+        Run undo = rollback("undo", "--yes");
+        assertThat(undo.code()).as(undo.err()).isEqualTo(5);
+        assertThat(undo.out()).isEmpty();
+        assertThat(undo.err()).contains("it now serves virtuoso-api-00001-abc (100%)").contains("nothing was sent");
+        assertThat(rollback("status").out()).contains("virtuoso-api-00001-abc  100%");
+
+        Run forced = rollback("undo", "--yes", "--force", "--no-verify");
+        assertThat(forced.code()).as(forced.err()).isZero();
+        assertThat(rollback("-o", "json", "history").out()).containsPattern("\"command\" : \"undo \\S+ --force\"");
+        assertThat(traffic(rollback("-o", "json", "status").out())).isEqualTo(traffic(original));
+    }
+
+    /** The entries of the traffic list of a `status -o json` document, in no particular order. */
+    private static List<String> traffic(String status) throws IOException {
+        List<String> entries = new ArrayList<>();
+        new com.fasterxml.jackson.databind.ObjectMapper().readTree(status).get("service").get("traffic")
+                .forEach(e -> entries.add(e.toString()));
+        entries.sort(null);
+        return entries;
+    }
+
+    @Test
     void quickPreviousMovesTrafficWaitsAndVerifiesInUnderTwoSeconds() throws Exception {
         Run refused = rollback("quick", "--previous");
         assertThat(refused.code()).isEqualTo(2);
@@ -256,8 +289,8 @@ class SandboxEndToEndIT {
             assertThat(again.out()).contains("already in flight").contains("adopted the change already in flight")
                     .contains("checks: 5/5 passed");
             assertThat(controls.cloudRunMutations()).as("UpdateService calls in all").isEqualTo(1);
-            assertThat(controls.service().getTrafficStatusesList()).extracting(s -> s.getRevision() + " " + s.getPercent())
-                    .containsExactly("virtuoso-api-00002-def 100");
+            assertThat(controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+            assertThat(controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
             String history = rollback(e, "-o", "json", "history").out();
             assertThat(history.split("\"state\" : \"planned\"", -1)).hasSize(2); // the killed run's step
             assertThat(history).contains("\"state\" : \"verified\"");

@@ -112,8 +112,8 @@ class CloudRunServiceControlTest {
                 .hasMessageContaining("changed since the plan was made")
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
         assertThat(controls.cloudRunMutations()).isEqualTo(calls);
-        Service now = controls.service();
-        assertThat(now.getTrafficList()).extracting(TrafficTarget::getTag).contains("hotfix");
+        assertThat(controls.traffic()).containsExactly("LATEST 100%", "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24",
+                "REVISION virtuoso-api-00001-abc 0% tag hotfix");
     }
 
     @Test

@@ -38,7 +38,7 @@ class WatchTest {
         // Half the requests fail, every minute: the error-rate trigger fires at once.
         Metrics firing = (service, revision, window) -> new MetricSample(now[0].minus(window), now[0], 1000, 500, 300.0);
         Watch watch = new Watch(new Verification(req -> null, firing, clock),
-                new ChangePipelineTest.FakeControl(Fixtures.seed()), journal, () -> {
+                new ChangePipelineTest.FakeControl(Fixtures.seed()), journal, look -> {
                     rollbacks.incrementAndGet();
                     throw RunbookException.invalid("stop here");
                 }, ui, new Wait(clock, d -> now[0] = now[0].plus(d)));

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.sandbox;
 
 import com.google.cloud.run.v2.Service;
+import com.google.cloud.run.v2.TrafficTargetAllocationType;
 import com.google.cloud.secretmanager.v1.SecretVersion;
 import com.google.monitoring.v3.AlertPolicy;
 import io.grpc.Status;
@@ -179,6 +180,43 @@ public final class SandboxControls {
 
     public Service service(String name) {
         return sandbox.cloudRun().service(Sandbox.servicePath(name));
+    }
+
+    /** Seeded virtuoso-api's traffic list, as {@link #traffic()} shows it: LATEST serves, 00002 keeps its tag. */
+    public static final List<String> SEED_TRAFFIC = List.of("LATEST 100%",
+            "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+
+    /** 00002, the revision before the seeded broken one, serving all of virtuoso-api with its tag (a rollback's result). */
+    public static final List<String> PREVIOUS_SERVES = List.of("REVISION virtuoso-api-00002-def 100% tag stable-2024-07-24");
+
+    /**
+     * virtuoso-api's traffic list as asked (the spec), every field of every entry, one line each:
+     * {@code LATEST 100%}, {@code REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24}.
+     */
+    public List<String> traffic() {
+        return traffic(service());
+    }
+
+    /** The same for what serves: the traffic statuses, which change only when an update has been applied. */
+    public List<String> trafficStatuses() {
+        return trafficStatuses(service());
+    }
+
+    /** {@code service}'s traffic list, as {@link #traffic()} shows it. */
+    public static List<String> traffic(Service service) {
+        return service.getTrafficList().stream()
+                .map(t -> entry(t.getType(), t.getRevision(), t.getPercent(), t.getTag())).toList();
+    }
+
+    /** {@code service}'s traffic statuses, as {@link #traffic()} shows an entry. */
+    public static List<String> trafficStatuses(Service service) {
+        return service.getTrafficStatusesList().stream()
+                .map(t -> entry(t.getType(), t.getRevision(), t.getPercent(), t.getTag())).toList();
+    }
+
+    private static String entry(TrafficTargetAllocationType type, String revision, int percent, String tag) {
+        return type.name().replace("TRAFFIC_TARGET_ALLOCATION_TYPE_", "") + (revision.isEmpty() ? "" : " " + revision)
+                + " " + percent + "%" + (tag.isEmpty() ? "" : " tag " + tag);
     }
 
     /** Another actor changes the service (applied and reconciled at once). */

@@ -20,7 +20,6 @@ import com.google.cloud.run.v2.ServicesClient;
 import com.google.cloud.run.v2.ServicesSettings;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.TrafficTargetAllocationType;
-import com.google.cloud.run.v2.TrafficTargetStatus;
 import com.google.cloud.run.v2.UpdateServiceRequest;
 import io.grpc.ManagedChannelBuilder;
 import java.net.URI;
@@ -148,8 +147,7 @@ class SandboxDeployTest {
         assertThat(done.getObservedGeneration()).isEqualTo(done.getGeneration()).isEqualTo(before.getGeneration() + 1);
         assertThat(done.getTerminalCondition().getState()).isEqualTo(Condition.State.CONDITION_SUCCEEDED);
         // LATEST follows it; the tagged 0% entry was sent back and is kept, with its URL.
-        assertThat(done.getTrafficStatusesList()).extracting(TrafficTargetStatus::getTag)
-                .containsExactly("", "stable-2024-07-24");
+        assertThat(SandboxControls.trafficStatuses(done)).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(done.getTrafficStatuses(1).getUri()).endsWith("/t/stable-2024-07-24");
         assertThat(answering()).isEqualTo(shortName(created) + " 200");
     }
@@ -230,7 +228,7 @@ class SandboxDeployTest {
                 .hasMessageContaining("Revision 'virtuoso-api-v130' is not ready and cannot serve traffic.");
 
         Service after = services.getService(SVC);
-        assertThat(after.getTrafficList()).contains(toNew);
+        assertThat(after.getTrafficList()).isEqualTo(asked.getTrafficList());
         assertThat(after.getTrafficStatusesList()).isEqualTo(before.getTrafficStatusesList());
         assertThat(after.getLatestReadyRevision()).isEqualTo(before.getLatestReadyRevision());
         assertThat(answering()).isEqualTo(SERVING + " 503");

@@ -127,7 +127,7 @@ class SandboxTest {
         Service done = op.get();
         assertThat(done.getReconciling()).isFalse();
         assertThat(done.getObservedGeneration()).isEqualTo(done.getGeneration());
-        assertThat(done.getTrafficStatusesList()).hasSize(1);
+        assertThat(SandboxControls.trafficStatuses(done)).containsExactly("REVISION virtuoso-api-00001-abc 100%");
         assertThat(done.getEtag()).isNotEqualTo(inFlight.getEtag());
     }
 
