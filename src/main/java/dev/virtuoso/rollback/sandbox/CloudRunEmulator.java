@@ -520,7 +520,10 @@ final class CloudRunEmulator {
                 .setResponse(Any.pack(done)).build());
     }
 
-    /** What a revision runs, as a template asks for it: the fields the two share. */
+    /**
+     * What a revision runs, as a template asks for it: the fields the two share, copied one by one
+     * (Revision and RevisionTemplate are unrelated generated types).
+     */
     private static Revision spec(RevisionTemplate t) {
         return Revision.newBuilder().setServiceAccount(t.getServiceAccount()).setScaling(t.getScaling())
                 .setVpcAccess(t.getVpcAccess()).setTimeout(t.getTimeout())
