@@ -91,6 +91,6 @@ public final class Cli {
             String sub = p.getCommandLine().getCommandSpec().qualifiedName(" ");
             return text.contains("--help`") ? text : text + " (see `" + sub + " --help`)";
         }
-        return "internal error: " + ex + " (this is a bug; run with -e for the stack trace)";
+        return RunbookException.of(ex).getMessage();
     }
 }

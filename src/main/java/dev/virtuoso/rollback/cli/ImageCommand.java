@@ -13,9 +13,10 @@ import picocli.CommandLine.Spec;
     "Method 2: serve a previous container image again.",
     "The image history is the service's own revisions (no registry call). When a Ready revision already runs "
         + "the image with the service's configuration, traffic goes to it; otherwise the image is deployed as a "
-        + "new revision with 100%% of traffic in the same update, tags kept, and the tool waits until it is Ready "
-        + "and serving, then runs the checks. A revision that never becomes Ready leaves traffic where it was "
-        + "(exit 4, its message shown)."},
+        + "new revision, and once it is Ready it serves 100%%: through LATEST when all traffic follows LATEST "
+        + "(the service stays un-pinned), else routed to it by name (pinned), tags kept. The tool waits until it "
+        + "serves, then runs the checks. A revision that never becomes Ready leaves the traffic as it was, asked "
+        + "and served (exit 4, its message shown)."},
         footer = {"", "Examples:", "  rollback image --previous",
             "  rollback image --image gcr.io/virtuoso-generator/virtuoso-api:v1.0.0"})
 final class ImageCommand implements Callable<Integer> {

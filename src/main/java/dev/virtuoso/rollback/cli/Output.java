@@ -151,9 +151,12 @@ final class Output {
         var svc = s.service();
         out.println(style.bold(svc.ref().name()) + "  " + svc.ref().project() + "/" + svc.ref().region());
         out.println("  url: " + (svc.uri().isEmpty() ? "-" : svc.uri()));
-        if (svc.reconciling() || svc.observedGeneration() != svc.generation()) {
+        if (svc.applying()) {
             out.println("  " + style.warn("reconciling:") + " a change is still being applied (generation "
                     + svc.generation() + ", observed " + svc.observedGeneration() + ")");
+        } else if (svc.failed()) {
+            // A failed change leaves the observed generation behind: it is over, and what served still serves.
+            out.println("  " + style.warn("failed:") + " the last change did not take effect: " + svc.failure());
         }
         out.println("  traffic:");
         List<String[]> rows = new ArrayList<>();

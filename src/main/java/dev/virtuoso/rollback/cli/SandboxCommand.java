@@ -21,9 +21,13 @@ import picocli.CommandLine.Spec;
         + "one serving 100%%, and a newer one that never became Ready. Use runbooks/sandbox.yaml.",
     "BigQuery holds dataset analytics: about an hour ago a bad deploy deleted a third of command_executions "
         + "(partitioned, clustered) and zeroed rows of daily_totals (plain); try `rollback restore bigquery --table "
-        + "analytics.command_executions --at -2h`."},
-        footer = {"", "Example:", "  rollback sandbox > /tmp/sandbox.env &", "  . /tmp/sandbox.env",
-            "  ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback quick --previous --yes"})
+        + "analytics.command_executions --at -2h`.",
+    "--service NAME names the demo service (default virtuoso-api) and its revisions after it, e.g. to try a name "
+        + "as long as Cloud Run allows (49 characters); name it to the tool the same way: `rollback --service NAME "
+        + "status`."},
+        footer = {"", "Examples:", "  rollback sandbox > /tmp/sandbox.env &", "  . /tmp/sandbox.env",
+            "  ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback quick --previous --yes",
+            "  rollback sandbox --service virtuoso-api-staging-europe-west1-canary-green"})
 final class SandboxCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -70,21 +74,24 @@ final class SandboxCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         Session s = Session.of(spec);
+        String service = s.opts.service != null ? s.opts.service : Sandbox.SERVICE;
         Sandbox.Options options = new Sandbox.Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag,
-                revisionStartDelay, null, "main", Sandbox.Options.defaults().gitPollInterval());
+                revisionStartDelay, null, "main", Sandbox.Options.defaults().gitPollInterval(), Sandbox.SERVICE);
         if (ci != null) {
             options = options.withGitRepo(ci.repo.toAbsolutePath().normalize(), ci.branch);
         }
-        try (Sandbox sandbox = start(options)) {
+        try (Sandbox sandbox = start(options, service)) {
             PrintWriter out = s.ctx.out();
             sandbox.emulatorVariables().forEach((k, v) -> out.println("export " + k + "=" + v));
-            out.println("# demo service " + Sandbox.SERVICE + " at " + sandbox.demoUrl() + " (project "
+            out.println("# demo service " + service + " at " + sandbox.demoUrl() + " (project "
                     + Sandbox.PROJECT + ", region " + Sandbox.REGION + "); its API key is in Secret Manager ("
-                    + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhookUrl());
+                    + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhookUrl()
+                    + (service.equals(Sandbox.SERVICE) ? "" : "; runbooks/sandbox.yaml names " + Sandbox.SERVICE
+                    + ": pass --service " + service));
             if (ci != null) {
                 out.println("# CI: each push to " + options.gitBranch() + " of " + options.gitRepo() + " deploys "
-                        + Sandbox.SERVICE + " as " + Sandbox.IMAGE + ":<short sha>; clone it: git clone "
-                        + options.gitRepo() + " " + Sandbox.SERVICE);
+                        + service + " as " + Sandbox.IMAGE + ":<short sha>; clone it: git clone "
+                        + options.gitRepo() + " " + service);
                 sandbox.onCiEvent(event -> {
                     out.println("# " + event);
                     out.flush();
@@ -99,9 +106,9 @@ final class SandboxCommand implements Callable<Integer> {
         return 0;
     }
 
-    private static Sandbox start(Sandbox.Options options) {
+    private static Sandbox start(Sandbox.Options options, String service) {
         try {
-            return Sandbox.start(options);
+            return Sandbox.start(options.withService(service));
         } catch (IllegalArgumentException e) {
             throw new RunbookException(ExitCode.INVALID_INPUT, e.getMessage(), e);
         }

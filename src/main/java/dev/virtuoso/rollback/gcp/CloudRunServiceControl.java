@@ -4,6 +4,7 @@ import com.google.api.core.ApiFuture;
 import com.google.api.gax.longrunning.OperationFuture;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.run.v2.Condition;
+import com.google.cloud.run.v2.GetRevisionRequest;
 import com.google.cloud.run.v2.GetServiceRequest;
 import com.google.cloud.run.v2.ListRevisionsRequest;
 import com.google.cloud.run.v2.RevisionTemplate;
@@ -35,7 +36,9 @@ import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
 import java.util.function.Predicate;
+import java.util.function.Supplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -67,15 +70,28 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     @Override
     public Optional<ServiceState> peek(ServiceRef ref, Duration within) {
-        ApiFuture<Service> read;
+        return bounded(() -> clients.services().getServiceCallable()
+                .futureCall(GetServiceRequest.newBuilder().setName(ref.path()).build()), within)
+                .map(s -> toState(ref, s));
+    }
+
+    @Override
+    public Optional<Revision> peekRevision(ServiceRef ref, String name, Duration within) {
+        return bounded(() -> clients.revisions().getRevisionCallable()
+                .futureCall(GetRevisionRequest.newBuilder().setName(revisionPath(ref, name)).build()), within)
+                .map(CloudRunServiceControl::toRevision);
+    }
+
+    /** The answer of a read for error paths, or empty when it fails or takes longer than {@code within}. */
+    private static <T> Optional<T> bounded(Supplier<ApiFuture<T>> call, Duration within) {
+        ApiFuture<T> read;
         try {
-            read = clients.services().getServiceCallable()
-                    .futureCall(GetServiceRequest.newBuilder().setName(ref.path()).build());
+            read = call.get();
         } catch (RuntimeException e) {
             return Optional.empty();
         }
         try {
-            return Optional.of(toState(ref, read.get(within.toMillis(), TimeUnit.MILLISECONDS)));
+            return Optional.of(read.get(within.toMillis(), TimeUnit.MILLISECONDS));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return Optional.empty();
@@ -112,29 +128,117 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit,
                                       Progress progress) {
-        return update(expected, traffic, template -> template, serves(expected, traffic), s -> s.settledOn(traffic),
-                NEW_TRAFFIC, limit, progress);
+        Instant start = wait.clock().instant();
+        return update(expected, traffic, serves(expected, traffic), NEW_TRAFFIC, start, start.plus(limit), progress);
     }
 
     /**
-     * The template's image changes and the revision gets a fresh name: re-sending an existing name
-     * with another configuration is refused with ALREADY_EXISTS (GCP-NOTES). The traffic may name the
-     * new revision: Cloud Run creates it in the same update. A deploy often leaves the traffic as it
-     * was (LATEST 100%), so a lost answer is ours only when the template asks for our image and name.
+     * Two updates. The first changes the template alone and sends the traffic list back as it is:
+     * Cloud Run moves LATEST only to a revision that became Ready, whereas a list naming a revision
+     * that never does stays asked for after it failed — what serves stays as it was, but the next
+     * deploy by anyone is refused until the list is changed. The second, once the revision is Ready,
+     * moves the traffic, unless it serves so already.
      */
     @Override
     public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
                                Duration limit, Progress progress) {
+        Instant start = wait.clock().instant();
+        Instant deadline = start.plus(limit);
+        String change = "the deploy of " + image;
+        ServiceState state = template(expected, image, revision, change, start, deadline, progress);
+        if (state.settledOn(traffic)) {
+            progress.done(revision + " is Ready" + (state.servesLatest() ? " and serving" : ""));
+        } else {
+            progress.done(revision + " is Ready; moving the traffic to it");
+            try {
+                state = update(state, traffic, serves(state, traffic), change, start, deadline, progress);
+            } catch (RunbookException e) {
+                if (e.exitCode() != ExitCode.CONFLICT) {
+                    throw e;
+                }
+                // Not a conflict that changed nothing: the deploy is done. Nothing of theirs was overwritten.
+                throw new RunbookException(ExitCode.API_FAILURE, API + ": " + revision + " is deployed and Ready, "
+                        + "but its traffic was not moved: " + e.getMessage(), e);
+            }
+        }
+        return judged(state, traffic, revision, image, expected.templateConfig());
+    }
+
+    /**
+     * The deploy's first update, followed until its revision is Ready and the service done with it.
+     * The revision gets a fresh name: re-sending an existing name with another configuration is
+     * refused with ALREADY_EXISTS. A template that asks for this already (an earlier run sent it,
+     * then was killed) is followed, not sent again.
+     */
+    private ServiceState template(ServiceState expected, String image, String revision, String change, Instant start,
+                                  Instant deadline, Progress progress) {
+        ServiceRef ref = expected.ref();
+        // A deploy often leaves the traffic as it was (LATEST 100%), so a service is ours only when its
+        // template asks for our image under our revision's name.
         Predicate<Service> ours = s -> s.getTemplate().getContainersCount() > 0
                 && image.equals(s.getTemplate().getContainers(0).getImage())
-                && (revision == null || revision.isEmpty() || revision.equals(s.getTemplate().getRevision()));
-        // Traffic through LATEST looks settled at once, while LATEST still means the old revision: the
-        // deploy is in effect only once the new revision is the latest Ready one.
-        Predicate<ServiceState> inEffect = s -> s.settledOn(traffic) && (revision == null || revision.isEmpty()
-                || !s.servesLatest() || revision.equals(s.latestReadyRevision()));
-        return update(expected, traffic, template -> template.toBuilder().setRevision(revision)
-                .setContainers(0, template.getContainers(0).toBuilder().setImage(image)).build(),
-                serves(expected, traffic).and(ours), inEffect, "the deploy of " + image, limit, progress);
+                && revision.equals(s.getTemplate().getRevision());
+        Service current = read(ref);
+        Optional<ServiceState> answered = Optional.empty();
+        boolean existed = false;
+        if (ours.test(current)) {
+            progress.update("following the deploy of " + image + " as " + revision + " an earlier run sent");
+        } else {
+            if (changed(current, expected)) {
+                throw conflict(expected, toState(ref, current));
+            }
+            RevisionTemplate t = current.getTemplate();
+            Service wanted = current.toBuilder().setTemplate(t.toBuilder().setRevision(revision)
+                    .setContainers(0, t.getContainers(0).toBuilder().setImage(image))).build();
+            try {
+                answered = send(expected, wanted, serves(expected, expected.traffic()).and(ours), true)
+                        .map(op -> toState(ref, await(op, ref, change, start, deadline, progress)));
+            } catch (RunbookException e) {
+                if (GcpErrors.code(e.getCause()) != StatusCode.Code.ALREADY_EXISTS) {
+                    throw e;
+                }
+                existed = true;
+                sameAsAsked(ref, revision, image, expected.templateConfig(), e);
+                progress.done(revision + " exists already and runs " + image + " with this configuration: "
+                        + "following it, nothing new deployed");
+            }
+        }
+        // With no operation to follow (an earlier run's deploy, a lost answer, a revision that existed),
+        // the revision itself says when it has started, or that it never will.
+        if (answered.isEmpty()) {
+            started(ref, () -> revision(ref, revision), "no revision " + revision + " of " + ref.path(), deadline,
+                    progress, waited -> "waiting for " + revision + " to start (" + seconds(waited) + ")");
+        }
+        return existed ? service(ref) : done(ref, revision, change, start, deadline, progress, answered);
+    }
+
+    /**
+     * A refused name is ours all the same when its revision runs exactly what was asked; else the
+     * refusal stands, as the API failure it is (the name was ours to choose, not the user's input).
+     */
+    private void sameAsAsked(ServiceRef ref, String revision, String image, Fingerprint config, RunbookException e) {
+        if (!revision(ref, revision).map(CloudRunServiceControl::toRevision).map(r -> r.runs(image, config))
+                .orElse(false)) {
+            throw new RunbookException(ExitCode.API_FAILURE, e.getMessage(), e);
+        }
+    }
+
+    /**
+     * What serves must run what was asked, whatever its name: the revisions serving through the
+     * asked traffic's entries for the new revision (by name, or LATEST) are read and must run the
+     * image with the template's configuration.
+     */
+    private ServiceState judged(ServiceState s, List<TrafficEntry> traffic, String revision, String image,
+                                Fingerprint config) {
+        for (String name : s.servingThrough(traffic, revision)) {
+            Revision r = revision(s.ref(), name).map(CloudRunServiceControl::toRevision).orElse(null);
+            if (r == null || !r.runs(image, config)) {
+                throw new RunbookException(ExitCode.API_FAILURE, API + ": " + name + " serves " + s.ref().name()
+                        + " but " + (r == null ? "no longer exists" : "runs " + r.image() + (image.equals(r.image())
+                        ? " with another configuration" : "")) + ", not the deploy of " + image + " as " + revision);
+            }
+        }
+        return s;
     }
 
     /** A read after a lost answer shows our update applied: a newer generation asking for our traffic. */
@@ -144,12 +248,11 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     /**
-     * {@code applied} tells, from a read after a lost answer, whether this update went through;
-     * {@code change} names it in progress and errors: "the new traffic", "the deploy of IMAGE".
+     * Replaces the traffic list. {@code applied} tells, from a read after a lost answer, whether this
+     * update went through; {@code change} names it in progress and errors: "the new traffic".
      */
-    private ServiceState update(ServiceState expected, List<TrafficEntry> traffic,
-                                java.util.function.UnaryOperator<RevisionTemplate> template, Predicate<Service> applied,
-                                Predicate<ServiceState> inEffect, String change, Duration limit, Progress progress) {
+    private ServiceState update(ServiceState expected, List<TrafficEntry> traffic, Predicate<Service> applied,
+                                String change, Instant start, Instant deadline, Progress progress) {
         ServiceRef ref = expected.ref();
         Service current = read(ref);
         if (changed(current, expected)) {
@@ -157,31 +260,43 @@ public final class CloudRunServiceControl implements ServiceControl {
         }
         // The update request has no etag field of its own and Service.etag is output-only; we send it
         // back anyway (AIP-154: a stale one is ABORTED) and have just compared it ourselves.
-        Service wanted = current.toBuilder().setTemplate(template.apply(current.getTemplate())).clearTraffic()
+        Service wanted = current.toBuilder().clearTraffic()
                 .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
-        Instant start = wait.clock().instant();
-        Instant deadline = start.plus(limit);
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, applied, true);
         Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress))
                 .map(s -> toState(ref, s));
-        return settle(ref, inEffect, change, start, deadline, progress, answered);
+        return settle(ref, s -> s.settledOn(traffic), change, start, deadline, progress, answered);
     }
 
     @Override
     public ServiceState awaitDeploy(ServiceRef ref, Set<String> known, Duration limit, Progress progress) {
         Instant start = wait.clock().instant();
-        String what = "waiting for a new revision of " + ref.path();
+        Instant deadline = start.plus(limit);
         // Revisions are listed, not the service: a revision that fails says so in its own conditions.
-        Optional<com.google.cloud.run.v2.Revision> created = wait.until(() -> newest(ref, known),
-                r -> r.isPresent() && terminal(readiness(r.get())), SETTLE, start.plus(limit), what,
-                waited -> progress.update(created(ref, waited)));
-        if (created.isEmpty()) {
-            throw new RunbookException(ExitCode.API_FAILURE, API + ": no new revision of " + ref.path() + " after "
-                    + seconds(since(start)) + "; is the deploy still running? See "
-                    + "`rollback status`");
+        Revision revision = started(ref, () -> newest(ref, known), "no new revision of " + ref.path(), deadline,
+                progress, waited -> created(ref, waited));
+        ServiceState state = done(ref, revision.name(), "the deploy of " + revision.name(), start, deadline, progress,
+                Optional.empty());
+        progress.done(revision.name() + " is Ready" + (state.servesLatest() ? " and serving" : ""));
+        return state;
+    }
+
+    /**
+     * Waits until the revision {@code find} finds has started: Ready, or — an API failure with its
+     * message — never will. {@code missing} says what was not found, when nothing was by then.
+     */
+    private Revision started(ServiceRef ref, Supplier<Optional<com.google.cloud.run.v2.Revision>> find,
+                             String missing, Instant deadline, Progress progress, Function<Duration, String> waiting) {
+        Instant start = wait.clock().instant();
+        Optional<com.google.cloud.run.v2.Revision> found = wait.until(find,
+                r -> r.isPresent() && terminal(readiness(r.get())), SETTLE, deadline,
+                "waiting for a new revision of " + ref.path(), waited -> progress.update(waiting.apply(waited)));
+        if (found.isEmpty()) {
+            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + missing + " after " + seconds(since(start))
+                    + "; is the deploy still running? See `rollback status`");
         }
-        Revision revision = toRevision(created.get());
-        if (readiness(created.get()) == Condition.State.CONDITION_FAILED) {
+        Revision revision = toRevision(found.get());
+        if (readiness(found.get()) == Condition.State.CONDITION_FAILED) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
                     + " did not become Ready: " + revision.readyMessage());
         }
@@ -190,20 +305,48 @@ public final class CloudRunServiceControl implements ServiceControl {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
                     + " still not Ready after " + seconds(since(start)) + "; see `rollback status`");
         }
-        // Ready is not the end of the deploy: its operation goes on (Cloud Run routes, then bumps the
-        // etag) even when pinned traffic gives the revision nothing. A state read before then is
-        // stale at once, and a traffic update planned on it a conflict.
+        return revision;
+    }
+
+    /**
+     * The deploy of {@code revision}, Ready, to its end. Ready is not the end of a deploy: its
+     * operation goes on (Cloud Run routes, then bumps the etag) even when pinned traffic gives the
+     * revision nothing, and a state read before then is stale at once (a traffic update planned on
+     * it, a conflict). Done: settled on its own traffic list, and LATEST moved to the revision when
+     * traffic follows LATEST. {@code answered}, the operation's result, is not read again when done.
+     */
+    private ServiceState done(ServiceRef ref, String revision, String change, Instant start, Instant deadline,
+                              Progress progress, Optional<ServiceState> answered) {
         Predicate<ServiceState> done = s -> s.settledOn(s.traffic())
-                && (!s.servesLatest() || revision.name().equals(s.latestReadyRevision()));
-        ServiceState state = wait.until(() -> service(ref), done, SETTLE, start.plus(limit), what,
-                waited -> progress.update("waiting for " + revision.name() + " to serve (" + seconds(waited) + ")"));
-        if (!done.test(state)) {
-            throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision.name()
-                    + " is Ready but " + ref.name() + " is still updating after " + seconds(since(start))
-                    + "; see `rollback status`");
+                && (!s.servesLatest() || revision.equals(s.latestReadyRevision()));
+        ServiceState state = answered.filter(done).orElseGet(() -> wait.until(() -> service(ref),
+                s -> done.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + change + " to finish",
+                waited -> progress.update("waiting for " + change + " to finish (" + seconds(waited) + ")")));
+        if (done.test(state)) {
+            return state;
         }
-        progress.done(revision.name() + " is Ready" + (state.servesLatest() ? " and serving" : ""));
-        return state;
+        if (failedNow(state)) {
+            throw failed(ref, change, state);
+        }
+        throw new RunbookException(ExitCode.API_FAILURE, API + ": the new revision " + revision + " is Ready but "
+                + ref.name() + " is still updating after " + seconds(since(start)) + "; see `rollback status`");
+    }
+
+    /** One revision of the service by its short name; empty when there is none. */
+    private Optional<com.google.cloud.run.v2.Revision> revision(ServiceRef ref, String name) {
+        try {
+            return Optional.of(clients.revisions().getRevision(GetRevisionRequest.newBuilder()
+                    .setName(revisionPath(ref, name)).build()));
+        } catch (RuntimeException e) {
+            if (GcpErrors.code(e) == StatusCode.Code.NOT_FOUND) {
+                return Optional.empty();
+            }
+            throw GcpErrors.translate(API, "revision " + name + " of " + ref.path(), e);
+        }
+    }
+
+    private static String revisionPath(ServiceRef ref, String name) {
+        return ref.path() + "/revisions/" + name;
     }
 
     private Optional<com.google.cloud.run.v2.Revision> newest(ServiceRef ref, Set<String> known) {
@@ -345,11 +488,15 @@ public final class CloudRunServiceControl implements ServiceControl {
             return state;
         }
         if (failedNow(state)) {
-            throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " failed to apply " + change
-                    + ": " + state.failure());
+            throw failed(ref, change, state);
         }
         throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving " + change + " after "
                 + seconds(since(start)) + "; see `rollback status`");
+    }
+
+    private static RunbookException failed(ServiceRef ref, String change, ServiceState state) {
+        return new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " failed to apply " + change + ": "
+                + state.failure());
     }
 
     /** The latest change was reconciled and failed (not an older failure still on record). */

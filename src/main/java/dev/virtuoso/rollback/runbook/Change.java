@@ -98,7 +98,11 @@ public interface Change {
     /** Applies, and returns what is in effect once it really is, waiting at most {@code limit}. */
     JsonNode apply(Duration limit, Progress progress);
 
-    /** Sends nothing: waits, at most {@code limit}, for the change in flight to be in effect. */
+    /**
+     * Does not send the change again: waits, at most {@code limit}, for the change in flight to be in
+     * effect. A change made in two steps (a deploy, then its traffic) sends the step the earlier run
+     * never reached.
+     */
     default JsonNode awaitInFlight(Duration limit, Progress progress) {
         throw new IllegalStateException(kind() + " is never in flight");
     }
@@ -112,12 +116,19 @@ public interface Change {
      * when the system says it failed ({@code failure}, read only when sent: a failure on record
      * from an earlier deploy is not this change's). {@code leftBehind} names what an unsent change
      * left all the same (a local commit), which undo must then be able to pick; {@code aside}, what
-     * it left that changes nothing (a backup, a snapshot), said but not for undo.
+     * it left that changes nothing (a backup, a snapshot), said but not for undo. {@code partly} says how
+     * far a change that was sent and is not in effect got, when not failed (a deploy whose revision is
+     * Ready, its traffic not moved).
      */
     record Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now,
-                 String aside) {
+                 String aside, String partly) {
         public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now) {
-            this(readable, sent, inEffect, failure, leftBehind, now, null);
+            this(readable, sent, inEffect, failure, leftBehind, now, null, null);
+        }
+
+        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now,
+                     String aside) {
+            this(readable, sent, inEffect, failure, leftBehind, now, aside, null);
         }
 
         /** Nothing was changed, and {@code aside} says what stays all the same that undo has no need of (a backup). */

@@ -126,8 +126,8 @@ public final class ChangePipeline {
         JsonNode applied;
         try {
             applied = change.apply(waitLimit, ui.progress());
-        } catch (RunbookException e) {
-            applied = afterError(change, record, e, incident);
+        } catch (RuntimeException e) {
+            applied = afterError(change, record, RunbookException.of(e), incident);
         }
         return finish(change, record, applied, verify, ownChecks, start, incident, notes);
     }
@@ -146,19 +146,19 @@ public final class ChangePipeline {
     private ActionResult adopt(Change change, Optional<VerifyRequest> verify, boolean ownChecks, Instant start) {
         Optional<JournalRecord> sender = sentBefore(change);
         String note = "adopted the change already in flight" + sender.map(o -> " (sent by journal step " + o.id()
-                + ", left " + o.state() + ")").orElse("") + ": nothing was sent";
+                + ", left " + o.state() + ")").orElse("") + ": it was not sent again";
         if (dryRun) {
             return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
                     + change.where() + " (nothing changed)", change.asked(), null, start, null, List.of(note), List.of());
         }
-        ui.info("A change to exactly this is already in flight; waiting for it to finish, sending nothing.");
+        ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
         JournalRecord record = record(change, start, sender.map(JournalRecord::before).orElse(change.before()), note);
         journal.append(record);
         JsonNode applied;
         try {
             applied = change.awaitInFlight(waitLimit, ui.progress());
-        } catch (RunbookException e) {
-            applied = afterError(change, record, e, Notifier.Incident.NONE);
+        } catch (RuntimeException e) {
+            applied = afterError(change, record, RunbookException.of(e), Notifier.Incident.NONE);
         }
         List<String> notes = notes(change, verify);
         notes.add(0, note);
@@ -185,8 +185,8 @@ public final class ChangePipeline {
         if (verify.isPresent()) {
             try {
                 report = verifier.verify(verify.get());
-            } catch (RunbookException e) {
-                throw verificationError(change, record, e, incident);
+            } catch (RuntimeException e) {
+                throw verificationError(change, record, RunbookException.of(e), incident);
             }
         }
         List<CheckResult> own = ownChecks ? change.checks(applied) : List.of();
@@ -214,7 +214,9 @@ public final class ChangePipeline {
     /**
      * What is true after an error past the point of sending: the change is read again (briefly)
      * and the journal says whether it was sent and whether it is in effect. When the goal holds
-     * anyway (the answer was lost, the operation could not be followed), the run goes on.
+     * anyway (the answer was lost, the operation could not be followed), the run goes on. Any
+     * exception takes this path: one that escaped its adapter untranslated is a bug (exit 1), but
+     * it may come after the change was sent all the same, and undo must then be able to pick it.
      */
     private JsonNode afterError(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
         boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;
@@ -233,8 +235,8 @@ public final class ChangePipeline {
             truth = "the change was sent and is in effect";
         } else if (now.sent()) {
             truth = "the change was sent and is not in effect yet" + (now.failure() == null
-                    ? " (it is still being applied)" : e.getMessage().contains(now.failure()) ? " (it failed)"
-                    : " (it failed: " + now.failure() + ")");
+                    ? " (" + (now.partly() != null ? now.partly() : "it is still being applied") + ")"
+                    : e.getMessage().contains(now.failure()) ? " (it failed)" : " (it failed: " + now.failure() + ")");
         } else {
             truth = (now.leftBehind() != null ? now.leftBehind() : "nothing was changed")
                     + (now.aside() != null ? "; " + now.aside() : "");

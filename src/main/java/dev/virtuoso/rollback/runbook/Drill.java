@@ -114,7 +114,8 @@ public final class Drill {
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
         List<String> plan = List.of("Drill plan for " + req.service() + ":",
-                deploy ? "  1. deploy " + req.badImage() + " as " + bad + " and route 100% to it"
+                deploy ? "  1. deploy " + req.badImage() + " as " + bad + (original.followsLatest()
+                        ? "; LATEST serves it once it is Ready" : " and route 100% to it once it is Ready")
                         : "  1. route 100% to the bad revision " + bad + (breakPlan.unchanged() ? " (it serves 100% already)"
                         : ""),
                 "  2. verify, expecting the checks to fail (up to " + Durations.format(req.detectTimeout()) + ")",

@@ -4,13 +4,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
 /**
- * A container image deployed as a new revision of a service, with traffic to it in the same
- * update (Method 2), tags kept. Its undo deploys the image from before again, with the traffic
- * from before: LATEST then means a revision of that image, as it did.
+ * A container image deployed as a new revision of a service (Method 2), tags kept. No traffic
+ * moves until the revision is Ready, and then only where the service does not follow LATEST
+ * already; a revision that never becomes Ready leaves the traffic as it was. The change is in
+ * effect when what serves runs the image with the configuration asked, whatever its name. Its
+ * undo deploys the image from before again, with the traffic from before: LATEST then means a
+ * revision of that image, as it did.
  */
 public final class ImageChange implements Change {
     public static final String KIND = "image";
@@ -37,20 +41,40 @@ public final class ImageChange implements Change {
         this.control = control;
     }
 
-    /** {@code image} as revision {@code revision}, serving 100%: pinned, like any rollback. */
+    /**
+     * {@code image} as revision {@code revision}, serving 100% once it is Ready: through LATEST when
+     * all traffic follows LATEST (the service stays un-pinned), else by name, pinned like any rollback.
+     */
     static ImageChange deploy(String command, ServiceState s, String fromImage, String image, String revision,
                               List<String> notes, ServiceControl control) {
-        String serving = s.servingRevision().orElse(null);
-        List<String> all = new java.util.ArrayList<>(notes);
-        all.add("traffic will be pinned to " + revision + ": new deployments get 0% until `rollback quick --to-latest`");
+        List<String> all = new ArrayList<>(notes);
+        if (s.followsLatest()) {
+            all.add("LATEST serves " + revision + " once it is Ready: the service stays un-pinned, and no traffic "
+                    + "moves if it never starts");
+            return new ImageChange(command, s, fromImage, image, revision, s.traffic(), all, control);
+        }
+        all.add("traffic moves to " + revision + " once it is Ready and is then pinned to it: new deployments get 0% "
+                + "until `rollback quick --to-latest`");
         return new ImageChange(command, s, fromImage, image, revision,
-                TrafficPlanner.route(s.traffic(), revision, 100, serving), all, control);
+                TrafficPlanner.route(s.traffic(), revision, 100, s.servingRevision().orElse(null)), all, control);
     }
 
     /** {@code image} as revision {@code revision}, with exactly {@code traffic} (which may name it, or LATEST). */
     static ImageChange redeploy(String command, ServiceState s, String image, String revision, List<TrafficEntry> traffic,
                                 List<String> notes, ServiceControl control) {
         return new ImageChange(command, s, s.image(), image, revision, traffic, notes, control);
+    }
+
+    /**
+     * The name of the revision an earlier run's deploy of {@code image} is making, so that the change
+     * is recognised and adopted rather than sent again: the template asks for the image, the service is
+     * still applying it, and its newest revision runs the image with the template's configuration.
+     * Else {@code fresh}.
+     */
+    static String revisionName(ServiceState s, String image, List<Revision> revisions, String fresh) {
+        boolean making = image.equals(s.image()) && s.applying() && revisions.stream()
+                .anyMatch(r -> r.name().equals(s.latestCreatedRevision()) && r.runs(image, s.templateConfig()));
+        return making ? s.latestCreatedRevision() : fresh;
     }
 
     /** Undo of {@code record}: its image from before deployed again, with its traffic from before. */
@@ -102,9 +126,15 @@ public final class ImageChange implements Change {
         return Optional.of(before);
     }
 
+    /** Traffic reaches the new revision through LATEST alone: no traffic update follows the deploy. */
+    private boolean throughLatest() {
+        return ServiceState.sameEntries(traffic, before.traffic()) && before.servesLatest();
+    }
+
     @Override
     public String summary() {
-        return "deploy " + image + " as " + revision + " and route traffic to it";
+        return "deploy " + image + " as " + revision + (throughLatest() ? "; LATEST serves it once it is Ready"
+                : " and route traffic to it once it is Ready");
     }
 
     @Override
@@ -150,11 +180,14 @@ public final class ImageChange implements Change {
         return shortImage(image);
     }
 
-    /** The service's template already asks for the image and its revision is being made. */
+    /**
+     * An earlier run sent this very deploy and was killed while waiting: the template asks for the
+     * image under this revision's name ({@link #revisionName} checked what the revision runs), and the
+     * service is still applying it.
+     */
     @Override
     public boolean inFlight() {
-        return image.equals(before.image()) && revision.equals(before.latestCreatedRevision())
-                && !before.settledOn(traffic) && !before.failed();
+        return image.equals(before.image()) && revision.equals(before.latestCreatedRevision()) && before.applying();
     }
 
     @Override
@@ -169,21 +202,46 @@ public final class ImageChange implements Change {
         return state(image, revision, after.traffic());
     }
 
+    /** The port follows a deploy its template asks for already, then moves the traffic if the earlier run did not. */
     @Override
     public JsonNode awaitInFlight(Duration limit, Progress progress) {
-        return state(image, revision, control.awaitTraffic(before.ref(), traffic, limit, progress).traffic());
+        return apply(limit, progress);
     }
 
+    /**
+     * Sent: the template asks for the image, in a later generation than planned on (or planned on
+     * while in flight: an earlier run sent it). In effect: settled on the asked traffic, and the
+     * revisions serving through it for the new revision (by name, or LATEST) run the image with the
+     * configuration asked — a revision of that name may run something else. Half of {@code within}
+     * reads the service, half each revision.
+     */
     @Override
     public Truth truth(Duration within) {
-        Optional<ServiceState> now = control.peek(before.ref(), within);
+        Duration half = within.dividedBy(2);
+        Optional<ServiceState> now = control.peek(before.ref(), half);
         if (now.isEmpty()) {
             return Truth.unreadable();
         }
         ServiceState s = now.get();
-        boolean sent = image.equals(s.image()) && s.generation() > before.generation();
-        return new Truth(true, sent, s.settledOn(traffic), sent ? s.failure() : null, null,
-                state(s.image(), revision, s.traffic()));
+        JsonNode state = state(s.image(), revision, s.traffic());
+        boolean sent = image.equals(s.image()) && (s.generation() > before.generation() || inFlight());
+        boolean inEffect = s.settledOn(traffic);
+        for (String name : inEffect ? s.servingThrough(traffic, revision) : List.<String>of()) {
+            Optional<Revision> serving = control.peekRevision(before.ref(), name, half);
+            if (serving.isEmpty()) {
+                return new Truth(false, sent, false, null, null, state);
+            }
+            inEffect &= serving.get().runs(image, before.templateConfig());
+        }
+        String failure = sent ? s.failure() : null;
+        String partly = null;
+        if (sent && !inEffect && failure == null && !throughLatest()) {
+            // The first step (the template) done or under way; the second (the traffic) not sent.
+            partly = s.applying() ? revision + " is still being deployed; the traffic was not moved to it"
+                    : revision.equals(s.latestReadyRevision()) ? revision + " is deployed and Ready, but the traffic "
+                    + "was not moved to it" : null;
+        }
+        return new Truth(true, sent, inEffect, failure, null, state, null, partly);
     }
 
     /** What an image record holds as before/after, and what its undo reads back. */

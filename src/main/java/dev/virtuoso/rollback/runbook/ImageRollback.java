@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.runbook;
 
+import java.security.SecureRandom;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
@@ -11,12 +12,17 @@ import java.util.Optional;
  * Method 2 of the written runbook: serve a previous container image again. The image history is
  * the service's own revisions (what each ran, newest first): no registry call. When a Ready
  * revision already runs that image with the same configuration, traffic goes to it (no new
- * revision, no cold start); otherwise the image is deployed as a new revision, traffic in the same
- * update.
+ * revision, no cold start); otherwise the image is deployed as a new revision, and traffic moves to
+ * it once it is Ready.
  */
 public final class ImageRollback {
     private static final DateTimeFormatter NAME_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss-SSS")
             .withZone(ZoneOffset.UTC);
+    /** A revision name is a DNS label. */
+    private static final int MAX_NAME = 63;
+    /** Random base-36 characters that end every name: 1.7 million to one that two runs meet. */
+    private static final int SALT = 4;
+    private static final SecureRandom RANDOM = new SecureRandom();
 
     private ImageRollback() {
     }
@@ -62,7 +68,8 @@ public final class ImageRollback {
             Revision r = reuse.get();
             List<String> notes = new ArrayList<>(Preflight.secrets(r, req.service().project(), secrets, req.force()));
             notes.add(0, r.name() + " already runs " + image + " with the service's configuration: traffic goes to it, "
-                    + "no new revision, no cold start (--force-redeploy deploys anyway)");
+                    + "no new revision, no cold start (--force-redeploy deploys anyway" + (s.followsLatest()
+                    ? ", and keeps the service following LATEST: an older revision is served only pinned)" : ")"));
             Plan plan = QuickRollback.plan(s, revisions, new QuickRollback.ToRevision(r.name()), 100);
             return new TrafficChange(new Plan(command, plan.service(), "serve " + image + " from " + r.name()
                     + " (image " + current + " → " + image + ")", s, plan.after(), concat(notes, plan.notes()),
@@ -71,7 +78,8 @@ public final class ImageRollback {
         Revision template = madeFromTemplate(revisions, s);
         List<String> notes = template == null ? List.of()
                 : Preflight.secrets(template, req.service().project(), secrets, req.force());
-        return ImageChange.deploy(command, s, current, image, revisionName(req.service(), s, image, now), notes, control);
+        return ImageChange.deploy(command, s, current, image, ImageChange.revisionName(s, image, revisions,
+                freshName(req.service(), now)), notes, control);
     }
 
     /** The image asked for, or the newest image older than the serving revision's that differs from it. */
@@ -89,21 +97,21 @@ public final class ImageRollback {
     }
 
     /**
-     * An earlier run that was killed left its deploy in flight: the template already asks for the
-     * image, and its new revision is being made — that name is kept so the change is recognised.
-     */
-    private static String revisionName(ServiceRef ref, ServiceState s, String image, Instant now) {
-        boolean inFlight = image.equals(s.image()) && (s.reconciling() || s.observedGeneration() < s.generation());
-        return inFlight && s.latestCreatedRevision() != null ? s.latestCreatedRevision() : freshName(ref, now);
-    }
-
-    /**
-     * A revision name of the service's own ({@code <service>-...}, as Cloud Run wants it) that no
-     * revision has yet: re-sending an existing name with another image is ALREADY_EXISTS.
+     * A revision name of the service's own that no revision has yet: re-sending an existing name
+     * with another configuration is ALREADY_EXISTS. Cloud Run wants {@code <service>-} first and a
+     * DNS label (lowercase letters, digits and hyphens, no hyphen last, at most 63 characters) for
+     * any service name it allows (fewer than 50 characters). {@code <service>-rollback-<UTC time>}
+     * when it fits, else the time to the millisecond in base 36; random characters last, so that
+     * two runs in the same millisecond differ too.
      */
     public static String freshName(ServiceRef ref, Instant now) {
-        String name = ref.name() + "-rollback-" + NAME_TIME.format(now);
-        return name.length() <= 63 ? name : name.substring(0, 63);
+        StringBuilder salt = new StringBuilder();
+        for (int i = 0; i < SALT; i++) {
+            salt.append(Character.forDigit(RANDOM.nextInt(36), 36));
+        }
+        String readable = ref.name() + "-rollback-" + NAME_TIME.format(now) + "-" + salt;
+        return readable.length() <= MAX_NAME ? readable
+                : ref.name() + "-" + Long.toString(now.toEpochMilli(), 36) + salt;
     }
 
     /**

@@ -19,6 +19,14 @@ public record Revision(String name, String service, boolean ready, String readyM
     }
 
     /**
+     * Runs {@code image} with the configuration {@code config} (when known: null compares the image
+     * alone). What a change asked for is in effect only where this holds, whatever the revision's name.
+     */
+    public boolean runs(String image, Fingerprint config) {
+        return image != null && image.equals(this.image) && (config == null || config.equals(this.config));
+    }
+
+    /**
      * A secret a revision reads at {@code version} ("latest" or a number), as an environment
      * variable (read once, at instance start) or a volume (read on each file read).
      */

@@ -20,4 +20,13 @@ public class RunbookException extends RuntimeException {
     public static RunbookException invalid(String message) {
         return new RunbookException(ExitCode.INVALID_INPUT, message);
     }
+
+    /**
+     * {@code e} as the one-line error it is: itself, or — an exception that no adapter translated —
+     * a bug (exit 1) that says so.
+     */
+    public static RunbookException of(Throwable e) {
+        return e instanceof RunbookException r ? r : new RunbookException(ExitCode.INTERNAL, "internal error: " + e
+                + " (this is a bug; run with -e for the stack trace)", e);
+    }
 }

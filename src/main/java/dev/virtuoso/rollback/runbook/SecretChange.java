@@ -249,13 +249,13 @@ public final class SecretChange implements Change {
         boolean sent = done > 0;
         boolean inEffect = done == steps.size();
         ObjectNode n = state(now);
-        if (redeploy != null) {
-            Truth service = redeploy.truth(within);
-            sent |= service.sent();
-            inEffect &= service.inEffect();
-            n.put(REDEPLOYED, redeploy.target()).set("service", service.now());
+        if (redeploy == null) {
+            return new Truth(true, sent, inEffect, null, null, n);
         }
-        return new Truth(true, sent, inEffect, null, null, n);
+        Truth service = redeploy.truth(within);
+        n.put(REDEPLOYED, redeploy.target()).set("service", service.now());
+        return new Truth(service.readable(), sent || service.sent(), inEffect && service.inEffect(), service.failure(),
+                null, n, null, service.partly());
     }
 
     private SecretStore.VersionState stateBefore(String number) {

@@ -262,21 +262,20 @@ public final class SecretRestore {
     private static final class Readers {
         final ServiceState state;
         final String secret;
+        final List<Revision> revisions;
         final List<Revision> serving;
         final ServiceControl control;
 
-        private Readers(ServiceState state, String secret, List<Revision> serving, ServiceControl control) {
+        private Readers(ServiceState state, String secret, List<Revision> revisions, ServiceControl control) {
             this.state = state;
             this.secret = secret;
-            this.serving = serving;
+            this.revisions = revisions;
+            this.serving = revisions.stream().filter(r -> state.serving().containsKey(r.name())).toList();
             this.control = control;
         }
 
         static Readers of(ServiceRef ref, String secret, ServiceControl control) {
-            ServiceState s = control.service(ref);
-            List<Revision> revisions = control.revisions(ref);
-            List<Revision> serving = revisions.stream().filter(r -> s.serving().containsKey(r.name())).toList();
-            return new Readers(s, secret, serving, control);
+            return new Readers(control.service(ref), secret, control.revisions(ref), control);
         }
 
         List<Revision.SecretUse> uses(Revision r) {
@@ -346,9 +345,7 @@ public final class SecretRestore {
          * A redeploy an earlier run sent and did not see finish keeps its revision's name, so it is adopted.
          */
         ImageChange redeploy(Revision r, String fresh, String command) {
-            boolean inFlight = (state.reconciling() || state.observedGeneration() < state.generation())
-                    && r.image().equals(state.image()) && state.latestCreatedRevision() != null;
-            String name = inFlight ? state.latestCreatedRevision() : fresh;
+            String name = ImageChange.revisionName(state, r.image(), revisions, fresh);
             if (state.templateConfig() == null || !state.templateConfig().equals(r.config())) {
                 throw RunbookException.invalid("--redeploy: the service's template differs from " + r.name() + "'s "
                         + "configuration (a later deploy changed it), so a new revision would not be " + r.name()

@@ -22,6 +22,13 @@ public interface ServiceControl {
     Optional<ServiceState> peek(ServiceRef ref, Duration within);
 
     /**
+     * One revision, read as {@link #peek} reads the service: empty when it does not exist or cannot
+     * be read within {@code within}. Never throws.
+     */
+    @ReadOnly
+    Optional<Revision> peekRevision(ServiceRef ref, String name, Duration within);
+
+    /**
      * Replaces the traffic list, failing with {@link ExitCode#CONFLICT} when the service no
      * longer has {@code expected}'s etag, and returns only when the change is done (operation
      * finished, reconciled, statuses equal to {@code traffic}), waiting at most {@code limit}.
@@ -31,10 +38,16 @@ public interface ServiceControl {
 
     /**
      * Deploys {@code image} as a new revision named {@code revision} (the template's image changed,
-     * its name fresh) with {@code traffic} in the same update — one UpdateService — failing with
-     * {@link ExitCode#CONFLICT} when the service changed since {@code expected}; returns when the new
-     * revision is Ready and serves as asked, waiting at most {@code limit}. A revision that never
-     * becomes Ready is an API failure with its message.
+     * its name fresh), failing with {@link ExitCode#CONFLICT} when the service changed since
+     * {@code expected}, and moves no traffic until the revision is Ready: the template goes first,
+     * with the traffic list as it is. A revision that never becomes Ready is an API failure with its
+     * message, the traffic list and what serves left as they were. Once it is Ready, {@code traffic}
+     * is sent in a second update (the service re-checked as for {@link #updateTraffic}) unless it
+     * serves so already — a service that follows LATEST does. Returns, waiting at most {@code limit}
+     * in all, when the revisions serving through {@code traffic}'s entries for it (by name, or
+     * LATEST) run {@code image} with the template's configuration: a revision is judged by what it
+     * runs, never by its name. When the template asks for exactly this already (an earlier run sent
+     * it, then was killed), it is followed, not sent again.
      */
     @Mutating
     ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,

@@ -2,9 +2,11 @@ package dev.virtuoso.rollback.runbook;
 
 import java.util.Comparator;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * One read of a Cloud Run service. {@code traffic} is what was asked; {@code trafficStatuses} is
@@ -66,6 +68,33 @@ public record ServiceState(
     /** Traffic goes through LATEST (a new Ready revision gets it); false when pinned to named revisions. */
     public boolean servesLatest() {
         return traffic.stream().anyMatch(e -> e.latest() && e.percent() > 0);
+    }
+
+    /** All traffic goes through LATEST: a deploy is served once its revision is Ready, with no traffic update. */
+    public boolean followsLatest() {
+        return traffic.stream().anyMatch(e -> e.latest() && e.percent() == 100);
+    }
+
+    /**
+     * A change is still being applied: reconciling, or a generation not observed yet that did not
+     * fail (a failed reconciliation leaves the observed generation behind, and says FAILED).
+     */
+    public boolean applying() {
+        return reconciling || (observedGeneration < generation && !failed());
+    }
+
+    /**
+     * The revisions that serve, now, the entries of {@code asked} with a share of traffic that
+     * name {@code revision} or follow LATEST: where a deploy of {@code revision} must run what it asked.
+     */
+    public Set<String> servingThrough(List<TrafficEntry> asked, String revision) {
+        Set<String> names = new LinkedHashSet<>();
+        for (TrafficEntry e : asked) {
+            if (e.percent() > 0 && (e.latest() || e.targets(revision)) && e.resolve(latestReadyRevision) != null) {
+                names.add(e.resolve(latestReadyRevision));
+            }
+        }
+        return names;
     }
 
     /** The revision serving the most traffic now. */

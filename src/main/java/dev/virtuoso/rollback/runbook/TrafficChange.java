@@ -156,7 +156,9 @@ public final class TrafficChange implements Change {
             return Truth.unreadable();
         }
         ServiceState s = now.get();
-        boolean sent = ServiceState.sameEntries(s.traffic(), plan.after()) && s.generation() > plan.before().generation();
+        // A change adopted in flight was sent by an earlier run: the service asked for it when planned.
+        boolean sent = ServiceState.sameEntries(s.traffic(), plan.after())
+                && (s.generation() > plan.before().generation() || inFlight());
         return new Truth(true, sent, s.settledOn(plan.after()), sent ? s.failure() : null, null, json(s.traffic()));
     }
 

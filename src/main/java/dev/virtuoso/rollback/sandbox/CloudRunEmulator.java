@@ -233,8 +233,13 @@ final class CloudRunEmulator {
      * call of the tool. Answers the new revision's short name, or empty when nothing changed.
      */
     synchronized Optional<String> deploy(String serviceName, String image) {
+        return deploy(serviceName, image, "");
+    }
+
+    /** As {@link #deploy(String, String)}, the new revision named {@code revision} (empty: by Cloud Run). */
+    synchronized Optional<String> deploy(String serviceName, String image, String revision) {
         Service current = service(serviceName);
-        RevisionTemplate.Builder t = current.getTemplate().toBuilder().clearRevision();
+        RevisionTemplate.Builder t = current.getTemplate().toBuilder().setRevision(revision);
         Container first = t.getContainersCount() > 0 ? t.getContainers(0) : Container.getDefaultInstance();
         if (t.getContainersCount() == 0) {
             t.addContainers(first);
@@ -353,7 +358,10 @@ final class CloudRunEmulator {
         boolean newTemplate = templateChanged(current.getTemplate(), asked.getTemplate());
         String named = newTemplate ? asked.getTemplate().getRevision() : "";
         validateTraffic(current, asked.getTrafficList(), named);
-        if (!named.isEmpty() && revisions.containsKey(current.getName() + "/revisions/" + named)) {
+        // A template naming an existing revision is that revision again when it asks for what the
+        // revision runs; with anything else it is refused, as Cloud Run refuses it (409).
+        Revision existing = named.isEmpty() ? null : revisions.get(current.getName() + "/revisions/" + named);
+        if (existing != null && !spec(existing).equals(spec(asked.getTemplate()))) {
             throw Status.ALREADY_EXISTS.withDescription("Revision named '" + named
                     + "' with different configuration already exists.").asRuntimeException();
         }
@@ -369,7 +377,8 @@ final class CloudRunEmulator {
                 .setTemplate(newTemplate ? asked.getTemplate() : current.getTemplate())
                 .setGeneration(generation).setEtag(nextEtag()).setReconciling(true).setUpdateTime(now())
                 .setTerminalCondition(condition(READY, Condition.State.CONDITION_RECONCILING, "Deploying."));
-        Revision created = newTemplate ? createRevision(current, asked.getTemplate()) : null;
+        Revision created = !newTemplate ? null : existing != null ? existing : createRevision(current,
+                asked.getTemplate());
         if (created != null) {
             // The revision exists from now on, long before it is Ready (or fails).
             accepted.setLatestCreatedRevision(created.getName());
@@ -387,8 +396,9 @@ final class CloudRunEmulator {
                     failure));
         } else {
             String revision = created.getName();
-            later("start " + revision, revisionStartDelay, () -> started(opName, serviceName, generation, revision,
-                    opError, failure));
+            // A revision asked for again has started already: it is judged at once.
+            later("start " + revision + " for " + opName, existing != null ? Duration.ZERO : revisionStartDelay,
+                    () -> started(opName, serviceName, generation, revision, opError, failure));
         }
         return operations.get(opName);
     }
@@ -510,6 +520,26 @@ final class CloudRunEmulator {
                 .setResponse(Any.pack(done)).build());
     }
 
+    /**
+     * What a revision runs, as a template asks for it: the fields the two share, copied one by one
+     * (Revision and RevisionTemplate are unrelated generated types).
+     */
+    private static Revision spec(RevisionTemplate t) {
+        return Revision.newBuilder().setServiceAccount(t.getServiceAccount()).setScaling(t.getScaling())
+                .setVpcAccess(t.getVpcAccess()).setTimeout(t.getTimeout())
+                .setMaxInstanceRequestConcurrency(t.getMaxInstanceRequestConcurrency())
+                .setExecutionEnvironment(t.getExecutionEnvironment()).setEncryptionKey(t.getEncryptionKey())
+                .addAllContainers(t.getContainersList()).addAllVolumes(t.getVolumesList()).build();
+    }
+
+    private static Revision spec(Revision r) {
+        return Revision.newBuilder().setServiceAccount(r.getServiceAccount()).setScaling(r.getScaling())
+                .setVpcAccess(r.getVpcAccess()).setTimeout(r.getTimeout())
+                .setMaxInstanceRequestConcurrency(r.getMaxInstanceRequestConcurrency())
+                .setExecutionEnvironment(r.getExecutionEnvironment()).setEncryptionKey(r.getEncryptionKey())
+                .addAllContainers(r.getContainersList()).addAllVolumes(r.getVolumesList()).build();
+    }
+
     /** The template's revision, created as soon as the update is accepted: not Ready yet. */
     private Revision createRevision(Service s, RevisionTemplate template) {
         String svc = shortName(s.getName());
@@ -524,8 +554,8 @@ final class CloudRunEmulator {
         }
         String full = s.getName() + "/revisions/" + name;
         String[] parts = full.split("/");
-        Revision r = Revision.newBuilder().setName(full).setService(svc)
-                .setGeneration(1).setCreateTime(now()).addAllContainers(template.getContainersList())
+        Revision r = spec(template).toBuilder().setName(full).setService(svc)
+                .setGeneration(1).setCreateTime(now())
                 .setReconciling(true).setLogUri(logUri(parts[1], svc, name))
                 .addConditions(condition(READY, Condition.State.CONDITION_RECONCILING, "")).build();
         revisions.put(r.getName(), r);

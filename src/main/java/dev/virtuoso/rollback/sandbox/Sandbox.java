@@ -58,36 +58,53 @@ public final class Sandbox implements AutoCloseable {
      * @param gitRepo a bare git repository whose pushes CI deploys (null: none); created when missing
      * @param gitBranch the branch CI deploys
      * @param gitPollInterval how often CI looks at the branch
+     * @param service the demo service's name (its revisions are named after it)
      */
     public record Options(Duration operationDelay, int grpcPort, int demoPort, double requestsPerMinute,
                           Duration metricsLag, Duration revisionStartDelay, Path gitRepo, String gitBranch,
-                          Duration gitPollInterval) {
+                          Duration gitPollInterval, String service) {
         public static Options defaults() {
             return new Options(Duration.ofMillis(300), 0, 0, 600, Duration.ZERO, Duration.ofMillis(300), null, "main",
-                    Duration.ofMillis(200));
+                    Duration.ofMillis(200), SERVICE);
         }
 
         public Options withOperationDelay(Duration d) {
             return new Options(d, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay, gitRepo,
-                    gitBranch, gitPollInterval);
+                    gitBranch, gitPollInterval, service);
         }
 
         public Options withMetricsLag(Duration d) {
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, d, revisionStartDelay, gitRepo,
-                    gitBranch, gitPollInterval);
+                    gitBranch, gitPollInterval, service);
         }
 
         public Options withRevisionStartDelay(Duration d) {
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, d, gitRepo,
-                    gitBranch, gitPollInterval);
+                    gitBranch, gitPollInterval, service);
         }
 
         public Options withGitRepo(Path repo, String branch) {
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay,
-                    repo, branch, gitPollInterval);
+                    repo, branch, gitPollInterval, service);
+        }
+
+        /** The demo service named {@code name}: a name Cloud Run allows, else IllegalArgumentException. */
+        public Options withService(String name) {
+            if (!SERVICE_NAME.matcher(name).matches()) {
+                throw new IllegalArgumentException("'" + name + "' is not a name Cloud Run allows for a service "
+                        + "(a lowercase letter first, then lowercase letters, digits and hyphens, no hyphen last, "
+                        + "fewer than 50 characters)");
+            }
+            return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay,
+                    gitRepo, gitBranch, gitPollInterval, name);
         }
     }
 
+    /** A service id Cloud Run accepts: a letter first, no hyphen last, fewer than 50 characters. */
+    private static final java.util.regex.Pattern SERVICE_NAME = java.util.regex.Pattern.compile(
+            "[a-z]([-a-z0-9]{0,47}[a-z0-9])?");
+
+    private final String service;
     private final CloudRunEmulator cloudRun;
     private final MonitoringEmulator monitoring;
     private final SecretManagerEmulator secretManager;
@@ -103,7 +120,8 @@ public final class Sandbox implements AutoCloseable {
     private String firestoreExport;
 
     private Sandbox(CloudRunEmulator cloudRun, MonitoringEmulator monitoring, SecretManagerEmulator secretManager,
-                    DemoService demo, WebhookReceiver webhook, Server grpc) {
+                    DemoService demo, WebhookReceiver webhook, Server grpc, String service) {
+        this.service = service;
         this.cloudRun = cloudRun;
         this.monitoring = monitoring;
         this.secretManager = secretManager;
@@ -129,11 +147,12 @@ public final class Sandbox implements AutoCloseable {
                     .addService(monitoring.metrics()).addService(monitoring.alertPolicies())
                     .addService(secretManager.api())
                     .build().start();
-            DemoService demo = new DemoService(cloudRun, servicePath(SERVICE), API_KEY, options.demoPort());
+            DemoService demo = new DemoService(cloudRun, servicePath(options.service()), API_KEY, options.demoPort());
             cloudRun.demoBaseUrl(demo.url().toString());
-            seed(cloudRun, clock.instant());
+            seed(cloudRun, options.service(), clock.instant());
             seed(secretManager, clock.instant());
-            Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc);
+            Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc,
+                    options.service());
             sandbox.bigQuery = new BigQueryEmulator(clock, options.operationDelay());
             seed(sandbox.bigQuery, clock.instant());
             try {
@@ -163,6 +182,11 @@ public final class Sandbox implements AutoCloseable {
 
     public static String servicePath(String service) {
         return "projects/" + PROJECT + "/locations/" + REGION + "/services/" + service;
+    }
+
+    /** The demo service's name ({@link #SERVICE} unless the options named another). */
+    public String service() {
+        return service;
     }
 
     public String cloudRunHost() {
@@ -255,17 +279,17 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static void seed(CloudRunEmulator run, Instant now) {
+    private static void seed(CloudRunEmulator run, String service, Instant now) {
         run.markBroken(BROKEN_IMAGE);
         // 00004's image never started; deployed again, it fails again.
         run.markFailsToStart(IMAGE + ":v1.2.1");
-        String svc = servicePath(SERVICE);
+        String svc = servicePath(service);
         Instant day = firstRelease(now);
         // Each revision reads the API key pinned to a version: 00001 the 2024 key, the later ones the current.
-        run.put(revision(svc, "virtuoso-api-00001-abc", IMAGE + ":v1.0.0", "1", day, true));
-        run.put(revision(svc, "virtuoso-api-00002-def", IMAGE + ":v1.1.0", "2", day.plus(Duration.ofDays(1)), true));
-        run.put(revision(svc, "virtuoso-api-00003-ghi", BROKEN_IMAGE, "2", day.plus(Duration.ofDays(2)), true));
-        Revision failed = revision(svc, "virtuoso-api-00004-jkl", IMAGE + ":v1.2.1", "2", day.plus(Duration.ofDays(3)),
+        run.put(revision(svc, service + "-00001-abc", IMAGE + ":v1.0.0", "1", day, true));
+        run.put(revision(svc, service + "-00002-def", IMAGE + ":v1.1.0", "2", day.plus(Duration.ofDays(1)), true));
+        run.put(revision(svc, service + "-00003-ghi", BROKEN_IMAGE, "2", day.plus(Duration.ofDays(2)), true));
+        Revision failed = revision(svc, service + "-00004-jkl", IMAGE + ":v1.2.1", "2", day.plus(Duration.ofDays(3)),
                 false);
         run.put(failed);
         run.put(run.settle(Service.newBuilder().setName(svc).setGeneration(4).setObservedGeneration(4)
@@ -275,8 +299,8 @@ public final class Sandbox implements AutoCloseable {
                         .setPercent(100))
                 .addTraffic(TrafficTarget.newBuilder()
                         .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
-                        .setRevision("virtuoso-api-00002-def").setPercent(0).setTag("stable-2024-07-24"))
-                .setLatestReadyRevision(svc + "/revisions/virtuoso-api-00003-ghi")
+                        .setRevision(service + "-00002-def").setPercent(0).setTag("stable-2024-07-24"))
+                .setLatestReadyRevision(svc + "/revisions/" + service + "-00003-ghi")
                 .setLatestCreatedRevision(failed.getName())
                 .build()));
 
@@ -313,7 +337,7 @@ public final class Sandbox implements AutoCloseable {
                     new CiPipeline.Commit("v1.2.0", "Release v1.2.0: cache command lookups", false,
                             day.plus(Duration.ofDays(2)))));
         }
-        return new CiPipeline(options.gitRepo(), options.gitBranch(), cloudRun, servicePath(SERVICE), IMAGE,
+        return new CiPipeline(options.gitRepo(), options.gitBranch(), cloudRun, servicePath(options.service()), IMAGE,
                 options.gitPollInterval(), events);
     }
 

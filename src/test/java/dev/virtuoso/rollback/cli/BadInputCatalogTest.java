@@ -412,6 +412,8 @@ class BadInputCatalogTest {
                         "--grpc-port", "http"),
                 c("sandbox --git-branch without --git-repo", 2, "Missing required argument(s): --git-repo=DIR",
                         "sandbox", "--git-branch", "dev"),
+                c("sandbox --service with a name Cloud Run refuses", 2, "'virtuoso_api' is not a name Cloud Run "
+                        + "allows for a service", "sandbox", "--service", "virtuoso_api"),
                 c("sandbox --git-repo that is not a bare repository", 2, "{HOME}/plain is not a bare git repository "
                         + "(pushes need one: git init --bare {HOME}/plain)", "sandbox", "--git-repo", "{HOME}/plain")
                         .file("plain/README.md", "not a repository"),

@@ -42,28 +42,31 @@ class ImageCommandTest {
         assertThat(r.code()).as(r.err()).isZero();
         assertThat(r.out()).contains("serve " + Sandbox.IMAGE + ":v1.1.0 from virtuoso-api-00002-def")
                 .contains("virtuoso-api-00002-def already runs " + Sandbox.IMAGE + ":v1.1.0 with the service's "
-                        + "configuration: traffic goes to it, no new revision, no cold start")
+                        + "configuration: traffic goes to it, no new revision, no cold start (--force-redeploy "
+                        + "deploys anyway, and keeps the service following LATEST: an older revision is served only "
+                        + "pinned)")
                 .contains("checks: 5/5 passed");
         assertThat(revisionNames()).hasSize(revisions);
         assertThat(cli.mutations()).isEqualTo(1);
     }
 
     @Test
-    void anImageDeploysAsANewRevisionServingAllTrafficWithTagsKeptAndUndoPutsTheOldImageBack() {
+    void anImageOnAServiceThatFollowsLatestIsServedThroughLatestInOneUpdateUnpinnedAndUndoPutsTheOldImageBack() {
         int revisions = revisionNames().size();
         // 00001 pins another version of the API key: its configuration differs, so v1.0.0 is deployed anew.
         CliHarness.Result r = cli.rb("image", "--image", V100, "--yes");
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("image:").contains(Sandbox.BROKEN_IMAGE + " → " + V100 + " (new revision "
-                + "virtuoso-api-rollback-").contains("checks: 5/5 passed");
+                + "virtuoso-api-rollback-").contains("; LATEST serves it once it is Ready")
+                .contains("the service stays un-pinned").doesNotContain("pinned to").contains("checks: 5/5 passed");
         assertThat(revisionNames()).hasSize(revisions + 1);
         String created = revisionNames().get(0);
         assertThat(created).startsWith("virtuoso-api-rollback-");
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(V100);
-        // The new revision serves everything; the stable tag is sent back with it.
-        assertThat(cli.controls.traffic()).containsExactly("REVISION " + created + " 100%",
-                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
-        assertThat(cli.controls.trafficStatuses()).isEqualTo(cli.controls.traffic());
+        // LATEST moved to the new revision once it was Ready: no second update, nothing pinned, the tag kept.
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.service().getLatestReadyRevision()).endsWith("/revisions/" + created);
         assertThat(cli.mutations()).isEqualTo(1);
 
         CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
@@ -74,22 +77,126 @@ class ImageCommandTest {
         assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(revisionNames()).hasSize(revisions + 2);
+        assertThat(cli.mutations()).isEqualTo(2);
     }
 
     @Test
-    void aRevisionThatNeverBecomesReadyIsExit4WithItsMessageAndTrafficWhereItWas() throws Exception {
+    void anImageOnAPinnedServiceIsDeployedThenGetsTheTrafficOnceReadyAndStaysPinned() {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        int updates = cli.mutations();
+        CliHarness.Result r = cli.rb("image", "--image", V100, "--yes");
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        String created = revisionNames().get(0);
+        assertThat(r.out()).contains("deploy " + V100 + " as " + created + " and route traffic to it once it is Ready")
+                .contains("traffic moves to " + created + " once it is Ready and is then pinned to it")
+                .contains("checks: 5/5 passed");
+        // Pinned to the new revision; the stable tag stays on 00002.
+        assertThat(cli.controls.traffic()).containsExactly("REVISION " + created + " 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(cli.controls.traffic());
+        // The template first, the traffic once the revision was Ready.
+        assertThat(cli.mutations()).isEqualTo(updates + 2);
+    }
+
+    /** Redeploys an image that never starts; asserts the traffic is as it was, asked and served, and the journal. */
+    private void aRedeployThatNeverBecomesReadyLeavesTheTrafficAsItWas() throws Exception {
         String bad = Sandbox.IMAGE + ":v0.9.9";
         cli.controls.imageFailsToStart(bad);
-        var before = cli.service().getTrafficStatusesList();
+        List<String> spec = cli.controls.traffic();
+        List<String> statuses = cli.controls.trafficStatuses();
+        String latestReady = cli.service().getLatestReadyRevision();
         CliHarness.Result r = cli.rb("image", "--image", bad, "--yes");
         assertThat(r.code()).isEqualTo(4);
         assertThat(r.err().lines()).as(r.err()).hasSize(1);
         assertThat(r.err()).contains("failed to start and listen on the port").contains("the change was sent and is not "
-                + "in effect yet (it failed)");
-        assertThat(cli.service().getTrafficStatusesList()).isEqualTo(before);
-        String journal = Files.readString(cli.home.resolve("journal.jsonl"));
-        assertThat(journal.lines().reduce((a, b) -> b).orElseThrow()).contains("\"state\":\"failed\"")
-                .contains("\"changed\":true");
+                + "in effect yet (it failed)").contains("`rollback undo ");
+        // No traffic list names the revision that failed: the team's next deploy is not refused because of it.
+        assertThat(cli.controls.traffic()).isEqualTo(spec);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(statuses);
+        assertThat(cli.service().getLatestReadyRevision()).isEqualTo(latestReady);
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(bad);
+        // Over, not still being applied: a failed change leaves the observed generation behind.
+        assertThat(cli.rb("status").out()).contains("failed: the last change did not take effect: Revision '")
+                .doesNotContain("reconciling:");
+        JsonNode last = cli.journal().get(cli.journal().size() - 1);
+        assertThat(last.get("state").asText()).isEqualTo("failed");
+        assertThat(last.get("changed").asBoolean()).isTrue();
+    }
+
+    @Test
+    void aRedeployOfAServiceThatFollowsLatestWhoseRevisionNeverBecomesReadyIsExit4AndLeavesItsTrafficAsItWas()
+            throws Exception {
+        aRedeployThatNeverBecomesReadyLeavesTheTrafficAsItWas();
+        assertThat(cli.mutations()).isEqualTo(1);
+    }
+
+    @Test
+    void aRedeployOfAPinnedServiceWhoseRevisionNeverBecomesReadyIsExit4AndLeavesItsTrafficAsItWas() throws Exception {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        int updates = cli.mutations();
+        aRedeployThatNeverBecomesReadyLeavesTheTrafficAsItWas();
+        // The template alone was sent: the traffic update waits for a Ready revision.
+        assertThat(cli.mutations()).isEqualTo(updates + 1);
+        // Its undo deploys the image that served before, with the traffic it never moved.
+        CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v1.1.0");
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+    }
+
+    @Test
+    void aChangeByAnotherWriterBetweenTheDeployAndItsTrafficIsExit4JournaledAsDeployedAndReadyForUndo()
+            throws Exception {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        // Once the deploy is done, someone tags 00001 before the traffic moves.
+        java.util.concurrent.atomic.AtomicBoolean tagged = new java.util.concurrent.atomic.AtomicBoolean();
+        cli.controls.onGetService(() -> {
+            var s = cli.service();
+            if (s.getTemplate().getContainers(0).getImage().equals(V100) && !s.getReconciling()
+                    && tagged.compareAndSet(false, true)) {
+                cli.controls.changeService(x -> x.toBuilder().addTraffic(com.google.cloud.run.v2.TrafficTarget
+                        .newBuilder().setType(com.google.cloud.run.v2.TrafficTargetAllocationType
+                                .TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                        .setRevision("virtuoso-api-00001-abc").setTag("hotfix")).build());
+            }
+        });
+        CliHarness.Result r = cli.rb("image", "--image", V100, "--yes");
+        String created = revisionNames().get(0);
+        // Exit 5 would say nothing was sent: the deploy was.
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        assertThat(r.err()).contains(created + " is deployed and Ready, but its traffic was not moved: virtuoso-api "
+                + "changed since the plan was made").contains("the change was sent and is not in effect yet ("
+                + created + " is deployed and Ready, but the traffic was not moved to it)").contains("`rollback undo ");
+        // Nothing of theirs overwritten, and the traffic not moved.
+        assertThat(cli.controls.traffic()).containsExactly(SandboxControls.PREVIOUS_SERVES.get(0),
+                "REVISION virtuoso-api-00001-abc 0% tag hotfix");
+        JsonNode last = cli.journal().get(cli.journal().size() - 1);
+        assertThat(last.get("state").asText()).isEqualTo("failed");
+        assertThat(last.get("changed").asBoolean()).isTrue();
+        assertThat(last.get("detail").asText()).contains(created + " is deployed and Ready, but the traffic was not "
+                + "moved to it");
+    }
+
+    @Test
+    void aDeployAnEarlierRunLeftInFlightOnAPinnedServiceIsAdoptedThenItsTrafficMoved() {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        // An earlier `image` run sent its template (the traffic left as it was), then was killed.
+        cli.controls.setRevisionStartDelay(java.time.Duration.ofSeconds(1));
+        String earlier = "virtuoso-api-rollback-earlier";
+        cli.controls.deployElsewhere(earlier, V100);
+        int revisions = cli.controls.revisionCount();
+        int updates = cli.mutations();
+
+        CliHarness.Result again = cli.rb("image", "--image", V100, "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("already in flight").contains("it was not sent again")
+                .contains("checks: 5/5 passed");
+        // The template was not sent again; the traffic the earlier run never reached was.
+        assertThat(cli.mutations()).isEqualTo(updates + 1);
+        assertThat(cli.controls.revisionCount()).isEqualTo(revisions);
+        assertThat(cli.controls.trafficStatuses()).containsExactly("REVISION " + earlier + " 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
     }
 
     @Test

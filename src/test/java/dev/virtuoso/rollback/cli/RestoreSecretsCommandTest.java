@@ -221,7 +221,7 @@ class RestoreSecretsCommandTest {
                 "--redeploy", "--yes");
 
         assertThat(again.code()).as(again.out() + again.err()).isZero();
-        assertThat(again.out()).contains("already in flight").contains("nothing was sent");
+        assertThat(again.out()).contains("already in flight").contains("it was not sent again");
         assertThat(cli.mutations()).isEqualTo(updates);
         assertThat(cli.controls.revisionCount()).isEqualTo(revisions);
         // The deploy in flight finished as it was sent, and serves.

@@ -174,6 +174,76 @@ class ChangePipelineTest {
     }
 
     @Test
+    void aPlainRuntimeExceptionAfterSendingIsJournaledFailedAndChangedAndNamesTheUndo() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        // A client's own exception, not translated by its adapter: a bug, but the change was sent.
+        control.failAfterSending = new IllegalStateException("ManagedChannel shut down");
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
+                .isInstanceOf(RunbookException.class)
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERNAL))
+                .hasMessageContaining("internal error: java.lang.IllegalStateException: ManagedChannel shut down")
+                .hasMessageContaining("the change was sent and is not in effect yet")
+                .hasMessageContaining("`rollback undo " + journal.history().get(0).id() + "`");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+        assertThat(Undo.pick(journal, null).id()).isEqualTo(last.id());
+    }
+
+    @Test
+    void aPlainRuntimeExceptionWhileAdoptingAChangeInFlightIsJournaledFailedAndChanged() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        Plan first = previous();
+        control.state = inFlight(control.state, first.after());
+        control.failAwaiting = new NullPointerException("statuses");
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERNAL))
+                .hasMessageContaining("the change was sent and is not in effect yet")
+                .hasMessageContaining("`rollback undo ");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+    }
+
+    @Test
+    void aPlainRuntimeExceptionFromTheChecksAfterTheChangeIsJournaledFailedNotNothingChanged() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        when(verifier.verify(any())).thenThrow(new IllegalStateException("no TLS provider"));
+        assertThatThrownBy(() -> executor.execute(change(previous()), Optional.of(checks)))
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INTERNAL))
+                .hasMessageContaining("was applied, but verification could not run: internal error: "
+                        + "java.lang.IllegalStateException: no TLS provider");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isTrue();
+    }
+
+    @Test
+    void aDeployRefusedForATakenNameIsNotInEffectBecauseTrafficNamesThatNameWhileItRunsAnotherImage() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        // The day's first image rollback made this revision (v1.1.0) and pinned traffic to it; a second,
+        // to v1.0.0, asks for the same name and is refused. The traffic names that name all the same.
+        String taken = "virtuoso-api-rollback-20261120";
+        List<Revision> revisions = new ArrayList<>(REVISIONS);
+        revisions.add(0, new Revision(taken, "virtuoso-api", true, "", "img:v1.1.0", Fixtures.T0.plusSeconds(400)));
+        control.revisions = revisions;
+        control.state = Fixtures.state(List.of(TrafficEntry.toRevision(taken, 100),
+                new TrafficEntry(false, "virtuoso-api-00002-def", 0, "stable-2024-07-24")));
+        control.refuseDeploy = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: already exists on update of "
+                + Fixtures.REF.path() + ": Revision named '" + taken + "' with different configuration already "
+                + "exists.");
+        Change change = ImageChange.deploy("image --image img:v1.0.0", control.state, "img:v1.1.0", "img:v1.0.0", taken,
+                List.of(), control);
+
+        assertThatThrownBy(() -> executor.execute(change, Optional.empty()))
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.API_FAILURE))
+                .hasMessageEndingWith("with different configuration already exists.; nothing was changed");
+        JournalRecord last = journal.history().get(0);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.failed);
+        assertThat(last.changed()).isFalse();
+    }
+
+    @Test
     void verificationThatCannotRunAfterTheChangeIsNotReportedAsNothingChanged() {
         when(ui.progress()).thenReturn(Progress.NONE);
         when(verifier.verify(any())).thenThrow(RunbookException.invalid("secret virtuoso-api-key has no ENABLED version"));
@@ -211,9 +281,12 @@ class ChangePipelineTest {
         int updates;
         int awaited;
         boolean concurrentChange;
-        RunbookException failAfterSending;
+        RuntimeException failAfterSending;
         boolean settleBeforeFailing;
         RunbookException refuseNext;
+        RuntimeException failAwaiting;
+        RuntimeException refuseDeploy;
+        List<Revision> revisions = REVISIONS;
 
         FakeControl(ServiceState state) {
             this.state = state;
@@ -229,12 +302,17 @@ class ChangePipelineTest {
             if (ref == null) {
                 throw RunbookException.invalid("no revisions");
             }
-            return REVISIONS;
+            return revisions;
         }
 
         @Override
         public java.util.Optional<ServiceState> peek(ServiceRef ref, java.time.Duration within) {
             return java.util.Optional.of(state);
+        }
+
+        @Override
+        public java.util.Optional<Revision> peekRevision(ServiceRef ref, String name, java.time.Duration within) {
+            return revisions.stream().filter(r -> r.name().equals(name)).findFirst();
         }
 
         @Override
@@ -259,6 +337,9 @@ class ChangePipelineTest {
         @Override
         public ServiceState deploy(ServiceState expected, String image, String revision, List<TrafficEntry> traffic,
                                    java.time.Duration limit, Progress progress) {
+            if (refuseDeploy != null) {
+                throw refuseDeploy;
+            }
             throw new UnsupportedOperationException("traffic only");
         }
 
@@ -272,6 +353,9 @@ class ChangePipelineTest {
         public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, java.time.Duration limit,
                                          Progress progress) {
             awaited++;
+            if (failAwaiting != null) {
+                throw failAwaiting;
+            }
             state = new ServiceState(state.ref(), state.uri(), state.generation(), state.generation(), state.etag(),
                     false, null, state.latestReadyRevision(), state.latestCreatedRevision(), traffic, traffic, Map.of(),
                     state.image());

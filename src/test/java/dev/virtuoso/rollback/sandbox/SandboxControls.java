@@ -185,11 +185,11 @@ public final class SandboxControls {
      * creation times before it (a service with a long history, for listing at scale).
      */
     public void addOlderRevisions(int count) {
-        String service = Sandbox.servicePath(Sandbox.SERVICE);
+        String service = Sandbox.servicePath(sandbox.service());
         com.google.cloud.run.v2.Revision oldest = sandbox.cloudRun().revisionsOf(service).stream()
                 .min(java.util.Comparator.comparingLong(r -> r.getCreateTime().getSeconds())).orElseThrow();
         for (int i = 1; i <= count; i++) {
-            String name = String.format("%s-h%05d-old", Sandbox.SERVICE, i);
+            String name = String.format("%s-h%05d-old", sandbox.service(), i);
             sandbox.cloudRun().put(oldest.toBuilder().setName(service + "/revisions/" + name)
                     .setCreateTime(oldest.getCreateTime().toBuilder()
                             .setSeconds(oldest.getCreateTime().getSeconds() - 60L * i)).build());
@@ -201,7 +201,7 @@ public final class SandboxControls {
     }
 
     public Service service() {
-        return service(Sandbox.SERVICE);
+        return service(sandbox.service());
     }
 
     public Service service(String name) {
@@ -247,7 +247,7 @@ public final class SandboxControls {
 
     /** Another actor changes the service (applied and reconciled at once). */
     public void changeService(UnaryOperator<Service> change) {
-        sandbox.cloudRun().changeService(Sandbox.servicePath(Sandbox.SERVICE), change);
+        sandbox.cloudRun().changeService(Sandbox.servicePath(sandbox.service()), change);
     }
 
     public void onGetService(Runnable hook) {
@@ -318,7 +318,7 @@ public final class SandboxControls {
 
     /** Who served what over time, oldest first. */
     public List<Serving> timeline() {
-        return sandbox.cloudRun().timeline(Sandbox.servicePath(Sandbox.SERVICE)).stream()
+        return sandbox.cloudRun().timeline(Sandbox.servicePath(sandbox.service())).stream()
                 .map(s -> new Serving(s.since(), s.percents())).toList();
     }
 
@@ -349,7 +349,7 @@ public final class SandboxControls {
      * revision and the template (so a new revision does too).
      */
     public void apiKeyReadAsLatest() {
-        String svc = Sandbox.servicePath(Sandbox.SERVICE);
+        String svc = Sandbox.servicePath(sandbox.service());
         CloudRunEmulator run = sandbox.cloudRun();
         for (com.google.cloud.run.v2.Revision r : run.revisionsOf(svc)) {
             run.put(r.toBuilder().setContainers(0, readLatest(r.getContainers(0))).build());
@@ -368,8 +368,16 @@ public final class SandboxControls {
         return b.build();
     }
 
+    /**
+     * Another client deploys {@code image} as {@code revision}, the traffic sent back as it is, through
+     * the API's update path (not counted as a call of the tool), and does not wait for it.
+     */
+    public void deployElsewhere(String revision, String image) {
+        sandbox.cloudRun().deploy(Sandbox.servicePath(sandbox.service()), image, revision);
+    }
+
     public int revisionCount() {
-        return sandbox.cloudRun().revisionsOf(Sandbox.servicePath(Sandbox.SERVICE)).size();
+        return sandbox.cloudRun().revisionsOf(Sandbox.servicePath(sandbox.service())).size();
     }
 
     /** The payload of a version of the API key secret (tests compare payloads; the tool never shows one). */

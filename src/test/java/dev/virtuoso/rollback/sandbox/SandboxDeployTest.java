@@ -240,6 +240,47 @@ class SandboxDeployTest {
         assertThat(services.getService(SVC)).isEqualTo(after);
     }
 
+    @Test
+    void aTemplateNamingAnExistingRevisionIsThatRevisionAgainWhenItAsksForWhatItRunsElseAlreadyExists()
+            throws Exception {
+        start(HELD);
+        Service before = services.getService(SVC);
+        Revision stable = revisions.getRevision(SVC + "/revisions/virtuoso-api-00002-def");
+        Service another = before.toBuilder().setTemplate(before.getTemplate().toBuilder()
+                .setRevision("virtuoso-api-00002-def").setContainers(0, stable.getContainers(0).toBuilder()
+                        .clearEnv())).build();
+        assertThatThrownBy(() -> update(another))
+                .satisfies(e -> assertThat(((ApiException) e.getCause()).getStatusCode().getCode())
+                        .isEqualTo(StatusCode.Code.ALREADY_EXISTS))
+                .hasMessageContaining("Revision named 'virtuoso-api-00002-def' with different configuration already "
+                        + "exists.");
+        assertThat(services.getService(SVC)).isEqualTo(before);
+
+        OperationFuture<Service, Service> op = update(before.toBuilder().setTemplate(before.getTemplate().toBuilder()
+                .setRevision("virtuoso-api-00002-def").setContainers(0, stable.getContainers(0))).build());
+        controls.startRevisionsNow();
+        controls.completeOperationsNow();
+        Service done = op.get(5, TimeUnit.SECONDS);
+        // No new revision: that one, the latest created and Ready again, which LATEST follows.
+        assertThat(revisions.listRevisions(ListRevisionsRequest.newBuilder().setParent(SVC).build()).iterateAll())
+                .hasSize(4);
+        assertThat(done.getLatestCreatedRevision()).isEqualTo(stable.getName());
+        assertThat(done.getLatestReadyRevision()).isEqualTo(stable.getName());
+        assertThat(answering()).isEqualTo("virtuoso-api-00002-def 200");
+    }
+
+    @Test
+    void aDemoServiceNamedAsLongAsCloudRunAllowsIsSeededWithRevisionsNamedAfterIt() throws Exception {
+        String name = "virtuoso-api-" + "x".repeat(35) + "1";
+        start(HELD.withService(name));
+        Service s = services.getService(Sandbox.servicePath(name));
+        assertThat(s.getLatestReadyRevision()).endsWith("/revisions/" + name + "-00003-ghi");
+        assertThat(s.getTraffic(1).getRevision()).isEqualTo(name + "-00002-def");
+        assertThat(answering()).isEqualTo(name + "-00003-ghi 503");
+        assertThatThrownBy(() -> HELD.withService(name + "2")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("'" + name + "2' is not a name Cloud Run allows for a service");
+    }
+
     // ---- CI on a bare git repository ----------------------------------------------------------
 
     @TempDir
