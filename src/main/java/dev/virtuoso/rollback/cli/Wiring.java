@@ -86,7 +86,7 @@ final class Wiring implements AutoCloseable {
     }
 
     Verifier verifier() {
-        return new HttpVerifier(waiting());
+        return new HttpVerifier(waiting(), ctx.secrets());
     }
 
     Wait waiting() {

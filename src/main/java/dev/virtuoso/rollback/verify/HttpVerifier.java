@@ -37,15 +37,21 @@ import okhttp3.Response;
 public final class HttpVerifier implements Verifier {
     private static final MediaType JSON = MediaType.get("application/json");
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    /** Of a failing answer, this much is read and redacted; the detail shows {@link #SNIPPET} characters of it. */
+    private static final int PEEK = 4096;
+    private static final int SNIPPET = 120;
 
     private final Clock clock;
     private final Wait wait;
+    private final Secret.Registry secrets;
     private OkHttpClient tls;
     private OkHttpClient plain;
 
-    public HttpVerifier(Wait wait) {
+    /** {@code secrets}: what no detail may show (the run's, with the API key the checks send). */
+    public HttpVerifier(Wait wait, Secret.Registry secrets) {
         this.clock = wait.clock();
         this.wait = wait;
+        this.secrets = secrets;
     }
 
     /**
@@ -98,7 +104,7 @@ public final class HttpVerifier implements Verifier {
             Duration deadline = timeout.multipliedBy(attempts).plus(backoffTotal(attempts)).plusSeconds(1);
             List<CheckResult> results = new ArrayList<>();
             for (int i = 0; i < futures.size(); i++) {
-                results.add(collect(futures.get(i), probes.get(i), start, deadline, key));
+                results.add(collect(futures.get(i), probes.get(i), start, deadline));
             }
             return new VerifyReport(request.baseUrl(), Duration.between(start, clock.instant()).toMillis(), results);
         } finally {
@@ -120,7 +126,7 @@ public final class HttpVerifier implements Verifier {
         }
     }
 
-    private CheckResult collect(Future<CheckResult> f, Probe p, Instant start, Duration deadline, Optional<Secret> key) {
+    private CheckResult collect(Future<CheckResult> f, Probe p, Instant start, Duration deadline) {
         long left = deadline.minus(Duration.between(start, clock.instant())).toMillis();
         try {
             return f.get(Math.max(left, 0), TimeUnit.MILLISECONDS);
@@ -129,7 +135,7 @@ public final class HttpVerifier implements Verifier {
             return p.result(Verdict.FAIL, null, Duration.between(start, clock.instant()).toMillis(),
                     "no answer within the verification deadline of " + deadline.toMillis() + " ms");
         } catch (ExecutionException e) {
-            return p.result(Verdict.FAIL, null, 0, redact(String.valueOf(e.getCause()), key));
+            return p.result(Verdict.FAIL, null, 0, secrets.redact(String.valueOf(e.getCause())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Wait.interrupted("running the checks");
@@ -142,10 +148,6 @@ public final class HttpVerifier implements Verifier {
             total = total.plus(FIRST_BACKOFF.multipliedBy(1L << (i - 1)));
         }
         return total;
-    }
-
-    private static String redact(String text, Optional<Secret> key) {
-        return key.map(k -> text.replace(k.reveal(), "[redacted]")).orElse(text);
     }
 
     private final class Probe {
@@ -181,14 +183,15 @@ public final class HttpVerifier implements Verifier {
                 } catch (IOException e) {
                     latency = Duration.between(sent, clock.instant()).toMillis();
                     status = null;
-                    detail = (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + tries(attempt);
+                    detail = secrets.redact(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                            + tries(attempt);
                 }
                 if (attempt < attempts) {
                     wait.pause(backoff, "retrying " + check.name());
                     backoff = backoff.multipliedBy(2);
                 }
             }
-            return result(Verdict.FAIL, status, latency, redact(detail, key));
+            return result(Verdict.FAIL, status, latency, detail);
         }
 
         private Request request(HttpUrl base, Optional<Secret> key) {
@@ -212,9 +215,10 @@ public final class HttpVerifier implements Verifier {
             return attempt > 1 ? " after " + attempt + " attempts" : "";
         }
 
+        /** The start of the answer, redacted before it is cut: a cut key would no longer be recognised. */
         private String snippet(Response response) throws IOException {
-            String body = response.peekBody(200).string().replaceAll("\\s+", " ").trim();
-            return body.isEmpty() ? "" : ": " + (body.length() > 120 ? body.substring(0, 120) + "…" : body);
+            String body = response.peekBody(PEEK).string().replaceAll("\\s+", " ").trim();
+            return body.isEmpty() ? "" : ": " + secrets.cut(body, SNIPPET);
         }
 
         CheckResult result(Verdict verdict, Integer status, long latencyMs, String detail) {

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.virtuoso.rollback.SecretPieces;
 import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Runbook;
@@ -29,11 +30,13 @@ import org.junit.jupiter.api.Test;
 class HttpVerifierTest {
     private MockWebServer server;
     private final List<Duration> slept = new ArrayList<>();
-    private final HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), slept::add));
     private static final Secret KEY = new Secret("k-123-secret");
+    private final Secret.Registry secrets = new Secret.Registry();
+    private final HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), slept::add), secrets);
 
     @BeforeEach
     void start() throws Exception {
+        secrets.add(KEY);
         server = new MockWebServer();
         server.start();
     }
@@ -124,6 +127,34 @@ class HttpVerifierTest {
         var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
         VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(auth)), false, true, Optional.of(KEY)));
         assertThat(r.checks().get(0).detail()).doesNotContain("k-123-secret").contains("[redacted]");
+    }
+
+    @Test
+    void noPieceOfAKeyTheServerEchoesAtAnyOffsetIsInAnyDetail() {
+        String key = "vk-demo-4f1c9e27b3d8a6052c1e";
+        secrets.add(new Secret(key));
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                int offset = Integer.parseInt(r.getPath().substring(r.getPath().lastIndexOf('/') + 1));
+                return new MockResponse().setResponseCode(500).setBody(SecretPieces.echoAt(offset, key));
+            }
+        });
+        List<Runbook.HttpCheck> health = new ArrayList<>();
+        List<Runbook.HttpCheck> functional = new ArrayList<>();
+        // Every cut point of the shown part of an answer, the key across it, and the key after it.
+        for (int offset = 0; offset <= 130; offset++) {
+            health.add(Runbook.HttpCheck.get("/health/" + offset));
+            functional.add(new Runbook.HttpCheck("echo " + offset, null, "/api/" + offset, true, null, null));
+        }
+        var echo = new Runbook.Checks(Duration.ofSeconds(5), 0, health, functional);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), echo, true, true, Optional.of(new Secret(key))));
+
+        assertThat(r.checks()).hasSize(262).allSatisfy(c -> assertThat(c.verdict()).isEqualTo(Verdict.FAIL));
+        assertThat(r.checks()).allSatisfy(c -> assertThat(SecretPieces.in(c.detail(), key)).as(c.detail()).isEmpty());
+        // The key across the cut at 120 characters: redacted first, then cut.
+        assertThat(r.checks().get(110).detail()).isEqualTo("HTTP 500 (expected 2xx): " + "x".repeat(110) + "[redacted]…");
     }
 
     @Test
