@@ -22,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import okhttp3.Call;
+import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.ConnectionSpec;
@@ -33,6 +35,8 @@ import okhttp3.Response;
 /**
  * Health and functional checks of the written runbook's "Rollback Verification", run
  * concurrently over OkHttp, each with its timeout and retries for connection errors and 5xx.
+ * A check is sent again only when that cannot do harm: its method is idempotent (RFC 9110:
+ * GET, HEAD, OPTIONS, PUT, DELETE), the runbook says the check is, or nothing of it was written.
  */
 public final class HttpVerifier implements Verifier {
     private static final MediaType JSON = MediaType.get("application/json");
@@ -40,6 +44,16 @@ public final class HttpVerifier implements Verifier {
     /** Of a failing answer, this much is read and redacted; the detail shows {@link #SNIPPET} characters of it. */
     private static final int PEEK = 4096;
     private static final int SNIPPET = 120;
+    /** Marks a request once OkHttp starts writing it: before that the server cannot have seen it. */
+    private static final EventListener WRITTEN = new EventListener() {
+        @Override
+        public void requestHeadersStart(Call call) {
+            Attempt attempt = call.request().tag(Attempt.class);
+            if (attempt != null) {
+                attempt.written = true;
+            }
+        }
+    };
 
     private final Clock clock;
     private final Wait wait;
@@ -64,7 +78,8 @@ public final class HttpVerifier implements Verifier {
     private synchronized OkHttpClient base(boolean https) {
         if (https ? tls == null : plain == null) {
             // No redirects: a custom header such as X-API-Key would follow a redirect to any host.
-            OkHttpClient.Builder b = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false);
+            OkHttpClient.Builder b = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false)
+                    .eventListener(WRITTEN);
             if (https) {
                 tls = b.build();
             } else {
@@ -88,6 +103,11 @@ public final class HttpVerifier implements Verifier {
         Optional<Secret> key = request.apiKey();
         Duration timeout = request.checks().timeout();
         OkHttpClient client = base(baseUrl.isHttps()).newBuilder().callTimeout(timeout).build();
+        // OkHttp itself sends a request again after some I/O errors (retryOnConnectionFailure, on by
+        // default), even once it was written, when its body can be sent twice (every body here can):
+        // a POST would run twice against production. A check that is not safe to resend goes
+        // through a client that never does; its own retries below decide from what was written.
+        OkHttpClient once = client.newBuilder().retryOnConnectionFailure(false).build();
         int attempts = request.checks().retries() + 1;
         Instant start = clock.instant();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(probes.size(), 32)), r -> {
@@ -98,7 +118,8 @@ public final class HttpVerifier implements Verifier {
         try {
             List<Future<CheckResult>> futures = new ArrayList<>();
             for (Probe p : probes) {
-                futures.add(pool.submit(() -> p.run(client, baseUrl, key, attempts, request.noKey())));
+                OkHttpClient c = p.check.safeToResend() ? client : once;
+                futures.add(pool.submit(() -> p.run(c, baseUrl, key, attempts, request.noKey())));
             }
             // Every check has its own timeout and backoff; this bounds the whole run.
             Duration deadline = timeout.multipliedBy(attempts).plus(backoffTotal(attempts)).plusSeconds(1);
@@ -169,8 +190,11 @@ public final class HttpVerifier implements Verifier {
             Integer status = null;
             long latency = 0;
             for (int attempt = 1; attempt <= attempts; attempt++) {
+                Attempt sending = new Attempt();
                 Instant sent = clock.instant();
-                try (Response response = client.newCall(request).execute()) {
+                boolean harmless;
+                try (Response response = client.newCall(request.newBuilder().tag(Attempt.class, sending).build())
+                        .execute()) {
                     latency = Duration.between(sent, clock.instant()).toMillis();
                     status = response.code();
                     if (check.accepts(status)) {
@@ -180,16 +204,25 @@ public final class HttpVerifier implements Verifier {
                     if (status < 500) {
                         break;
                     }
+                    harmless = check.safeToResend();
                 } catch (IOException e) {
                     latency = Duration.between(sent, clock.instant()).toMillis();
                     status = null;
                     detail = secrets.redact(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
                             + tries(attempt);
+                    // Refused, unresolved, a failed TLS handshake, a connect timeout: the server saw nothing.
+                    harmless = check.safeToResend() || !sending.written;
                 }
-                if (attempt < attempts) {
-                    wait.pause(backoff, "retrying " + check.name());
-                    backoff = backoff.multipliedBy(2);
+                if (attempt == attempts) {
+                    break;
                 }
+                if (!harmless) {
+                    detail += "; not retried: " + check.method() + " is not idempotent; add `idempotent: true` to the "
+                            + "check if it is";
+                    break;
+                }
+                wait.pause(backoff, "retrying " + check.name());
+                backoff = backoff.multipliedBy(2);
             }
             return result(Verdict.FAIL, status, latency, detail);
         }
@@ -224,5 +257,10 @@ public final class HttpVerifier implements Verifier {
         CheckResult result(Verdict verdict, Integer status, long latencyMs, String detail) {
             return new CheckResult(check.name(), kind, verdict, status, latencyMs, detail);
         }
+    }
+
+    /** One sending of a check, told by OkHttp whether any of it was written. */
+    private static final class Attempt {
+        volatile boolean written;
     }
 }

@@ -62,7 +62,7 @@ class HttpVerifierTest {
                 return new MockResponse().setResponseCode(200).setBody("{}");
             }
         });
-        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", true, "{\"args\": [\"test\"]}", 200);
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", true, "{\"args\": [\"test\"]}", 200, null);
         VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), true, true, Optional.of(KEY)));
         assertThat(r.ok()).isTrue();
         assertThat(r.checks()).extracting(CheckResult::name)
@@ -124,7 +124,7 @@ class HttpVerifierTest {
     @Test
     void keyEchoedByTheServerIsRedactedFromTheDetail() {
         server.enqueue(new MockResponse().setResponseCode(401).setBody("bad key k-123-secret"));
-        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
+        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null, null);
         VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(auth)), false, true, Optional.of(KEY)));
         assertThat(r.checks().get(0).detail()).doesNotContain("k-123-secret").contains("[redacted]");
     }
@@ -145,7 +145,7 @@ class HttpVerifierTest {
         // Every cut point of the shown part of an answer, the key across it, and the key after it.
         for (int offset = 0; offset <= 130; offset++) {
             health.add(Runbook.HttpCheck.get("/health/" + offset));
-            functional.add(new Runbook.HttpCheck("echo " + offset, null, "/api/" + offset, true, null, null));
+            functional.add(new Runbook.HttpCheck("echo " + offset, null, "/api/" + offset, true, null, null, null));
         }
         var echo = new Runbook.Checks(Duration.ofSeconds(5), 0, health, functional);
 
@@ -155,6 +155,100 @@ class HttpVerifierTest {
         assertThat(r.checks()).allSatisfy(c -> assertThat(SecretPieces.in(c.detail(), key)).as(c.detail()).isEmpty());
         // The key across the cut at 120 characters: redacted first, then cut.
         assertThat(r.checks().get(110).detail()).isEqualTo("HTTP 500 (expected 2xx): " + "x".repeat(110) + "[redacted]…");
+    }
+
+    @Test
+    void aPostAnswered500IsSentOnceAndTheDetailSaysWhyItWasNotRetried() throws Exception {
+        server.setDispatcher(answering(500));
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(1);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 500 (expected 200): down; not retried: POST is not "
+                + "idempotent; add `idempotent: true` to the check if it is");
+        assertThat(slept).isEmpty();
+    }
+
+    @Test
+    void aGetAnswered500IsSentOnceAndThenOncePerRetry() {
+        server.setDispatcher(answering(500));
+        var get = new Runbook.HttpCheck("list", "GET", "/api/v1/x", false, null, null, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(get)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(3);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 500 (expected 2xx): down after 3 attempts");
+        assertThat(slept).containsExactly(Duration.ofMillis(200), Duration.ofMillis(400));
+    }
+
+    @Test
+    void aPostTheRunbookCallsIdempotentIsRetriedOn500() {
+        server.setDispatcher(answering(500));
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, true);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(3);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 500 (expected 200): down after 3 attempts");
+    }
+
+    @Test
+    void aPostWhoseConnectionWasRefusedIsRetriedBecauseNothingWasSent() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        server.shutdown();
+        MockWebServer later = new MockWebServer();
+        later.enqueue(new MockResponse().setResponseCode(200));
+        // The first attempt finds nothing listening; the server starts while the verifier waits to retry.
+        HttpVerifier startsServerWhilePausing = new HttpVerifier(new Wait(Clock.systemUTC(), d -> {
+            slept.add(d);
+            try {
+                later.start(java.net.InetAddress.getLoopbackAddress(), port);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }), secrets);
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+        try {
+            VerifyReport r = startsServerWhilePausing.verify(new VerifyRequest("http://127.0.0.1:" + port + "/",
+                    checks(List.of(post)), false, true, Optional.empty()));
+
+            assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.PASS);
+            assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 200 after 2 attempts");
+            assertThat(later.getRequestCount()).isEqualTo(1);
+        } finally {
+            later.shutdown();
+        }
+    }
+
+    @Test
+    void aPostWhoseConnectionBrokeAfterItWasWrittenIsSentExactlyOnceNotAgainByTheHttpClient() {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                return new MockResponse().setSocketPolicy(okhttp3.mockwebserver.SocketPolicy.DISCONNECT_AFTER_REQUEST);
+            }
+        });
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(1);
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(r.checks().get(0).detail()).endsWith("; not retried: POST is not idempotent; add `idempotent: true` "
+                + "to the check if it is");
+    }
+
+    private static Dispatcher answering(int status) {
+        return new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                return new MockResponse().setResponseCode(status).setBody(status == 200 ? "ok" : "down");
+            }
+        };
     }
 
     @Test
@@ -170,7 +264,7 @@ class HttpVerifierTest {
 
     @Test
     void aRequestSendingTheKeyOverPlainHttpToANonLoopbackHostCannotBeMade() {
-        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
+        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null, null);
         assertThatThrownBy(() -> new VerifyRequest("http://example.com", checks(List.of(auth)), false, true,
                 Optional.of(KEY))).hasMessage("refusing to send the API key over plain http to example.com; use an "
                         + "https:// URL (--url or service.url)");
