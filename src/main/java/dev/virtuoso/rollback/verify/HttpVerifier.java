@@ -37,8 +37,11 @@ import okhttp3.Response;
  * concurrently over OkHttp, each with its timeout and retries for connection errors and 5xx.
  * A check is sent again only when that cannot do harm: its method is idempotent (RFC 9110:
  * GET, HEAD, OPTIONS, PUT, DELETE), the runbook says the check is, or nothing of it was written.
+ *
+ * <p>The verifier owns its HTTP clients, which every verify of the run shares (the drill and
+ * watch verify again and again, over the same kept-alive connections); {@link #close} ends them.
  */
-public final class HttpVerifier implements Verifier {
+public final class HttpVerifier implements Verifier, AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
     /** Of a failing answer, this much is read and redacted; the detail shows {@link #SNIPPET} characters of it. */
@@ -102,6 +105,7 @@ public final class HttpVerifier implements Verifier {
         }
         Optional<Secret> key = request.apiKey();
         Duration timeout = request.checks().timeout();
+        // Derived clients share the base's connections and threads, which outlive this verify.
         OkHttpClient client = base(baseUrl.isHttps()).newBuilder().callTimeout(timeout).build();
         // OkHttp itself sends a request again after some I/O errors (retryOnConnectionFailure, on by
         // default), even once it was written, when its body can be sent twice (every body here can):
@@ -130,8 +134,16 @@ public final class HttpVerifier implements Verifier {
             return new VerifyReport(request.baseUrl(), Duration.between(start, clock.instant()).toMillis(), results);
         } finally {
             pool.shutdownNow();
-            client.dispatcher().executorService().shutdown();
-            client.connectionPool().evictAll();
+        }
+    }
+
+    /** Closes the connections kept alive for the next verify. */
+    @Override
+    public synchronized void close() {
+        for (OkHttpClient c : new OkHttpClient[] {tls, plain}) {
+            if (c != null) {
+                c.connectionPool().evictAll();
+            }
         }
     }
 

@@ -43,6 +43,7 @@ class HttpVerifierTest {
 
     @AfterEach
     void stop() throws Exception {
+        verifier.close();
         server.shutdown();
     }
 
@@ -220,6 +221,7 @@ class HttpVerifierTest {
             assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 200 after 2 attempts");
             assertThat(later.getRequestCount()).isEqualTo(1);
         } finally {
+            startsServerWhilePausing.close();
             later.shutdown();
         }
     }
@@ -240,6 +242,20 @@ class HttpVerifierTest {
         assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
         assertThat(r.checks().get(0).detail()).endsWith("; not retried: POST is not idempotent; add `idempotent: true` "
                 + "to the check if it is");
+    }
+
+    @Test
+    void twoVerifiesInARowBothPassAndTheSecondUsesTheConnectionTheFirstKeptAlive() throws Exception {
+        server.setDispatcher(answering(200));
+        var one = new Runbook.Checks(Duration.ofSeconds(2), 0, List.of(Runbook.HttpCheck.get("/health")), null);
+
+        VerifyReport first = verifier.verify(new VerifyRequest(base(), one, true, false, Optional.empty()));
+        VerifyReport second = verifier.verify(new VerifyRequest(base(), one, true, false, Optional.empty()));
+
+        assertThat(first.ok()).isTrue();
+        assertThat(second.ok()).isTrue();
+        server.takeRequest();
+        assertThat(server.takeRequest().getSequenceNumber()).as("requests before it on its connection").isEqualTo(1);
     }
 
     private static Dispatcher answering(int status) {
