@@ -23,8 +23,6 @@ import org.junit.jupiter.api.Test;
  */
 class SecretsNeverShownTest {
     private static final String KEY = "vk-demo-4f1c9e27b3d8a6052c1e";
-    /** Every cut point of the part of an answer a detail shows, the key across it and after it. */
-    private static final int OFFSETS = 131;
 
     private final CliHarness cli = new CliHarness();
     private final MockWebServer server = new MockWebServer();
@@ -40,37 +38,10 @@ class SecretsNeverShownTest {
         cli.close();
     }
 
-    /** The sandbox's service, the key from API_KEY, and one health and one functional check per offset. */
     private String echoRunbook() throws IOException {
-        StringBuilder b = new StringBuilder("""
-                apiVersion: rollback/v1
-                service: {project: virtuoso-sandbox, region: us-central1, name: virtuoso-api}
-                apiKey: {env: API_KEY}
-                checks:
-                  timeout: 5s
-                  retries: 0
-                  health:
-                """);
-        for (int offset = 0; offset < OFFSETS; offset++) {
-            b.append("    - path: /health/").append(offset).append('\n');
-        }
-        b.append("  functional:\n");
-        for (int offset = 0; offset < OFFSETS; offset++) {
-            b.append("    - {name: echo ").append(offset).append(", path: /api/").append(offset).append(", auth: true}\n");
-        }
         Path book = cli.home.resolve("echo.yaml");
-        Files.writeString(book, b);
+        Files.writeString(book, SecretPieces.echoRunbook());
         return book.toString();
-    }
-
-    private void echoTheKey() {
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest r) {
-                int offset = Integer.parseInt(r.getPath().substring(r.getPath().lastIndexOf('/') + 1));
-                return new MockResponse().setResponseCode(500).setBody(SecretPieces.echoAt(offset, KEY));
-            }
-        });
     }
 
     private String journal() throws IOException {
@@ -79,7 +50,7 @@ class SecretsNeverShownTest {
 
     @Test
     void noPieceOfAnApiKeyTheServiceEchoesIsInTextJsonJUnitVerboseOutputTheJournalOrStderr() throws Exception {
-        echoTheKey();
+        server.setDispatcher(SecretPieces.echoing(KEY));
         String book = echoRunbook();
         String url = server.url("/").toString();
         Map<String, String> env = Map.of("API_KEY", KEY);
@@ -109,23 +80,16 @@ class SecretsNeverShownTest {
     }
 
     @Test
-    void noPieceOfAnApiKeyInACloudApisErrorIsInTheErrorLineTheJsonErrorOrTheJournal() throws Exception {
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest r) {
-                return new MockResponse().setResponseCode(200);
-            }
-        });
-        String book = echoRunbook();
-        String url = server.url("/").toString();
-        Map<String, String> env = Map.of("API_KEY", KEY);
+    void noPieceOfAnApiKeyInACloudApisErrorIsInTheErrorLineTheJsonErrorTheJournalOrTheSlackMessages() throws Exception {
+        Path book = cli.home.resolve("slack.yaml");
+        Files.writeString(book, SecretPieces.echoRunbook() + "notify:\n  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
+        Map<String, String> env = Map.of("API_KEY", KEY, "SLACK_WEBHOOK_URL", cli.controls.webhookUrl().toString());
         String echoed = "caller " + KEY + " may not update; its key begins " + KEY.substring(0, 13) + "…";
 
         cli.controls.failNextUpdate(Status.PERMISSION_DENIED.withDescription(echoed));
-        CliHarness.Result text = cli.run(env, "-r", book, "--url", url, "quick", "--previous", "--yes");
+        CliHarness.Result text = cli.run(env, "-r", book.toString(), "quick", "--previous", "--yes");
         cli.controls.failNextUpdate(Status.PERMISSION_DENIED.withDescription(echoed));
-        CliHarness.Result json = cli.run(env, "-r", book, "--url", url, "-o", "json", "-e", "quick", "--previous",
-                "--yes");
+        CliHarness.Result json = cli.run(env, "-r", book.toString(), "-o", "json", "-e", "quick", "--previous", "--yes");
 
         assertThat(text.code()).isEqualTo(4);
         assertThat(text.err()).startsWith("error: Cloud Run: permission denied on update of ")
@@ -138,6 +102,9 @@ class SecretsNeverShownTest {
         }
         assertThat(journal()).contains("caller [redacted] may not update");
         assertThat(SecretPieces.in(journal(), KEY)).as("journal").isEmpty();
+        String posted = String.join("\n", cli.controls.webhookMessages());
+        assertThat(posted).contains("caller [redacted] may not update");
+        assertThat(SecretPieces.in(posted, KEY)).as("Slack").isEmpty();
     }
 
     @Test

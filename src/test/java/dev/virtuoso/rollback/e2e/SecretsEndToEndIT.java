@@ -10,10 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import okhttp3.mockwebserver.Dispatcher;
-import okhttp3.mockwebserver.MockResponse;
 import okhttp3.mockwebserver.MockWebServer;
-import okhttp3.mockwebserver.RecordedRequest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,32 +50,10 @@ class SecretsEndToEndIT {
     @Test
     void verifyAgainstAServiceThatEchoesTheKeyAtEveryOffsetPrintsAndWritesNoPieceOfIt() throws Exception {
         try (MockWebServer server = new MockWebServer()) {
-            server.setDispatcher(new Dispatcher() {
-                @Override
-                public MockResponse dispatch(RecordedRequest r) {
-                    int offset = Integer.parseInt(r.getPath().substring(r.getPath().lastIndexOf('/') + 1));
-                    return new MockResponse().setResponseCode(500).setBody(SecretPieces.echoAt(offset, KEY));
-                }
-            });
+            server.setDispatcher(SecretPieces.echoing(KEY));
             server.start();
-            StringBuilder book = new StringBuilder("""
-                    apiVersion: rollback/v1
-                    service: {project: virtuoso-sandbox, region: us-central1, name: virtuoso-api}
-                    apiKey: {env: API_KEY}
-                    checks:
-                      retries: 0
-                      health:
-                    """);
-            for (int offset = 0; offset <= 130; offset++) {
-                book.append("    - path: /health/").append(offset).append('\n');
-            }
-            book.append("  functional:\n");
-            for (int offset = 0; offset <= 130; offset++) {
-                book.append("    - {name: echo ").append(offset).append(", path: /api/").append(offset)
-                        .append(", auth: true}\n");
-            }
             Path runbook = home.resolve("echo.yaml");
-            Files.writeString(runbook, book);
+            Files.writeString(runbook, SecretPieces.echoRunbook());
             Path xml = home.resolve("checks.xml");
             String url = server.url("/").toString();
 
@@ -88,7 +63,7 @@ class SecretsEndToEndIT {
 
             assertThat(text.code()).as(text.err()).isEqualTo(3);
             assertThat(json.code()).as(json.err()).isEqualTo(3);
-            assertThat(server.getRequestCount()).isEqualTo(2 * 262);
+            assertThat(server.getRequestCount()).isEqualTo(2 * 2 * SecretPieces.OFFSETS);
             assertThat(text.out()).contains("x".repeat(110) + "[redacted]…");
             String junit = Files.readString(xml);
             assertThat(junit).contains("[redacted]");

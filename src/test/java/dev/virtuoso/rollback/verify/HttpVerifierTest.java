@@ -134,17 +134,10 @@ class HttpVerifierTest {
     void noPieceOfAKeyTheServerEchoesAtAnyOffsetIsInAnyDetail() {
         String key = "vk-demo-4f1c9e27b3d8a6052c1e";
         secrets.add(new Secret(key));
-        server.setDispatcher(new Dispatcher() {
-            @Override
-            public MockResponse dispatch(RecordedRequest r) {
-                int offset = Integer.parseInt(r.getPath().substring(r.getPath().lastIndexOf('/') + 1));
-                return new MockResponse().setResponseCode(500).setBody(SecretPieces.echoAt(offset, key));
-            }
-        });
+        server.setDispatcher(SecretPieces.echoing(key));
         List<Runbook.HttpCheck> health = new ArrayList<>();
         List<Runbook.HttpCheck> functional = new ArrayList<>();
-        // Every cut point of the shown part of an answer, the key across it, and the key after it.
-        for (int offset = 0; offset <= 130; offset++) {
+        for (int offset = 0; offset < SecretPieces.OFFSETS; offset++) {
             health.add(Runbook.HttpCheck.get("/health/" + offset));
             functional.add(new Runbook.HttpCheck("echo " + offset, null, "/api/" + offset, true, null, null, null));
         }
