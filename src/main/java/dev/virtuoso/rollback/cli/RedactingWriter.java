@@ -6,9 +6,9 @@ import java.io.PrintWriter;
 import java.io.Writer;
 
 /**
- * A console stream that writes each line only once it is whole, through the run's secrets: a
- * secret printed in two writes (or a piece of one next to our own words) is still recognised. A
- * flush writes what is there (a prompt, a progress line); lines are short, so that costs nothing.
+ * A console stream that writes each line once it is whole, through the run's secrets, so a secret
+ * printed in several writes is still recognised. A flush writes what there is (a prompt, a
+ * spinner's line).
  */
 final class RedactingWriter extends Writer {
     private final Writer out;

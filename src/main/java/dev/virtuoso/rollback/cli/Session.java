@@ -27,6 +27,7 @@ import dev.virtuoso.rollback.runbook.Verifier;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import dev.virtuoso.rollback.runbook.Wait;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -108,7 +109,7 @@ final class Session {
             }
 
             @Override
-            public java.util.List<JournalRecord> history() {
+            public List<JournalRecord> history() {
                 return file.history();
             }
         });

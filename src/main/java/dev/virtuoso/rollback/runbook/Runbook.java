@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A runbook file (SPEC section 5): one service in one environment and how to check,
@@ -62,8 +63,7 @@ public record Runbook(
     public record HttpCheck(String name, String method, String path, Boolean auth, String body, Integer expectStatus,
                             Boolean idempotent) {
         /** RFC 9110 9.2.2: the methods whose effect is the same sent once or twice. */
-        private static final java.util.Set<String> IDEMPOTENT_METHODS = java.util.Set.of("GET", "HEAD", "OPTIONS", "PUT",
-                "DELETE");
+        private static final Set<String> IDEMPOTENT_METHODS = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
 
         public HttpCheck {
             method = Objects.requireNonNullElse(method, "GET");

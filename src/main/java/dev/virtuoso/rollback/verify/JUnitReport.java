@@ -32,7 +32,7 @@ public final class JUnitReport {
         LocalFiles.checkWritable(file, false, "JUnit report");
     }
 
-    /** Every text of the report passes through {@code secrets}: a detail may hold a server's words. */
+    /** Each check's name and detail pass through {@code secrets}: a detail holds a server's words. */
     public static void write(VerifyReport report, String service, Instant at, Path file, Secret.Registry secrets) {
         try {
             Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().newDocument();
