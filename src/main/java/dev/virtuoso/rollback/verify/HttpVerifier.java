@@ -107,10 +107,11 @@ public final class HttpVerifier implements Verifier, AutoCloseable {
         Duration timeout = request.checks().timeout();
         // Derived clients share the base's connections and threads, which outlive this verify.
         OkHttpClient client = base(baseUrl.isHttps()).newBuilder().callTimeout(timeout).build();
-        // OkHttp itself sends a request again after some I/O errors (retryOnConnectionFailure, on by
+        // OkHttp itself sends a request again after most I/O errors (retryOnConnectionFailure, on by
         // default), even once it was written, when its body can be sent twice (every body here can):
-        // a POST would run twice against production. A check that is not safe to resend goes
-        // through a client that never does; its own retries below decide from what was written.
+        // a kept-alive connection that breaks after the POST went out, and the POST goes out again on
+        // a new one. A check that is not safe to resend goes through a client that never does; its
+        // own retries below decide from what was written.
         OkHttpClient once = client.newBuilder().retryOnConnectionFailure(false).build();
         int attempts = request.checks().retries() + 1;
         Instant start = clock.instant();

@@ -220,7 +220,7 @@ class HttpVerifierTest {
     }
 
     @Test
-    void aPostWhoseConnectionBrokeAfterItWasWrittenIsSentExactlyOnceNotAgainByTheHttpClient() {
+    void aPostWhoseConnectionBrokeAfterItWasWrittenIsSentOnceAndNotRetried() {
         server.setDispatcher(new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest r) {
@@ -235,6 +235,31 @@ class HttpVerifierTest {
         assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
         assertThat(r.checks().get(0).detail()).endsWith("; not retried: POST is not idempotent; add `idempotent: true` "
                 + "to the check if it is");
+    }
+
+    @Test
+    void aPostOnAKeptAliveConnectionThatBreaksOnceItWasWrittenIsNotSentAgainByTheHttpClientItself() {
+        java.util.concurrent.atomic.AtomicInteger posts = new java.util.concurrent.atomic.AtomicInteger();
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                if (r.getMethod().equals("POST") && posts.getAndIncrement() == 0) {
+                    return new MockResponse().setSocketPolicy(okhttp3.mockwebserver.SocketPolicy.DISCONNECT_AFTER_REQUEST);
+                }
+                return new MockResponse().setResponseCode(200);
+            }
+        });
+        var warm = new Runbook.Checks(Duration.ofSeconds(2), 0, List.of(Runbook.HttpCheck.get("/health")), null);
+        assertThat(verifier.verify(new VerifyRequest(base(), warm, true, false, Optional.empty())).ok()).isTrue();
+        // No retries of our own: a second POST could only come from the HTTP client's recovery, which
+        // resends a request on a fresh connection when a reused one fails after the request was written.
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+        var once = new Runbook.Checks(Duration.ofSeconds(2), 0, List.of(), List.of(post));
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), once, false, true, Optional.empty()));
+
+        assertThat(posts.get()).isEqualTo(1);
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
     }
 
     @Test
