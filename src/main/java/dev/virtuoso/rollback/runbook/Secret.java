@@ -55,7 +55,7 @@ public final class Secret {
      */
     public static final class Registry {
         /** Shorter runs are ordinary text; a run this long taken from a secret is a piece of it. */
-        public static final int PIECE = 8;
+        private static final int PIECE = 8;
         /** A shorter value is no credential and would match ordinary words everywhere. */
         private static final int SHORTEST = 4;
         /** scheme://[userinfo@]host[:port], then what follows the host. */
