@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.Sleeper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
@@ -13,9 +14,23 @@ import java.util.Map;
 /**
  * What one run of the tool gets from its surroundings. Tests build their own, so nothing
  * reads System.getenv, System.in or the wall clock behind their back.
+ *
+ * <p>{@code secrets} are the secrets the run has read; whatever goes to {@code out} and
+ * {@code err} passes through them, line by line, so no output can show one.
  */
 public record Context(Map<String, String> env, BufferedReader in, PrintWriter out, PrintWriter err,
-                      boolean interactive, Clock clock, Sleeper sleeper) {
+                      boolean interactive, Clock clock, Sleeper sleeper, Secret.Registry secrets) {
+
+    public Context {
+        out = RedactingWriter.over(out, secrets);
+        err = RedactingWriter.over(err, secrets);
+    }
+
+    /** A run that has read no secret yet. */
+    public Context(Map<String, String> env, BufferedReader in, PrintWriter out, PrintWriter err,
+                   boolean interactive, Clock clock, Sleeper sleeper) {
+        this(env, in, out, err, interactive, clock, sleeper, new Secret.Registry());
+    }
 
     public static Context system() {
         return new Context(System.getenv(),
@@ -29,7 +44,7 @@ public record Context(Map<String, String> env, BufferedReader in, PrintWriter ou
     public Context withEnv(Map<String, String> overrides) {
         Map<String, String> merged = new java.util.HashMap<>(env);
         merged.putAll(overrides);
-        return new Context(Map.copyOf(merged), in, out, err, interactive, clock, sleeper);
+        return new Context(Map.copyOf(merged), in, out, err, interactive, clock, sleeper, secrets);
     }
 
     /**

@@ -82,7 +82,7 @@ final class DrillCommand implements Callable<Integer> {
         Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, badImage, stableRevision, detectTimeout,
                 recoverTimeout, s.user(), s.runbookFile().map(Path::toString).orElse(inSandbox ? "sandbox.yaml (built in)"
                         : null), new VersionProvider().getVersion()[0]));
-        List<Path> files = r.dryRun() ? List.of() : DrillReports.write(r, report);
+        List<Path> files = r.dryRun() ? List.of() : DrillReports.write(r, report, s.ctx.secrets());
         return s.output().drill(r, files);
     }
 }

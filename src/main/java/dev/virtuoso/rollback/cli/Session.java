@@ -9,6 +9,7 @@ import dev.virtuoso.rollback.runbook.DryRun;
 import dev.virtuoso.rollback.runbook.FirestoreAdmin;
 import dev.virtuoso.rollback.runbook.FirestoreExports;
 import dev.virtuoso.rollback.runbook.Journal;
+import dev.virtuoso.rollback.runbook.JournalRecord;
 import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.Preflight;
 import dev.virtuoso.rollback.runbook.Runbook;
@@ -26,6 +27,7 @@ import dev.virtuoso.rollback.runbook.Verifier;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import dev.virtuoso.rollback.runbook.Wait;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -92,8 +94,25 @@ final class Session {
         return port(ServiceControl.class, wiring.serviceControl());
     }
 
+    /** The journal, whose free text (an error's message, a server's words) leaves without this run's secrets. */
     Journal journal() {
-        return port(Journal.class, wiring.journal());
+        Journal file = wiring.journal();
+        return port(Journal.class, new Journal() {
+            @Override
+            public void append(JournalRecord record) {
+                file.append(record.withText(ctx.secrets()::redact));
+            }
+
+            @Override
+            public void checkWritable() {
+                file.checkWritable();
+            }
+
+            @Override
+            public List<JournalRecord> history() {
+                return file.history();
+            }
+        });
     }
 
     AlertPolicies alertPolicies() {
@@ -173,7 +192,7 @@ final class Session {
         }
         try {
             Secret url = resolve(source, "notify.slackWebhook");
-            SlackNotifier slack = new SlackNotifier(url, warning -> console.info("warning: " + warning));
+            SlackNotifier slack = new SlackNotifier(url, ctx.secrets(), warning -> console.info("warning: " + warning));
             wiring.closeAtEnd(slack);
             return port(Notifier.class, slack);
         } catch (RunbookException e) {
@@ -246,15 +265,20 @@ final class Session {
         return resolve(source, "apiKey");
     }
 
+    /** Every secret of the run is read here, and from then on redacted from everything the run writes. */
     private Secret resolve(Runbook.SecretSource source, String key) {
+        Secret secret;
         if (source.secret() != null) {
-            return secrets().newestEnabled(target().service().project(), source.secret());
+            secret = secrets().newestEnabled(target().service().project(), source.secret());
+        } else {
+            String value = ctx.env().get(source.env());
+            if (value == null || value.isBlank()) {
+                throw RunbookException.invalid("set " + source.env() + " or use " + key + ".secret (" + key + ".env: "
+                        + source.env() + " is not set)");
+            }
+            secret = new Secret(value);
         }
-        String value = ctx.env().get(source.env());
-        if (value == null || value.isEmpty()) {
-            throw RunbookException.invalid("set " + source.env() + " or use " + key + ".secret (" + key + ".env: "
-                    + source.env() + " is not set)");
-        }
-        return new Secret(value);
+        ctx.secrets().add(secret);
+        return secret;
     }
 }

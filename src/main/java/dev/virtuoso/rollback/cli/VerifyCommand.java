@@ -67,7 +67,7 @@ final class VerifyCommand implements Callable<Integer> {
         List<Verification.MetricRequest> metricChecks = all || metrics ? metricRequests(s, rev) : List.of();
         VerifyReport report = s.verification().run(http, metricChecks, skipped);
         if (junit != null) {
-            JUnitReport.write(report, s.target().service().name(), s.ctx.clock().instant(), junit);
+            JUnitReport.write(report, s.target().service().name(), s.ctx.clock().instant(), junit, s.ctx.secrets());
         }
         return s.output().verify(report, s.target().service().name());
     }

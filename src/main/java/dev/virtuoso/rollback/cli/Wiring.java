@@ -32,6 +32,7 @@ final class Wiring implements AutoCloseable {
     private GcpClients gcp;
     private ServiceControl control;
     private JsonlJournal journal;
+    private HttpVerifier verifier;
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
 
     Wiring(Context ctx) {
@@ -85,8 +86,12 @@ final class Wiring implements AutoCloseable {
         return new BigQueryTableStore(gcp(), waiting());
     }
 
-    Verifier verifier() {
-        return new HttpVerifier(waiting());
+    /** One per run: every verify of it (the drill's, watch's, each after a change) shares its connections. */
+    synchronized Verifier verifier() {
+        if (verifier == null) {
+            verifier = new HttpVerifier(waiting(), ctx.secrets());
+        }
+        return verifier;
     }
 
     Wait waiting() {
@@ -136,6 +141,9 @@ final class Wiring implements AutoCloseable {
             }
         }
         closeFirst.clear();
+        if (verifier != null) {
+            verifier.close();
+        }
         if (gcp != null) {
             gcp.close();
         }

@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.git;
 
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.Secret;
 import java.io.IOException;
 import java.util.List;
 import java.util.regex.Pattern;
@@ -11,7 +12,6 @@ import java.util.regex.Pattern;
  * prints remote URLs as configured, and {@code https://user:token@host} is a common one.
  */
 final class GitErrors {
-    private static final Pattern USERINFO = Pattern.compile("(?i)\\b([a-z][a-z0-9+.-]*://)[^/\\s'\"]+@");
     private static final Pattern ESCAPE = Pattern.compile("\u001B\\[[0-9;?]*[ -/]*[@-~]");
     private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
     /** Said by every failed push; the line before or after it says why. */
@@ -73,7 +73,7 @@ final class GitErrors {
 
     /** {@code https://user:token@host/x} → {@code https://***@host/x}; a user name alone can be a token too. */
     static String redact(String s) {
-        return USERINFO.matcher(s).replaceAll("$1***@");
+        return Secret.withoutUrlCredentials(s);
     }
 
     /**

@@ -35,11 +35,13 @@ import okhttp3.Response;
 public final class SlackNotifier implements Notifier, AutoCloseable {
     /** How long the process waits at exit for posts still on their way. */
     static final Duration DRAIN = Duration.ofSeconds(3);
+    /** Of a failing webhook's answer, this much is shown in the warning. */
+    private static final int ANSWER = 200;
 
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final MediaType TYPE = MediaType.get("application/json");
 
-    private final Secret webhook;
+    private final Secret.Registry secrets;
     private final HttpUrl url;
     private final Consumer<String> warn;
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5))
@@ -52,12 +54,13 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
 
     /**
      * Fails, with nothing sent, when {@code webhook} is not an http(s) URL; the message does not
-     * show it (the caller warns once and goes on without Slack).
+     * show it (the caller warns once and goes on without Slack). What is posted and warned passes
+     * through {@code secrets}, which hold the webhook.
      */
-    public SlackNotifier(Secret webhook, Consumer<String> warn) {
-        this.webhook = webhook;
+    public SlackNotifier(Secret webhook, Secret.Registry secrets, Consumer<String> warn) {
+        this.secrets = secrets;
         this.warn = warn;
-        this.url = webhook.reveal() == null ? null : HttpUrl.parse(webhook.reveal().strip());
+        this.url = webhook.reveal() == null ? null : HttpUrl.parse(webhook.reveal());
         if (url == null) {
             throw RunbookException.invalid("notify.slackWebhook is not an http(s) URL (its value is a secret, so it "
                     + "is not shown)");
@@ -69,7 +72,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
         // One thread, in order: the first post's answer (its ts) is known when a follow-up leaves.
         CompletableFuture<String> ts = new CompletableFuture<>();
         send(() -> ts.complete(post(text, null)));
-        String name = text.length() > 60 ? text.substring(0, 60) + "…" : text;
+        String name = secrets.cut(text, 60);
         return followUp -> send(() -> {
             // Complete by now: the first post ran before on this one thread (or was never sent).
             String thread = ts.getNow(null);
@@ -119,7 +122,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
 
     /** Returns the message timestamp when the endpoint tells it. */
     private String post(String text, String threadTs) {
-        ObjectNode body = JSON.createObjectNode().put("text", text);
+        ObjectNode body = JSON.createObjectNode().put("text", secrets.redact(text));
         if (threadTs != null) {
             body.put("thread_ts", threadTs);
         }
@@ -127,7 +130,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
         try (Response r = http.newCall(req).execute()) {
             String answer = r.body().string();
             if (!r.isSuccessful()) {
-                warnSafely("Slack notification failed: HTTP " + r.code() + " " + redact(answer));
+                warnSafely("Slack notification failed: HTTP " + r.code() + " " + secrets.cut(answer, ANSWER));
                 return null;
             }
             if (answer.startsWith("{")) {
@@ -137,15 +140,8 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
             return null;
         } catch (IOException | RuntimeException e) {
             warnSafely("Slack notification failed: " + e.getClass().getSimpleName() + " "
-                    + redact(String.valueOf(e.getMessage())));
+                    + secrets.redact(String.valueOf(e.getMessage())));
             return null;
         }
-    }
-
-    private String redact(String s) {
-        String url = webhook.reveal();
-        String path = url.replaceFirst("^https?://[^/]+", "");
-        String out = s.replace(url, "[webhook]");
-        return path.length() > 1 ? out.replace(path, "[webhook path]") : out;
     }
 }

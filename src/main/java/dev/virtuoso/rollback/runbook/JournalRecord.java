@@ -48,6 +48,12 @@ public record JournalRecord(
         return next(at, newState, newAfter, newDetail, false);
     }
 
+    /** The same step with its words (what was asked, from, to, the detail) passed through {@code clean}. */
+    public JournalRecord withText(java.util.function.UnaryOperator<String> clean) {
+        return new JournalRecord(id, time, user, clean.apply(command), target, kind, before, after, state,
+                clean.apply(detail), changed, parent, clean.apply(from), clean.apply(to), origin);
+    }
+
     /** As {@link #next(Instant, State, JsonNode, String)}, also when a failed step is known to have changed something. */
     public JournalRecord next(Instant at, State newState, JsonNode newAfter, String newDetail, boolean changedNow) {
         return new JournalRecord(id, at, user, command, target, kind, before, newAfter == null ? after : newAfter,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * A runbook file (SPEC section 5): one service in one environment and how to check,
@@ -55,16 +56,29 @@ public record Runbook(
         }
     }
 
-    /** One HTTP check. Health checks usually give only {@code path}. */
-    public record HttpCheck(String name, String method, String path, Boolean auth, String body, Integer expectStatus) {
+    /**
+     * One HTTP check. Health checks usually give only {@code path}. {@code idempotent}: sending it
+     * twice does what sending it once does, so it may be retried whatever its method.
+     */
+    public record HttpCheck(String name, String method, String path, Boolean auth, String body, Integer expectStatus,
+                            Boolean idempotent) {
+        /** RFC 9110 9.2.2: the methods whose effect is the same sent once or twice. */
+        private static final Set<String> IDEMPOTENT_METHODS = Set.of("GET", "HEAD", "OPTIONS", "PUT", "DELETE");
+
         public HttpCheck {
             method = Objects.requireNonNullElse(method, "GET");
             auth = Objects.requireNonNullElse(auth, false);
+            idempotent = Objects.requireNonNullElse(idempotent, false);
             name = name != null ? name : path; // both may be missing: the loader then names the missing path
         }
 
         public static HttpCheck get(String path) {
-            return new HttpCheck(null, null, path, null, null, null);
+            return new HttpCheck(null, null, path, null, null, null, null);
+        }
+
+        /** True when it may be sent again after the server may have seen it (a 5xx, a broken connection). */
+        public boolean safeToResend() {
+            return idempotent || IDEMPOTENT_METHODS.contains(method);
         }
 
         /** Passes on the expected status, or any 2xx when none is set. */

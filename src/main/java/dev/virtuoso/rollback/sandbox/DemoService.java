@@ -14,8 +14,10 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * The demo virtuoso-api: the endpoints of the written runbook, each request answered by one
@@ -32,6 +34,8 @@ final class DemoService {
     /** Smooth weighted round-robin state for the split it was made for (reset when the split changes). */
     private Map<String, Integer> split = Map.of();
     private final Map<String, Integer> current = new LinkedHashMap<>();
+    /** How often each "METHOD /path" was asked, whatever answered. */
+    private final Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
 
     DemoService(CloudRunEmulator cloudRun, String serviceName, String apiKey, int port) throws IOException {
         this.cloudRun = cloudRun;
@@ -57,8 +61,16 @@ final class DemoService {
         pool.shutdownNow();
     }
 
+    /** How many requests {@code methodAndPath} ("POST /api/v1/commands/step/assert/exists") has had. */
+    int requests(String methodAndPath) {
+        var n = asked.get(methodAndPath);
+        return n == null ? 0 : n.get();
+    }
+
     private void handle(HttpExchange ex) throws IOException {
         String path = ex.getRequestURI().getPath();
+        asked.computeIfAbsent(ex.getRequestMethod() + " " + path, k -> new AtomicInteger())
+                .incrementAndGet();
         String query = ex.getRequestURI().getQuery();
         Optional<Revision> revision;
         if (path.startsWith("/t/")) {

@@ -39,8 +39,12 @@ public final class Sandbox implements AutoCloseable {
     public static final String PROJECT = "virtuoso-sandbox";
     public static final String REGION = "us-central1";
     public static final String SERVICE = "virtuoso-api";
-    /** The demo service's public demo key: not a secret. */
-    public static final String API_KEY = "sandbox-api-key";
+    /**
+     * The demo service's public demo key: not a secret, but random-looking as a real one is. The tool
+     * hides every run of 8 characters of a key it has read from all it prints, so a key made of
+     * words ("sandbox-api-key") would hide those words elsewhere too (virtuoso-api-key).
+     */
+    public static final String API_KEY = "sbx-4f1c9e27b3d8a605";
     public static final String IMAGE = "gcr.io/virtuoso-sandbox/virtuoso-api";
     public static final String BROKEN_IMAGE = IMAGE + ":v1.2.0";
 
@@ -396,9 +400,9 @@ public final class Sandbox implements AutoCloseable {
     private static void seed(SecretManagerEmulator sm, Instant now) {
         String secret = "projects/" + PROJECT + "/secrets/" + API_KEY_SECRET;
         sm.createSecret(secret);
-        sm.add(secret, "sandbox-api-key-2024", SecretVersion.State.ENABLED, now.minus(Duration.ofDays(3)));
+        sm.add(secret, "sbx-0b6d21c8e47f9a33", SecretVersion.State.ENABLED, now.minus(Duration.ofDays(3)));
         sm.add(secret, API_KEY, SecretVersion.State.ENABLED, now.minus(Duration.ofDays(2)));
-        sm.add(secret, "sandbox-api-key-rotated", SecretVersion.State.DISABLED, now.minus(Duration.ofDays(1)));
+        sm.add(secret, "sbx-9e3a57d1c06b42f8", SecretVersion.State.DISABLED, now.minus(Duration.ofDays(1)));
     }
 
     /**

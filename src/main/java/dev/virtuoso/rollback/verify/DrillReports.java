@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.runbook.Drill;
 import dev.virtuoso.rollback.runbook.Durations;
+import dev.virtuoso.rollback.runbook.Secret;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -29,15 +30,18 @@ public final class DrillReports {
         LocalFiles.checkWritable(dir, true, "drill report directory");
     }
 
-    /** Writes {@code drill-<UTC stamp>.md} and {@code .json} into {@code dir}; returns both paths. */
-    public static List<Path> write(Drill.Report report, Path dir) {
+    /**
+     * Writes {@code drill-<UTC stamp>.md} and {@code .json} into {@code dir}, both through
+     * {@code secrets} (a step's detail may hold an error's words); returns both paths.
+     */
+    public static List<Path> write(Drill.Report report, Path dir, Secret.Registry secrets) {
         String base = "drill-" + STAMP.format(report.started());
         try {
             Files.createDirectories(dir);
             Path md = dir.resolve(base + ".md");
             Path json = dir.resolve(base + ".json");
-            Files.writeString(md, markdown(report));
-            Files.writeString(json, JSON.writeValueAsString(report) + "\n");
+            Files.writeString(md, secrets.redact(markdown(report)));
+            Files.writeString(json, secrets.redact(JSON.writeValueAsString(report)) + "\n");
             return List.of(md, json);
         } catch (IOException e) {
             throw LocalFiles.problem("drill report to", dir, e);

@@ -22,6 +22,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import okhttp3.Call;
+import okhttp3.EventListener;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
 import okhttp3.ConnectionSpec;
@@ -33,19 +35,40 @@ import okhttp3.Response;
 /**
  * Health and functional checks of the written runbook's "Rollback Verification", run
  * concurrently over OkHttp, each with its timeout and retries for connection errors and 5xx.
+ * A check is sent again only when that cannot do harm: its method is idempotent (RFC 9110:
+ * GET, HEAD, OPTIONS, PUT, DELETE), the runbook says the check is, or nothing of it was written.
+ *
+ * <p>The verifier owns its HTTP clients, which every verify of the run shares (the drill and
+ * watch verify again and again, over the same kept-alive connections); {@link #close} ends them.
  */
-public final class HttpVerifier implements Verifier {
+public final class HttpVerifier implements Verifier, AutoCloseable {
     private static final MediaType JSON = MediaType.get("application/json");
     private static final Duration FIRST_BACKOFF = Duration.ofMillis(200);
+    /** Of a failing answer, this much is read and redacted; the detail shows {@link #SNIPPET} characters of it. */
+    private static final int PEEK = 4096;
+    private static final int SNIPPET = 120;
+    /** Marks a request once OkHttp starts writing it: before that the server cannot have seen it. */
+    private static final EventListener WRITTEN = new EventListener() {
+        @Override
+        public void requestHeadersStart(Call call) {
+            Attempt attempt = call.request().tag(Attempt.class);
+            if (attempt != null) {
+                attempt.written = true;
+            }
+        }
+    };
 
     private final Clock clock;
     private final Wait wait;
+    private final Secret.Registry secrets;
     private OkHttpClient tls;
     private OkHttpClient plain;
 
-    public HttpVerifier(Wait wait) {
+    /** {@code secrets}: what no detail may show (the run's, with the API key the checks send). */
+    public HttpVerifier(Wait wait, Secret.Registry secrets) {
         this.clock = wait.clock();
         this.wait = wait;
+        this.secrets = secrets;
     }
 
     /**
@@ -58,7 +81,8 @@ public final class HttpVerifier implements Verifier {
     private synchronized OkHttpClient base(boolean https) {
         if (https ? tls == null : plain == null) {
             // No redirects: a custom header such as X-API-Key would follow a redirect to any host.
-            OkHttpClient.Builder b = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false);
+            OkHttpClient.Builder b = new OkHttpClient.Builder().followRedirects(false).followSslRedirects(false)
+                    .eventListener(WRITTEN);
             if (https) {
                 tls = b.build();
             } else {
@@ -81,7 +105,14 @@ public final class HttpVerifier implements Verifier {
         }
         Optional<Secret> key = request.apiKey();
         Duration timeout = request.checks().timeout();
+        // Derived clients share the base's connections and threads, which outlive this verify.
         OkHttpClient client = base(baseUrl.isHttps()).newBuilder().callTimeout(timeout).build();
+        // OkHttp itself sends a request again after most I/O errors (retryOnConnectionFailure, on by
+        // default), even once it was written, when its body can be sent twice (every body here can):
+        // a kept-alive connection that breaks after the POST went out, and the POST goes out again on
+        // a new one. A check that is not safe to resend goes through a client that never does; its
+        // own retries below decide from what was written.
+        OkHttpClient once = client.newBuilder().retryOnConnectionFailure(false).build();
         int attempts = request.checks().retries() + 1;
         Instant start = clock.instant();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(probes.size(), 32)), r -> {
@@ -92,19 +123,28 @@ public final class HttpVerifier implements Verifier {
         try {
             List<Future<CheckResult>> futures = new ArrayList<>();
             for (Probe p : probes) {
-                futures.add(pool.submit(() -> p.run(client, baseUrl, key, attempts, request.noKey())));
+                OkHttpClient c = p.check.safeToResend() ? client : once;
+                futures.add(pool.submit(() -> p.run(c, baseUrl, key, attempts, request.noKey())));
             }
             // Every check has its own timeout and backoff; this bounds the whole run.
             Duration deadline = timeout.multipliedBy(attempts).plus(backoffTotal(attempts)).plusSeconds(1);
             List<CheckResult> results = new ArrayList<>();
             for (int i = 0; i < futures.size(); i++) {
-                results.add(collect(futures.get(i), probes.get(i), start, deadline, key));
+                results.add(collect(futures.get(i), probes.get(i), start, deadline));
             }
             return new VerifyReport(request.baseUrl(), Duration.between(start, clock.instant()).toMillis(), results);
         } finally {
             pool.shutdownNow();
-            client.dispatcher().executorService().shutdown();
-            client.connectionPool().evictAll();
+        }
+    }
+
+    /** Closes the connections kept alive for the next verify. */
+    @Override
+    public synchronized void close() {
+        for (OkHttpClient c : new OkHttpClient[] {tls, plain}) {
+            if (c != null) {
+                c.connectionPool().evictAll();
+            }
         }
     }
 
@@ -120,7 +160,7 @@ public final class HttpVerifier implements Verifier {
         }
     }
 
-    private CheckResult collect(Future<CheckResult> f, Probe p, Instant start, Duration deadline, Optional<Secret> key) {
+    private CheckResult collect(Future<CheckResult> f, Probe p, Instant start, Duration deadline) {
         long left = deadline.minus(Duration.between(start, clock.instant())).toMillis();
         try {
             return f.get(Math.max(left, 0), TimeUnit.MILLISECONDS);
@@ -129,7 +169,7 @@ public final class HttpVerifier implements Verifier {
             return p.result(Verdict.FAIL, null, Duration.between(start, clock.instant()).toMillis(),
                     "no answer within the verification deadline of " + deadline.toMillis() + " ms");
         } catch (ExecutionException e) {
-            return p.result(Verdict.FAIL, null, 0, redact(String.valueOf(e.getCause()), key));
+            return p.result(Verdict.FAIL, null, 0, secrets.redact(String.valueOf(e.getCause())));
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw Wait.interrupted("running the checks");
@@ -142,10 +182,6 @@ public final class HttpVerifier implements Verifier {
             total = total.plus(FIRST_BACKOFF.multipliedBy(1L << (i - 1)));
         }
         return total;
-    }
-
-    private static String redact(String text, Optional<Secret> key) {
-        return key.map(k -> text.replace(k.reveal(), "[redacted]")).orElse(text);
     }
 
     private final class Probe {
@@ -167,8 +203,11 @@ public final class HttpVerifier implements Verifier {
             Integer status = null;
             long latency = 0;
             for (int attempt = 1; attempt <= attempts; attempt++) {
+                Attempt sending = new Attempt();
                 Instant sent = clock.instant();
-                try (Response response = client.newCall(request).execute()) {
+                boolean harmless;
+                try (Response response = client.newCall(request.newBuilder().tag(Attempt.class, sending).build())
+                        .execute()) {
                     latency = Duration.between(sent, clock.instant()).toMillis();
                     status = response.code();
                     if (check.accepts(status)) {
@@ -178,17 +217,27 @@ public final class HttpVerifier implements Verifier {
                     if (status < 500) {
                         break;
                     }
+                    harmless = check.safeToResend();
                 } catch (IOException e) {
                     latency = Duration.between(sent, clock.instant()).toMillis();
                     status = null;
-                    detail = (e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage()) + tries(attempt);
+                    detail = secrets.redact(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
+                            + tries(attempt);
+                    // Refused, unresolved, a failed TLS handshake, a connect timeout: the server saw nothing.
+                    harmless = check.safeToResend() || !sending.written;
                 }
-                if (attempt < attempts) {
-                    wait.pause(backoff, "retrying " + check.name());
-                    backoff = backoff.multipliedBy(2);
+                if (attempt == attempts) {
+                    break;
                 }
+                if (!harmless) {
+                    detail += "; not retried: " + check.method() + " is not idempotent; add `idempotent: true` to the "
+                            + "check if it is";
+                    break;
+                }
+                wait.pause(backoff, "retrying " + check.name());
+                backoff = backoff.multipliedBy(2);
             }
-            return result(Verdict.FAIL, status, latency, redact(detail, key));
+            return result(Verdict.FAIL, status, latency, detail);
         }
 
         private Request request(HttpUrl base, Optional<Secret> key) {
@@ -212,13 +261,19 @@ public final class HttpVerifier implements Verifier {
             return attempt > 1 ? " after " + attempt + " attempts" : "";
         }
 
+        /** The start of the answer, redacted before it is cut: a cut key would no longer be recognised. */
         private String snippet(Response response) throws IOException {
-            String body = response.peekBody(200).string().replaceAll("\\s+", " ").trim();
-            return body.isEmpty() ? "" : ": " + (body.length() > 120 ? body.substring(0, 120) + "…" : body);
+            String body = response.peekBody(PEEK).string().replaceAll("\\s+", " ").trim();
+            return body.isEmpty() ? "" : ": " + secrets.cut(body, SNIPPET);
         }
 
         CheckResult result(Verdict verdict, Integer status, long latencyMs, String detail) {
             return new CheckResult(check.name(), kind, verdict, status, latencyMs, detail);
         }
+    }
+
+    /** One sending of a check, told by OkHttp whether any of it was written. */
+    private static final class Attempt {
+        volatile boolean written;
     }
 }

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.verify;
 import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import java.io.IOException;
@@ -31,7 +32,8 @@ public final class JUnitReport {
         LocalFiles.checkWritable(file, false, "JUnit report");
     }
 
-    public static void write(VerifyReport report, String service, Instant at, Path file) {
+    /** Each check's name and detail pass through {@code secrets}: a detail holds a server's words. */
+    public static void write(VerifyReport report, String service, Instant at, Path file, Secret.Registry secrets) {
         try {
             Document doc = DocumentBuilderFactory.newInstance().newDocumentBuilder().newDocument();
             Element suites = doc.createElement("testsuites");
@@ -46,13 +48,14 @@ public final class JUnitReport {
             for (CheckResult c : report.checks()) {
                 Element tc = doc.createElement("testcase");
                 tc.setAttribute("classname", service + "." + c.kind());
-                tc.setAttribute("name", c.name());
+                tc.setAttribute("name", secrets.redact(c.name()));
                 tc.setAttribute("time", seconds(c.latencyMs()));
                 if (c.verdict() != Verdict.PASS) {
                     Element outcome = doc.createElement(c.verdict() == Verdict.FAIL ? "failure" : "skipped");
-                    outcome.setAttribute("message", c.detail());
+                    String detail = secrets.redact(c.detail());
+                    outcome.setAttribute("message", detail);
                     outcome.setAttribute("type", c.kind() + (c.status() == null ? "" : " HTTP " + c.status()));
-                    outcome.setTextContent(c.detail());
+                    outcome.setTextContent(detail);
                     tc.appendChild(outcome);
                 }
                 suite.appendChild(tc);

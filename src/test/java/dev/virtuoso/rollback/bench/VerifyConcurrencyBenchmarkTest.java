@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.bench;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
@@ -40,7 +41,7 @@ class VerifyConcurrencyBenchmarkTest {
             for (int i = 0; i < 20; i++) {
                 checks.add(Runbook.HttpCheck.get("/health/" + i));
             }
-            HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), d -> { }));
+            HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), d -> { }), new Secret.Registry());
             VerifyRequest req = new VerifyRequest(server.url("/").toString(),
                     new Runbook.Checks(Duration.ofSeconds(5), 2, checks, null), true, false, Optional.empty());
             verifier.verify(req); // warm-up: JIT, connection pool, thread start

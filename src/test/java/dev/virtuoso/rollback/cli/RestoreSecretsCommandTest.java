@@ -17,7 +17,7 @@ import org.junit.jupiter.api.Test;
  * revision pins version 2 through the API_KEY variable.
  */
 class RestoreSecretsCommandTest {
-    private static final String[] PAYLOADS = {"sandbox-api-key-2024", "sandbox-api-key-rotated", Sandbox.API_KEY};
+    private static final String[] PAYLOADS = {"sbx-0b6d21c8e47f9a33", "sbx-9e3a57d1c06b42f8", Sandbox.API_KEY};
     private final CliHarness cli = new CliHarness();
 
     @AfterEach

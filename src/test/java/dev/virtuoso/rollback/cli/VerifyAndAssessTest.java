@@ -67,6 +67,19 @@ class VerifyAndAssessTest {
     }
 
     @Test
+    void aPostCheckTheServingRevisionAnswers500IsSentOnceWhileTheGetIsRetried() {
+        CliHarness.Result r = cli.rb("verify", "--functional");
+
+        assertThat(r.code()).isEqualTo(3);
+        assertThat(cli.controls.demoRequests("POST /api/v1/commands/step/assert/exists")).isEqualTo(1);
+        // The sandbox runbook's checks.retries is 1.
+        assertThat(cli.controls.demoRequests("GET /api/v1/commands")).isEqualTo(2);
+        assertThat(r.out()).contains("HTTP 500 (expected 200): {\"status\": \"error\", \"revision\": "
+                + "\"virtuoso-api-00003-ghi\"}; not retried: POST is not idempotent; add `idempotent: true` to the check "
+                + "if it is");
+    }
+
+    @Test
     void withoutARunbookVerifySaysItRanNoFunctionalChecks() {
         CliHarness.Result r = cli.run("--project", "virtuoso-sandbox", "--region", "us-central1", "--service",
                 "virtuoso-api", "verify", "--functional");

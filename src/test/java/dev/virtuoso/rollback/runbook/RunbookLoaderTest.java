@@ -40,6 +40,29 @@ class RunbookLoaderTest {
     }
 
     @Test
+    void aCheckMayBeCalledIdempotentWhichLetsAPostBeRetriedAndNothingButABooleanIsAccepted() {
+        Runbook r = loader.parse("t.yaml", """
+                service: {name: api}
+                checks:
+                  functional:
+                    - {name: run, method: POST, path: /run, idempotent: true}
+                    - {name: post, method: POST, path: /post}
+                    - {name: put, method: PUT, path: /put}
+                """);
+        assertThat(r.checks().functional()).extracting(Runbook.HttpCheck::idempotent).containsExactly(true, false, false);
+        assertThat(r.checks().functional()).extracting(Runbook.HttpCheck::safeToResend).containsExactly(true, false, true);
+        assertThatThrownBy(() -> loader.parse("t.yaml", """
+                service: {name: api}
+                checks:
+                  functional:
+                    - name: run
+                      idempotent: sure
+                      path: /run
+                """)).hasMessage("runbook t.yaml line 5: bad value for 'checks.functional[0].idempotent': expected true "
+                + "or false, not 'sure'");
+    }
+
+    @Test
     void everyShippedRunbookLoads() {
         for (String f : new String[] {"virtuoso-api-staging.yaml", "sandbox.yaml"}) {
             assertThat(loader.load(Path.of("runbooks", f)).service().name()).isEqualTo("virtuoso-api");
@@ -191,10 +214,10 @@ class RunbookLoaderTest {
                 """);
         assertThat(r.checks().health()).extracting(Runbook.HttpCheck::path).containsExactly("/health/ready");
         assertThat(r.checks().functional()).containsExactly(
-                new Runbook.HttpCheck("list", "GET", "/api/v1/commands", true, null, null),
-                new Runbook.HttpCheck("execute", "POST", "/api/v1/commands", true, "{\"args\": [\"test\"]}", 200),
-                new Runbook.HttpCheck(null, null, "/health/ready", false, null, null),
-                new Runbook.HttpCheck("first", "PUT", "/put", true, null, null));
+                new Runbook.HttpCheck("list", "GET", "/api/v1/commands", true, null, null, null),
+                new Runbook.HttpCheck("execute", "POST", "/api/v1/commands", true, "{\"args\": [\"test\"]}", 200, null),
+                new Runbook.HttpCheck(null, null, "/health/ready", false, null, null, null),
+                new Runbook.HttpCheck("first", "PUT", "/put", true, null, null, null));
         assertThat(r.triggers().p95Latency()).isEqualTo(Duration.ofSeconds(2));
         assertThat(r.triggers().window()).isEqualTo(Duration.ofSeconds(2));
         assertThat(r.triggers().minRequests()).isZero();
@@ -227,7 +250,7 @@ class RunbookLoaderTest {
                     - <<: *h
                       nmae: x
                 """)).hasMessage("runbook t.yaml line 8: unknown key 'checks.functional[0].nmae' "
-                + "(known here: auth, body, expectStatus, method, name, path)");
+                + "(known here: auth, body, expectStatus, idempotent, method, name, path)");
         assertThat(failure(SERVICE + "checks:\n  health:\n    - &h {path: nope}\n  functional:\n    - *h\n"))
                 .hasMessage("runbook t.yaml line 5: 'checks.health[0].path' must start with '/' and contain no spaces");
     }
@@ -264,7 +287,7 @@ class RunbookLoaderTest {
     }
 
     static Stream<Arguments> misspeltKeys() {
-        String httpKeys = "(known here: auth, body, expectStatus, method, name, path)";
+        String httpKeys = "(known here: auth, body, expectStatus, idempotent, method, name, path)";
         return Stream.of(
                 arguments(SERVICE + "checks:\n  health:\n    - path: /ok\n    - pth: /x\n",
                         "line 6: unknown key 'checks.health[1].pth' " + httpKeys),

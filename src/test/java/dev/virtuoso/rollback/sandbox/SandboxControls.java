@@ -386,6 +386,11 @@ public final class SandboxControls {
                 + "/versions/" + version);
     }
 
+    /** How many requests the demo service had for {@code methodAndPath}, such as "POST /api/v1/x". */
+    public int demoRequests(String methodAndPath) {
+        return sandbox.demo().requests(methodAndPath);
+    }
+
     public URI webhookUrl() {
         return sandbox.webhookUrl();
     }

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.virtuoso.rollback.SecretPieces;
 import dev.virtuoso.rollback.runbook.CheckResult;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Runbook;
@@ -29,17 +30,20 @@ import org.junit.jupiter.api.Test;
 class HttpVerifierTest {
     private MockWebServer server;
     private final List<Duration> slept = new ArrayList<>();
-    private final HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), slept::add));
     private static final Secret KEY = new Secret("k-123-secret");
+    private final Secret.Registry secrets = new Secret.Registry();
+    private final HttpVerifier verifier = new HttpVerifier(new Wait(Clock.systemUTC(), slept::add), secrets);
 
     @BeforeEach
     void start() throws Exception {
+        secrets.add(KEY);
         server = new MockWebServer();
         server.start();
     }
 
     @AfterEach
     void stop() throws Exception {
+        verifier.close();
         server.shutdown();
     }
 
@@ -59,7 +63,7 @@ class HttpVerifierTest {
                 return new MockResponse().setResponseCode(200).setBody("{}");
             }
         });
-        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", true, "{\"args\": [\"test\"]}", 200);
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", true, "{\"args\": [\"test\"]}", 200, null);
         VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), true, true, Optional.of(KEY)));
         assertThat(r.ok()).isTrue();
         assertThat(r.checks()).extracting(CheckResult::name)
@@ -121,9 +125,164 @@ class HttpVerifierTest {
     @Test
     void keyEchoedByTheServerIsRedactedFromTheDetail() {
         server.enqueue(new MockResponse().setResponseCode(401).setBody("bad key k-123-secret"));
-        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
+        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null, null);
         VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(auth)), false, true, Optional.of(KEY)));
         assertThat(r.checks().get(0).detail()).doesNotContain("k-123-secret").contains("[redacted]");
+    }
+
+    @Test
+    void noPieceOfAKeyTheServerEchoesAtAnyOffsetIsInAnyDetail() {
+        String key = "vk-demo-4f1c9e27b3d8a6052c1e";
+        secrets.add(new Secret(key));
+        server.setDispatcher(SecretPieces.echoing(key));
+        List<Runbook.HttpCheck> health = new ArrayList<>();
+        List<Runbook.HttpCheck> functional = new ArrayList<>();
+        for (int offset = 0; offset < SecretPieces.OFFSETS; offset++) {
+            health.add(Runbook.HttpCheck.get("/health/" + offset));
+            functional.add(new Runbook.HttpCheck("echo " + offset, null, "/api/" + offset, true, null, null, null));
+        }
+        var echo = new Runbook.Checks(Duration.ofSeconds(5), 0, health, functional);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), echo, true, true, Optional.of(new Secret(key))));
+
+        assertThat(r.checks()).hasSize(262).allSatisfy(c -> assertThat(c.verdict()).isEqualTo(Verdict.FAIL));
+        assertThat(r.checks()).allSatisfy(c -> assertThat(SecretPieces.in(c.detail(), key)).as(c.detail()).isEmpty());
+        // The key across the cut at 120 characters: redacted first, then cut.
+        assertThat(r.checks().get(110).detail()).isEqualTo("HTTP 500 (expected 2xx): " + "x".repeat(110) + "[redacted]…");
+    }
+
+    @Test
+    void aPostAnswered500IsSentOnceAndTheDetailSaysWhyItWasNotRetried() throws Exception {
+        server.setDispatcher(answering(500));
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(1);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 500 (expected 200): down; not retried: POST is not "
+                + "idempotent; add `idempotent: true` to the check if it is");
+        assertThat(slept).isEmpty();
+    }
+
+    @Test
+    void aGetAnswered500IsSentOnceAndThenOncePerRetry() {
+        server.setDispatcher(answering(500));
+        var get = new Runbook.HttpCheck("list", "GET", "/api/v1/x", false, null, null, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(get)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(3);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 500 (expected 2xx): down after 3 attempts");
+        assertThat(slept).containsExactly(Duration.ofMillis(200), Duration.ofMillis(400));
+    }
+
+    @Test
+    void aPostTheRunbookCallsIdempotentIsRetriedOn500() {
+        server.setDispatcher(answering(500));
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, true);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(3);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 500 (expected 200): down after 3 attempts");
+    }
+
+    @Test
+    void aPostWhoseConnectionWasRefusedIsRetriedBecauseNothingWasSent() throws Exception {
+        int port;
+        try (java.net.ServerSocket probe = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            port = probe.getLocalPort();
+        }
+        server.shutdown();
+        MockWebServer later = new MockWebServer();
+        later.enqueue(new MockResponse().setResponseCode(200));
+        // The first attempt finds nothing listening; the server starts while the verifier waits to retry.
+        HttpVerifier startsServerWhilePausing = new HttpVerifier(new Wait(Clock.systemUTC(), d -> {
+            slept.add(d);
+            try {
+                later.start(java.net.InetAddress.getLoopbackAddress(), port);
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }), secrets);
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+        try {
+            VerifyReport r = startsServerWhilePausing.verify(new VerifyRequest("http://127.0.0.1:" + port + "/",
+                    checks(List.of(post)), false, true, Optional.empty()));
+
+            assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.PASS);
+            assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 200 after 2 attempts");
+            assertThat(later.getRequestCount()).isEqualTo(1);
+        } finally {
+            startsServerWhilePausing.close();
+            later.shutdown();
+        }
+    }
+
+    @Test
+    void aPostWhoseConnectionBrokeAfterItWasWrittenIsSentOnceAndNotRetried() {
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                return new MockResponse().setSocketPolicy(okhttp3.mockwebserver.SocketPolicy.DISCONNECT_AFTER_REQUEST);
+            }
+        });
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(1);
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(r.checks().get(0).detail()).endsWith("; not retried: POST is not idempotent; add `idempotent: true` "
+                + "to the check if it is");
+    }
+
+    @Test
+    void aPostOnAKeptAliveConnectionThatBreaksOnceItWasWrittenIsNotSentAgainByTheHttpClientItself() {
+        java.util.concurrent.atomic.AtomicInteger posts = new java.util.concurrent.atomic.AtomicInteger();
+        server.setDispatcher(new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                if (r.getMethod().equals("POST") && posts.getAndIncrement() == 0) {
+                    return new MockResponse().setSocketPolicy(okhttp3.mockwebserver.SocketPolicy.DISCONNECT_AFTER_REQUEST);
+                }
+                return new MockResponse().setResponseCode(200);
+            }
+        });
+        var warm = new Runbook.Checks(Duration.ofSeconds(2), 0, List.of(Runbook.HttpCheck.get("/health")), null);
+        assertThat(verifier.verify(new VerifyRequest(base(), warm, true, false, Optional.empty())).ok()).isTrue();
+        // No retries of our own: a second POST could only come from the HTTP client's recovery, which
+        // resends a request on a fresh connection when a reused one fails after the request was written.
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+        var once = new Runbook.Checks(Duration.ofSeconds(2), 0, List.of(), List.of(post));
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), once, false, true, Optional.empty()));
+
+        assertThat(posts.get()).isEqualTo(1);
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
+    }
+
+    @Test
+    void twoVerifiesInARowBothPassAndTheSecondUsesTheConnectionTheFirstKeptAlive() throws Exception {
+        server.setDispatcher(answering(200));
+        var one = new Runbook.Checks(Duration.ofSeconds(2), 0, List.of(Runbook.HttpCheck.get("/health")), null);
+
+        VerifyReport first = verifier.verify(new VerifyRequest(base(), one, true, false, Optional.empty()));
+        VerifyReport second = verifier.verify(new VerifyRequest(base(), one, true, false, Optional.empty()));
+
+        assertThat(first.ok()).isTrue();
+        assertThat(second.ok()).isTrue();
+        server.takeRequest();
+        assertThat(server.takeRequest().getSequenceNumber()).as("requests before it on its connection").isEqualTo(1);
+    }
+
+    private static Dispatcher answering(int status) {
+        return new Dispatcher() {
+            @Override
+            public MockResponse dispatch(RecordedRequest r) {
+                return new MockResponse().setResponseCode(status).setBody(status == 200 ? "ok" : "down");
+            }
+        };
     }
 
     @Test
@@ -139,7 +298,7 @@ class HttpVerifierTest {
 
     @Test
     void aRequestSendingTheKeyOverPlainHttpToANonLoopbackHostCannotBeMade() {
-        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null);
+        var auth = new Runbook.HttpCheck("list", null, "/api", true, null, null, null);
         assertThatThrownBy(() -> new VerifyRequest("http://example.com", checks(List.of(auth)), false, true,
                 Optional.of(KEY))).hasMessage("refusing to send the API key over plain http to example.com; use an "
                         + "https:// URL (--url or service.url)");

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.verify;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.Secret;
 import dev.virtuoso.rollback.runbook.Verdict;
 import dev.virtuoso.rollback.runbook.VerifyReport;
 import java.nio.file.Path;
@@ -27,7 +28,7 @@ class JUnitReportTest {
                 new CheckResult("execute <cmd> & \"quote\"", "functional", Verdict.FAIL, 500, 30, "HTTP 500 (expected 200): {\"e\": 1}"),
                 new CheckResult("error rate", "metric", Verdict.INCONCLUSIVE, null, 0, "fewer than 100 requests")));
         Path file = dir.resolve("out/report.xml");
-        JUnitReport.write(report, "virtuoso-api", Instant.parse("2026-11-28T03:00:00Z"), file);
+        JUnitReport.write(report, "virtuoso-api", Instant.parse("2026-11-28T03:00:00Z"), file, new Secret.Registry());
 
         SchemaFactory.newInstance(XMLConstants.W3C_XML_SCHEMA_NS_URI)
                 .newSchema(getClass().getResource("/junit-10.xsd")).newValidator()
