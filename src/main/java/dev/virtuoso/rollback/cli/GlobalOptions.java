@@ -4,7 +4,7 @@ import java.nio.file.Path;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ScopeType;
 
-/** The options every subcommand accepts (SPEC 3), declared once and inherited. */
+/** The options every subcommand accepts declared once and inherited. */
 public final class GlobalOptions {
     public enum Format { text, json }
 

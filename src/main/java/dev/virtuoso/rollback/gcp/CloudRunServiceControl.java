@@ -106,7 +106,7 @@ public final class CloudRunServiceControl implements ServiceControl {
     @Override
     public List<Revision> revisions(ServiceRef ref) {
         List<Revision> out = new ArrayList<>(list(ref).stream().map(CloudRunServiceControl::toRevision).toList());
-        // ListRevisions documents no order (GCP-NOTES): newest first by create_time.
+        // ListRevisions documents no order: newest first by create_time.
         out.sort(Comparator.comparing(Revision::created).reversed());
         return out;
     }
@@ -473,7 +473,7 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     /**
      * The operation being done is not enough: done means not reconciling, observed generation
-     * caught up, and the statuses are the traffic we asked for (SPEC 7 "Done means done"). A
+     * caught up, and the statuses are the traffic we asked for. A
      * terminal condition FAILED ends the wait at once. {@code answered}, the operation's result,
      * is the service as it was when the operation ended: when it is settled it is not read again.
      */

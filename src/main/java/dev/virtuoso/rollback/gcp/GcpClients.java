@@ -32,8 +32,8 @@ import java.util.Set;
 
 /**
  * Creates the official Google clients, once each: against an emulator when its variable
- * (SPEC 9) is set — plaintext, no credentials, Application Default Credentials never consulted —
- * otherwise against the public endpoint with ADC.
+ * (CLOUD_RUN_EMULATOR_HOST and its kin) is set — plaintext, no credentials, Application Default
+ * Credentials never consulted — otherwise against the public endpoint with ADC.
  */
 public final class GcpClients implements AutoCloseable {
     public static final String CLOUD_RUN_EMULATOR_HOST = "CLOUD_RUN_EMULATOR_HOST";

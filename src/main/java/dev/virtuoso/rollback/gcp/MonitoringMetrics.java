@@ -39,7 +39,7 @@ public final class MonitoringMetrics implements Metrics {
         long requests = 0;
         long errors = 0;
         // Error rate = sum(5xx) / sum(all): ALIGN_DELTA over the whole window, REDUCE_SUM across
-        // revisions, one series per response_code_class (GCP-NOTES "Cloud Monitoring"). The
+        // revisions, one series per response_code_class (not an average of per-series rates). The
         // group-by is what keeps the class: a reducer drops every label not grouped by
         // (common.proto, Aggregation.group_by_fields), and without it no series would be 5xx.
         for (TimeSeries ts : list(service, resource, "run.googleapis.com/request_count", from, to,

@@ -42,7 +42,8 @@ public final class SecretManagerStore implements SecretStore {
                     .max(Comparator.comparing((SecretVersion v) -> v.getCreateTime().getSeconds())
                             .thenComparing(v -> v.getCreateTime().getNanos()))
                     .orElseThrow(() -> RunbookException.invalid("secret " + name + " has no ENABLED version"));
-            // Read by explicit version number, never "latest" (GCP-NOTES, runbook bug 2).
+            // Read by explicit version number, never "latest": latest is the newest version whatever its
+            // state, and reading a disabled one fails.
             return new Secret(clients.secrets().accessSecretVersion(newest.getName()).getPayload().getData()
                     .toStringUtf8());
         } catch (RunbookException e) {

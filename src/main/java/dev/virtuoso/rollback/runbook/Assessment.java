@@ -22,7 +22,7 @@ public record Assessment(
         Long withinMs,
         List<String> reasons) {
 
-    /** Monitoring data lags; say so wherever metrics are shown (GCP-NOTES, runbook bug 5). */
+    /** Monitoring data lags 1–3 minutes: say so wherever metrics are shown, lest a first minute pass as a verdict. */
     public static final String LAG_NOTE = "Cloud Monitoring data lags up to ~3 min: the newest minutes are not counted yet";
 
     public static Assessment of(MetricSample s, Runbook.Triggers t, List<Runbook.DecisionRow> matrix) {

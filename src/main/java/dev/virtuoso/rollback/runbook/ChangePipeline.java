@@ -11,7 +11,7 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * The one path every change takes, whatever its kind (SPEC 3 and 7): check → plan → confirm →
+ * The one path every change takes, whatever its kind: check → plan → confirm →
  * journal → apply and wait until really in effect → verify → summary, with notifications. Whether
  * this run may change anything ({@code --dry-run}) is decided once, when the pipeline is made.
  *

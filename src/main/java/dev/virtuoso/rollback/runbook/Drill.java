@@ -13,7 +13,7 @@ import java.util.function.Predicate;
 import java.util.function.Supplier;
 
 /**
- * The monthly drill (SPEC 8, "Testing Rollback Procedures"): record the stable revision, route
+ * The monthly drill (the written runbook's "Testing Rollback Procedures"): record the stable revision, route
  * 100% to a known-bad one, verify and expect failure (time to detect), quick back to stable,
  * verify passes (time to recover), put the original split back.
  *
@@ -263,7 +263,7 @@ public final class Drill {
     /**
      * What puts the service back as it was: its traffic list — and, when {@code redeployImage} is
      * given (the drill deployed the bad image and LATEST had traffic), that image deployed again,
-     * since LATEST now means the bad revision (SPEC 8).
+     * since LATEST now means the bad revision.
      */
     private Change restore(ServiceRef ref, ServiceState original, String redeployImage) {
         ServiceState now = control.service(ref);

@@ -1,6 +1,6 @@
 package dev.virtuoso.rollback.runbook;
 
-/** The process exit codes of SPEC section 4, in one place. */
+/** The process exit codes, in one place: users and CI pipelines rely on each meaning. */
 public enum ExitCode {
     OK(0),
     INTERNAL(1),

@@ -18,7 +18,7 @@ import java.util.concurrent.TimeUnit;
  * SUCCESSFUL; only then step 2 imports. No import is ever sent without a finished backup, and the
  * backup's prefix is journaled ({@link #before()}) so that {@code undo} imports it back.
  *
- * <p>An import is not a point-in-time restore (the written runbook's trap, GCP-NOTES): documents
+ * <p>An import is not a point-in-time restore (the written runbook's trap): documents
  * with the same name are overwritten, documents created since the export stay. The plan says so.
  *
  * <p>The operations are followed here, not by the client's own LRO poller: each read of the

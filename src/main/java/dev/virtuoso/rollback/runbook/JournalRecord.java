@@ -5,7 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Instant;
 
 /**
- * One step in the journal (SPEC 10). Records are appended, never rewritten: a later line with
+ * One step in the journal. Records are appended, never rewritten: a later line with
  * the same id carries the step's newer state. {@code changed} says the step changed something
  * (or may have: it was sent before an error), so {@code undo} can pick it; {@code parent} names
  * the composite action (a drill) a step belongs to. For history: {@code command} as the user

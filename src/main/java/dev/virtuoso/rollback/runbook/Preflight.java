@@ -2,7 +2,7 @@ package dev.virtuoso.rollback.runbook;
 
 import java.util.List;
 
-/** Checks a revision is fit to receive traffic before anything is changed (SPEC 7 "Preflight"). */
+/** Before anything changes: the revision to receive traffic exists, belongs to the service, and is Ready. */
 public final class Preflight {
     private Preflight() {
     }

@@ -172,7 +172,7 @@ public final class QuickRollback {
         }
         Revision serving = Preflight.find(s.ref(), revisions, current);
         // "Previous" is the newest Ready revision created before the one serving now: the newest
-        // revisions after a bad deploy are often ones that never became Ready (GCP-NOTES).
+        // revisions after a bad deploy are often ones that never became Ready.
         return revisions.stream()
                 .filter(r -> r.ready() && r.created().isBefore(serving.created()))
                 .findFirst()

@@ -7,7 +7,7 @@ import java.util.Objects;
 import java.util.Set;
 
 /**
- * A runbook file (SPEC section 5): one service in one environment and how to check,
+ * A runbook file: one service in one environment and how to check,
  * judge and restore it. Every block but {@code service} has the defaults of the spec.
  */
 public record Runbook(

@@ -10,7 +10,8 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * The written runbook's secret rollback done safely (SPEC 7 "Secrets"; GCP-NOTES, runbook bug 2).
+ * The written runbook's secret rollback done safely: its "disable the new version" would make
+ * latest (the newest version, whatever its state) unreadable.
  * {@code latest} is the most recently created version whatever its state, and reading a disabled
  * version fails: "disable version 2, enable version 1" leaves every reader of {@code latest} unable
  * to start. So the default adds a version holding the old payload ({@code latest} serves the old

@@ -10,10 +10,11 @@ import java.util.Set;
 
 /**
  * One read of a Cloud Run service. {@code traffic} is what was asked; {@code trafficStatuses} is
- * what serves. While {@code reconciling}, statuses and latestReadyRevision are transient
- * (GCP-NOTES "Finished means"). {@code failure} is the terminal condition's message when Cloud Run
- * reports the last change failed, else null. {@code image} and {@code templateConfig} describe the
- * template new revisions are made from (see {@link Revision#config()}).
+ * what serves. While {@code reconciling}, statuses and latestReadyRevision are transient (a
+ * change is finished only when not reconciling and observed_generation caught up). {@code failure}
+ * is the terminal condition's message when Cloud Run reports the last change failed, else null.
+ * {@code image} and {@code templateConfig} describe the template new revisions are made from (see
+ * {@link Revision#config()}).
  */
 public record ServiceState(
         ServiceRef ref,

@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * Resolves project, region, service and URL the way gcloud users expect (SPEC 3):
+ * Resolves project, region, service and URL the way gcloud users expect:
  * project: flag > CLOUDSDK_CORE_PROJECT > GOOGLE_CLOUD_PROJECT > runbook > gcloud [core] project;
  * region: flag > CLOUDSDK_RUN_REGION > runbook > gcloud [run] region.
  */

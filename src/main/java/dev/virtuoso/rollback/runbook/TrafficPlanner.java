@@ -9,7 +9,7 @@ import java.util.regex.Pattern;
 /**
  * Builds the new declarative traffic list. What is sent replaces the whole list and a tag
  * lives only as an entry, so every tagged entry is re-sent (at 0% when it no longer serves)
- * and tag URLs such as stable-2024-07-24---... survive (GCP-NOTES, SPEC 7).
+ * and tag URLs such as stable-2024-07-24---... survive.
  */
 public final class TrafficPlanner {
     /** A tag becomes the DNS label "TAG---SERVICE-...", so it has the label's alphabet. */

@@ -7,7 +7,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 
-/** Puts back what a journal record saw before it acted (SPEC 10), whatever kind of change it was. */
+/** Puts back what a journal record saw before it acted, whatever kind of change it was. */
 public final class Undo {
     private Undo() {
     }

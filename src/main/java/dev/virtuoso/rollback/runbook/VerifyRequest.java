@@ -7,7 +7,7 @@ import java.util.regex.Pattern;
 
 /**
  * Which HTTP checks to run against which base URL, with the API key when a check needs it.
- * The transport rule (SPEC 6: the key only over https or to a loopback address) holds when the
+ * The transport rule (the key only over https or to a loopback address) holds when the
  * request is made, which is before anything changes: a bad URL is exit 2 with nothing changed.
  *
  * <p>A key that cannot be had never blocks a rollback: {@code noKey} says why, and the checks

@@ -51,7 +51,7 @@ import java.util.regex.Pattern;
 
 /**
  * An in-memory Cloud Run Admin API v2 (Services, Revisions, google.longrunning.Operations)
- * with the semantics of GCP-NOTES.md: declarative traffic, LROs that finish later, etag and
+ * with the semantics of the real API: declarative traffic, LROs that finish later, etag and
  * generation bumped on every update, transient status while reconciling. A template change
  * creates its revision at once; the revision starts (Ready, or FAILED when its image never
  * listens on its port) after the revision start delay, and only a Ready one is then routed to.

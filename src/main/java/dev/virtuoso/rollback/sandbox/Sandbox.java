@@ -201,7 +201,7 @@ public final class Sandbox implements AutoCloseable {
         return demo.url();
     }
 
-    /** The emulator variables of SPEC 9 that point the tool at this sandbox (one server answers all). */
+    /** The emulator variables that point the tool at this sandbox (one server answers all). */
     public Map<String, String> emulatorVariables() {
         Map<String, String> vars = new java.util.TreeMap<>();
         for (String v : new String[] {"CLOUD_RUN_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST",

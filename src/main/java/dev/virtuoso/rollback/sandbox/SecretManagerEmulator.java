@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.CRC32C;
 
 /**
- * Secret Manager v1 for the sandbox. Keeps the API's sharp edge from GCP-NOTES: {@code latest}
+ * Secret Manager v1 for the sandbox. Keeps the API's sharp edge: {@code latest}
  * is the most recently created version whatever its state, and reading a disabled one fails
  * with FAILED_PRECONDITION.
  */
