@@ -50,7 +50,7 @@ final class ImageCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         Change change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
                 ? new ImageRollback.ToImage(source.image) : new ImageRollback.Previous(), forceRedeploy, force),
-                s.control(), s.secrets(), s.ctx.clock().instant());
+                s.control(), s.secrets(), s.journal().history(), s.ctx.clock().instant());
         return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
     }
 }

@@ -69,6 +69,11 @@ final class Session {
     Runbook runbook() {
         if (runbook == null) {
             runbook = runbookFile().map(new RunbookLoader()::load).orElseGet(Runbook::empty);
+            // A secret held in a variable is known without a call: it is redacted from everything the
+            // run writes even when the run never uses it (--no-verify), since a server may echo it.
+            java.util.stream.Stream.of(runbook.apiKey(), runbook.notifications().slackWebhook())
+                    .filter(source -> source != null && source.env() != null).map(source -> ctx.env().get(source.env()))
+                    .filter(value -> value != null && !value.isBlank()).forEach(value -> ctx.secrets().add(new Secret(value)));
         }
         return runbook;
     }

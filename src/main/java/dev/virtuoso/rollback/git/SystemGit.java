@@ -88,13 +88,32 @@ public final class SystemGit implements SourceControl {
         // The work tree and the branch name were checked by checkReady; these cost no git process.
         RefNames.commit(ref);
         RefNames.branch(branch);
+        String sha = resolve(repo, ref);
+        requireContains(repo, branch, sha);
+        return describe(repo, sha);
+    }
+
+    @Override
+    public Commit remoteHead(Path repo, String remote, String branch) {
+        RefNames.remote(remote);
+        RefNames.branch(branch);
+        requireWorkTree(repo);
+        requireRemote(repo, remote);
+        fetch(repo, remote, branch);
+        return describe(repo, resolve(repo, "refs/remotes/" + remote + "/" + branch));
+    }
+
+    /** The commit {@code ref} names. */
+    private String resolve(Path repo, String ref) {
         // --end-of-options: whatever ref is, rev-parse reads it as a revision, never as an option.
         Git.Result resolved = git.run(repo, "rev-parse", "--verify", "--quiet", "--end-of-options", ref + "^{commit}");
         if (!resolved.ok()) {
             throw GitErrors.invalid("'" + ref + "' is not a commit in " + shown(repo));
         }
-        String sha = resolved.out().strip();
-        requireContains(repo, branch, sha);
+        return resolved.out().strip();
+    }
+
+    private Commit describe(Path repo, String sha) {
         // --no-show-signature: log.showSignature=true would put gpg's output before the fields.
         String[] fields = run(repo, ExitCode.INVALID_INPUT, "could not read commit " + sha, "show", "-s",
                 "--no-show-signature", "--format=%H%x00%P%x00%an <%ae>%x00%s", sha).strip().split("\0", 4);

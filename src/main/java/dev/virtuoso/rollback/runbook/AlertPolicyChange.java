@@ -140,6 +140,18 @@ public final class AlertPolicyChange implements Change {
         return wanted.map(AlertPolicySpec::conditionName).orElse(null);
     }
 
+    /** The policy was created, changed or deleted since the plan read it: applying would overwrite that. */
+    @Override
+    public void checkUnchangedSincePlan() {
+        Optional<AlertPolicySpec> current = policies.find(project, displayName);
+        boolean same = now.map(n -> current.isPresent() && current.get().sameAs(n)).orElse(current.isEmpty());
+        if (!same) {
+            throw new RunbookException(ExitCode.CONFLICT, "alert policy \"" + displayName + "\" changed since the "
+                    + "plan was made (it is now " + current.map(AlertPolicySpec::conditionName).orElse("deleted")
+                    + "); nothing was changed: run the command again to plan afresh");
+        }
+    }
+
     @Override
     public JsonNode apply(Duration limit, Progress progress) {
         if (wanted.isEmpty()) {

@@ -369,8 +369,8 @@ public final class BigQueryRestore implements Change {
 
     /**
      * The table was written after {@code record} restored it (its last modification is later than what
-     * the restore left, or, in records without it, than the step's last state): undo would replace
-     * those rows with the snapshot taken before the restore.
+     * the restore left, or, in records of restores that finished without it, than the step's last
+     * state): undo would replace those rows with the snapshot taken before the restore.
      */
     static Optional<String> laterChange(JournalRecord record, BigQueryTables bq) {
         String name = record.after() == null ? null : record.after().path("table").asText(null);
@@ -381,6 +381,13 @@ public final class BigQueryRestore implements Change {
         Optional<TableInfo> now = bq.table(ref);
         if (now.isEmpty()) {
             return Optional.of("table " + ref + " was deleted after it");
+        }
+        boolean finished = record.state() == JournalRecord.State.applied
+                || record.state() == JournalRecord.State.verified;
+        if (!record.after().hasNonNull("modified") && !finished) {
+            // Stopped while its job ran (a timeout, Ctrl-C): the job may have written last, after the step
+            // ended, so a later write cannot be told from the restore's own.
+            return Optional.empty();
         }
         Instant left = record.after().hasNonNull("modified") ? Instant.parse(record.after().get("modified").asText())
                 : record.time();

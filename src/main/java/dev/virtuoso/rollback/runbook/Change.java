@@ -95,6 +95,15 @@ public interface Change {
         return List.of();
     }
 
+    /**
+     * Exit 5 when the resource is no longer as the plan read it; called once the person confirmed, just
+     * before the journal record and the change, since a plan can wait at a prompt. Kinds whose adapter
+     * compares at the moment it changes the resource (a Cloud Run service's etag), and restores that
+     * back up whatever is there first, need nothing here.
+     */
+    default void checkUnchangedSincePlan() {
+    }
+
     /** Applies, and returns what is in effect once it really is, waiting at most {@code limit}. */
     JsonNode apply(Duration limit, Progress progress);
 

@@ -117,6 +117,7 @@ public final class ChangePipeline {
         if (change.caution() != null) {
             ui.confirm(change.caution());
         }
+        change.checkUnchangedSincePlan();
         start = clock.instant(); // the time it took starts after the human said yes
         JournalRecord record = record(change, start, change.before(), change.summary() + (note == null ? ""
                 : " (" + note + ")"));
@@ -180,7 +181,7 @@ public final class ChangePipeline {
     private ActionResult finish(Change change, JournalRecord record, JsonNode applied, Optional<VerifyRequest> verify,
                                 boolean ownChecks, Instant start, Notifier.Incident incident, List<String> notes) {
         record = record.next(clock.instant(), JournalRecord.State.applied, applied, record.detail());
-        journal.append(record);
+        journalAfterSending(change, record);
         VerifyReport report = null;
         if (verify.isPresent()) {
             try {
@@ -197,7 +198,7 @@ public final class ChangePipeline {
                     report == null ? 0 : report.durationMs(), all);
         }
         if (report != null) {
-            journal.append(record.next(clock.instant(), report.ok() ? JournalRecord.State.verified
+            journalAfterSending(change, record.next(clock.instant(), report.ok() ? JournalRecord.State.verified
                     : JournalRecord.State.failed, null, "verification: " + report.count(Verdict.PASS) + "/"
                     + report.checks().size() + " checks passed"));
         }
@@ -243,11 +244,28 @@ public final class ChangePipeline {
         }
         // Not sent but left something behind (a local commit): undo must be able to pick it.
         boolean maybeChanged = !now.readable() || now.sent() || now.leftBehind() != null;
-        journal.append(record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
+        journalAfterSending(change, record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
                 : JournalRecord.State.failed, now.now(), e.getMessage() + "; " + truth, maybeChanged));
         incident.post("✗ " + (interrupted ? "interrupted" : "failed") + ": " + e.getMessage() + "; " + truth);
-        throw new RunbookException(e.exitCode(), e.getMessage() + "; " + truth + (maybeChanged
+        // Exit 2 promises nothing changed: a refusal that came after something was sent is a failure (4).
+        ExitCode code = maybeChanged && e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode();
+        throw new RunbookException(code, e.getMessage() + "; " + truth + (maybeChanged
                 ? "; `rollback undo " + record.id() + "` puts back what was there before" : ""), e);
+    }
+
+    /**
+     * A journal line written once the change was sent. A journal that can no longer be written (a
+     * full disk) is a local problem, exit 2 before anything is sent; after, that code would say
+     * nothing changed, so it is a failure (4) that says the change was made.
+     */
+    private void journalAfterSending(Change change, JournalRecord line) {
+        try {
+            journal.append(line);
+        } catch (RunbookException e) {
+            throw new RunbookException(e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode(),
+                    change.summary() + " was sent (journal step " + line.id() + " " + line.state() + "), but the "
+                            + "journal could not record it: " + e.getMessage(), e);
+        }
     }
 
     /** The change is applied; checks that could not run (or Ctrl-C) must not read as "nothing changed". */
@@ -259,7 +277,7 @@ public final class ChangePipeline {
         }
         String what = change.summary() + " was applied, but verification " + (interrupted ? "was interrupted"
                 : "could not run: " + e.getMessage());
-        journal.append(record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
+        journalAfterSending(change, record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
                 : JournalRecord.State.failed, null, what));
         incident.post("✗ " + what);
         return new RunbookException(interrupted ? ExitCode.INTERRUPTED : e.exitCode() == ExitCode.INVALID_INPUT

@@ -293,7 +293,8 @@ public final class Drill {
         if (!original.serving().equals(Map.of(stable, 100))) {
             return;
         }
-        VerifyReport now = verifier.verify(verify);
+        // A dry run changes nothing, so it sends only the checks that ask the service for no change.
+        VerifyReport now = verifier.verify(pipeline.dryRun() ? verify.readOnly() : verify);
         if (!now.ok()) {
             throw new RunbookException(ExitCode.VERIFICATION_FAILED, req.service().name() + " fails "
                     + now.count(Verdict.FAIL) + " of " + now.checks().size() + " checks now (" + String.join(", ",

@@ -53,11 +53,35 @@ public final class GitChange implements Change {
      */
     static void checkReady(JournalRecord record, SourceControl git) {
         JsonNode asked = record.after();
-        if (asked.path("revert").asText(null) == null) {
+        String sha = asked.path("revert").asText(null);
+        if (sha == null) {
             throw RunbookException.invalid("journal record " + record.id() + " committed no revert to undo");
         }
-        git.checkReady(Path.of(asked.path("repo").asText()), asked.path("remote").asText(),
-                asked.path("branch").asText());
+        Path repo = Path.of(asked.path("repo").asText());
+        String remote = asked.path("remote").asText();
+        String branch = asked.path("branch").asText();
+        try {
+            git.checkReady(repo, remote, branch);
+        } catch (RunbookException e) {
+            // A clone behind its remote is not ready; when the remote moved past the revert, that later
+            // change is what to say (exit 5), not only that the clone needs a pull.
+            if (e.exitCode() != ExitCode.INVALID_INPUT || !asked.path("pushed").asBoolean(true)) {
+                throw e;
+            }
+            Commit head = git.remoteHead(repo, remote, branch);
+            if (head.sha().equals(sha)) {
+                throw e;
+            }
+            throw new RunbookException(ExitCode.CONFLICT, "refusing to undo " + record.id() + " (" + record.command()
+                    + "): " + movedPast(branch, sha, head) + "; undo would overwrite that later change, so nothing was "
+                    + "sent (bring " + repo + " level with `git pull`, then `rollback undo " + record.id() + " --force` "
+                    + "undoes anyway)", e);
+        }
+    }
+
+    private static String movedPast(String branch, String revert, Commit head) {
+        return branch + " moved past the revert " + Commit.shortSha(revert) + ": its head is now " + head.shortSha()
+                + " \"" + head.subject() + "\" by " + head.author();
     }
 
     /**
@@ -72,23 +96,21 @@ public final class GitChange implements Change {
         }
         String branch = asked.path("branch").asText();
         Commit head = git.commit(Path.of(asked.path("repo").asText()), branch, "HEAD");
-        return head.sha().equals(sha) ? Optional.empty() : Optional.of(branch + " moved past the revert "
-                + Commit.shortSha(sha) + ": its head is now " + head.shortSha() + " \"" + head.subject() + "\" by "
-                + head.author());
+        return head.sha().equals(sha) ? Optional.empty() : Optional.of(movedPast(branch, sha, head));
     }
 
     /**
      * Undo of {@code record} ({@code command}), after {@link #checkReady}: the revert it committed,
      * reverted in turn, pushed and deployed the same way.
      */
-    static GitChange undo(JournalRecord record, String command, SourceControl git, ServiceControl control) {
+    static GitChange undo(JournalRecord record, String command, ServiceState service, List<Revision> revisions,
+                          SourceControl git, ServiceControl control) {
         JsonNode asked = record.after();
         String sha = asked.path("revert").asText();
         Path repo = Path.of(asked.path("repo").asText());
         String remote = asked.path("remote").asText();
         String branch = asked.path("branch").asText();
-        ServiceRef ref = Undo.service(record);
-        return new GitChange(command, control.service(ref), control.revisions(ref),
+        return new GitChange(command, service, revisions,
                 new Repo(repo, remote, branch, asked.path("pushed").asBoolean(true), true, false),
                 git.commit(repo, branch, sha), git, control);
     }

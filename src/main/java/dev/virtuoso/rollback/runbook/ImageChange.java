@@ -78,15 +78,20 @@ public final class ImageChange implements Change {
     }
 
     /** Undo of {@code record}: its image from before deployed again, with its traffic from before. */
-    static ImageChange undo(JournalRecord record, String command, ServiceControl control, String revision) {
-        ServiceRef ref = Undo.service(record);
-        ServiceState s = control.service(ref);
+    static Change undo(JournalRecord record, String command, ServiceState s, ServiceControl control, String revision) {
         JsonNode was = record.before();
         String image = was.path("image").asText(null);
         if (image == null || !was.has("traffic")) {
             throw RunbookException.invalid("journal record " + record.id() + " holds no image to go back to");
         }
         List<TrafficEntry> traffic = Undo.recordedTraffic(record, was.get("traffic"));
+        if (image.equals(s.image()) && ServiceState.sameEntries(s.traffic(), traffic) && !s.reconciling()
+                && !s.failed()) {
+            // Put back already (by hand, or by someone else): a new revision of it would change nothing.
+            return new TrafficChange(new Plan(command, s.ref(), "deploy " + image + " again with the traffic "
+                    + "recorded before " + record.id(), s, traffic, List.of(), s.ref().name() + " runs " + image
+                    + " with the traffic recorded before " + record.id() + " already"), control);
+        }
         // Entries that named the revision the step created name nothing once it is replaced.
         String created = record.after().path("revision").asText("");
         List<TrafficEntry> back = traffic.stream().map(e -> created.equals(e.revision())

@@ -46,15 +46,24 @@ public final class ImageRollback {
 
     /**
      * The change to make: traffic to a revision that already runs the image, or a deploy of it.
-     * The target's secrets are checked as for `quick` (a pinned version that is disabled stops it).
+     * The target's secrets are checked as for `quick` (a pinned version that is disabled stops it),
+     * and `--previous` never walks back twice (the journal's {@code history} says what a rollback made).
      */
-    public static Change prepare(Request req, ServiceControl control, SecretStore secrets, Instant now) {
+    public static Change prepare(Request req, ServiceControl control, SecretStore secrets, List<JournalRecord> history,
+                                 Instant now) {
         ServiceState s = control.service(req.service());
         List<Revision> revisions = control.revisions(req.service());
         String serving = s.servingRevision().orElseThrow(() -> RunbookException.invalid("service "
                 + req.service().name() + " serves no revision; use `rollback quick --to-revision`"));
         String current = Preflight.find(req.service(), revisions, serving).image();
         String image = image(req.source(), revisions, serving, current);
+        if (req.source() instanceof Previous) {
+            // A rollback's revision is the newest, so the image "before" it is often the release it rolled back from.
+            QuickRollback.rolledBackTo(history, s, now).ifPresent(why -> {
+                throw RunbookException.invalid(why + "; --previous now would go one further back, to " + image
+                        + ": to do that, name it: `rollback image --image " + image + "`");
+            });
+        }
         String command = req.command();
         if (image.equals(current) && !req.forceRedeploy()) {
             return new TrafficChange(new Plan(command, req.service(), "serve " + image, s, s.traffic(), List.of(),

@@ -117,10 +117,10 @@ public final class QuickRollback {
         checkPercent(req.percent());
         ServiceState s = control.service(req.service());
         req.seen().ifPresent(seen -> unchangedSince(seen, s));
-        if (req.to() instanceof Previous && req.again()) {
-            againFromWhatTheJournalLeft(s, history, now);
-        }
         List<Revision> revisions = control.revisions(req.service());
+        if (req.to() instanceof Previous && req.again()) {
+            againFromWhatTheJournalLeft(new Undo.ServiceNow(s, revisions), history, now);
+        }
         Plan plan = plan(s, revisions, req.to(), req.percent());
         Guarded g = guard(plan, req.to(), history, now, req.again(), req.acceptRolledBack(), cannotAsk);
         if (plan.unchanged()) {
@@ -148,14 +148,16 @@ public final class QuickRollback {
      * `--again` goes one further back from what the newest journaled change of the service left:
      * someone who changed it since (from another machine, the console) took that ground away. Exit 5.
      */
-    private static void againFromWhatTheJournalLeft(ServiceState s, List<JournalRecord> history, Instant now) {
-        Journal.newest(history, r -> r.changed() && r.parent() == null && s.ref().path().equals(r.target())
-                && SERVICE_KINDS.contains(r.kind())).ifPresent(r -> Undo.serviceChanged(r, s, history)
+    private static void againFromWhatTheJournalLeft(Undo.ServiceNow service, List<JournalRecord> history,
+                                                   Instant now) {
+        ServiceRef ref = service.state().ref();
+        Journal.newest(history, r -> r.changed() && r.parent() == null && ref.path().equals(r.target())
+                && Undo.SERVICE_KINDS.contains(r.kind())).ifPresent(r -> Undo.serviceChanged(r, service, history)
                 .ifPresent(what -> {
                     throw new RunbookException(ExitCode.CONFLICT, "--again goes one further back from what `"
                             + r.command() + "` left (" + ago(r, now) + ", by " + r.user() + ", journal " + r.id()
-                            + "), but " + what + "; " + Undo.explained(r, history) + "; nothing was sent: name the "
-                            + "revision to go to with `rollback quick --to-revision R`");
+                            + "), but " + what + "; nothing was sent: name the revision to go to with "
+                            + "`rollback quick --to-revision R`");
                 }));
     }
 
@@ -191,10 +193,6 @@ public final class QuickRollback {
         return tags.isEmpty() ? Optional.empty() : Optional.of("tags kept: " + String.join(", ", tags));
     }
 
-    /** The kinds of journal step that change what a service serves. */
-    private static final java.util.Set<String> SERVICE_KINDS = java.util.Set.of(TrafficChange.KIND, ImageChange.KIND,
-            GitChange.KIND);
-
     /** A rollback to the revision serving now within this long makes `--previous` ask for `--again`. */
     public static final Duration RECENT = Duration.ofHours(1);
 
@@ -217,15 +215,10 @@ public final class QuickRollback {
                                 boolean acceptRolledBack, boolean cannotAsk) {
         ServiceState s = plan.before();
         if (to instanceof Previous && !again) {
-            String serving = s.servingRevision().orElse(null);
-            // A rollback is a quick move to a revision (not an undo, not --to-latest, not a drill's restore).
-            newestChange(history, s.ref(), r -> serving != null && r.to() != null && r.to().startsWith(serving)
-                    && r.command().startsWith("quick ") && !r.command().startsWith("quick --to-latest")
-                    && r.time().isAfter(now.minus(RECENT))).ifPresent(r -> {
-                        throw RunbookException.invalid(serving + " serves because `" + r.command() + "` routed traffic to "
-                                + "it " + ago(r, now) + " (by " + r.user() + ", journal " + r.id() + "); --previous now "
-                                + "would go one further back: to do that, `rollback quick --previous --again`");
-                    });
+            rolledBackTo(history, s, now).ifPresent(why -> {
+                throw RunbookException.invalid(why + "; --previous now would go one further back: to do that, "
+                        + "`rollback quick --previous --again`");
+            });
         }
         if (!(to instanceof ToLatest) || plan.unchanged()) {
             return new Guarded(plan, null);
@@ -252,6 +245,30 @@ public final class QuickRollback {
     private static String ago(JournalRecord r, Instant now) {
         Duration d = Duration.between(r.time(), now).truncatedTo(ChronoUnit.SECONDS);
         return d.isZero() || d.isNegative() ? "a moment ago" : Durations.format(d) + " ago";
+    }
+
+    /**
+     * Why the revision serving now serves, when a rollback of the last {@link #RECENT} made it: a quick
+     * move to it, an image rollback that deployed it or routed to it, or a git revert whose deploy it
+     * is (not an undo, a move to LATEST or a drill's step). "Previous" from there walks back twice —
+     * often onto the very release rolled back from, since a rollback's new revision is the newest.
+     */
+    public static Optional<String> rolledBackTo(List<JournalRecord> history, ServiceState s, Instant now) {
+        String serving = s.servingRevision().orElse(null);
+        return Journal.newest(history, r -> serving != null && r.changed() && r.parent() == null
+                && s.ref().path().equals(r.target()) && r.time().isAfter(now.minus(RECENT)) && madeServe(r, serving))
+                .map(r -> serving + " serves because of `" + r.command() + "` " + ago(r, now) + " (by " + r.user()
+                        + ", journal " + r.id() + ")");
+    }
+
+    private static boolean madeServe(JournalRecord r, String revision) {
+        boolean rollback = r.command().startsWith("quick ") && !r.command().startsWith("quick --to-latest")
+                || r.command().startsWith("image ") || r.command().startsWith("git ");
+        if (!rollback) {
+            return false;
+        }
+        return TrafficChange.KIND.equals(r.kind()) ? r.to() != null && r.to().startsWith(revision)
+                : r.after() != null && revision.equals(r.after().path("revision").asText(null));
     }
 
     /** The newest journaled change of this service's traffic that moved away from {@code revision}. */

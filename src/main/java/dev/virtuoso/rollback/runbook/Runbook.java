@@ -76,6 +76,11 @@ public record Runbook(
             return new HttpCheck(null, null, path, null, null, null, null);
         }
 
+        /** RFC 9110 9.2.1: a method that asks for no change (GET, HEAD, OPTIONS), which a dry run may send. */
+        public boolean readOnly() {
+            return Set.of("GET", "HEAD", "OPTIONS").contains(method);
+        }
+
         /** True when it may be sent again after the server may have seen it (a 5xx, a broken connection). */
         public boolean safeToResend() {
             return idempotent || IDEMPOTENT_METHODS.contains(method);

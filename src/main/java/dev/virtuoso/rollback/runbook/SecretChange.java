@@ -204,6 +204,23 @@ public final class SecretChange implements Change {
                 .set("service", redeploy.awaitInFlight(limit, progress));
     }
 
+    /** A version added or whose state changed since the plan: the steps were planned for what it read. */
+    @Override
+    public void checkUnchangedSincePlan() {
+        List<SecretStore.Version> now = store.versions(project, secret);
+        if (!states(now).equals(states(versions))) {
+            throw new RunbookException(ExitCode.CONFLICT, "secret " + secret + " changed since the plan was made ("
+                    + states(versions) + " → " + states(now) + "); nothing was changed: run the command again to plan "
+                    + "afresh");
+        }
+    }
+
+    private static java.util.Map<String, SecretStore.VersionState> states(List<SecretStore.Version> versions) {
+        java.util.Map<String, SecretStore.VersionState> states = new java.util.TreeMap<>();
+        versions.forEach(v -> states.put(v.number(), v.state()));
+        return states;
+    }
+
     @Override
     public JsonNode apply(Duration limit, Progress progress) {
         List<String> added = new ArrayList<>();

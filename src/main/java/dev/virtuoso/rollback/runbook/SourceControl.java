@@ -32,6 +32,13 @@ public interface SourceControl {
     Commit commit(Path repo, String branch, String ref);
 
     /**
+     * The commit {@code remote/branch} points at after a fetch (which changes nothing in the work
+     * tree), whether or not the local branch is level with it.
+     */
+    @ReadOnly
+    Commit remoteHead(Path repo, String remote, String branch);
+
+    /**
      * Commits the revert of {@code commit} on the branch {@link #checkReady} was last given for
      * {@code repo} and returns the new commit's SHA; empty when the revert changes nothing (the
      * branch already lacks the commit's changes, as on a re-run), and then nothing was changed.

@@ -1,11 +1,12 @@
 package dev.virtuoso.rollback.runbook;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Predicate;
 
 /** Puts back what a journal record saw before it acted, whatever kind of change it was. */
 public final class Undo {
@@ -35,20 +36,34 @@ public final class Undo {
     public record Prepared(Change change, Optional<String> overwrites) {
     }
 
+    /** The kinds of step that change what a Cloud Run service serves. */
+    static final java.util.Set<String> SERVICE_KINDS = java.util.Set.of(TrafficChange.KIND, ImageChange.KIND,
+            GitChange.KIND);
+
+    /** A Cloud Run service read once: the later-change check and the undo's plan both work from this read. */
+    record ServiceNow(ServiceState state, List<Revision> revisions) {
+        static ServiceNow read(ServiceControl control, ServiceRef ref) {
+            return new ServiceNow(control.service(ref), control.revisions(ref));
+        }
+    }
+
     /**
      * The change that reverses {@code record}, read against the resource as it is now. Refused (exit
      * 5, nothing sent) when the resource changed after the step left it: undo puts back what was there
      * before the step, so it would silently overwrite that later change (A rolls back to 00002, B then
      * to 00001 from another machine; A's undo would put 100% back on the broken 00003). With
      * {@code force} it goes on, and {@link Prepared#overwrites} says what it overwrites, for the plan
-     * and the journal.
+     * and the journal. A service is read once, for the check and the plan alike; a change after that
+     * read is caught where every change is, by the etag compared just before applying.
      */
     public static Prepared prepare(JournalRecord record, Ports ports, List<JournalRecord> history, Instant now,
                                    boolean force) {
         if (GitChange.KIND.equals(record.kind())) {
             GitChange.checkReady(record, ports.git()); // once: it fetches, and both steps below rely on it
         }
-        Optional<String> later = laterChange(record, ports, history);
+        ServiceNow service = SERVICE_KINDS.contains(record.kind()) ? ServiceNow.read(ports.control(), service(record))
+                : null;
+        Optional<String> later = laterChange(record, ports, history, service);
         String what = record.command() + ", " + record.time();
         if (later.isPresent() && !force) {
             throw new RunbookException(ExitCode.CONFLICT, "refusing to undo " + record.id() + " (" + what + "): "
@@ -56,51 +71,93 @@ public final class Undo {
                     + record.id() + " --force` undoes anyway)");
         }
         String command = "undo " + record.id() + (later.isPresent() ? " --force" : "");
-        return new Prepared(change(record, command, ports, now), later.map(l -> "--force: this overwrites a change made after "
-                + record.id() + " (" + what + "): " + l));
+        return new Prepared(change(record, command, ports, now, service), later.map(l -> "--force: this overwrites a "
+                + "change made after " + record.id() + " (" + what + "): " + l));
     }
 
     /** What changed {@code record}'s resource after the step, and who did it when the journal knows. */
-    private static Optional<String> laterChange(JournalRecord record, Ports ports, List<JournalRecord> history) {
-        Optional<String> what = switch (record.kind()) {
-            case TrafficChange.KIND, ImageChange.KIND -> serviceChanged(record, ports.control().service(service(record)),
+    private static Optional<String> laterChange(JournalRecord record, Ports ports, List<JournalRecord> history,
+                                                ServiceNow service) {
+        return switch (record.kind()) {
+            case TrafficChange.KIND, ImageChange.KIND -> serviceChanged(record, service, history);
+            case GitChange.KIND -> GitChange.laterChange(record, ports.git()).map(w -> w + "; "
+                    + explained(record, history, r -> true)).or(() -> serviceChanged(record, service, history));
+            case AlertPolicyChange.KIND -> explain(AlertPolicyChange.laterChange(record, ports.policies()), record,
                     history);
-            case GitChange.KIND -> GitChange.laterChange(record, ports.git()).or(() -> serviceChanged(record,
-                    ports.control().service(service(record)), history));
-            case AlertPolicyChange.KIND -> AlertPolicyChange.laterChange(record, ports.policies());
-            case SecretChange.KIND -> SecretRestore.laterChange(record, ports.secrets());
-            case BigQueryRestore.KIND -> BigQueryRestore.laterChange(record, ports.bigquery());
-            case FirestoreRestore.KIND -> FirestoreRestore.laterChange(record, ports.firestore());
+            case SecretChange.KIND -> explain(SecretRestore.laterChange(record, ports.secrets()), record, history);
+            case BigQueryRestore.KIND -> explain(BigQueryRestore.laterChange(record, ports.bigquery()), record,
+                    history);
+            case FirestoreRestore.KIND -> explain(FirestoreRestore.laterChange(record, ports.firestore()), record,
+                    history);
             default -> Optional.empty();
         };
-        return what.map(w -> w + "; " + explained(record, history));
+    }
+
+    private static Optional<String> explain(Optional<String> what, JournalRecord record, List<JournalRecord> history) {
+        return what.map(w -> w + "; " + explained(record, history, r -> true));
     }
 
     /**
      * What the service serves and runs now, when that is neither what {@code record} (or, for a
      * composite such as a drill, its newest step) left nor what was there before it: the traffic
-     * list as asked (a change still being applied counts) and, for an image step, the image. Back
-     * as before the step is not a later change to keep: undo then has nothing to do.
+     * list as asked (a change still being applied counts), the revision LATEST means when the step
+     * left LATEST some traffic (a deploy since then serves through it), and, for an image step, the
+     * image. Back as before the step is not a later change to keep: undo then has nothing to do.
+     * With who made the change, when a later step of the journal left the service as it is.
      */
-    static Optional<String> serviceChanged(JournalRecord record, ServiceState now, List<JournalRecord> history) {
-        JournalRecord left = Journal.newest(history, r -> record.id().equals(r.parent())).orElse(record);
+    static Optional<String> serviceChanged(JournalRecord record, ServiceNow service, List<JournalRecord> history) {
+        ServiceState now = service.state();
+        JournalRecord left = leftBy(record, history);
         JsonNode after = left.after();
-        List<String> changed = new ArrayList<>();
         JsonNode beforeNode = trafficOf(record.before());
         List<TrafficEntry> before = beforeNode == null ? null : recordedTraffic(record, beforeNode);
         JsonNode traffic = trafficOf(after);
         List<TrafficEntry> leftTraffic = traffic == null ? null : recordedTraffic(left, traffic);
-        if (leftTraffic != null && !ServiceState.sameEntries(now.traffic(), leftTraffic)
-                && (before == null || !ServiceState.sameEntries(now.traffic(), before))) {
+        String image = ImageChange.KIND.equals(left.kind()) && after != null ? after.path("image").asText(null) : null;
+        String imageBefore = image == null ? null : record.before().path("image").asText(null);
+        boolean backAsBefore = before != null && ServiceState.sameEntries(now.traffic(), before)
+                && (image == null || Objects.equals(imageBefore, now.image()) && !now.failed());
+        if (backAsBefore) {
+            return Optional.empty();
+        }
+        List<String> changed = new ArrayList<>();
+        if (leftTraffic != null && !ServiceState.sameEntries(now.traffic(), leftTraffic)) {
             changed.add("it now serves " + serving(now) + " (traffic " + now.traffic() + (now.reconciling()
                     ? ", still being applied" : "") + "; the step left " + leftTraffic + ")");
+        } else if (leftTraffic != null && leftTraffic.stream().anyMatch(e -> e.latest() && e.percent() > 0)) {
+            deployedSince(left, service).ifPresent(r -> changed.add("LATEST now means " + r.name() + " ("
+                    + r.image() + "), created " + r.created() + ", after the step: it serves " + serving(now)));
         }
-        String image = ImageChange.KIND.equals(left.kind()) && after != null ? after.path("image").asText(null) : null;
         if (image != null && !image.equals(now.image())) {
             changed.add("its template runs " + now.image() + " (the step left " + image + ")");
         }
-        return changed.isEmpty() ? Optional.empty()
-                : Optional.of(now.ref().name() + " changed after it: " + String.join("; ", changed));
+        return changed.isEmpty() ? Optional.empty() : Optional.of(now.ref().name() + " changed after it: "
+                + String.join("; ", changed) + "; " + explained(record, history, r -> leftServing(r, history, now)));
+    }
+
+    /** {@code r} left the service's traffic as it is {@code now}. */
+    private static boolean leftServing(JournalRecord r, List<JournalRecord> history, ServiceState now) {
+        JsonNode t = trafficOf(leftBy(r, history).after());
+        try {
+            return t != null && ServiceState.sameEntries(now.traffic(), TrafficChange.traffic(t));
+        } catch (IllegalArgumentException e) {
+            return false; // a record edited into nonsense explains nothing
+        }
+    }
+
+    /** The step whose state a record left: its newest step for a composite (a drill), else itself. */
+    private static JournalRecord leftBy(JournalRecord record, List<JournalRecord> history) {
+        return Journal.newest(history, r -> record.id().equals(r.parent())).orElse(record);
+    }
+
+    /**
+     * The revision LATEST means now, when it was created after {@code left}'s last state and is not
+     * the step's own (an image or git step makes one): someone deployed since, and it serves.
+     */
+    private static Optional<Revision> deployedSince(JournalRecord left, ServiceNow service) {
+        String own = left.after() == null ? "" : left.after().path("revision").asText("");
+        return service.revisions().stream().filter(r -> r.name().equals(service.state().latestReadyRevision())
+                && !r.name().equals(own) && r.created().isAfter(left.time())).findFirst();
     }
 
     /** The traffic list a traffic step holds as itself, an image or git step under "traffic"; null when none. */
@@ -114,30 +171,30 @@ public final class Undo {
     }
 
     /**
-     * Who made the later change, when a step journaled after {@code record} on the same resource
-     * explains it; otherwise that this journal does not (another engineer's journal, the console, gcloud).
+     * Who made the later change: the newest step journaled after {@code record} on the same resource
+     * that {@code leftItSo} says left the resource as it is now; otherwise that this journal holds no
+     * such step (another engineer's journal, the console, gcloud).
      */
-    static String explained(JournalRecord record, List<JournalRecord> history) {
+    static String explained(JournalRecord record, List<JournalRecord> history, Predicate<JournalRecord> leftItSo) {
         int at = history.stream().map(JournalRecord::id).toList().indexOf(record.id());
         for (int i = history.size() - 1; i > at; i--) {
             JournalRecord r = history.get(i);
-            if (r.changed() && r.target().equals(record.target()) && !record.id().equals(r.parent())) {
+            if (r.changed() && r.parent() == null && r.target().equals(record.target()) && leftItSo.test(r)) {
                 return "changed by " + r.user() + " at " + r.time() + " (journal " + r.id() + ": " + r.command() + ")";
             }
         }
         return "no later step in this journal made it (another engineer's journal, the console or gcloud?)";
     }
 
-    private static Change change(JournalRecord record, String command, Ports ports, Instant now) {
+    private static Change change(JournalRecord record, String command, Ports ports, Instant now, ServiceNow service) {
         ServiceControl control = ports.control();
         return switch (record.kind()) {
-            case TrafficChange.KIND -> {
-                ServiceRef ref = service(record);
-                yield new TrafficChange(plan(record, command, control.service(ref), control.revisions(ref)), control);
-            }
-            case ImageChange.KIND -> ImageChange.undo(record, command, control,
+            case TrafficChange.KIND -> new TrafficChange(plan(record, command, service.state(), service.revisions()),
+                    control);
+            case ImageChange.KIND -> ImageChange.undo(record, command, service.state(), control,
                     ImageRollback.freshName(service(record), now));
-            case GitChange.KIND -> GitChange.undo(record, command, ports.git(), control);
+            case GitChange.KIND -> GitChange.undo(record, command, service.state(), service.revisions(), ports.git(),
+                    control);
             case AlertPolicyChange.KIND -> AlertPolicyChange.undo(record, command, ports.policies());
             case SecretChange.KIND -> SecretRestore.undo(record, command, ports.secrets(), control, now);
             case BigQueryRestore.KIND -> BigQueryRestore.undo(record, command, ports.bigquery(), now);

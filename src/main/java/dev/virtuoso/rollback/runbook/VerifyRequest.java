@@ -38,6 +38,17 @@ public record VerifyRequest(String baseUrl, Runbook.Checks checks, boolean healt
         return new VerifyRequest(url, checks, health, functional, apiKey, noKey);
     }
 
+    /**
+     * The same checks without those whose method asks the service for a change (a POST, a PUT...):
+     * what a dry run may send.
+     */
+    public VerifyRequest readOnly() {
+        return new VerifyRequest(baseUrl, new Runbook.Checks(checks.timeout(), checks.retries(),
+                checks.health().stream().filter(Runbook.HttpCheck::readOnly).toList(),
+                checks.functional().stream().filter(Runbook.HttpCheck::readOnly).toList()), health, functional,
+                apiKey, noKey);
+    }
+
     /** What these checks cannot check, for the plan: empty when every selected check can run. */
     public Optional<String> gap() {
         return apiKey.isEmpty() && sendsKey(checks, functional)

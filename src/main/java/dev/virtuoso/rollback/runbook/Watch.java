@@ -72,7 +72,7 @@ public final class Watch {
         Duration sustain = req.triggers().sustain();
         List<String> log = new ArrayList<>();
         Instant firingSince = null;
-        List<TrafficEntry> judged = null;
+        ServiceState judged = null;
         ActionResult done = null;
         String refused = null;
         Assessment last;
@@ -80,11 +80,12 @@ public final class Watch {
         while (true) {
             ServiceState look = control.service(req.service());
             Optional<String> serving = look.servingRevision();
-            if (judged == null || !ServiceState.sameEntries(look.traffic(), judged)) {
-                // The traffic changed (by anyone, journaled or not): a trigger's streak belongs to the
-                // traffic it was judged under, so it starts again here.
+            if (judged == null || !ServiceState.sameEntries(look.traffic(), judged.traffic())
+                    || !serving.equals(judged.servingRevision())) {
+                // The traffic changed, or another revision serves (a deploy through LATEST), by anyone,
+                // journaled or not: a trigger's streak belongs to what it was judged on, so it starts again.
                 firingSince = null;
-                judged = look.traffic();
+                judged = look;
             }
             last = verification.assess(new Verification.MetricRequest(req.service(), serving, req.triggers(),
                     req.matrix()));

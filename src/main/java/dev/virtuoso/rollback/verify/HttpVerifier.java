@@ -111,8 +111,13 @@ public final class HttpVerifier implements Verifier, AutoCloseable {
         // default), even once it was written, when its body can be sent twice (every body here can):
         // a kept-alive connection that breaks after the POST went out, and the POST goes out again on
         // a new one. A check that is not safe to resend goes through a client that never does; its
-        // own retries below decide from what was written.
-        OkHttpClient once = client.newBuilder().retryOnConnectionFailure(false).build();
+        // own retries below decide from what was written. OkHttp also follows a "503, Retry-After: 0"
+        // answer with the same request whatever that setting says: such a client never lets it see
+        // the header, so the 503 is the answer.
+        OkHttpClient once = client.newBuilder().retryOnConnectionFailure(false).addNetworkInterceptor(chain -> {
+            Response r = chain.proceed(chain.request());
+            return r.code() == 503 ? r.newBuilder().removeHeader("Retry-After").build() : r;
+        }).build();
         int attempts = request.checks().retries() + 1;
         Instant start = clock.instant();
         ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, Math.min(probes.size(), 32)), r -> {

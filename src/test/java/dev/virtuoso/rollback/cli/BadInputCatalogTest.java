@@ -186,8 +186,8 @@ class BadInputCatalogTest {
                         "--to-latest", "--again", "--yes"),
                 c("quick --accept-rolled-back without --to-latest", 2, "--accept-rolled-back goes with --to-latest",
                         "-r", "{RB}", "quick", "--previous", "--accept-rolled-back", "--yes"),
-                c("quick --previous right after a rollback", 2, "virtuoso-api-00003-ghi serves because `quick "
-                        + "--to-revision virtuoso-api-00003-ghi` routed traffic to it", "-r", "{RB}", "quick",
+                c("quick --previous right after a rollback", 2, "virtuoso-api-00003-ghi serves because of `quick "
+                        + "--to-revision virtuoso-api-00003-ghi` ", "-r", "{RB}", "quick",
                         "--previous", "--yes").journal(journalLine("r-1", "quick --to-revision virtuoso-api-00003-ghi",
                         "[{\"latest\":true,\"percent\":100}]").replace("2026-11-30T10:00:00Z", "{NOW}")
                         .replace("\"changed\":true", "\"changed\":true,\"from\":\"virtuoso-api-00002-def\","

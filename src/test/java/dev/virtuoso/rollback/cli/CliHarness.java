@@ -25,6 +25,8 @@ final class CliHarness implements AutoCloseable {
     final SandboxControls controls;
     final Path home;
     String stdin = "";
+    /** Runs when the tool first reads its input (a prompt): what a colleague does while the plan waits. */
+    Runnable atPrompt = () -> { };
     boolean interactive;
     Clock clock = Clock.systemUTC();
     dev.virtuoso.rollback.runbook.Sleeper sleeper = d -> { };
@@ -85,7 +87,20 @@ final class CliHarness implements AutoCloseable {
         env.putAll(extraEnv);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        Context ctx = new Context(Map.copyOf(env), new BufferedReader(new StringReader(stdin)), new PrintWriter(out, true),
+        Runnable prompt = atPrompt;
+        java.io.Reader input = new java.io.FilterReader(new StringReader(stdin)) {
+            private boolean asked;
+
+            @Override
+            public int read(char[] buf, int off, int len) throws IOException {
+                if (!asked) {
+                    asked = true;
+                    prompt.run();
+                }
+                return super.read(buf, off, len);
+            }
+        };
+        Context ctx = new Context(Map.copyOf(env), new BufferedReader(input), new PrintWriter(out, true),
                 new PrintWriter(err, true), interactive, clock, sleeper);
         int code = Cli.run(ctx, args);
         return new Result(code, out.toString(), err.toString());

@@ -87,6 +87,11 @@ class DryRunTest {
         List<String> journal = Files.readAllLines(cli.home.resolve("journal.jsonl"));
         var changed = cli.service();
         assertThat(dry(book, "undo").out()).contains("dry run: restore the traffic of virtuoso-api recorded before");
+        // The stable revision serves: a drill checks it is healthy first, but a dry one sends no POST check.
+        int posts = cli.controls.demoRequests("POST /api/v1/commands/step/assert/exists");
+        assertThat(dry(book, "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--report", reports.toString())
+                .out()).contains("dry run: nothing changed");
+        assertThat(cli.controls.demoRequests("POST /api/v1/commands/step/assert/exists")).isEqualTo(posts);
         assertThat(dry(book, "quick", "--to-latest").out()).contains("dry run: route 100% of virtuoso-api traffic to "
                 + "the latest Ready revision");
         assertThat(cli.controls.mutatingCalls()).as("mutating calls of the dry undo and un-pin").isEqualTo(calls);

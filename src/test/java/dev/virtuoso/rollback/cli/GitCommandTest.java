@@ -86,6 +86,41 @@ class GitCommandTest {
     }
 
     @Test
+    void undoFromAClonePushedPastByAColleagueNamesTheirCommitAsTheLaterChangeNotAPull() throws Exception {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        git(dir, "clone", "--quiet", dir.resolve("virtuoso-api.git").toString(), "colleague");
+        Path colleague = dir.resolve("colleague");
+        git(colleague, "config", "user.name", "Colleague");
+        git(colleague, "config", "user.email", "colleague@virtuoso.example");
+        java.nio.file.Files.writeString(colleague.resolve("FIX.md"), "fixed another way\n");
+        git(colleague, "add", "FIX.md");
+        git(colleague, "commit", "--quiet", "-m", "Fix it another way");
+        git(colleague, "push", "--quiet", "origin", "main");
+        String local = git(work, "rev-parse", "HEAD");
+        int calls = cli.mutations();
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("main moved past the revert ").contains("\"Fix it another way\" by Colleague")
+                .contains("nothing was sent").contains("`git pull`");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(local);
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void quickPreviousRightAfterAGitRollbackDoesNotWalkBackOntoTheRevertedRelease() {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        int calls = cli.mutations();
+
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains(" serves because of `git ").contains("--previous now would go one further back");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
     void undoRefusesToRevertTheRevertOnceSomeonePushedAfterItAndChangesNothing() throws Exception {
         assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
         java.nio.file.Files.writeString(work.resolve("FIX.md"), "the commands endpoint, fixed another way\n");

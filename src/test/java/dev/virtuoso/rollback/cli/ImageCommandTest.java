@@ -200,6 +200,49 @@ class ImageCommandTest {
     }
 
     @Test
+    void previousRightAfterAnImageRollbackNeverWalksBackOntoTheReleaseItRolledBackFrom() {
+        // The rollback's new revision is the newest, so the revision and image "before" it are the broken ones.
+        assertThat(cli.rb("image", "--previous", "--force-redeploy", "--yes", "--no-verify").code()).isZero();
+        String latest = cli.service().getLatestReadyRevision();
+        String rollback = latest.substring(latest.lastIndexOf('/') + 1);
+        assertThat(rollback).startsWith("virtuoso-api-rollback-");
+        int calls = cli.mutations();
+
+        CliHarness.Result quick = cli.rb("quick", "--previous", "--yes", "--no-verify");
+        CliHarness.Result image = cli.rb("image", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).isEqualTo(2);
+        assertThat(quick.err().strip()).startsWith("error: " + rollback + " serves because of `image --previous "
+                + "--force-redeploy` ").endsWith("; --previous now would go one further back: to do that, `rollback "
+                + "quick --previous --again`");
+        assertThat(image.code()).isEqualTo(2);
+        assertThat(image.err().strip()).startsWith("error: " + rollback + " serves because of `image --previous "
+                + "--force-redeploy` ").endsWith("; --previous now would go one further back, to "
+                + Sandbox.BROKEN_IMAGE + ": to do that, name it: `rollback image --image " + Sandbox.BROKEN_IMAGE + "`");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void aTrafficStepRefusedAfterTheRevisionWasDeployedIsExit4NeverExit2() {
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero(); // pinned: two updates
+        String image = Sandbox.IMAGE + ":v0.9.9";
+        java.util.concurrent.atomic.AtomicBoolean armed = new java.util.concurrent.atomic.AtomicBoolean();
+        cli.controls.onGetService(() -> {
+            var s = cli.controls.service();
+            if (!armed.get() && s.getTemplate().getContainers(0).getImage().equals(image) && !s.getReconciling()) {
+                armed.set(true);
+                cli.controls.failNextUpdate(io.grpc.Status.INVALID_ARGUMENT.withDescription("refused"));
+            }
+        });
+
+        CliHarness.Result r = cli.rb("image", "--image", image, "--yes", "--no-verify");
+
+        assertThat(armed).isTrue();
+        assertThat(r.code()).as(r.err()).isEqualTo(4);
+        assertThat(r.err()).contains("is deployed and Ready, but the traffic was not moved").contains("`rollback undo ");
+    }
+
+    @Test
     void aTargetPinningADisabledSecretVersionIsRefusedUnlessForced() {
         cli.controls.apiKeyVersion(1, SecretVersion.State.DISABLED);
         CliHarness.Result r = cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes");
@@ -275,8 +318,9 @@ class ImageCommandTest {
         assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.SEED_TRAFFIC);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.BROKEN_IMAGE);
         assertThat(cli.service().getLatestReadyRevision()).contains("virtuoso-api-rollback-");
-        // Its undo (e.g. after a Ctrl-C whose restore failed) redeploys that image: LATEST alone would
-        // mean whatever revision is newest.
-        assertThat(cli.rb("--dry-run", "undo").out()).contains("dry run: deploy " + Sandbox.BROKEN_IMAGE);
+        // Its undo is an image one (after a Ctrl-C whose restore failed it would redeploy that image: LATEST
+        // alone would mean whatever revision is newest); the drill put everything back, so it has nothing to do.
+        assertThat(cli.rb("--dry-run", "undo").out()).contains("virtuoso-api runs " + Sandbox.BROKEN_IMAGE
+                + " with the traffic recorded before ").contains(" already");
     }
 }

@@ -57,8 +57,8 @@ class QuickCommandTest {
         // 00002 serves because of that rollback a moment ago: --previous again would walk back twice.
         CliHarness.Result twice = cli.rb("quick", "--previous", "--yes");
         assertThat(twice.code()).isEqualTo(2);
-        assertThat(twice.err()).startsWith("error: virtuoso-api-00002-def serves because `quick --previous` routed "
-                + "traffic to it ").contains("(by tester, journal ").endsWith("--previous now would go one further back: "
+        assertThat(twice.err()).startsWith("error: virtuoso-api-00002-def serves because of `quick --previous` ")
+                .contains("(by tester, journal ").endsWith("--previous now would go one further back: "
                 + "to do that, `rollback quick --previous --again`\n");
         CliHarness.Result again = cli.rb("quick", "--previous", "--again", "--yes");
         assertThat(again.code()).isZero();

@@ -108,6 +108,21 @@ class SecretsNeverShownTest {
     }
 
     @Test
+    void aKeyHeldInAVariableIsRedactedAlsoWhenTheRunNeverUsesItNoVerify() throws Exception {
+        Path book = cli.home.resolve("echo.yaml");
+        Files.writeString(book, SecretPieces.echoRunbook());
+        cli.controls.failNextUpdate(Status.PERMISSION_DENIED.withDescription("caller " + KEY + " may not update"));
+
+        CliHarness.Result r = cli.run(Map.of("API_KEY", KEY), "-r", book.toString(), "quick", "--previous", "--yes",
+                "--no-verify");
+
+        assertThat(r.code()).isEqualTo(4);
+        assertThat(r.err()).contains("caller [redacted] may not update");
+        assertThat(SecretPieces.in(r.err(), KEY)).as("stderr").isEmpty();
+        assertThat(SecretPieces.in(journal(), KEY)).as("journal").isEmpty();
+    }
+
+    @Test
     void noPieceOfTheWebhookAFailingEndpointEchoesIsInTheWarningsOrTheJournal() throws Exception {
         // What follows the host and the word "services": Slack's team, channel and token.
         String credential = "T0SECRET01/B0SECRET02/Zx9Yw8Vu7Ts6Rq5Po4Nm3Lk2";

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.TrafficTargetAllocationType;
 import com.google.cloud.secretmanager.v1.SecretVersion;
+import dev.virtuoso.rollback.sandbox.Sandbox;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -131,6 +132,103 @@ class UndoLaterChangeTest {
         assertThat(undo.code()).as(undo.err()).isZero();
         assertThat(undo.out()).contains("traffic of virtuoso-api is already as recorded");
         assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void undoOfARouteToLatestRefusesWhenAColleagueDeployedSinceBecauseLatestNowMeansTheirRevision() {
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.rb("quick", "--to-latest", "--accept-rolled-back", "--yes", "--no-verify").code()).isZero();
+        // The traffic list stays "LATEST 100%", but LATEST now means the colleague's fix.
+        cli.controls.deployElsewhere("virtuoso-api-00009-fix", Sandbox.IMAGE + ":v1.2.2");
+        cli.controls.startRevisionsNow();
+        cli.controls.completeOperationsNow();
+        assertThat(cli.service().getLatestReadyRevision()).endsWith("/virtuoso-api-00009-fix");
+        int calls = cli.mutations();
+
+        CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
+
+        refusedWithNothingSent(undo);
+        assertThat(undo.err()).contains("virtuoso-api changed after it: LATEST now means virtuoso-api-00009-fix ("
+                + Sandbox.IMAGE + ":v1.2.2), created ").contains("it serves virtuoso-api-00009-fix (100%)");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void aChangeAfterTheUndoReadTheServiceIsCaughtBeforeApplyingNotOverwritten() {
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        // The undo reads the service once, for its check and its plan; a colleague acts just after.
+        AtomicInteger reads = new AtomicInteger();
+        cli.controls.onGetService(() -> {
+            if (reads.incrementAndGet() == 2) {
+                routeAllTo("virtuoso-api-00001-abc");
+            }
+        });
+
+        int calls = cli.mutations();
+
+        CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
+
+        assertThat(undo.code()).as(undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("virtuoso-api changed since the plan was made");
+        assertThat(cli.mutations()).isEqualTo(calls);
+        assertThat(spec()).isEqualTo(Map.of("virtuoso-api-00001-abc", 100));
+    }
+
+    @Test
+    void anImageStepWhoseServiceRunsTheImageFromBeforeAgainHasNothingToUndo() {
+        assertThat(cli.rb("image", "--image", Sandbox.IMAGE + ":v1.1.0", "--force-redeploy", "--yes", "--no-verify")
+                .code()).isZero();
+        assertThat(cli.rb("image", "--image", Sandbox.IMAGE + ":v1.0.0", "--yes", "--no-verify").code()).isZero();
+        // A colleague deploys v1.1.0 again: the template and the traffic are as before the second step.
+        cli.controls.deployElsewhere("virtuoso-api-00011-back", Sandbox.IMAGE + ":v1.1.0");
+        cli.controls.startRevisionsNow();
+        cli.controls.completeOperationsNow();
+        int calls = cli.mutations();
+
+        CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(undo.out()).contains("virtuoso-api runs " + Sandbox.IMAGE + ":v1.1.0 with the traffic recorded "
+                + "before ").contains(" already");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void aSecretChangedWhileThePlanWaitsAtThePromptIsExit5AndNothingIsChanged() {
+        cli.interactive = true;
+        cli.stdin = "y\n";
+        cli.atPrompt = () -> cli.controls.apiKeyVersion(1, SecretVersion.State.DISABLED);
+        int calls = cli.controls.mutatingCalls();
+
+        CliHarness.Result r = cli.rb("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "2");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(5);
+        assertThat(r.err()).contains("secret virtuoso-api-key changed since the plan was made").contains("nothing "
+                + "was changed");
+        assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
+        assertThat(cli.controls.secretVersions()).hasSize(3);
+    }
+
+    @Test
+    void anAlertPolicyChangedWhileThePlanWaitsAtThePromptIsExit5AndNothingIsChanged() {
+        assertThat(cli.rb("alert-policy", "--apply", "--yes").code()).isZero();
+        cli.interactive = true;
+        cli.stdin = "y\n";
+        cli.atPrompt = () -> assertThat(bob("alert-policy", "--apply", "--yes", "--threshold", "0.2").code()).isZero();
+        int writes = cli.controls.policyWrites() + 1; // bob's
+
+        CliHarness.Result r = cli.rb("undo");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(5);
+        assertThat(r.err()).contains("alert policy \"Auto Rollback on High Error Rate\" changed since the plan was "
+                + "made (it is now 5xx ratio > 20% for 1m)");
+        assertThat(cli.controls.policyWrites()).isEqualTo(writes);
+    }
+
+    private void routeAllTo(String revision) {
+        cli.controls.changeService(s -> s.toBuilder().clearTraffic().addTraffic(TrafficTarget.newBuilder()
+                .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                .setRevision(revision).setPercent(100)).build());
     }
 
     @Test

@@ -165,6 +165,21 @@ class HttpVerifierTest {
     }
 
     @Test
+    void aPostAnswered503WithRetryAfterZeroIsNotSentAgainByTheHttpClientItself() throws Exception {
+        // OkHttp follows "503, Retry-After: 0" with the same request on its own, whatever its retry setting.
+        server.enqueue(new MockResponse().setResponseCode(503).setHeader("Retry-After", "0").setBody("busy"));
+        server.enqueue(new MockResponse().setResponseCode(200).setBody("ok"));
+        var post = new Runbook.HttpCheck("execute", "POST", "/api/v1/x", false, "{}", 200, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(post)), false, true, Optional.empty()));
+
+        assertThat(server.getRequestCount()).isEqualTo(1);
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(r.checks().get(0).detail()).isEqualTo("HTTP 503 (expected 200): busy; not retried: POST is not "
+                + "idempotent; add `idempotent: true` to the check if it is");
+    }
+
+    @Test
     void aGetAnswered500IsSentOnceAndThenOncePerRetry() {
         server.setDispatcher(answering(500));
         var get = new Runbook.HttpCheck("list", "GET", "/api/v1/x", false, null, null, null);
