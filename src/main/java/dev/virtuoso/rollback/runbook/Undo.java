@@ -64,7 +64,7 @@ public final class Undo {
         ServiceNow service = SERVICE_KINDS.contains(record.kind()) ? ServiceNow.read(ports.control(), service(record))
                 : null;
         Optional<String> later = laterChange(record, ports, history, service);
-        String what = record.command() + ", " + record.time();
+        String what = record.command() + ", " + seconds(record.time());
         if (later.isPresent() && !force) {
             throw new RunbookException(ExitCode.CONFLICT, "refusing to undo " + record.id() + " (" + what + "): "
                     + later.get() + "; undo would overwrite that later change, so nothing was sent (`rollback undo "
@@ -80,8 +80,8 @@ public final class Undo {
                                                 ServiceNow service) {
         return switch (record.kind()) {
             case TrafficChange.KIND, ImageChange.KIND -> serviceChanged(record, service, history);
-            case GitChange.KIND -> GitChange.laterChange(record, ports.git()).map(w -> w + "; "
-                    + explained(record, history, r -> true)).or(() -> serviceChanged(record, service, history));
+            case GitChange.KIND -> explain(GitChange.laterChange(record, ports.git()), record, history)
+                    .or(() -> serviceChanged(record, service, history));
             case AlertPolicyChange.KIND -> explain(AlertPolicyChange.laterChange(record, ports.policies()), record,
                     history);
             case SecretChange.KIND -> explain(SecretRestore.laterChange(record, ports.secrets()), record, history);
@@ -126,7 +126,7 @@ public final class Undo {
                     ? ", still being applied" : "") + "; the step left " + leftTraffic + ")");
         } else if (leftTraffic != null && leftTraffic.stream().anyMatch(e -> e.latest() && e.percent() > 0)) {
             deployedSince(left, service).ifPresent(r -> changed.add("LATEST now means " + r.name() + " ("
-                    + r.image() + "), created " + r.created() + ", after the step: it serves " + serving(now)));
+                    + r.image() + "), created " + seconds(r.created()) + ", after the step: it serves " + serving(now)));
         }
         if (image != null && !image.equals(now.image())) {
             changed.add("its template runs " + now.image() + " (the step left " + image + ")");
@@ -166,6 +166,10 @@ public final class Undo {
         return t != null && t.isArray() ? t : null;
     }
 
+    private static Instant seconds(Instant t) {
+        return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+    }
+
     private static String serving(ServiceState s) {
         return s.serving().isEmpty() ? "no revision" : QuickRollback.describe(s.serving());
     }
@@ -180,7 +184,7 @@ public final class Undo {
         for (int i = history.size() - 1; i > at; i--) {
             JournalRecord r = history.get(i);
             if (r.changed() && r.parent() == null && r.target().equals(record.target()) && leftItSo.test(r)) {
-                return "changed by " + r.user() + " at " + r.time() + " (journal " + r.id() + ": " + r.command() + ")";
+                return "changed by " + r.user() + " at " + seconds(r.time()) + " (journal " + r.id() + ": " + r.command() + ")";
             }
         }
         return "no later step in this journal made it (another engineer's journal, the console or gcloud?)";
