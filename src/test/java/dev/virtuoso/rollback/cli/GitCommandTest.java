@@ -48,6 +48,14 @@ class GitCommandTest {
         return clone;
     }
 
+    /** A commit made in {@code clone} after the rollback, pushed to main. */
+    private static void pushACommit(Path clone, String subject) throws java.io.IOException {
+        java.nio.file.Files.writeString(clone.resolve("FIX.md"), subject + "\n");
+        git(clone, "add", "FIX.md");
+        git(clone, "commit", "--quiet", "-m", subject);
+        git(clone, "push", "--quiet", "origin", "main");
+    }
+
     /** git as a developer runs it, with no user or system configuration. */
     private static String git(Path in, String... args) {
         List<String> cmd = new ArrayList<>(List.of("git"));
@@ -92,10 +100,7 @@ class GitCommandTest {
         Path colleague = dir.resolve("colleague");
         git(colleague, "config", "user.name", "Colleague");
         git(colleague, "config", "user.email", "colleague@virtuoso.example");
-        java.nio.file.Files.writeString(colleague.resolve("FIX.md"), "fixed another way\n");
-        git(colleague, "add", "FIX.md");
-        git(colleague, "commit", "--quiet", "-m", "Fix it another way");
-        git(colleague, "push", "--quiet", "origin", "main");
+        pushACommit(colleague, "Fix it another way");
         String local = git(work, "rev-parse", "HEAD");
         int calls = cli.mutations();
 
@@ -123,10 +128,7 @@ class GitCommandTest {
     @Test
     void undoRefusesToRevertTheRevertOnceSomeonePushedAfterItAndChangesNothing() throws Exception {
         assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
-        java.nio.file.Files.writeString(work.resolve("FIX.md"), "the commands endpoint, fixed another way\n");
-        git(work, "add", "FIX.md");
-        git(work, "commit", "--quiet", "-m", "Fix the commands endpoint another way");
-        git(work, "push", "--quiet", "origin", "main");
+        pushACommit(work, "Fix the commands endpoint another way");
         String head = git(work, "rev-parse", "HEAD");
         int calls = cli.mutations();
 
