@@ -98,31 +98,96 @@ final class Output {
         return code;
     }
 
-    int verify(VerifyReport r, String service) {
-        int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
+    /**
+     * `verify`'s verdict. "passed" only when every check judged the service and none failed; a
+     * report that could not be written ({@code reportProblem}) turns only a success into exit 2,
+     * after the results: a verdict about the service is what a pipeline acts on.
+     */
+    int verify(VerifyReport r, String service, boolean requireMetrics, String reportProblem) {
+        VerifyReport.Conclusion conclusion = r.conclusion();
+        ExitCode exit = conclusion.exitCode(requireMetrics);
+        String why = verifyWhy(r, conclusion);
+        String error = verifyError(r, requireMetrics, reportProblem);
+        if (exit == ExitCode.OK && reportProblem != null) {
+            exit = ExitCode.INVALID_INPUT;
+        }
         if (json) {
             ObjectNode doc = Json.MAPPER.createObjectNode();
-            doc.put("ok", r.ok());
+            doc.put("ok", exit == ExitCode.OK);
             doc.put("service", service);
             doc.put("url", r.url());
             doc.put("durationMs", r.durationMs());
             doc.set("checks", Json.MAPPER.valueToTree(r.checks()));
+            if (error != null) {
+                doc.put("error", error);
+            }
             if (hasMetrics(r)) {
                 doc.put("note", Assessment.LAG_NOTE);
             }
             print(doc);
-            return code;
+            return exit.code();
         }
-        out.println((r.ok() ? style.ok("✓ verification passed") : style.bad("✗ verification failed")) + " for "
-                + service + " at " + r.url());
+        String head = switch (conclusion) {
+            case PASSED -> style.ok("✓ verification passed");
+            case INCONCLUSIVE -> requireMetrics ? style.bad("✗ verification inconclusive")
+                    : style.warn("? verification inconclusive");
+            case FAILED -> style.bad("✗ verification failed");
+            case UNREACHABLE -> style.bad("✗ verification could not reach the service");
+            case NOT_RUN -> style.bad("✗ verification incomplete");
+        };
+        // Which checks failed, the lines below say.
+        out.println(head + " for " + service + (r.url().isEmpty() ? "" : " at " + r.url())
+                + (why == null || conclusion == VerifyReport.Conclusion.FAILED ? "" : ": " + why)
+                + (conclusion == VerifyReport.Conclusion.INCONCLUSIVE && requireMetrics
+                ? " (--require-metrics wants a verdict)" : ""));
         verificationLines(r);
         out.flush();
-        return code;
+        return exit.code();
+    }
+
+    /** What makes `verify` exit other than 0, in one line: null when it exits 0. */
+    static String verifyError(VerifyReport r, boolean requireMetrics, String reportProblem) {
+        VerifyReport.Conclusion conclusion = r.conclusion();
+        String why = conclusion.exitCode(requireMetrics) == ExitCode.OK ? null : verifyWhy(r, conclusion);
+        return why == null ? reportProblem : reportProblem == null ? why : why + "; " + reportProblem;
+    }
+
+    /** Why `verify` did not pass, in one line: null when it passed. */
+    private static String verifyWhy(VerifyReport r, VerifyReport.Conclusion conclusion) {
+        return switch (conclusion) {
+            case PASSED -> null;
+            case FAILED -> r.withCause(Verdict.FAIL, CheckResult.Cause.JUDGED).size() + " of " + r.checks().size()
+                    + " checks failed: " + names(r.withCause(Verdict.FAIL, CheckResult.Cause.JUDGED));
+            case UNREACHABLE -> unreachable(r.withCause(Verdict.FAIL, CheckResult.Cause.UNREACHABLE));
+            case NOT_RUN -> r.checks().isEmpty() ? "no check to run"
+                    : names(r.withCause(Verdict.INCONCLUSIVE, CheckResult.Cause.NOT_RUN)) + " could not run: "
+                            + String.join("; ", r.withCause(Verdict.INCONCLUSIVE, CheckResult.Cause.NOT_RUN).stream()
+                                    .map(CheckResult::detail).distinct().toList());
+            case INCONCLUSIVE -> "too little traffic to judge " + names(r.withCause(Verdict.INCONCLUSIVE,
+                    CheckResult.Cause.JUDGED));
+        };
+    }
+
+    private static String names(List<CheckResult> checks) {
+        return String.join(", ", checks.stream().map(CheckResult::name).toList());
+    }
+
+    /** The checks share the URL, so mostly the reason: the first one's, and how many it stands for. */
+    private static String unreachable(List<CheckResult> checks) {
+        return checks.get(0).detail() + (checks.size() == 1 ? "" : " (" + checks.size() + " checks)");
     }
 
     private void verificationLines(VerifyReport r) {
-        out.println("  checks: " + r.count(Verdict.PASS) + "/" + r.checks().size() + " passed in "
-                + Durations.format(Duration.ofMillis(r.durationMs())));
+        long failed = r.withCause(Verdict.FAIL, CheckResult.Cause.JUDGED).size();
+        long unreachable = r.withCause(Verdict.FAIL, CheckResult.Cause.UNREACHABLE).size();
+        long notRun = r.withCause(Verdict.INCONCLUSIVE, CheckResult.Cause.NOT_RUN).size();
+        long inconclusive = r.count(Verdict.INCONCLUSIVE) - notRun;
+        out.println("  checks: " + r.count(Verdict.PASS) + "/" + r.checks().size() + " passed"
+                + (failed == 0 ? "" : ", " + failed + " failed")
+                + (unreachable == 0 ? "" : ", " + unreachable + " could not reach the service")
+                + (notRun == 0 ? "" : ", " + notRun + " could not run")
+                + (inconclusive == 0 ? "" : ", " + inconclusive + " inconclusive")
+                + " in " + Durations.format(Duration.ofMillis(r.durationMs())));
         List<String[]> rows = new ArrayList<>();
         for (CheckResult c : r.checks()) {
             String mark = switch (c.verdict()) {

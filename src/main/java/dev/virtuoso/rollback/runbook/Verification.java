@@ -49,8 +49,8 @@ public final class Verification {
 
     /** "error rate of virtuoso-api-00002-def" when one revision is judged. */
     private static List<CheckResult> named(MetricRequest m, List<CheckResult> checks) {
-        return m.revision().map(rev -> checks.stream().map(c -> new CheckResult(c.name() + " of " + rev, c.kind(),
-                c.verdict(), c.status(), c.latencyMs(), c.detail())).toList()).orElse(checks);
+        return m.revision().map(rev -> checks.stream().map(c -> c.named(c.name() + " of " + rev)).toList())
+                .orElse(checks);
     }
 
     /** A revision is reachable over HTTP alone only through a tag URL. */
@@ -59,10 +59,14 @@ public final class Verification {
                 .map(e -> s.tagUrls().get(e.tag())).filter(u -> u != null).findFirst();
     }
 
-    /** What stands in the report for HTTP checks that could not reach an untagged revision. */
-    public static CheckResult untagged(String revision) {
-        return new CheckResult("http checks", "health", Verdict.INCONCLUSIVE, null, 0, revision + " has no tag URL, "
-                + "so no request can reach it alone; tag it with `rollback tag --revision " + revision + "`");
+    /**
+     * HTTP checks asked of a revision without a tag: no request can reach it alone, so nothing is
+     * checked (exit 2) and the way to give it a URL is named.
+     */
+    public static RunbookException untagged(String revision) {
+        return RunbookException.invalid(revision + " has no tag URL, and a revision is reachable on its own only "
+                + "through one: tag it with `rollback tag --revision " + revision + " --name NAME` (it keeps the "
+                + "traffic split), or check only its metrics with --metrics");
     }
 
     public Assessment assess(MetricRequest m) {

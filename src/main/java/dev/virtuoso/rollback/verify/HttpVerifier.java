@@ -10,11 +10,14 @@ import dev.virtuoso.rollback.runbook.VerifyReport;
 import dev.virtuoso.rollback.runbook.VerifyRequest;
 import dev.virtuoso.rollback.runbook.Wait;
 import java.io.IOException;
+import java.net.ConnectException;
+import java.net.UnknownHostException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
@@ -200,13 +203,17 @@ public final class HttpVerifier implements Verifier, AutoCloseable {
 
         CheckResult run(OkHttpClient client, HttpUrl base, Optional<Secret> key, int attempts, String noKey) {
             if (check.auth() && key.isEmpty()) {
-                return result(Verdict.INCONCLUSIVE, null, 0, noKey); // not sent: a check never blocks a rollback
+                // Not sent. A rollback goes on without it; `verify` says the check asked for could not run.
+                return new CheckResult(check.name(), kind, Verdict.INCONCLUSIVE, null, 0, noKey,
+                        CheckResult.Cause.NOT_RUN);
             }
             Request request = request(base, key);
             Duration backoff = FIRST_BACKOFF;
             String detail = null;
             Integer status = null;
             long latency = 0;
+            // Whether any attempt got through to the service: until then a failure is the network's.
+            boolean reached = false;
             for (int attempt = 1; attempt <= attempts; attempt++) {
                 Attempt sending = new Attempt();
                 Instant sent = clock.instant();
@@ -214,6 +221,7 @@ public final class HttpVerifier implements Verifier, AutoCloseable {
                 try (Response response = client.newCall(request.newBuilder().tag(Attempt.class, sending).build())
                         .execute()) {
                     latency = Duration.between(sent, clock.instant()).toMillis();
+                    reached = true;
                     status = response.code();
                     if (check.accepts(status)) {
                         return result(Verdict.PASS, status, latency, "HTTP " + status + tries(attempt));
@@ -226,8 +234,8 @@ public final class HttpVerifier implements Verifier, AutoCloseable {
                 } catch (IOException e) {
                     latency = Duration.between(sent, clock.instant()).toMillis();
                     status = null;
-                    detail = secrets.redact(e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage())
-                            + tries(attempt);
+                    reached |= sending.written;
+                    detail = secrets.redact(sending.written ? message(e) : unreached(e, request.url())) + tries(attempt);
                     // Refused, unresolved, a failed TLS handshake, a connect timeout: the server saw nothing.
                     harmless = check.safeToResend() || !sending.written;
                 }
@@ -242,7 +250,8 @@ public final class HttpVerifier implements Verifier, AutoCloseable {
                 wait.pause(backoff, "retrying " + check.name());
                 backoff = backoff.multipliedBy(2);
             }
-            return result(Verdict.FAIL, status, latency, detail);
+            return new CheckResult(check.name(), kind, Verdict.FAIL, status, latency, detail,
+                    reached ? CheckResult.Cause.JUDGED : CheckResult.Cause.UNREACHABLE);
         }
 
         private Request request(HttpUrl base, Optional<Secret> key) {
@@ -275,6 +284,29 @@ public final class HttpVerifier implements Verifier, AutoCloseable {
         CheckResult result(Verdict verdict, Integer status, long latencyMs, String detail) {
             return new CheckResult(check.name(), kind, verdict, status, latencyMs, detail);
         }
+    }
+
+    private static String message(IOException e) {
+        return e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+    }
+
+    /**
+     * Why a request reached nobody, as a person says it: "unknown host H", "connection refused by
+     * H:P". OkHttp wraps the socket's "Connection refused" in a ConnectException of its own
+     * ("Failed to connect to /127.0.0.1:8080"), so the chain of causes is read.
+     */
+    static String unreached(IOException e, HttpUrl url) {
+        String where = url.host() + ":" + url.port();
+        if (e instanceof UnknownHostException) {
+            return "unknown host " + url.host() + ": the name does not resolve";
+        }
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof ConnectException && t.getMessage() != null
+                    && t.getMessage().toLowerCase(Locale.ROOT).contains("refused")) {
+                return "connection refused by " + where;
+            }
+        }
+        return "could not connect to " + where + ": " + message(e);
     }
 
     /** One sending of a check, told by OkHttp whether any of it was written. */

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.verify;
 
 import dev.virtuoso.rollback.runbook.CheckResult;
+import dev.virtuoso.rollback.runbook.CheckResult.Cause;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.Secret;
@@ -21,7 +22,9 @@ import org.w3c.dom.Element;
 
 /**
  * JUnit XML (the Surefire schema GitHub Actions, GitLab and Jenkins read): one testcase per
- * check, a failure with the detail for a failed one, skipped for an inconclusive one.
+ * check with its detail as the message: a failure for a check the service failed, an error for
+ * one that could not reach it (unknown host, connection refused), skipped for an inconclusive one
+ * (not run, or too little traffic to judge). The folder must exist: none is created.
  */
 public final class JUnitReport {
     private JUnitReport() {
@@ -40,8 +43,8 @@ public final class JUnitReport {
             Element suite = doc.createElement("testsuite");
             suite.setAttribute("name", "rollback verify " + service);
             suite.setAttribute("tests", Integer.toString(report.checks().size()));
-            suite.setAttribute("failures", Long.toString(report.count(Verdict.FAIL)));
-            suite.setAttribute("errors", "0");
+            suite.setAttribute("failures", Integer.toString(report.withCause(Verdict.FAIL, Cause.JUDGED).size()));
+            suite.setAttribute("errors", Integer.toString(report.withCause(Verdict.FAIL, Cause.UNREACHABLE).size()));
             suite.setAttribute("skipped", Long.toString(report.count(Verdict.INCONCLUSIVE)));
             suite.setAttribute("time", seconds(report.durationMs()));
             suite.setAttribute("timestamp", at.toString());
@@ -51,7 +54,8 @@ public final class JUnitReport {
                 tc.setAttribute("name", secrets.redact(c.name()));
                 tc.setAttribute("time", seconds(c.latencyMs()));
                 if (c.verdict() != Verdict.PASS) {
-                    Element outcome = doc.createElement(c.verdict() == Verdict.FAIL ? "failure" : "skipped");
+                    Element outcome = doc.createElement(c.verdict() == Verdict.INCONCLUSIVE ? "skipped"
+                            : c.cause() == Cause.UNREACHABLE ? "error" : "failure");
                     String detail = secrets.redact(c.detail());
                     outcome.setAttribute("message", detail);
                     outcome.setAttribute("type", c.kind() + (c.status() == null ? "" : " HTTP " + c.status()));
@@ -64,9 +68,6 @@ public final class JUnitReport {
             doc.appendChild(suites);
             var t = TransformerFactory.newInstance().newTransformer();
             t.setOutputProperty(OutputKeys.INDENT, "yes");
-            if (file.toAbsolutePath().getParent() != null) {
-                Files.createDirectories(file.toAbsolutePath().getParent());
-            }
             try (var out = Files.newOutputStream(file)) {
                 t.transform(new DOMSource(doc), new StreamResult(out));
             }

@@ -209,6 +209,13 @@ class BadInputCatalogTest {
                         "-r", "{RB}", "verify", "--junit", "{HOME}/plain.txt/report.xml").file("plain.txt", "x"),
                 c("verify --junit onto a directory", 2, "it exists and is not a file", "-r", "{RB}", "verify",
                         "--junit", "{HOME}/adir").file("adir/keep", ""),
+                c("verify --junit in a directory that does not exist", 2, "cannot write the JUnit report "
+                        + "{HOME}/missing/report.xml: the directory {HOME}/missing does not exist (create it first)",
+                        "-r", "{RB}", "verify", "--junit", "{HOME}/missing/report.xml"),
+                c("verify --revision without a tag", 2, "virtuoso-api-00001-abc has no tag URL, and a revision is "
+                        + "reachable on its own only through one: tag it with `rollback tag --revision "
+                        + "virtuoso-api-00001-abc --name NAME`", "-r", "{RB}", "verify", "--revision",
+                        "virtuoso-api-00001-abc"),
                 c("history of an unknown id", 2, "no journal record nope-2; see `rollback history`", "history",
                         "nope-2"),
                 c("assess an unknown revision", 2, "revision virtuoso-api-00042-xyz not found", "-r", "{RB}",

@@ -301,14 +301,71 @@ class HttpVerifierTest {
     }
 
     @Test
-    void connectionRefusedFailsAfterRetries() throws Exception {
+    void aRefusedConnectionFailsAfterRetriesAsUnreachableNotAsAFailureOfTheService() throws Exception {
         String url = base();
         server.shutdown();
         var one = new Runbook.Checks(Duration.ofSeconds(1), 1, List.of(Runbook.HttpCheck.get("/health")), null);
         VerifyReport r = verifier.verify(new VerifyRequest(url, one, true, false, Optional.empty()));
         assertThat(r.ok()).isFalse();
         assertThat(r.checks().get(0).status()).isNull();
-        assertThat(r.checks().get(0).detail()).contains("after 2 attempts");
+        assertThat(r.checks().get(0).detail()).isEqualTo("connection refused by " + server.getHostName() + ":"
+                + server.getPort() + " after 2 attempts");
+        assertThat(r.checks().get(0).cause()).isEqualTo(CheckResult.Cause.UNREACHABLE);
+        assertThat(r.conclusion()).isEqualTo(VerifyReport.Conclusion.UNREACHABLE);
+    }
+
+    @Test
+    void anAnswerThatDoesNotComeAfterTheRequestWasWrittenIsAFailureOfTheService() {
+        server.enqueue(new MockResponse().setSocketPolicy(okhttp3.mockwebserver.SocketPolicy.NO_RESPONSE));
+        var one = new Runbook.Checks(Duration.ofMillis(300), 0, List.of(Runbook.HttpCheck.get("/health")), null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), one, true, false, Optional.empty()));
+
+        assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
+        assertThat(r.checks().get(0).cause()).isEqualTo(CheckResult.Cause.JUDGED);
+        assertThat(r.conclusion()).isEqualTo(VerifyReport.Conclusion.FAILED);
+    }
+
+    @Test
+    void aCheckAnswered503ThenRefusedReachedTheServiceAndFailedIt() throws Exception {
+        server.enqueue(new MockResponse().setResponseCode(503));
+        HttpVerifier stopsServerWhilePausing = new HttpVerifier(new Wait(Clock.systemUTC(), d -> {
+            try {
+                server.shutdown();
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        }), secrets);
+        var one = new Runbook.Checks(Duration.ofSeconds(1), 1, List.of(Runbook.HttpCheck.get("/health")), null);
+        try {
+            VerifyReport r = stopsServerWhilePausing.verify(new VerifyRequest(base(), one, true, false,
+                    Optional.empty()));
+
+            assertThat(r.checks().get(0).verdict()).isEqualTo(Verdict.FAIL);
+            assertThat(r.checks().get(0).detail()).endsWith(" after 2 attempts");
+            assertThat(r.checks().get(0).cause()).isEqualTo(CheckResult.Cause.JUDGED);
+        } finally {
+            stopsServerWhilePausing.close();
+        }
+    }
+
+    @Test
+    void aNameThatDoesNotResolveIsSaidAsUnknownHost() {
+        assertThat(HttpVerifier.unreached(new java.net.UnknownHostException("api.example.invalid: Name or service "
+                + "not known"), okhttp3.HttpUrl.get("https://api.example.invalid/health")))
+                .isEqualTo("unknown host api.example.invalid: the name does not resolve");
+    }
+
+    @Test
+    void aCheckThatNeedsTheMissingKeyIsNotSentAndSaysItCouldNotRun() {
+        var list = new Runbook.HttpCheck("list", "GET", "/api/v1/commands", true, null, 200, null);
+
+        VerifyReport r = verifier.verify(new VerifyRequest(base(), checks(List.of(list)), false, true,
+                Optional.empty(), "API key not available: set API_KEY"));
+
+        assertThat(server.getRequestCount()).isZero();
+        assertThat(r.checks().get(0)).isEqualTo(CheckResult.notRun("list", "functional",
+                "API key not available: set API_KEY"));
     }
 
     @Test
