@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.Notifier;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.verify.DrillReports;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -37,7 +38,9 @@ final class DrillCommand implements Callable<Integer> {
             description = "Revision to recover to (default: the one serving now, or the Ready one before the bad one).")
     String stableRevision;
 
-    @Option(names = "--report", paramLabel = "DIR", defaultValue = "drills", description = "Report directory (default ${DEFAULT-VALUE}).")
+    @Option(names = "--report", paramLabel = "DIR", defaultValue = "drills", description = "Report directory "
+            + "(default ${DEFAULT-VALUE}), made when missing; the directory that holds it must exist. Checked before "
+            + "the drill changes anything.")
     Path report;
 
     @Option(names = "--detect-timeout", paramLabel = "D", defaultValue = "2m",
@@ -82,7 +85,20 @@ final class DrillCommand implements Callable<Integer> {
         Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, badImage, stableRevision, detectTimeout,
                 recoverTimeout, s.user(), s.runbookFile().map(Path::toString).orElse(inSandbox ? "sandbox.yaml (built in)"
                         : null), new VersionProvider().getVersion()[0]));
-        List<Path> files = r.dryRun() ? List.of() : DrillReports.write(r, report, s.ctx.secrets());
-        return s.output().drill(r, files);
+        if (r.dryRun()) {
+            return s.output().drill(r, List.of(), false, null);
+        }
+        boolean created = !Files.isDirectory(report);
+        try {
+            return s.output().drill(r, DrillReports.write(r, report, s.ctx.secrets()), created, null);
+        } catch (RunbookException e) {
+            // The drill ran: its results are shown all the same, and the error says the report is missing.
+            String problem = e.getMessage() + "; the drill ran and restored the original traffic (journal "
+                    + r.journalId() + "): its results are above";
+            int code = s.output().drill(r, List.of(), false, problem);
+            s.ctx.err().println("error: " + problem);
+            s.ctx.err().flush();
+            return code;
+        }
     }
 }

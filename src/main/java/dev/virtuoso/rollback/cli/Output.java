@@ -397,17 +397,26 @@ final class Output {
         return s == null ? "" : s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
-    int drill(Drill.Report r, List<Path> files) {
+    /**
+     * {@code createdFolder}: the report's directory was made for it (said, never silent).
+     * {@code reportProblem}: the report could not be written; a drill that passed then exits 4,
+     * not 2, since it changed traffic (and put it back).
+     */
+    int drill(Drill.Report r, List<Path> files, boolean createdFolder, String reportProblem) {
         if (r.dryRun()) {
             // The plan and what would follow are on the console already; a drill that did not run has no report.
             return json ? document(true, r, 0) : 0;
         }
-        int code = r.ok() ? 0 : ExitCode.VERIFICATION_FAILED.code();
+        int code = !r.ok() ? ExitCode.VERIFICATION_FAILED.code()
+                : reportProblem != null ? ExitCode.API_FAILURE.code() : 0;
         if (json) {
             ObjectNode doc = Json.MAPPER.createObjectNode();
-            doc.put("ok", r.ok());
+            doc.put("ok", code == 0);
             doc.setAll((ObjectNode) Json.MAPPER.valueToTree(r));
             doc.set("reports", Json.MAPPER.valueToTree(files.stream().map(Path::toString).toList()));
+            if (reportProblem != null) {
+                doc.put("error", reportProblem);
+            }
             print(doc);
             return code;
         }
@@ -422,6 +431,9 @@ final class Output {
         }
         Render.table(rows, "    ").forEach(out::println);
         files.forEach(f -> out.println("  report: " + f));
+        if (createdFolder && !files.isEmpty()) {
+            out.println("  " + style.dim("(made the directory " + files.get(0).getParent() + " for the report)"));
+        }
         out.flush();
         return code;
     }

@@ -25,19 +25,25 @@ public final class DrillReports {
     private DrillReports() {
     }
 
-    /** Checked before the drill changes anything. */
+    /** Checked before the drill changes anything: {@code dir}, or the directory that is to hold it, exists. */
     public static void checkWritable(Path dir) {
         LocalFiles.checkWritable(dir, true, "drill report directory");
     }
 
     /**
-     * Writes {@code drill-<UTC stamp>.md} and {@code .json} into {@code dir}, both through
-     * {@code secrets} (a step's detail may hold an error's words); returns both paths.
+     * Writes {@code drill-<UTC stamp>.md} and {@code .json} into {@code dir}, made when missing
+     * (its parent never is), both through {@code secrets} (a step's detail may hold an error's
+     * words); returns both paths.
      */
     public static List<Path> write(Drill.Report report, Path dir, Secret.Registry secrets) {
         String base = "drill-" + STAMP.format(report.started());
         try {
-            Files.createDirectories(dir);
+            if (Files.exists(dir) && !Files.isDirectory(dir)) {
+                throw LocalFiles.problem("drill report to", dir, "it exists and is not a directory");
+            }
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectory(dir);
+            }
             Path md = dir.resolve(base + ".md");
             Path json = dir.resolve(base + ".json");
             Files.writeString(md, secrets.redact(markdown(report)));

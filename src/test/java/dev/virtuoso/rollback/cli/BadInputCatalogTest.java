@@ -260,6 +260,10 @@ class BadInputCatalogTest {
                 c("drill report folder is a file", 2, "cannot write the drill report directory {HOME}/plain.txt: it "
                         + "exists and is not a directory", "-r", "{RB}", "drill", "--bad-revision",
                         "virtuoso-api-00003-ghi", "--report", "{HOME}/plain.txt", "--yes").file("plain.txt", "x"),
+                c("drill report folder in a directory that does not exist", 2, "cannot write the drill report "
+                        + "directory {HOME}/missing/drills: the directory {HOME}/missing does not exist", "-r", "{RB}",
+                        "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
+                        "virtuoso-api-00002-def", "--report", "{HOME}/missing/drills", "--yes"),
                 c("drill --detect-timeout 0s", 2, "--detect-timeout must be positive, not 0ms", "-r", "{RB}", "drill", "--bad-revision",
                         "virtuoso-api-00003-ghi", "--detect-timeout", "0s", "--yes"),
                 c("drill without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}", "drill",

@@ -38,4 +38,25 @@ class DrillReportsTest {
             assertThat(SecretPieces.in(written, KEY)).as(f.toString()).isEmpty();
         }
     }
+
+    @Test
+    void theReportDirectoryIsMadeInADirectoryThatExistsButNeverItsParents() throws Exception {
+        Drill.Report report = new Drill.Report("virtuoso-api", Instant.parse("2026-11-28T03:00:00Z"), "tester", null,
+                "rollback 1.0", "virtuoso-api-00002-def", "virtuoso-api-00003-ghi", List.of(), 60_000, 120_000,
+                List.of(), 1000L, 2000L, List.of(), List.of(), 0, "low", 7_200_000, true, true, false, "j-1",
+                List.of());
+
+        DrillReports.checkWritable(dir.resolve("drills"));
+        assertThat(dir.resolve("drills")).as("the check leaves nothing behind").doesNotExist();
+        assertThat(DrillReports.write(report, dir.resolve("drills"), new Secret.Registry())).hasSize(2)
+                .allSatisfy(f -> assertThat(f.getParent()).isEqualTo(dir.resolve("drills")));
+
+        Path nested = dir.resolve("missing/drills");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DrillReports.checkWritable(nested))
+                .hasMessage("cannot write the drill report directory " + nested + ": the directory "
+                        + dir.resolve("missing") + " does not exist (create it first)");
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> DrillReports.write(report, nested,
+                new Secret.Registry())).hasMessageStartingWith("cannot write the drill report to " + nested);
+        assertThat(dir.resolve("missing")).doesNotExist();
+    }
 }
