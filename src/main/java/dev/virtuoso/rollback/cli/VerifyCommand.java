@@ -24,12 +24,16 @@ import picocli.CommandLine.Spec;
     "Health: GET each health path. Functional: the API calls, with the API key as X-API-Key (only over https "
         + "or to loopback). Metrics: error rate and P95 of each revision serving now, from Cloud Monitoring over "
         + "the trigger window. All checks run at once.",
-    "It says \"passed\" only when every check judged the service and none failed. Exit codes, the first that "
-        + "applies: 3, a check failed (the service answered wrongly, or too slowly once the request reached it, or "
-        + "a metric is over its trigger); 4, a check could not reach the service (unknown host, connection "
-        + "refused); 2, a check asked for could not run (no API key: select the others with --health --metrics) or "
-        + "the JUnit report cannot be written; then metrics with too little traffic to judge (below minRequests) "
-        + "are inconclusive: 0, or 3 with --require-metrics."},
+    "It says \"passed\" only when every check judged the service and none failed. The exit code, the first "
+        + "that applies:",
+    "  3  a check failed: the service answered wrongly (a 5xx, a wrong status),",
+    "     did not answer once the request reached it, or a metric is over its",
+    "     trigger",
+    "  4  a check could not reach the service: unknown host, connection refused",
+    "  2  a check asked for could not run (no API key: select the others with",
+    "     --health --metrics), or the JUnit report cannot be written",
+    "  0  passed; or inconclusive: metrics with too little traffic to judge",
+    "     (below minRequests), 3 with --require-metrics"},
         footer = {"", "Example (CI smoke check):",
             "  rollback -r runbooks/virtuoso-api.yaml \\", "      verify -o json --junit report.xml"})
 final class VerifyCommand implements Callable<Integer> {
