@@ -45,7 +45,7 @@ class SandboxEndToEndIT {
     }
 
     /** The `export VAR=value` lines `rollback sandbox` prints before it says it is ready. */
-    private static Map<String, String> exportsOf(Process sandbox) throws IOException {
+    static Map<String, String> exportsOf(Process sandbox) throws IOException {
         Map<String, String> vars = new HashMap<>();
         BufferedReader lines = new BufferedReader(new InputStreamReader(sandbox.getInputStream(), StandardCharsets.UTF_8));
         for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {

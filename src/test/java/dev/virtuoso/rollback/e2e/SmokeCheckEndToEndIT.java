@@ -4,10 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
@@ -55,13 +53,7 @@ class SmokeCheckEndToEndIT {
         // No synthesized traffic: the metrics stay too few to judge however long the tests take.
         sandbox = new ProcessBuilder(LAUNCHER, "sandbox", "--requests-per-minute", "0")
                 .redirectError(ProcessBuilder.Redirect.INHERIT).start();
-        BufferedReader lines = new BufferedReader(new InputStreamReader(sandbox.getInputStream(), StandardCharsets.UTF_8));
-        for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {
-            if (line.startsWith("export ")) {
-                String[] kv = line.substring(7).split("=", 2);
-                env.put(kv[0], kv[1]);
-            }
-        }
+        env.putAll(SandboxEndToEndIT.exportsOf(sandbox));
         assertThat(env).containsKeys("CLOUD_RUN_EMULATOR_HOST", "MONITORING_EMULATOR_HOST");
         env.put("ROLLBACK_HOME", home.toString());
         env.put("ROLLBACK_RUNBOOK", Path.of("runbooks/sandbox.yaml").toAbsolutePath().toString());
