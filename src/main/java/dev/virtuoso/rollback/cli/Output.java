@@ -106,7 +106,7 @@ final class Output {
     int verify(VerifyReport r, String service, boolean requireMetrics, String reportProblem) {
         VerifyReport.Conclusion conclusion = r.conclusion();
         ExitCode exit = conclusion.exitCode(requireMetrics);
-        String why = verifyWhy(r, conclusion);
+        String why = r.why();
         String error = verifyError(r, requireMetrics, reportProblem);
         if (exit == ExitCode.OK && reportProblem != null) {
             exit = ExitCode.INVALID_INPUT;
@@ -147,34 +147,8 @@ final class Output {
 
     /** What makes `verify` exit other than 0, in one line: null when it exits 0. */
     static String verifyError(VerifyReport r, boolean requireMetrics, String reportProblem) {
-        VerifyReport.Conclusion conclusion = r.conclusion();
-        String why = conclusion.exitCode(requireMetrics) == ExitCode.OK ? null : verifyWhy(r, conclusion);
+        String why = r.conclusion().exitCode(requireMetrics) == ExitCode.OK ? null : r.why();
         return why == null ? reportProblem : reportProblem == null ? why : why + "; " + reportProblem;
-    }
-
-    /** Why `verify` did not pass, in one line: null when it passed. */
-    private static String verifyWhy(VerifyReport r, VerifyReport.Conclusion conclusion) {
-        return switch (conclusion) {
-            case PASSED -> null;
-            case FAILED -> r.withCause(Verdict.FAIL, CheckResult.Cause.JUDGED).size() + " of " + r.checks().size()
-                    + " checks failed: " + names(r.withCause(Verdict.FAIL, CheckResult.Cause.JUDGED));
-            case UNREACHABLE -> unreachable(r.withCause(Verdict.FAIL, CheckResult.Cause.UNREACHABLE));
-            case NOT_RUN -> r.checks().isEmpty() ? "no check to run"
-                    : names(r.withCause(Verdict.INCONCLUSIVE, CheckResult.Cause.NOT_RUN)) + " could not run: "
-                            + String.join("; ", r.withCause(Verdict.INCONCLUSIVE, CheckResult.Cause.NOT_RUN).stream()
-                                    .map(CheckResult::detail).distinct().toList());
-            case INCONCLUSIVE -> "too little traffic to judge " + names(r.withCause(Verdict.INCONCLUSIVE,
-                    CheckResult.Cause.JUDGED));
-        };
-    }
-
-    private static String names(List<CheckResult> checks) {
-        return String.join(", ", checks.stream().map(CheckResult::name).toList());
-    }
-
-    /** The checks share the URL, so mostly the reason: the first one's, and how many it stands for. */
-    private static String unreachable(List<CheckResult> checks) {
-        return checks.get(0).detail() + (checks.size() == 1 ? "" : " (" + checks.size() + " checks)");
     }
 
     private void verificationLines(VerifyReport r) {

@@ -58,4 +58,29 @@ public record VerifyReport(String url, long durationMs, List<CheckResult> checks
         }
         return count(Verdict.INCONCLUSIVE) > 0 ? Conclusion.INCONCLUSIVE : Conclusion.PASSED;
     }
+
+    /** Why the checks did not pass, in one line, after {@link #conclusion}: null when they passed. */
+    public String why() {
+        return switch (conclusion()) {
+            case PASSED -> null;
+            case FAILED -> withCause(Verdict.FAIL, CheckResult.Cause.JUDGED).size() + " of " + checks.size()
+                    + " checks failed: " + names(withCause(Verdict.FAIL, CheckResult.Cause.JUDGED));
+            case UNREACHABLE -> unreachable(withCause(Verdict.FAIL, CheckResult.Cause.UNREACHABLE));
+            case NOT_RUN -> checks.isEmpty() ? "no check to run"
+                    : names(withCause(Verdict.INCONCLUSIVE, CheckResult.Cause.NOT_RUN)) + " could not run: "
+                            + String.join("; ", withCause(Verdict.INCONCLUSIVE, CheckResult.Cause.NOT_RUN).stream()
+                                    .map(CheckResult::detail).distinct().toList());
+            case INCONCLUSIVE -> "too little traffic to judge " + names(withCause(Verdict.INCONCLUSIVE,
+                    CheckResult.Cause.JUDGED));
+        };
+    }
+
+    private static String names(List<CheckResult> checks) {
+        return String.join(", ", checks.stream().map(CheckResult::name).toList());
+    }
+
+    /** The checks share the URL, so mostly the reason: the first one's, and how many it stands for. */
+    private static String unreachable(List<CheckResult> checks) {
+        return checks.get(0).detail() + (checks.size() == 1 ? "" : " (" + checks.size() + " checks)");
+    }
 }

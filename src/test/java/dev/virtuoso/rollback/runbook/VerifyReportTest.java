@@ -19,7 +19,7 @@ class VerifyReportTest {
             null, 0, "3 requests: inconclusive");
 
     private static Conclusion of(CheckResult... checks) {
-        return new VerifyReport("https://x", 1, List.of(checks)).conclusion();
+        return report(checks).conclusion();
     }
 
     @Test
@@ -64,5 +64,20 @@ class VerifyReportTest {
         assertThat(new com.fasterxml.jackson.databind.ObjectMapper().writeValueAsString(UNKNOWN_HOST))
                 .isEqualTo("{\"name\":\"/health\",\"kind\":\"health\",\"verdict\":\"fail\",\"latencyMs\":1,"
                         + "\"detail\":\"unknown host api.example.invalid: the name does not resolve\"}");
+    }
+
+    @Test
+    void theReasonInOneLineNamesWhatDecidedTheConclusion() {
+        assertThat(report(PASSED, ANSWERED_503, UNKNOWN_HOST).why()).isEqualTo("1 of 3 checks failed: /health/ready");
+        assertThat(report(UNKNOWN_HOST, UNKNOWN_HOST.named("/health/ready")).why())
+                .isEqualTo("unknown host api.example.invalid: the name does not resolve (2 checks)");
+        assertThat(report(PASSED, NO_KEY, NO_KEY.named("execute command")).why())
+                .isEqualTo("list commands, execute command could not run: API key not available");
+        assertThat(report(PASSED, FEW_REQUESTS).why()).isEqualTo("too little traffic to judge error rate");
+        assertThat(report(PASSED).why()).isNull();
+    }
+
+    private static VerifyReport report(CheckResult... checks) {
+        return new VerifyReport("https://x", 1, List.of(checks));
     }
 }
