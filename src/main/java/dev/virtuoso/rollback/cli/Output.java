@@ -386,7 +386,9 @@ final class Output {
         if (json) {
             ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", code == 0);
-            doc.setAll((ObjectNode) Json.MAPPER.valueToTree(r));
+            ObjectNode report = Json.MAPPER.valueToTree(r);
+            report.remove("ok"); // the drill's own verdict: a run whose report is missing did not succeed
+            doc.setAll(report);
             doc.set("reports", Json.MAPPER.valueToTree(files.stream().map(Path::toString).toList()));
             if (reportProblem != null) {
                 doc.put("error", reportProblem);

@@ -139,6 +139,23 @@ class ReportFilesTest {
     }
 
     @Test
+    void aDrillReportThatCannotBeWrittenAfterTheDrillIsOkFalseInJsonWithTheError() throws Exception {
+        assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
+        Path reports = cli.home.resolve("reports");
+        onFirstRead(() -> Files.writeString(reports, "a file where the report directory was to be made"));
+
+        CliHarness.Result r = cli.rb("-o", "json", "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--report",
+                reports.toString(), "--yes");
+
+        assertThat(r.code()).as(r.err()).isEqualTo(4);
+        JsonNode doc = json.readTree(r.out());
+        assertThat(doc.get("ok").asBoolean()).isFalse();
+        assertThat(doc.get("timeToRecoverMs").isNumber()).isTrue();
+        assertThat(doc.get("reports")).isEmpty();
+        assertThat(doc.get("error").asText()).startsWith("cannot write the drill report to " + reports);
+    }
+
+    @Test
     void theDrillsReportDirectoryIsMadeWhenMissingAndTheOutputSaysSo() throws Exception {
         assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
         Path reports = cli.home.resolve("drills");
