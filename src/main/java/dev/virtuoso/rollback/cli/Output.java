@@ -255,8 +255,8 @@ final class Output {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ID", "TIME", "WHO", "WHAT", "CHANGE", "OUTCOME", "BY"});
             for (JournalRecord r : shown) {
-                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())), cut(r.user(), 8),
-                        cut(r.command(), 19), cut(change(r, true), 26), outcome(r),
+                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())), Render.cut(r.user(), 8),
+                        Render.cut(r.command(), 19), Render.cut(change(r, true), 26), outcome(r),
                         r.origin() == null ? "manual" : r.origin().split(" ")[0]});
             }
             Render.table(rows, "").forEach(out::println);
@@ -326,10 +326,6 @@ final class Output {
     /** The part of an id after its time: what `history ID` and `undo ID` accept. */
     private static String shortId(String id) {
         return id.substring(id.lastIndexOf('-') + 1);
-    }
-
-    private static String cut(String s, int max) {
-        return s == null ? "" : s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
     int drill(Drill.Report r, List<Path> files) {
