@@ -182,13 +182,17 @@ final class Output {
         return 0;
     }
 
-    int assessment(Assessment a, String service) {
+    /** {@code rollback}: the command that rolls back, shown when a trigger fired. */
+    int assessment(Assessment a, String service, String rollback) {
         int code = a.fired() ? ExitCode.VERIFICATION_FAILED.code() : 0;
         if (json) {
             ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", !a.fired());
             doc.put("service", service);
             doc.put("recommendation", a.recommendation());
+            if (a.fired()) {
+                doc.put("command", rollback);
+            }
             doc.setAll((ObjectNode) Json.MAPPER.valueToTree(a));
             doc.put("note", Assessment.LAG_NOTE);
             print(doc);
@@ -204,6 +208,9 @@ final class Output {
                 + ", window " + m.from().truncatedTo(ChronoUnit.SECONDS) + " .. "
                 + m.to().truncatedTo(ChronoUnit.SECONDS));
         a.reasons().forEach(r -> out.println("  " + r));
+        if (a.fired()) {
+            out.println("  roll back with: " + style.bold(rollback));
+        }
         out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
         out.flush();
         return code;
