@@ -156,7 +156,7 @@ final class Output {
                     + svc.generation() + ", observed " + svc.observedGeneration() + ")");
         } else if (svc.failed()) {
             // A failed change leaves the observed generation behind: it is over, and what served still serves.
-            out.println("  " + style.warn("failed:") + " the last change did not take effect: " + svc.failure());
+            out.println("  " + style.warn("failed:") + " " + failure(s));
         }
         out.println("  traffic:");
         List<String[]> rows = new ArrayList<>();
@@ -180,6 +180,23 @@ final class Output {
         Render.table(rows, "    ").forEach(out::println);
         out.flush();
         return 0;
+    }
+
+    /**
+     * Why the last change did not take effect. A failed deploy is named by its revision, the newest one
+     * created, which never became Ready, and by its image; what served before it still serves. Cloud Run
+     * says which revision a failure is about only in the message ("Revision 'R' is not ready and cannot
+     * serve traffic."): an older revision that never started, left there, does not make a failed
+     * traffic change a deploy.
+     */
+    private static String failure(Status s) {
+        var svc = s.service();
+        return s.revisions().stream().filter(r -> !r.ready() && r.name().equals(svc.latestCreatedRevision())
+                        && !r.name().equals(svc.latestReadyRevision()) && svc.failure().contains("'" + r.name() + "'"))
+                .findFirst()
+                .map(r -> "the deploy of " + r.name() + (r.image() == null ? "" : " (" + r.image() + ")") + " failed: "
+                        + "it never became Ready and serves nothing; what served before still serves. " + svc.failure())
+                .orElse("the last change did not take effect: " + svc.failure());
     }
 
     /** {@code rollback}: the command that rolls back, shown when a trigger fired. */

@@ -116,7 +116,8 @@ class ImageCommandTest {
         assertThat(cli.service().getLatestReadyRevision()).isEqualTo(latestReady);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(bad);
         // Over, not still being applied: a failed change leaves the observed generation behind.
-        assertThat(cli.rb("status").out()).contains("failed: the last change did not take effect: Revision '")
+        assertThat(cli.rb("status").out()).contains("failed: the deploy of " + cli.service().getLatestCreatedRevision()
+                .substring(cli.service().getLatestCreatedRevision().lastIndexOf('/') + 1) + " (" + bad + ") failed")
                 .doesNotContain("reconciling:");
         JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.get("state").asText()).isEqualTo("failed");
