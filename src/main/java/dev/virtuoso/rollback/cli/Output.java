@@ -257,8 +257,9 @@ final class Output {
     }
 
     /**
-     * One line per action, at most 100 columns: the short id, local time, who, what was asked,
-     * from → to, the outcome, and whether a person or automation acted; with -v, whole records.
+     * One line per action, at most 100 columns (111 when an outcome takes two words): the short id,
+     * local time, who, what was asked (journal ids in it short), from → to, the outcome, and whether a
+     * person or automation acted; with -v, whole records.
      */
     int history(List<JournalRecord> shown, List<JournalRecord> all) {
         if (json) {
@@ -280,7 +281,8 @@ final class Output {
             rows.add(new String[] {"ID", "TIME", "WHO", "WHAT", "CHANGE", "OUTCOME", "BY"});
             for (JournalRecord r : shown) {
                 rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())), Render.cut(r.user(), 8),
-                        Render.cut(r.command(), 19), Render.cut(change(r, true), 26), outcome(r),
+                        Render.cut(JOURNAL_ID.matcher(r.command()).replaceAll("$1"), 19), Render.cut(change(r, true), 26),
+                        outcome(r),
                         r.origin() == null ? "manual" : r.origin().split(" ")[0]});
             }
             Render.table(rows, "").forEach(out::println);
@@ -328,8 +330,23 @@ final class Output {
         Render.table(rows, "").forEach(out::println);
     }
 
+    /**
+     * The state, and what it leaves out: a step that failed its checks or was interrupted may still be
+     * in effect. The detail the journal keeps says so ("verification: 1/2 checks passed" after the
+     * change was applied; "... the change was sent and is in effect" after an error).
+     */
     private static String outcome(JournalRecord r) {
-        return r.state().name();
+        String detail = r.detail() == null ? "" : r.detail();
+        return switch (r.state()) {
+            case failed -> !r.changed() ? "failed"
+                    : detail.startsWith("verification: ") ? "applied, checks failed"
+                    : detail.contains(" was applied, but verification could not run") ? "applied, not verified"
+                    : "failed";
+            case interrupted -> detail.endsWith("the change was sent and is in effect")
+                    || detail.endsWith(" was applied, but verification was interrupted") ? "interrupted, in effect"
+                    : "interrupted";
+            default -> r.state().name();
+        };
     }
 
     /**
@@ -346,6 +363,10 @@ final class Output {
                 && "-:".indexOf(v.charAt(service.length())) >= 0 ? v.substring(service.length() + 1) : v;
         return name.apply(r.from()) + " → " + name.apply(r.to());
     }
+
+    /** A journal id in a command ({@code undo 20261206T211530Z-6b0d}), its short form in group 1. */
+    private static final java.util.regex.Pattern JOURNAL_ID = java.util.regex.Pattern.compile(
+            "\\b\\d{8}T\\d{6}Z-([0-9a-f]+)\\b");
 
     /** The part of an id after its time: what `history ID` and `undo ID` accept. */
     private static String shortId(String id) {
