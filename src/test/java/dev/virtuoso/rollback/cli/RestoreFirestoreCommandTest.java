@@ -206,6 +206,43 @@ class RestoreFirestoreCommandTest {
     }
 
     @Test
+    void aReRunAfterARunStoppedDuringItsImportShowsTheBackupThatRunTookNotItsOwnUnusedPrefix() throws Exception {
+        cli.controls.setFirestoreOperationDelay(Duration.ofSeconds(1));
+        // Ctrl-C once the import was sent, after the backup export finished.
+        cli.sleeper = d -> {
+            if (cli.controls.firestoreMutations() == 2) {
+                throw new InterruptedException();
+            }
+            Thread.sleep(Math.min(d.toMillis(), 20));
+        };
+        assertThat(cli.rb("restore", "firestore", "--from", export, "--yes").code()).isEqualTo(130);
+        String taken = cli.journal().get(0).path("before").path("backupTo").asText();
+        cli.sleeper = d -> Thread.sleep(Math.min(d.toMillis(), 20));
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("adopted the change already in flight")
+                .contains("backup: " + taken + " (SUCCESSFUL, taken before the import in flight)");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(2);
+    }
+
+    @Test
+    void anImportStartedWithoutABackupIsAdoptedSayingThisRunTookNone() throws Exception {
+        cli.controls.setFirestoreOperationDelay(Duration.ofSeconds(3));
+        try (var clients = new dev.virtuoso.rollback.gcp.GcpClients(cli.env())) {
+            new dev.virtuoso.rollback.gcp.FirestoreAdminApi(clients).importDocuments(
+                    dev.virtuoso.rollback.sandbox.Sandbox.PROJECT, "(default)", List.of(), export);
+        }
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("backup: none found before the import in flight; this run took none")
+                .doesNotContain("pre-restore-");
+    }
+
+    @Test
     void anImportRefusedAfterTheBackupIsJournaledAsNothingChangedNamingTheBackupAndLeftOutOfUndo() throws Exception {
         cli.controls.refuseNextFirestoreImport(Status.UNAVAILABLE.withDescription("the service is restarting"));
 
