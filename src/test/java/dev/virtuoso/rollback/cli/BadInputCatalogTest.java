@@ -288,6 +288,11 @@ class BadInputCatalogTest {
                 c("image without a source", 2, "Missing required argument", "image", "--yes"),
                 c("image with both --image and --previous", 2, "mutually exclusive", "-r", "{RB}", "image",
                         "--image", "x:1", "--previous", "--yes"),
+                c("image with a reference in capitals", 2, "is not an image reference (REGISTRY/PATH:TAG or "
+                        + "REGISTRY/PATH@sha256:DIGEST): the path is lowercase", "-r", "{RB}", "image", "--image",
+                        "gcr.io/virtuoso-sandbox/Virtuoso-API:v1.0.0", "--yes"),
+                c("image with a digest cut short", 2, "a digest is sha256: and 64 hex digits", "-r", "{RB}", "image",
+                        "--image", "gcr.io/virtuoso-sandbox/virtuoso-api@sha256:4f2a9c", "--yes"),
                 c("git with a --repo that does not exist", 2, "{HOME}/nowhere is not a directory", "-r", "{RB}",
                         "git", "--repo", "{HOME}/nowhere", "--yes"),
                 c("git with a --repo that is not a clone", 2, "{HOME}/plain is not a git work tree", "-r", "{RB}",
