@@ -34,11 +34,16 @@ final class CliHarness implements AutoCloseable {
 
     /** Time that moves only when the tool sleeps: long waits run at once. */
     void manualTime() {
+        manualTime(java.time.ZoneOffset.UTC);
+    }
+
+    /** As {@link #manualTime()}, local times in {@code zone} (the user's TZ). */
+    void manualTime(java.time.ZoneId zone) {
         Instant[] now = {Instant.now()};
         clock = new Clock() {
             @Override
             public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
+                return zone;
             }
 
             @Override
