@@ -30,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** Renders results as text or as exactly one JSON document, and returns the exit code. */
 final class Output {
@@ -53,6 +54,8 @@ final class Output {
 
     private static final DateTimeFormatter LOCAL_SHORT = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss");
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
+    /** A journal id in a command ({@code undo 20261206T211530Z-6b0d}), its short form in group 1. */
+    private static final Pattern JOURNAL_ID = Pattern.compile("\\b\\d{8}T\\d{6}Z-([0-9a-f]+)\\b");
 
     private final PrintWriter out;
     private final boolean json;
@@ -280,9 +283,9 @@ final class Output {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ID", "TIME", "WHO", "WHAT", "CHANGE", "OUTCOME", "BY"});
             for (JournalRecord r : shown) {
-                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())), Render.cut(r.user(), 8),
-                        Render.cut(JOURNAL_ID.matcher(r.command()).replaceAll("$1"), 19), Render.cut(change(r, true), 26),
-                        outcome(r),
+                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())),
+                        Render.cut(r.user(), 8), Render.cut(JOURNAL_ID.matcher(r.command()).replaceAll("$1"), 19),
+                        Render.cut(change(r, true), 26), outcome(r),
                         r.origin() == null ? "manual" : r.origin().split(" ")[0]});
             }
             Render.table(rows, "").forEach(out::println);
@@ -363,10 +366,6 @@ final class Output {
                 && "-:".indexOf(v.charAt(service.length())) >= 0 ? v.substring(service.length() + 1) : v;
         return name.apply(r.from()) + " → " + name.apply(r.to());
     }
-
-    /** A journal id in a command ({@code undo 20261206T211530Z-6b0d}), its short form in group 1. */
-    private static final java.util.regex.Pattern JOURNAL_ID = java.util.regex.Pattern.compile(
-            "\\b\\d{8}T\\d{6}Z-([0-9a-f]+)\\b");
 
     /** The part of an id after its time: what `history ID` and `undo ID` accept. */
     private static String shortId(String id) {
