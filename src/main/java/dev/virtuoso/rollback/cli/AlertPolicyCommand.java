@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.runbook.AlertPolicySpec;
 import dev.virtuoso.rollback.runbook.Durations;
 import dev.virtuoso.rollback.runbook.Runbook;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,9 @@ import picocli.CommandLine.Spec;
     "Print, or --apply, the Cloud Monitoring policy \"Auto Rollback on High Error Rate\".",
     "The ratio of 5xx to all requests of the service above --threshold (default: the decision matrix's first "
         + "row, 50%% in the written runbook) for triggers.sustain. --apply creates it, or updates it by display "
-        + "name; a second --apply changes nothing. A policy only notifies: pair it with `rollback watch --auto`."})
+        + "name; a second --apply changes nothing. A policy only notifies: pair it with `rollback watch --auto`. "
+        + "Its documentation gives the person paged the command to roll back, with the runbook's path relative to "
+        + "the root of the git repository that holds it (as given when it is in none)."})
 final class AlertPolicyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -45,7 +48,7 @@ final class AlertPolicyCommand implements Callable<Integer> {
                     + (threshold != null ? "" : "; pass --threshold"));
         }
         AlertPolicySpec desired = AlertPolicySpec.forService(s.target().service(), t, book.triggers().sustain(), channels,
-                s.runbookFile().map(Path::toString).orElse(null));
+                s.runbookFile().map(AlertPolicyCommand::inRepository).orElse(null));
         if (!desired.duration().equals(book.triggers().sustain())) {
             String note = "note: triggers.sustain " + Durations.format(book.triggers().sustain()) + " is rounded up to "
                     + Durations.format(desired.duration()) + ": Cloud Monitoring takes alert durations in whole minutes";
@@ -60,5 +63,20 @@ final class AlertPolicyCommand implements Callable<Integer> {
         }
         return s.output().action(s.pipeline().execute(AlertPolicyChange.apply(s.target().service().project(), desired,
                 s.alertPolicies()), Optional.empty()));
+    }
+
+    /**
+     * The runbook as the person paged finds it: relative to the root of the git work tree that holds
+     * it (the policy lives on, this machine's paths mean nothing to them), else as given. A root is
+     * a directory with {@code .git}, a directory or, in a linked work tree, a file.
+     */
+    static String inRepository(Path runbook) {
+        Path file = runbook.toAbsolutePath().normalize();
+        for (Path dir = file.getParent(); dir != null; dir = dir.getParent()) {
+            if (Files.exists(dir.resolve(".git"))) {
+                return dir.relativize(file).toString();
+            }
+        }
+        return runbook.toString();
     }
 }

@@ -11,7 +11,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "assess", description = {
     "Judge the error rate and P95 against the triggers and the decision matrix; exit 3 when a trigger fires.",
     "Reads Cloud Monitoring over the runbook's trigger window and answers with the severity, the action and "
-        + "its deadline, e.g. \"critical — immediate rollback — within 5m\"."})
+        + "its deadline, e.g. \"critical — immediate rollback — within 5m\". When a trigger fires, it prints the "
+        + "command that rolls back to the previous revision, with the runbook and target options given here."})
 final class AssessCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -27,6 +28,6 @@ final class AssessCommand implements Callable<Integer> {
             revision = s.revision(revision);
         }
         Assessment a = s.verification().assess(s.metricRequest(Optional.ofNullable(revision)));
-        return s.output().assessment(a, s.target().service().name());
+        return s.output().assessment(a, s.target().service().name(), s.rollbackCommand("quick", "--previous"));
     }
 }

@@ -4,12 +4,15 @@ import dev.virtuoso.rollback.runbook.Interaction;
 import dev.virtuoso.rollback.runbook.Change;
 import dev.virtuoso.rollback.runbook.Progress;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.runbook.Secret;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.function.IntSupplier;
+import picocli.CommandLine;
 
 /**
  * Plans, prompts and progress on the console. With -o json all of it goes to stderr so stdout
@@ -108,8 +111,24 @@ final class ConsoleInteraction implements Interaction {
 
     @Override
     public Progress progress() {
-        return new ConsoleProgress(ctx.clock(), ctx.interactive() ? ctx.err() : out, ctx.interactive(),
-                opts.verbose ? Duration.ZERO : PLAIN_EVERY);
+        return ctx.interactive() ? new Spinner(ctx.err(), style.color(), ctx.secrets(), this::columns)
+                : new PlainProgress(ctx.clock(), out, opts.verbose ? Duration.ZERO : PLAIN_EVERY);
+    }
+
+    /**
+     * The terminal's width: $COLUMNS when the shell exports it, else what picocli reads from the
+     * terminal (stty; at least 55), else 80.
+     */
+    private int columns() {
+        try {
+            int columns = Integer.parseInt(ctx.env().getOrDefault("COLUMNS", "").strip());
+            if (columns > 0) {
+                return columns;
+            }
+        } catch (NumberFormatException e) {
+            // Not set, or not a number: ask the terminal.
+        }
+        return new CommandLine.Model.UsageMessageSpec().autoWidth(true).width();
     }
 
     @Override
@@ -118,29 +137,64 @@ final class ConsoleInteraction implements Interaction {
         out.flush();
     }
 
-    /** A spinner that rewrites one line on a terminal; occasional plain lines otherwise. */
-    private static final class ConsoleProgress implements Progress {
-        private final Clock clock;
+    /**
+     * A spinner that rewrites one line on a terminal, cut to its width: a longer line wraps, and the
+     * carriage return that starts the next frame goes back only to the start of its last part, so
+     * stale lines would pile up. The line is cleared (ESC[K, or spaces when ANSI is off) before the
+     * next frame and before anything else is printed, on stdout or stderr.
+     */
+    private static final class Spinner implements Progress {
+        private static final String CLEAR_LINE = "\r\u001b[K";
         private final PrintWriter w;
-        private final boolean animated;
-        private final Duration plainEvery;
+        private final boolean ansi;
+        private final Secret.Registry secrets;
+        private final IntSupplier columns;
+        private int width;
         private int frame;
-        private Instant lastPlain = Instant.MIN;
 
-        ConsoleProgress(Clock clock, PrintWriter w, boolean animated, Duration plainEvery) {
-            this.clock = clock;
+        Spinner(PrintWriter w, boolean ansi, Secret.Registry secrets, IntSupplier columns) {
             this.w = w;
-            this.animated = animated;
-            this.plainEvery = plainEvery;
+            this.ansi = ansi;
+            this.secrets = secrets;
+            this.columns = columns;
         }
 
         @Override
         public void update(String message) {
-            if (animated) {
-                w.print("\r\u001b[2K" + SPINNER.charAt(frame++ % SPINNER.length()) + " " + message);
-                w.flush();
-            } else if (Duration.between(lastPlain, clock.instant()).compareTo(plainEvery) >= 0) {
-                lastPlain = clock.instant();
+            if (width == 0) {
+                width = Math.max(columns.getAsInt(), 2); // asked once, at the first frame: picocli may run stty
+            }
+            // Secrets out before the cut, so that no piece of one is left; one column spare, as a line
+            // that fills the last one may wrap at once on some terminals.
+            String text = Render.cut(secrets.redact(SPINNER.charAt(frame++ % SPINNER.length()) + " " + message),
+                    width - 1);
+            RedactingWriter.status(w, text, ansi ? CLEAR_LINE : "\r" + " ".repeat(Render.visible(text)) + "\r");
+        }
+
+        @Override
+        public void done(String message) {
+            w.println("✓ " + message); // clears the spinner's line first
+            w.flush();
+        }
+    }
+
+    /** Piped output: a plain line now and then, every one with -v. */
+    private static final class PlainProgress implements Progress {
+        private final Clock clock;
+        private final PrintWriter w;
+        private final Duration every;
+        private Instant last = Instant.MIN;
+
+        PlainProgress(Clock clock, PrintWriter w, Duration every) {
+            this.clock = clock;
+            this.w = w;
+            this.every = every;
+        }
+
+        @Override
+        public void update(String message) {
+            if (Duration.between(last, clock.instant()).compareTo(every) >= 0) {
+                last = clock.instant();
                 w.println("... " + message);
                 w.flush();
             }
@@ -148,9 +202,6 @@ final class ConsoleInteraction implements Interaction {
 
         @Override
         public void done(String message) {
-            if (animated) {
-                w.print("\r\u001b[2K");
-            }
             w.println("✓ " + message);
             w.flush();
         }

@@ -22,8 +22,9 @@ public record Context(Map<String, String> env, BufferedReader in, PrintWriter ou
                       boolean interactive, Clock clock, Sleeper sleeper, Secret.Registry secrets) {
 
     public Context {
-        out = RedactingWriter.over(out, secrets);
-        err = RedactingWriter.over(err, secrets);
+        StatusLine status = RedactingWriter.statusLine(err);
+        out = RedactingWriter.over(out, secrets, status);
+        err = RedactingWriter.over(err, secrets, status);
     }
 
     /** A run that has read no secret yet. */

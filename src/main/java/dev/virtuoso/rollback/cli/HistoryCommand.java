@@ -15,8 +15,10 @@ import picocli.CommandLine.Spec;
 @Command(name = "history", description = {
     "List what was done, one line per action; `history ID` (or -v) shows the whole record.",
     "Each line: the id (its last part), local time, who, what was asked, from → to, the outcome "
-        + "(planned, applied, verified, failed, interrupted), and whether a person or automation (watch, drill) "
-        + "acted. A drill is one line; its steps are in its record. File: $ROLLBACK_HOME/journal.jsonl."},
+        + "(planned, applied, verified, failed, interrupted; `applied, checks failed` and `interrupted, in effect` "
+        + "when the change is in effect all the same), and whether a person or automation (watch, drill) acted. "
+        + "Journal ids in a command (undo ID) are shown short. A drill is one line; its steps are in its record. "
+        + "File: $ROLLBACK_HOME/journal.jsonl."},
         footer = {"", "Examples:", "  rollback history", "  rollback history 6b0d", "  rollback history -v --limit 5"})
 final class HistoryCommand implements Callable<Integer> {
     @Spec

@@ -37,7 +37,9 @@ final class ImageCommand implements Callable<Integer> {
     boolean noVerify;
 
     static final class Source {
-        @Option(names = "--image", paramLabel = "REF", required = true, description = "Image to serve.")
+        @Option(names = "--image", paramLabel = "REF", required = true, description = "Image to serve: "
+                + "REGISTRY/PATH:TAG or REGISTRY/PATH@sha256:DIGEST (anything else is refused before any call). The "
+                + "plan warns when no revision of the service ever ran it: a typo, or another registry?")
         String image;
 
         @Option(names = "--previous", required = true,

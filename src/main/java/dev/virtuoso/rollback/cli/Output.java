@@ -30,6 +30,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /** Renders results as text or as exactly one JSON document, and returns the exit code. */
 final class Output {
@@ -53,6 +54,8 @@ final class Output {
 
     private static final DateTimeFormatter LOCAL_SHORT = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss");
     private static final DateTimeFormatter LOCAL = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z");
+    /** A journal id in a command ({@code undo 20261206T211530Z-6b0d}), its short form in group 1. */
+    private static final Pattern JOURNAL_ID = Pattern.compile("\\b\\d{8}T\\d{6}Z-([0-9a-f]+)\\b");
 
     private final PrintWriter out;
     private final boolean json;
@@ -195,7 +198,7 @@ final class Output {
                     + svc.generation() + ", observed " + svc.observedGeneration() + ")");
         } else if (svc.failed()) {
             // A failed change leaves the observed generation behind: it is over, and what served still serves.
-            out.println("  " + style.warn("failed:") + " the last change did not take effect: " + svc.failure());
+            out.println("  " + style.warn("failed:") + " " + failure(s));
         }
         out.println("  traffic:");
         List<String[]> rows = new ArrayList<>();
@@ -221,13 +224,34 @@ final class Output {
         return 0;
     }
 
-    int assessment(Assessment a, String service) {
+    /**
+     * Why the last change did not take effect. A failed deploy is named by its revision, the newest one
+     * created, which never became Ready, and by its image; what served before it still serves. Cloud Run
+     * says which revision a failure is about only in the message ("Revision 'R' is not ready and cannot
+     * serve traffic."): an older revision that never started, left there, does not make a failed
+     * traffic change a deploy.
+     */
+    private static String failure(Status s) {
+        var svc = s.service();
+        return s.revisions().stream().filter(r -> !r.ready() && r.name().equals(svc.latestCreatedRevision())
+                        && !r.name().equals(svc.latestReadyRevision()) && svc.failure().contains("'" + r.name() + "'"))
+                .findFirst()
+                .map(r -> "the deploy of " + r.name() + (r.image() == null ? "" : " (" + r.image() + ")") + " failed: "
+                        + "it never became Ready and serves nothing; what served before still serves. " + svc.failure())
+                .orElse("the last change did not take effect: " + svc.failure());
+    }
+
+    /** {@code rollback}: the command that rolls back, shown when a trigger fired. */
+    int assessment(Assessment a, String service, String rollback) {
         int code = a.fired() ? ExitCode.VERIFICATION_FAILED.code() : 0;
         if (json) {
             ObjectNode doc = Json.MAPPER.createObjectNode();
             doc.put("ok", !a.fired());
             doc.put("service", service);
             doc.put("recommendation", a.recommendation());
+            if (a.fired()) {
+                doc.put("command", rollback);
+            }
             doc.setAll((ObjectNode) Json.MAPPER.valueToTree(a));
             doc.put("note", Assessment.LAG_NOTE);
             print(doc);
@@ -243,6 +267,9 @@ final class Output {
                 + ", window " + m.from().truncatedTo(ChronoUnit.SECONDS) + " .. "
                 + m.to().truncatedTo(ChronoUnit.SECONDS));
         a.reasons().forEach(r -> out.println("  " + r));
+        if (a.fired()) {
+            out.println("  roll back with: " + style.bold(rollback));
+        }
         out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
         out.flush();
         return code;
@@ -272,8 +299,9 @@ final class Output {
     }
 
     /**
-     * One line per action, at most 100 columns: the short id, local time, who, what was asked,
-     * from → to, the outcome, and whether a person or automation acted; with -v, whole records.
+     * One line per action, at most 100 columns (111 when an outcome takes two words): the short id,
+     * local time, who, what was asked (journal ids in it short), from → to, the outcome, and whether a
+     * person or automation acted; with -v, whole records.
      */
     int history(List<JournalRecord> shown, List<JournalRecord> all) {
         if (json) {
@@ -294,8 +322,9 @@ final class Output {
             List<String[]> rows = new ArrayList<>();
             rows.add(new String[] {"ID", "TIME", "WHO", "WHAT", "CHANGE", "OUTCOME", "BY"});
             for (JournalRecord r : shown) {
-                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())), cut(r.user(), 8),
-                        cut(r.command(), 19), cut(change(r, true), 26), outcome(r),
+                rows.add(new String[] {shortId(r.id()), LOCAL_SHORT.format(r.time().atZone(clock.getZone())),
+                        Render.cut(r.user(), 8), Render.cut(JOURNAL_ID.matcher(r.command()).replaceAll("$1"), 19),
+                        Render.cut(change(r, true), 26), outcome(r),
                         r.origin() == null ? "manual" : r.origin().split(" ")[0]});
             }
             Render.table(rows, "").forEach(out::println);
@@ -343,8 +372,23 @@ final class Output {
         Render.table(rows, "").forEach(out::println);
     }
 
+    /**
+     * The state, and what it leaves out: a step that failed its checks or was interrupted may still be
+     * in effect. The detail the journal keeps says so ("verification: 1/2 checks passed" after the
+     * change was applied; "... the change was sent and is in effect" after an error).
+     */
     private static String outcome(JournalRecord r) {
-        return r.state().name();
+        String detail = r.detail() == null ? "" : r.detail();
+        return switch (r.state()) {
+            case failed -> !r.changed() ? "failed"
+                    : detail.startsWith("verification: ") ? "applied, checks failed"
+                    : detail.contains(" was applied, but verification could not run") ? "applied, not verified"
+                    : "failed";
+            case interrupted -> detail.endsWith("the change was sent and is in effect")
+                    || detail.endsWith(" was applied, but verification was interrupted") ? "interrupted, in effect"
+                    : "interrupted";
+            default -> r.state().name();
+        };
     }
 
     /**
@@ -365,10 +409,6 @@ final class Output {
     /** The part of an id after its time: what `history ID` and `undo ID` accept. */
     private static String shortId(String id) {
         return id.substring(id.lastIndexOf('-') + 1);
-    }
-
-    private static String cut(String s, int max) {
-        return s == null ? "" : s.length() <= max ? s : s.substring(0, max - 1) + "…";
     }
 
     /**

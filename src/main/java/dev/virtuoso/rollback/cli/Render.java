@@ -61,6 +61,20 @@ final class Render {
         return lines;
     }
 
+    /** {@code word} as a POSIX shell reads it back: bare when it is plain, else in single quotes. */
+    static String shellWord(String word) {
+        return word.matches("[A-Za-z0-9_./:@%+=,-]+") ? word : "'" + word.replace("'", "'\\''") + "'";
+    }
+
+    /** {@code s}, or its first {@code max - 1} characters and "…" when it is longer; "" for null. */
+    static String cut(String s, int max) {
+        if (s == null) {
+            return "";
+        }
+        return s.codePointCount(0, s.length()) <= max ? s : s.substring(0, s.offsetByCodePoints(0, Math.max(max - 1, 0)))
+                + "…";
+    }
+
     /** Width on screen: ANSI colour sequences print nothing. */
     static int visible(String s) {
         String plain = ANSI.matcher(s).replaceAll("");

@@ -52,9 +52,10 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
                     + "script, marks, dashes, spaces, _; up to 1024 bytes): quote it for the shell.")
     String table;
 
-    @Option(names = "--at", paramLabel = "TIME", description = "Restore to this time: epoch millis, an ISO-8601 "
-            + "instant (2026-12-01T08:00:00Z), or before now: - and a duration (-2h, -30m, -1d12h). Must be inside "
-            + "the dataset's time-travel window.")
+    @Option(names = "--at", paramLabel = "TIME", description = "Restore to this time: epoch millis (13 digits; "
+            + "10 digits are seconds, refused), an ISO-8601 instant with Z or an offset (2026-12-01T08:00:00Z, "
+            + "2026-12-01T09:00:00+01:00; a time without a zone is refused), or before now: - and a duration (-2h, "
+            + "-30m, -1d12h). Must be inside the dataset's time-travel window.")
     String at;
 
     @Option(names = "--from-snapshot", paramLabel = "TABLE", description = "Restore from this table snapshot "

@@ -66,6 +66,25 @@ final class Session {
                 : Optional.ofNullable(ctx.env().get("ROLLBACK_RUNBOOK")).filter(v -> !v.isBlank()).map(Path::of);
     }
 
+    /**
+     * {@code rollback}, the runbook and target options of this run (the runbook as given, from -r or
+     * $ROLLBACK_RUNBOOK), then {@code words}, quoted for the shell: a command to copy that acts on
+     * the same service.
+     */
+    String rollbackCommand(String... words) {
+        List<String> all = new java.util.ArrayList<>(List.of("rollback"));
+        runbookFile().ifPresent(f -> all.addAll(List.of("-r", f.toString())));
+        String[][] target = {{"--project", opts.project}, {"--region", opts.region}, {"--service", opts.service},
+            {"--url", opts.url}};
+        for (String[] option : target) {
+            if (option[1] != null) {
+                all.addAll(List.of(option));
+            }
+        }
+        all.addAll(List.of(words));
+        return String.join(" ", all.stream().map(Render::shellWord).toList());
+    }
+
     Runbook runbook() {
         if (runbook == null) {
             runbook = runbookFile().map(new RunbookLoader()::load).orElseGet(Runbook::empty);

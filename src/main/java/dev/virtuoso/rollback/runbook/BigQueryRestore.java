@@ -168,12 +168,20 @@ public final class BigQueryRestore implements Change {
 
     /**
      * Epoch millis, an ISO-8601 instant (or date-time with offset), or before now: {@code -} and a
-     * duration ({@code -2h}, {@code -1d12h}).
+     * duration ({@code -2h}, {@code -1d12h}). A time of day without a zone is refused (it could be any
+     * of 24 hours), and so are ten digits: epoch seconds from 2001 to 2286, as {@code date +%s}
+     * prints them, which read as millis would be a day of January 1970. Fewer digits are millis all
+     * the same, times in 1970 that the time-travel window then refuses.
      */
     public static Instant time(String text, Instant now) {
         String t = text.strip();
         try {
-            if (t.matches("\\d{10,}")) {
+            if (t.matches("\\d+")) {
+                if (t.length() == 10) {
+                    throw RunbookException.invalid("--at '" + text + "' looks like seconds: "
+                            + Instant.ofEpochSecond(Long.parseLong(t)) + "? give milliseconds (" + t + "000), or that "
+                            + "instant");
+                }
                 return Instant.ofEpochMilli(Long.parseLong(t));
             }
             if (t.startsWith("-") && Durations.written(t.substring(1))) {
@@ -188,13 +196,32 @@ public final class BigQueryRestore implements Change {
             } catch (DateTimeException e) {
                 return OffsetDateTime.parse(t).toInstant();
             }
+        } catch (DateTimeException e) {
+            if (!isLocalTime(t)) {
+                throw notATime(text);
+            }
+            throw RunbookException.invalid("--at '" + text + "' has no time zone, so it could be any of 24 hours: add Z "
+                    + "(UTC) or an offset, e.g. " + t + "Z or " + t + "+01:00");
         } catch (Durations.TooLong e) {
             throw RunbookException.invalid("--at '" + text + "' is too far back: " + Durations.AT_MOST + ", and time "
                     + "travel reaches 7 days back");
-        } catch (DateTimeException | ArithmeticException | NumberFormatException e) {
-            throw RunbookException.invalid("--at '" + text + "' is not a time: give epoch millis (1764578400000), an "
-                    + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d12h)");
+        } catch (ArithmeticException | NumberFormatException e) {
+            throw notATime(text);
         }
+    }
+
+    private static boolean isLocalTime(String t) {
+        try {
+            java.time.LocalDateTime.parse(t);
+            return true;
+        } catch (DateTimeException e) {
+            return false;
+        }
+    }
+
+    private static RunbookException notATime(String text) {
+        return RunbookException.invalid("--at '" + text + "' is not a time: give epoch millis (1764578400000), an "
+                + "ISO-8601 instant (2026-12-01T08:00:00Z) or a time before now (-2h, -30m, -1d12h)");
     }
 
     /**

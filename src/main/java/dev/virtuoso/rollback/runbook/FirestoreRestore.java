@@ -33,6 +33,8 @@ public final class FirestoreRestore implements Change {
     static final Wait.Backoff POLL = new Wait.Backoff(Duration.ofMillis(200), 1.5, Duration.ofSeconds(10));
     /** Clocks of this machine and of Google differ a little: an import started just before our send is ours. */
     private static final Duration SKEW = Duration.ofSeconds(30);
+    /** A restore sends its import within seconds of its backup export's end; a minute leaves room for retries. */
+    private static final Duration BACKUP_GAP = Duration.ofMinutes(1);
 
     private final String command;
     private final String project;
@@ -113,8 +115,9 @@ public final class FirestoreRestore implements Change {
                 .findFirst();
         String what = ids.isEmpty() ? "every collection in the export" : "collections " + String.join(", ", ids);
         return new FirestoreRestore(command, project, database, source, ids, backup, List.of(),
-                "import " + what + " from " + source + " into database " + database + ", after exporting it to "
-                        + backup, running,
+                "import " + what + " from " + source + " into database " + database + (running.isPresent()
+                        ? ", the import already in flight (this run exported nothing)"
+                        : ", after exporting it to " + backup), running,
                 admin, wait);
     }
 
@@ -267,8 +270,15 @@ public final class FirestoreRestore implements Change {
     @Override
     public List<Block> shown(JsonNode applied) {
         List<String> lines = new ArrayList<>();
-        lines.add("backup: " + applied.path("backupTo").asText(backupTo) + " (" + applied.path("backupState")
-                .asText("?") + ")");
+        if (inFlight()) {
+            // Adopted: this run's own prefix was never used; the backup is the one taken before that import.
+            lines.add("backup: " + (applied.hasNonNull("backupOperation") ? applied.path("backupTo").asText() + " ("
+                    + applied.path("backupState").asText() + ", taken before the import in flight)"
+                    : "none found before the import in flight; this run took none"));
+        } else {
+            lines.add("backup: " + applied.path("backupTo").asText(backupTo) + " (" + applied.path("backupState")
+                    .asText("?") + ")");
+        }
         lines.add("import from " + from + ": " + applied.path("importState").asText("?") + ", "
                 + applied.path("importProgress").asText(""));
         return List.of(new Lines("firestore " + database, lines));
@@ -354,7 +364,24 @@ public final class FirestoreRestore implements Change {
         importOperation = op.name();
         sentAfter = op.start();
         FirestoreOperation imported = follow(op, "the import from " + from, start.plus(limit), progress);
-        return finished(null, imported, start, progress);
+        return finished(backupBefore(op).orElse(null), imported, start, progress);
+    }
+
+    /**
+     * The backup taken before {@code imported} by the run that sent it: an export that succeeded and
+     * ended at most {@link #BACKUP_GAP} before the import started (a restore sends its import as soon
+     * as its backup is done). An import started some other way has none, and an older export (a
+     * scheduled one) is not passed off as its backup.
+     */
+    private Optional<FirestoreOperation> backupBefore(FirestoreOperation imported) {
+        if (imported.start() == null) {
+            return Optional.empty();
+        }
+        return admin.operations(project, database).stream()
+                .filter(o -> o.type() == FirestoreOperation.Type.EXPORT && o.succeeded() && o.end() != null
+                        && o.prefix() != null && !o.end().isAfter(imported.start())
+                        && !o.end().isBefore(imported.start().minus(BACKUP_GAP)))
+                .max(java.util.Comparator.comparing(FirestoreOperation::end));
     }
 
     private JsonNode finished(FirestoreOperation backup, FirestoreOperation imported, Instant start, Progress progress) {
@@ -389,7 +416,13 @@ public final class FirestoreRestore implements Change {
 
     private JsonNode state(FirestoreOperation backup, FirestoreOperation imported) {
         ObjectNode n = (ObjectNode) asked();
+        if (inFlight()) {
+            n.remove("backupTo"); // this run's prefix: nothing was exported to it
+        }
         if (backup != null) {
+            if (inFlight()) {
+                n.put("backupTo", trim(backup.prefix()));
+            }
             n.put("backupOperation", backup.name()).put("backupState", backup.state());
         }
         if (imported != null) {

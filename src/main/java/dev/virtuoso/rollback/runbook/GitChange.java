@@ -169,7 +169,11 @@ public final class GitChange implements Change {
         lines.add("revert " + applied.path("revert").asText("-") + (applied.path("pushed").asBoolean()
                 ? " pushed to " + repo.remote() + "/" + repo.branch() : " (local, not pushed)"));
         if (applied.hasNonNull("revision")) {
-            lines.add("deployed as " + applied.get("revision").asText());
+            // Checks go to the service's URL: on a pinned service that is not the revision just deployed.
+            String made = applied.get("revision").asText();
+            String serving = applied.path("serving").asText(made);
+            lines.add("deployed as " + made + (serving.equals(made) ? "" : "; the checks hit the service's URL, which "
+                    + "serves " + serving + (service.servesLatest() ? "" : " (pinned)") + ", not " + made));
         }
         return List.of(new Lines("git", lines));
     }
@@ -231,7 +235,9 @@ public final class GitChange implements Change {
         if (repo.toLatest()) {
             deployed = control.updateTraffic(deployed, TrafficPlanner.toLatest(deployed.traffic()), limit, progress);
         }
-        return state(revert, true, revision).set("traffic", TrafficChange.json(deployed.traffic()));
+        ObjectNode done = state(revert, true, revision);
+        deployed.servingRevision().ifPresent(r -> done.put("serving", r));
+        return done.set("traffic", TrafficChange.json(deployed.traffic()));
     }
 
     /** What is true is what this run did: a revert made or not, pushed or not. */

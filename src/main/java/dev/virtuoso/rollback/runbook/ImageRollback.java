@@ -7,6 +7,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.regex.Pattern;
 
 /**
  * Method 2 of the written runbook: serve a previous container image again. The image history is
@@ -23,6 +24,12 @@ public final class ImageRollback {
     /** Random base-36 characters that end every name: 1.7 million to one that two runs meet. */
     private static final int SALT = 4;
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The parts of an image reference (see {@link #checkReference}). */
+    private static final Pattern REGISTRY = Pattern.compile(
+            "[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?(?:\\.[a-zA-Z0-9](?:[a-zA-Z0-9-]*[a-zA-Z0-9])?)*(?::[0-9]+)?");
+    private static final Pattern PATH_COMPONENT = Pattern.compile("[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*");
+    private static final Pattern TAG = Pattern.compile("\\w[\\w.-]{0,127}");
+    private static final Pattern DIGEST = Pattern.compile("sha256:[0-9a-f]{64}");
 
     private ImageRollback() {
     }
@@ -51,6 +58,9 @@ public final class ImageRollback {
      */
     public static Change prepare(Request req, ServiceControl control, SecretStore secrets, List<JournalRecord> history,
                                  Instant now) {
+        if (req.source() instanceof ToImage i) {
+            checkReference(i.ref());
+        }
         ServiceState s = control.service(req.service());
         List<Revision> revisions = control.revisions(req.service());
         String serving = s.servingRevision().orElseThrow(() -> RunbookException.invalid("service "
@@ -85,10 +95,70 @@ public final class ImageRollback {
                     plan.unchangedReason()), control);
         }
         Revision template = madeFromTemplate(revisions, s);
-        List<String> notes = template == null ? List.of()
-                : Preflight.secrets(template, req.service().project(), secrets, req.force());
+        List<String> notes = new ArrayList<>(template == null ? List.of()
+                : Preflight.secrets(template, req.service().project(), secrets, req.force()));
+        if (revisions.stream().noneMatch(r -> r.ready() && image.equals(r.image()))) {
+            notes.add(0, "no revision of " + req.service().name() + " ever ran " + image + " (a typo, or another "
+                    + "registry?); the images it ran, newest first: " + String.join(", ", revisions.stream()
+                    .filter(r -> r.ready() && r.image() != null).map(Revision::image).distinct().limit(3).toList()));
+        }
         return ImageChange.deploy(command, s, current, image, ImageChange.revisionName(s, image, revisions,
                 freshName(req.service(), now)), notes, control);
+    }
+
+    /**
+     * Refuses what is not an image reference (exit 2, before any call), by the Docker/OCI grammar:
+     * {@code [registry[:port]/]path[:tag][@sha256:digest]}, the path in lowercase components.
+     * Cloud Run would take the update and only the new revision would fail, pulling nothing.
+     */
+    static void checkReference(String ref) {
+        String why = referenceProblem(ref);
+        if (why != null) {
+            throw RunbookException.invalid("--image '" + ref + "' is not an image reference (REGISTRY/PATH:TAG or "
+                    + "REGISTRY/PATH@sha256:DIGEST): " + why);
+        }
+    }
+
+    private static String referenceProblem(String ref) {
+        if (ref.isEmpty()) {
+            return "it is empty";
+        }
+        if (ref.chars().anyMatch(Character::isWhitespace)) {
+            return "no spaces";
+        }
+        String name = ref;
+        int at = name.indexOf('@');
+        if (at >= 0) {
+            if (!DIGEST.matcher(name.substring(at + 1)).matches()) {
+                return "a digest is sha256: and 64 hex digits";
+            }
+            name = name.substring(0, at);
+        }
+        int colon = name.lastIndexOf(':');
+        if (colon > name.lastIndexOf('/')) {
+            if (!TAG.matcher(name.substring(colon + 1)).matches()) {
+                return "a tag is 1 to 128 letters, digits, _ . - (not - or . first)";
+            }
+            name = name.substring(0, colon);
+        }
+        if (name.length() > 255) {
+            return "the name is longer than 255 characters";
+        }
+        String[] parts = name.split("/", -1);
+        int first = 0;
+        // As docker reads it: the first part names a registry when it has a dot or a port, or is localhost.
+        if (parts.length > 1 && (parts[0].contains(".") || parts[0].contains(":") || parts[0].equals("localhost"))) {
+            if (!REGISTRY.matcher(parts[0]).matches()) {
+                return "the registry is a host name, and a port if any (gcr.io, europe-docker.pkg.dev, localhost:5000)";
+            }
+            first = 1;
+        }
+        for (int i = first; i < parts.length; i++) {
+            if (!PATH_COMPONENT.matcher(parts[i]).matches()) {
+                return "the path is lowercase letters, digits and . _ - between /";
+            }
+        }
+        return null;
     }
 
     /** The image asked for, or the newest image older than the serving revision's that differs from it. */

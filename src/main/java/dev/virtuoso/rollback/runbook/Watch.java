@@ -3,8 +3,10 @@ package dev.virtuoso.rollback.runbook;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 import java.util.function.Function;
 
@@ -48,6 +50,8 @@ public final class Watch {
     private final Function<ServiceState, ActionResult> rollback;
     private final Interaction ui;
     private final Clock clock;
+    /** Times as the person watching reads a clock: theirs (the clock's zone, from TZ), to the second. */
+    private final DateTimeFormatter local;
     private final Wait wait;
 
     /**
@@ -64,6 +68,7 @@ public final class Watch {
         this.rollback = rollback;
         this.ui = ui;
         this.clock = wait.clock();
+        this.local = DateTimeFormatter.ofPattern("MM-dd HH:mm:ss z", Locale.ROOT).withZone(clock.getZone());
         this.wait = wait;
     }
 
@@ -92,7 +97,7 @@ public final class Watch {
             n++;
             Instant now = clock.instant();
             firingSince = last.fired() ? (firingSince == null ? now : firingSince) : null;
-            String line = now + "  " + serving.orElse("(no revision serves)") + "  " + line(last)
+            String line = local.format(now) + "  " + serving.orElse("(no revision serves)") + "  " + line(last)
                     + (firingSince == null ? "" : "  (firing for " + Durations.format(Duration.between(firingSince, now))
                     + ")");
             log.add(line);
@@ -105,19 +110,19 @@ public final class Watch {
                             + " once in this run (" + describe(done) + "); not again");
                 } else if (recent.isPresent()) {
                     JournalRecord r = recent.get();
-                    ui.info("  not rolling back: " + req.service().name() + " was changed at " + r.time() + " by "
+                    ui.info("  not rolling back: " + req.service().name() + " was changed at " + local.format(r.time()) + " by "
                             + r.user() + " (" + r.command() + ", journal " + r.id() + "); the metric window still holds "
                             + "minutes from before that, so nothing is done automatically until "
-                            + r.time().plus(req.triggers().window()).plus(sustain));
+                            + local.format(r.time().plus(req.triggers().window()).plus(sustain)));
                 } else if (refused == null) {
                     ui.info("  trigger held for " + Durations.format(sustain) + ": rolling back to the previous revision");
                     try {
                         done = rollback.apply(look);
-                        log.add(now + "  " + describe(done));
+                        log.add(local.format(now) + "  " + describe(done));
                         ui.info("  " + describe(done) + (done.outcome() == ActionResult.Outcome.applied
                                 ? "; watching the outcome (" + Assessment.LAG_NOTE + ")" : ""));
                     } catch (RunbookException e) {
-                        log.add(now + "  not rolled back: " + e.getMessage());
+                        log.add(local.format(now) + "  not rolled back: " + e.getMessage());
                         if (e.exitCode() == ExitCode.CONFLICT) {
                             // Someone changed the service since this watch looked: their change stands, and
                             // what serves now is judged afresh, its streak from zero.

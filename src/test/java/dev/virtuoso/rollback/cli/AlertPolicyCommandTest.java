@@ -64,6 +64,22 @@ class AlertPolicyCommandTest {
     }
 
     @Test
+    void aRunbookInAGitWorkTreeIsNamedInThePolicyRelativeToTheTreesRootNotByItsLocalPath() throws Exception {
+        Path repo = cli.home.resolve("virtuoso-api");
+        Files.createDirectories(repo.resolve("ops/runbooks"));
+        Process init = new ProcessBuilder("git", "init", "--quiet", repo.toString()).redirectErrorStream(true).start();
+        assertThat(init.waitFor()).isZero();
+        Path book = repo.resolve("ops/runbooks/prod.yaml");
+        Files.writeString(book, Files.readString(Path.of(oneMinuteSustain())));
+
+        CliHarness.Result r = cli.run("-r", book.toString(), "alert-policy", "--apply", "--yes");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(cli.controls.policies().get(0).getDocumentation().getContent())
+                .contains("`rollback -r ops/runbooks/prod.yaml quick --previous`").doesNotContain(cli.home.toString());
+    }
+
+    @Test
     void aSustainOfThirtySecondsIsRoundedUpToTheWholeMinuteCloudMonitoringTakes() {
         // alert.proto, MetricThreshold.duration: only multiples of a minute are supported (the sandbox
         // refuses 30s as the API does).

@@ -299,6 +299,11 @@ class BadInputCatalogTest {
                 c("image without a source", 2, "Missing required argument", "image", "--yes"),
                 c("image with both --image and --previous", 2, "mutually exclusive", "-r", "{RB}", "image",
                         "--image", "x:1", "--previous", "--yes"),
+                c("image with a reference in capitals", 2, "is not an image reference (REGISTRY/PATH:TAG or "
+                        + "REGISTRY/PATH@sha256:DIGEST): the path is lowercase", "-r", "{RB}", "image", "--image",
+                        "gcr.io/virtuoso-sandbox/Virtuoso-API:v1.0.0", "--yes"),
+                c("image with a digest cut short", 2, "a digest is sha256: and 64 hex digits", "-r", "{RB}", "image",
+                        "--image", "gcr.io/virtuoso-sandbox/virtuoso-api@sha256:4f2a9c", "--yes"),
                 c("git with a --repo that does not exist", 2, "{HOME}/nowhere is not a directory", "-r", "{RB}",
                         "git", "--repo", "{HOME}/nowhere", "--yes"),
                 c("git with a --repo that is not a clone", 2, "{HOME}/plain is not a git work tree", "-r", "{RB}",
@@ -353,6 +358,16 @@ class BadInputCatalogTest {
                         "bigquery", "--table", "analytics.daily_totals", "--at", "-8d", "--yes"),
                 c("restore bigquery --at not a time", 2, "--at 'yesterday' is not a time", "-r", "{RB}", "restore",
                         "bigquery", "--table", "analytics.daily_totals", "--at", "yesterday", "--yes"),
+                c("restore bigquery --at a time of day without a zone", 2, "--at '2026-12-06T19:27:12' has no time "
+                        + "zone, so it could be any of 24 hours: add Z (UTC) or an offset, e.g. 2026-12-06T19:27:12Z or "
+                        + "2026-12-06T19:27:12+01:00", "-r", "{RB}", "restore", "bigquery", "--table",
+                        "analytics.daily_totals", "--at", "2026-12-06T19:27:12", "--yes"),
+                c("restore bigquery --at in epoch seconds", 2, "--at '1796585232' looks like seconds: "
+                        + "2026-12-06T19:27:12Z? give milliseconds (1796585232000), or that instant", "-r", "{RB}",
+                        "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "1796585232", "--yes"),
+                c("restore bigquery --at epoch 0", 2, "--at 0 (1970-01-01T00:00:00Z) is outside the time-travel "
+                        + "window", "-r", "{RB}", "restore", "bigquery", "--table", "analytics.daily_totals", "--at", "0",
+                        "--yes"),
                 c("restore bigquery --at further back than any duration", 2, "--at '-999999999999999999d' is too far "
                         + "back: a duration is at most 100000d", "-r", "{RB}", "restore", "bigquery", "--table",
                         "analytics.daily_totals", "--at", "-999999999999999999d", "--yes"),

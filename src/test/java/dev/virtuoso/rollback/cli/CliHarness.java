@@ -18,7 +18,8 @@ import java.util.Map;
 
 /** Runs command lines through the real picocli wiring against a fresh sandbox. */
 final class CliHarness implements AutoCloseable {
-    record Result(int code, String out, String err) {
+    /** {@code terminal}: stdout and stderr as they came, interleaved, as a terminal shows them ({@link Screen}). */
+    record Result(int code, String out, String err, String terminal) {
     }
 
     final Sandbox sandbox;
@@ -33,11 +34,16 @@ final class CliHarness implements AutoCloseable {
 
     /** Time that moves only when the tool sleeps: long waits run at once. */
     void manualTime() {
+        manualTime(java.time.ZoneOffset.UTC);
+    }
+
+    /** As {@link #manualTime()}, local times in {@code zone} (the user's TZ). */
+    void manualTime(java.time.ZoneId zone) {
         Instant[] now = {Instant.now()};
         clock = new Clock() {
             @Override
             public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
+                return zone;
             }
 
             @Override
@@ -87,6 +93,7 @@ final class CliHarness implements AutoCloseable {
         env.putAll(extraEnv);
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
+        StringWriter terminal = new StringWriter();
         Runnable prompt = atPrompt;
         java.io.Reader input = new java.io.FilterReader(new StringReader(stdin)) {
             private boolean asked;
@@ -100,10 +107,37 @@ final class CliHarness implements AutoCloseable {
                 return super.read(buf, off, len);
             }
         };
-        Context ctx = new Context(Map.copyOf(env), new BufferedReader(input), new PrintWriter(out, true),
-                new PrintWriter(err, true), interactive, clock, sleeper);
+        Context ctx = new Context(Map.copyOf(env), new BufferedReader(input), new PrintWriter(new Tee(out, terminal), true),
+                new PrintWriter(new Tee(err, terminal), true), interactive, clock, sleeper);
         int code = Cli.run(ctx, args);
-        return new Result(code, out.toString(), err.toString());
+        return new Result(code, out.toString(), err.toString(), terminal.toString());
+    }
+
+    /** One stream written to its own buffer and to the terminal that shows both. */
+    private static final class Tee extends java.io.Writer {
+        private final StringWriter own;
+        private final StringWriter terminal;
+
+        Tee(StringWriter own, StringWriter terminal) {
+            this.own = own;
+            this.terminal = terminal;
+        }
+
+        @Override
+        public void write(char[] chars, int off, int len) {
+            synchronized (terminal) {
+                own.write(chars, off, len);
+                terminal.write(chars, off, len);
+            }
+        }
+
+        @Override
+        public void flush() {
+        }
+
+        @Override
+        public void close() {
+        }
     }
 
     /** With the sandbox runbook, as users run it. */

@@ -158,6 +158,20 @@ class GitCommandTest {
     }
 
     @Test
+    void onAPinnedServiceTheResultSaysTheChecksHitThePinnedRevisionNotTheNewOne() throws Exception {
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        String made = cli.journal().get(cli.journal().size() - 1).path("after").path("revision").asText();
+        assertThat(made).startsWith("virtuoso-api-");
+        assertThat(r.out()).contains("deployed as " + made + "; the checks hit the service's URL, which serves "
+                + "virtuoso-api-00002-def (pinned), not " + made);
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+    }
+
+    @Test
     void aDryRunNeitherCommitsNorPushesNorCallsCloudRun() {
         String local = git(work, "rev-parse", "HEAD");
         String remote = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");

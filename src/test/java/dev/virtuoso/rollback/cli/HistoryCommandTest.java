@@ -87,6 +87,55 @@ class HistoryCommandTest {
         assertThat(lines.get(1)).contains("quick --previous").endsWith("watch");
     }
 
+    @Test
+    void anUndoIsShownWithTheShortIdOfTheStepItUndidAndItsForceWhole() throws Exception {
+        cli.manualTime();
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+        String first = cli.journal().get(0).get("id").asText();
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify").code()).isZero();
+        // Undoing the older step over the newer one needs --force: both words are on the line.
+        assertThat(cli.run("undo", first, "--force", "--yes", "--no-verify").code()).isZero();
+
+        List<String> lines = cli.run("history").out().lines().toList();
+
+        String shortId = first.substring(first.lastIndexOf('-') + 1);
+        assertThat(lines.get(3)).contains("  undo " + shortId + " --force  ").doesNotContain("…");
+        assertThat(lines).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(100));
+    }
+
+    @Test
+    void anUndoThatWorkedButWhoseChecksFailedIsAppliedChecksFailedNotFailed() {
+        assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
+        cli.controls.imageIsBroken(dev.virtuoso.rollback.sandbox.Sandbox.IMAGE + ":v1.2.0");
+        assertThat(cli.run("undo", "--yes").code()).isEqualTo(3);
+
+        List<String> lines = cli.run("history").out().lines().toList();
+
+        assertThat(lines.get(2)).contains("undo ").contains("  applied, checks failed  manual");
+        assertThat(lines).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(112));
+        assertThat(cli.run("history", "-v").out()).contains("outcome:  applied, checks failed (changed something)");
+    }
+
+    @Test
+    void aChangeInterruptedAfterItWasSentThatTookEffectSaysItIsInEffect() {
+        // Ctrl-C while waiting for the update: the first wait is interrupted, the re-read after it is not.
+        boolean[] interrupted = {false};
+        cli.sleeper = d -> {
+            if (!interrupted[0]) {
+                interrupted[0] = true;
+                throw new InterruptedException();
+            }
+            Thread.sleep(Math.min(d.toMillis(), 20));
+        };
+        CliHarness.Result quick = cli.rb("quick", "--previous", "--yes", "--no-verify");
+        assertThat(quick.code()).as(quick.err()).isEqualTo(130);
+        assertThat(quick.err()).contains("the change was sent and is in effect");
+
+        List<String> lines = cli.run("history").out().lines().toList();
+
+        assertThat(lines.get(1)).contains("quick --previous").contains("  interrupted, in effect  manual");
+    }
+
     /** Cuts the journal's last line after {@code keep} bytes, as a crash in the middle of an append does. */
     private byte[] cutLastLine(int keep) throws Exception {
         java.nio.file.Path file = cli.home.resolve("journal.jsonl");

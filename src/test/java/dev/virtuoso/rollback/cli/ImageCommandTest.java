@@ -35,6 +35,41 @@ class ImageCommandTest {
         }
     }
 
+    @org.junit.jupiter.params.ParameterizedTest
+    @org.junit.jupiter.params.provider.CsvSource(delimiter = '|', value = {
+        "gcr.io/virtuoso-sandbox/Virtuoso-api:v1.0.0 | the path is lowercase letters, digits and . _ - between /",
+        "gcr.io/virtuoso-sandbox/virtuoso-api@sha256:4f2a | a digest is sha256: and 64 hex digits",
+        "gcr.io/virtuoso-sandbox/virtuoso-api: | a tag is 1 to 128 letters, digits, _ . - (not - or . first)",
+        "gcr.io/virtuoso-sandbox/virtuoso-api:v1.0.0 latest | no spaces",
+        "gcr.io//virtuoso-api:v1.0.0 | the path is lowercase letters, digits and . _ - between /",
+    })
+    void aMalformedImageReferenceIsExit2BeforeAnyCallToCloudRun(String image, String why) {
+        int[] reads = {0};
+        cli.controls.onGetService(() -> reads[0]++);
+
+        CliHarness.Result r = cli.rb("image", "--image", image, "--yes");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --image '" + image + "' is not an image reference (REGISTRY/PATH:TAG "
+                + "or REGISTRY/PATH@sha256:DIGEST): " + why + "\n");
+        assertThat(reads[0]).isZero();
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void anImageNoRevisionOfTheServiceEverRanIsDeployedWithAWarningNamingTheImagesItRan() {
+        String typo = "gcr.io/virtuoso-sandbox/virtuoso-app:v1.1.0";
+
+        CliHarness.Result r = cli.rb("image", "--image", typo, "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("note: no revision of virtuoso-api ever ran " + typo + " (a typo, or another "
+                + "registry?); the images it ran, newest first: " + Sandbox.IMAGE + ":v1.2.0, " + Sandbox.IMAGE
+                + ":v1.1.0, " + Sandbox.IMAGE + ":v1.0.0");
+        assertThat(cli.rb("image", "--image", Sandbox.IMAGE + ":v1.0.0", "--yes", "--no-verify").out())
+                .doesNotContain("ever ran");
+    }
+
     @Test
     void previousReusesTheReadyRevisionThatRunsTheImageWithTheSameConfiguration() {
         int revisions = revisionNames().size();
@@ -116,7 +151,8 @@ class ImageCommandTest {
         assertThat(cli.service().getLatestReadyRevision()).isEqualTo(latestReady);
         assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(bad);
         // Over, not still being applied: a failed change leaves the observed generation behind.
-        assertThat(cli.rb("status").out()).contains("failed: the last change did not take effect: Revision '")
+        assertThat(cli.rb("status").out()).contains("failed: the deploy of " + cli.service().getLatestCreatedRevision()
+                .substring(cli.service().getLatestCreatedRevision().lastIndexOf('/') + 1) + " (" + bad + ") failed")
                 .doesNotContain("reconciling:");
         JsonNode last = cli.journal().get(cli.journal().size() - 1);
         assertThat(last.get("state").asText()).isEqualTo("failed");

@@ -190,7 +190,7 @@ class RestoreFirestoreCommandTest {
     }
 
     @Test
-    void anImportLeftRunningByAKilledRunIsAdoptedNotSentAgain() throws Exception {
+    void anImportStartedElsewhereIsAdoptedNotSentAgainAndNoBackupIsClaimedForIt() throws Exception {
         cli.controls.setFirestoreOperationDelay(Duration.ofSeconds(2));
         try (var clients = new dev.virtuoso.rollback.gcp.GcpClients(cli.env())) {
             new dev.virtuoso.rollback.gcp.FirestoreAdminApi(clients).importDocuments(
@@ -200,9 +200,33 @@ class RestoreFirestoreCommandTest {
         CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
 
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.out()).contains("adopted the change already in flight");
+        assertThat(r.out()).contains("adopted the change already in flight")
+                .contains("backup: none found before the import in flight; this run took none")
+                .doesNotContain("pre-restore-");
         assertThat(cli.controls.firestoreMutations()).isEqualTo(1);
         assertThat(cli.controls.firestoreDocument("commands", "exists")).containsEntry("handler", "step.assert.exists");
+    }
+
+    @Test
+    void aReRunAfterARunStoppedDuringItsImportShowsTheBackupThatRunTookNotItsOwnUnusedPrefix() throws Exception {
+        cli.controls.setFirestoreOperationDelay(Duration.ofSeconds(1));
+        // Ctrl-C once the import was sent, after the backup export finished.
+        cli.sleeper = d -> {
+            if (cli.controls.firestoreMutations() == 2) {
+                throw new InterruptedException();
+            }
+            Thread.sleep(Math.min(d.toMillis(), 20));
+        };
+        assertThat(cli.rb("restore", "firestore", "--from", export, "--yes").code()).isEqualTo(130);
+        String taken = cli.journal().get(0).path("before").path("backupTo").asText();
+        cli.sleeper = d -> Thread.sleep(Math.min(d.toMillis(), 20));
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--yes");
+
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("adopted the change already in flight")
+                .contains("backup: " + taken + " (SUCCESSFUL, taken before the import in flight)");
+        assertThat(cli.controls.firestoreMutations()).isEqualTo(2);
     }
 
     @Test

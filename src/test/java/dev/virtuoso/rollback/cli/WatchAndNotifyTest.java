@@ -76,6 +76,31 @@ class WatchAndNotifyTest {
     }
 
     @Test
+    void eachLineStartsWithTheLocalTimeToTheSecondAndItsZone() throws Exception {
+        java.time.ZoneId paris = java.time.ZoneId.of("Europe/Paris");
+        cli.manualTime(paris);
+        // A change just now: the watch names its time too, and does not act on it.
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00003-ghi", "--yes", "--no-verify").code()).isZero();
+        java.time.Instant changed = java.time.Instant.parse(
+                cli.journal().get(cli.journal().size() - 1).path("time").asText());
+        java.time.Instant start = cli.clock.instant();
+
+        CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "1m", "--for", "2m");
+
+        var local = java.time.format.DateTimeFormatter.ofPattern("MM-dd HH:mm:ss z", java.util.Locale.ROOT)
+                .withZone(paris);
+        java.util.List<String> lines = r.out().lines().filter(l -> l.contains("  virtuoso-api-00003-ghi  ")).toList();
+        assertThat(lines).hasSize(3);
+        for (int i = 0; i < 3; i++) {
+            assertThat(lines.get(i)).startsWith(local.format(start.plusSeconds(60L * i)) + "  virtuoso-api-00003-ghi  ");
+        }
+        assertThat(lines.get(0)).matches("\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d CES?T  .*");
+        assertThat(r.out()).contains("was changed at " + local.format(changed) + " by tester")
+                .doesNotContainPattern("\\d\\d:\\d\\d:\\d\\d(\\.\\d+)?Z");
+    }
+
+    @Test
     void watchWithoutAutoOnlyReports() {
         cli.manualTime();
         CliHarness.Result r = cli.rb("watch", "--interval", "1m", "--for", "3m");

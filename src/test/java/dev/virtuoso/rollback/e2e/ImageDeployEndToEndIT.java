@@ -175,8 +175,8 @@ class ImageDeployEndToEndIT {
         JsonNode after = status().get("service");
         assertThat(after.get("traffic")).isEqualTo(before.get("traffic"));
         assertThat(after.get("trafficStatuses")).isEqualTo(before.get("trafficStatuses"));
-        assertThat(rollback("status").out()).contains("failed: the last change did not take effect: Revision '")
-                .doesNotContain("reconciling:");
+        assertThat(rollback("status").out()).contains("failed: the deploy of " + SERVICE + "-")
+                .contains("(" + IMAGE + ":v1.2.1) failed: it never became Ready").doesNotContain("reconciling:");
         JsonNode step = JSON.readTree(rollback("-o", "json", "history").out()).findValues("state").stream()
                 .reduce((a, b) -> b).orElseThrow();
         assertThat(step.asText()).isEqualTo("failed");
