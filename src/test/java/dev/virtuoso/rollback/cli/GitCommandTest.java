@@ -94,6 +94,85 @@ class GitCommandTest {
     }
 
     @Test
+    void aSecondRunStopsAtItsOwnRevertWithExit2AndPointsAtUndoAndAtAgainNamingTheCommitBefore() throws Exception {
+        String broken = git(work, "rev-parse", "--short", "HEAD");
+        String before = git(work, "rev-parse", "--short", "HEAD~1");
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        String revert = git(work, "rev-parse", "HEAD");
+        String id = cli.journal().get(0).path("id").asText();
+        int calls = cli.mutations();
+
+        CliHarness.Result again = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify");
+
+        assertThat(again.code()).as(again.out() + again.err()).isEqualTo(2);
+        assertThat(again.err()).startsWith("error: HEAD " + revert.substring(0, 7) + " \"Revert \"Release v1.2.0: cache "
+                + "command lookups\"\" is the revert `git --commit " + broken + "` made ")
+                .contains("(by tester, journal " + id + "); reverting it would put " + broken + " \"Release v1.2.0: "
+                        + "cache command lookups\" back, the change it rolled back: to do that, `rollback undo " + id
+                        + "`; to go one further back, `rollback git --again` (reverts " + before + " \"Release v1.1.0: "
+                        + "list commands by name\")\n");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(revert);
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(revert);
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void aRevertPushedByAColleagueWithAnotherJournalIsRecognisedByItsMessageAndNotRevertedAgain() throws Exception {
+        git(dir, "clone", "--quiet", dir.resolve("virtuoso-api.git").toString(), "colleague");
+        Path colleague = dir.resolve("colleague");
+        git(colleague, "config", "user.name", "Colleague");
+        git(colleague, "config", "user.email", "colleague@virtuoso.example");
+        String broken = git(colleague, "rev-parse", "--short", "HEAD");
+        git(colleague, "revert", "--no-edit", "HEAD");
+        git(colleague, "push", "--quiet", "origin", "main");
+        git(work, "pull", "--quiet", "--ff-only", "origin", "main");
+        String revert = git(work, "rev-parse", "--short", "HEAD");
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("HEAD " + revert + " \"Revert \"Release v1.2.0: cache command lookups\"\" (by "
+                + "Colleague <colleague@virtuoso.example>) reverts " + broken + "; reverting it would put " + broken)
+                .contains("to do that, `rollback git --commit " + revert + "`");
+        assertThat(git(work, "rev-parse", "--short", "HEAD")).isEqualTo(revert);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void againRevertsTheReleaseBeforeTheOneRolledBackAndCiDeploysIt() {
+        String before = git(work, "rev-parse", "--short", "HEAD~1");
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--again", "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("git revert --no-edit " + before);
+        assertThat(git(work, "log", "-1", "--format=%s")).isEqualTo("Revert \"Release v1.1.0: list commands by name\"");
+        String head = git(work, "rev-parse", "--short", "HEAD");
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":" + head);
+    }
+
+    @Test
+    void revertingTheRevertOfARevertTakesTheBrokenReleaseOutAgainAndIsLetThrough() {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.run("undo", "--yes", "--no-verify").code()).isZero(); // reverts the revert: v1.2.0 is back
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(git(work, "show", "HEAD:VERSION")).isEqualTo("1.1.0");
+    }
+
+    @Test
+    void againGoesWithoutCommit() {
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--again", "--commit", "HEAD~1", "--yes");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --again picks the commit itself (the newest change still in effect on "
+                + "main); it goes without --commit\n");
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
     void undoFromAClonePushedPastByAColleagueNamesTheirCommitAsTheLaterChangeNotAPull() throws Exception {
         assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
         git(dir, "clone", "--quiet", dir.resolve("virtuoso-api.git").toString(), "colleague");

@@ -65,7 +65,7 @@ class SystemGitTest {
         git.push(clone, "origin", "main");
 
         assertThat(broken).isEqualTo(new Commit(run(clone, "rev-parse", "HEAD~1"), "break it", "Dev <dev@example.com>",
-                false));
+                false, run(clone, "rev-parse", "HEAD~2"), null));
         assertThat(run(remote, "rev-parse", "main")).isEqualTo(revert);
         assertThat(run(remote, "show", "main:app.txt")).isEqualTo("v1");
         assertThat(run(remote, "log", "-1", "--format=%s", "main")).isEqualTo("Revert \"break it\"");
