@@ -68,6 +68,6 @@ final class GitCommand implements Callable<Integer> {
         GitChange change = GitRollback.prepare(new GitRollback.Request(s.target().service(), repo, commit, remote, branch,
                 !noPush, !noWait, toLatest, again), s.git(), s.control(), s.journal().history(), s.ctx.clock().instant());
         return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change,
-                s.checksAfter(change, noVerify || noPush || noWait)));
+                s.checksAfter(change, noVerify)));
     }
 }

@@ -276,6 +276,74 @@ class GitCommandTest {
     }
 
     @Test
+    void undoOfANoPushRevertDropsTheLocalCommitAndTouchesNeitherTheRemoteNorTheService() throws Exception {
+        String head = git(work, "rev-parse", "HEAD");
+        String remoteHead = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
+        assertThat(cli.rb("git", "--repo", work.toString(), "--no-push", "--yes").code()).isZero();
+        String revert = git(work, "rev-parse", "HEAD");
+        var seed = cli.service();
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(undo.out()).contains("drop the local revert " + revert.substring(0, 7) + " from main, never pushed: "
+                + "main goes back to " + head.substring(0, 7) + " \"Release v1.2.0: cache command lookups\"")
+                .contains("git reset --keep " + head.substring(0, 7));
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(head);
+        assertThat(git(work, "status", "--porcelain")).isEmpty();
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remoteHead);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+        assertThat(cli.service()).isEqualTo(seed);
+        var step = cli.journal().get(cli.journal().size() - 1);
+        assertThat(step.path("command").asText()).startsWith("undo ");
+        assertThat(step.path("state").asText()).isEqualTo("applied");
+        assertThat(step.path("after").path("dropped").asText()).isEqualTo(revert);
+        assertThat(step.path("after").path("head").asText()).isEqualTo(head);
+
+        // Undone again, the commit is reverted again, locally.
+        CliHarness.Result redo = cli.run("undo", "--yes");
+        assertThat(redo.code()).as(redo.out() + redo.err()).isZero();
+        assertThat(git(work, "log", "-1", "--format=%s")).isEqualTo("Revert \"Release v1.2.0: cache command lookups\"");
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remoteHead);
+    }
+
+    @Test
+    void undoOfANoPushRevertWithACommitOnTopRefusesWithExit5EvenForcedAndDropsNothing() throws Exception {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--no-push", "--yes").code()).isZero();
+        String revert = git(work, "rev-parse", "--short", "HEAD");
+        java.nio.file.Files.writeString(work.resolve("FIX.md"), "later\n");
+        git(work, "add", "FIX.md");
+        git(work, "commit", "--quiet", "-m", "Note the fix");
+        String head = git(work, "rev-parse", "HEAD");
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+        CliHarness.Result forced = cli.run("undo", "--yes", "--force");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("its revert " + revert + " was never pushed, so undo drops it, but main in "
+                + work + " moved past " + revert + ": its head is now " + head.substring(0, 7) + " \"Note the fix\" by "
+                + "On Call <oncall@virtuoso.example>; nothing was changed (`git -C " + work + " revert " + revert
+                + "` reverts it and keeps them)");
+        assertThat(forced.code()).isEqualTo(5);
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(head);
+        assertThat(git(work, "status", "--porcelain")).isEmpty();
+    }
+
+    @Test
+    void undoOfANoPushRevertPushedByHandSinceIsNotDroppedButRevertedLocally() {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--no-push", "--yes").code()).isZero();
+        git(work, "push", "--quiet", "origin", "main");
+        String pushed = git(work, "rev-parse", "HEAD");
+
+        CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(git(work, "log", "-1", "--format=%s")).startsWith("Revert \"Revert ");
+        assertThat(git(work, "rev-parse", "HEAD~1")).isEqualTo(pushed);
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(pushed);
+    }
+
+    @Test
     void aDirtyTreeIsExit2BeforeAnythingIsOffered() throws Exception {
         java.nio.file.Files.writeString(work.resolve("scratch.txt"), "wip");
         CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes");
