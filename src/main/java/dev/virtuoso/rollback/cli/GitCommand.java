@@ -16,15 +16,25 @@ import picocli.CommandLine.Spec;
     "Checks first that the repository is clean, on --branch and level with --remote (after a fetch), and that "
         + "the commit is on the branch. Then `git revert --no-edit` (-m 1 for a merge), push, and wait up to "
         + "--timeout for a new Ready revision created after the push. A conflict is aborted (exit 2, the tree as "
-        + "it was); a refused push keeps the local revert (exit 4). `rollback undo` reverts the revert."},
+        + "it was); a refused push keeps the local revert (exit 4). `rollback undo` reverts the revert (or, for "
+        + "--no-push, drops the local revert commit).",
+    "Run again, it does not revert its own revert: when HEAD is a revert (its message says so, or the journal "
+        + "made it), reverting it would deploy the change it took out again, so it stops (exit 2) and points at "
+        + "`rollback undo` and at --again, which goes one further back."},
         footer = {"", "Examples:", "  rollback git --repo ~/src/virtuoso-api", "  rollback git --commit 1a2b3c4 --no-wait",
-            "  rollback git --no-push        (revert locally, push yourself)"})
+            "  rollback git --no-push        (revert locally, push yourself)",
+            "  rollback git --again          (the release before the one rolled back is bad too)"})
 final class GitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--commit", paramLabel = "REF", defaultValue = "HEAD", description = "Commit to revert (default ${DEFAULT-VALUE}).")
+    @Option(names = "--commit", paramLabel = "REF", defaultValue = "HEAD", description = "Commit to revert (default "
+            + "${DEFAULT-VALUE}; HEAD is refused when it is a revert itself).")
     String commit;
+
+    @Option(names = "--again", description = "Revert the newest change still in effect (not a revert, not reverted), "
+            + "even when HEAD is a revert: one further back.")
+    boolean again;
 
     @Option(names = "--repo", paramLabel = "DIR", defaultValue = ".", description = "A clone of the service's repository (default ${DEFAULT-VALUE}).")
     Path repo;
@@ -56,8 +66,8 @@ final class GitCommand implements Callable<Integer> {
         Durations.positive("--timeout", timeout);
         Session s = Session.of(spec);
         GitChange change = GitRollback.prepare(new GitRollback.Request(s.target().service(), repo, commit, remote, branch,
-                !noPush, !noWait, toLatest), s.git(), s.control());
+                !noPush, !noWait, toLatest, again), s.git(), s.control(), s.journal().history(), s.ctx.clock().instant());
         return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change,
-                s.checksAfter(change, noVerify || noPush || noWait)));
+                s.checksAfter(change, noVerify)));
     }
 }

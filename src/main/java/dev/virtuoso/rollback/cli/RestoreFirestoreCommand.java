@@ -25,11 +25,14 @@ import picocli.CommandLine.Spec;
     "Step by step:",
     "  1. Checks, before anything runs: --from is gs://BUCKET/PREFIX and a completed export (its "
         + "PREFIX/NAME.overall_export_metadata object exists, which an export writes when it completes); the "
-        + "database exists; --backup-to is gs:// and empty.",
+        + "database exists; --backup-to is gs:// and empty; each --collections id is one the export holds "
+        + "(an export of chosen collections has a kind_<id> folder for each; an export of all of them names none, "
+        + "and the plan says the ids could not be checked).",
     "  2. Shows the plan, then asks you to type the database id (or --yes).",
     "  3. Exports the database (all collections, or only --collections) to --backup-to and waits until "
         + "that export is SUCCESSFUL. No import is ever sent without it; its prefix is journaled.",
-    "  4. Imports --from and waits, with progress in documents and bytes.",
+    "  4. Imports --from and waits, with progress in documents and bytes. An import that wrote no document "
+        + "fails its check (exit 3): nothing was restored.",
     "  `rollback undo` then imports the backup again (itself backed up first).",
     "",
     "The trap: an import is not a point-in-time restore. Documents in the export overwrite the documents of "

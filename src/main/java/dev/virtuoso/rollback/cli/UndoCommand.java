@@ -18,7 +18,9 @@ import picocli.CommandLine.Spec;
         + "step created it); for a secret, each version's state (a version the restore added is never destroyed: "
         + "latest is made to serve what it served); for a BigQuery restore, the table from the snapshot taken "
         + "before it; for a Firestore restore, an import of the backup it took first (documents the restore "
-        + "created stay: an import never deletes). The undo is itself planned, confirmed and journaled.",
+        + "created stay: an import never deletes); for a git revert, the revert reverted, pushed and deployed (one "
+        + "made with --no-push and still not pushed is dropped instead: the branch goes back to the commit before "
+        + "it). The undo is itself planned, confirmed and journaled.",
     "It never overwrites a later change: when the resource is no longer what the step left (a colleague rolled "
         + "the service elsewhere, a secret version was added, the table was written, another import ran), it "
         + "stops with exit 5, says what is there now and, when the journal knows, who changed it and when. "

@@ -5,6 +5,9 @@ import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.Storage;
 import dev.virtuoso.rollback.runbook.FirestoreExports;
 import dev.virtuoso.rollback.runbook.RunbookException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * {@link FirestoreExports} over Cloud Storage. A managed Firestore export writes, when (and only
@@ -46,6 +49,47 @@ public final class StorageExports implements FirestoreExports {
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, uri, e);
         }
+    }
+
+    /**
+     * Folders two levels down: {@code <prefix>/all_namespaces/kind_users/} (a namespace folder, then
+     * a collection's, as the documentation's export layout and BigQuery's loads of single collections
+     * show it). Listed by folder, so an export of many files costs two or three calls.
+     */
+    @Override
+    public Optional<List<String>> collections(String uri) {
+        String[] bp = split(uri);
+        List<String> ids = new ArrayList<>();
+        try {
+            for (String namespace : folders(bp[0], bp[1] + "/")) {
+                for (String kind : folders(bp[0], namespace)) {
+                    String name = kind.substring(namespace.length(), kind.length() - 1);
+                    if (name.equals("all_kinds")) {
+                        return Optional.empty();
+                    }
+                    if (name.startsWith("kind_")) {
+                        ids.add(name.substring("kind_".length()));
+                    }
+                }
+            }
+        } catch (RunbookException e) {
+            throw e;
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, uri, e);
+        }
+        return ids.isEmpty() ? Optional.empty() : Optional.of(ids);
+    }
+
+    /** The folders directly under {@code prefix} (which ends with /), each ending with /. */
+    private List<String> folders(String bucket, String prefix) {
+        List<String> out = new ArrayList<>();
+        for (Blob b : clients.storage().list(bucket, Storage.BlobListOption.prefix(prefix),
+                Storage.BlobListOption.currentDirectory()).iterateAll()) {
+            if (b.isDirectory()) {
+                out.add(b.getName());
+            }
+        }
+        return out;
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
@@ -23,8 +24,9 @@ import java.util.stream.Stream;
 /**
  * {@link SourceControl} over the system {@code git}. Every name is checked before it is given to
  * git ({@link RefNames}), commits are handed on as full SHAs, and nothing here can lose work: no
- * reset --hard, no checkout, no force push; the only undo is of a failed revert this class started
- * on a clean tree ({@code git revert --abort}, or the {@code reset --merge} it runs).
+ * reset --hard, no checkout, no force push; the only undos are of a failed revert this class started
+ * on a clean tree ({@code git revert --abort}, or the {@code reset --merge} it runs), and the drop of
+ * a revert that was never pushed, from a clean tree whose HEAD is exactly that commit.
  *
  * <p>The repository's structure (a work tree, the branch name, the remote) is checked once, by
  * {@link #checkReady}, which the callers run first; {@link #revert} re-checks only what can change
@@ -35,6 +37,13 @@ public final class SystemGit implements SourceControl {
     public static final Duration DEFAULT_TIMEOUT = Duration.ofMinutes(2);
 
     private static final Pattern SHA = Pattern.compile("[0-9a-f]{40}|[0-9a-f]{64}");
+    /** A commit's SHA, parents, author, subject and whole message, NUL between them. */
+    private static final String FIELDS = "%H%x00%P%x00%an <%ae>%x00%s%x00%B";
+    /**
+     * What {@code git revert} writes in the message it makes: "This reverts commit SHA." (for a
+     * merge: "This reverts commit SHA, reversing changes made to SHA2.").
+     */
+    private static final Pattern REVERTS = Pattern.compile("(?m)^This reverts commit ([0-9a-f]{64}|[0-9a-f]{40})\\b");
     /** Files in the git directory that say an operation is half done, and how to end each. */
     private static final Map<String, String> HALF_DONE = halfDone();
 
@@ -115,10 +124,32 @@ public final class SystemGit implements SourceControl {
 
     private Commit describe(Path repo, String sha) {
         // --no-show-signature: log.showSignature=true would put gpg's output before the fields.
-        String[] fields = run(repo, ExitCode.INVALID_INPUT, "could not read commit " + sha, "show", "-s",
-                "--no-show-signature", "--format=%H%x00%P%x00%an <%ae>%x00%s", sha).strip().split("\0", 4);
-        boolean merge = fields[1].strip().split(" ").length > 1;
-        return new Commit(fields[0], GitErrors.oneLine(fields[3]), GitErrors.oneLine(fields[2]), merge);
+        return parse(repo, run(repo, ExitCode.INVALID_INPUT, "could not read commit " + sha, "show", "-s",
+                "--no-show-signature", "--format=" + FIELDS, sha));
+    }
+
+    @Override
+    public List<Commit> log(Path repo, String branch, int max) {
+        RefNames.branch(branch);
+        // One record per commit, ended by the record separator: a message may hold any other line.
+        String out = run(repo, ExitCode.INVALID_INPUT, "could not read the history of " + branch + " in "
+                + shown(repo), "log", "--first-parent", "--no-show-signature", "-n", String.valueOf(max),
+                "--format=" + FIELDS + "%x1e", "refs/heads/" + branch, "--");
+        return Arrays.stream(out.split("\u001e")).map(String::strip).filter(r -> !r.isEmpty())
+                .map(r -> parse(repo, r)).toList();
+    }
+
+    /** A commit from the fields of {@link #FIELDS}, and what it reverts, checked. */
+    private Commit parse(Path repo, String record) {
+        String[] fields = record.strip().split("\0", 5);
+        String[] parents = fields[1].strip().split(" ");
+        String sha = fields[0];
+        Matcher says = REVERTS.matcher(fields.length > 4 ? fields[4] : "");
+        // A message can say anything: only a commit this one descends from was reverted by it.
+        String reverts = says.find() && git.run(repo, "merge-base", "--is-ancestor", says.group(1), sha).ok()
+                ? says.group(1) : null;
+        return new Commit(sha, GitErrors.oneLine(fields[3]), GitErrors.oneLine(fields[2]), parents.length > 1,
+                parents[0].isEmpty() ? null : parents[0], reverts);
     }
 
     @Override
@@ -169,6 +200,78 @@ public final class SystemGit implements SourceControl {
         if (!pushed.ok()) {
             throw refused(repo, remote, branch, pushed);
         }
+    }
+
+    @Override
+    public boolean pushed(Path repo, String remote, String branch, String sha) {
+        RefNames.remote(remote);
+        RefNames.branch(branch);
+        requireSha(sha);
+        requireWorkTree(repo);
+        requireRemote(repo, remote);
+        fetch(repo, remote, branch);
+        return contains(repo, "refs/remotes/" + remote + "/" + branch, sha);
+    }
+
+    @Override
+    public void checkDrop(Path repo, String remote, String branch, String sha) {
+        RefNames.remote(remote);
+        RefNames.branch(branch);
+        requireSha(sha);
+        requireWorkTree(repo);
+        requireBranchName(repo, branch);
+        requireRemote(repo, remote);
+        requireNothingHalfDone(repo);
+        requireClean(repo);
+        requireAt(repo, requireOnBranch(repo, branch), branch, sha);
+    }
+
+    @Override
+    public String drop(Path repo, String remote, String branch, String sha) {
+        checkDrop(repo, remote, branch, sha);
+        fetch(repo, remote, branch);
+        if (contains(repo, "refs/remotes/" + remote + "/" + branch, sha)) {
+            throw new RunbookException(ExitCode.CONFLICT, shortSha(sha) + " is on " + remote + "/" + branch + " now (pushed "
+                    + "since it was checked): dropping it here would not take it off " + remote + ", so nothing was "
+                    + "changed");
+        }
+        String parent = revision(repo, sha + "~1");
+        // On the clean tree checked above, --keep does what --hard does; a file changed meanwhile
+        // makes it refuse rather than lose that change.
+        Git.Result reset = git.run(repo, "reset", "--keep", parent);
+        if (!reset.ok()) {
+            throw GitErrors.failed(ExitCode.INVALID_INPUT, "could not drop " + shortSha(sha) + " from " + branch + " in "
+                    + shown(repo) + " (nothing was changed)", reset);
+        }
+        ready.remove(key(repo));
+        return parent;
+    }
+
+    /**
+     * HEAD is exactly {@code sha}: commits made after it would go with it, and a branch that no
+     * longer holds it has nothing of it to drop.
+     */
+    private void requireAt(Path repo, Head head, String branch, String sha) {
+        if (head.sha().equals(sha)) {
+            return;
+        }
+        if (contains(repo, head.sha(), sha)) {
+            Commit now = describe(repo, head.sha());
+            throw new RunbookException(ExitCode.CONFLICT, branch + " in " + shown(repo) + " moved past " + shortSha(sha)
+                    + ": its head is now " + now.quoted() + " by " + now.author());
+        }
+        throw GitErrors.invalid(shortSha(sha) + " is no longer on " + branch + " in " + shown(repo) + " (its head is "
+                + shortSha(head.sha()) + "): there is nothing of it to drop");
+    }
+
+    /** Whether {@code ref} holds {@code sha} (is it or descends from it). */
+    private boolean contains(Path repo, String ref, String sha) {
+        Git.Result ancestor = git.run(repo, "merge-base", "--is-ancestor", sha, ref);
+        if (ancestor.exit() > 1) {
+            throw GitErrors.failed(ExitCode.INVALID_INPUT, "could not tell whether " + ref + " holds " + shortSha(sha)
+                    + " in " + shown(repo), ancestor);
+        }
+        return ancestor.ok();
     }
 
     private Optional<String> afterFailedRevert(Path repo, Commit commit, String before, Git.Result reverted) {

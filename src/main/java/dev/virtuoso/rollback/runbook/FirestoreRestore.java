@@ -45,6 +45,8 @@ public final class FirestoreRestore implements Change {
     private final List<String> notes;
     private final String summary;
     private final Optional<FirestoreOperation> running;
+    /** The import must write documents: the person's restore; an undo's backup may have held none. */
+    private final boolean expectsDocuments;
     private final FirestoreAdmin admin;
     private final Wait wait;
     private Instant sentAfter;
@@ -53,7 +55,8 @@ public final class FirestoreRestore implements Change {
 
     private FirestoreRestore(String command, String project, String database, String from,
                                    List<String> collections, String backupTo, List<String> notes, String summary,
-                                   Optional<FirestoreOperation> running, FirestoreAdmin admin, Wait wait) {
+                                   Optional<FirestoreOperation> running, boolean expectsDocuments, FirestoreAdmin admin,
+                                   Wait wait) {
         this.command = command;
         this.project = project;
         this.database = database;
@@ -63,6 +66,7 @@ public final class FirestoreRestore implements Change {
         this.notes = List.copyOf(notes);
         this.summary = summary;
         this.running = running;
+        this.expectsDocuments = expectsDocuments;
         this.admin = admin;
         this.wait = wait;
     }
@@ -87,11 +91,39 @@ public final class FirestoreRestore implements Change {
 
     /**
      * Checks every input before anything runs (exit 2, nothing changed) and plans the restore:
-     * the source is a completed export, the database exists, the backup prefix is gs:// and empty.
+     * the source is a completed export, the database exists, the backup prefix is gs:// and empty,
+     * and each collection id is one the export holds, where its layout names them. An id it does not
+     * hold would import nothing and look like a success; where the layout cannot tell, the plan says
+     * so, and an import that wrote no document fails its check (exit 3).
      */
     public static FirestoreRestore prepare(String command, String project, String database, String from,
                                                  List<String> collections, String backupTo, FirestoreAdmin admin,
                                                  FirestoreExports exports, Wait wait) {
+        FirestoreRestore c = plan(command, project, database, from, collections, backupTo, admin, exports, wait);
+        if (c.collections.isEmpty()) {
+            return c;
+        }
+        Optional<List<String>> held = exports.collections(c.from);
+        if (held.isEmpty()) {
+            return new FirestoreRestore(c.command, c.project, c.database, c.from, c.collections, c.backupTo,
+                    List.of("the export " + c.from + " holds every collection in one all_kinds folder, which names "
+                            + "none: " + String.join(", ", c.collections) + " could not be checked against it (an id "
+                            + "it lacks imports nothing, and the restore then fails its check)"), c.summary, c.running,
+                    true, admin, wait);
+        }
+        List<String> unknown = c.collections.stream().filter(id -> !held.get().contains(id)).toList();
+        if (!unknown.isEmpty()) {
+            throw RunbookException.invalid("--collections " + String.join(", ", unknown) + ": "
+                    + (unknown.size() == 1 ? "no such collection" : "no such collections") + " in the export " + c.from
+                    + ", which holds " + String.join(", ", held.get()) + "; nothing was changed");
+        }
+        return c;
+    }
+
+    /** As {@link #prepare}, without checking the collection ids against the export. */
+    private static FirestoreRestore plan(String command, String project, String database, String from,
+                                         List<String> collections, String backupTo, FirestoreAdmin admin,
+                                         FirestoreExports exports, Wait wait) {
         String source = gsPrefix("--from", from, "the output prefix of a Firestore export");
         String backup = gsPrefix("--backup-to", backupTo, "an empty prefix for the export taken before the import");
         List<String> ids = collections(collections);
@@ -117,7 +149,7 @@ public final class FirestoreRestore implements Change {
         return new FirestoreRestore(command, project, database, source, ids, backup, List.of(),
                 "import " + what + " from " + source + " into database " + database + (running.isPresent()
                         ? ", the import already in flight (this run exported nothing)"
-                        : ", after exporting it to " + backup), running,
+                        : ", after exporting it to " + backup), running, true,
                 admin, wait);
     }
 
@@ -137,9 +169,9 @@ public final class FirestoreRestore implements Change {
         List<String> ids = new ArrayList<>();
         was.path("collections").forEach(c -> ids.add(c.asText()));
         String bucket = "gs://" + bucket(backup);
-        FirestoreRestore c = prepare(command, p[1], p[3], backup, ids,
-                freshBackup(bucket, now, exports, backup),
-                admin, exports, wait);
+        // The backup's ids are the restore's; a collection that was empty then may have left no folder.
+        FirestoreRestore c = plan(command, p[1], p[3], backup, ids, freshBackup(bucket, now, exports, backup), admin,
+                exports, wait);
         List<String> notes = List.of("documents that " + record.id() + " (" + record.command() + ") created, present "
                 + "in its export and absent before, stay after this undo: an import never deletes; remove them by hand "
                 + "if they must go", ids.isEmpty() ? "the backup holds the whole database as it was before "
@@ -147,7 +179,7 @@ public final class FirestoreRestore implements Change {
                 : "the backup holds collections " + String.join(", ", ids) + " as they were before " + record.id());
         return new FirestoreRestore(c.command, c.project, c.database, c.from, c.collections, c.backupTo, notes,
                 "import the backup " + backup + " taken before " + record.id() + " into " + p[3] + ", after exporting "
-                        + "it to " + c.backupTo, c.running, admin, wait);
+                        + "it to " + c.backupTo, c.running, false, admin, wait);
     }
 
     /**
@@ -427,9 +459,26 @@ public final class FirestoreRestore implements Change {
         }
         if (imported != null) {
             n.put("importOperation", imported.name()).put("importState", imported.state())
-                    .put("importProgress", imported.progress());
+                    .put("importProgress", imported.progress()).put("importDocuments", imported.documentsDone());
         }
         return n;
+    }
+
+    /**
+     * The import wrote documents: one that processed none (a collection id the export does not
+     * hold, an export of nothing) changed nothing, which is not the restore that was asked.
+     */
+    @Override
+    public List<CheckResult> checks(JsonNode applied) {
+        if (!expectsDocuments || applied == null || !applied.has("importDocuments")) {
+            return List.of();
+        }
+        long documents = applied.path("importDocuments").asLong();
+        String scope = collections.isEmpty() ? "" : " of collections " + String.join(", ", collections);
+        return List.of(new CheckResult("documents imported", "documents", documents > 0 ? Verdict.PASS : Verdict.FAIL,
+                null, 0, documents > 0 ? documents + " documents imported" + scope : "the import processed 0 documents"
+                + scope + (collections.isEmpty() ? ": the export holds none" : ": does the export hold "
+                + (collections.size() == 1 ? "that collection" : "those collections") + "? Nothing was imported")));
     }
 
     @Override

@@ -49,17 +49,27 @@ public final class GitChange implements Change {
 
     /**
      * Before an undo of {@code record}: its clone is ready and level with the remote after a fetch
-     * ({@link SourceControl#checkReady}), which {@link #laterChange} and {@link #undo} rely on.
+     * ({@link SourceControl#checkReady}), which {@link #laterChange} and {@link #undo} rely on. True
+     * when the undo drops the revert instead ({@link #drop}): it was made with --no-push and is still
+     * not on the remote, and the clone is as the step left it (clean, HEAD exactly at the revert).
      */
-    static void checkReady(JournalRecord record, SourceControl git) {
+    static boolean checkReady(JournalRecord record, SourceControl git) {
         JsonNode asked = record.after();
+        Path repo = Path.of(asked.path("repo").asText());
+        String remote = asked.path("remote").asText();
+        String branch = asked.path("branch").asText();
+        if (asked.hasNonNull("dropped")) {
+            git.checkReady(repo, remote, branch); // the undo of a drop reverts the commit again
+            return false;
+        }
         String sha = asked.path("revert").asText(null);
         if (sha == null) {
             throw RunbookException.invalid("journal record " + record.id() + " committed no revert to undo");
         }
-        Path repo = Path.of(asked.path("repo").asText());
-        String remote = asked.path("remote").asText();
-        String branch = asked.path("branch").asText();
+        if (!asked.path("pushed").asBoolean(true) && !git.pushed(repo, remote, branch, sha)) {
+            checkDrop(record, git, repo, remote, branch, sha);
+            return true;
+        }
         try {
             git.checkReady(repo, remote, branch);
         } catch (RunbookException e) {
@@ -77,6 +87,32 @@ public final class GitChange implements Change {
                     + "sent (bring " + repo + " level with `git pull`, then `rollback undo " + record.id() + " --force` "
                     + "undoes anyway)", e);
         }
+        return false;
+    }
+
+    /**
+     * The revert can be dropped now. Commits made on top of it would go with it, so that is a later
+     * change even under --force: `git revert` keeps them.
+     */
+    private static void checkDrop(JournalRecord record, SourceControl git, Path repo, String remote, String branch,
+                                  String sha) {
+        try {
+            git.checkDrop(repo, remote, branch, sha);
+        } catch (RunbookException e) {
+            boolean later = e.exitCode() == ExitCode.CONFLICT;
+            if (!later && e.exitCode() != ExitCode.INVALID_INPUT) {
+                throw e;
+            }
+            throw new RunbookException(e.exitCode(), "refusing to undo " + record.id() + " (" + record.command()
+                    + "): its revert " + Commit.shortSha(sha) + " was never pushed, so undo drops it, but " + e.getMessage()
+                    + "; nothing was changed" + (later ? " (`git -C " + repo + " revert " + Commit.shortSha(sha)
+                    + "` reverts it and keeps them)" : ""), e);
+        }
+    }
+
+    /** Undo of {@code record}, after {@link #checkReady} said so: its revert, never pushed, dropped. */
+    static Change drop(JournalRecord record, String command, SourceControl git) {
+        return new GitDrop(command, record, git);
     }
 
     private static String movedPast(String branch, String revert, Commit head) {
@@ -106,7 +142,8 @@ public final class GitChange implements Change {
     static GitChange undo(JournalRecord record, String command, ServiceState service, List<Revision> revisions,
                           SourceControl git, ServiceControl control) {
         JsonNode asked = record.after();
-        String sha = asked.path("revert").asText();
+        // A drop's undo reverts again what the dropped revert reverted.
+        String sha = asked.hasNonNull("dropped") ? asked.path("commit").asText() : asked.path("revert").asText();
         Path repo = Path.of(asked.path("repo").asText());
         String remote = asked.path("remote").asText();
         String branch = asked.path("branch").asText();
@@ -135,9 +172,10 @@ public final class GitChange implements Change {
         return service.ref() + " (" + repo.repo() + ", " + repo.remote() + "/" + repo.branch() + ")";
     }
 
+    /** The service, when this change waits for its deploy: a revert not pushed (or not waited for) has nothing to check. */
     @Override
     public Optional<ServiceState> service() {
-        return Optional.of(service);
+        return repo.push() && repo.waitForDeploy() ? Optional.of(service) : Optional.empty();
     }
 
     @Override

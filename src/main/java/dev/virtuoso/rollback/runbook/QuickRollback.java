@@ -242,7 +242,7 @@ public final class QuickRollback {
         return new Guarded(noted, "Route traffic back to " + latest + ", which was rolled back from?");
     }
 
-    private static String ago(JournalRecord r, Instant now) {
+    static String ago(JournalRecord r, Instant now) {
         Duration d = Duration.between(r.time(), now).truncatedTo(ChronoUnit.SECONDS);
         return d.isZero() || d.isNegative() ? "a moment ago" : Durations.format(d) + " ago";
     }

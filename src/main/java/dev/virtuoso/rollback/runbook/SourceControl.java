@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.runbook;
 
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Optional;
 
 /**
@@ -48,6 +49,35 @@ public interface SourceControl {
      */
     @Mutating
     Optional<String> revert(Path repo, Commit commit);
+
+    /**
+     * The commits of {@code branch}, newest first, along first parents (the branch's own line, not
+     * what merges brought in), at most {@code max}.
+     */
+    @ReadOnly
+    List<Commit> log(Path repo, String branch, int max);
+
+    /** Whether {@code remote/branch} holds the commit {@code sha}, after a fetch (which changes nothing in the work tree). */
+    @ReadOnly
+    boolean pushed(Path repo, String remote, String branch, String sha);
+
+    /**
+     * Changes nothing; fails unless {@link #drop} could drop {@code sha} now: {@code repo} is a
+     * work tree with nothing uncommitted and nothing half done, HEAD on {@code branch} exactly at
+     * {@code sha}. A branch that moved past it is {@link ExitCode#CONFLICT} (its later commits would
+     * go too), one that no longer holds it {@link ExitCode#INVALID_INPUT}.
+     */
+    @ReadOnly
+    void checkDrop(Path repo, String remote, String branch, String sha);
+
+    /**
+     * Drops {@code sha}, a commit of {@code branch} never pushed: the branch goes back to its
+     * parent, which is returned. Checks first what {@link #checkDrop} checks, and that
+     * {@code remote/branch} does not hold it after a fetch ({@link ExitCode#CONFLICT}); fails with
+     * nothing changed otherwise.
+     */
+    @Mutating
+    String drop(Path repo, String remote, String branch, String sha);
 
     /**
      * Pushes {@code branch} to {@code remote}, never forcing. When the remote refuses, the local

@@ -58,9 +58,8 @@ public final class Undo {
      */
     public static Prepared prepare(JournalRecord record, Ports ports, List<JournalRecord> history, Instant now,
                                    boolean force) {
-        if (GitChange.KIND.equals(record.kind())) {
-            GitChange.checkReady(record, ports.git()); // once: it fetches, and both steps below rely on it
-        }
+        // Once: it fetches, and both steps below rely on it.
+        boolean drop = GitChange.KIND.equals(record.kind()) && GitChange.checkReady(record, ports.git());
         ServiceNow service = SERVICE_KINDS.contains(record.kind()) ? ServiceNow.read(ports.control(), service(record))
                 : null;
         Optional<String> later = laterChange(record, ports, history, service);
@@ -71,7 +70,8 @@ public final class Undo {
                     + record.id() + " --force` undoes anyway)");
         }
         String command = "undo " + record.id() + (later.isPresent() ? " --force" : "");
-        return new Prepared(change(record, command, ports, now, service), later.map(l -> "--force: this overwrites a "
+        Change change = drop ? GitChange.drop(record, command, ports.git()) : change(record, command, ports, now, service);
+        return new Prepared(change, later.map(l -> "--force: this overwrites a "
                 + "change made after " + record.id() + " (" + what + "): " + l));
     }
 

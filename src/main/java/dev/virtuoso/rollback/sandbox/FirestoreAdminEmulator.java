@@ -41,7 +41,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  * configured delay on the sandbox's clock, its progress metadata growing with it; it is settled
  * lazily, whenever anything is read. An export snapshots the documents when asked and writes its
  * files to the storage emulator when it completes, the {@code .overall_export_metadata} object
- * last; an import reads an export back: same-name documents overwritten, the others kept.
+ * last, in the layout Firestore uses: an export of every collection puts them in one folder
+ * {@code all_namespaces/all_kinds/}, an export of chosen collections one folder per collection,
+ * {@code all_namespaces/kind_<id>/}. An import reads an export back: same-name documents
+ * overwritten, the others kept.
  */
 final class FirestoreAdminEmulator {
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -142,11 +145,11 @@ final class FirestoreAdminEmulator {
         return d == null ? null : Map.copyOf(d);
     }
 
-    /** A completed export of {@code collections} as they are now, written at once, as if made at {@code when}. */
-    synchronized void seedExport(String database, String prefix, Instant when) {
-        byte[] data = snapshot(database, List.of());
+    /** A completed export of {@code collections} (none: all) as they are now, written at once, as if made at {@code when}. */
+    synchronized void seedExport(String database, String prefix, Instant when, List<String> collections) {
+        byte[] data = snapshot(database, collections);
         String name = database + "/operations/" + UUID.randomUUID();
-        Op op = new Op(name, true, database, prefix, List.of(), when, Duration.ofMinutes(3), null, data,
+        Op op = new Op(name, true, database, prefix, collections, when, Duration.ofMinutes(3), null, data,
                 count(data));
         writeExport(op);
         op.done = true;
@@ -181,11 +184,24 @@ final class FirestoreAdminEmulator {
                 out.put(c, new TreeMap<>(docs));
             }
         });
+        return write(out);
+    }
+
+    private static byte[] write(Map<String, ? extends Map<String, Map<String, Object>>> docs) {
         try {
-            return JSON.writeValueAsBytes(out);
+            return JSON.writeValueAsBytes(docs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** The documents an export holds, from its data files in either layout; null when there are none. */
+    private byte[] exported(String bucket, String prefix) {
+        Map<String, Map<String, Map<String, Object>>> all = new TreeMap<>();
+        List<String> files = storage.names(bucket, prefix + "/all_namespaces/").stream()
+                .filter(n -> n.endsWith("/output-0")).toList();
+        files.forEach(f -> all.putAll(read(storage.read(bucket, f))));
+        return files.isEmpty() ? null : write(all);
     }
 
     private static long count(byte[] data) {
@@ -203,9 +219,17 @@ final class FirestoreAdminEmulator {
     private void writeExport(Op op) {
         String[] bp = split(op.prefix);
         String last = bp[1].substring(bp[1].lastIndexOf('/') + 1);
-        storage.put(bp[0], bp[1] + "/" + DATA_OBJECT, op.snapshot);
-        storage.put(bp[0], bp[1] + "/all_namespaces/all_kinds/all_namespaces_all_kinds.export_metadata",
-                new byte[0]);
+        if (op.collections.isEmpty()) {
+            storage.put(bp[0], bp[1] + "/" + DATA_OBJECT, op.snapshot);
+            storage.put(bp[0], bp[1] + "/all_namespaces/all_kinds/all_namespaces_all_kinds.export_metadata",
+                    new byte[0]);
+        }
+        Map<String, Map<String, Map<String, Object>>> docs = read(op.snapshot);
+        for (String c : op.collections) {
+            String kind = "all_namespaces/kind_" + c;
+            storage.put(bp[0], bp[1] + "/" + kind + "/output-0", write(Map.of(c, docs.getOrDefault(c, Map.of()))));
+            storage.put(bp[0], bp[1] + "/" + kind + "/all_namespaces_kind_" + c + ".export_metadata", new byte[0]);
+        }
         // Written last, when the export completes: what tells a completed export (StorageExports).
         storage.put(bp[0], bp[1] + "/" + last + ".overall_export_metadata",
                 ("{\"collections\":" + op.collections.size() + "}").getBytes(java.nio.charset.StandardCharsets.UTF_8));
@@ -272,7 +296,7 @@ final class FirestoreAdminEmulator {
         known(req.getName());
         String[] bp = split(req.getInputUriPrefix());
         String last = bp[1].substring(bp[1].lastIndexOf('/') + 1);
-        byte[] data = storage.read(bp[0], bp[1] + "/" + DATA_OBJECT);
+        byte[] data = exported(bp[0], bp[1]);
         if (bp[1].isEmpty() || data == null || storage.read(bp[0], bp[1] + "/" + last + ".overall_export_metadata") == null) {
             throw Status.INVALID_ARGUMENT.withDescription("Invalid input_uri_prefix '" + req.getInputUriPrefix()
                     + "': no completed export there.").asRuntimeException();

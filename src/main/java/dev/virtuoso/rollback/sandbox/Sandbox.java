@@ -368,9 +368,10 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /**
-     * The (default) database of a day before the bad deploy (00003, two days ago), exported then;
-     * since, the deploy rewrote documents and users signed up. Beside it in the bucket, a failed
-     * export (files but no overall metadata) and notes that are no export at all.
+     * The (default) database of a day before the bad deploy (00003, two days ago), exported then by
+     * the team's scheduled export of the collections the service uses (one {@code kind_<id>} folder
+     * each); since, the deploy rewrote documents and users signed up. Beside it in the bucket, a
+     * failed export (files but no overall metadata) and notes that are no export at all.
      */
     private static String seed(FirestoreAdminEmulator fs, StorageEmulator gcs, Instant now) {
         String db = FIRESTORE_DATABASE;
@@ -386,7 +387,7 @@ public final class Sandbox implements AutoCloseable {
         String name = java.time.format.DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss'_'SSSSS")
                 .withZone(java.time.ZoneOffset.UTC).format(exported);
         String export = "gs://" + BACKUP_BUCKET + "/" + name;
-        fs.seedExport(db, export, exported);
+        fs.seedExport(db, export, exported, List.of("commands", "users"));
         // The bad deploy (v1.2.0) rewrote documents; users signed up since.
         fs.putDocument(db, "commands", "exists", Map.of("name", "exists", "handler", "cache.lookup", "enabled", false));
         fs.putDocument(db, "commands", "deploy", Map.of("name", "deploy", "handler", "cache.lookup", "enabled", false));

@@ -94,6 +94,85 @@ class GitCommandTest {
     }
 
     @Test
+    void aSecondRunStopsAtItsOwnRevertWithExit2AndPointsAtUndoAndAtAgainNamingTheCommitBefore() throws Exception {
+        String broken = git(work, "rev-parse", "--short", "HEAD");
+        String before = git(work, "rev-parse", "--short", "HEAD~1");
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        String revert = git(work, "rev-parse", "HEAD");
+        String id = cli.journal().get(0).path("id").asText();
+        int calls = cli.mutations();
+
+        CliHarness.Result again = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify");
+
+        assertThat(again.code()).as(again.out() + again.err()).isEqualTo(2);
+        assertThat(again.err()).startsWith("error: HEAD " + revert.substring(0, 7) + " \"Revert \"Release v1.2.0: cache "
+                + "command lookups\"\" is the revert `git --commit " + broken + "` made ")
+                .contains("(by tester, journal " + id + "); reverting it would put " + broken + " \"Release v1.2.0: "
+                        + "cache command lookups\" back, the change it rolled back: to do that, `rollback undo " + id
+                        + "`; to go one further back, `rollback git --again` (reverts " + before + " \"Release v1.1.0: "
+                        + "list commands by name\")\n");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(revert);
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(revert);
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void aRevertPushedByAColleagueWithAnotherJournalIsRecognisedByItsMessageAndNotRevertedAgain() throws Exception {
+        git(dir, "clone", "--quiet", dir.resolve("virtuoso-api.git").toString(), "colleague");
+        Path colleague = dir.resolve("colleague");
+        git(colleague, "config", "user.name", "Colleague");
+        git(colleague, "config", "user.email", "colleague@virtuoso.example");
+        String broken = git(colleague, "rev-parse", "--short", "HEAD");
+        git(colleague, "revert", "--no-edit", "HEAD");
+        git(colleague, "push", "--quiet", "origin", "main");
+        git(work, "pull", "--quiet", "--ff-only", "origin", "main");
+        String revert = git(work, "rev-parse", "--short", "HEAD");
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("HEAD " + revert + " \"Revert \"Release v1.2.0: cache command lookups\"\" (by "
+                + "Colleague <colleague@virtuoso.example>) reverts " + broken + "; reverting it would put " + broken)
+                .contains("to do that, `rollback git --commit " + revert + "`");
+        assertThat(git(work, "rev-parse", "--short", "HEAD")).isEqualTo(revert);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void againRevertsTheReleaseBeforeTheOneRolledBackAndCiDeploysIt() {
+        String before = git(work, "rev-parse", "--short", "HEAD~1");
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--again", "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("git revert --no-edit " + before);
+        assertThat(git(work, "log", "-1", "--format=%s")).isEqualTo("Revert \"Release v1.1.0: list commands by name\"");
+        String head = git(work, "rev-parse", "--short", "HEAD");
+        assertThat(cli.service().getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":" + head);
+    }
+
+    @Test
+    void revertingTheRevertOfARevertTakesTheBrokenReleaseOutAgainAndIsLetThrough() {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
+        assertThat(cli.run("undo", "--yes", "--no-verify").code()).isZero(); // reverts the revert: v1.2.0 is back
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(git(work, "show", "HEAD:VERSION")).isEqualTo("1.1.0");
+    }
+
+    @Test
+    void againGoesWithoutCommit() {
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--again", "--commit", "HEAD~1", "--yes");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --again picks the commit itself (the newest change still in effect on "
+                + "main); it goes without --commit\n");
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
     void undoFromAClonePushedPastByAColleagueNamesTheirCommitAsTheLaterChangeNotAPull() throws Exception {
         assertThat(cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify").code()).isZero();
         git(dir, "clone", "--quiet", dir.resolve("virtuoso-api.git").toString(), "colleague");
@@ -208,6 +287,74 @@ class GitCommandTest {
                 .contains("(local, not pushed)");
         assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remoteHead);
         assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void undoOfANoPushRevertDropsTheLocalCommitAndTouchesNeitherTheRemoteNorTheService() throws Exception {
+        String head = git(work, "rev-parse", "HEAD");
+        String remoteHead = git(dir.resolve("virtuoso-api.git"), "rev-parse", "main");
+        assertThat(cli.rb("git", "--repo", work.toString(), "--no-push", "--yes").code()).isZero();
+        String revert = git(work, "rev-parse", "HEAD");
+        var seed = cli.service();
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(undo.out()).contains("drop the local revert " + revert.substring(0, 7) + " from main, never pushed: "
+                + "main goes back to " + head.substring(0, 7) + " \"Release v1.2.0: cache command lookups\"")
+                .contains("git reset --keep " + head.substring(0, 7));
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(head);
+        assertThat(git(work, "status", "--porcelain")).isEmpty();
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remoteHead);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+        assertThat(cli.service()).isEqualTo(seed);
+        var step = cli.journal().get(cli.journal().size() - 1);
+        assertThat(step.path("command").asText()).startsWith("undo ");
+        assertThat(step.path("state").asText()).isEqualTo("applied");
+        assertThat(step.path("after").path("dropped").asText()).isEqualTo(revert);
+        assertThat(step.path("after").path("head").asText()).isEqualTo(head);
+
+        // Undone again, the commit is reverted again, locally.
+        CliHarness.Result redo = cli.run("undo", "--yes");
+        assertThat(redo.code()).as(redo.out() + redo.err()).isZero();
+        assertThat(git(work, "log", "-1", "--format=%s")).isEqualTo("Revert \"Release v1.2.0: cache command lookups\"");
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(remoteHead);
+    }
+
+    @Test
+    void undoOfANoPushRevertWithACommitOnTopRefusesWithExit5EvenForcedAndDropsNothing() throws Exception {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--no-push", "--yes").code()).isZero();
+        String revert = git(work, "rev-parse", "--short", "HEAD");
+        java.nio.file.Files.writeString(work.resolve("FIX.md"), "later\n");
+        git(work, "add", "FIX.md");
+        git(work, "commit", "--quiet", "-m", "Note the fix");
+        String head = git(work, "rev-parse", "HEAD");
+
+        CliHarness.Result undo = cli.run("undo", "--yes");
+        CliHarness.Result forced = cli.run("undo", "--yes", "--force");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("its revert " + revert + " was never pushed, so undo drops it, but main in "
+                + work + " moved past " + revert + ": its head is now " + head.substring(0, 7) + " \"Note the fix\" by "
+                + "On Call <oncall@virtuoso.example>; nothing was changed (`git -C " + work + " revert " + revert
+                + "` reverts it and keeps them)");
+        assertThat(forced.code()).isEqualTo(5);
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(head);
+        assertThat(git(work, "status", "--porcelain")).isEmpty();
+    }
+
+    @Test
+    void undoOfANoPushRevertPushedByHandSinceIsNotDroppedButRevertedLocally() {
+        assertThat(cli.rb("git", "--repo", work.toString(), "--no-push", "--yes").code()).isZero();
+        git(work, "push", "--quiet", "origin", "main");
+        String pushed = git(work, "rev-parse", "HEAD");
+
+        CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify");
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(git(work, "log", "-1", "--format=%s")).startsWith("Revert \"Revert ");
+        assertThat(git(work, "rev-parse", "HEAD~1")).isEqualTo(pushed);
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "main")).isEqualTo(pushed);
     }
 
     @Test

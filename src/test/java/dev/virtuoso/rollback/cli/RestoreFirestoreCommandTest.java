@@ -47,10 +47,38 @@ class RestoreFirestoreCommandTest {
         assertThat(backup).startsWith("gs://virtuoso-sandbox-backups/pre-restore-");
         String prefix = backup.substring("gs://virtuoso-sandbox-backups/".length());
         assertThat(cli.controls.backupObjects(prefix + "/")).contains(prefix + "/" + prefix + ".overall_export_metadata");
-        JsonNode applied = cli.journal().get(cli.journal().size() - 1);
+        JsonNode applied = cli.journal().get(cli.journal().size() - 2);
         assertThat(applied.path("state").asText()).isEqualTo("applied");
         assertThat(applied.path("after").path("backupState").asText()).isEqualTo("SUCCESSFUL");
         assertThat(applied.path("after").path("importState").asText()).isEqualTo("SUCCESSFUL");
+        assertThat(applied.path("after").path("importDocuments").asLong()).isEqualTo(5);
+        assertThat(cli.journal().get(cli.journal().size() - 1).path("state").asText()).isEqualTo("verified");
+        assertThat(r.out()).contains("checks: 1/1 passed").contains("✓  documents  documents imported");
+    }
+
+    @Test
+    void aCollectionTheExportDoesNotHoldIsExit2NamingTheOnesItHoldsBeforeAnythingRuns() {
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", export, "--collections", "userz", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).isEqualTo("error: --collections userz: no such collection in the export " + export
+                + ", which holds commands, users; nothing was changed\n");
+        assertThat(r.out()).isEmpty();
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void whereTheExportNamesNoCollectionThePlanSaysSoAndAnImportOfNothingFailsItsCheckWithExit3() throws Exception {
+        assertThat(cli.rb("restore", "firestore", "--from", export, "--yes").code()).isZero();
+        String everything = cli.journal().get(0).path("before").path("backupTo").asText(); // an export of all collections
+
+        CliHarness.Result r = cli.rb("restore", "firestore", "--from", everything, "--collections", "userz", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
+        assertThat(r.out()).contains("holds every collection in one all_kinds folder, which names none: userz could "
+                + "not be checked against it").contains("the import processed 0 documents of collections userz: does the "
+                + "export hold that collection? Nothing was imported");
+        assertThat(cli.journal().get(cli.journal().size() - 1).path("state").asText()).isEqualTo("failed");
     }
 
     @Test

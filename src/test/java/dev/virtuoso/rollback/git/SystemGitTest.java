@@ -65,7 +65,7 @@ class SystemGitTest {
         git.push(clone, "origin", "main");
 
         assertThat(broken).isEqualTo(new Commit(run(clone, "rev-parse", "HEAD~1"), "break it", "Dev <dev@example.com>",
-                false));
+                false, run(clone, "rev-parse", "HEAD~2"), null));
         assertThat(run(remote, "rev-parse", "main")).isEqualTo(revert);
         assertThat(run(remote, "show", "main:app.txt")).isEqualTo("v1");
         assertThat(run(remote, "log", "-1", "--format=%s", "main")).isEqualTo("Revert \"break it\"");
@@ -377,6 +377,77 @@ class SystemGitTest {
         git.push(clone, "origin", "main");
 
         assertThat(run(remote, "show", "main:app.txt")).isEqualTo("v2");
+    }
+
+    @Test
+    void aCommitRevertsWhatItsMessageNamesOnlyWhenThatIsOneOfItsAncestors() throws Exception {
+        commitFile(clone, "app.txt", "v2\n", "ship v2");
+        String v2 = run(clone, "rev-parse", "HEAD");
+        run(clone, "revert", "--no-edit", "HEAD");
+        String revert = run(clone, "rev-parse", "HEAD");
+        run(clone, "switch", "-q", "-c", "side", "HEAD~2");
+        commitFile(clone, "side.txt", "s\n", "a side change");
+        String side = run(clone, "rev-parse", "HEAD");
+        run(clone, "switch", "-q", "main");
+        commitFile(clone, "app.txt", "v3\n", "ship v3\n\nThis reverts commit " + side + ".");
+
+        List<Commit> log = git.log(clone, "main", 10);
+
+        assertThat(log).extracting(Commit::subject).containsExactly("ship v3", "Revert \"ship v2\"", "ship v2", "first");
+        assertThat(log.get(1).reverts()).isEqualTo(v2);
+        assertThat(log.get(1).parent()).isEqualTo(v2);
+        assertThat(log.get(0).reverts()).as("a commit of another branch is no ancestor").isNull();
+        assertThat(git.commit(clone, "main", revert).reverts()).isEqualTo(v2);
+        assertThat(git.log(clone, "main", 2)).hasSize(2);
+    }
+
+    @Test
+    void anUnpushedCommitIsDroppedAndTheBranchIsBackAtItsParent() {
+        String first = run(clone, "rev-parse", "HEAD");
+        commitFile(clone, "app.txt", "v2\n", "not pushed");
+        String local = run(clone, "rev-parse", "HEAD");
+
+        assertThat(git.pushed(clone, "origin", "main", local)).isFalse();
+        git.checkDrop(clone, "origin", "main", local);
+        assertThat(git.drop(clone, "origin", "main", local)).isEqualTo(first);
+
+        assertThat(run(clone, "rev-parse", "HEAD")).isEqualTo(first);
+        assertThat(run(clone, "show", "HEAD:app.txt")).isEqualTo("v1");
+        assertThat(status(clone)).isEmpty();
+    }
+
+    @Test
+    void aCommitPushedAfterItWasCheckedIsNotDropped() {
+        commitFile(clone, "app.txt", "v2\n", "pushed meanwhile");
+        String local = run(clone, "rev-parse", "HEAD");
+        git.checkDrop(clone, "origin", "main", local);
+        run(clone, "push", "-q", "origin", "main");
+
+        assertFails(() -> git.drop(clone, "origin", "main", local), ExitCode.CONFLICT, local.substring(0, 7)
+                + " is on origin/main now (pushed since it was checked): dropping it here would not take it off origin, "
+                + "so nothing was changed");
+        assertThat(git.pushed(clone, "origin", "main", local)).isTrue();
+        assertThat(run(clone, "rev-parse", "HEAD")).isEqualTo(local);
+    }
+
+    @Test
+    void aCommitWithWorkOnTopOrATreeWithChangesIsNotDropped() throws Exception {
+        commitFile(clone, "app.txt", "v2\n", "to drop");
+        String local = run(clone, "rev-parse", "HEAD");
+        Files.writeString(clone.resolve("app.txt"), "editing\n");
+        assertFails(() -> git.drop(clone, "origin", "main", local), ExitCode.INVALID_INPUT)
+                .hasMessageStartingWith("the work tree " + repo + " has uncommitted changes (app.txt)");
+        run(clone, "checkout", "-q", "--", "app.txt");
+        commitFile(clone, "later.txt", "l\n", "later work");
+        String later = run(clone, "rev-parse", "HEAD");
+
+        assertFails(() -> git.drop(clone, "origin", "main", local), ExitCode.CONFLICT, "main in " + repo + " moved past "
+                + local.substring(0, 7) + ": its head is now " + later.substring(0, 7) + " \"later work\" by Dev "
+                + "<dev@example.com>");
+        assertThat(run(clone, "rev-parse", "HEAD")).isEqualTo(later);
+        run(clone, "reset", "-q", "--hard", "HEAD~2");
+        assertFails(() -> git.checkDrop(clone, "origin", "main", local), ExitCode.INVALID_INPUT)
+                .hasMessageStartingWith(local.substring(0, 7) + " is no longer on main in " + repo);
     }
 
     @Test

@@ -50,6 +50,21 @@ class FirestoreEmulatorTest {
     }
 
     @Test
+    void anExportOfChosenCollectionsNamesThemInItsFoldersAndAnExportOfAllNamesNone() {
+        controls.setFirestoreOperationDelay(Duration.ZERO);
+        admin.exportDocuments(P, "(default)", List.of("users"), "gs://virtuoso-sandbox-backups/users-only");
+        admin.exportDocuments(P, "(default)", List.of(), "gs://virtuoso-sandbox-backups/everything");
+
+        assertThat(exports.collections(sandbox.firestoreExport())).contains(List.of("commands", "users"));
+        assertThat(exports.collections("gs://virtuoso-sandbox-backups/users-only")).contains(List.of("users"));
+        assertThat(controls.backupObjects("users-only/")).contains(
+                "users-only/all_namespaces/kind_users/all_namespaces_kind_users.export_metadata");
+        assertThat(exports.collections("gs://virtuoso-sandbox-backups/everything")).isEmpty();
+        assertThat(controls.backupObjects("everything/")).contains(
+                "everything/all_namespaces/all_kinds/all_namespaces_all_kinds.export_metadata");
+    }
+
+    @Test
     void anExportGrowsItsProgressWithTheClockAndWritesItsFilesOnlyWhenItCompletes() {
         controls.setFirestoreOperationDelay(Duration.ofSeconds(10));
         String prefix = "gs://virtuoso-sandbox-backups/pre-restore-test";
