@@ -101,6 +101,11 @@ public final class Drill {
         // Everything the drill needs is checked before the first change: the checks (API key and
         // its transport), and each traffic list it will send.
         VerifyRequest verify = checks.apply(original);
+        // A rehearsal measured with fewer checks than the real thing would report a detection time
+        // or a recovery the checks never saw, so every check must be able to run.
+        verify.gap().ifPresent(gap -> {
+            throw RunbookException.invalid("the drill needs every check, and " + gap);
+        });
         healthyBefore(req, original, stable, verify);
         Plan breakPlan = deploy ? null : QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
         Change breakChange = deploy ? ImageChange.deploy("drill: deploy " + req.badImage(), original, original.image(),
@@ -212,22 +217,26 @@ public final class Drill {
                            ChangePipeline.Composite drill, Supplier<Change> restore) {
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");
-        VerifyReport detection = until(verify, r -> !r.ok(), req.detectTimeout(), "detecting the bad revision");
-        boolean detected = !detection.ok();
+        // Detected means the service's answers failed: a check that could not reach it detected nothing.
+        Predicate<VerifyReport> failing = r -> r.conclusion() == VerifyReport.Conclusion.FAILED;
+        VerifyReport detection = until(verify, failing, req.detectTimeout(), "detecting the bad revision");
+        boolean detected = failing.test(detection);
         Long timeToDetect = detected ? since(broken) : null;
         double ratio = (double) detection.count(Verdict.FAIL) / Math.max(1, detection.checks().size());
         steps.add(new Step("detect", detected ? detection.count(Verdict.FAIL) + "/" + detection.checks().size()
-                + " checks failed" : "NOT detected: every check passed against " + bad + " for "
-                + Durations.format(req.detectTimeout()), since(broken), detected));
+                + " checks failed" : "NOT detected: " + (detection.why() == null ? "every check passed" : detection.why())
+                + " against " + bad + " for " + Durations.format(req.detectTimeout()), since(broken), detected));
 
         Instant recoverStart = clock.instant();
         ui.info("drill: quick rollback to the stable revision " + stable);
         stepsOf.execute(routeAll(req.service(), stable), Optional.empty());
-        VerifyReport recovery = until(verify, VerifyReport::ok, req.recoverTimeout(), "waiting for the checks to pass");
-        Long timeToRecover = recovery.ok() ? since(recoverStart) : null;
-        steps.add(new Step("recover", recovery.ok() ? "100% to " + stable + ", " + recovery.count(Verdict.PASS) + "/"
-                + recovery.checks().size() + " checks passed" : "checks still failing on " + stable + " after "
-                + Durations.format(req.recoverTimeout()), since(recoverStart), recovery.ok()));
+        Predicate<VerifyReport> passing = r -> r.conclusion() == VerifyReport.Conclusion.PASSED;
+        VerifyReport recovery = until(verify, passing, req.recoverTimeout(), "waiting for the checks to pass");
+        boolean recovered = passing.test(recovery);
+        Long timeToRecover = recovered ? since(recoverStart) : null;
+        steps.add(new Step("recover", recovered ? "100% to " + stable + ", " + recovery.count(Verdict.PASS) + "/"
+                + recovery.checks().size() + " checks passed" : "NOT recovered on " + stable + " after " + Durations.format(req.recoverTimeout())
+                + ": " + recovery.why(), since(recoverStart), recovered));
 
         Instant t = clock.instant();
         ui.info("drill: restoring the original traffic split");
@@ -245,13 +254,13 @@ public final class Drill {
         Runbook.DecisionRow row = matrix.stream().filter(r -> ratio >= r.minErrorRate()).findFirst()
                 .orElse(matrix.get(matrix.size() - 1));
         boolean within = timeToRecover != null && timeToRecover <= row.within().toMillis();
-        incident.post((detected && recovery.ok() && within ? "✓ drill passed" : "✗ drill failed") + ": detected in "
+        incident.post((detected && recovered && within ? "✓ drill passed" : "✗ drill failed") + ": detected in "
                 + (timeToDetect == null ? "never" : Durations.format(Duration.ofMillis(timeToDetect))) + ", recovered in "
                 + (timeToRecover == null ? "never" : Durations.format(Duration.ofMillis(timeToRecover))));
         return new Report(req.service().toString(), started, req.ranBy(), req.runbook(), req.version(), stable, bad,
                 original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, timeToDetect,
                 timeToRecover, names(detection, Verdict.FAIL), names(recovery, Verdict.PASS), ratio, row.severity(),
-                row.within().toMillis(), within, detected && recovery.ok() && within, false, drill.id(), created);
+                row.within().toMillis(), within, detected && recovered && within, false, drill.id(), created);
     }
 
     /** 100% to {@code revision}, planned against the service as it is now. */
@@ -295,6 +304,10 @@ public final class Drill {
         }
         // A dry run changes nothing, so it sends only the checks that ask the service for no change.
         VerifyReport now = verifier.verify(pipeline.dryRun() ? verify.readOnly() : verify);
+        if (now.conclusion() == VerifyReport.Conclusion.UNREACHABLE) {
+            throw new RunbookException(ExitCode.API_FAILURE, "the drill's checks cannot reach " + req.service().name()
+                    + " (" + now.why() + "), before the drill: it could measure nothing");
+        }
         if (!now.ok()) {
             throw new RunbookException(ExitCode.VERIFICATION_FAILED, req.service().name() + " fails "
                     + now.count(Verdict.FAIL) + " of " + now.checks().size() + " checks now (" + String.join(", ",

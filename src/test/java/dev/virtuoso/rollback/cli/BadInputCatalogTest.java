@@ -97,6 +97,14 @@ class BadInputCatalogTest {
                 + "\"detail\":\"x\",\"changed\":true}\n";
     }
 
+    private static String sandboxRunbook() {
+        try {
+            return Files.readString(Path.of("runbooks/sandbox.yaml"));
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
     static Stream<Case> cases() {
         return Stream.of(
                 // --- runbook file ---------------------------------------------------------------
@@ -264,6 +272,12 @@ class BadInputCatalogTest {
                         + "directory {HOME}/missing/drills: the directory {HOME}/missing does not exist", "-r", "{RB}",
                         "drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
                         "virtuoso-api-00002-def", "--report", "{HOME}/missing/drills", "--yes"),
+                c("drill whose functional checks cannot run for want of the API key", 2, "the drill needs every "
+                        + "check, and the functional checks that send the API key will be inconclusive (API key not "
+                        + "available: set API_KEY", "-r", "{RB}", "drill", "--bad-revision", "virtuoso-api-00003-ghi",
+                        "--stable-revision", "virtuoso-api-00002-def", "--yes")
+                        .runbook(sandboxRunbook().replace("secret: virtuoso-api-key", "env: API_KEY"))
+                        .env("API_KEY", ""),
                 c("drill --detect-timeout 0s", 2, "--detect-timeout must be positive, not 0ms", "-r", "{RB}", "drill", "--bad-revision",
                         "virtuoso-api-00003-ghi", "--detect-timeout", "0s", "--yes"),
                 c("drill without --yes and no terminal", 2, "stdin is not a terminal", "-r", "{RB}", "drill",

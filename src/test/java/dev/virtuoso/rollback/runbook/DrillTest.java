@@ -91,6 +91,39 @@ class DrillTest {
     }
 
     @Test
+    void checksThatCannotReachTheBadRevisionAreNoDetection() {
+        Verifier unreachableWhileBroken = req -> {
+            now[0] = now[0].plusSeconds(1);
+            return new VerifyReport("u", 1000, List.of(badServes()
+                    ? new CheckResult("/health", "health", Verdict.FAIL, null, 5, "connection refused by u:1",
+                            CheckResult.Cause.UNREACHABLE)
+                    : new CheckResult("/health", "health", Verdict.PASS, 200, 5, "")));
+        };
+        Drill.Report r = drill(unreachableWhileBroken).run(request("virtuoso-api-00003-ghi"));
+        assertThat(r.timeToDetectMs()).isNull();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.steps().get(2).detail()).startsWith("NOT detected: connection refused by u:1 against "
+                + "virtuoso-api-00003-ghi");
+        assertThat(control.state.traffic()).isEqualTo(Fixtures.SEED_TRAFFIC);
+    }
+
+    @Test
+    void aRecoveryIsCountedOnlyWhenEveryCheckPassedNotWhenNoneFailed() {
+        Verifier inconclusiveAfter = req -> {
+            now[0] = now[0].plusSeconds(1);
+            return new VerifyReport("u", 1000, List.of(badServes()
+                    ? new CheckResult("/health", "health", Verdict.FAIL, 503, 5, "")
+                    : new CheckResult("/health", "health", Verdict.INCONCLUSIVE, null, 0, "too few requests")));
+        };
+        Drill.Report r = drill(inconclusiveAfter).run(request("virtuoso-api-00003-ghi"));
+        assertThat(r.timeToDetectMs()).isNotNull();
+        assertThat(r.timeToRecoverMs()).isNull();
+        assertThat(r.ok()).isFalse();
+        assertThat(r.steps().get(3).detail()).startsWith("NOT recovered on virtuoso-api-00002-def after 5m: "
+                + "too little traffic to judge /health");
+    }
+
+    @Test
     void aFailureMidDrillPutsTheStableRevisionBack() {
         Verifier exploding = req -> {
             if (!badServes()) {
