@@ -55,6 +55,8 @@ public final class CloudRunServiceControl implements ServiceControl {
     private static final String NEW_TRAFFIC = "the new traffic";
     /** Re-reads of the service after the operation, until it serves what was asked. */
     private static final Wait.Backoff SETTLE = new Wait.Backoff(Duration.ofMillis(100), 1.1, Duration.ofSeconds(2));
+    /** While an operation runs, how often the service is read for a later change, not ours, that replaced it. */
+    private static final Duration LOOK = Duration.ofSeconds(2);
 
     private final GcpClients clients;
     private final Wait wait;
@@ -147,8 +149,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         Instant deadline = start.plus(limit);
         String change = "the deploy of " + image;
         ServiceState state = template(expected, image, revision, change, start, deadline, progress);
-        if (state.generation() > expected.generation() && !ServiceState.sameEntries(state.traffic(),
-                expected.traffic())) {
+        if (replacedBy(expected.traffic(), expected.generation()).test(state)) {
             // The template update sent the traffic list back as it was: another list now is a change
             // not ours, made while the deploy was applied, which moving the traffic would overwrite.
             throw replaced(expected.ref(), change, state, revision + " is deployed and Ready, but the traffic it was "
@@ -199,8 +200,11 @@ public final class CloudRunServiceControl implements ServiceControl {
             Service wanted = current.toBuilder().setTemplate(t.toBuilder().setRevision(revision)
                     .setContainers(0, t.getContainers(0).toBuilder().setImage(image))).build();
             try {
+                // Replaced while applied: another image asked, or (the list was sent back as it was) other traffic.
+                Predicate<ServiceState> replaced = s -> !image.equals(s.image())
+                        || replacedBy(expected.traffic(), expected.generation()).test(s);
                 answered = send(expected, wanted, serves(expected, expected.traffic()).and(ours), true)
-                        .map(op -> toState(ref, await(op, ref, change, start, deadline, progress)));
+                        .map(op -> toState(ref, await(op, ref, change, start, deadline, progress, replaced)));
             } catch (RunbookException e) {
                 if (GcpErrors.code(e.getCause()) != StatusCode.Code.ALREADY_EXISTS) {
                     throw e;
@@ -272,8 +276,8 @@ public final class CloudRunServiceControl implements ServiceControl {
         Service wanted = current.toBuilder().clearTraffic()
                 .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, applied, true);
-        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress))
-                .map(s -> toState(ref, s));
+        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress,
+                        replacedBy(traffic, expected.generation()))).map(s -> toState(ref, s));
         return settle(ref, traffic, expected.generation(), change, start, deadline, progress, answered);
     }
 
@@ -445,13 +449,17 @@ public final class CloudRunServiceControl implements ServiceControl {
     /**
      * Follows the accepted operation to its end and returns its result, the service as the
      * operation left it; an operation that ends in error is an API failure. The operation's own
-     * future paces the wait (gax polls the server on the schedule of GcpClients).
+     * future paces the wait (gax polls the server on the schedule of GcpClients). Every
+     * {@link #LOOK} the service is read too: an operation whose change was {@code replaced} by a
+     * later one not ours may run on until the later one is done, and the wait stops at once.
      */
     private Service await(OperationFuture<Service, Service> op, ServiceRef ref, String change, Instant start,
-                          Instant deadline, Progress progress) {
+                          Instant deadline, Progress progress, Predicate<ServiceState> replaced) {
         String what = "waiting for Cloud Run to apply " + change + " to " + ref.path();
-        wait.until(() -> finished(op, what), Boolean::booleanValue, Wait.Backoff.fixed(Duration.ZERO), deadline, what,
-                waited -> progress.update("waiting for Cloud Run to apply " + change + " (" + seconds(waited) + ")"));
+        Instant[] look = {wait.clock().instant().plus(LOOK)};
+        wait.until(() -> finished(op, what) || replacedMeanwhile(ref, change, replaced, look), Boolean::booleanValue,
+                Wait.Backoff.fixed(Duration.ZERO), deadline, what, waited -> progress.update("waiting for Cloud Run to "
+                        + "apply " + change + " (" + seconds(waited) + ")"));
         if (!op.isDone()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " still updating after "
                     + seconds(since(start)) + "; it may yet finish, see `rollback status`");
@@ -473,6 +481,31 @@ public final class CloudRunServiceControl implements ServiceControl {
         }
     }
 
+    /**
+     * Reads the service when {@code look} is due and throws {@link ChangeReplaced} when a later
+     * change replaced ours; a read that fails is no verdict (the operation is still followed).
+     */
+    private boolean replacedMeanwhile(ServiceRef ref, String change, Predicate<ServiceState> replaced, Instant[] look) {
+        Instant now = wait.clock().instant();
+        if (now.isBefore(look[0])) {
+            return false;
+        }
+        look[0] = now.plus(LOOK);
+        Optional<ServiceState> s = peek(ref, LOOK);
+        if (s.isPresent() && replaced.test(s.get())) {
+            throw replaced(ref, change, s.get(), null);
+        }
+        return false;
+    }
+
+    /**
+     * Our update asked for {@code traffic} in a generation after {@code planned}: a later generation
+     * that asks for other traffic can only be someone else's update after ours (generations only grow).
+     */
+    private static Predicate<ServiceState> replacedBy(List<TrafficEntry> traffic, long planned) {
+        return s -> s.generation() > planned && !ServiceState.sameEntries(s.traffic(), traffic);
+    }
+
     /** Waits up to {@link #OPERATION_DONE} for the operation to end (in success or in error). */
     private static boolean finished(OperationFuture<Service, Service> op, String what) {
         try {
@@ -492,17 +525,15 @@ public final class CloudRunServiceControl implements ServiceControl {
      * The operation being done is not enough: done means not reconciling, observed generation
      * caught up, and the statuses are {@code traffic}, which the service asked for in a generation
      * after {@code planned}. A terminal condition FAILED ends the wait at once, and so does a later
-     * change that is not ours: a generation past {@code planned} that asks for other traffic can
-     * only be someone else's update after ours (generations only grow, and ours asked for
-     * {@code traffic}). Cloud Run then reconciles theirs and ours is never in effect; waiting for it
-     * would last until the deadline and end in a wrong "nothing was changed". {@code answered}, the
+     * change, not ours, that replaced ours ({@link #replacedBy}): Cloud Run then reconciles theirs and
+     * ours is never in effect; waiting for it would last until the deadline and end in a wrong
+     * "nothing was changed". {@code answered}, the
      * operation's result, is the service as it was when the operation ended: when it is settled (or
      * replaced) it is not read again.
      */
     private ServiceState settle(ServiceRef ref, List<TrafficEntry> traffic, long planned, String change, Instant start,
                                 Instant deadline, Progress progress, Optional<ServiceState> answered) {
-        Predicate<ServiceState> replaced = s -> s.generation() > planned
-                && !ServiceState.sameEntries(s.traffic(), traffic);
+        Predicate<ServiceState> replaced = replacedBy(traffic, planned);
         Predicate<ServiceState> ended = s -> s.settledOn(traffic) || replaced.test(s);
         ServiceState state = answered.filter(ended).orElseGet(() -> wait.until(() -> service(ref),
                 s -> ended.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "

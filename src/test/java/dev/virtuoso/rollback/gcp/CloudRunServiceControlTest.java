@@ -189,6 +189,26 @@ class CloudRunServiceControlTest {
     }
 
     @Test
+    void anUpdateReplacedWhileItsOperationStillRunsStopsWithinSecondsNotAtTheDeadline() throws Exception {
+        controls.setOperationDelay(Duration.ofHours(1));
+        ServiceState before = control.service(REF);
+        var update = java.util.concurrent.CompletableFuture.runAsync(() -> control.updateTraffic(before,
+                List.of(STABLE), Duration.ofMinutes(5), Progress.NONE), java.util.concurrent.Executors.newSingleThreadExecutor());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!controls.service().getReconciling()) {
+            assertThat(System.nanoTime()).as("our update never reached the sandbox").isLessThan(end);
+            Thread.sleep(5);
+        }
+        routeAllTo00001();
+
+        // Our operation is still running (for an hour): the look at the service every 2 s ends the wait.
+        assertThatThrownBy(() -> update.get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(ChangeReplaced.class)
+                .hasMessageContaining("it now asks for traffic [virtuoso-api-00001-abc 100%]");
+        assertThat(controls.traffic()).containsExactly("REVISION virtuoso-api-00001-abc 100%");
+    }
+
+    @Test
     void trafficChangedBySomeoneElseWhileOurDeployWasAppliedIsExit5AndNotOverwrittenByOurs() throws Exception {
         controls.setOperationDelay(Duration.ofHours(1));
         ServiceState before = control.service(REF);
