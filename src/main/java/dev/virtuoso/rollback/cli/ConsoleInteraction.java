@@ -75,6 +75,11 @@ final class ConsoleInteraction implements Interaction {
     }
 
     @Override
+    public boolean confirmedAlready() {
+        return confirmed;
+    }
+
+    @Override
     public void confirmTyped(String question, String word) {
         String answer = ask(question + " ");
         if (answer != null && !answer.trim().equals(word)) {

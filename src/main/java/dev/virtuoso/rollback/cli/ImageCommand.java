@@ -29,8 +29,10 @@ final class ImageCommand implements Callable<Integer> {
     @Option(names = "--force-redeploy", description = "Deploy a new revision even when one already runs the image.")
     boolean forceRedeploy;
 
-    @Option(names = "--force", description = "Go on even though the revision pins a secret version that is disabled "
-            + "or destroyed (its new instances would not start).")
+    @Option(names = "--force", description = "Go on despite a warning of the plan: the revision pins a secret "
+            + "version that is disabled or destroyed (its new instances would not start), or the service is still "
+            + "applying a change this run did not send (a colleague's rollback, CI's deploy), which this one replaces "
+            + "(without --force that is a second question, and with --yes a refusal).")
     boolean force;
 
     @Option(names = "--no-verify", description = "Skip the health and functional checks after the change.")
@@ -53,6 +55,6 @@ final class ImageCommand implements Callable<Integer> {
         Change change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
                 ? new ImageRollback.ToImage(source.image) : new ImageRollback.Previous(), forceRedeploy, force),
                 s.control(), s.secrets(), s.journal().history(), s.ctx.clock().instant());
-        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
+        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

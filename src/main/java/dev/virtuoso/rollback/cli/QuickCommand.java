@@ -40,8 +40,10 @@ final class QuickCommand implements Callable<Integer> {
             + "even though a rollback moved away from it (needed with --yes).")
     boolean acceptRolledBack;
 
-    @Option(names = "--force", description = "Go on even though the target pins a secret version that is disabled "
-            + "or destroyed (its new instances would not start).")
+    @Option(names = "--force", description = "Go on despite a warning of the plan: the target pins a secret version "
+            + "that is disabled or destroyed (its new instances would not start), or the service is still applying "
+            + "a change this run did not send (a colleague's rollback, CI's deploy), which this one replaces (without "
+            + "--force that is a second question, and with --yes a refusal).")
     boolean force;
 
     static final class Destination {
@@ -82,6 +84,6 @@ final class QuickCommand implements Callable<Integer> {
                 to.toDestination(), percent, again, acceptRolledBack, force, Optional.empty()), s.control(), s.secrets(),
                 s.journal().history(), s.ctx.clock().instant(), s.opts.yes && !s.dryRun());
         TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
-        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
+        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

@@ -39,7 +39,9 @@ final class RestoreSecretsCommand implements Callable<Integer> {
     String strategy;
 
     @Option(names = "--force", description = "disable-newer: go on although a serving revision reads the secret as "
-            + "latest, or pins a version that is disabled (its new instances would not start).")
+            + "latest, or pins a version that is disabled (its new instances would not start). Also: redeploy although "
+            + "the service is still applying a change this run did not send, which the redeploy replaces (without "
+            + "--force that is a second question, and with --yes a refusal).")
     boolean force;
 
     @Option(names = "--redeploy", description = "When the serving revision reads the secret as latest through an "
@@ -57,6 +59,6 @@ final class RestoreSecretsCommand implements Callable<Integer> {
         Change change = SecretRestore.prepare(new SecretRestore.Request(s.target().service(), secret, version,
                 SecretRestore.Strategy.parse(strategy), force, redeploy), s.secrets(), s.control(),
                 s.ctx.clock().instant());
-        return s.output().action(s.pipeline().execute(change, s.checksAfter(change, noVerify)));
+        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

@@ -25,6 +25,11 @@ final class TagCommand implements Callable<Integer> {
     @Option(names = "--name", paramLabel = "TAG", description = "Tag name (default: stable-YYYY-MM-DD, UTC today).")
     String name;
 
+    @Option(names = "--force", description = "Tag although the service is still applying a change this run did not "
+            + "send: the new traffic list replaces it (without --force that is a second question, and with --yes a "
+            + "refusal).")
+    boolean force;
+
     @Override
     public Integer call() {
         Session s = Session.of(spec);
@@ -32,6 +37,7 @@ final class TagCommand implements Callable<Integer> {
         String tag = name != null ? name : TagRevision.defaultName(s.ctx.clock().instant());
         Plan plan = TagRevision.plan(state, s.control().revisions(state.ref()), revision, tag);
         // Tagging changes no serving revision, so there is nothing new to verify.
-        return s.output().action(s.pipeline().execute(new TrafficChange(plan, s.control()), Optional.empty()));
+        return s.output().action(s.pipeline().forcing(force).execute(new TrafficChange(plan, s.control()),
+                Optional.empty()));
     }
 }

@@ -36,7 +36,8 @@ final class UndoCommand implements Callable<Integer> {
     boolean noVerify;
 
     @Option(names = "--force", description = "Undo even though the resource changed after the step, overwriting "
-            + "that later change (journaled as `undo ID --force`).")
+            + "that later change (journaled as `undo ID --force`); that includes a change the service is still "
+            + "applying that this run did not send.")
     boolean force;
 
     @Override
@@ -47,7 +48,8 @@ final class UndoCommand implements Callable<Integer> {
                 s.bigquery(), s.firestoreAdmin(), s.firestoreExports(), s.waiting()), s.journal().history(),
                 s.ctx.clock().instant(), force);
         Change change = undo.change();
-        ChangePipeline pipeline = undo.overwrites().map(s.pipeline()::noting).orElse(s.pipeline());
+        ChangePipeline forced = s.pipeline().forcing(force);
+        ChangePipeline pipeline = undo.overwrites().map(forced::noting).orElse(forced);
         return s.output().action(pipeline.execute(change, s.checksAfter(change, noVerify), !noVerify));
     }
 }

@@ -14,6 +14,7 @@ import com.google.cloud.run.v2.TrafficTargetAllocationType;
 import com.google.cloud.run.v2.TrafficTargetStatus;
 import com.google.cloud.run.v2.UpdateServiceRequest;
 import com.google.protobuf.Timestamp;
+import dev.virtuoso.rollback.runbook.ChangeReplaced;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Fingerprint;
 import dev.virtuoso.rollback.runbook.Progress;
@@ -54,6 +55,8 @@ public final class CloudRunServiceControl implements ServiceControl {
     private static final String NEW_TRAFFIC = "the new traffic";
     /** Re-reads of the service after the operation, until it serves what was asked. */
     private static final Wait.Backoff SETTLE = new Wait.Backoff(Duration.ofMillis(100), 1.1, Duration.ofSeconds(2));
+    /** While an operation runs, how often the service is read for a later change, not ours, that replaced it. */
+    private static final Duration LOOK = Duration.ofSeconds(2);
 
     private final GcpClients clients;
     private final Wait wait;
@@ -146,6 +149,12 @@ public final class CloudRunServiceControl implements ServiceControl {
         Instant deadline = start.plus(limit);
         String change = "the deploy of " + image;
         ServiceState state = template(expected, image, revision, change, start, deadline, progress);
+        if (replacedBy(expected.traffic(), expected.generation()).test(state)) {
+            // The template update sent the traffic list back as it was: another list now is a change
+            // not ours, made while the deploy was applied, which moving the traffic would overwrite.
+            throw replaced(expected.ref(), change, state, revision + " is deployed and Ready, but the traffic it was "
+                    + "to get was not moved over that change");
+        }
         if (state.settledOn(traffic)) {
             progress.done(revision + " is Ready" + (state.servesLatest() ? " and serving" : ""));
         } else {
@@ -153,7 +162,7 @@ public final class CloudRunServiceControl implements ServiceControl {
             try {
                 state = update(state, traffic, serves(state, traffic), change, start, deadline, progress);
             } catch (RunbookException e) {
-                if (e.exitCode() != ExitCode.CONFLICT) {
+                if (e.exitCode() != ExitCode.CONFLICT || e instanceof ChangeReplaced) {
                     throw e;
                 }
                 // Not a conflict that changed nothing: the deploy is done. Nothing of theirs was overwritten.
@@ -191,8 +200,11 @@ public final class CloudRunServiceControl implements ServiceControl {
             Service wanted = current.toBuilder().setTemplate(t.toBuilder().setRevision(revision)
                     .setContainers(0, t.getContainers(0).toBuilder().setImage(image))).build();
             try {
+                // Replaced while applied: another image asked, or (the list was sent back as it was) other traffic.
+                Predicate<ServiceState> replaced = s -> !image.equals(s.image())
+                        || replacedBy(expected.traffic(), expected.generation()).test(s);
                 answered = send(expected, wanted, serves(expected, expected.traffic()).and(ours), true)
-                        .map(op -> toState(ref, await(op, ref, change, start, deadline, progress)));
+                        .map(op -> toState(ref, await(op, ref, change, start, deadline, progress, replaced)));
             } catch (RunbookException e) {
                 if (GcpErrors.code(e.getCause()) != StatusCode.Code.ALREADY_EXISTS) {
                     throw e;
@@ -209,7 +221,8 @@ public final class CloudRunServiceControl implements ServiceControl {
             started(ref, () -> revision(ref, revision), "no revision " + revision + " of " + ref.path(), deadline,
                     progress, waited -> "waiting for " + revision + " to start (" + seconds(waited) + ")");
         }
-        return existed ? service(ref) : done(ref, revision, change, start, deadline, progress, answered);
+        return existed ? service(ref) : done(ref, revision, change, start, deadline, progress, answered,
+                s -> !image.equals(s.image()));
     }
 
     /**
@@ -263,9 +276,9 @@ public final class CloudRunServiceControl implements ServiceControl {
         Service wanted = current.toBuilder().clearTraffic()
                 .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, applied, true);
-        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress))
-                .map(s -> toState(ref, s));
-        return settle(ref, s -> s.settledOn(traffic), change, start, deadline, progress, answered);
+        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress,
+                        replacedBy(traffic, expected.generation()))).map(s -> toState(ref, s));
+        return settle(ref, traffic, expected.generation(), change, start, deadline, progress, answered);
     }
 
     @Override
@@ -276,7 +289,7 @@ public final class CloudRunServiceControl implements ServiceControl {
         Revision revision = started(ref, () -> newest(ref, known), "no new revision of " + ref.path(), deadline,
                 progress, waited -> created(ref, waited));
         ServiceState state = done(ref, revision.name(), "the deploy of " + revision.name(), start, deadline, progress,
-                Optional.empty());
+                Optional.empty(), s -> false);
         progress.done(revision.name() + " is Ready" + (state.servesLatest() ? " and serving" : ""));
         return state;
     }
@@ -314,14 +327,20 @@ public final class CloudRunServiceControl implements ServiceControl {
      * revision nothing, and a state read before then is stale at once (a traffic update planned on
      * it, a conflict). Done: settled on its own traffic list, and LATEST moved to the revision when
      * traffic follows LATEST. {@code answered}, the operation's result, is not read again when done.
+     * {@code replaced}: the template is no longer ours (someone deployed another image over it),
+     * which ends the wait at once.
      */
     private ServiceState done(ServiceRef ref, String revision, String change, Instant start, Instant deadline,
-                              Progress progress, Optional<ServiceState> answered) {
+                              Progress progress, Optional<ServiceState> answered, Predicate<ServiceState> replaced) {
         Predicate<ServiceState> done = s -> s.settledOn(s.traffic())
                 && (!s.servesLatest() || revision.equals(s.latestReadyRevision()));
         ServiceState state = answered.filter(done).orElseGet(() -> wait.until(() -> service(ref),
-                s -> done.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + change + " to finish",
-                waited -> progress.update("waiting for " + change + " to finish (" + seconds(waited) + ")")));
+                s -> done.test(s) || replaced.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + change
+                        + " to finish", waited -> progress.update("waiting for " + change + " to finish ("
+                        + seconds(waited) + ")")));
+        if (replaced.test(state)) {
+            throw replaced(ref, change, state, "its template now runs " + state.image());
+        }
         if (done.test(state)) {
             return state;
         }
@@ -374,9 +393,11 @@ public final class CloudRunServiceControl implements ServiceControl {
     }
 
     @Override
-    public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress) {
+    public ServiceState awaitTraffic(ServiceState planned, List<TrafficEntry> traffic, Duration limit,
+                                     Progress progress) {
         Instant start = wait.clock().instant();
-        return settle(ref, s -> s.settledOn(traffic), NEW_TRAFFIC, start, start.plus(limit), progress, Optional.empty());
+        return settle(planned.ref(), traffic, planned.generation(), NEW_TRAFFIC, start, start.plus(limit), progress,
+                Optional.empty());
     }
 
     /**
@@ -428,13 +449,17 @@ public final class CloudRunServiceControl implements ServiceControl {
     /**
      * Follows the accepted operation to its end and returns its result, the service as the
      * operation left it; an operation that ends in error is an API failure. The operation's own
-     * future paces the wait (gax polls the server on the schedule of GcpClients).
+     * future paces the wait (gax polls the server on the schedule of GcpClients). Every
+     * {@link #LOOK} the service is read too: an operation whose change was {@code replaced} by a
+     * later one not ours may run on until the later one is done, and the wait stops at once.
      */
     private Service await(OperationFuture<Service, Service> op, ServiceRef ref, String change, Instant start,
-                          Instant deadline, Progress progress) {
+                          Instant deadline, Progress progress, Predicate<ServiceState> replaced) {
         String what = "waiting for Cloud Run to apply " + change + " to " + ref.path();
-        wait.until(() -> finished(op, what), Boolean::booleanValue, Wait.Backoff.fixed(Duration.ZERO), deadline, what,
-                waited -> progress.update("waiting for Cloud Run to apply " + change + " (" + seconds(waited) + ")"));
+        Instant[] look = {wait.clock().instant().plus(LOOK)};
+        wait.until(() -> finished(op, what) || replacedMeanwhile(ref, change, replaced, look), Boolean::booleanValue,
+                Wait.Backoff.fixed(Duration.ZERO), deadline, what, waited -> progress.update("waiting for Cloud Run to "
+                        + "apply " + change + " (" + seconds(waited) + ")"));
         if (!op.isDone()) {
             throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " still updating after "
                     + seconds(since(start)) + "; it may yet finish, see `rollback status`");
@@ -456,6 +481,31 @@ public final class CloudRunServiceControl implements ServiceControl {
         }
     }
 
+    /**
+     * Reads the service when {@code look} is due and throws {@link ChangeReplaced} when a later
+     * change replaced ours; a read that fails is no verdict (the operation is still followed).
+     */
+    private boolean replacedMeanwhile(ServiceRef ref, String change, Predicate<ServiceState> replaced, Instant[] look) {
+        Instant now = wait.clock().instant();
+        if (now.isBefore(look[0])) {
+            return false;
+        }
+        look[0] = now.plus(LOOK);
+        Optional<ServiceState> s = peek(ref, LOOK);
+        if (s.isPresent() && replaced.test(s.get())) {
+            throw replaced(ref, change, s.get(), null);
+        }
+        return false;
+    }
+
+    /**
+     * Our update asked for {@code traffic} in a generation after {@code planned}: a later generation
+     * that asks for other traffic can only be someone else's update after ours (generations only grow).
+     */
+    private static Predicate<ServiceState> replacedBy(List<TrafficEntry> traffic, long planned) {
+        return s -> s.generation() > planned && !ServiceState.sameEntries(s.traffic(), traffic);
+    }
+
     /** Waits up to {@link #OPERATION_DONE} for the operation to end (in success or in error). */
     private static boolean finished(OperationFuture<Service, Service> op, String what) {
         try {
@@ -473,25 +523,42 @@ public final class CloudRunServiceControl implements ServiceControl {
 
     /**
      * The operation being done is not enough: done means not reconciling, observed generation
-     * caught up, and the statuses are the traffic we asked for. A
-     * terminal condition FAILED ends the wait at once. {@code answered}, the operation's result,
-     * is the service as it was when the operation ended: when it is settled it is not read again.
+     * caught up, and the statuses are {@code traffic}, which the service asked for in a generation
+     * after {@code planned}. A terminal condition FAILED ends the wait at once, and so does a later
+     * change, not ours, that replaced ours ({@link #replacedBy}): Cloud Run then reconciles theirs and
+     * ours is never in effect; waiting for it would last until the deadline and end in a wrong
+     * "nothing was changed". {@code answered}, the
+     * operation's result, is the service as it was when the operation ended: when it is settled (or
+     * replaced) it is not read again.
      */
-    private ServiceState settle(ServiceRef ref, Predicate<ServiceState> inEffect, String change, Instant start,
+    private ServiceState settle(ServiceRef ref, List<TrafficEntry> traffic, long planned, String change, Instant start,
                                 Instant deadline, Progress progress, Optional<ServiceState> answered) {
-        ServiceState state = answered.filter(inEffect).orElseGet(() -> wait.until(() -> service(ref),
-                s -> inEffect.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "
+        Predicate<ServiceState> replaced = replacedBy(traffic, planned);
+        Predicate<ServiceState> ended = s -> s.settledOn(traffic) || replaced.test(s);
+        ServiceState state = answered.filter(ended).orElseGet(() -> wait.until(() -> service(ref),
+                s -> ended.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "
                         + change, waited -> progress.update("waiting for " + ref.name() + " to serve " + change + " ("
                         + seconds(since(start)) + ")")));
-        if (inEffect.test(state)) {
+        if (state.settledOn(traffic)) {
             progress.done(ref.name() + " serves " + change + " (" + since(start).toMillis() + " ms)");
             return state;
+        }
+        if (replaced.test(state)) {
+            throw replaced(ref, change, state, null);
         }
         if (failedNow(state)) {
             throw failed(ref, change, state);
         }
         throw new RunbookException(ExitCode.API_FAILURE, API + ": " + ref.path() + " not serving " + change + " after "
                 + seconds(since(start)) + "; see `rollback status`");
+    }
+
+    /** A change this run did not send replaced ours while it was applied; {@code what} adds what that left of ours. */
+    private static ChangeReplaced replaced(ServiceRef ref, String change, ServiceState state, String what) {
+        return new ChangeReplaced(API + ": " + ref.name() + " was changed again while " + change + " was being "
+                + "applied, by a change this run did not send: it now asks for traffic " + state.traffic()
+                + " (generation " + state.generation() + "), " + state.servingText() + " serving"
+                + (state.applying() ? " until it is in effect" : "") + (what == null ? "" : "; " + what));
     }
 
     private static RunbookException failed(ServiceRef ref, String change, ServiceState state) {

@@ -30,6 +30,15 @@ public interface Change {
         return Optional.empty();
     }
 
+    /**
+     * The service as planned, when this change sends it an update itself (not when it waits for one
+     * made elsewhere, as a git revert waits for CI's deploy): a change still being applied there
+     * that is not this one would be replaced by it. By default {@link #service()}.
+     */
+    default Optional<ServiceState> updatedService() {
+        return service();
+    }
+
     String summary();
 
     /** What is shown before confirming: the state now and after. */

@@ -37,14 +37,16 @@ public final class ChangePipeline {
     private final String origin;
     private final Duration waitLimit;
     private final String note;
+    private final boolean force;
 
     public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
                           boolean dryRun) {
-        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null);
+        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false);
     }
 
     private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
-                           String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note) {
+                           String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note,
+                           boolean force) {
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
@@ -56,6 +58,7 @@ public final class ChangePipeline {
         this.origin = origin;
         this.waitLimit = waitLimit;
         this.note = note;
+        this.force = force;
     }
 
     /** True when this run only plans ({@code --dry-run}). */
@@ -70,13 +73,14 @@ public final class ChangePipeline {
 
     /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
     public ChangePipeline waitingAtMost(Duration limit) {
-        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note);
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note,
+                force);
     }
 
     /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
     public ChangePipeline by(String automation) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
-                note);
+                note, force);
     }
 
     /**
@@ -84,7 +88,17 @@ public final class ChangePipeline {
      * shown with the plan and journaled with the step.
      */
     public ChangePipeline noting(String why) {
-        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why);
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why,
+                force);
+    }
+
+    /**
+     * The same pipeline, told ({@code --force}) to replace a change the service is still applying
+     * that this run did not send, without a second question.
+     */
+    public ChangePipeline forcing(boolean replace) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
+                replace);
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
@@ -107,6 +121,14 @@ public final class ChangePipeline {
             return adopt(change, verify, ownChecks, start);
         }
         List<String> notes = notes(change, verify);
+        Optional<ServiceState> notOurs = applyingNotOurs(change);
+        notOurs.ifPresent(s -> notes.add(0, applyingNotOurs(s) + "; this plan starts from what that change asks and "
+                + "replaces it" + (force ? " (--force)" : "")));
+        if (notOurs.isPresent() && !force && !dryRun && ui.confirmedAlready()) {
+            throw RunbookException.invalid(applyingNotOurs(notOurs.get()) + "; a change now would replace it before "
+                    + "it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, or add "
+                    + "--force to replace it; nothing was changed");
+        }
         if (dryRun) {
             ui.showPlan(change, notes);
             return result(change, ActionResult.Outcome.planned, "dry run: " + change.summary() + " (nothing changed)",
@@ -116,6 +138,10 @@ public final class ChangePipeline {
         ui.confirm(change, notes);
         if (change.caution() != null) {
             ui.confirm(change.caution());
+        }
+        if (notOurs.isPresent() && !force) {
+            ui.confirm("Replace the change " + notOurs.get().ref().name() + " is still applying, which this run did "
+                    + "not send?");
         }
         change.checkUnchangedSincePlan();
         start = clock.instant(); // the time it took starts after the human said yes
@@ -141,6 +167,23 @@ public final class ChangePipeline {
         }
         verify.flatMap(VerifyRequest::gap).ifPresent(gap -> notes.add("not checked after the change: " + gap));
         return notes;
+    }
+
+    /**
+     * The service {@code change} updates is still applying a change that is not this one (which
+     * would have been adopted) nor the one the newest step this journal sent to it left unfinished
+     * (an undo of a step that timed out): another engineer's, CI's or the console's. A plan made now
+     * starts from what that change asks, and sending it replaces that change before it is in effect.
+     */
+    private Optional<ServiceState> applyingNotOurs(Change change) {
+        return change.updatedService().filter(s -> s.applying() && !journal.newest(r -> r.parent() == null
+                        && s.ref().path().equals(r.target()) && Undo.SERVICE_KINDS.contains(r.kind()))
+                .filter(r -> r.state() != JournalRecord.State.applied && r.state() != JournalRecord.State.verified)
+                .map(r -> Undo.asksTraffic(r, s.traffic())).orElse(false));
+    }
+
+    private static String applyingNotOurs(ServiceState s) {
+        return s.ref().name() + " is still applying a change this run did not send (" + s.applyingText() + ")";
     }
 
     /** The change is already in flight: wait for it, send nothing, and journal that it was adopted. */
@@ -224,6 +267,9 @@ public final class ChangePipeline {
         if (interrupted) {
             Thread.interrupted(); // read and journal first; the run still ends with exit 130
         }
+        if (e instanceof ChangeReplaced) {
+            return replaced(change, record, e, incident);
+        }
         Change.Truth now = change.truth(RE_READ);
         if (now.inEffect() && !interrupted) {
             ui.info("warning: " + e.getMessage() + "; but the change is in effect");
@@ -251,6 +297,20 @@ public final class ChangePipeline {
         ExitCode code = maybeChanged && e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode();
         throw new RunbookException(code, e.getMessage() + "; " + truth + (maybeChanged
                 ? "; `rollback undo " + record.id() + "` puts back what was there before" : ""), e);
+    }
+
+    /**
+     * The adapter has just read that a later change, not ours, replaced ours before it was in
+     * effect. The step keeps what it asked as what it left: undo compares the service with that,
+     * sees the later change, and does not put back what was there before over it unless forced.
+     */
+    private JsonNode replaced(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
+        String truth = "the change was sent, then replaced by that later change before it was in effect";
+        journalAfterSending(change, record.next(clock.instant(), JournalRecord.State.failed, change.asked(),
+                e.getMessage() + "; " + truth, true));
+        incident.post("✗ replaced: " + e.getMessage() + "; " + truth);
+        throw new RunbookException(e.exitCode(), e.getMessage() + "; " + truth + "; `rollback undo " + record.id()
+                + "` would put back what was there before over that later change, so it refuses unless forced", e);
     }
 
     /**
@@ -315,7 +375,7 @@ public final class ChangePipeline {
         /** Runs the composite's steps, journaled under it. */
         public ChangePipeline steps() {
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note);
+                    waitLimit, note, force);
         }
 
         /** Records that a step changed something. */

@@ -173,6 +173,12 @@ public final class GitChange implements Change {
     }
 
     /** The service, when this change waits for its deploy: a revert not pushed (or not waited for) has nothing to check. */
+    /** CI deploys the revert; nothing here updates the service. */
+    @Override
+    public Optional<ServiceState> updatedService() {
+        return Optional.empty();
+    }
+
     @Override
     public Optional<ServiceState> service() {
         return repo.push() && repo.waitForDeploy() ? Optional.of(service) : Optional.empty();

@@ -33,6 +33,14 @@ public interface Interaction {
         confirm(question);
     }
 
+    /**
+     * True when the person answered every question already ({@code --yes}, or a whole confirmed
+     * once): a question that needs a person (a risk they must accept) cannot be asked.
+     */
+    default boolean confirmedAlready() {
+        return false;
+    }
+
     Progress progress();
 
     /** A line of information during the run (not part of the final result). */

@@ -31,7 +31,9 @@ public interface ServiceControl {
     /**
      * Replaces the traffic list, failing with {@link ExitCode#CONFLICT} when the service no
      * longer has {@code expected}'s etag, and returns only when the change is done (operation
-     * finished, reconciled, statuses equal to {@code traffic}), waiting at most {@code limit}.
+     * finished, reconciled, statuses equal to {@code traffic}), waiting at most {@code limit}. A
+     * later change that asks for other traffic (someone else's, sent while ours was being applied)
+     * ends the wait at once: {@link ChangeReplaced}.
      */
     @Mutating
     ServiceState updateTraffic(ServiceState expected, List<TrafficEntry> traffic, Duration limit, Progress progress);
@@ -64,8 +66,9 @@ public interface ServiceControl {
 
     /**
      * Sends nothing: waits, at most {@code limit}, until a change to {@code traffic} that was
-     * already asked (by an earlier run that was killed, say) is done.
+     * already asked (by an earlier run that was killed, say), as {@code planned} shows it, is done.
+     * A later change that asks for other traffic (someone else's) is {@link ChangeReplaced}, at once.
      */
     @ReadOnly
-    ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, Duration limit, Progress progress);
+    ServiceState awaitTraffic(ServiceState planned, List<TrafficEntry> traffic, Duration limit, Progress progress);
 }

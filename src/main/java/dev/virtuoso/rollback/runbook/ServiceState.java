@@ -98,6 +98,20 @@ public record ServiceState(
         return names;
     }
 
+    /** What serves now, for people: "R1 (90%) and R2 (10%)", or "no revision". */
+    public String servingText() {
+        return serving().isEmpty() ? "no revision" : QuickRollback.describe(serving());
+    }
+
+    /**
+     * For a plan made while a change is still being applied: which change, and what serves until
+     * it is in effect.
+     */
+    public String applyingText() {
+        return "generation " + generation + ": traffic " + traffic + " asked, " + servingText()
+                + " serving until it is in effect";
+    }
+
     /** The revision serving the most traffic now. */
     public Optional<String> servingRevision() {
         return serving().keySet().stream().findFirst();

@@ -146,7 +146,7 @@ public final class TrafficChange implements Change {
 
     @Override
     public JsonNode awaitInFlight(Duration limit, Progress progress) {
-        return json(control.awaitTraffic(plan.service(), plan.after(), limit, progress).traffic());
+        return json(control.awaitTraffic(plan.before(), plan.after(), limit, progress).traffic());
     }
 
     @Override

@@ -122,11 +122,12 @@ public final class Undo {
         }
         List<String> changed = new ArrayList<>();
         if (leftTraffic != null && !ServiceState.sameEntries(now.traffic(), leftTraffic)) {
-            changed.add("it now serves " + serving(now) + " (traffic " + now.traffic() + (now.reconciling()
+            changed.add("it now serves " + now.servingText() + " (traffic " + now.traffic() + (now.reconciling()
                     ? ", still being applied" : "") + "; the step left " + leftTraffic + ")");
         } else if (leftTraffic != null && leftTraffic.stream().anyMatch(e -> e.latest() && e.percent() > 0)) {
             deployedSince(left, service).ifPresent(r -> changed.add("LATEST now means " + r.name() + " ("
-                    + r.image() + "), created " + seconds(r.created()) + ", after the step: it serves " + serving(now)));
+                    + r.image() + "), created " + seconds(r.created()) + ", after the step: it serves "
+                    + now.servingText()));
         }
         if (image != null && !image.equals(now.image())) {
             changed.add("its template runs " + now.image() + " (the step left " + image + ")");
@@ -137,12 +138,7 @@ public final class Undo {
 
     /** {@code r} left the service's traffic as it is {@code now}. */
     private static boolean leftServing(JournalRecord r, List<JournalRecord> history, ServiceState now) {
-        JsonNode t = trafficOf(leftBy(r, history).after());
-        try {
-            return t != null && ServiceState.sameEntries(now.traffic(), TrafficChange.traffic(t));
-        } catch (IllegalArgumentException e) {
-            return false; // a record edited into nonsense explains nothing
-        }
+        return asksTraffic(leftBy(r, history), now.traffic());
     }
 
     /** The step whose state a record left: its newest step for a composite (a drill), else itself. */
@@ -160,6 +156,16 @@ public final class Undo {
                 && !r.name().equals(own) && r.created().isAfter(left.time())).findFirst();
     }
 
+    /** {@code record} asked for (or left) exactly {@code traffic}. */
+    static boolean asksTraffic(JournalRecord record, List<TrafficEntry> traffic) {
+        JsonNode t = trafficOf(record.after());
+        try {
+            return t != null && ServiceState.sameEntries(traffic, TrafficChange.traffic(t));
+        } catch (IllegalArgumentException e) {
+            return false; // a record edited into nonsense asked for nothing
+        }
+    }
+
     /** The traffic list a traffic step holds as itself, an image or git step under "traffic"; null when none. */
     private static JsonNode trafficOf(JsonNode state) {
         JsonNode t = state == null ? null : state.isArray() ? state : state.get("traffic");
@@ -168,10 +174,6 @@ public final class Undo {
 
     private static Instant seconds(Instant t) {
         return t.truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
-    }
-
-    private static String serving(ServiceState s) {
-        return s.serving().isEmpty() ? "no revision" : QuickRollback.describe(s.serving());
     }
 
     /**

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import com.google.cloud.run.v2.Service;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.UpdateServiceRequest;
+import dev.virtuoso.rollback.runbook.ChangeReplaced;
 import dev.virtuoso.rollback.runbook.ExitCode;
 import dev.virtuoso.rollback.runbook.Progress;
 import dev.virtuoso.rollback.runbook.Revision;
@@ -157,6 +158,80 @@ class CloudRunServiceControlTest {
                 .setTemplate(s.getTemplate().toBuilder().clearRevision()
                         .setContainers(0, s.getTemplate().getContainers(0).toBuilder().setImage(image))))
                 .build()).getInitialFuture().get(5, TimeUnit.SECONDS);
+    }
+
+    /** Someone else routes all traffic to 00001 (applied and reconciled at once). */
+    private void routeAllTo00001() {
+        controls.changeService(s -> s.toBuilder().clearTraffic().addTraffic(TrafficTarget.newBuilder()
+                .setType(com.google.cloud.run.v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                .setRevision("virtuoso-api-00001-abc").setPercent(100)).build());
+    }
+
+    @Test
+    void aTrafficChangeInFlightThatSomeoneElseReplacesEndsTheWaitAtOnceWithExit5() throws Exception {
+        controls.setOperationDelay(Duration.ofHours(1));
+        // An earlier run of ours sent this, then was killed; the new run adopts it.
+        Service s = controls.service();
+        clients.services().updateServiceAsync(UpdateServiceRequest.newBuilder().setService(s.toBuilder().clearTraffic()
+                .addTraffic(TrafficTarget.newBuilder().setType(com.google.cloud.run.v2.TrafficTargetAllocationType
+                        .TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION).setRevision(STABLE.revision()).setPercent(100)
+                        .setTag(STABLE.tag()))).build()).getInitialFuture().get(5, TimeUnit.SECONDS);
+        ServiceState planned = control.service(REF);
+        assertThat(planned.applying()).isTrue();
+        routeAllTo00001();
+
+        assertThatThrownBy(() -> control.awaitTraffic(planned, List.of(STABLE), Duration.ofHours(1), Progress.NONE))
+                .isInstanceOf(ChangeReplaced.class)
+                .hasMessage("Cloud Run: virtuoso-api was changed again while the new traffic was being applied, by a "
+                        + "change this run did not send: it now asks for traffic [virtuoso-api-00001-abc 100%] "
+                        + "(generation " + (planned.generation() + 1) + "), virtuoso-api-00001-abc (100%) serving")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
+    }
+
+    @Test
+    void anUpdateReplacedWhileItsOperationStillRunsStopsWithinSecondsNotAtTheDeadline() throws Exception {
+        controls.setOperationDelay(Duration.ofHours(1));
+        ServiceState before = control.service(REF);
+        var update = java.util.concurrent.CompletableFuture.runAsync(() -> control.updateTraffic(before,
+                List.of(STABLE), Duration.ofMinutes(5), Progress.NONE), java.util.concurrent.Executors.newSingleThreadExecutor());
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!controls.service().getReconciling()) {
+            assertThat(System.nanoTime()).as("our update never reached the sandbox").isLessThan(end);
+            Thread.sleep(5);
+        }
+        routeAllTo00001();
+
+        // Our operation is still running (for an hour): the look at the service every 2 s ends the wait.
+        assertThatThrownBy(() -> update.get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(ChangeReplaced.class)
+                .hasMessageContaining("it now asks for traffic [virtuoso-api-00001-abc 100%]");
+        assertThat(controls.traffic()).containsExactly("REVISION virtuoso-api-00001-abc 100%");
+    }
+
+    @Test
+    void trafficChangedBySomeoneElseWhileOurDeployWasAppliedIsExit5AndNotOverwrittenByOurs() throws Exception {
+        controls.setOperationDelay(Duration.ofHours(1));
+        ServiceState before = control.service(REF);
+        String image = Sandbox.IMAGE + ":v9.9.9";
+        List<TrafficEntry> ours = List.of(new TrafficEntry(false, "virtuoso-api-rb-one", 100, null),
+                STABLE.withPercent(0));
+        var deploy = java.util.concurrent.CompletableFuture.runAsync(() -> control.deploy(before, image,
+                "virtuoso-api-rb-one", ours, LIMIT, Progress.NONE), java.util.concurrent.Executors.newSingleThreadExecutor());
+        // While our template is being applied, a colleague pins the service to 00001.
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!controls.service().getTemplate().getContainers(0).getImage().equals(image)) {
+            assertThat(System.nanoTime()).as("our deploy never reached the sandbox").isLessThan(end);
+            Thread.sleep(5);
+        }
+        routeAllTo00001();
+        controls.startRevisionsNow();
+        controls.completeOperationsNow();
+
+        assertThatThrownBy(() -> deploy.get(10, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(ChangeReplaced.class)
+                .hasMessageEndingWith("virtuoso-api-rb-one is deployed and Ready, but the traffic it was to get was not "
+                        + "moved over that change");
+        assertThat(controls.traffic()).containsExactly("REVISION virtuoso-api-00001-abc 100%");
     }
 
     @Test

@@ -350,7 +350,7 @@ class ChangePipelineTest {
         }
 
         @Override
-        public ServiceState awaitTraffic(ServiceRef ref, List<TrafficEntry> traffic, java.time.Duration limit,
+        public ServiceState awaitTraffic(ServiceState planned, List<TrafficEntry> traffic, java.time.Duration limit,
                                          Progress progress) {
             awaited++;
             if (failAwaiting != null) {
