@@ -166,23 +166,36 @@ public final class Drill {
         }
         drill.changed("routed 100% to " + bad);
         steps.add(new Step("break", broke.summary(), since(t), true));
+        // From here the drill owns the service until it is back: a change someone sends meanwhile
+        // does not keep the bad revision serving; the drill's own steps replace it.
+        ChangePipeline owned = stepsOf.forcing(true);
         try {
-            Report report = measure(req, original, bad, stable, verify, started, steps, incident, stepsOf, drill,
+            Report report = measure(req, original, bad, stable, verify, started, steps, incident, owned, drill,
                     restore);
             drill.end(report.ok() ? JournalRecord.State.verified : JournalRecord.State.failed, was,
                     "drill " + (report.ok() ? "passed" : "failed") + "; original traffic restored", false);
             return report;
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.INTERRUPTED) {
-                throw interrupted(req, restore, was, undo, stepsOf, drill, incident, e);
+                throw interrupted(req, restore, was, undo, owned, drill, incident, e);
             }
             // Never leave the service on the bad revision: put the stable one back, then report.
             ui.info("drill: failed (" + e.getMessage() + "); routing back to " + stable);
             incident.post("✗ drill aborted: " + e.getMessage() + "; routing back to " + stable);
-            ActionResult back = stepsOf.execute(routeAll(req.service(), stable), Optional.empty());
+            ActionResult back;
+            try {
+                back = owned.execute(routeAll(req.service(), stable), Optional.empty());
+            } catch (RunbookException again) {
+                drill.end(JournalRecord.State.failed, null, "drill aborted (" + e.getMessage() + ") and routing back "
+                        + "to " + stable + " failed (" + again.getMessage() + "); " + undo, true);
+                throw new RunbookException(ExitCode.API_FAILURE, "drill aborted (" + e.getMessage() + ") and could not "
+                        + "route back to " + stable + " (" + again.getMessage() + "); " + undo, again);
+            }
             drill.end(JournalRecord.State.failed, back.after(), "drill aborted (" + e.getMessage() + "); left on "
                     + stable + "; `rollback undo " + drill.id() + "` restores the original traffic", false);
-            throw e;
+            // Traffic was changed (and put back): never exit 2, which says nothing changed.
+            throw e.exitCode() == ExitCode.INVALID_INPUT ? new RunbookException(ExitCode.API_FAILURE, "drill aborted "
+                    + "after changing traffic (" + e.getMessage() + "); left on " + stable, e) : e;
         }
     }
 

@@ -6,6 +6,13 @@ import java.util.List;
 /** A person who agrees to everything and whose console keeps what it was told ({@link #said}). */
 final class AgreeingInteraction implements Interaction {
     final List<String> said = new ArrayList<>();
+    /** As with --yes: the run was confirmed before it started, so a second question cannot be asked. */
+    boolean yes;
+
+    @Override
+    public boolean confirmedAlready() {
+        return yes;
+    }
 
     @Override
     public void showPlan(Change change, List<String> notes) {

@@ -124,6 +124,27 @@ class DrillTest {
     }
 
     @Test
+    void aChangeSomeoneSendsMidDrillIsReplacedByTheDrillsOwnStepsNotLeftOnTheBadRevision() {
+        ui.yes = true;
+        boolean[] sent = {false};
+        Verifier theirsArrives = req -> {
+            if (badServes() && !sent[0]) {
+                // Someone else's change, still being applied: the bad revision serves until it lands.
+                sent[0] = true;
+                ServiceState s = control.state;
+                control.state = new ServiceState(s.ref(), s.uri(), s.generation() + 1, s.generation(), "etag-theirs",
+                        true, null, s.latestReadyRevision(), s.latestCreatedRevision(), List.of(new TrafficEntry(false,
+                        "virtuoso-api-00001-abc", 100, null)), s.trafficStatuses(), s.tagUrls(), s.image());
+            }
+            return checks.verify(req);
+        };
+        Drill.Report r = drill(theirsArrives).run(request("virtuoso-api-00003-ghi"));
+        assertThat(sent[0]).isTrue();
+        assertThat(r.ok()).isTrue();
+        assertThat(control.state.traffic()).isEqualTo(Fixtures.SEED_TRAFFIC);
+    }
+
+    @Test
     void aFailureMidDrillPutsTheStableRevisionBack() {
         Verifier exploding = req -> {
             if (!badServes()) {
