@@ -139,7 +139,8 @@ public final class ChangePipeline {
         if (change.caution() != null) {
             ui.confirm(change.caution());
         }
-        if (notOurs.isPresent() && !force) {
+        // On a terminal the question is asked even with --force, which may have been given for another warning.
+        if (notOurs.isPresent() && !ui.confirmedAlready()) {
             ui.confirm("Replace the change " + notOurs.get().ref().name() + " is still applying, which this run did "
                     + "not send?");
         }
@@ -240,17 +241,21 @@ public final class ChangePipeline {
             report = new VerifyReport(report == null ? change.target() : report.url(),
                     report == null ? 0 : report.durationMs(), all);
         }
+        // Verified means a check saw the service work: checks that could not run or judge prove nothing.
+        boolean judged = report != null && report.count(Verdict.PASS) > 0;
         if (report != null) {
-            journalAfterSending(change, record.next(clock.instant(), report.ok() ? JournalRecord.State.verified
-                    : JournalRecord.State.failed, null, "verification: " + report.count(Verdict.PASS) + "/"
-                    + report.checks().size() + " checks passed"));
+            journalAfterSending(change, record.next(clock.instant(), !report.ok() ? JournalRecord.State.failed
+                    : judged ? JournalRecord.State.verified : JournalRecord.State.applied, null, "verification: "
+                    + report.count(Verdict.PASS) + "/" + report.checks().size() + " checks passed"
+                    + (report.ok() && !judged ? " (" + report.why() + ")" : "")));
         }
         String took = Durations.format(Duration.between(start, clock.instant()));
         incident.post(report == null ? "✓ applied in " + took + " (not verified)"
-                : report.ok() ? "✓ applied and verified in " + took + ": " + report.count(Verdict.PASS) + "/"
+                : !report.ok() ? "✗ applied in " + took + " but verification FAILED: " + report.count(Verdict.FAIL)
+                        + "/" + report.checks().size() + " checks failed"
+                : judged ? "✓ applied and verified in " + took + ": " + report.count(Verdict.PASS) + "/"
                         + report.checks().size() + " checks passed"
-                        : "✗ applied in " + took + " but verification FAILED: " + report.count(Verdict.FAIL) + "/"
-                                + report.checks().size() + " checks failed");
+                : "✓ applied in " + took + " (not verified: " + report.why() + ")");
         return result(change, ActionResult.Outcome.applied, change.summary(), applied, record.id(), start, report, notes,
                 change.shown(applied));
     }

@@ -95,6 +95,12 @@ public final class SecretChange implements Change {
         return Optional.ofNullable(readers);
     }
 
+    /** Only a redeploy updates the service; a restore of versions alone leaves it be. */
+    @Override
+    public Optional<ServiceState> updatedService() {
+        return redeploy == null ? Optional.empty() : service();
+    }
+
     @Override
     public String summary() {
         return summary;

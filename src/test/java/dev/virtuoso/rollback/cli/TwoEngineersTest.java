@@ -101,6 +101,40 @@ class TwoEngineersTest {
     }
 
     @Test
+    void onATerminalTheSecondQuestionIsAskedEvenWithForceGivenForAnotherWarning() throws Exception {
+        CompletableFuture<CliHarness.Result> alices = alice("quick", "--previous", "--yes", "--no-verify");
+        until(() -> cli.controls.service().getReconciling());
+        int sent = cli.mutations();
+        cli.interactive = true;
+        cli.stdin = "y\nn\n";
+
+        CliHarness.Result r = bob("quick", "--to-revision", "virtuoso-api-00001-abc", "--force", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.out()).contains("Replace the change virtuoso-api is still applying, which this run did not send? "
+                + "[y/N]");
+        assertThat(cli.mutations()).isEqualTo(sent);
+        cli.controls.completeOperationsNow();
+        assertThat(alices.get(30, TimeUnit.SECONDS).code()).isZero();
+    }
+
+    @Test
+    void aSecretRestoreWithoutRedeployIsNotHeldUpByAChangeToTheServiceItDoesNotTouch() throws Exception {
+        cli.controls.apiKeyReadAsLatest(); // so the restore weighs the service's revisions as readers
+        CompletableFuture<CliHarness.Result> alices = alice("quick", "--previous", "--yes", "--no-verify");
+        until(() -> cli.controls.service().getReconciling());
+
+        CliHarness.Result r = bob("restore", "secrets", "--secret", "virtuoso-api-key", "--to-version", "2", "--yes",
+                "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).doesNotContain("still applying a change this run did not send");
+        cli.controls.completeOperationsNow();
+        assertThat(alices.get(30, TimeUnit.SECONDS).code()).isZero();
+        assertThat(cli.controls.traffic()).containsExactly(ALICE_ASKED);
+    }
+
+    @Test
     void onATerminalThePlanAsksASecondQuestionAndNoSendsNothing() throws Exception {
         CompletableFuture<CliHarness.Result> alices = alice("quick", "--previous", "--yes", "--no-verify");
         until(() -> cli.controls.service().getReconciling());

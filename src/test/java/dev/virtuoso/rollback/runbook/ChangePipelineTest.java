@@ -94,6 +94,18 @@ class ChangePipelineTest {
     }
 
     @Test
+    void checksThatCouldNotRunLeaveTheStepAppliedNotVerifiedAndSayWhy() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        when(verifier.verify(any())).thenReturn(new VerifyReport("u", 5, List.of(
+                CheckResult.notRun("list commands", "functional", "API key not available"))));
+        executor.execute(change(previous()), Optional.of(checks));
+        JournalRecord last = journal.lines.get(journal.lines.size() - 1);
+        assertThat(last.state()).isEqualTo(JournalRecord.State.applied);
+        assertThat(last.detail()).isEqualTo("verification: 0/1 checks passed (list commands could not run: API key "
+                + "not available)");
+    }
+
+    @Test
     void failedVerificationIsJournaledAndMakesTheResultNotOk() {
         when(ui.progress()).thenReturn(Progress.NONE);
         when(verifier.verify(any())).thenReturn(new VerifyReport("u", 5, List.of(
