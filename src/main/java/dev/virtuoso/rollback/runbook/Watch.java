@@ -114,6 +114,11 @@ public final class Watch {
                             + r.user() + " (" + r.command() + ", journal " + r.id() + "); the metric window still holds "
                             + "minutes from before that, so nothing is done automatically until "
                             + local.format(r.time().plus(req.triggers().window()).plus(sustain)));
+                } else if (look.applying()) {
+                    // Someone's change is landing: rolling back now would replace it before it is in effect.
+                    ui.info("  not rolling back: " + req.service().name() + " is still applying a change ("
+                            + look.applyingText() + "); watching what serves once it lands");
+                    judged = null;
                 } else if (refused == null) {
                     ui.info("  trigger held for " + Durations.format(sustain) + ": rolling back to the previous revision");
                     try {

@@ -55,6 +55,33 @@ class WatchAndNotifyTest {
     }
 
     @Test
+    void aWatchDoesNotRollBackWhileSomeoneElsesChangeIsStillBeingApplied() throws Exception {
+        cli.manualTime();
+        // A colleague tags a revision; Cloud Run takes its time, and the broken revision serves until it lands.
+        cli.controls.setOperationDelay(java.time.Duration.ofHours(1));
+        var colleague = java.util.concurrent.CompletableFuture.supplyAsync(() -> cli.run(Map.of("ROLLBACK_HOME",
+                cli.home.resolve("colleague").toString()), "-r", "runbooks/sandbox.yaml", "tag", "--revision",
+                "virtuoso-api-00001-abc", "--name", "colleague", "--yes"), java.util.concurrent.Executors
+                .newSingleThreadExecutor());
+        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (!cli.controls.service().getReconciling()) {
+            assertThat(System.nanoTime()).as("the colleague's change never reached the sandbox").isLessThan(end);
+            Thread.sleep(5);
+        }
+        int calls = cli.mutations();
+
+        CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "1m");
+
+        assertThat(r.code()).as("a trigger fired: " + r.out() + r.err()).isEqualTo(3);
+        assertThat(r.out()).contains("virtuoso-api-00003-ghi  FIRING").contains("not rolling back: virtuoso-api is "
+                        + "still applying a change (generation ")
+                .contains("watching what serves once it lands").doesNotContain("rolling back to the previous");
+        assertThat(cli.mutations()).isEqualTo(calls);
+        cli.controls.completeOperationsNow();
+        assertThat(colleague.get(30, java.util.concurrent.TimeUnit.SECONDS).code()).isZero();
+    }
+
+    @Test
     void theAutomaticRollbackRunsQuicksPreflightAndRefusesARevisionWhosePinnedSecretIsGone() {
         cli.manualTime();
         // virtuoso-api-00002-def, the previous revision, pins version 2 of the API key.
