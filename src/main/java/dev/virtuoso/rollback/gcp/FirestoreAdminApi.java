@@ -121,7 +121,9 @@ public final class FirestoreAdminApi implements FirestoreAdmin {
                 Progress docs = m.getProgressDocuments();
                 return new FirestoreOperation(op.getName(), FirestoreOperation.Type.IMPORT,
                         state(op, m.getOperationState()), op.getDone(), error, instant(m.hasStartTime(), m.getStartTime()),
-                        instant(m.hasEndTime(), m.getEndTime()), docs.getCompletedWork(), docs.getEstimatedWork(),
+                        // An import's metadata may carry no progress at all: 0 would read as "nothing imported".
+                        instant(m.hasEndTime(), m.getEndTime()), m.hasProgressDocuments() ? docs.getCompletedWork() : -1,
+                        docs.getEstimatedWork(),
                         m.getProgressBytes().getCompletedWork(), m.getProgressBytes().getEstimatedWork(),
                         m.getInputUriPrefix(), m.getCollectionIdsList());
             }

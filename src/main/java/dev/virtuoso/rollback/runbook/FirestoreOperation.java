@@ -7,7 +7,8 @@ import java.util.List;
  * A Firestore import or export operation as its metadata describes it: {@code state} is the
  * API's OperationState (INITIALIZING, PROCESSING, FINALIZING, SUCCESSFUL, FAILED, CANCELLING,
  * CANCELLED); {@code prefix} the export's output or the import's input; progress in documents and
- * bytes (0 of 0 while the API has no estimate). {@code error} is the operation's error, or null.
+ * bytes (0 of 0 while the API has no estimate; documents done -1 when an import reports no progress,
+ * which its documents check then cannot judge). {@code error} is the operation's error, or null.
  */
 public record FirestoreOperation(String name, Type type, String state, boolean done, String error, Instant start,
                                  Instant end, long documentsDone, long documentsTotal, long bytesDone, long bytesTotal,

@@ -106,8 +106,8 @@ public final class FirestoreRestore implements Change {
         Optional<List<String>> held = exports.collections(c.from);
         if (held.isEmpty()) {
             return new FirestoreRestore(c.command, c.project, c.database, c.from, c.collections, c.backupTo,
-                    List.of("the export " + c.from + " holds every collection in one all_kinds folder, which names "
-                            + "none: " + String.join(", ", c.collections) + " could not be checked against it (an id "
+                    List.of("the export " + c.from + " names no collection in its layout (an export of every "
+                            + "collection keeps them in one all_kinds folder): " + String.join(", ", c.collections) + " could not be checked against it (an id "
                             + "it lacks imports nothing, and the restore then fails its check)"), c.summary, c.running,
                     true, admin, wait);
         }
@@ -459,7 +459,10 @@ public final class FirestoreRestore implements Change {
         }
         if (imported != null) {
             n.put("importOperation", imported.name()).put("importState", imported.state())
-                    .put("importProgress", imported.progress()).put("importDocuments", imported.documentsDone());
+                    .put("importProgress", imported.progress());
+            if (imported.documentsDone() >= 0) {
+                n.put("importDocuments", imported.documentsDone());
+            }
         }
         return n;
     }

@@ -75,8 +75,8 @@ class RestoreFirestoreCommandTest {
         CliHarness.Result r = cli.rb("restore", "firestore", "--from", everything, "--collections", "userz", "--yes");
 
         assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
-        assertThat(r.out()).contains("holds every collection in one all_kinds folder, which names none: userz could "
-                + "not be checked against it").contains("the import processed 0 documents of collections userz: does the "
+        assertThat(r.out()).contains("names no collection in its layout (an export of every collection keeps them "
+                + "in one all_kinds folder): userz could not be checked against it").contains("the import processed 0 documents of collections userz: does the "
                 + "export hold that collection? Nothing was imported");
         assertThat(cli.journal().get(cli.journal().size() - 1).path("state").asText()).isEqualTo("failed");
     }
