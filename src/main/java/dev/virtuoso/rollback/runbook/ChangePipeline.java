@@ -314,7 +314,8 @@ public final class ChangePipeline {
             truth = "the change was sent, then changed by that later change; " + change.where() + " could not be "
                     + "read again, so what of it is in effect is unknown";
         } else if (now.inEffect()) {
-            truth = "the change was sent and is in effect all the same";
+            // The same traffic list, say, with LATEST now meaning the later change's revision.
+            truth = "the change was sent and what it asked is in effect, together with that later change";
         } else if (now.sent()) {
             truth = "the change was sent and that later change kept part of it, but it is not in effect as asked"
                     + (now.failure() != null ? " (it failed: " + now.failure() + ")"

@@ -209,6 +209,38 @@ class TwoEngineersTest {
     }
 
     @Test
+    void aMoveToLatestDuringWhichCiDeploysAnotherImageIsExit5NamingTheirRevisionNotASuccess() throws Exception {
+        cli.controls.changeService(s -> s.toBuilder().clearTraffic()
+                .addTraffic(target(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")).build());
+        CompletableFuture<CliHarness.Result> alices = alice("quick", "--to-latest", "--yes", "--no-verify");
+        until(() -> cli.controls.service().getReconciling());
+        // CI deploys while Alice's traffic is being applied; a deploy sends the traffic list back as it
+        // is, Alice's: the same list, but LATEST is now CI's revision.
+        String ci = dev.virtuoso.rollback.sandbox.Sandbox.IMAGE + ":v2.0.0";
+        cli.controls.deployElsewhere("virtuoso-api-ci-build", ci);
+        cli.controls.startRevisionsNow();
+        cli.controls.completeOperationsNow();
+
+        CliHarness.Result a = alices.get(30, TimeUnit.SECONDS);
+
+        assertThat(a.code()).as(a.out() + a.err()).isEqualTo(5);
+        assertThat(a.err()).contains("was changed again while the new traffic was being applied, by a change this "
+                + "run did not send").containsPattern("(its newest revision is virtuoso-api-ci-build, which LATEST "
+                + "serves if it becomes Ready|LATEST serves its newest revision, virtuoso-api-ci-build);")
+                .contains("; the change was sent and what it asked is in effect, together with that later change; ");
+        assertThat(cli.controls.service().getTemplate().getContainers(0).getImage()).isEqualTo(ci);
+        assertThat(cli.controls.trafficStatuses()).containsExactly("LATEST 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+
+        // Undo does not route away from CI's revision without being told to.
+        int calls = cli.mutations();
+        CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("LATEST now means virtuoso-api-ci-build (" + ci + ")");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
     void anUndoOfOurOwnChangeThatTimedOutWhileBeingAppliedIsNotTakenForSomeoneElses() throws Exception {
         List<String> seed = cli.controls.traffic();
         CompletableFuture<CliHarness.Result> first = alice("quick", "--previous", "--yes", "--no-verify");
