@@ -542,12 +542,11 @@ public final class CloudRunServiceControl implements ServiceControl {
     /**
      * The operation being done is not enough: done means not reconciling, observed generation
      * caught up, and the statuses are {@code traffic}, which the service asked for in a generation
-     * after the plan. A terminal condition FAILED ends the wait at once, and so does a later
-     * change, not ours, that {@code replaced} ours ({@link #trafficReplacedBy}): Cloud Run then reconciles theirs and
-     * ours is never in effect; waiting for it would last until the deadline and end in a wrong
-     * "nothing was changed". {@code answered}, the
-     * operation's result, is the service as it was when the operation ended: when it is settled (or
-     * replaced) it is not read again.
+     * after the plan. A terminal condition FAILED ends the wait at once, and so does a later change,
+     * not ours, that {@code replaced} ours ({@link #trafficReplacedBy}): Cloud Run then reconciles
+     * theirs and ours is never in effect as planned; waiting for it would last until the deadline and
+     * end in a wrong "nothing was changed". {@code answered}, the operation's result, is the service as
+     * it was when the operation ended: when it is settled (or replaced) it is not read again.
      */
     private ServiceState settle(ServiceRef ref, List<TrafficEntry> traffic, Predicate<ServiceState> replaced,
                                 String change, Instant start, Instant deadline, Progress progress,

@@ -178,7 +178,10 @@ public final class GitChange implements Change {
         return Optional.empty();
     }
 
-    /** The service, when this change waits for its deploy: a revert not pushed (or not waited for) has nothing to check. */
+    /**
+     * The service, when this change waits for its deploy: a revert not pushed (or not waited for) has
+     * nothing to check.
+     */
     @Override
     public Optional<ServiceState> service() {
         return repo.push() && repo.waitForDeploy() ? Optional.of(service) : Optional.empty();
