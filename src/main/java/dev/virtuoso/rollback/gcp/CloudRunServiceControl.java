@@ -32,6 +32,7 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutionException;
@@ -56,7 +57,7 @@ public final class CloudRunServiceControl implements ServiceControl {
     /** Re-reads of the service after the operation, until it serves what was asked. */
     private static final Wait.Backoff SETTLE = new Wait.Backoff(Duration.ofMillis(100), 1.1, Duration.ofSeconds(2));
     /** While an operation runs, how often the service is read for a later change, not ours, that replaced it. */
-    private static final Duration LOOK = Duration.ofSeconds(2);
+    static final Duration LOOK = Duration.ofSeconds(2);
 
     private final GcpClients clients;
     private final Wait wait;
@@ -276,9 +277,10 @@ public final class CloudRunServiceControl implements ServiceControl {
         Service wanted = current.toBuilder().clearTraffic()
                 .addAllTraffic(traffic.stream().map(this::toProto).toList()).build();
         Optional<OperationFuture<Service, Service>> op = send(expected, wanted, applied, true);
-        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress,
-                        replacedBy(traffic, expected.generation()))).map(s -> toState(ref, s));
-        return settle(ref, traffic, expected.generation(), change, start, deadline, progress, answered);
+        Predicate<ServiceState> replaced = trafficReplacedBy(expected, traffic);
+        Optional<ServiceState> answered = op.map(o -> await(o, ref, change, start, deadline, progress, replaced))
+                .map(s -> toState(ref, s));
+        return settle(ref, traffic, replaced, change, start, deadline, progress, answered);
     }
 
     @Override
@@ -396,8 +398,8 @@ public final class CloudRunServiceControl implements ServiceControl {
     public ServiceState awaitTraffic(ServiceState planned, List<TrafficEntry> traffic, Duration limit,
                                      Progress progress) {
         Instant start = wait.clock().instant();
-        return settle(planned.ref(), traffic, planned.generation(), NEW_TRAFFIC, start, start.plus(limit), progress,
-                Optional.empty());
+        return settle(planned.ref(), traffic, trafficReplacedBy(planned, traffic), NEW_TRAFFIC, start,
+                start.plus(limit), progress, Optional.empty());
     }
 
     /**
@@ -506,6 +508,22 @@ public final class CloudRunServiceControl implements ServiceControl {
         return s -> s.generation() > planned && !ServiceState.sameEntries(s.traffic(), traffic);
     }
 
+    /**
+     * As {@link #replacedBy}, for an update of the traffic alone, planned on {@code planned}. A
+     * traffic update never creates a revision, so when the asked traffic follows LATEST, a revision
+     * created after the plan is someone else's deploy, even one that sent our very traffic list back
+     * (a deploy does): LATEST would serve their template, not what was planned. (A deploy of ours
+     * creates its revision before its traffic update is planned, on the state it left.)
+     */
+    private static Predicate<ServiceState> trafficReplacedBy(ServiceState planned, List<TrafficEntry> traffic) {
+        Predicate<ServiceState> otherTraffic = replacedBy(traffic, planned.generation());
+        if (traffic.stream().noneMatch(TrafficEntry::latest)) {
+            return otherTraffic;
+        }
+        return otherTraffic.or(s -> s.generation() > planned.generation()
+                && !Objects.equals(s.latestCreatedRevision(), planned.latestCreatedRevision()));
+    }
+
     /** Waits up to {@link #OPERATION_DONE} for the operation to end (in success or in error). */
     private static boolean finished(OperationFuture<Service, Service> op, String what) {
         try {
@@ -524,27 +542,27 @@ public final class CloudRunServiceControl implements ServiceControl {
     /**
      * The operation being done is not enough: done means not reconciling, observed generation
      * caught up, and the statuses are {@code traffic}, which the service asked for in a generation
-     * after {@code planned}. A terminal condition FAILED ends the wait at once, and so does a later
-     * change, not ours, that replaced ours ({@link #replacedBy}): Cloud Run then reconciles theirs and
-     * ours is never in effect; waiting for it would last until the deadline and end in a wrong
-     * "nothing was changed". {@code answered}, the
-     * operation's result, is the service as it was when the operation ended: when it is settled (or
-     * replaced) it is not read again.
+     * after the plan. A terminal condition FAILED ends the wait at once, and so does a later change,
+     * not ours, that {@code replaced} ours ({@link #trafficReplacedBy}): Cloud Run then reconciles
+     * theirs and ours is never in effect as planned; waiting for it would last until the deadline and
+     * end in a wrong "nothing was changed". {@code answered}, the operation's result, is the service as
+     * it was when the operation ended: when it is settled (or replaced) it is not read again.
      */
-    private ServiceState settle(ServiceRef ref, List<TrafficEntry> traffic, long planned, String change, Instant start,
-                                Instant deadline, Progress progress, Optional<ServiceState> answered) {
-        Predicate<ServiceState> replaced = replacedBy(traffic, planned);
+    private ServiceState settle(ServiceRef ref, List<TrafficEntry> traffic, Predicate<ServiceState> replaced,
+                                String change, Instant start, Instant deadline, Progress progress,
+                                Optional<ServiceState> answered) {
         Predicate<ServiceState> ended = s -> s.settledOn(traffic) || replaced.test(s);
         ServiceState state = answered.filter(ended).orElseGet(() -> wait.until(() -> service(ref),
                 s -> ended.test(s) || failedNow(s), SETTLE, deadline, "waiting for " + ref.path() + " to serve "
                         + change, waited -> progress.update("waiting for " + ref.name() + " to serve " + change + " ("
                         + seconds(since(start)) + ")")));
+        // Replaced first: a later deploy that sent our very traffic list back settles on it too.
+        if (replaced.test(state)) {
+            throw replaced(ref, change, state, null);
+        }
         if (state.settledOn(traffic)) {
             progress.done(ref.name() + " serves " + change + " (" + since(start).toMillis() + " ms)");
             return state;
-        }
-        if (replaced.test(state)) {
-            throw replaced(ref, change, state, null);
         }
         if (failedNow(state)) {
             throw failed(ref, change, state);
@@ -553,12 +571,19 @@ public final class CloudRunServiceControl implements ServiceControl {
                 + seconds(since(start)) + "; see `rollback status`");
     }
 
-    /** A change this run did not send replaced ours while it was applied; {@code what} adds what that left of ours. */
+    /**
+     * A change this run did not send replaced ours while it was applied; {@code what} adds what that
+     * left of ours. Traffic through LATEST names the newest revision: a later deploy's shows there.
+     */
     private static ChangeReplaced replaced(ServiceRef ref, String change, ServiceState state, String what) {
+        String created = state.latestCreatedRevision();
+        String latest = !state.servesLatest() || created == null ? ""
+                : created.equals(state.latestReadyRevision()) ? "; LATEST serves its newest revision, " + created
+                : "; its newest revision is " + created + ", which LATEST serves if it becomes Ready";
         return new ChangeReplaced(API + ": " + ref.name() + " was changed again while " + change + " was being "
                 + "applied, by a change this run did not send: it now asks for traffic " + state.traffic()
                 + " (generation " + state.generation() + "), " + state.servingText() + " serving"
-                + (state.applying() ? " until it is in effect" : "") + (what == null ? "" : "; " + what));
+                + (state.applying() ? " until it is in effect" : "") + latest + (what == null ? "" : "; " + what));
     }
 
     private static RunbookException failed(ServiceRef ref, String change, ServiceState state) {

@@ -305,12 +305,29 @@ public final class ChangePipeline {
     }
 
     /**
-     * The adapter has just read that a later change, not ours, replaced ours before it was in
-     * effect. The step keeps what it asked as what it left: undo compares the service with that,
-     * sees the later change, and does not put back what was there before over it unless forced.
+     * The adapter has just read that a later change, not ours, replaced ours while it was applied.
+     * That later change may leave part of ours in place (a deploy's template, its revision serving
+     * through their traffic), so the service is read again and the words say what is true. The
+     * step keeps what it asked as what it left: undo compares the service with that, sees the later
+     * change, and does not put back what was there before over it unless forced. Exit 5 stays:
+     * nothing of theirs was overwritten.
      */
     private JsonNode replaced(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
-        String truth = "the change was sent, then replaced by that later change before it was in effect";
+        Change.Truth now = change.truth(RE_READ);
+        String truth;
+        if (!now.readable()) {
+            truth = "the change was sent, then changed by that later change; " + change.where() + " could not be "
+                    + "read again, so what of it is in effect is unknown";
+        } else if (now.inEffect()) {
+            // The same traffic list, say, with LATEST now meaning the later change's revision.
+            truth = "the change was sent and what it asked is in effect, together with that later change";
+        } else if (now.sent()) {
+            truth = "the change was sent and that later change kept part of it, but it is not in effect as asked"
+                    + (now.failure() != null ? " (it failed: " + now.failure() + ")"
+                    : now.partly() != null ? " (" + now.partly() + ")" : "");
+        } else {
+            truth = "the change was sent, then replaced by that later change before it was in effect";
+        }
         journalAfterSending(change, record.next(clock.instant(), JournalRecord.State.failed, change.asked(),
                 e.getMessage() + "; " + truth, true));
         incident.post("✗ replaced: " + e.getMessage() + "; " + truth);

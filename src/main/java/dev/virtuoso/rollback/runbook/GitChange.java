@@ -172,13 +172,16 @@ public final class GitChange implements Change {
         return service.ref() + " (" + repo.repo() + ", " + repo.remote() + "/" + repo.branch() + ")";
     }
 
-    /** The service, when this change waits for its deploy: a revert not pushed (or not waited for) has nothing to check. */
     /** CI deploys the revert; nothing here updates the service. */
     @Override
     public Optional<ServiceState> updatedService() {
         return Optional.empty();
     }
 
+    /**
+     * The service, when this change waits for its deploy: a revert not pushed (or not waited for) has
+     * nothing to check.
+     */
     @Override
     public Optional<ServiceState> service() {
         return repo.push() && repo.waitForDeploy() ? Optional.of(service) : Optional.empty();

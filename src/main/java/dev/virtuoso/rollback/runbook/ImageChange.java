@@ -242,9 +242,14 @@ public final class ImageChange implements Change {
         String partly = null;
         if (sent && !inEffect && failure == null && !throughLatest()) {
             // The first step (the template) done or under way; the second (the traffic) not sent.
-            partly = s.applying() ? revision + " is still being deployed; the traffic was not moved to it"
-                    : revision.equals(s.latestReadyRevision()) ? revision + " is deployed and Ready, but the traffic "
-                    + "was not moved to it" : null;
+            // A later change by someone else may route to it all the same (LATEST, once it is Ready).
+            int serves = s.serving().getOrDefault(revision, 0);
+            String traffic = serves > 0 ? " serves " + serves + "% through the traffic asked now, " + s.traffic()
+                    + ", not the traffic this run asked" : null;
+            partly = s.applying() ? revision + " is still being deployed" + (traffic == null
+                    ? "; the traffic was not moved to it" : " and" + traffic)
+                    : revision.equals(s.latestReadyRevision()) ? revision + " is deployed and Ready" + (traffic == null
+                    ? ", but the traffic was not moved to it" : " and" + traffic) : null;
         }
         return new Truth(true, sent, inEffect, failure, null, state, null, partly);
     }

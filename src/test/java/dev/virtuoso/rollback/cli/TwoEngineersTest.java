@@ -192,6 +192,88 @@ class TwoEngineersTest {
         assertThat(cli.mutations()).isEqualTo(calls);
     }
 
+    /** A traffic target as the console sends one. */
+    private static com.google.cloud.run.v2.TrafficTarget target(boolean latest, String revision, int percent,
+                                                                String tag) {
+        var t = com.google.cloud.run.v2.TrafficTarget.newBuilder().setPercent(percent).setType(latest
+                ? com.google.cloud.run.v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST
+                : com.google.cloud.run.v2.TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION);
+        return (revision == null ? t : t.setRevision(revision)).setTag(tag == null ? "" : tag).build();
+    }
+
+    @Test
+    void aDeployWhoseTrafficAColleagueSendsToLatestMeanwhileIsExit5SayingItsRevisionServesAndUndoStillAsksForForce()
+            throws Exception {
+        cli.controls.changeService(s -> s.toBuilder().clearTraffic()
+                .addTraffic(target(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")).build());
+        String image = dev.virtuoso.rollback.sandbox.Sandbox.IMAGE + ":v1.0.0";
+        CompletableFuture<CliHarness.Result> alices = alice("image", "--image", image, "--yes", "--no-verify");
+        until(() -> cli.controls.service().getTemplate().getContainers(0).getImage().equals(image));
+        // Bob, in the console, sends all traffic to LATEST while Alice's template is being applied:
+        // once her revision is Ready, LATEST is her revision.
+        cli.controls.changeService(s -> s.toBuilder().clearTraffic().addTraffic(target(true, null, 100, null))
+                .addTraffic(target(false, "virtuoso-api-00002-def", 0, "stable-2024-07-24")).build());
+        cli.controls.startRevisionsNow();
+        cli.controls.completeOperationsNow();
+
+        CliHarness.Result a = alices.get(30, TimeUnit.SECONDS);
+
+        String latest = cli.controls.service().getLatestReadyRevision();
+        String ours = latest.substring(latest.lastIndexOf('/') + 1);
+        assertThat(cli.controls.service().getTemplate().getContainers(0).getImage()).isEqualTo(image);
+        assertThat(cli.controls.trafficStatuses()).containsExactly("LATEST 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+        assertThat(a.code()).as(a.out() + a.err()).isEqualTo(5);
+        String truth = "the change was sent and that later change kept part of it, but it is not in effect as asked ("
+                + ours + " is deployed and Ready and serves 100% through the traffic asked now, [LATEST 100%, "
+                + "virtuoso-api-00002-def (tag stable-2024-07-24) 0%], not the traffic this run asked)";
+        assertThat(a.err()).contains("; " + truth + "; `rollback undo ").doesNotContain("before it was in effect");
+        List<JsonNode> journal = cli.journal();
+        JsonNode last = journal.get(journal.size() - 1);
+        assertThat(last.path("state").asText()).isEqualTo("failed");
+        assertThat(last.path("changed").asBoolean()).isTrue();
+        assertThat(last.path("detail").asText()).endsWith("; " + truth);
+
+        // Bob's traffic list is not put back to the pinned one without being told to.
+        int calls = cli.mutations();
+        CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("no later step in this journal made it");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
+    @Test
+    void aMoveToLatestDuringWhichCiDeploysAnotherImageIsExit5NamingTheirRevisionNotASuccess() throws Exception {
+        cli.controls.changeService(s -> s.toBuilder().clearTraffic()
+                .addTraffic(target(false, "virtuoso-api-00002-def", 100, "stable-2024-07-24")).build());
+        CompletableFuture<CliHarness.Result> alices = alice("quick", "--to-latest", "--yes", "--no-verify");
+        until(() -> cli.controls.service().getReconciling());
+        // CI deploys while Alice's traffic is being applied; a deploy sends the traffic list back as it
+        // is, Alice's: the same list, but LATEST is now CI's revision.
+        String ci = dev.virtuoso.rollback.sandbox.Sandbox.IMAGE + ":v2.0.0";
+        cli.controls.deployElsewhere("virtuoso-api-ci-build", ci);
+        cli.controls.startRevisionsNow();
+        cli.controls.completeOperationsNow();
+
+        CliHarness.Result a = alices.get(30, TimeUnit.SECONDS);
+
+        assertThat(a.code()).as(a.out() + a.err()).isEqualTo(5);
+        assertThat(a.err()).contains("was changed again while the new traffic was being applied, by a change this "
+                + "run did not send").containsPattern("(its newest revision is virtuoso-api-ci-build, which LATEST "
+                + "serves if it becomes Ready|LATEST serves its newest revision, virtuoso-api-ci-build);")
+                .contains("; the change was sent and what it asked is in effect, together with that later change; ");
+        assertThat(cli.controls.service().getTemplate().getContainers(0).getImage()).isEqualTo(ci);
+        assertThat(cli.controls.trafficStatuses()).containsExactly("LATEST 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+
+        // Undo does not route away from CI's revision without being told to.
+        int calls = cli.mutations();
+        CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
+        assertThat(undo.err()).contains("LATEST now means virtuoso-api-ci-build (" + ci + ")");
+        assertThat(cli.mutations()).isEqualTo(calls);
+    }
+
     @Test
     void anUndoOfOurOwnChangeThatTimedOutWhileBeingAppliedIsNotTakenForSomeoneElses() throws Exception {
         List<String> seed = cli.controls.traffic();

@@ -13,7 +13,6 @@ import dev.virtuoso.rollback.runbook.Revision;
 import dev.virtuoso.rollback.runbook.RunbookException;
 import dev.virtuoso.rollback.runbook.ServiceRef;
 import dev.virtuoso.rollback.runbook.ServiceState;
-import dev.virtuoso.rollback.runbook.Sleeper;
 import dev.virtuoso.rollback.runbook.TrafficEntry;
 import dev.virtuoso.rollback.runbook.Wait;
 import dev.virtuoso.rollback.sandbox.Sandbox;
@@ -21,10 +20,18 @@ import dev.virtuoso.rollback.sandbox.SandboxControls;
 import io.grpc.Status;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -40,19 +47,53 @@ class CloudRunServiceControlTest {
     private GcpClients clients;
     private CloudRunServiceControl control;
     private SandboxControls controls;
+    /** Tool time a test skips ahead: a look that is due now, rather than after waiting for it. */
+    private final AtomicReference<Duration> skipped = new AtomicReference<>(Duration.ZERO);
+    /**
+     * The sandbox's delays are real, so the tool's time runs with real time, plus what a test skips;
+     * its pauses return at once (the reads between them are what take time).
+     */
+    private final Clock clock = new Clock() {
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.now().plus(skipped.get());
+        }
+    };
+    /** Runs what a colleague's change must interrupt. */
+    private final ExecutorService background = Executors.newCachedThreadPool();
 
     @BeforeEach
     void start() {
         sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMillis(100)));
         clients = new GcpClients(sandbox.emulatorVariables());
-        control = new CloudRunServiceControl(clients, new Wait(Clock.systemUTC(), Sleeper.REAL));
+        control = new CloudRunServiceControl(clients, new Wait(clock, d -> { }));
         controls = new SandboxControls(sandbox);
     }
 
     @AfterEach
     void stop() {
+        background.shutdownNow();
         clients.close();
         sandbox.close();
+    }
+
+    /** Waits, at most 30 s, for the other thread to reach {@code reached} (its call reaching the sandbox, say). */
+    private static void until(BooleanSupplier reached, String never) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!reached.getAsBoolean()) {
+            assertThat(System.nanoTime()).as(never).isLessThan(end);
+            Thread.sleep(5);
+        }
     }
 
     @Test
@@ -189,23 +230,59 @@ class CloudRunServiceControlTest {
     }
 
     @Test
-    void anUpdateReplacedWhileItsOperationStillRunsStopsWithinSecondsNotAtTheDeadline() throws Exception {
+    void anUpdateReplacedWhileItsOperationStillRunsStopsAtTheNextLookNotAtTheDeadline() throws Exception {
         controls.setOperationDelay(Duration.ofHours(1));
         ServiceState before = control.service(REF);
-        var update = java.util.concurrent.CompletableFuture.runAsync(() -> control.updateTraffic(before,
-                List.of(STABLE), Duration.ofMinutes(5), Progress.NONE), java.util.concurrent.Executors.newSingleThreadExecutor());
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!controls.service().getReconciling()) {
-            assertThat(System.nanoTime()).as("our update never reached the sandbox").isLessThan(end);
-            Thread.sleep(5);
-        }
+        Recorded progress = new Recorded();
+        var update = CompletableFuture.runAsync(() -> control.updateTraffic(before, List.of(STABLE),
+                Duration.ofMinutes(5), progress), background);
+        until(() -> !progress.lines.isEmpty(), "our update was never followed");
         routeAllTo00001();
+        // Our operation is still running (for an hour): the next look at the service ends the wait.
+        skipped.set(CloudRunServiceControl.LOOK);
 
-        // Our operation is still running (for an hour): the look at the service every 2 s ends the wait.
-        assertThatThrownBy(() -> update.get(10, TimeUnit.SECONDS)).cause()
+        assertThatThrownBy(() -> update.get(30, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(ChangeReplaced.class)
                 .hasMessageContaining("it now asks for traffic [virtuoso-api-00001-abc 100%]");
         assertThat(controls.traffic()).containsExactly("REVISION virtuoso-api-00001-abc 100%");
+    }
+
+    @Test
+    void aDeployBySomeoneElseThatSendsOurTrafficListBackWhileOurMoveToLatestIsAppliedIsExit5NotSuccess()
+            throws Exception {
+        control.updateTraffic(control.service(REF), List.of(STABLE), LIMIT, Progress.NONE);
+        controls.setOperationDelay(Duration.ofHours(1));
+        ServiceState before = control.service(REF);
+        List<TrafficEntry> latest = List.of(TrafficEntry.toLatest(100), STABLE.withPercent(0));
+        var update = CompletableFuture.supplyAsync(() -> control.updateTraffic(before, latest, LIMIT, Progress.NONE),
+                background);
+        until(() -> controls.service().getReconciling(), "our update never reached the sandbox");
+        // CI deploys a new image; a deploy sends the traffic list back as it is, which is ours now.
+        deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        controls.startRevisionsNow();
+        controls.completeOperationsNow();
+
+        assertThatThrownBy(() -> update.get(30, TimeUnit.SECONDS)).cause()
+                .isInstanceOf(ChangeReplaced.class)
+                .hasMessageContaining("was changed again while the new traffic was being applied")
+                .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.CONFLICT));
+        // Their revision serves through the LATEST we asked for: not what we planned, and not overwritten.
+        Service now = controls.service();
+        assertThat(now.getTemplate().getContainers(0).getImage()).isEqualTo(Sandbox.IMAGE + ":v9.9.9");
+        assertThat(CloudRunServiceControl.toState(REF, now).serving()).containsExactly(java.util.Map.entry(
+                CloudRunServiceControl.shortName(now.getLatestReadyRevision()), 100));
+        assertThat(now.getLatestReadyRevision()).isNotEqualTo(before.latestReadyRevision());
+    }
+
+    @Test
+    void ourOwnDeployWhoseTrafficFollowsLatestMovesItsTrafficWithoutTakingItsNewRevisionForSomeoneElses() {
+        control.updateTraffic(control.service(REF), List.of(STABLE), LIMIT, Progress.NONE);
+        ServiceState pinned = control.service(REF);
+        ServiceState after = control.deploy(pinned, Sandbox.IMAGE + ":v9.9.9", "virtuoso-api-rb-one",
+                List.of(TrafficEntry.toLatest(100), STABLE.withPercent(0)), LIMIT, Progress.NONE);
+        assertThat(after.serving()).containsExactly(java.util.Map.entry("virtuoso-api-rb-one", 100));
+        assertThat(controls.traffic()).containsExactly("LATEST 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
     }
 
     @Test
@@ -215,19 +292,16 @@ class CloudRunServiceControlTest {
         String image = Sandbox.IMAGE + ":v9.9.9";
         List<TrafficEntry> ours = List.of(new TrafficEntry(false, "virtuoso-api-rb-one", 100, null),
                 STABLE.withPercent(0));
-        var deploy = java.util.concurrent.CompletableFuture.runAsync(() -> control.deploy(before, image,
-                "virtuoso-api-rb-one", ours, LIMIT, Progress.NONE), java.util.concurrent.Executors.newSingleThreadExecutor());
+        var deploy = CompletableFuture.runAsync(() -> control.deploy(before, image, "virtuoso-api-rb-one", ours, LIMIT,
+                Progress.NONE), background);
         // While our template is being applied, a colleague pins the service to 00001.
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-        while (!controls.service().getTemplate().getContainers(0).getImage().equals(image)) {
-            assertThat(System.nanoTime()).as("our deploy never reached the sandbox").isLessThan(end);
-            Thread.sleep(5);
-        }
+        until(() -> controls.service().getTemplate().getContainers(0).getImage().equals(image),
+                "our deploy never reached the sandbox");
         routeAllTo00001();
         controls.startRevisionsNow();
         controls.completeOperationsNow();
 
-        assertThatThrownBy(() -> deploy.get(10, TimeUnit.SECONDS)).cause()
+        assertThatThrownBy(() -> deploy.get(30, TimeUnit.SECONDS)).cause()
                 .isInstanceOf(ChangeReplaced.class)
                 .hasMessageEndingWith("virtuoso-api-rb-one is deployed and Ready, but the traffic it was to get was not "
                         + "moved over that change");
@@ -260,9 +334,10 @@ class CloudRunServiceControlTest {
 
     @Test
     void aRevisionReadyWhileItsDeployIsStillUpdatingAtTheDeadlineIsATimeoutNotASuccess() throws Exception {
-        controls.setOperationDelay(Duration.ofSeconds(30));
+        controls.setOperationDelay(Duration.ofHours(1));
         Set<String> known = known();
         deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
+        controls.startRevisionsNow();
         assertThatThrownBy(() -> control.awaitDeploy(REF, known, Duration.ofSeconds(1), Progress.NONE))
                 .hasMessageMatching("Cloud Run: the new revision virtuoso-api-00005-[a-z]{3} is Ready but virtuoso-api "
                         + "is still updating after .*; see `rollback status`")
