@@ -1,6 +1,8 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.Assessment;
+import dev.virtuoso.rollback.runbook.QuickRollback;
+import dev.virtuoso.rollback.runbook.ServiceState;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -28,6 +30,18 @@ final class AssessCommand implements Callable<Integer> {
             revision = s.revision(revision);
         }
         Assessment a = s.verification().assess(s.metricRequest(Optional.ofNullable(revision)));
-        return s.output().assessment(a, s.target().service().name(), s.rollbackCommand("quick", "--previous"));
+        String lead = "roll back with";
+        String command = s.rollbackCommand("quick", "--previous");
+        if (a.fired() && revision == null) {
+            // Right after a rollback the window still holds the minutes of the revision rolled away
+            // from, and `quick --previous` would refuse: what serves now is judged by its own metrics.
+            ServiceState now = s.control().service(s.target().service());
+            Optional<String> rolledBack = QuickRollback.rolledBackTo(s.journal().history(), now, s.ctx.clock().instant());
+            if (rolledBack.isPresent() && now.servingRevision().isPresent()) {
+                lead = rolledBack.get() + "; the window still holds minutes from before it. Judge what serves now with";
+                command = s.rollbackCommand("assess", "--revision", now.servingRevision().get());
+            }
+        }
+        return s.output().assessment(a, s.target().service().name(), lead, command);
     }
 }

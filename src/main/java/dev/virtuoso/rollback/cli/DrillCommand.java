@@ -82,9 +82,11 @@ final class DrillCommand implements Callable<Integer> {
         Drill drill = new Drill(s.control(), s.secrets(), s.pipeline(ui.confirmed(), Notifier.NONE), s.verifier(),
                 state -> s.verifyRequest(state, true, true), s.runbook().decisionMatrix(), ui, s.notifier(ui),
                 s.waiting());
-        Drill.Report r = drill.run(new Drill.Request(s.target().service(), bad, badImage, stableRevision, detectTimeout,
+        Drill.Report ran = drill.run(new Drill.Request(s.target().service(), bad, badImage, stableRevision, detectTimeout,
                 recoverTimeout, s.user(), s.runbookFile().map(Path::toString).orElse(inSandbox ? "sandbox.yaml (built in)"
                         : null), new VersionProvider().getVersion()[0]));
+        // The in-process sandbox's journal is deleted with it: an id would send people looking for it.
+        Drill.Report r = inSandbox ? ran.withoutJournal() : ran;
         if (r.dryRun()) {
             return s.output().drill(r, List.of(), false, null);
         }
@@ -93,8 +95,8 @@ final class DrillCommand implements Callable<Integer> {
             return s.output().drill(r, DrillReports.write(r, report, s.ctx.secrets()), created, null);
         } catch (RunbookException e) {
             // The drill ran: its results are shown all the same, and the error says the report is missing.
-            String problem = e.getMessage() + "; the drill ran and restored the original traffic (journal "
-                    + r.journalId() + "): its results are above";
+            String problem = e.getMessage() + "; the drill ran and restored the original traffic" + (r.journalId()
+                    == null ? "" : " (journal " + r.journalId() + ")") + ": its results are above";
             int code = s.output().drill(r, List.of(), false, problem);
             s.ctx.err().println("error: " + problem);
             s.ctx.err().flush();

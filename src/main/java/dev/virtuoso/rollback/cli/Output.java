@@ -242,7 +242,8 @@ final class Output {
     }
 
     /** {@code rollback}: the command that rolls back, shown when a trigger fired. */
-    int assessment(Assessment a, String service, String rollback) {
+    /** {@code lead} and {@code next}: what to run when a trigger fired ("roll back with", the command). */
+    int assessment(Assessment a, String service, String lead, String next) {
         int code = a.fired() ? ExitCode.VERIFICATION_FAILED.code() : 0;
         if (json) {
             ObjectNode doc = Json.MAPPER.createObjectNode();
@@ -250,7 +251,7 @@ final class Output {
             doc.put("service", service);
             doc.put("recommendation", a.recommendation());
             if (a.fired()) {
-                doc.put("command", rollback);
+                doc.put("command", next);
             }
             doc.setAll((ObjectNode) Json.MAPPER.valueToTree(a));
             doc.put("note", Assessment.LAG_NOTE);
@@ -268,7 +269,7 @@ final class Output {
                 + m.to().truncatedTo(ChronoUnit.SECONDS));
         a.reasons().forEach(r -> out.println("  " + r));
         if (a.fired()) {
-            out.println("  roll back with: " + style.bold(rollback));
+            out.println("  " + lead + ": " + style.bold(next));
         }
         out.println("  " + style.dim("note: " + Assessment.LAG_NOTE));
         out.flush();

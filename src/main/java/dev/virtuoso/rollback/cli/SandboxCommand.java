@@ -99,7 +99,9 @@ final class SandboxCommand implements Callable<Integer> {
             }
             out.println("# Firestore (default) with an export from before the bad deploy: " + sandbox.firestoreExport()
                     + " (rollback restore firestore --list)");
-            out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml rollback status; stop with Ctrl-C");
+            out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml target/rollback status (in the project's "
+                    + "folder); stop with Ctrl-C, or kill " + ProcessHandle.current().pid() + " when it runs in the "
+                    + "background");
             out.flush();
             new CountDownLatch(1).await();
         }

@@ -51,6 +51,13 @@ public final class Drill {
                          Long timeToRecoverMs, List<String> failedChecks, List<String> passedChecks,
                          double failedCheckRatio, String severity, long deadlineMs, boolean withinDeadline,
                          boolean ok, boolean dryRun, String journalId, List<String> createdRevisions) {
+        /** The same report for a drill whose journal is not kept (the in-process sandbox's): no id to look up. */
+        public Report withoutJournal() {
+            return new Report(service, started, ranBy, runbook, toolVersion, stableRevision, badRevision,
+                    originalTraffic, detectTimeoutMs, recoverTimeoutMs, steps, timeToDetectMs, timeToRecoverMs,
+                    failedChecks, passedChecks, failedCheckRatio, severity, deadlineMs, withinDeadline, ok, dryRun,
+                    null, createdRevisions);
+        }
     }
 
     private final ServiceControl control;

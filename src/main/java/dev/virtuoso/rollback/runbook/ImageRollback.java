@@ -140,6 +140,9 @@ public final class ImageRollback {
                 return "a tag is 1 to 128 letters, digits, _ . - (not - or . first)";
             }
             name = name.substring(0, colon);
+        } else if (at < 0) {
+            // Without either, the registry serves :latest, which moves: not something to roll back to.
+            return "name the tag or the digest to roll back to (without one it means :latest, which moves)";
         }
         if (name.length() > 255) {
             return "the name is longer than 255 characters";

@@ -76,7 +76,8 @@ public final class DrillReports {
         List<String[]> lines = new ArrayList<>();
         lines.add(new String[] {"ran by", r.ranBy() + ", " + r.toolVersion() + (r.runbook() == null ? ""
                 : ", runbook " + r.runbook())});
-        lines.add(new String[] {"started", r.started() + " (UTC); journal " + r.journalId()});
+        lines.add(new String[] {"started", r.started() + " (UTC); " + (r.journalId() == null
+                ? "no journal kept (an in-process sandbox, gone when the drill ended)" : "journal " + r.journalId())});
         lines.add(new String[] {"revisions", "stable " + r.stableRevision() + ", bad " + r.badRevision()});
         if (r.createdRevisions() != null && !r.createdRevisions().isEmpty()) {
             lines.add(new String[] {"revisions created", String.join(", ", r.createdRevisions())

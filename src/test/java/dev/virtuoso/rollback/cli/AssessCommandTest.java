@@ -51,6 +51,19 @@ class AssessCommandTest {
     }
 
     @Test
+    void rightAfterARollbackItPointsAtTheRevisionServingNowNotAtASecondRollback() {
+        assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
+
+        CliHarness.Result r = cli.rb("assess");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(3);
+        assertThat(r.out()).contains("\n  virtuoso-api-00002-def serves because of `quick --previous` ")
+                .contains("; the window still holds minutes from before it. Judge what serves now with: rollback -r "
+                        + "runbooks/sandbox.yaml assess --revision virtuoso-api-00002-def\n")
+                .doesNotContain("roll back with:");
+    }
+
+    @Test
     void criticalPrintsTheCommandWithTheRunbookGivenAndThatCommandRollsBack() {
         CliHarness.Result r = cli.rb("assess");
 

@@ -131,7 +131,8 @@ class CommandsTest {
         assertThat(r.code()).as(r.out() + r.err()).isZero();
         assertThat(r.out()).contains("✓ drill passed").contains("time to detect:").contains("time to recover:")
                 .contains("ran by:").contains("tester").contains("sandbox.yaml (built in)")
-                .contains("checks that saw it:").contains("/health/ready");
+                .contains("checks that saw it:").contains("/health/ready")
+                .contains("no journal kept (an in-process sandbox, gone when the drill ended)");
         Path md;
         try (var files = Files.list(reports)) {
             List<Path> written = files.toList();

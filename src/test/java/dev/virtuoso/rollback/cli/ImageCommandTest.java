@@ -42,6 +42,9 @@ class ImageCommandTest {
         "gcr.io/virtuoso-sandbox/virtuoso-api: | a tag is 1 to 128 letters, digits, _ . - (not - or . first)",
         "gcr.io/virtuoso-sandbox/virtuoso-api:v1.0.0 latest | no spaces",
         "gcr.io//virtuoso-api:v1.0.0 | the path is lowercase letters, digits and . _ - between /",
+        "virtuoso-api | name the tag or the digest to roll back to (without one it means :latest, which moves)",
+        "gcr.io/virtuoso-sandbox/virtuoso-api | name the tag or the digest to roll back to (without one it means "
+                + ":latest, which moves)",
     })
     void aMalformedImageReferenceIsExit2BeforeAnyCallToCloudRun(String image, String why) {
         int[] reads = {0};
