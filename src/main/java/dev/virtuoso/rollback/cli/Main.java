@@ -1,10 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.runbook.ExitCode;
-import java.io.PrintWriter;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -24,12 +21,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        PrintWriter out = new PrintWriter(System.out, true, StandardCharsets.UTF_8);
-        PrintWriter err = new PrintWriter(System.err, true, StandardCharsets.UTF_8);
-        OptionalInt early = EarlyAnswer.answer(args, out, err, System.getenv());
-        if (early.isPresent()) {
-            System.exit(early.getAsInt());
-        }
         quietNettyOnNewerJdks();
         Context ctx = Context.system();
         int code;

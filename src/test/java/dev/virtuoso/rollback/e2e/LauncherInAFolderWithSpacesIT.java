@@ -22,9 +22,9 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 /**
- * The build's four files installed in a folder whose path has spaces ("my tools/rollback dir"),
- * run through the launcher there: every path it hands the JVM (jar, index, class-data archive)
- * must arrive whole.
+ * The build's three files installed in a folder whose path has spaces ("my tools/rollback dir"),
+ * run through the launcher there: every path it hands the JVM (jar, class-data archive) must
+ * arrive whole.
  */
 class LauncherInAFolderWithSpacesIT {
     private static final Path BUILD = Path.of(System.getProperty("rollback.launcher", "target/rollback"))
@@ -41,7 +41,7 @@ class LauncherInAFolderWithSpacesIT {
     static void install() throws IOException {
         root = Files.createTempDirectory(BUILD, "launcher-it-");
         installed = Files.createDirectories(root.resolve("my tools/rollback dir"));
-        for (String file : List.of("rollback", "rollback.idx", "rollback.jsa")) {
+        for (String file : List.of("rollback", "rollback.jsa")) {
             Files.copy(BUILD.resolve(file), installed.resolve(file));
         }
         // A hard link, not a copy: Java 17 maps a class-data archive only for the very jar file it
@@ -90,13 +90,12 @@ class LauncherInAFolderWithSpacesIT {
     }
 
     @Test
-    void theJvmGetsTheIndexAndJarPathsWholeAndTheUsersOptionsSplitOnSpaces() throws Exception {
+    void theJvmGetsTheJarPathWholeAndTheUsersOptionsSplitOnSpaces() throws Exception {
         // -XshowSettings:properties prints the system properties on stderr and runs the command.
         Run r = run(installed.resolve("rollback"), Map.of("ROLLBACK_JAVA_OPTS",
                 "-XshowSettings:properties -Drollback.test.second=option"), "--version");
         assertThat(r.code()).as(r.err()).isZero();
-        assertThat(r.err()).contains("    rollback.index = " + installed.resolve("rollback.idx") + "\n")
-                .contains("    java.class.path = " + installed.resolve("rollback.jar") + "\n")
+        assertThat(r.err()).contains("    java.class.path = " + installed.resolve("rollback.jar") + "\n")
                 .contains("    rollback.test.second = option\n");
     }
 
@@ -110,29 +109,6 @@ class LauncherInAFolderWithSpacesIT {
         assertThat(sources).containsEntry("dev.virtuoso.rollback.cli.Main", ARCHIVE);
         assertThat(sources.entrySet()).as("classes read from the jar").filteredOn(e -> e.getValue().startsWith("file:"))
                 .isEmpty();
-    }
-
-    @Test
-    void theIndexBesideTheLauncherAnswersHelpUnlessItIsOlderThanTheJar() throws Exception {
-        Path idx = installed.resolve("rollback.idx");
-        List<String> original = Files.readAllLines(idx);
-        var modified = Files.getLastModifiedTime(idx);
-        List<String> index = new ArrayList<>(original);
-        int usage = index.indexOf(index.stream().filter(l -> l.startsWith("usage\t")).findFirst().orElseThrow());
-        index.set(usage + 1, "FROM THE INDEX IN THE FOLDER WITH SPACES");
-        try {
-            Files.write(idx, index);
-            Files.setLastModifiedTime(idx, modified);
-            assertThat(run(installed.resolve("rollback"), Map.of(), "--help").out())
-                    .startsWith("FROM THE INDEX IN THE FOLDER WITH SPACES\n");
-            Files.setLastModifiedTime(idx, java.nio.file.attribute.FileTime.fromMillis(
-                    Files.getLastModifiedTime(installed.resolve("rollback.jar")).toMillis() - 60_000));
-            assertThat(run(installed.resolve("rollback"), Map.of(), "--help").out())
-                    .isEqualTo(run(BUILD.resolve("rollback"), Map.of(), "--help").out());
-        } finally {
-            Files.write(idx, original);
-            Files.setLastModifiedTime(idx, modified);
-        }
     }
 
     /** Each class in a class-load log and where the JVM loaded it from; the log is deleted. */
