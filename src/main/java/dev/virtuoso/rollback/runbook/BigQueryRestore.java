@@ -8,6 +8,7 @@ import dev.virtuoso.rollback.runbook.BigQueryTables.TableRef;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.OffsetDateTime;
 import java.util.ArrayList;
 import java.util.List;
@@ -212,7 +213,7 @@ public final class BigQueryRestore implements Change {
 
     private static boolean isLocalTime(String t) {
         try {
-            java.time.LocalDateTime.parse(t);
+            LocalDateTime.parse(t);
             return true;
         } catch (DateTimeException e) {
             return false;

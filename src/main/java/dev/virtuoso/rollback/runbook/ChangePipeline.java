@@ -122,11 +122,11 @@ public final class ChangePipeline {
         }
         List<String> notes = notes(change, verify);
         Optional<ServiceState> notOurs = applyingNotOurs(change);
-        notOurs.ifPresent(s -> notes.add(0, applyingNotOurs(s) + "; this plan starts from what that change asks and "
-                + "replaces it" + (force ? " (--force)" : "")));
+        notOurs.ifPresent(s -> notes.add(0, applyingNotOursText(s) + "; this plan starts from what that change "
+                + "asks and replaces it" + (force ? " (--force)" : "")));
         if (notOurs.isPresent() && !force && !dryRun && ui.confirmedAlready()) {
-            throw RunbookException.invalid(applyingNotOurs(notOurs.get()) + "; a change now would replace it before "
-                    + "it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, or add "
+            throw RunbookException.invalid(applyingNotOursText(notOurs.get()) + "; a change now would replace it "
+                    + "before it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, or add "
                     + "--force to replace it; nothing was changed");
         }
         if (dryRun) {
@@ -183,7 +183,7 @@ public final class ChangePipeline {
                 .map(r -> Undo.asksTraffic(r, s.traffic())).orElse(false));
     }
 
-    private static String applyingNotOurs(ServiceState s) {
+    private static String applyingNotOursText(ServiceState s) {
         return s.ref().name() + " is still applying a change this run did not send (" + s.applyingText() + ")";
     }
 

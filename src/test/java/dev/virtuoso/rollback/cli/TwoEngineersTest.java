@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -63,13 +64,8 @@ class TwoEngineersTest {
         return bobStarts(args).get(30, TimeUnit.SECONDS);
     }
 
-    /** Waits (for the other thread's call to reach the sandbox), at most 30 s. */
     private static void until(BooleanSupplier reached) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!reached.getAsBoolean()) {
-            assertThat(System.nanoTime()).as("the other engineer's change never reached the sandbox").isLessThan(end);
-            Thread.sleep(5);
-        }
+        SandboxControls.awaitOtherThread(reached, "the other engineer's change never reached the sandbox");
     }
 
     @Test

@@ -61,13 +61,9 @@ class WatchAndNotifyTest {
         cli.controls.setOperationDelay(java.time.Duration.ofHours(1));
         var colleague = java.util.concurrent.CompletableFuture.supplyAsync(() -> cli.run(Map.of("ROLLBACK_HOME",
                 cli.home.resolve("colleague").toString()), "-r", "runbooks/sandbox.yaml", "tag", "--revision",
-                "virtuoso-api-00001-abc", "--name", "colleague", "--yes"), java.util.concurrent.Executors
-                .newSingleThreadExecutor());
-        long end = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
-        while (!cli.controls.service().getReconciling()) {
-            assertThat(System.nanoTime()).as("the colleague's change never reached the sandbox").isLessThan(end);
-            Thread.sleep(5);
-        }
+                "virtuoso-api-00001-abc", "--name", "colleague", "--yes"), task -> new Thread(task).start());
+        SandboxControls.awaitOtherThread(() -> cli.controls.service().getReconciling(),
+                "the colleague's change never reached the sandbox");
         int calls = cli.mutations();
 
         CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "1m");

@@ -31,7 +31,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -85,15 +84,6 @@ class CloudRunServiceControlTest {
         background.shutdownNow();
         clients.close();
         sandbox.close();
-    }
-
-    /** Waits, at most 30 s, for the other thread to reach {@code reached} (its call reaching the sandbox, say). */
-    private static void until(BooleanSupplier reached, String never) throws InterruptedException {
-        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (!reached.getAsBoolean()) {
-            assertThat(System.nanoTime()).as(never).isLessThan(end);
-            Thread.sleep(5);
-        }
     }
 
     @Test
@@ -236,7 +226,7 @@ class CloudRunServiceControlTest {
         Recorded progress = new Recorded();
         var update = CompletableFuture.runAsync(() -> control.updateTraffic(before, List.of(STABLE),
                 Duration.ofMinutes(5), progress), background);
-        until(() -> !progress.lines.isEmpty(), "our update was never followed");
+        SandboxControls.awaitOtherThread(() -> !progress.lines.isEmpty(), "our update was never followed");
         routeAllTo00001();
         // Our operation is still running (for an hour): the next look at the service ends the wait.
         skipped.set(CloudRunServiceControl.LOOK);
@@ -256,7 +246,7 @@ class CloudRunServiceControlTest {
         List<TrafficEntry> latest = List.of(TrafficEntry.toLatest(100), STABLE.withPercent(0));
         var update = CompletableFuture.supplyAsync(() -> control.updateTraffic(before, latest, LIMIT, Progress.NONE),
                 background);
-        until(() -> controls.service().getReconciling(), "our update never reached the sandbox");
+        SandboxControls.awaitOtherThread(() -> controls.service().getReconciling(), "our update never reached the sandbox");
         // CI deploys a new image; a deploy sends the traffic list back as it is, which is ours now.
         deployElsewhere(Sandbox.IMAGE + ":v9.9.9");
         controls.startRevisionsNow();
@@ -295,7 +285,7 @@ class CloudRunServiceControlTest {
         var deploy = CompletableFuture.runAsync(() -> control.deploy(before, image, "virtuoso-api-rb-one", ours, LIMIT,
                 Progress.NONE), background);
         // While our template is being applied, a colleague pins the service to 00001.
-        until(() -> controls.service().getTemplate().getContainers(0).getImage().equals(image),
+        SandboxControls.awaitOtherThread(() -> controls.service().getTemplate().getContainers(0).getImage().equals(image),
                 "our deploy never reached the sandbox");
         routeAllTo00001();
         controls.startRevisionsNow();

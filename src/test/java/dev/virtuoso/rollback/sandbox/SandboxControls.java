@@ -10,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -243,6 +245,20 @@ public final class SandboxControls {
     private static String entry(TrafficTargetAllocationType type, String revision, int percent, String tag) {
         return type.name().replace("TRAFFIC_TARGET_ALLOCATION_TYPE_", "") + (revision.isEmpty() ? "" : " " + revision)
                 + " " + percent + "%" + (tag.isEmpty() ? "" : " tag " + tag);
+    }
+
+    /**
+     * Waits, at most 30 s, until another thread's call has reached the sandbox ({@code reached}):
+     * real time, but the other thread's, never the tool's.
+     */
+    public static void awaitOtherThread(BooleanSupplier reached, String never) throws InterruptedException {
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!reached.getAsBoolean()) {
+            if (System.nanoTime() > end) {
+                throw new AssertionError(never);
+            }
+            Thread.sleep(5);
+        }
     }
 
     /** Another actor changes the service (applied and reconciled at once). */
