@@ -1,6 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.Sleeper;
+import dev.virtuoso.rollback.port.Sleeper;
 import java.io.BufferedReader;
 import java.io.PrintWriter;
 import java.io.Reader;

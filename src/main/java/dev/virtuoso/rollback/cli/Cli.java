@@ -1,14 +1,14 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.Durations;
-import dev.virtuoso.rollback.runbook.ExitCode;
-import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.config.Durations;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
 import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import picocli.AutoComplete;
-import picocli.CommandLine;
 import picocli.CommandLine.ParameterException;
+import picocli.CommandLine;
 
 /** The wiring: one place that maps exceptions to exit codes and one-line errors. */
 public final class Cli {
@@ -23,15 +23,15 @@ public final class Cli {
     }
 
     static int run(Context ctx, Wiring wiring, String... args) {
-        Class<?> named = args.length == 0 ? null : RootCommand.COMMANDS.get(args[0]);
+        Class<?> named = args.length == 0 ? null : RootCommand.command(args[0]);
         // generate-completion describes the whole tree.
         boolean all = named == null || named == AutoComplete.GenerateCompletion.class;
-        return commandLine(ctx, wiring, all ? RootCommand.COMMANDS.values() : List.of(named)).execute(args);
+        return commandLine(ctx, wiring, all ? RootCommand.all() : List.of(named)).execute(args);
     }
 
     /** The whole command tree, as help and completion show it. */
     static CommandLine commandLine(Context ctx, Wiring wiring) {
-        return commandLine(ctx, wiring, RootCommand.COMMANDS.values());
+        return commandLine(ctx, wiring, RootCommand.all());
     }
 
     private static CommandLine commandLine(Context ctx, Wiring wiring, Collection<Class<?>> commands) {

@@ -1,10 +1,12 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.Interaction;
-import dev.virtuoso.rollback.runbook.Change;
-import dev.virtuoso.rollback.runbook.Progress;
-import dev.virtuoso.rollback.runbook.RunbookException;
-import dev.virtuoso.rollback.runbook.Secret;
+import dev.virtuoso.rollback.change.Change;
+import dev.virtuoso.rollback.cli.render.Render;
+import dev.virtuoso.rollback.cli.render.Style;
+import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.model.Secret;
+import dev.virtuoso.rollback.port.Interaction;
+import dev.virtuoso.rollback.port.Progress;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Clock;
@@ -18,7 +20,7 @@ import picocli.CommandLine;
  * Plans, prompts and progress on the console. With -o json all of it goes to stderr so stdout
  * holds only the JSON document.
  */
-final class ConsoleInteraction implements Interaction {
+public final class ConsoleInteraction implements Interaction {
     private static final String SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏";
     /** Piped output gets a progress line at most this often (every one with -v), so CI logs stay readable. */
     private static final Duration PLAIN_EVERY = Duration.ofSeconds(2);
@@ -42,7 +44,7 @@ final class ConsoleInteraction implements Interaction {
     }
 
     /** The same console for steps of a whole that was confirmed once (the drill). */
-    ConsoleInteraction confirmed() {
+    public ConsoleInteraction confirmed() {
         return new ConsoleInteraction(ctx, opts, style, true);
     }
 

@@ -1,7 +1,8 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.Secret;
-import dev.virtuoso.rollback.runbook.Sleeper;
+import dev.virtuoso.rollback.cli.render.StatusLine;
+import dev.virtuoso.rollback.model.Secret;
+import dev.virtuoso.rollback.port.Sleeper;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.PrintWriter;

@@ -22,7 +22,7 @@ public final class GlobalOptions {
 
     @Option(names = "--service", paramLabel = "S", scope = ScopeType.INHERIT,
             description = "Cloud Run service (default: the runbook's service.name).")
-    String service;
+    public String service;
 
     @Option(names = "--url", paramLabel = "U", scope = ScopeType.INHERIT,
             description = "Base URL for checks (default: runbook service.url, else the service's own URL).")
@@ -34,7 +34,7 @@ public final class GlobalOptions {
 
     @Option(names = {"-y", "--yes"}, scope = ScopeType.INHERIT,
             description = "Do not ask for confirmation (needed when stdin is not a terminal).")
-    boolean yes;
+    public boolean yes;
 
     @Option(names = "--dry-run", scope = ScopeType.INHERIT, description = "Show the plan; change nothing.")
     boolean dryRun;

@@ -1,6 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.ExitCode;
+import dev.virtuoso.rollback.model.ExitCode;
 import java.time.Duration;
 import java.util.concurrent.atomic.AtomicInteger;
 

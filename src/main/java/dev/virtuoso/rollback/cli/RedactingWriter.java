@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.Secret;
+import dev.virtuoso.rollback.cli.render.StatusLine;
+import dev.virtuoso.rollback.model.Secret;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;

@@ -1,7 +1,22 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.cli.command.AlertPolicyCommand;
+import dev.virtuoso.rollback.cli.command.AssessCommand;
+import dev.virtuoso.rollback.cli.command.DrillCommand;
+import dev.virtuoso.rollback.cli.command.GitCommand;
+import dev.virtuoso.rollback.cli.command.HistoryCommand;
+import dev.virtuoso.rollback.cli.command.ImageCommand;
+import dev.virtuoso.rollback.cli.command.QuickCommand;
+import dev.virtuoso.rollback.cli.command.RestoreCommand;
+import dev.virtuoso.rollback.cli.command.StatusCommand;
+import dev.virtuoso.rollback.cli.command.TagCommand;
+import dev.virtuoso.rollback.cli.command.UndoCommand;
+import dev.virtuoso.rollback.cli.command.VerifyCommand;
+import dev.virtuoso.rollback.cli.command.WatchCommand;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine.Command;
@@ -24,7 +39,23 @@ public final class RootCommand implements Runnable {
      * reflection as it is added, so a command line that starts with a command's name gets only that
      * one (Cli); help, completion and lines that start with an option get them all.
      */
+    private static final String SANDBOX = "sandbox";
     static final Map<String, Class<?>> COMMANDS = commands();
+
+    /** The command named {@code name}, or null when there is none. */
+    static Class<?> command(String name) {
+        Class<?> command = COMMANDS.get(name);
+        return command == null && SANDBOX.equals(name) ? EmbeddedSandbox.provider().command() : command;
+    }
+
+    /** Every command, in the order help lists them. */
+    static List<Class<?>> all() {
+        List<Class<?>> all = new ArrayList<>();
+        for (String name : COMMANDS.keySet()) {
+            all.add(command(name));
+        }
+        return all;
+    }
 
     private static Map<String, Class<?>> commands() {
         // Each name is its class's @Command name (CommandsTest checks).
@@ -42,7 +73,7 @@ public final class RootCommand implements Runnable {
         commands.put("drill", DrillCommand.class);
         commands.put("history", HistoryCommand.class);
         commands.put("undo", UndoCommand.class);
-        commands.put("sandbox", SandboxCommand.class);
+        commands.put(SANDBOX, null); // the sandbox part of the jar names it: command(SANDBOX)
         commands.put("generate-completion", AutoComplete.GenerateCompletion.class);
         return Collections.unmodifiableMap(commands);
     }

@@ -1,11 +1,10 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.runbook.ExitCode;
-import dev.virtuoso.rollback.runbook.Revision;
-import dev.virtuoso.rollback.runbook.Runbook;
-import dev.virtuoso.rollback.runbook.RunbookException;
-import dev.virtuoso.rollback.runbook.RunbookLoader;
-import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.config.Runbook;
+import dev.virtuoso.rollback.config.RunbookLoader;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.Revision;
+import dev.virtuoso.rollback.model.RunbookException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
@@ -20,29 +19,29 @@ import java.util.Map;
  * commands run through the real Google clients exactly as against `rollback sandbox`.
  * Its journal is a throwaway one: the sandbox is gone when the command ends.
  */
-final class SandboxSession implements AutoCloseable {
+public final class SandboxSession implements AutoCloseable {
     static final String RUNBOOK = "/runbooks/sandbox.yaml";
 
-    private final Sandbox sandbox;
+    private final EmbeddedSandbox sandbox;
     private final Wiring wiring;
     private final Session session;
     private final Path home;
 
-    private SandboxSession(Sandbox sandbox, Wiring wiring, Session session, Path home) {
+    private SandboxSession(EmbeddedSandbox sandbox, Wiring wiring, Session session, Path home) {
         this.sandbox = sandbox;
         this.wiring = wiring;
         this.session = session;
         this.home = home;
     }
 
-    static SandboxSession start(Session outer) {
+    public static SandboxSession start(Session outer) {
         Path home;
         try {
             home = Files.createTempDirectory("rollback-sandbox-");
         } catch (IOException e) {
             throw new RunbookException(ExitCode.INTERNAL, "cannot create a sandbox directory: " + e.getMessage(), e);
         }
-        Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults());
+        EmbeddedSandbox sandbox = EmbeddedSandbox.provider().start();
         Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
         env.put("ROLLBACK_HOME", home.toString());
         env.put("ROLLBACK_RUNBOOK", ""); // the sandbox's runbook is built in
@@ -63,14 +62,14 @@ final class SandboxSession implements AutoCloseable {
         }
     }
 
-    Session session() {
+    public Session session() {
         return session;
     }
 
     /** The sandbox's known-bad revision, found through the Cloud Run API like any other. */
-    String brokenRevision() {
+    public String brokenRevision() {
         return session.control().revisions(session.target().service()).stream()
-                .filter(r -> r.ready() && Sandbox.BROKEN_IMAGE.equals(r.image()))
+                .filter(r -> r.ready() && sandbox.brokenImage().equals(r.image()))
                 .max(Comparator.comparing(Revision::created)).map(Revision::name)
                 .orElseThrow(() -> new RunbookException(ExitCode.INTERNAL, "the sandbox has no broken revision"));
     }

@@ -1,40 +1,43 @@
 package dev.virtuoso.rollback.cli;
 
-import dev.virtuoso.rollback.notify.SlackNotifier;
-import dev.virtuoso.rollback.runbook.AlertPolicies;
-import dev.virtuoso.rollback.runbook.BigQueryTables;
-import dev.virtuoso.rollback.runbook.Change;
-import dev.virtuoso.rollback.runbook.ChangePipeline;
-import dev.virtuoso.rollback.runbook.DryRun;
-import dev.virtuoso.rollback.runbook.FirestoreAdmin;
-import dev.virtuoso.rollback.runbook.FirestoreExports;
-import dev.virtuoso.rollback.runbook.Journal;
-import dev.virtuoso.rollback.runbook.JournalRecord;
-import dev.virtuoso.rollback.runbook.Notifier;
-import dev.virtuoso.rollback.runbook.Preflight;
-import dev.virtuoso.rollback.runbook.Runbook;
-import dev.virtuoso.rollback.runbook.RunbookException;
-import dev.virtuoso.rollback.runbook.RunbookLoader;
-import dev.virtuoso.rollback.runbook.Secret;
-import dev.virtuoso.rollback.runbook.SecretStore;
-import dev.virtuoso.rollback.runbook.SourceControl;
-import dev.virtuoso.rollback.runbook.ServiceControl;
-import dev.virtuoso.rollback.runbook.ServiceState;
-import dev.virtuoso.rollback.runbook.Target;
-import dev.virtuoso.rollback.runbook.TargetResolver;
-import dev.virtuoso.rollback.runbook.Verification;
-import dev.virtuoso.rollback.runbook.Verifier;
-import dev.virtuoso.rollback.runbook.VerifyRequest;
-import dev.virtuoso.rollback.runbook.Wait;
+import dev.virtuoso.rollback.adapter.slack.SlackNotifier;
+import dev.virtuoso.rollback.change.Change;
+import dev.virtuoso.rollback.change.ChangePipeline;
+import dev.virtuoso.rollback.change.DryRun;
+import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.Preflight;
+import dev.virtuoso.rollback.change.Wait;
+import dev.virtuoso.rollback.cli.render.Output;
+import dev.virtuoso.rollback.cli.render.Render;
+import dev.virtuoso.rollback.cli.render.Style;
+import dev.virtuoso.rollback.config.Runbook;
+import dev.virtuoso.rollback.config.RunbookLoader;
+import dev.virtuoso.rollback.config.TargetResolver;
+import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.model.Secret;
+import dev.virtuoso.rollback.model.ServiceState;
+import dev.virtuoso.rollback.model.Target;
+import dev.virtuoso.rollback.model.VerifyRequest;
+import dev.virtuoso.rollback.port.AlertPolicies;
+import dev.virtuoso.rollback.port.BigQueryTables;
+import dev.virtuoso.rollback.port.FirestoreAdmin;
+import dev.virtuoso.rollback.port.FirestoreExports;
+import dev.virtuoso.rollback.port.Journal;
+import dev.virtuoso.rollback.port.Notifier;
+import dev.virtuoso.rollback.port.SecretStore;
+import dev.virtuoso.rollback.port.ServiceControl;
+import dev.virtuoso.rollback.port.SourceControl;
+import dev.virtuoso.rollback.port.Verifier;
+import dev.virtuoso.rollback.verification.Verification;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
 /** What a command needs for one run: options, runbook, target, adapters, console. */
-final class Session {
-    final Context ctx;
-    final GlobalOptions opts;
+public final class Session {
+    public final Context ctx;
+    public final GlobalOptions opts;
     final Wiring wiring;
     private Runbook runbook;
     private Target target;
@@ -46,7 +49,7 @@ final class Session {
         this.wiring = wiring;
     }
 
-    static Session of(CommandSpec spec) {
+    public static Session of(CommandSpec spec) {
         return ((RootCommand) spec.root().userObject()).session();
     }
 
@@ -61,7 +64,7 @@ final class Session {
     }
 
     /** The runbook file given (-r, else ROLLBACK_RUNBOOK), if any. */
-    Optional<Path> runbookFile() {
+    public Optional<Path> runbookFile() {
         return opts.runbook != null ? Optional.of(opts.runbook)
                 : Optional.ofNullable(ctx.env().get("ROLLBACK_RUNBOOK")).filter(v -> !v.isBlank()).map(Path::of);
     }
@@ -71,7 +74,7 @@ final class Session {
      * $ROLLBACK_RUNBOOK), then {@code words}, quoted for the shell: a command to copy that acts on
      * the same service.
      */
-    String rollbackCommand(String... words) {
+    public String rollbackCommand(String... words) {
         List<String> all = new java.util.ArrayList<>(List.of("rollback"));
         runbookFile().ifPresent(f -> all.addAll(List.of("-r", f.toString())));
         String[][] target = {{"--project", opts.project}, {"--region", opts.region}, {"--service", opts.service},
@@ -85,7 +88,7 @@ final class Session {
         return String.join(" ", all.stream().map(Render::shellWord).toList());
     }
 
-    Runbook runbook() {
+    public Runbook runbook() {
         if (runbook == null) {
             runbook = runbookFile().map(new RunbookLoader()::load).orElseGet(Runbook::empty);
             // A secret held in a variable is known without a call: it is redacted from everything the
@@ -97,7 +100,7 @@ final class Session {
         return runbook;
     }
 
-    Target target() {
+    public Target target() {
         if (target == null) {
             target = new TargetResolver(ctx.env()).resolve(
                     new TargetResolver.Flags(opts.project, opts.region, opts.service, opts.url), runbook());
@@ -106,7 +109,7 @@ final class Session {
     }
 
     /** {@code --dry-run}, decided here once: every port handed out refuses to change anything. */
-    boolean dryRun() {
+    public boolean dryRun() {
         return opts.dryRun;
     }
 
@@ -114,12 +117,12 @@ final class Session {
         return dryRun() ? DryRun.guard(type, adapter) : adapter;
     }
 
-    ServiceControl control() {
+    public ServiceControl control() {
         return port(ServiceControl.class, wiring.serviceControl());
     }
 
     /** The journal, whose free text (an error's message, a server's words) leaves without this run's secrets. */
-    Journal journal() {
+    public Journal journal() {
         Journal file = wiring.journal();
         return port(Journal.class, new Journal() {
             @Override
@@ -139,32 +142,32 @@ final class Session {
         });
     }
 
-    AlertPolicies alertPolicies() {
+    public AlertPolicies alertPolicies() {
         return port(AlertPolicies.class, wiring.alertPolicies());
     }
 
-    FirestoreAdmin firestoreAdmin() {
+    public FirestoreAdmin firestoreAdmin() {
         return port(FirestoreAdmin.class, wiring.firestoreAdmin());
     }
 
-    FirestoreExports firestoreExports() {
+    public FirestoreExports firestoreExports() {
         return port(FirestoreExports.class, wiring.firestoreExports());
     }
 
-    Verifier verifier() {
+    public Verifier verifier() {
         return wiring.verifier();
     }
 
-    SecretStore secrets() {
+    public SecretStore secrets() {
         return port(SecretStore.class, wiring.secrets());
     }
 
-    BigQueryTables bigquery() {
+    public BigQueryTables bigquery() {
         return port(BigQueryTables.class, wiring.bigquery());
     }
 
     /** One per run: it remembers what checkReady saw, which revert checks again. With -v it shows each git command. */
-    SourceControl git() {
+    public SourceControl git() {
         if (git == null) {
             git = port(SourceControl.class, wiring.git(opts.verbose ? command -> ui().info("  $ " + command)
                     : command -> { }));
@@ -172,7 +175,7 @@ final class Session {
         return git;
     }
 
-    Wait waiting() {
+    public Wait waiting() {
         return wiring.waiting();
     }
 
@@ -182,34 +185,34 @@ final class Session {
     }
 
     /** The console; in a dry run nothing will change, so there is nothing to confirm. */
-    ConsoleInteraction ui() {
+    public ConsoleInteraction ui() {
         ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style());
         return dryRun() ? console.confirmed() : console;
     }
 
-    Output output() {
+    public Output output() {
         return new Output(ctx.out(), opts.json(), opts.verbose, style(), ctx.clock());
     }
 
     /** The one pipeline every change of this run goes through. */
-    ChangePipeline pipeline() {
+    public ChangePipeline pipeline() {
         return pipeline(ui());
     }
 
-    ChangePipeline pipeline(ConsoleInteraction console) {
+    public ChangePipeline pipeline(ConsoleInteraction console) {
         return pipeline(console, notifier(console));
     }
 
-    ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
+    public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
         return new ChangePipeline(journal(), console, verifier(), notifier, ctx.clock(), user(), dryRun());
     }
 
-    String user() {
+    public String user() {
         return ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown"));
     }
 
     /** Slack when the runbook names a webhook; a webhook that cannot be resolved is a warning, not a stop. */
-    Notifier notifier(ConsoleInteraction console) {
+    public Notifier notifier(ConsoleInteraction console) {
         Runbook.SecretSource source = runbook().notifications().slackWebhook();
         if (source == null) {
             return Notifier.NONE;
@@ -229,7 +232,7 @@ final class Session {
      * Checks against --url, else the runbook's URL for its own service, else the service's own
      * URL. The API key is resolved now, before anything changes.
      */
-    VerifyRequest verifyRequest(ServiceState state, boolean health, boolean functional) {
+    public VerifyRequest verifyRequest(ServiceState state, boolean health, boolean functional) {
         String configured = opts.url != null ? opts.url
                 : state == null || state.ref().name().equals(runbook().service().name()) ? runbook().service().url() : null;
         String url = configured != null ? configured : state == null ? null : state.uri();
@@ -252,11 +255,11 @@ final class Session {
         return new VerifyRequest(url, checks, health, functional, Optional.of(key));
     }
 
-    Verification verification() {
+    public Verification verification() {
         return new Verification(wiring.verifier(), wiring.metrics(), ctx.clock());
     }
 
-    Verification.MetricRequest metricRequest(Optional<String> revision) {
+    public Verification.MetricRequest metricRequest(Optional<String> revision) {
         return new Verification.MetricRequest(target().service(), revision, runbook().triggers(),
                 runbook().decisionMatrix());
     }
@@ -265,18 +268,18 @@ final class Session {
      * The health and functional checks to run after {@code change}: none when {@code skip}, when
      * nothing will change, or when it changes no service (an alert policy).
      */
-    Optional<VerifyRequest> checksAfter(Change change, boolean skip) {
+    public Optional<VerifyRequest> checksAfter(Change change, boolean skip) {
         return skip || change.unchangedReason() != null ? Optional.empty()
                 : change.service().map(state -> verifyRequest(state, true, true));
     }
 
     /** The target service's revision {@code name}: exit 2, listing its revisions, when there is none. */
-    String revision(String name) {
+    public String revision(String name) {
         return Preflight.find(target().service(), control().revisions(target().service()), name).name();
     }
 
     /** The URL to check without asking Cloud Run when the runbook or flags give one. */
-    VerifyRequest verifyRequest(boolean health, boolean functional) {
+    public VerifyRequest verifyRequest(boolean health, boolean functional) {
         ServiceState state = target().url().isPresent() ? null : control().service(target().service());
         return verifyRequest(state, health, functional);
     }

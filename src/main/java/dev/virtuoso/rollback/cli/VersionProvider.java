@@ -2,7 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import picocli.CommandLine.IVersionProvider;
 
-final class VersionProvider implements IVersionProvider {
+public final class VersionProvider implements IVersionProvider {
     @Override
     public String[] getVersion() {
         String v = RootCommand.class.getPackage().getImplementationVersion();

@@ -9,43 +9,120 @@ import com.tngtech.archunit.core.domain.JavaClasses;
 import com.tngtech.archunit.core.domain.JavaConstructorCall;
 import com.tngtech.archunit.core.domain.JavaMethod;
 import com.tngtech.archunit.core.domain.JavaMethodCall;
+import java.util.Arrays;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.stream.Collectors;
 import org.junit.jupiter.api.Test;
 
-/** The layering: cli → runbook ← gcp/verify/journal/notify/git; sandbox stands alone. */
+/**
+ * The layout: the core (model, port, change, config, json) knows no capability and no technology; each
+ * capability (traffic, image, gitrevert, alertpolicy, verification, each restore) uses another only
+ * through its use cases; orchestrators (drill, watch, undo) sit above them; adapters implement the
+ * ports by technology; the cli wires it all; the sandbox is beside the product, never under it.
+ */
 class ArchitectureTest {
     private static final JavaClasses CLASSES = Ports.PRODUCT;
+    private static final String[] CORE = {"..rollback.model..", "..rollback.port..", "..rollback.change..",
+        "..rollback.config..", "..rollback.json.."};
+    private static final String[] CAPABILITIES = {"..rollback.traffic..", "..rollback.image..", "..rollback.gitrevert..",
+        "..rollback.alertpolicy..", "..rollback.verification..", "..rollback.restore.."};
+    private static final String[] ORCHESTRATORS = {"..rollback.drill..", "..rollback.watch..", "..rollback.undo.."};
+    private static final String[] TECHNOLOGY = {"com.google..", "io.grpc..", "okhttp3..", "picocli..", "org.eclipse.."};
+    private static final int MOST_CLASSES_IN_A_PACKAGE = 25;
 
     @Test
-    void theDomainDependsOnNoAdapterAndNoGoogleApi() {
-        noClasses().that().resideInAPackage("..runbook..")
-                .should().dependOnClassesThat().resideInAnyPackage("..cli..", "..gcp..", "..verify..", "..journal..",
-                        "..sandbox..", "..notify..", "..git..", "com.google..", "io.grpc..", "okhttp3..", "picocli..")
+    void theCoreKnowsNoCapabilityNoAdapterAndNoTechnology() {
+        noClasses().that().resideInAnyPackage(CORE).should().dependOnClassesThat()
+                .resideInAnyPackage(concat(CAPABILITIES, ORCHESTRATORS, TECHNOLOGY,
+                        new String[] {"..rollback.cli..", "..rollback.adapter..", "..rollback.sandbox.."}))
                 .check(CLASSES);
     }
 
     @Test
-    void adaptersDoNotDependOnEachOtherOrTheCli() {
-        noClasses().that().resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..", "..git..")
-                .should().dependOnClassesThat().resideInAnyPackage("..cli..", "..sandbox..")
+    void capabilitiesUseNoOrchestratorNoAdapterAndNoTechnology() {
+        noClasses().that().resideInAnyPackage(CAPABILITIES).should().dependOnClassesThat()
+                .resideInAnyPackage(concat(ORCHESTRATORS, TECHNOLOGY,
+                        new String[] {"..rollback.cli..", "..rollback.adapter..", "..rollback.sandbox.."}))
                 .check(CLASSES);
-        noClasses().that().resideInAPackage("..git..").should().dependOnClassesThat()
-                .resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..").check(CLASSES);
-        noClasses().that().resideInAnyPackage("..gcp..", "..verify..", "..journal..", "..notify..", "..sandbox..")
-                .should().dependOnClassesThat().resideInAPackage("..git..").check(CLASSES);
-        noClasses().that().resideInAPackage("..gcp..").should().dependOnClassesThat()
-                .resideInAnyPackage("..verify..", "..journal..").check(CLASSES);
+        noClasses().that().resideInAnyPackage(ORCHESTRATORS).should().dependOnClassesThat()
+                .resideInAnyPackage(concat(TECHNOLOGY,
+                        new String[] {"..rollback.cli..", "..rollback.adapter..", "..rollback.sandbox.."}))
+                .check(CLASSES);
+    }
+
+    /**
+     * A capability or an orchestrator reaches another capability only through its use cases: the
+     * classes a command would call (a *Rollback, *Restore, TagRevision, Verification, Assessment) and the
+     * kinds of change it makes (*Change), with what they nest. What else a capability holds is its own.
+     */
+    @Test
+    void capabilitiesReachEachOtherOnlyThroughUseCases() {
+        for (String capability : CAPABILITIES) {
+            noClasses().that().resideInAnyPackage(concat(CAPABILITIES, ORCHESTRATORS)).and()
+                    .resideOutsideOfPackage(capability).should().dependOnClassesThat(
+                            JavaClass.Predicates.resideInAPackage(capability).and(DescribedPredicate.not(USE_CASE)))
+                    .check(CLASSES);
+        }
+    }
+
+    private static final DescribedPredicate<JavaClass> USE_CASE = DescribedPredicate.describe(
+            "a use case (*Rollback, *Restore, *Change, TagRevision, Verification, Assessment)", c -> {
+                String name = topLevel(c).getSimpleName();
+                return name.endsWith("Rollback") || name.endsWith("Restore") || name.endsWith("Change")
+                        || Set.of("TagRevision", "Verification", "Assessment").contains(name);
+            });
+
+    @Test
+    void adaptersUseNoCliNoSandboxAndNoOtherAdapter() {
+        noClasses().that().resideInAPackage("..rollback.adapter..").should().dependOnClassesThat()
+                .resideInAnyPackage("..rollback.cli..", "..rollback.sandbox..").check(CLASSES);
+        for (String adapter : new String[] {"gcp", "git", "http", "journal", "slack", "files"}) {
+            noClasses().that().resideInAPackage("..rollback.adapter." + adapter + "..").should().dependOnClassesThat(
+                    JavaClass.Predicates.resideInAPackage("..rollback.adapter..").and(
+                            JavaClass.Predicates.resideOutsideOfPackage("..rollback.adapter." + adapter + "..")))
+                    .check(CLASSES);
+        }
     }
 
     @Test
-    void theSandboxUsesOnlyTheGeneratedApiNotTheTool() {
-        noClasses().that().resideInAPackage("..sandbox..")
-                .should().dependOnClassesThat().resideInAnyPackage("..cli..", "..runbook..", "..gcp..", "..verify..",
-                        "..journal..")
+    void theProductNeverDependsOnTheSandbox() {
+        noClasses().that().resideOutsideOfPackage("..rollback.sandbox..").should().dependOnClassesThat()
+                .resideInAPackage("..rollback.sandbox..").check(CLASSES);
+    }
+
+    /** The emulators answer what the Google clients send, written against the generated API, not against the tool. */
+    @Test
+    void theEmulatorsUseOnlyTheGeneratedApiAndTheOneMapper() {
+        DescribedPredicate<JavaClass> entryPoint = DescribedPredicate.describe("the sandbox's command or provider",
+                c -> Set.of("SandboxCommand", "SandboxProvider").contains(topLevel(c).getSimpleName()));
+        noClasses().that().resideInAPackage("..rollback.sandbox..").and(DescribedPredicate.not(entryPoint))
+                .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage("dev.virtuoso.rollback..").and(
+                        JavaClass.Predicates.resideOutsideOfPackages("..rollback.sandbox..", "..rollback.json..")))
                 .check(CLASSES);
+    }
+
+    @Test
+    void noPackageHoldsMoreThanTwentyFiveClasses() {
+        Map<String, Long> sizes = CLASSES.stream().filter(c -> c.getEnclosingClass().isEmpty() && !c.isAnonymousClass())
+                .collect(Collectors.groupingBy(JavaClass::getPackageName, TreeMap::new, Collectors.counting()));
+        assertThat(sizes).isNotEmpty().allSatisfy((pkg, n) -> assertThat(n).as(pkg).isLessThanOrEqualTo(
+                (long) MOST_CLASSES_IN_A_PACKAGE));
+    }
+
+    private static JavaClass topLevel(JavaClass c) {
+        JavaClass top = c;
+        while (top.getEnclosingClass().isPresent()) {
+            top = top.getEnclosingClass().get();
+        }
+        return top;
+    }
+
+    private static String[] concat(String[]... parts) {
+        return Arrays.stream(parts).flatMap(Arrays::stream).toArray(String[]::new);
     }
 
     @Test

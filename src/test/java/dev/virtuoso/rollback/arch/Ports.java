@@ -12,12 +12,12 @@ import java.util.Set;
 import java.util.TreeSet;
 
 /**
- * The ports, found in the code rather than listed: every interface of the domain (runbook) that a
+ * The ports, found in the code rather than listed: every interface of the domain (outside the adapters, the cli and the sandbox) that a
  * class of an adapter package implements, and every domain interface a port's method hands out
  * (the Incident a Notifier opens, which an adapter may implement as a lambda).
  */
 public final class Ports {
-    private static final String[] ADAPTER_PACKAGES = {"..gcp..", "..git..", "..verify..", "..journal..", "..notify.."};
+    private static final String[] ADAPTER_PACKAGES = {"..rollback.adapter.."};
 
     /** The product's classes, tests excluded. */
     public static final JavaClasses PRODUCT = new ClassFileImporter()
@@ -29,7 +29,8 @@ public final class Ports {
 
     /** The ports among {@code classes}, ordered by name. */
     public static Set<JavaClass> of(JavaClasses classes) {
-        DescribedPredicate<JavaClass> domain = JavaClass.Predicates.resideInAPackage("..runbook..");
+        DescribedPredicate<JavaClass> domain = JavaClass.Predicates.resideInAPackage("dev.virtuoso.rollback..").and(
+                JavaClass.Predicates.resideOutsideOfPackages("..rollback.adapter..", "..rollback.cli..", "..rollback.sandbox.."));
         DescribedPredicate<JavaClass> adapter = JavaClass.Predicates.resideInAnyPackage(ADAPTER_PACKAGES);
         Set<JavaClass> ports = new TreeSet<>((a, b) -> a.getName().compareTo(b.getName()));
         Deque<JavaClass> next = new ArrayDeque<>();

@@ -2,13 +2,13 @@ package dev.virtuoso.rollback.bench;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.virtuoso.rollback.runbook.CheckResult;
-import dev.virtuoso.rollback.runbook.Secret;
-import dev.virtuoso.rollback.runbook.Runbook;
-import dev.virtuoso.rollback.runbook.VerifyReport;
-import dev.virtuoso.rollback.runbook.VerifyRequest;
-import dev.virtuoso.rollback.runbook.Wait;
-import dev.virtuoso.rollback.verify.HttpVerifier;
+import dev.virtuoso.rollback.adapter.http.HttpVerifier;
+import dev.virtuoso.rollback.change.Wait;
+import dev.virtuoso.rollback.config.Runbook;
+import dev.virtuoso.rollback.model.CheckResult;
+import dev.virtuoso.rollback.model.Secret;
+import dev.virtuoso.rollback.model.VerifyReport;
+import dev.virtuoso.rollback.model.VerifyRequest;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;

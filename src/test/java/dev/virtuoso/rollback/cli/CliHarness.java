@@ -30,7 +30,7 @@ final class CliHarness implements AutoCloseable {
     Runnable atPrompt = () -> { };
     boolean interactive;
     Clock clock = Clock.systemUTC();
-    dev.virtuoso.rollback.runbook.Sleeper sleeper = d -> { };
+    dev.virtuoso.rollback.port.Sleeper sleeper = d -> { };
 
     /** Time that moves only when the tool sleeps: long waits run at once. */
     void manualTime() {

@@ -8,7 +8,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.cloud.run.v2.TrafficTarget;
 import com.google.cloud.run.v2.TrafficTargetAllocationType;
-import dev.virtuoso.rollback.runbook.Sleeper;
+import dev.virtuoso.rollback.port.Sleeper;
 import dev.virtuoso.rollback.sandbox.Sandbox;
 import io.grpc.Status;
 import java.io.IOException;

@@ -220,8 +220,8 @@ class RestoreFirestoreCommandTest {
     @Test
     void anImportStartedElsewhereIsAdoptedNotSentAgainAndNoBackupIsClaimedForIt() throws Exception {
         cli.controls.setFirestoreOperationDelay(Duration.ofSeconds(2));
-        try (var clients = new dev.virtuoso.rollback.gcp.GcpClients(cli.env())) {
-            new dev.virtuoso.rollback.gcp.FirestoreAdminApi(clients).importDocuments(
+        try (var clients = new dev.virtuoso.rollback.adapter.gcp.GcpClients(cli.env())) {
+            new dev.virtuoso.rollback.adapter.gcp.FirestoreAdminApi(clients).importDocuments(
                     dev.virtuoso.rollback.sandbox.Sandbox.PROJECT, "(default)", List.of(), export);
         }
 

@@ -84,7 +84,7 @@ class LauncherInAFolderWithSpacesIT {
             assertThat(status.out()).startsWith("virtuoso-api  virtuoso-sandbox/us-central1\n")
                     .contains("\n    LATEST (= virtuoso-api-00003-ghi)  100%\n");
             // The Google stack it needs comes from the class-data archive beside the launcher.
-            assertThat(sources(log)).containsEntry("dev.virtuoso.rollback.cli.StatusCommand", ARCHIVE)
+            assertThat(sources(log)).containsEntry("dev.virtuoso.rollback.cli.command.StatusCommand", ARCHIVE)
                     .containsEntry("com.google.cloud.run.v2.ServicesClient", ARCHIVE);
         }
     }

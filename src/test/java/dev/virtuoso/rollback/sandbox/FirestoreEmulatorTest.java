@@ -3,11 +3,11 @@ package dev.virtuoso.rollback.sandbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.virtuoso.rollback.gcp.FirestoreAdminApi;
-import dev.virtuoso.rollback.gcp.GcpClients;
-import dev.virtuoso.rollback.gcp.StorageExports;
-import dev.virtuoso.rollback.runbook.FirestoreOperation;
-import dev.virtuoso.rollback.runbook.RunbookException;
+import dev.virtuoso.rollback.adapter.gcp.FirestoreAdminApi;
+import dev.virtuoso.rollback.adapter.gcp.GcpClients;
+import dev.virtuoso.rollback.adapter.gcp.StorageExports;
+import dev.virtuoso.rollback.model.FirestoreOperation;
+import dev.virtuoso.rollback.model.RunbookException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

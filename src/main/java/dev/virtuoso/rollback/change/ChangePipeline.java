@@ -1,0 +1,440 @@
+package dev.virtuoso.rollback.change;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.virtuoso.rollback.config.Durations;
+import dev.virtuoso.rollback.model.ChangeReplaced;
+import dev.virtuoso.rollback.model.CheckResult;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.model.ServiceState;
+import dev.virtuoso.rollback.model.Stamp;
+import dev.virtuoso.rollback.model.Verdict;
+import dev.virtuoso.rollback.model.VerifyReport;
+import dev.virtuoso.rollback.model.VerifyRequest;
+import dev.virtuoso.rollback.port.Interaction;
+import dev.virtuoso.rollback.port.Journal;
+import dev.virtuoso.rollback.port.Notifier;
+import dev.virtuoso.rollback.port.Verifier;
+import dev.virtuoso.rollback.undo.Undo;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The one path every change takes, whatever its kind: check → plan → confirm →
+ * journal → apply and wait until really in effect → verify → summary, with notifications. Whether
+ * this run may change anything ({@code --dry-run}) is decided once, when the pipeline is made.
+ *
+ * <p>A change already in flight (an earlier run was killed while waiting) is waited for, not sent
+ * again. After any error past the point of sending (including Ctrl-C) the change reads what is true
+ * and the journal says it: whether the change was sent, and whether it is in effect.
+ */
+public final class ChangePipeline {
+    /** How long a change may take before we stop waiting (the change itself goes on). */
+    public static final Duration WAIT_LIMIT = Duration.ofMinutes(10);
+    /** After an error or Ctrl-C, at most this long is spent reading what is true before exiting. */
+    static final Duration RE_READ = Duration.ofSeconds(2);
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final Journal journal;
+    private final Interaction ui;
+    private final Verifier verifier;
+    private final Notifier notifier;
+    private final Clock clock;
+    private final String user;
+    private final boolean dryRun;
+    private final String parent;
+    private final String origin;
+    private final Duration waitLimit;
+    private final String note;
+    private final boolean force;
+
+    public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
+                          boolean dryRun) {
+        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false);
+    }
+
+    private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
+                           String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note,
+                           boolean force) {
+        this.journal = journal;
+        this.ui = ui;
+        this.verifier = verifier;
+        this.notifier = notifier;
+        this.clock = clock;
+        this.user = user;
+        this.dryRun = dryRun;
+        this.parent = parent;
+        this.origin = origin;
+        this.waitLimit = waitLimit;
+        this.note = note;
+        this.force = force;
+    }
+
+    /** True when this run only plans ({@code --dry-run}). */
+    public boolean dryRun() {
+        return dryRun;
+    }
+
+    /** Exit 2 unless the journal can take a record: checked before a change is offered. */
+    public void checkJournal() {
+        journal.checkWritable();
+    }
+
+    /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
+    public ChangePipeline waitingAtMost(Duration limit) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note,
+                force);
+    }
+
+    /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
+    public ChangePipeline by(String automation) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
+                note, force);
+    }
+
+    /**
+     * The same pipeline, with a note of the person's choice (an undo forced over a later change)
+     * shown with the plan and journaled with the step.
+     */
+    public ChangePipeline noting(String why) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why,
+                force);
+    }
+
+    /**
+     * The same pipeline, told ({@code --force}) to replace a change the service is still applying
+     * that this run did not send, without a second question.
+     */
+    public ChangePipeline forcing(boolean replace) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
+                replace);
+    }
+
+    /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
+    public ActionResult execute(Change change, Optional<VerifyRequest> verify) {
+        return execute(change, verify, true);
+    }
+
+    /** As {@link #execute(Change, Optional)}; without {@code ownChecks} the change's own checks do not run (--no-verify). */
+    public ActionResult execute(Change change, Optional<VerifyRequest> verify, boolean ownChecks) {
+        Instant start = clock.instant();
+        if (change.unchangedReason() != null) {
+            return result(change, ActionResult.Outcome.unchanged, change.unchangedReason(), change.before(), null, start,
+                    null, List.of(), List.of());
+        }
+        String problem = change.problem();
+        if (problem != null) {
+            throw RunbookException.invalid("refusing to change " + change.where() + ": " + problem);
+        }
+        if (change.inFlight()) {
+            return adopt(change, verify, ownChecks, start);
+        }
+        List<String> notes = notes(change, verify);
+        Optional<ServiceState> notOurs = applyingNotOurs(change);
+        notOurs.ifPresent(s -> notes.add(0, applyingNotOursText(s) + "; this plan starts from what that change "
+                + "asks and replaces it" + (force ? " (--force)" : "")));
+        if (notOurs.isPresent() && !force && !dryRun && ui.confirmedAlready()) {
+            throw RunbookException.invalid(applyingNotOursText(notOurs.get()) + "; a change now would replace it "
+                    + "before it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, or add "
+                    + "--force to replace it; nothing was changed");
+        }
+        if (dryRun) {
+            ui.showPlan(change, notes);
+            return result(change, ActionResult.Outcome.planned, "dry run: " + change.summary() + " (nothing changed)",
+                    change.asked(), null, start, null, notes, List.of());
+        }
+        checkJournal(); // a change that could not be journaled is not offered
+        ui.confirm(change, notes);
+        if (change.caution() != null) {
+            ui.confirm(change.caution());
+        }
+        // On a terminal the question is asked even with --force, which may have been given for another warning.
+        if (notOurs.isPresent() && !ui.confirmedAlready()) {
+            ui.confirm("Replace the change " + notOurs.get().ref().name() + " is still applying, which this run did "
+                    + "not send?");
+        }
+        change.checkUnchangedSincePlan();
+        start = clock.instant(); // the time it took starts after the human said yes
+        JournalRecord record = record(change, start, change.before(), change.summary() + (note == null ? ""
+                : " (" + note + ")"));
+        journal.append(record);
+        Notifier.Incident incident = notifier.open("rollback " + change.command() + " on " + change.where() + " by "
+                + user + ": " + change.summary() + " (journal " + record.id() + ")");
+        JsonNode applied;
+        try {
+            applied = change.apply(waitLimit, ui.progress());
+        } catch (RuntimeException e) {
+            applied = afterError(change, record, RunbookException.of(e), incident);
+        }
+        return finish(change, record, applied, verify, ownChecks, start, incident, notes);
+    }
+
+    /** The change's notes, and what the checks after it will not be able to check. */
+    private List<String> notes(Change change, Optional<VerifyRequest> verify) {
+        List<String> notes = new ArrayList<>(change.notes());
+        if (note != null) {
+            notes.add(0, note);
+        }
+        verify.flatMap(VerifyRequest::gap).ifPresent(gap -> notes.add("not checked after the change: " + gap));
+        return notes;
+    }
+
+    /**
+     * The service {@code change} updates is still applying a change that is not this one (which
+     * would have been adopted) nor the one the newest step this journal sent to it left unfinished
+     * (an undo of a step that timed out): another engineer's, CI's or the console's. A plan made now
+     * starts from what that change asks, and sending it replaces that change before it is in effect.
+     */
+    private Optional<ServiceState> applyingNotOurs(Change change) {
+        return change.updatedService().filter(s -> s.applying() && !journal.newest(r -> r.parent() == null
+                        && s.ref().path().equals(r.target()) && Undo.SERVICE_KINDS.contains(r.kind()))
+                .filter(r -> r.state() != JournalRecord.State.applied && r.state() != JournalRecord.State.verified)
+                .map(r -> Undo.asksTraffic(r, s.traffic())).orElse(false));
+    }
+
+    private static String applyingNotOursText(ServiceState s) {
+        return s.ref().name() + " is still applying a change this run did not send (" + s.applyingText() + ")";
+    }
+
+    /** The change is already in flight: wait for it, send nothing, and journal that it was adopted. */
+    private ActionResult adopt(Change change, Optional<VerifyRequest> verify, boolean ownChecks, Instant start) {
+        Optional<JournalRecord> sender = sentBefore(change);
+        String note = "adopted the change already in flight" + sender.map(o -> " (sent by journal step " + o.id()
+                + ", left " + o.state() + ")").orElse("") + ": it was not sent again";
+        if (dryRun) {
+            return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
+                    + change.where() + " (nothing changed)", change.asked(), null, start, null, List.of(note), List.of());
+        }
+        ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
+        JournalRecord record = record(change, start, sender.map(JournalRecord::before).orElse(change.before()), note);
+        journal.append(record);
+        JsonNode applied;
+        try {
+            applied = change.awaitInFlight(waitLimit, ui.progress());
+        } catch (RuntimeException e) {
+            applied = afterError(change, record, RunbookException.of(e), Notifier.Incident.NONE);
+        }
+        List<String> notes = notes(change, verify);
+        notes.add(0, note);
+        return finish(change, record, applied, verify, ownChecks, start, Notifier.Incident.NONE, notes);
+    }
+
+    /** The newest step of an earlier run that asked for this very change and never finished. */
+    private Optional<JournalRecord> sentBefore(Change change) {
+        return journal.newest(r -> change.kind().equals(r.kind()) && change.target().equals(r.target())
+                && (r.state() == JournalRecord.State.planned || r.state() == JournalRecord.State.interrupted)
+                && change.asks(r.after()));
+    }
+
+    private JournalRecord record(Change change, Instant at, JsonNode before, String detail) {
+        return new JournalRecord(newId(at), at, user, change.command(), change.target(), change.kind(), before,
+                change.asked(), JournalRecord.State.planned, detail, false, parent, change.from(), change.to(), origin);
+    }
+
+    private ActionResult finish(Change change, JournalRecord record, JsonNode applied, Optional<VerifyRequest> verify,
+                                boolean ownChecks, Instant start, Notifier.Incident incident, List<String> notes) {
+        record = record.next(clock.instant(), JournalRecord.State.applied, applied, record.detail());
+        journalAfterSending(change, record);
+        VerifyReport report = null;
+        if (verify.isPresent()) {
+            try {
+                report = verifier.verify(verify.get());
+            } catch (RuntimeException e) {
+                throw verificationError(change, record, RunbookException.of(e), incident);
+            }
+        }
+        List<CheckResult> own = ownChecks ? change.checks(applied) : List.of();
+        if (!own.isEmpty()) {
+            List<CheckResult> all = new ArrayList<>(report == null ? List.of() : report.checks());
+            all.addAll(own);
+            report = new VerifyReport(report == null ? change.target() : report.url(),
+                    report == null ? 0 : report.durationMs(), all);
+        }
+        // Verified means a check saw the service work: checks that could not run or judge prove nothing.
+        boolean judged = report != null && report.count(Verdict.PASS) > 0;
+        if (report != null) {
+            journalAfterSending(change, record.next(clock.instant(), !report.ok() ? JournalRecord.State.failed
+                    : judged ? JournalRecord.State.verified : JournalRecord.State.applied, null, "verification: "
+                    + report.count(Verdict.PASS) + "/" + report.checks().size() + " checks passed"
+                    + (report.ok() && !judged ? " (" + report.why() + ")" : "")));
+        }
+        String took = Durations.format(Duration.between(start, clock.instant()));
+        incident.post(report == null ? "✓ applied in " + took + " (not verified)"
+                : !report.ok() ? "✗ applied in " + took + " but verification FAILED: " + report.count(Verdict.FAIL)
+                        + "/" + report.checks().size() + " checks failed"
+                : judged ? "✓ applied and verified in " + took + ": " + report.count(Verdict.PASS) + "/"
+                        + report.checks().size() + " checks passed"
+                : "✓ applied in " + took + " (not verified: " + report.why() + ")");
+        return result(change, ActionResult.Outcome.applied, change.summary(), applied, record.id(), start, report, notes,
+                change.shown(applied));
+    }
+
+    /**
+     * What is true after an error past the point of sending: the change is read again (briefly)
+     * and the journal says whether it was sent and whether it is in effect. When the goal holds
+     * anyway (the answer was lost, the operation could not be followed), the run goes on. Any
+     * exception takes this path: one that escaped its adapter untranslated is a bug (exit 1), but
+     * it may come after the change was sent all the same, and undo must then be able to pick it.
+     */
+    private JsonNode afterError(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
+        boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;
+        if (interrupted) {
+            Thread.interrupted(); // read and journal first; the run still ends with exit 130
+        }
+        if (e instanceof ChangeReplaced) {
+            return replaced(change, record, e, incident);
+        }
+        Change.Truth now = change.truth(RE_READ);
+        if (now.inEffect() && !interrupted) {
+            ui.info("warning: " + e.getMessage() + "; but the change is in effect");
+            return now.now();
+        }
+        String truth;
+        if (!now.readable()) {
+            truth = change.where() + " could not be read again, so whether the change is in effect is unknown";
+        } else if (now.inEffect()) {
+            truth = "the change was sent and is in effect";
+        } else if (now.sent()) {
+            truth = "the change was sent and is not in effect yet" + (now.failure() == null
+                    ? " (" + (now.partly() != null ? now.partly() : "it is still being applied") + ")"
+                    : e.getMessage().contains(now.failure()) ? " (it failed)" : " (it failed: " + now.failure() + ")");
+        } else {
+            truth = (now.leftBehind() != null ? now.leftBehind() : "nothing was changed")
+                    + (now.aside() != null ? "; " + now.aside() : "");
+        }
+        // Not sent but left something behind (a local commit): undo must be able to pick it.
+        boolean maybeChanged = !now.readable() || now.sent() || now.leftBehind() != null;
+        journalAfterSending(change, record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
+                : JournalRecord.State.failed, now.now(), e.getMessage() + "; " + truth, maybeChanged));
+        incident.post("✗ " + (interrupted ? "interrupted" : "failed") + ": " + e.getMessage() + "; " + truth);
+        // Exit 2 promises nothing changed: a refusal that came after something was sent is a failure (4).
+        ExitCode code = maybeChanged && e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode();
+        throw new RunbookException(code, e.getMessage() + "; " + truth + (maybeChanged
+                ? "; `rollback undo " + record.id() + "` puts back what was there before" : ""), e);
+    }
+
+    /**
+     * The adapter has just read that a later change, not ours, replaced ours while it was applied.
+     * That later change may leave part of ours in place (a deploy's template, its revision serving
+     * through their traffic), so the service is read again and the words say what is true. The
+     * step keeps what it asked as what it left: undo compares the service with that, sees the later
+     * change, and does not put back what was there before over it unless forced. Exit 5 stays:
+     * nothing of theirs was overwritten.
+     */
+    private JsonNode replaced(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
+        Change.Truth now = change.truth(RE_READ);
+        String truth;
+        if (!now.readable()) {
+            truth = "the change was sent, then changed by that later change; " + change.where() + " could not be "
+                    + "read again, so what of it is in effect is unknown";
+        } else if (now.inEffect()) {
+            // The same traffic list, say, with LATEST now meaning the later change's revision.
+            truth = "the change was sent and what it asked is in effect, together with that later change";
+        } else if (now.sent()) {
+            truth = "the change was sent and that later change kept part of it, but it is not in effect as asked"
+                    + (now.failure() != null ? " (it failed: " + now.failure() + ")"
+                    : now.partly() != null ? " (" + now.partly() + ")" : "");
+        } else {
+            truth = "the change was sent, then replaced by that later change before it was in effect";
+        }
+        journalAfterSending(change, record.next(clock.instant(), JournalRecord.State.failed, change.asked(),
+                e.getMessage() + "; " + truth, true));
+        incident.post("✗ replaced: " + e.getMessage() + "; " + truth);
+        throw new RunbookException(e.exitCode(), e.getMessage() + "; " + truth + "; `rollback undo " + record.id()
+                + "` would put back what was there before over that later change, so it refuses unless forced", e);
+    }
+
+    /**
+     * A journal line written once the change was sent. A journal that can no longer be written (a
+     * full disk) is a local problem, exit 2 before anything is sent; after, that code would say
+     * nothing changed, so it is a failure (4) that says the change was made.
+     */
+    private void journalAfterSending(Change change, JournalRecord line) {
+        try {
+            journal.append(line);
+        } catch (RunbookException e) {
+            throw new RunbookException(e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode(),
+                    change.summary() + " was sent (journal step " + line.id() + " " + line.state() + "), but the "
+                            + "journal could not record it: " + e.getMessage(), e);
+        }
+    }
+
+    /** The change is applied; checks that could not run (or Ctrl-C) must not read as "nothing changed". */
+    private RunbookException verificationError(Change change, JournalRecord record, RunbookException e,
+                                               Notifier.Incident incident) {
+        boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;
+        if (interrupted) {
+            Thread.interrupted();
+        }
+        String what = change.summary() + " was applied, but verification " + (interrupted ? "was interrupted"
+                : "could not run: " + e.getMessage());
+        journalAfterSending(change, record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
+                : JournalRecord.State.failed, null, what));
+        incident.post("✗ " + what);
+        return new RunbookException(interrupted ? ExitCode.INTERRUPTED : e.exitCode() == ExitCode.INVALID_INPUT
+                ? ExitCode.VERIFICATION_FAILED : e.exitCode(), what + " (journal " + record.id() + ")", e);
+    }
+
+    private ActionResult result(Change change, ActionResult.Outcome outcome, String summary, JsonNode after,
+                                String journalId, Instant start, VerifyReport report, List<String> notes,
+                                List<Change.Block> shown) {
+        return new ActionResult(change.command(), change.target(), outcome, summary, change.before(), after, journalId,
+                Duration.between(start, clock.instant()).toMillis(), report, notes, shown);
+    }
+
+    static String newId(Instant at) {
+        byte[] b = new byte[2];
+        RANDOM.nextBytes(b);
+        return Stamp.of(at) + "-" + HexFormat.of().formatHex(b);
+    }
+
+    /**
+     * A composite action (the drill): one journal record whose {@code before} is what {@code undo}
+     * restores, with its steps journaled under it.
+     */
+    public final class Composite {
+        private JournalRecord record;
+
+        private Composite(JournalRecord record) {
+            this.record = record;
+        }
+
+        public String id() {
+            return record.id();
+        }
+
+        /** Runs the composite's steps, journaled under it. */
+        public ChangePipeline steps() {
+            return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
+                    waitLimit, note, force);
+        }
+
+        /** Records that a step changed something. */
+        public void changed(String detail) {
+            record = record.next(clock.instant(), JournalRecord.State.applied, null, detail);
+            journal.append(record);
+        }
+
+        /** Records how the composite ended, what it left, and whether it may have changed anything. */
+        public void end(JournalRecord.State state, JsonNode left, String detail, boolean maybeChanged) {
+            record = record.next(clock.instant(), state, left, detail, maybeChanged);
+            journal.append(record);
+        }
+    }
+
+    /** Journals the start of a composite action whose {@code undo} restores {@code before}. */
+    public Composite begin(String command, String kind, String target, JsonNode before, String from, String to,
+                           String summary) {
+        Instant now = clock.instant();
+        JournalRecord record = new JournalRecord(newId(now), now, user, command, target, kind, before, before,
+                JournalRecord.State.planned, summary, false, null, from, to, origin);
+        journal.append(record);
+        return new Composite(record);
+    }
+}

@@ -1,0 +1,74 @@
+package dev.virtuoso.rollback.cli.command;
+
+import dev.virtuoso.rollback.change.ActionResult;
+import dev.virtuoso.rollback.cli.ConsoleInteraction;
+import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.config.Durations;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.ServiceState;
+import dev.virtuoso.rollback.traffic.QuickRollback;
+import dev.virtuoso.rollback.traffic.TrafficChange;
+import dev.virtuoso.rollback.watch.Watch;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+@Command(name = "watch", description = {
+    "Judge the triggers on an interval; with --auto, roll back when one holds.",
+    "Every --interval: the error rate and P95 of the revision serving the most traffic, from Cloud Monitoring, "
+        + "against the runbook's triggers. With --auto, once a trigger has held for triggers.sustain, runs "
+        + "`quick --previous` once (journaled, notified, verified, with its checks: it refuses a revision whose "
+        + "pinned secret is gone, and never goes further back than a rollback of the last hour), then keeps "
+        + "watching. A service changed within triggers.window + sustain (see `rollback history`) is never rolled "
+        + "back automatically, so a restarted watch does not act twice. Ctrl-C stops (exit 130)."},
+        footer = {"", "Example:", "  rollback -r runbooks/virtuoso-api.yaml \\", "      watch --auto --yes --interval 30s"})
+public final class WatchCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Option(names = "--interval", paramLabel = "D", defaultValue = "60s",
+            description = "Time between evaluations, at least 1s (default ${DEFAULT-VALUE}).")
+    Duration interval;
+
+    @Option(names = "--for", paramLabel = "D", description = "Stop after this long (default: until interrupted).")
+    Duration duration;
+
+    @Option(names = "--auto", description = "Roll back to the previous revision when a trigger holds for `sustain`.")
+    boolean auto;
+
+    @Override
+    public Integer call() {
+        Session s = Session.of(spec);
+        Watch.Request request = new Watch.Request(s.target().service(), interval, Optional.ofNullable(duration), auto,
+                s.runbook().triggers(), s.runbook().decisionMatrix());
+        ConsoleInteraction ui = s.ui();
+        if (auto) {
+            // Asked now, once, not at 3 a.m. when the trigger fires.
+            ui.confirm("Roll " + s.target().service().name() + " back automatically when a trigger holds for "
+                    + Durations.format(s.runbook().triggers().sustain()) + "?");
+        }
+        Watch watch = new Watch(s.verification(), s.control(), s.journal(), look -> rollback(s, ui.confirmed(), look),
+                ui, s.waiting());
+        Watch.Result r = watch.run(request);
+        if (s.output().json()) {
+            s.output().document(!r.firing(), r, 0);
+        }
+        return r.firing() ? ExitCode.VERIFICATION_FAILED.code() : 0;
+    }
+
+    /**
+     * Exactly `quick --previous --yes`, with its preflight (secrets, never walking back too far), planned
+     * only on the service as the watch last saw it ({@code look}).
+     */
+    private static ActionResult rollback(Session s, ConsoleInteraction confirmed, ServiceState look) {
+        QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
+                new QuickRollback.Previous(), 100, false, false, false, Optional.of(look)), s.control(), s.secrets(),
+                s.journal().history(), s.ctx.clock().instant(), true);
+        TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
+        return s.pipeline(confirmed).by("watch --auto").execute(change, s.checksAfter(change, false));
+    }
+}

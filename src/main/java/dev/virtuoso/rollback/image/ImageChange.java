@@ -1,0 +1,283 @@
+package dev.virtuoso.rollback.image;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtuoso.rollback.change.Change;
+import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.model.Plan;
+import dev.virtuoso.rollback.model.Revision;
+import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.model.ServiceState;
+import dev.virtuoso.rollback.model.TrafficEntry;
+import dev.virtuoso.rollback.model.TrafficPlanner;
+import dev.virtuoso.rollback.port.Progress;
+import dev.virtuoso.rollback.port.ServiceControl;
+import dev.virtuoso.rollback.traffic.TrafficChange;
+import dev.virtuoso.rollback.undo.Undo;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * A container image deployed as a new revision of a service (Method 2), tags kept. No traffic
+ * moves until the revision is Ready, and then only where the service does not follow LATEST
+ * already; a revision that never becomes Ready leaves the traffic as it was. The change is in
+ * effect when what serves runs the image with the configuration asked, whatever its name. Its
+ * undo deploys the image from before again, with the traffic from before: LATEST then means a
+ * revision of that image, as it did.
+ */
+public final class ImageChange implements Change {
+    public static final String KIND = "image";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final String command;
+    private final ServiceState before;
+    private final String fromImage;
+    private final String image;
+    private final String revision;
+    private final List<TrafficEntry> traffic;
+    private final List<String> notes;
+    private final ServiceControl control;
+
+    private ImageChange(String command, ServiceState before, String fromImage, String image, String revision,
+                        List<TrafficEntry> traffic, List<String> notes, ServiceControl control) {
+        this.command = command;
+        this.before = before;
+        this.fromImage = fromImage;
+        this.image = image;
+        this.revision = revision;
+        this.traffic = List.copyOf(traffic);
+        this.notes = List.copyOf(notes);
+        this.control = control;
+    }
+
+    /**
+     * {@code image} as revision {@code revision}, serving 100% once it is Ready: through LATEST when
+     * all traffic follows LATEST (the service stays un-pinned), else by name, pinned like any rollback.
+     */
+    public static ImageChange deploy(String command, ServiceState s, String fromImage, String image, String revision,
+                              List<String> notes, ServiceControl control) {
+        List<String> all = new ArrayList<>(notes);
+        if (s.followsLatest()) {
+            all.add("LATEST serves " + revision + " once it is Ready: the service stays un-pinned, and no traffic "
+                    + "moves if it never starts");
+            return new ImageChange(command, s, fromImage, image, revision, s.traffic(), all, control);
+        }
+        all.add("traffic moves to " + revision + " once it is Ready and is then pinned to it: new deployments get 0% "
+                + "until `rollback quick --to-latest`");
+        return new ImageChange(command, s, fromImage, image, revision,
+                TrafficPlanner.route(s.traffic(), revision, 100, s.servingRevision().orElse(null)), all, control);
+    }
+
+    /** {@code image} as revision {@code revision}, with exactly {@code traffic} (which may name it, or LATEST). */
+    public static ImageChange redeploy(String command, ServiceState s, String image, String revision, List<TrafficEntry> traffic,
+                                List<String> notes, ServiceControl control) {
+        return new ImageChange(command, s, s.image(), image, revision, traffic, notes, control);
+    }
+
+    /**
+     * The name of the revision an earlier run's deploy of {@code image} is making, so that the change
+     * is recognised and adopted rather than sent again: the template asks for the image, the service is
+     * still applying it, and its newest revision runs the image with the template's configuration.
+     * Else {@code fresh}.
+     */
+    public static String revisionName(ServiceState s, String image, List<Revision> revisions, String fresh) {
+        boolean making = image.equals(s.image()) && s.applying() && revisions.stream()
+                .anyMatch(r -> r.name().equals(s.latestCreatedRevision()) && r.runs(image, s.templateConfig()));
+        return making ? s.latestCreatedRevision() : fresh;
+    }
+
+    /** Undo of {@code record}: its image from before deployed again, with its traffic from before. */
+    public static Change undo(JournalRecord record, String command, ServiceState s, ServiceControl control, String revision) {
+        JsonNode was = record.before();
+        String image = was.path("image").asText(null);
+        if (image == null || !was.has("traffic")) {
+            throw RunbookException.invalid("journal record " + record.id() + " holds no image to go back to");
+        }
+        List<TrafficEntry> traffic = Undo.recordedTraffic(record, was.get("traffic"));
+        if (image.equals(s.image()) && ServiceState.sameEntries(s.traffic(), traffic) && !s.reconciling()
+                && !s.failed()) {
+            // Put back already (by hand, or by someone else): a new revision of it would change nothing.
+            return new TrafficChange(new Plan(command, s.ref(), "deploy " + image + " again with the traffic "
+                    + "recorded before " + record.id(), s, traffic, List.of(), s.ref().name() + " runs " + image
+                    + " with the traffic recorded before " + record.id() + " already"), control);
+        }
+        // Entries that named the revision the step created name nothing once it is replaced.
+        String created = record.after().path("revision").asText("");
+        List<TrafficEntry> back = traffic.stream().map(e -> created.equals(e.revision())
+                ? TrafficEntry.toRevision(revision, e.percent()).withTag(e.tag()) : e).toList();
+        return redeploy(command, s, image, revision, back, List.of("the image from before " + record.id()
+                + " is deployed again, so that LATEST means it as it did; the revision " + created + " stays, without "
+                + "traffic"), control);
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String command() {
+        return command;
+    }
+
+    @Override
+    public String target() {
+        return before.ref().path();
+    }
+
+    @Override
+    public String where() {
+        return before.ref().toString();
+    }
+
+    /** The revision this deploy creates. */
+    public String revision() {
+        return revision;
+    }
+
+    @Override
+    public Optional<ServiceState> service() {
+        return Optional.of(before);
+    }
+
+    /** Traffic reaches the new revision through LATEST alone: no traffic update follows the deploy. */
+    private boolean throughLatest() {
+        return ServiceState.sameEntries(traffic, before.traffic()) && before.servesLatest();
+    }
+
+    @Override
+    public String summary() {
+        return "deploy " + image + " as " + revision + (throughLatest() ? "; LATEST serves it once it is Ready"
+                : " and route traffic to it once it is Ready");
+    }
+
+    @Override
+    public List<Block> preview() {
+        String latest = before.latestReadyRevision();
+        return List.of(new Lines("image", List.of(fromImage + " → " + image + " (new revision " + revision + ")")),
+                new Traffic("traffic now", before.traffic(), latest), new Traffic("traffic after", traffic, revision));
+    }
+
+    @Override
+    public List<Block> shown(JsonNode applied) {
+        return List.of(new Lines("image", List.of(image + " as " + revision)),
+                new Traffic("now", TrafficChange.traffic(applied.get("traffic")), revision));
+    }
+
+    @Override
+    public List<String> notes() {
+        return notes;
+    }
+
+    @Override
+    public String problem() {
+        return TrafficPlanner.problem(traffic);
+    }
+
+    @Override
+    public JsonNode before() {
+        return state(fromImage, null, before.traffic());
+    }
+
+    @Override
+    public JsonNode asked() {
+        return state(image, revision, traffic);
+    }
+
+    @Override
+    public String from() {
+        return shortImage(fromImage);
+    }
+
+    @Override
+    public String to() {
+        return shortImage(image);
+    }
+
+    /**
+     * An earlier run sent this very deploy and was killed while waiting: the template asks for the
+     * image under this revision's name ({@link #revisionName} checked what the revision runs), and the
+     * service is still applying it.
+     */
+    @Override
+    public boolean inFlight() {
+        return image.equals(before.image()) && revision.equals(before.latestCreatedRevision()) && before.applying();
+    }
+
+    @Override
+    public boolean asks(JsonNode recorded) {
+        return recorded != null && image.equals(recorded.path("image").asText())
+                && revision.equals(recorded.path("revision").asText());
+    }
+
+    @Override
+    public JsonNode apply(Duration limit, Progress progress) {
+        ServiceState after = control.deploy(before, image, revision, traffic, limit, progress);
+        return state(image, revision, after.traffic());
+    }
+
+    /** The port follows a deploy its template asks for already, then moves the traffic if the earlier run did not. */
+    @Override
+    public JsonNode awaitInFlight(Duration limit, Progress progress) {
+        return apply(limit, progress);
+    }
+
+    /**
+     * Sent: the template asks for the image, in a later generation than planned on (or planned on
+     * while in flight: an earlier run sent it). In effect: settled on the asked traffic, and the
+     * revisions serving through it for the new revision (by name, or LATEST) run the image with the
+     * configuration asked — a revision of that name may run something else. Half of {@code within}
+     * reads the service, half each revision.
+     */
+    @Override
+    public Truth truth(Duration within) {
+        Duration half = within.dividedBy(2);
+        Optional<ServiceState> now = control.peek(before.ref(), half);
+        if (now.isEmpty()) {
+            return Truth.unreadable();
+        }
+        ServiceState s = now.get();
+        JsonNode state = state(s.image(), revision, s.traffic());
+        boolean sent = image.equals(s.image()) && (s.generation() > before.generation() || inFlight());
+        boolean inEffect = s.settledOn(traffic);
+        for (String name : inEffect ? s.servingThrough(traffic, revision) : List.<String>of()) {
+            Optional<Revision> serving = control.peekRevision(before.ref(), name, half);
+            if (serving.isEmpty()) {
+                return new Truth(false, sent, false, null, null, state);
+            }
+            inEffect &= serving.get().runs(image, before.templateConfig());
+        }
+        String failure = sent ? s.failure() : null;
+        String partly = null;
+        if (sent && !inEffect && failure == null && !throughLatest()) {
+            // The first step (the template) done or under way; the second (the traffic) not sent.
+            // A later change by someone else may route to it all the same (LATEST, once it is Ready).
+            int serves = s.serving().getOrDefault(revision, 0);
+            String traffic = serves > 0 ? " serves " + serves + "% through the traffic asked now, " + s.traffic()
+                    + ", not the traffic this run asked" : null;
+            partly = s.applying() ? revision + " is still being deployed" + (traffic == null
+                    ? "; the traffic was not moved to it" : " and" + traffic)
+                    : revision.equals(s.latestReadyRevision()) ? revision + " is deployed and Ready" + (traffic == null
+                    ? ", but the traffic was not moved to it" : " and" + traffic) : null;
+        }
+        return new Truth(true, sent, inEffect, failure, null, state, null, partly);
+    }
+
+    /** What an image record holds as before/after, and what its undo reads back. */
+    public static JsonNode state(String image, String revision, List<TrafficEntry> traffic) {
+        ObjectNode n = JSON.createObjectNode().put("image", image);
+        if (revision != null) {
+            n.put("revision", revision);
+        }
+        n.set("traffic", TrafficChange.json(traffic));
+        return n;
+    }
+
+    /** "virtuoso-api:v1.1.0": the repository's last part and the tag or digest, for history. */
+    public static String shortImage(String image) {
+        return image == null ? null : image.substring(image.lastIndexOf('/') + 1);
+    }
+}

@@ -1,7 +1,0 @@
-package dev.virtuoso.rollback.runbook;
-
-import java.util.Optional;
-
-/** The service a command acts on, after flags, environment, runbook and gcloud defaults are resolved. */
-public record Target(ServiceRef service, Optional<String> url) {
-}

@@ -1,8 +1,0 @@
-package dev.virtuoso.rollback.runbook;
-
-/** Port: runs health and functional checks. */
-public interface Verifier {
-    /** Reads only, also with a functional check that POSTs: the runbook's checks probe the service, not change it. */
-    @ReadOnly
-    VerifyReport verify(VerifyRequest request);
-}

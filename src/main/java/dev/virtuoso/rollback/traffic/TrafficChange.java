@@ -1,0 +1,179 @@
+package dev.virtuoso.rollback.traffic;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtuoso.rollback.change.Change;
+import dev.virtuoso.rollback.model.Plan;
+import dev.virtuoso.rollback.model.ServiceState;
+import dev.virtuoso.rollback.model.TrafficEntry;
+import dev.virtuoso.rollback.model.TrafficPlanner;
+import dev.virtuoso.rollback.port.Progress;
+import dev.virtuoso.rollback.port.ServiceControl;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/** A new traffic list for a Cloud Run service (quick, tag, undo, the drill's steps). */
+public final class TrafficChange implements Change {
+    public static final String KIND = "traffic";
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Plan plan;
+    private final ServiceControl control;
+    private final String caution;
+
+    public TrafficChange(Plan plan, ServiceControl control) {
+        this(plan, control, null);
+    }
+
+    /** {@code caution}: asked after the plan is confirmed, when the plan carries a risk it names. */
+    public TrafficChange(Plan plan, ServiceControl control, String caution) {
+        this.plan = plan;
+        this.control = control;
+        this.caution = caution;
+    }
+
+    @Override
+    public String caution() {
+        return caution;
+    }
+
+    @Override
+    public String kind() {
+        return KIND;
+    }
+
+    @Override
+    public String command() {
+        return plan.command();
+    }
+
+    @Override
+    public String target() {
+        return plan.service().path();
+    }
+
+    @Override
+    public String where() {
+        return plan.service().toString();
+    }
+
+    @Override
+    public Optional<ServiceState> service() {
+        return Optional.of(plan.before());
+    }
+
+    @Override
+    public String summary() {
+        return plan.summary();
+    }
+
+    @Override
+    public List<Block> preview() {
+        String latest = plan.before().latestReadyRevision();
+        return List.of(new Traffic("traffic now", plan.before().traffic(), latest),
+                new Traffic("traffic after", plan.after(), latest));
+    }
+
+    @Override
+    public List<Block> shown(JsonNode applied) {
+        return List.of(new Traffic("now", traffic(applied), "latest Ready"));
+    }
+
+    @Override
+    public List<String> notes() {
+        return plan.notes();
+    }
+
+    @Override
+    public String unchangedReason() {
+        return plan.unchangedReason();
+    }
+
+    @Override
+    public String problem() {
+        return TrafficPlanner.problem(plan.after());
+    }
+
+    @Override
+    public JsonNode before() {
+        return json(plan.before().traffic());
+    }
+
+    @Override
+    public JsonNode asked() {
+        return json(plan.after());
+    }
+
+    @Override
+    public String from() {
+        return plan.before().servingRevision().orElse(null);
+    }
+
+    /**
+     * The revision the new list gives the most traffic to compared with now (LATEST resolved as it
+     * resolves now), with its share when it does not get it all: a canary is "R 10%".
+     */
+    @Override
+    public String to() {
+        Map<String, Integer> now = plan.before().serving();
+        Map<String, Integer> after = new LinkedHashMap<>();
+        plan.after().forEach(e -> after.merge(e.latest() ? plan.before().latestReadyRevision() : e.revision(),
+                e.percent(), Integer::sum));
+        return after.entrySet().stream().filter(e -> e.getValue() > 0)
+                .max(Comparator.comparingInt(e -> e.getValue() - now.getOrDefault(e.getKey(), 0)))
+                .map(e -> e.getKey() + (e.getValue() < 100 ? " " + e.getValue() + "%" : ""))
+                .orElse(null);
+    }
+
+    /**
+     * The service already asks for exactly this traffic but has not finished applying it: an
+     * earlier run sent it and was killed. Sending it again would start a second update.
+     */
+    @Override
+    public boolean inFlight() {
+        ServiceState s = plan.before();
+        return ServiceState.sameEntries(s.traffic(), plan.after()) && !s.settledOn(plan.after()) && !s.failed();
+    }
+
+    @Override
+    public boolean asks(JsonNode recorded) {
+        return recorded != null && recorded.isArray() && ServiceState.sameEntries(traffic(recorded), plan.after());
+    }
+
+    @Override
+    public JsonNode apply(Duration limit, Progress progress) {
+        // The adapter re-reads and compares etag/generation immediately before it applies.
+        return json(control.updateTraffic(plan.before(), plan.after(), limit, progress).traffic());
+    }
+
+    @Override
+    public JsonNode awaitInFlight(Duration limit, Progress progress) {
+        return json(control.awaitTraffic(plan.before(), plan.after(), limit, progress).traffic());
+    }
+
+    @Override
+    public Truth truth(Duration within) {
+        Optional<ServiceState> now = control.peek(plan.service(), within);
+        if (now.isEmpty()) {
+            return Truth.unreadable();
+        }
+        ServiceState s = now.get();
+        // A change adopted in flight was sent by an earlier run: the service asked for it when planned.
+        boolean sent = ServiceState.sameEntries(s.traffic(), plan.after())
+                && (s.generation() > plan.before().generation() || inFlight());
+        return new Truth(true, sent, s.settledOn(plan.after()), sent ? s.failure() : null, null, json(s.traffic()));
+    }
+
+    public static JsonNode json(List<TrafficEntry> traffic) {
+        return JSON.valueToTree(traffic);
+    }
+
+    public static List<TrafficEntry> traffic(JsonNode node) {
+        return Arrays.asList(JSON.convertValue(node, TrafficEntry[].class));
+    }
+}
