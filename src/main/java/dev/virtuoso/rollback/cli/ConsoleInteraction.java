@@ -47,7 +47,7 @@ final class ConsoleInteraction implements Interaction {
     }
 
     @Override
-    public void showPlan(Change change, List<String> notes) {
+    public void showPlan(Change<?> change, List<String> notes) {
         out.println(style.bold("Plan") + " for " + change.where() + ": " + change.summary());
         Render.blocks(change.preview(), "  ").forEach(out::println);
         notes.forEach(n -> out.println("  " + style.warn("note:") + " " + n));
@@ -55,7 +55,7 @@ final class ConsoleInteraction implements Interaction {
     }
 
     @Override
-    public void confirm(Change change, List<String> notes) {
+    public void confirm(Change<?> change, List<String> notes) {
         requireWayToConfirm();
         Interaction.super.confirm(change, notes);
     }

@@ -265,7 +265,7 @@ final class Session {
      * The health and functional checks to run after {@code change}: none when {@code skip}, when
      * nothing will change, or when it changes no service (an alert policy).
      */
-    Optional<VerifyRequest> checksAfter(Change change, boolean skip) {
+    Optional<VerifyRequest> checksAfter(Change<?> change, boolean skip) {
         return skip || change.unchangedReason() != null ? Optional.empty()
                 : change.service().map(state -> verifyRequest(state, true, true));
     }

@@ -1,8 +1,5 @@
 package dev.virtuoso.rollback.runbook;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -10,11 +7,11 @@ import java.util.Optional;
 /**
  * The Cloud Monitoring alert policy "Auto Rollback on High Error Rate", by display name: created,
  * updated to what the runbook says, or — undoing a creation — deleted. A second apply changes
- * nothing. Never in flight: create, update and delete answer at once.
+ * nothing. Never in flight: create, update and delete answer at once. Its state is the policy itself;
+ * none (null) when there is no policy.
  */
-public final class AlertPolicyChange implements Change {
+public final class AlertPolicyChange implements Change<AlertPolicySpec> {
     public static final String KIND = "alert-policy";
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
 
     private final String project;
     private final String displayName;
@@ -67,6 +64,11 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
+    public Class<AlertPolicySpec> stateType() {
+        return AlertPolicySpec.class;
+    }
+
+    @Override
     public String command() {
         return command;
     }
@@ -97,8 +99,8 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
-        return List.of(new Lines("policy", List.of(spec(applied).map(p -> p.name() + ": " + describe(Optional.of(p)))
+    public List<Block> shown(AlertPolicySpec applied) {
+        return List.of(new Lines("policy", List.of(Optional.ofNullable(applied).map(p -> p.name() + ": " + describe(Optional.of(p)))
                 .orElse("none"))));
     }
 
@@ -121,13 +123,13 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public JsonNode before() {
-        return json(now);
+    public AlertPolicySpec before() {
+        return now.orElse(null);
     }
 
     @Override
-    public JsonNode asked() {
-        return json(wanted);
+    public AlertPolicySpec asked() {
+        return wanted.orElse(null);
     }
 
     @Override
@@ -153,31 +155,27 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public AlertPolicySpec apply(Duration limit, Progress progress) {
         if (wanted.isEmpty()) {
             policies.delete(now.orElseThrow().name());
-            return NullNode.getInstance();
+            return null;
         }
-        return json(Optional.of(now.isPresent() ? policies.update(wanted.get().named(now.get().name()))
-                : policies.create(project, wanted.get())));
+        return now.isPresent() ? policies.update(wanted.get().named(now.get().name()))
+                : policies.create(project, wanted.get());
     }
 
     @Override
-    public Truth truth(Duration within) {
+    public Truth<AlertPolicySpec> truth(Duration within) {
         try {
             Optional<AlertPolicySpec> found = policies.find(project, displayName);
             boolean done = wanted.map(w -> found.isPresent() && found.get().sameAs(w)).orElse(found.isEmpty());
-            return new Truth(true, done, done, null, null, json(found));
+            return new Truth<>(true, done, done, null, null, found.orElse(null));
         } catch (RuntimeException e) {
             return Truth.unreadable();
         }
     }
 
-    private static JsonNode json(Optional<AlertPolicySpec> spec) {
-        return spec.<JsonNode>map(JSON::valueToTree).orElse(NullNode.getInstance());
-    }
-
-    private static Optional<AlertPolicySpec> spec(JsonNode node) {
-        return node == null || node.isNull() ? Optional.empty() : Optional.of(JSON.convertValue(node, AlertPolicySpec.class));
+    private static Optional<AlertPolicySpec> spec(com.fasterxml.jackson.databind.JsonNode node) {
+        return JournalStates.read(node, AlertPolicySpec.class);
     }
 }

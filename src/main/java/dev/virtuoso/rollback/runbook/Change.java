@@ -1,6 +1,5 @@
 package dev.virtuoso.rollback.runbook;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -11,10 +10,17 @@ import java.util.Optional;
  * to apply it and wait until it is really in effect, what is true after an error, and what its
  * undo needs (journaled as {@link #before()}). Dry runs, confirmation, the journal and
  * notifications are the pipeline's, the same for every kind.
+ *
+ * <p>{@code S} is the kind's state: one record holding what its undo needs ({@link #before()}), what
+ * is asked ({@link #asked()}) and what is in effect ({@link #apply}), journaled and read back through
+ * {@link JournalStates} alone, so that a field is named once, in the record.
  */
-public interface Change {
+public interface Change<S> {
     /** The journal's name for this kind; {@link Undo} finds the kind's reversal by it. */
     String kind();
+
+    /** The record {@link #before()}, {@link #asked()} and {@link #apply} return, to read a journal record's state back. */
+    Class<S> stateType();
 
     /** What was asked, as history shows it: {@code quick --previous}. */
     String command();
@@ -45,7 +51,7 @@ public interface Change {
     List<Block> preview();
 
     /** What is in effect after applying ({@code applied} is what {@link #apply} returned), for the summary. */
-    List<Block> shown(JsonNode applied);
+    List<Block> shown(S applied);
 
     List<String> notes();
 
@@ -60,10 +66,10 @@ public interface Change {
     }
 
     /** What {@code undo} restores. */
-    JsonNode before();
+    S before();
 
     /** What is asked. */
-    JsonNode asked();
+    S asked();
 
     /** For history: what served (or was in place) before, and what is asked; null when it does not apply. */
     String from();
@@ -92,7 +98,7 @@ public interface Change {
     }
 
     /** True when {@code recorded} (a journal record's asked change) is this very change. */
-    default boolean asks(JsonNode recorded) {
+    default boolean asks(S recorded) {
         return false;
     }
 
@@ -100,7 +106,7 @@ public interface Change {
      * The change's own checks of what {@code applied} (what {@link #apply} returned) holds — a table's
      * rows after a restore — verified with the service's checks and journaled the same way; none by default.
      */
-    default List<CheckResult> checks(JsonNode applied) {
+    default List<CheckResult> checks(S applied) {
         return List.of();
     }
 
@@ -114,19 +120,19 @@ public interface Change {
     }
 
     /** Applies, and returns what is in effect once it really is, waiting at most {@code limit}. */
-    JsonNode apply(Duration limit, Progress progress);
+    S apply(Duration limit, Progress progress);
 
     /**
      * Does not send the change again: waits, at most {@code limit}, for the change in flight to be in
      * effect. A change made in two steps (a deploy, then its traffic) sends the step the earlier run
      * never reached.
      */
-    default JsonNode awaitInFlight(Duration limit, Progress progress) {
+    default S awaitInFlight(Duration limit, Progress progress) {
         throw new IllegalStateException(kind() + " is never in flight");
     }
 
     /** After an error or Ctrl-C past sending: what is true, read within {@code within}; never throws. */
-    Truth truth(Duration within);
+    Truth<S> truth(Duration within);
 
     /**
      * What a re-read found: {@code readable} false when nothing could be read; otherwise whether the
@@ -138,24 +144,24 @@ public interface Change {
      * far a change that was sent and is not in effect got, when not failed (a deploy whose revision is
      * Ready, its traffic not moved).
      */
-    record Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now,
-                 String aside, String partly) {
-        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now) {
+    record Truth<S>(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, S now,
+                    String aside, String partly) {
+        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, S now) {
             this(readable, sent, inEffect, failure, leftBehind, now, null, null);
         }
 
-        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now,
+        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, S now,
                      String aside) {
             this(readable, sent, inEffect, failure, leftBehind, now, aside, null);
         }
 
         /** Nothing was changed, and {@code aside} says what stays all the same that undo has no need of (a backup). */
-        public static Truth notSent(JsonNode now, String aside) {
-            return new Truth(true, false, false, null, null, now, aside);
+        public static <S> Truth<S> notSent(S now, String aside) {
+            return new Truth<>(true, false, false, null, null, now, aside);
         }
 
-        public static Truth unreadable() {
-            return new Truth(false, false, false, null, null, null);
+        public static <S> Truth<S> unreadable() {
+            return new Truth<>(false, false, false, null, null, null);
         }
     }
 

@@ -267,8 +267,14 @@ public final class QuickRollback {
         if (!rollback) {
             return false;
         }
-        return TrafficChange.KIND.equals(r.kind()) ? r.to() != null && r.to().startsWith(revision)
-                : r.after() != null && revision.equals(r.after().path("revision").asText(null));
+        return switch (r.kind()) {
+            case TrafficChange.KIND -> r.to() != null && r.to().startsWith(revision);
+            case ImageChange.KIND -> JournalStates.read(r.after(), ImageChange.ImageState.class)
+                    .map(a -> revision.equals(a.revision())).orElse(false);
+            case GitChange.KIND -> JournalStates.read(r.after(), GitChange.GitState.class)
+                    .map(a -> revision.equals(a.revision())).orElse(false);
+            default -> false;
+        };
     }
 
     /** The newest journaled change of this service's traffic that moved away from {@code revision}. */

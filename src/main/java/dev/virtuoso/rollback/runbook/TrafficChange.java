@@ -1,9 +1,8 @@
 package dev.virtuoso.rollback.runbook;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -11,9 +10,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A new traffic list for a Cloud Run service (quick, tag, undo, the drill's steps). */
-public final class TrafficChange implements Change {
+public final class TrafficChange implements Change<TrafficChange.TrafficState> {
     public static final String KIND = "traffic";
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a traffic record holds as before and after: the traffic list itself, journaled as a JSON array. */
+    public record TrafficState(@JsonValue List<TrafficEntry> traffic) {
+        @JsonCreator
+        public static TrafficState of(List<TrafficEntry> traffic) {
+            return new TrafficState(List.copyOf(traffic));
+        }
+    }
 
     private final Plan plan;
     private final ServiceControl control;
@@ -38,6 +44,11 @@ public final class TrafficChange implements Change {
     @Override
     public String kind() {
         return KIND;
+    }
+
+    @Override
+    public Class<TrafficState> stateType() {
+        return TrafficState.class;
     }
 
     @Override
@@ -73,8 +84,8 @@ public final class TrafficChange implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
-        return List.of(new Traffic("now", traffic(applied), "latest Ready"));
+    public List<Block> shown(TrafficState applied) {
+        return List.of(new Traffic("now", applied.traffic(), "latest Ready"));
     }
 
     @Override
@@ -93,13 +104,13 @@ public final class TrafficChange implements Change {
     }
 
     @Override
-    public JsonNode before() {
-        return json(plan.before().traffic());
+    public TrafficState before() {
+        return TrafficState.of(plan.before().traffic());
     }
 
     @Override
-    public JsonNode asked() {
-        return json(plan.after());
+    public TrafficState asked() {
+        return TrafficState.of(plan.after());
     }
 
     @Override
@@ -134,23 +145,23 @@ public final class TrafficChange implements Change {
     }
 
     @Override
-    public boolean asks(JsonNode recorded) {
-        return recorded != null && recorded.isArray() && ServiceState.sameEntries(traffic(recorded), plan.after());
+    public boolean asks(TrafficState recorded) {
+        return ServiceState.sameEntries(recorded.traffic(), plan.after());
     }
 
     @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public TrafficState apply(Duration limit, Progress progress) {
         // The adapter re-reads and compares etag/generation immediately before it applies.
-        return json(control.updateTraffic(plan.before(), plan.after(), limit, progress).traffic());
+        return TrafficState.of(control.updateTraffic(plan.before(), plan.after(), limit, progress).traffic());
     }
 
     @Override
-    public JsonNode awaitInFlight(Duration limit, Progress progress) {
-        return json(control.awaitTraffic(plan.before(), plan.after(), limit, progress).traffic());
+    public TrafficState awaitInFlight(Duration limit, Progress progress) {
+        return TrafficState.of(control.awaitTraffic(plan.before(), plan.after(), limit, progress).traffic());
     }
 
     @Override
-    public Truth truth(Duration within) {
+    public Truth<TrafficState> truth(Duration within) {
         Optional<ServiceState> now = control.peek(plan.service(), within);
         if (now.isEmpty()) {
             return Truth.unreadable();
@@ -159,14 +170,7 @@ public final class TrafficChange implements Change {
         // A change adopted in flight was sent by an earlier run: the service asked for it when planned.
         boolean sent = ServiceState.sameEntries(s.traffic(), plan.after())
                 && (s.generation() > plan.before().generation() || inFlight());
-        return new Truth(true, sent, s.settledOn(plan.after()), sent ? s.failure() : null, null, json(s.traffic()));
-    }
-
-    static JsonNode json(List<TrafficEntry> traffic) {
-        return JSON.valueToTree(traffic);
-    }
-
-    static List<TrafficEntry> traffic(JsonNode node) {
-        return Arrays.asList(JSON.convertValue(node, TrafficEntry[].class));
+        return new Truth<>(true, sent, s.settledOn(plan.after()), sent ? s.failure() : null, null,
+                TrafficState.of(s.traffic()));
     }
 }

@@ -15,7 +15,7 @@ final class AgreeingInteraction implements Interaction {
     }
 
     @Override
-    public void showPlan(Change change, List<String> notes) {
+    public void showPlan(Change<?> change, List<String> notes) {
     }
 
     @Override

@@ -212,7 +212,8 @@ class DrillTest {
         assertThat(drillRecord.detail()).contains("`rollback undo " + drillRecord.id() + "`");
         // The default undo takes the drill as a whole, whose `before` is the original traffic.
         assertThat(Undo.pick(journal, null).id()).isEqualTo(drillRecord.id());
-        assertThat(TrafficChange.traffic(drillRecord.before())).isEqualTo(STABLE_SERVES);
+        assertThat(JournalStates.read(drillRecord.before(), TrafficChange.TrafficState.class).orElseThrow().traffic())
+                .isEqualTo(STABLE_SERVES);
     }
 
     @Test
