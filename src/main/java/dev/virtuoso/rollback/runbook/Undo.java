@@ -165,19 +165,29 @@ public final class Undo {
 
     /** {@code record} asked for (or left) exactly {@code traffic}. */
     static boolean asksTraffic(JournalRecord record, List<TrafficEntry> traffic) {
-        List<TrafficEntry> t = trafficOf(record, record.after()); // none in a record edited into nonsense
-        return t != null && ServiceState.sameEntries(traffic, t);
+        try {
+            List<TrafficEntry> t = trafficOf(record, record.after());
+            return t != null && ServiceState.sameEntries(traffic, t);
+        } catch (RunbookException e) {
+            return false; // a record edited into nonsense asked for nothing
+        }
     }
 
-    /** The traffic list {@code state} of {@code record} holds: a traffic step's whole state, an image or git step's traffic; null when none. */
+    /**
+     * The traffic list {@code state} of {@code record} holds: a traffic step's whole state, an image or git
+     * step's traffic; null when it holds none. Exit 2 when the state cannot be read (the journal was edited).
+     */
     private static List<TrafficEntry> trafficOf(JournalRecord record, JsonNode state) {
+        if (state == null || state.isNull()) {
+            return null;
+        }
         return switch (record.kind()) {
-            case TrafficChange.KIND -> JournalStates.read(state, TrafficChange.TrafficState.class)
-                    .map(TrafficChange.TrafficState::traffic).orElse(null);
-            case ImageChange.KIND -> JournalStates.read(state, ImageChange.ImageState.class)
-                    .map(ImageChange.ImageState::traffic).orElse(null);
-            case GitChange.KIND -> JournalStates.read(state, GitChange.GitState.class)
-                    .map(GitChange.GitState::traffic).orElse(null);
+            case TrafficChange.KIND -> JournalStates.require(record, state, TrafficChange.TrafficState.class,
+                    "traffic list").traffic();
+            case ImageChange.KIND -> JournalStates.require(record, state, ImageChange.ImageState.class,
+                    "traffic list").traffic();
+            case GitChange.KIND -> JournalStates.require(record, state, GitChange.GitState.class, "traffic list")
+                    .traffic();
             default -> null;
         };
     }
