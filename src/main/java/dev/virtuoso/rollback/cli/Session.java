@@ -266,8 +266,8 @@ final class Session {
      * nothing will change, or when it changes no service (an alert policy).
      */
     Optional<VerifyRequest> checksAfter(Change<?> change, boolean skip) {
-        return skip || change.unchangedReason() != null ? Optional.empty()
-                : change.service().map(state -> verifyRequest(state, true, true));
+        return skip || change.about().unchangedReason() != null ? Optional.empty()
+                : change.about().service().map(state -> verifyRequest(state, true, true));
     }
 
     /** The target service's revision {@code name}: exit 2, listing its revisions, when there is none. */

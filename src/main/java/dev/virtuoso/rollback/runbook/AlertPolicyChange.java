@@ -59,8 +59,14 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, "projects/" + project + "/alertPolicies/" + displayName, "projects/" + project,
+                        summary())
+                .withNotes(wanted.isPresent() ? List.of("a policy only notifies: pair it with `rollback watch --auto`")
+                        : List.of())
+                .withChange(now.map(AlertPolicySpec::conditionName).orElse(null),
+                        wanted.map(AlertPolicySpec::conditionName).orElse(null))
+                .withUnchangedReason(unchangedReason());
     }
 
     @Override
@@ -68,23 +74,7 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
         return AlertPolicySpec.class;
     }
 
-    @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return "projects/" + project + "/alertPolicies/" + displayName;
-    }
-
-    @Override
-    public String where() {
-        return "projects/" + project;
-    }
-
-    @Override
-    public String summary() {
+    private String summary() {
         String name = "alert policy \"" + displayName + "\"";
         if (wanted.isEmpty()) {
             return "delete " + name + now.map(p -> " (" + p.name() + ")").orElse("");
@@ -100,7 +90,8 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
 
     @Override
     public List<Block> shown(AlertPolicySpec applied) {
-        return List.of(new Lines("policy", List.of(Optional.ofNullable(applied).map(p -> p.name() + ": " + describe(Optional.of(p)))
+        return List.of(new Lines("policy", List.of(Optional.ofNullable(applied)
+                .map(p -> p.name() + ": " + describe(Optional.of(p)))
                 .orElse("none"))));
     }
 
@@ -108,13 +99,7 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
         return p.map(s -> s.conditionName() + (s.channels().isEmpty() ? "" : ", notifies " + s.channels())).orElse("none");
     }
 
-    @Override
-    public List<String> notes() {
-        return wanted.isPresent() ? List.of("a policy only notifies: pair it with `rollback watch --auto`") : List.of();
-    }
-
-    @Override
-    public String unchangedReason() {
+    private String unchangedReason() {
         if (wanted.isEmpty()) {
             return now.isEmpty() ? "there is no alert policy \"" + displayName + "\"" : null;
         }
@@ -130,16 +115,6 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
     @Override
     public AlertPolicySpec asked() {
         return wanted.orElse(null);
-    }
-
-    @Override
-    public String from() {
-        return now.map(AlertPolicySpec::conditionName).orElse(null);
-    }
-
-    @Override
-    public String to() {
-        return wanted.map(AlertPolicySpec::conditionName).orElse(null);
     }
 
     /** The policy was created, changed or deleted since the plan read it: applying would overwrite that. */

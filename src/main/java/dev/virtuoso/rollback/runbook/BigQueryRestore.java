@@ -446,34 +446,23 @@ public final class BigQueryRestore implements Change<BigQueryRestore.BigQuerySta
     // --- the change ---------------------------------------------------------------------------------
 
     @Override
+    public About about() {
+        return About.of(KIND, command, target(), table.ref().toString(), "restore " + table.ref().shortName() + " "
+                        + goal() + " (" + rowsTarget + " rows; " + rowsNow + " now)")
+                .withNotes(notes)
+                .withChange(rowsNow + " rows", path == Path.SNAPSHOT ? source.ref().table() : at.toString())
+                .withUnchangedReason(unchanged)
+                .withConfirmWord(table.ref().shortName());
+    }
+
+    @Override
     public Class<BigQueryState> stateType() {
         return BigQueryState.class;
     }
 
-    @Override
-    public String kind() {
-        return KIND;
-    }
-
-    @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
+    private String target() {
         TableRef r = table.ref();
         return "projects/" + r.project() + "/datasets/" + r.dataset() + "/tables/" + r.table();
-    }
-
-    @Override
-    public String where() {
-        return table.ref().toString();
-    }
-
-    @Override
-    public String summary() {
-        return "restore " + table.ref().shortName() + " " + goal() + " (" + rowsTarget + " rows; " + rowsNow + " now)";
     }
 
     private String goal() {
@@ -534,16 +523,6 @@ public final class BigQueryRestore implements Change<BigQueryRestore.BigQuerySta
     }
 
     @Override
-    public List<String> notes() {
-        return notes;
-    }
-
-    @Override
-    public String confirmWord() {
-        return table.ref().shortName();
-    }
-
-    @Override
     public BigQueryState before() {
         return new BigQueryState(table.ref().toString(), null, null, null, null, null, preRestore.toString(), rowsNow,
                 null, null, null, table.layout(), snapshotJob, null, null, null);
@@ -555,16 +534,6 @@ public final class BigQueryRestore implements Change<BigQueryRestore.BigQuerySta
         return new BigQueryState(table.ref().toString(), path.id, snapshot ? source.ref().toString() : null,
                 snapshot ? null : at.toString(), snapshot ? null : at.toEpochMilli(), null, null, null, null, null,
                 rowsTarget, null, null, restoreJob, null, null);
-    }
-
-    @Override
-    public String from() {
-        return rowsNow + " rows";
-    }
-
-    @Override
-    public String to() {
-        return path == Path.SNAPSHOT ? source.ref().table() : at.toString();
     }
 
     /** How long the pre-restore snapshot, and so `undo`, lasts: a dataset's default table expiration applies to it. */
@@ -600,11 +569,6 @@ public final class BigQueryRestore implements Change<BigQueryRestore.BigQuerySta
                 : "time") + " by journal step " + last.get().id() + " and has not changed since (last modified "
                 + table.modified() + ")";
         return this;
-    }
-
-    @Override
-    public String unchangedReason() {
-        return unchanged;
     }
 
     @Override

@@ -109,13 +109,13 @@ public final class ChangePipeline {
     /** As {@link #execute(Change, Optional)}; without {@code ownChecks} the change's own checks do not run (--no-verify). */
     public <S> ActionResult execute(Change<S> change, Optional<VerifyRequest> verify, boolean ownChecks) {
         Instant start = clock.instant();
-        if (change.unchangedReason() != null) {
-            return result(change, ActionResult.Outcome.unchanged, change.unchangedReason(), write(change.before()), null,
-                    start, null, List.of(), List.of());
+        if (change.about().unchangedReason() != null) {
+            return result(change, ActionResult.Outcome.unchanged, change.about().unchangedReason(),
+                    write(change.before()), null, start, null, List.of(), List.of());
         }
-        String problem = change.problem();
+        String problem = change.about().problem();
         if (problem != null) {
-            throw RunbookException.invalid("refusing to change " + change.where() + ": " + problem);
+            throw RunbookException.invalid("refusing to change " + change.about().where() + ": " + problem);
         }
         if (change.inFlight()) {
             return adopt(change, verify, ownChecks, start);
@@ -131,13 +131,13 @@ public final class ChangePipeline {
         }
         if (dryRun) {
             ui.showPlan(change, notes);
-            return result(change, ActionResult.Outcome.planned, "dry run: " + change.summary() + " (nothing changed)",
-                    write(change.asked()), null, start, null, notes, List.of());
+            return result(change, ActionResult.Outcome.planned, "dry run: " + change.about().summary()
+                    + " (nothing changed)", write(change.asked()), null, start, null, notes, List.of());
         }
         checkJournal(); // a change that could not be journaled is not offered
         ui.confirm(change, notes);
-        if (change.caution() != null) {
-            ui.confirm(change.caution());
+        if (change.about().caution() != null) {
+            ui.confirm(change.about().caution());
         }
         // On a terminal the question is asked even with --force, which may have been given for another warning.
         if (notOurs.isPresent() && !ui.confirmedAlready()) {
@@ -146,11 +146,12 @@ public final class ChangePipeline {
         }
         change.checkUnchangedSincePlan();
         start = clock.instant(); // the time it took starts after the human said yes
-        JournalRecord record = record(change, start, write(change.before()), change.summary() + (note == null ? ""
-                : " (" + note + ")"));
+        JournalRecord record = record(change, start, write(change.before()), change.about().summary()
+                + (note == null ? "" : " (" + note + ")"));
         journal.append(record);
-        Notifier.Incident incident = notifier.open("rollback " + change.command() + " on " + change.where() + " by "
-                + user + ": " + change.summary() + " (journal " + record.id() + ")");
+        Notifier.Incident incident = notifier.open("rollback " + change.about().command() + " on "
+                + change.about().where() + " by " + user + ": " + change.about().summary() + " (journal " + record.id()
+                + ")");
         S applied;
         try {
             applied = change.apply(waitLimit, ui.progress());
@@ -162,7 +163,7 @@ public final class ChangePipeline {
 
     /** The change's notes, and what the checks after it will not be able to check. */
     private List<String> notes(Change<?> change, Optional<VerifyRequest> verify) {
-        List<String> notes = new ArrayList<>(change.notes());
+        List<String> notes = new ArrayList<>(change.about().notes());
         if (note != null) {
             notes.add(0, note);
         }
@@ -177,7 +178,7 @@ public final class ChangePipeline {
      * starts from what that change asks, and sending it replaces that change before it is in effect.
      */
     private Optional<ServiceState> applyingNotOurs(Change<?> change) {
-        return change.updatedService().filter(s -> s.applying() && !journal.newest(r -> r.parent() == null
+        return change.about().updatedService().filter(s -> s.applying() && !journal.newest(r -> r.parent() == null
                         && s.ref().path().equals(r.target()) && Undo.SERVICE_KINDS.contains(r.kind()))
                 .filter(r -> r.state() != JournalRecord.State.applied && r.state() != JournalRecord.State.verified)
                 .map(r -> Undo.asksTraffic(r, s.traffic())).orElse(false));
@@ -194,7 +195,7 @@ public final class ChangePipeline {
                 + ", left " + o.state() + ")").orElse("") + ": it was not sent again";
         if (dryRun) {
             return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
-                    + change.where() + " (nothing changed)", write(change.asked()), null, start, null, List.of(note),
+                    + change.about().where() + " (nothing changed)", write(change.asked()), null, start, null, List.of(note),
                     List.of());
         }
         ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
@@ -214,15 +215,15 @@ public final class ChangePipeline {
 
     /** The newest step of an earlier run that asked for this very change and never finished. */
     private <S> Optional<JournalRecord> sentBefore(Change<S> change) {
-        return journal.newest(r -> change.kind().equals(r.kind()) && change.target().equals(r.target())
+        return journal.newest(r -> change.about().kind().equals(r.kind()) && change.about().target().equals(r.target())
                 && (r.state() == JournalRecord.State.planned || r.state() == JournalRecord.State.interrupted)
                 && JournalStates.read(r.after(), change.stateType()).map(change::asks).orElse(false));
     }
 
     private JournalRecord record(Change<?> change, Instant at, JsonNode before, String detail) {
-        return new JournalRecord(newId(at), at, user, change.command(), change.target(), change.kind(), before,
-                write(change.asked()), JournalRecord.State.planned, detail, false, parent, change.from(), change.to(),
-                origin, null);
+        Change.About it = change.about();
+        return new JournalRecord(newId(at), at, user, it.command(), it.target(), it.kind(), before, write(change.asked()),
+                JournalRecord.State.planned, detail, false, parent, it.from(), it.to(), origin, null);
     }
 
     private static JsonNode write(Object state) {
@@ -245,7 +246,7 @@ public final class ChangePipeline {
         if (!own.isEmpty()) {
             List<CheckResult> all = new ArrayList<>(report == null ? List.of() : report.checks());
             all.addAll(own);
-            report = new VerifyReport(report == null ? change.target() : report.url(),
+            report = new VerifyReport(report == null ? change.about().target() : report.url(),
                     report == null ? 0 : report.durationMs(), all);
         }
         // Verified means a check saw the service work: checks that could not run or judge prove nothing.
@@ -264,8 +265,8 @@ public final class ChangePipeline {
                 : judged ? "✓ applied and verified in " + took + ": " + report.count(Verdict.PASS) + "/"
                         + report.checks().size() + " checks passed"
                 : "✓ applied in " + took + " (not verified: " + report.why() + ")");
-        return result(change, ActionResult.Outcome.applied, change.summary(), write(applied), record.id(), start, report,
-                notes, change.shown(applied));
+        return result(change, ActionResult.Outcome.applied, change.about().summary(), write(applied), record.id(), start,
+                report, notes, change.shown(applied));
     }
 
     /**
@@ -290,7 +291,7 @@ public final class ChangePipeline {
         }
         String truth;
         if (!now.readable()) {
-            truth = change.where() + " could not be read again, so whether the change is in effect is unknown";
+            truth = change.about().where() + " could not be read again, so whether the change is in effect is unknown";
         } else if (now.inEffect()) {
             truth = "the change was sent and is in effect";
         } else if (now.sent()) {
@@ -326,8 +327,8 @@ public final class ChangePipeline {
         Change.Truth<S> now = change.truth(RE_READ);
         String truth;
         if (!now.readable()) {
-            truth = "the change was sent, then changed by that later change; " + change.where() + " could not be "
-                    + "read again, so what of it is in effect is unknown";
+            truth = "the change was sent, then changed by that later change; " + change.about().where()
+                    + " could not be read again, so what of it is in effect is unknown";
         } else if (now.inEffect()) {
             // The same traffic list, say, with LATEST now meaning the later change's revision.
             truth = "the change was sent and what it asked is in effect, together with that later change";
@@ -355,8 +356,8 @@ public final class ChangePipeline {
             journal.append(line);
         } catch (RunbookException e) {
             throw new RunbookException(e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode(),
-                    change.summary() + " was sent (journal step " + line.id() + " " + line.state() + "), but the "
-                            + "journal could not record it: " + e.getMessage(), e);
+                    change.about().summary() + " was sent (journal step " + line.id() + " " + line.state()
+                            + "), but the journal could not record it: " + e.getMessage(), e);
         }
     }
 
@@ -367,7 +368,7 @@ public final class ChangePipeline {
         if (interrupted) {
             Thread.interrupted();
         }
-        String what = change.summary() + " was applied, but verification " + (interrupted ? "was interrupted"
+        String what = change.about().summary() + " was applied, but verification " + (interrupted ? "was interrupted"
                 : "could not run: " + e.getMessage());
         journalAfterSending(change, record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
                 : JournalRecord.State.failed, null, what, false, interrupted ? JournalRecord.Outcome.inEffect
@@ -380,8 +381,8 @@ public final class ChangePipeline {
     private ActionResult result(Change<?> change, ActionResult.Outcome outcome, String summary, JsonNode after,
                                 String journalId, Instant start, VerifyReport report, List<String> notes,
                                 List<Change.Block> shown) {
-        return new ActionResult(change.command(), change.target(), outcome, summary, write(change.before()), after,
-                journalId,
+        return new ActionResult(change.about().command(), change.about().target(), outcome, summary,
+                write(change.before()), after, journalId,
                 Duration.between(start, clock.instant()).toMillis(), report, notes, shown);
     }
 
@@ -418,7 +419,10 @@ public final class ChangePipeline {
             journal.append(record);
         }
 
-        /** Records how the composite ended, what it left (null: what it left before), and whether it may have changed anything. */
+        /**
+         * Records how the composite ended, what it left (null: what it left before), and whether it may
+         * have changed anything.
+         */
         public void end(JournalRecord.State state, Object left, String detail, boolean maybeChanged) {
             record = record.next(clock.instant(), state, left == null ? null : write(left), detail, maybeChanged);
             journal.append(record);

@@ -260,38 +260,17 @@ public final class FirestoreRestore implements Change<FirestoreRestore.Firestore
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, "projects/" + project + "/databases/" + database, "Firestore " + project + "/"
+                        + database, summary)
+                .withNotes(notes())
+                .withChange(from.substring(from.lastIndexOf('/') + 1), database)
+                .withConfirmWord(database);
     }
 
     @Override
     public Class<FirestoreState> stateType() {
         return FirestoreState.class;
-    }
-
-    @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return "projects/" + project + "/databases/" + database;
-    }
-
-    @Override
-    public String where() {
-        return "Firestore " + project + "/" + database;
-    }
-
-    @Override
-    public String from() {
-        return from.substring(from.lastIndexOf('/') + 1);
-    }
-
-    @Override
-    public String to() {
-        return database;
     }
 
     /** The source export prefix. */
@@ -302,11 +281,6 @@ public final class FirestoreRestore implements Change<FirestoreRestore.Firestore
     /** Where the backup export goes. */
     public String backupTo() {
         return backupTo;
-    }
-
-    @Override
-    public String summary() {
-        return summary;
     }
 
     @Override
@@ -339,8 +313,7 @@ public final class FirestoreRestore implements Change<FirestoreRestore.Firestore
         return List.of(new Lines("firestore " + database, lines));
     }
 
-    @Override
-    public List<String> notes() {
+    private List<String> notes() {
         List<String> all = new ArrayList<>();
         all.add(collections.isEmpty() ? "the backup covers the whole database: the import may write to any "
                 + "collection in the export, so `rollback undo` can put back whatever it overwrote"
@@ -348,11 +321,6 @@ public final class FirestoreRestore implements Change<FirestoreRestore.Firestore
                         + "writes: `rollback undo` imports it back");
         all.addAll(notes);
         return all;
-    }
-
-    @Override
-    public String confirmWord() {
-        return database;
     }
 
     private static String or(String value, String otherwise) {

@@ -187,8 +187,13 @@ public final class GitChange implements Change<GitChange.GitState> {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, service.ref().path(), service.ref() + " (" + repo.repo() + ", " + repo.remote()
+                        + "/" + repo.branch() + ")", summary())
+                .withNotes(notes())
+                .withChange(commit.shortSha(), "revert of " + commit.shortSha())
+                .withService(service())
+                .withUpdatedService(updatedService());
     }
 
     @Override
@@ -196,24 +201,8 @@ public final class GitChange implements Change<GitChange.GitState> {
         return GitState.class;
     }
 
-    @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return service.ref().path();
-    }
-
-    @Override
-    public String where() {
-        return service.ref() + " (" + repo.repo() + ", " + repo.remote() + "/" + repo.branch() + ")";
-    }
-
     /** CI deploys the revert; nothing here updates the service. */
-    @Override
-    public Optional<ServiceState> updatedService() {
+    private Optional<ServiceState> updatedService() {
         return Optional.empty();
     }
 
@@ -221,13 +210,11 @@ public final class GitChange implements Change<GitChange.GitState> {
      * The service, when this change waits for its deploy: a revert not pushed (or not waited for) has
      * nothing to check.
      */
-    @Override
-    public Optional<ServiceState> service() {
+    private Optional<ServiceState> service() {
         return repo.push() && repo.waitForDeploy() ? Optional.of(service) : Optional.empty();
     }
 
-    @Override
-    public String summary() {
+    private String summary() {
         return "revert " + commit.shortSha() + " \"" + commit.subject() + "\" on " + repo.branch()
                 + (repo.push() ? ", push it to " + repo.remote() : " (not pushed)")
                 + (repo.push() && repo.waitForDeploy() ? ", and wait for the revision CI deploys" : "");
@@ -264,8 +251,7 @@ public final class GitChange implements Change<GitChange.GitState> {
         return List.of(new Lines("git", lines));
     }
 
-    @Override
-    public List<String> notes() {
+    private List<String> notes() {
         List<String> notes = new ArrayList<>();
         boolean pinned = !service.servesLatest();
         if (pinned && repo.push() && !repo.toLatest()) {
@@ -287,16 +273,6 @@ public final class GitChange implements Change<GitChange.GitState> {
     @Override
     public GitState asked() {
         return state(null, false, null, null, null); // asked before anything is done: the revert is not made yet
-    }
-
-    @Override
-    public String from() {
-        return commit.shortSha();
-    }
-
-    @Override
-    public String to() {
-        return "revert of " + commit.shortSha();
     }
 
     @Override

@@ -35,8 +35,10 @@ final class GitDrop implements Change<GitChange.GitState> {
     }
 
     @Override
-    public String kind() {
-        return GitChange.KIND;
+    public About about() {
+        return About.of(GitChange.KIND, command, record.target(), repo + " (" + branch + ")", summary())
+                .withNotes(notes())
+                .withChange(revert.shortSha(), parent.shortSha());
     }
 
     @Override
@@ -44,23 +46,7 @@ final class GitDrop implements Change<GitChange.GitState> {
         return GitChange.GitState.class;
     }
 
-    @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return record.target();
-    }
-
-    @Override
-    public String where() {
-        return repo + " (" + branch + ")";
-    }
-
-    @Override
-    public String summary() {
+    private String summary() {
         return "drop the local revert " + revert.shortSha() + " from " + branch + ", never pushed: " + branch
                 + " goes back to " + parent.quoted();
     }
@@ -77,8 +63,7 @@ final class GitDrop implements Change<GitChange.GitState> {
                 + parent.shortSha() + " again (nothing was pushed)")));
     }
 
-    @Override
-    public List<String> notes() {
+    private List<String> notes() {
         return List.of("the revert was never pushed: " + remote + " and the service are not touched",
                 "`rollback undo` after this reverts " + Commit.shortSha(was.commit())
                         + " again, locally");
@@ -92,16 +77,6 @@ final class GitDrop implements Change<GitChange.GitState> {
     @Override
     public GitChange.GitState asked() {
         return was.dropping(revert.sha());
-    }
-
-    @Override
-    public String from() {
-        return revert.shortSha();
-    }
-
-    @Override
-    public String to() {
-        return parent.shortSha();
     }
 
     @Override

@@ -109,8 +109,12 @@ public final class ImageChange implements Change<ImageChange.ImageState> {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, before.ref().path(), before.ref().toString(), summary())
+                .withNotes(notes)
+                .withChange(shortImage(fromImage), shortImage(image))
+                .withService(Optional.of(before))
+                .withProblem(TrafficPlanner.problem(traffic));
     }
 
     @Override
@@ -118,29 +122,9 @@ public final class ImageChange implements Change<ImageChange.ImageState> {
         return ImageState.class;
     }
 
-    @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return before.ref().path();
-    }
-
-    @Override
-    public String where() {
-        return before.ref().toString();
-    }
-
     /** The revision this deploy creates. */
     String revision() {
         return revision;
-    }
-
-    @Override
-    public Optional<ServiceState> service() {
-        return Optional.of(before);
     }
 
     /** Traffic reaches the new revision through LATEST alone: no traffic update follows the deploy. */
@@ -148,8 +132,7 @@ public final class ImageChange implements Change<ImageChange.ImageState> {
         return ServiceState.sameEntries(traffic, before.traffic()) && before.servesLatest();
     }
 
-    @Override
-    public String summary() {
+    private String summary() {
         return "deploy " + image + " as " + revision + (throughLatest() ? "; LATEST serves it once it is Ready"
                 : " and route traffic to it once it is Ready");
     }
@@ -168,16 +151,6 @@ public final class ImageChange implements Change<ImageChange.ImageState> {
     }
 
     @Override
-    public List<String> notes() {
-        return notes;
-    }
-
-    @Override
-    public String problem() {
-        return TrafficPlanner.problem(traffic);
-    }
-
-    @Override
     public ImageState before() {
         return new ImageState(fromImage, null, before.traffic());
     }
@@ -185,16 +158,6 @@ public final class ImageChange implements Change<ImageChange.ImageState> {
     @Override
     public ImageState asked() {
         return new ImageState(image, revision, traffic);
-    }
-
-    @Override
-    public String from() {
-        return shortImage(fromImage);
-    }
-
-    @Override
-    public String to() {
-        return shortImage(image);
     }
 
     /**

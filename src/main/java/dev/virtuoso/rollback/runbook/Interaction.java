@@ -19,11 +19,11 @@ public interface Interaction {
     /** Shows the plan and confirms it; with no way to ask, fails before showing anything. */
     default void confirm(Change<?> change, List<String> notes) {
         showPlan(change, notes);
-        if (change.confirmWord() != null) {
-            confirmTyped("Type " + change.confirmWord() + " to apply this change to " + change.where() + ":",
-                    change.confirmWord());
+        Change.About it = change.about();
+        if (it.confirmWord() != null) {
+            confirmTyped("Type " + it.confirmWord() + " to apply this change to " + it.where() + ":", it.confirmWord());
         } else {
-            confirm("Apply this change to " + change.where() + "?");
+            confirm("Apply this change to " + it.where() + "?");
         }
     }
 

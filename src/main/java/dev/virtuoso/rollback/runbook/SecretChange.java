@@ -82,8 +82,15 @@ public final class SecretChange implements Change<SecretChange.SecretState> {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, "projects/" + project + "/secrets/" + secret, project + "/secrets/" + secret,
+                        summary)
+                .withNotes(notes)
+                .withChange(SecretRestore.newest(versions).map(v -> "latest=v" + v.number()).orElse(null), to())
+                .withService(service())
+                .withUpdatedService(updatedService())
+                .withUnchangedReason(unchanged)
+                .withProblem(redeploy == null ? null : redeploy.about().problem());
     }
 
     @Override
@@ -91,36 +98,14 @@ public final class SecretChange implements Change<SecretChange.SecretState> {
         return SecretState.class;
     }
 
-    @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return "projects/" + project + "/secrets/" + secret;
-    }
-
-    @Override
-    public String where() {
-        return project + "/secrets/" + secret;
-    }
-
     /** The service whose checks run after: one that reads the restored value (as latest), else none. */
-    @Override
-    public Optional<ServiceState> service() {
+    private Optional<ServiceState> service() {
         return Optional.ofNullable(readers);
     }
 
     /** Only a redeploy updates the service; a restore of versions alone leaves it be. */
-    @Override
-    public Optional<ServiceState> updatedService() {
+    private Optional<ServiceState> updatedService() {
         return redeploy == null ? Optional.empty() : service();
-    }
-
-    @Override
-    public String summary() {
-        return summary;
     }
 
     @Override
@@ -136,7 +121,7 @@ public final class SecretChange implements Change<SecretChange.SecretState> {
             }
         }
         if (redeploy != null) {
-            lines.add(redeploy.summary() + ", so its instances read the secret again at start");
+            lines.add(redeploy.about().summary() + ", so its instances read the secret again at start");
         }
         blocks.add(new Lines("steps", lines));
         if (redeploy != null) {
@@ -162,38 +147,17 @@ public final class SecretChange implements Change<SecretChange.SecretState> {
     }
 
     @Override
-    public List<String> notes() {
-        return notes;
-    }
-
-    @Override
-    public String unchangedReason() {
-        return unchanged;
-    }
-
-    @Override
-    public String problem() {
-        return redeploy == null ? null : redeploy.problem();
-    }
-
-    @Override
     public SecretState before() {
         return new SecretState(versions, readBy.path(), null, null, null, redeploy == null ? null : redeploy.before());
     }
 
     @Override
     public SecretState asked() {
-        return new SecretState(null, null, steps, null, redeploy == null ? null : redeploy.target(),
+        return new SecretState(null, null, steps, null, redeploy == null ? null : redeploy.about().target(),
                 redeploy == null ? null : redeploy.asked());
     }
 
-    @Override
-    public String from() {
-        return SecretRestore.newest(versions).map(v -> "latest=v" + v.number()).orElse(null);
-    }
-
-    @Override
-    public String to() {
+    private String to() {
         return steps.stream().filter(s -> s.action() == Step.Action.ADD_COPY_OF).findFirst()
                 .map(s -> "latest=copy of v" + s.version())
                 .orElse(steps.isEmpty() ? "redeploy" : steps.get(steps.size() - 1).action().name().toLowerCase(
@@ -213,7 +177,7 @@ public final class SecretChange implements Change<SecretChange.SecretState> {
 
     @Override
     public SecretState awaitInFlight(Duration limit, Progress progress) {
-        return SecretState.of(store.versions(project, secret)).redeployed(redeploy.target(),
+        return SecretState.of(store.versions(project, secret)).redeployed(redeploy.about().target(),
                 redeploy.awaitInFlight(limit, progress));
     }
 
@@ -249,7 +213,7 @@ public final class SecretChange implements Change<SecretChange.SecretState> {
                     + (added.isEmpty() ? "" : "; version " + String.join(", ", added) + " added"));
         }
         SecretState after = new SecretState(store.versions(project, secret), null, null, added, null, null);
-        return redeploy == null ? after : after.redeployed(redeploy.target(), redeploy.apply(limit, progress));
+        return redeploy == null ? after : after.redeployed(redeploy.about().target(), redeploy.apply(limit, progress));
     }
 
     @Override
@@ -279,7 +243,7 @@ public final class SecretChange implements Change<SecretChange.SecretState> {
         }
         Truth<ImageChange.ImageState> service = redeploy.truth(within);
         return new Truth<>(service.readable(), sent || service.sent(), inEffect && service.inEffect(), service.failure(),
-                null, n.redeployed(redeploy.target(), service.now()), null, service.partly());
+                null, n.redeployed(redeploy.about().target(), service.now()), null, service.partly());
     }
 
     private SecretStore.VersionState stateBefore(String number) {

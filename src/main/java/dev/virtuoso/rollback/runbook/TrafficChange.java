@@ -37,43 +37,19 @@ public final class TrafficChange implements Change<TrafficChange.TrafficState> {
     }
 
     @Override
-    public String caution() {
-        return caution;
-    }
-
-    @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, plan.command(), plan.service().path(), plan.service().toString(), plan.summary())
+                .withNotes(plan.notes())
+                .withChange(plan.before().servingRevision().orElse(null), to())
+                .withService(Optional.of(plan.before()))
+                .withUnchangedReason(plan.unchangedReason())
+                .withProblem(TrafficPlanner.problem(plan.after()))
+                .withCaution(caution);
     }
 
     @Override
     public Class<TrafficState> stateType() {
         return TrafficState.class;
-    }
-
-    @Override
-    public String command() {
-        return plan.command();
-    }
-
-    @Override
-    public String target() {
-        return plan.service().path();
-    }
-
-    @Override
-    public String where() {
-        return plan.service().toString();
-    }
-
-    @Override
-    public Optional<ServiceState> service() {
-        return Optional.of(plan.before());
-    }
-
-    @Override
-    public String summary() {
-        return plan.summary();
     }
 
     @Override
@@ -89,21 +65,6 @@ public final class TrafficChange implements Change<TrafficChange.TrafficState> {
     }
 
     @Override
-    public List<String> notes() {
-        return plan.notes();
-    }
-
-    @Override
-    public String unchangedReason() {
-        return plan.unchangedReason();
-    }
-
-    @Override
-    public String problem() {
-        return TrafficPlanner.problem(plan.after());
-    }
-
-    @Override
     public TrafficState before() {
         return TrafficState.of(plan.before().traffic());
     }
@@ -113,17 +74,11 @@ public final class TrafficChange implements Change<TrafficChange.TrafficState> {
         return TrafficState.of(plan.after());
     }
 
-    @Override
-    public String from() {
-        return plan.before().servingRevision().orElse(null);
-    }
-
     /**
      * The revision the new list gives the most traffic to compared with now (LATEST resolved as it
      * resolves now), with its share when it does not get it all: a canary is "R 10%".
      */
-    @Override
-    public String to() {
+    private String to() {
         Map<String, Integer> now = plan.before().serving();
         Map<String, Integer> after = new LinkedHashMap<>();
         plan.after().forEach(e -> after.merge(e.latest() ? plan.before().latestReadyRevision() : e.revision(),
