@@ -1,10 +1,8 @@
 package dev.virtuoso.rollback.alertpolicy;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.NullNode;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.model.AlertPolicySpec;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -18,11 +16,11 @@ import java.util.Optional;
 /**
  * The Cloud Monitoring alert policy "Auto Rollback on High Error Rate", by display name: created,
  * updated to what the runbook says, or — undoing a creation — deleted. A second apply changes
- * nothing. Never in flight: create, update and delete answer at once.
+ * nothing. Never in flight: create, update and delete answer at once. Its state is the policy itself;
+ * none (null) when there is no policy.
  */
-public final class AlertPolicyChange implements Change {
+public final class AlertPolicyChange implements Change<AlertPolicySpec> {
     public static final String KIND = "alert-policy";
-    private static final ObjectMapper JSON = new ObjectMapper().findAndRegisterModules();
 
     private final String project;
     private final String displayName;
@@ -70,27 +68,22 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, "projects/" + project + "/alertPolicies/" + displayName, "projects/" + project,
+                        summary())
+                .withNotes(wanted.isPresent() ? List.of("a policy only notifies: pair it with `rollback watch --auto`")
+                        : List.of())
+                .withChange(now.map(AlertPolicySpec::conditionName).orElse(null),
+                        wanted.map(AlertPolicySpec::conditionName).orElse(null))
+                .withUnchangedReason(unchangedReason());
     }
 
     @Override
-    public String command() {
-        return command;
+    public Class<AlertPolicySpec> stateType() {
+        return AlertPolicySpec.class;
     }
 
-    @Override
-    public String target() {
-        return "projects/" + project + "/alertPolicies/" + displayName;
-    }
-
-    @Override
-    public String where() {
-        return "projects/" + project;
-    }
-
-    @Override
-    public String summary() {
+    private String summary() {
         String name = "alert policy \"" + displayName + "\"";
         if (wanted.isEmpty()) {
             return "delete " + name + now.map(p -> " (" + p.name() + ")").orElse("");
@@ -105,8 +98,9 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
-        return List.of(new Lines("policy", List.of(spec(applied).map(p -> p.name() + ": " + describe(Optional.of(p)))
+    public List<Block> shown(AlertPolicySpec applied) {
+        return List.of(new Lines("policy", List.of(Optional.ofNullable(applied)
+                .map(p -> p.name() + ": " + describe(Optional.of(p)))
                 .orElse("none"))));
     }
 
@@ -114,13 +108,7 @@ public final class AlertPolicyChange implements Change {
         return p.map(s -> s.conditionName() + (s.channels().isEmpty() ? "" : ", notifies " + s.channels())).orElse("none");
     }
 
-    @Override
-    public List<String> notes() {
-        return wanted.isPresent() ? List.of("a policy only notifies: pair it with `rollback watch --auto`") : List.of();
-    }
-
-    @Override
-    public String unchangedReason() {
+    private String unchangedReason() {
         if (wanted.isEmpty()) {
             return now.isEmpty() ? "there is no alert policy \"" + displayName + "\"" : null;
         }
@@ -129,23 +117,13 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public JsonNode before() {
-        return json(now);
+    public AlertPolicySpec before() {
+        return now.orElse(null);
     }
 
     @Override
-    public JsonNode asked() {
-        return json(wanted);
-    }
-
-    @Override
-    public String from() {
-        return now.map(AlertPolicySpec::conditionName).orElse(null);
-    }
-
-    @Override
-    public String to() {
-        return wanted.map(AlertPolicySpec::conditionName).orElse(null);
+    public AlertPolicySpec asked() {
+        return wanted.orElse(null);
     }
 
     /** The policy was created, changed or deleted since the plan read it: applying would overwrite that. */
@@ -161,31 +139,27 @@ public final class AlertPolicyChange implements Change {
     }
 
     @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public AlertPolicySpec apply(Duration limit, Progress progress) {
         if (wanted.isEmpty()) {
             policies.delete(now.orElseThrow().name());
-            return NullNode.getInstance();
+            return null;
         }
-        return json(Optional.of(now.isPresent() ? policies.update(wanted.get().named(now.get().name()))
-                : policies.create(project, wanted.get())));
+        return now.isPresent() ? policies.update(wanted.get().named(now.get().name()))
+                : policies.create(project, wanted.get());
     }
 
     @Override
-    public Truth truth(Duration within) {
+    public Truth<AlertPolicySpec> truth(Duration within) {
         try {
             Optional<AlertPolicySpec> found = policies.find(project, displayName);
             boolean done = wanted.map(w -> found.isPresent() && found.get().sameAs(w)).orElse(found.isEmpty());
-            return new Truth(true, done, done, null, null, json(found));
+            return new Truth<>(true, done, done, null, null, found.orElse(null));
         } catch (RuntimeException e) {
             return Truth.unreadable();
         }
     }
 
-    private static JsonNode json(Optional<AlertPolicySpec> spec) {
-        return spec.<JsonNode>map(JSON::valueToTree).orElse(NullNode.getInstance());
-    }
-
-    private static Optional<AlertPolicySpec> spec(JsonNode node) {
-        return node == null || node.isNull() ? Optional.empty() : Optional.of(JSON.convertValue(node, AlertPolicySpec.class));
+    private static Optional<AlertPolicySpec> spec(com.fasterxml.jackson.databind.JsonNode node) {
+        return JournalStates.read(node, AlertPolicySpec.class);
     }
 }

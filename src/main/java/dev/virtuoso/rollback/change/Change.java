@@ -1,6 +1,5 @@
 package dev.virtuoso.rollback.change;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.model.TrafficEntry;
@@ -16,77 +15,29 @@ import java.util.Optional;
  * to apply it and wait until it is really in effect, what is true after an error, and what its
  * undo needs (journaled as {@link #before()}). Dry runs, confirmation, the journal and
  * notifications are the pipeline's, the same for every kind.
+ *
+ * <p>{@code S} is the kind's state: one record holding what its undo needs ({@link #before()}), what
+ * is asked ({@link #asked()}) and what is in effect ({@link #apply}), journaled and read back through
+ * {@link JournalStates} alone, so that a field is named once, in the record.
  */
-public interface Change {
-    /** The journal's name for this kind; {@link Undo} finds the kind's reversal by it. */
-    String kind();
+public interface Change<S> {
+    /** What this change is, as planned: its name, resource, words for people and the journal. */
+    About about();
 
-    /** What was asked, as history shows it: {@code quick --previous}. */
-    String command();
-
-    /** The resource, as the journal names it: {@code projects/P/locations/R/services/S}. */
-    String target();
-
-    /** The resource, for people: {@code P/R/S}. */
-    String where();
-
-    /** The Cloud Run service it changes, as read when planning (what the checks after it need); else empty. */
-    default Optional<ServiceState> service() {
-        return Optional.empty();
-    }
-
-    /**
-     * The service as planned, when this change sends it an update itself (not when it waits for one
-     * made elsewhere, as a git revert waits for CI's deploy): a change still being applied there
-     * that is not this one would be replaced by it. By default {@link #service()}.
-     */
-    default Optional<ServiceState> updatedService() {
-        return service();
-    }
-
-    String summary();
+    /** The record {@link #before()}, {@link #asked()} and {@link #apply} return, to read a journal record's state back. */
+    Class<S> stateType();
 
     /** What is shown before confirming: the state now and after. */
     List<Block> preview();
 
     /** What is in effect after applying ({@code applied} is what {@link #apply} returned), for the summary. */
-    List<Block> shown(JsonNode applied);
-
-    List<String> notes();
-
-    /** Why nothing needs doing because the goal holds already, or null. */
-    default String unchangedReason() {
-        return null;
-    }
-
-    /** What the API would refuse in the asked change, found before anything is offered; null when nothing. */
-    default String problem() {
-        return null;
-    }
+    List<Block> shown(S applied);
 
     /** What {@code undo} restores. */
-    JsonNode before();
+    S before();
 
     /** What is asked. */
-    JsonNode asked();
-
-    /** For history: what served (or was in place) before, and what is asked; null when it does not apply. */
-    String from();
-
-    String to();
-
-    /**
-     * A word the person must type to confirm on a terminal (a data restore: the database or table
-     * it overwrites), instead of answering y; null for a y/N question. {@code --yes} still confirms.
-     */
-    default String confirmWord() {
-        return null;
-    }
-
-    /** A second question to ask after the plan was confirmed (a risk the plan names), or null. */
-    default String caution() {
-        return null;
-    }
+    S asked();
 
     /**
      * The asked change was sent by an earlier run (killed while waiting) and is not in effect yet.
@@ -97,7 +48,7 @@ public interface Change {
     }
 
     /** True when {@code recorded} (a journal record's asked change) is this very change. */
-    default boolean asks(JsonNode recorded) {
+    default boolean asks(S recorded) {
         return false;
     }
 
@@ -105,7 +56,7 @@ public interface Change {
      * The change's own checks of what {@code applied} (what {@link #apply} returned) holds — a table's
      * rows after a restore — verified with the service's checks and journaled the same way; none by default.
      */
-    default List<CheckResult> checks(JsonNode applied) {
+    default List<CheckResult> checks(S applied) {
         return List.of();
     }
 
@@ -119,19 +70,19 @@ public interface Change {
     }
 
     /** Applies, and returns what is in effect once it really is, waiting at most {@code limit}. */
-    JsonNode apply(Duration limit, Progress progress);
+    S apply(Duration limit, Progress progress);
 
     /**
      * Does not send the change again: waits, at most {@code limit}, for the change in flight to be in
      * effect. A change made in two steps (a deploy, then its traffic) sends the step the earlier run
      * never reached.
      */
-    default JsonNode awaitInFlight(Duration limit, Progress progress) {
-        throw new IllegalStateException(kind() + " is never in flight");
+    default S awaitInFlight(Duration limit, Progress progress) {
+        throw new IllegalStateException(about().kind() + " is never in flight");
     }
 
     /** After an error or Ctrl-C past sending: what is true, read within {@code within}; never throws. */
-    Truth truth(Duration within);
+    Truth<S> truth(Duration within);
 
     /**
      * What a re-read found: {@code readable} false when nothing could be read; otherwise whether the
@@ -143,24 +94,90 @@ public interface Change {
      * far a change that was sent and is not in effect got, when not failed (a deploy whose revision is
      * Ready, its traffic not moved).
      */
-    record Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now,
-                 String aside, String partly) {
-        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now) {
+    record Truth<S>(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, S now,
+                    String aside, String partly) {
+        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, S now) {
             this(readable, sent, inEffect, failure, leftBehind, now, null, null);
         }
 
-        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, JsonNode now,
+        public Truth(boolean readable, boolean sent, boolean inEffect, String failure, String leftBehind, S now,
                      String aside) {
             this(readable, sent, inEffect, failure, leftBehind, now, aside, null);
         }
 
         /** Nothing was changed, and {@code aside} says what stays all the same that undo has no need of (a backup). */
-        public static Truth notSent(JsonNode now, String aside) {
-            return new Truth(true, false, false, null, null, now, aside);
+        public static <S> Truth<S> notSent(S now, String aside) {
+            return new Truth<>(true, false, false, null, null, now, aside);
         }
 
-        public static Truth unreadable() {
-            return new Truth(false, false, false, null, null, null);
+        public static <S> Truth<S> unreadable() {
+            return new Truth<>(false, false, false, null, null, null);
+        }
+    }
+
+    /**
+     * What a change is, fixed by its plan. {@code kind}: the journal's name for it, by which {@link Undo}
+     * finds its reversal. {@code command}: what was asked, as history shows it ({@code quick --previous}).
+     * {@code target}: the resource as the journal names it ({@code projects/P/locations/R/services/S});
+     * {@code where}: for people ({@code P/R/S}). {@code from} and {@code to}: for history, what served (or
+     * was in place) before and what is asked; null when it does not apply. {@code service}: the Cloud Run
+     * service it changes, as read when planning (what the checks after it need). {@code updatedService}:
+     * that service when this change sends it an update itself (not when it waits for one made
+     * elsewhere, as a git revert waits for CI's deploy), where a change still being applied that is not
+     * this one would be replaced by it. {@code unchangedReason}: why nothing needs doing because the goal
+     * holds already. {@code problem}: what the API would refuse in the asked change, found before
+     * anything is offered. {@code confirmWord}: a word the person must type to confirm on a terminal (a
+     * data restore: the database or table it overwrites) instead of answering y; {@code --yes} still
+     * confirms. {@code caution}: a second question to ask after the plan was confirmed (a risk the plan
+     * names). Each null (or empty) when it does not apply.
+     */
+    record About(String kind, String command, String target, String where, String summary, List<String> notes,
+                 String from, String to, Optional<ServiceState> service, Optional<ServiceState> updatedService,
+                 String unchangedReason, String problem, String confirmWord, String caution) {
+        public static About of(String kind, String command, String target, String where, String summary) {
+            return new About(kind, command, target, where, summary, List.of(), null, null, Optional.empty(),
+                    Optional.empty(), null, null, null, null);
+        }
+
+        public About withNotes(List<String> all) {
+            return new About(kind, command, target, where, summary, List.copyOf(all), from, to, service, updatedService,
+                    unchangedReason, problem, confirmWord, caution);
+        }
+
+        public About withChange(String was, String asked) {
+            return new About(kind, command, target, where, summary, notes, was, asked, service, updatedService,
+                    unchangedReason, problem, confirmWord, caution);
+        }
+
+        /** The service it changes, which is also the one it updates unless {@link #withUpdatedService} says otherwise. */
+        public About withService(Optional<ServiceState> planned) {
+            return new About(kind, command, target, where, summary, notes, from, to, planned, planned, unchangedReason,
+                    problem, confirmWord, caution);
+        }
+
+        public About withUpdatedService(Optional<ServiceState> updated) {
+            return new About(kind, command, target, where, summary, notes, from, to, service, updated, unchangedReason,
+                    problem, confirmWord, caution);
+        }
+
+        public About withUnchangedReason(String why) {
+            return new About(kind, command, target, where, summary, notes, from, to, service, updatedService, why,
+                    problem, confirmWord, caution);
+        }
+
+        public About withProblem(String refused) {
+            return new About(kind, command, target, where, summary, notes, from, to, service, updatedService,
+                    unchangedReason, refused, confirmWord, caution);
+        }
+
+        public About withConfirmWord(String word) {
+            return new About(kind, command, target, where, summary, notes, from, to, service, updatedService,
+                    unchangedReason, problem, word, caution);
+        }
+
+        public About withCaution(String question) {
+            return new About(kind, command, target, where, summary, notes, from, to, service, updatedService,
+                    unchangedReason, problem, confirmWord, question);
         }
     }
 

@@ -117,20 +117,20 @@ public final class ChangePipeline {
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
-    public ActionResult execute(Change change, Optional<VerifyRequest> verify) {
+    public ActionResult execute(Change<?> change, Optional<VerifyRequest> verify) {
         return execute(change, verify, true);
     }
 
     /** As {@link #execute(Change, Optional)}; without {@code ownChecks} the change's own checks do not run (--no-verify). */
-    public ActionResult execute(Change change, Optional<VerifyRequest> verify, boolean ownChecks) {
+    public <S> ActionResult execute(Change<S> change, Optional<VerifyRequest> verify, boolean ownChecks) {
         Instant start = clock.instant();
-        if (change.unchangedReason() != null) {
-            return result(change, ActionResult.Outcome.unchanged, change.unchangedReason(), change.before(), null, start,
-                    null, List.of(), List.of());
+        if (change.about().unchangedReason() != null) {
+            return result(change, ActionResult.Outcome.unchanged, change.about().unchangedReason(),
+                    write(change.before()), null, start, null, List.of(), List.of());
         }
-        String problem = change.problem();
+        String problem = change.about().problem();
         if (problem != null) {
-            throw RunbookException.invalid("refusing to change " + change.where() + ": " + problem);
+            throw RunbookException.invalid("refusing to change " + change.about().where() + ": " + problem);
         }
         if (change.inFlight()) {
             return adopt(change, verify, ownChecks, start);
@@ -146,13 +146,13 @@ public final class ChangePipeline {
         }
         if (dryRun) {
             ui.showPlan(change, notes);
-            return result(change, ActionResult.Outcome.planned, "dry run: " + change.summary() + " (nothing changed)",
-                    change.asked(), null, start, null, notes, List.of());
+            return result(change, ActionResult.Outcome.planned, "dry run: " + change.about().summary()
+                    + " (nothing changed)", write(change.asked()), null, start, null, notes, List.of());
         }
         checkJournal(); // a change that could not be journaled is not offered
         ui.confirm(change, notes);
-        if (change.caution() != null) {
-            ui.confirm(change.caution());
+        if (change.about().caution() != null) {
+            ui.confirm(change.about().caution());
         }
         // On a terminal the question is asked even with --force, which may have been given for another warning.
         if (notOurs.isPresent() && !ui.confirmedAlready()) {
@@ -161,12 +161,13 @@ public final class ChangePipeline {
         }
         change.checkUnchangedSincePlan();
         start = clock.instant(); // the time it took starts after the human said yes
-        JournalRecord record = record(change, start, change.before(), change.summary() + (note == null ? ""
-                : " (" + note + ")"));
+        JournalRecord record = record(change, start, write(change.before()), change.about().summary()
+                + (note == null ? "" : " (" + note + ")"));
         journal.append(record);
-        Notifier.Incident incident = notifier.open("rollback " + change.command() + " on " + change.where() + " by "
-                + user + ": " + change.summary() + " (journal " + record.id() + ")");
-        JsonNode applied;
+        Notifier.Incident incident = notifier.open("rollback " + change.about().command() + " on "
+                + change.about().where() + " by " + user + ": " + change.about().summary() + " (journal " + record.id()
+                + ")");
+        S applied;
         try {
             applied = change.apply(waitLimit, ui.progress());
         } catch (RuntimeException e) {
@@ -176,8 +177,8 @@ public final class ChangePipeline {
     }
 
     /** The change's notes, and what the checks after it will not be able to check. */
-    private List<String> notes(Change change, Optional<VerifyRequest> verify) {
-        List<String> notes = new ArrayList<>(change.notes());
+    private List<String> notes(Change<?> change, Optional<VerifyRequest> verify) {
+        List<String> notes = new ArrayList<>(change.about().notes());
         if (note != null) {
             notes.add(0, note);
         }
@@ -191,8 +192,8 @@ public final class ChangePipeline {
      * (an undo of a step that timed out): another engineer's, CI's or the console's. A plan made now
      * starts from what that change asks, and sending it replaces that change before it is in effect.
      */
-    private Optional<ServiceState> applyingNotOurs(Change change) {
-        return change.updatedService().filter(s -> s.applying() && !journal.newest(r -> r.parent() == null
+    private Optional<ServiceState> applyingNotOurs(Change<?> change) {
+        return change.about().updatedService().filter(s -> s.applying() && !journal.newest(r -> r.parent() == null
                         && s.ref().path().equals(r.target()) && Undo.SERVICE_KINDS.contains(r.kind()))
                 .filter(r -> r.state() != JournalRecord.State.applied && r.state() != JournalRecord.State.verified)
                 .map(r -> Undo.asksTraffic(r, s.traffic())).orElse(false));
@@ -203,18 +204,20 @@ public final class ChangePipeline {
     }
 
     /** The change is already in flight: wait for it, send nothing, and journal that it was adopted. */
-    private ActionResult adopt(Change change, Optional<VerifyRequest> verify, boolean ownChecks, Instant start) {
+    private <S> ActionResult adopt(Change<S> change, Optional<VerifyRequest> verify, boolean ownChecks, Instant start) {
         Optional<JournalRecord> sender = sentBefore(change);
         String note = "adopted the change already in flight" + sender.map(o -> " (sent by journal step " + o.id()
                 + ", left " + o.state() + ")").orElse("") + ": it was not sent again";
         if (dryRun) {
             return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
-                    + change.where() + " (nothing changed)", change.asked(), null, start, null, List.of(note), List.of());
+                    + change.about().where() + " (nothing changed)", write(change.asked()), null, start, null, List.of(note),
+                    List.of());
         }
         ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
-        JournalRecord record = record(change, start, sender.map(JournalRecord::before).orElse(change.before()), note);
+        JournalRecord record = record(change, start, sender.map(JournalRecord::before).orElseGet(() ->
+                write(change.before())), note);
         journal.append(record);
-        JsonNode applied;
+        S applied;
         try {
             applied = change.awaitInFlight(waitLimit, ui.progress());
         } catch (RuntimeException e) {
@@ -226,20 +229,25 @@ public final class ChangePipeline {
     }
 
     /** The newest step of an earlier run that asked for this very change and never finished. */
-    private Optional<JournalRecord> sentBefore(Change change) {
-        return journal.newest(r -> change.kind().equals(r.kind()) && change.target().equals(r.target())
+    private <S> Optional<JournalRecord> sentBefore(Change<S> change) {
+        return journal.newest(r -> change.about().kind().equals(r.kind()) && change.about().target().equals(r.target())
                 && (r.state() == JournalRecord.State.planned || r.state() == JournalRecord.State.interrupted)
-                && change.asks(r.after()));
+                && JournalStates.read(r.after(), change.stateType()).map(change::asks).orElse(false));
     }
 
-    private JournalRecord record(Change change, Instant at, JsonNode before, String detail) {
-        return new JournalRecord(newId(at), at, user, change.command(), change.target(), change.kind(), before,
-                change.asked(), JournalRecord.State.planned, detail, false, parent, change.from(), change.to(), origin);
+    private JournalRecord record(Change<?> change, Instant at, JsonNode before, String detail) {
+        Change.About it = change.about();
+        return new JournalRecord(newId(at), at, user, it.command(), it.target(), it.kind(), before, write(change.asked()),
+                JournalRecord.State.planned, detail, false, parent, it.from(), it.to(), origin, null);
     }
 
-    private ActionResult finish(Change change, JournalRecord record, JsonNode applied, Optional<VerifyRequest> verify,
+    private static JsonNode write(Object state) {
+        return JournalStates.write(state);
+    }
+
+    private <S> ActionResult finish(Change<S> change, JournalRecord record, S applied, Optional<VerifyRequest> verify,
                                 boolean ownChecks, Instant start, Notifier.Incident incident, List<String> notes) {
-        record = record.next(clock.instant(), JournalRecord.State.applied, applied, record.detail());
+        record = record.next(clock.instant(), JournalRecord.State.applied, write(applied), record.detail());
         journalAfterSending(change, record);
         VerifyReport report = null;
         if (verify.isPresent()) {
@@ -253,7 +261,7 @@ public final class ChangePipeline {
         if (!own.isEmpty()) {
             List<CheckResult> all = new ArrayList<>(report == null ? List.of() : report.checks());
             all.addAll(own);
-            report = new VerifyReport(report == null ? change.target() : report.url(),
+            report = new VerifyReport(report == null ? change.about().target() : report.url(),
                     report == null ? 0 : report.durationMs(), all);
         }
         // Verified means a check saw the service work: checks that could not run or judge prove nothing.
@@ -262,7 +270,8 @@ public final class ChangePipeline {
             journalAfterSending(change, record.next(clock.instant(), !report.ok() ? JournalRecord.State.failed
                     : judged ? JournalRecord.State.verified : JournalRecord.State.applied, null, "verification: "
                     + report.count(Verdict.PASS) + "/" + report.checks().size() + " checks passed"
-                    + (report.ok() && !judged ? " (" + report.why() + ")" : "")));
+                    + (report.ok() && !judged ? " (" + report.why() + ")" : ""), false,
+                    report.ok() ? null : JournalRecord.Outcome.checksFailed));
         }
         String took = Durations.format(Duration.between(start, clock.instant()));
         incident.post(report == null ? "✓ applied in " + took + " (not verified)"
@@ -271,8 +280,8 @@ public final class ChangePipeline {
                 : judged ? "✓ applied and verified in " + took + ": " + report.count(Verdict.PASS) + "/"
                         + report.checks().size() + " checks passed"
                 : "✓ applied in " + took + " (not verified: " + report.why() + ")");
-        return result(change, ActionResult.Outcome.applied, change.summary(), applied, record.id(), start, report, notes,
-                change.shown(applied));
+        return result(change, ActionResult.Outcome.applied, change.about().summary(), write(applied), record.id(), start,
+                report, notes, change.shown(applied));
     }
 
     /**
@@ -282,7 +291,7 @@ public final class ChangePipeline {
      * exception takes this path: one that escaped its adapter untranslated is a bug (exit 1), but
      * it may come after the change was sent all the same, and undo must then be able to pick it.
      */
-    private JsonNode afterError(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
+    private <S> S afterError(Change<S> change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
         boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;
         if (interrupted) {
             Thread.interrupted(); // read and journal first; the run still ends with exit 130
@@ -290,14 +299,14 @@ public final class ChangePipeline {
         if (e instanceof ChangeReplaced) {
             return replaced(change, record, e, incident);
         }
-        Change.Truth now = change.truth(RE_READ);
+        Change.Truth<S> now = change.truth(RE_READ);
         if (now.inEffect() && !interrupted) {
             ui.info("warning: " + e.getMessage() + "; but the change is in effect");
             return now.now();
         }
         String truth;
         if (!now.readable()) {
-            truth = change.where() + " could not be read again, so whether the change is in effect is unknown";
+            truth = change.about().where() + " could not be read again, so whether the change is in effect is unknown";
         } else if (now.inEffect()) {
             truth = "the change was sent and is in effect";
         } else if (now.sent()) {
@@ -311,7 +320,9 @@ public final class ChangePipeline {
         // Not sent but left something behind (a local commit): undo must be able to pick it.
         boolean maybeChanged = !now.readable() || now.sent() || now.leftBehind() != null;
         journalAfterSending(change, record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
-                : JournalRecord.State.failed, now.now(), e.getMessage() + "; " + truth, maybeChanged));
+                : JournalRecord.State.failed, now.now() == null && !now.readable() ? null : write(now.now()),
+                e.getMessage() + "; " + truth,
+                maybeChanged, interrupted && now.inEffect() ? JournalRecord.Outcome.inEffect : null));
         incident.post("✗ " + (interrupted ? "interrupted" : "failed") + ": " + e.getMessage() + "; " + truth);
         // Exit 2 promises nothing changed: a refusal that came after something was sent is a failure (4).
         ExitCode code = maybeChanged && e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode();
@@ -327,12 +338,12 @@ public final class ChangePipeline {
      * change, and does not put back what was there before over it unless forced. Exit 5 stays:
      * nothing of theirs was overwritten.
      */
-    private JsonNode replaced(Change change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
-        Change.Truth now = change.truth(RE_READ);
+    private <S> S replaced(Change<S> change, JournalRecord record, RunbookException e, Notifier.Incident incident) {
+        Change.Truth<S> now = change.truth(RE_READ);
         String truth;
         if (!now.readable()) {
-            truth = "the change was sent, then changed by that later change; " + change.where() + " could not be "
-                    + "read again, so what of it is in effect is unknown";
+            truth = "the change was sent, then changed by that later change; " + change.about().where()
+                    + " could not be read again, so what of it is in effect is unknown";
         } else if (now.inEffect()) {
             // The same traffic list, say, with LATEST now meaning the later change's revision.
             truth = "the change was sent and what it asked is in effect, together with that later change";
@@ -343,7 +354,7 @@ public final class ChangePipeline {
         } else {
             truth = "the change was sent, then replaced by that later change before it was in effect";
         }
-        journalAfterSending(change, record.next(clock.instant(), JournalRecord.State.failed, change.asked(),
+        journalAfterSending(change, record.next(clock.instant(), JournalRecord.State.failed, write(change.asked()),
                 e.getMessage() + "; " + truth, true));
         incident.post("✗ replaced: " + e.getMessage() + "; " + truth);
         throw new RunbookException(e.exitCode(), e.getMessage() + "; " + truth + "; `rollback undo " + record.id()
@@ -355,36 +366,38 @@ public final class ChangePipeline {
      * full disk) is a local problem, exit 2 before anything is sent; after, that code would say
      * nothing changed, so it is a failure (4) that says the change was made.
      */
-    private void journalAfterSending(Change change, JournalRecord line) {
+    private void journalAfterSending(Change<?> change, JournalRecord line) {
         try {
             journal.append(line);
         } catch (RunbookException e) {
             throw new RunbookException(e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE : e.exitCode(),
-                    change.summary() + " was sent (journal step " + line.id() + " " + line.state() + "), but the "
-                            + "journal could not record it: " + e.getMessage(), e);
+                    change.about().summary() + " was sent (journal step " + line.id() + " " + line.state()
+                            + "), but the journal could not record it: " + e.getMessage(), e);
         }
     }
 
     /** The change is applied; checks that could not run (or Ctrl-C) must not read as "nothing changed". */
-    private RunbookException verificationError(Change change, JournalRecord record, RunbookException e,
+    private RunbookException verificationError(Change<?> change, JournalRecord record, RunbookException e,
                                                Notifier.Incident incident) {
         boolean interrupted = e.exitCode() == ExitCode.INTERRUPTED;
         if (interrupted) {
             Thread.interrupted();
         }
-        String what = change.summary() + " was applied, but verification " + (interrupted ? "was interrupted"
+        String what = change.about().summary() + " was applied, but verification " + (interrupted ? "was interrupted"
                 : "could not run: " + e.getMessage());
         journalAfterSending(change, record.next(clock.instant(), interrupted ? JournalRecord.State.interrupted
-                : JournalRecord.State.failed, null, what));
+                : JournalRecord.State.failed, null, what, false, interrupted ? JournalRecord.Outcome.inEffect
+                : JournalRecord.Outcome.notVerified));
         incident.post("✗ " + what);
         return new RunbookException(interrupted ? ExitCode.INTERRUPTED : e.exitCode() == ExitCode.INVALID_INPUT
                 ? ExitCode.VERIFICATION_FAILED : e.exitCode(), what + " (journal " + record.id() + ")", e);
     }
 
-    private ActionResult result(Change change, ActionResult.Outcome outcome, String summary, JsonNode after,
+    private ActionResult result(Change<?> change, ActionResult.Outcome outcome, String summary, JsonNode after,
                                 String journalId, Instant start, VerifyReport report, List<String> notes,
                                 List<Change.Block> shown) {
-        return new ActionResult(change.command(), change.target(), outcome, summary, change.before(), after, journalId,
+        return new ActionResult(change.about().command(), change.about().target(), outcome, summary,
+                write(change.before()), after, journalId,
                 Duration.between(start, clock.instant()).toMillis(), report, notes, shown);
     }
 
@@ -421,19 +434,22 @@ public final class ChangePipeline {
             journal.append(record);
         }
 
-        /** Records how the composite ended, what it left, and whether it may have changed anything. */
-        public void end(JournalRecord.State state, JsonNode left, String detail, boolean maybeChanged) {
-            record = record.next(clock.instant(), state, left, detail, maybeChanged);
+        /**
+         * Records how the composite ended, what it left (null: what it left before), and whether it may
+         * have changed anything.
+         */
+        public void end(JournalRecord.State state, Object left, String detail, boolean maybeChanged) {
+            record = record.next(clock.instant(), state, left == null ? null : write(left), detail, maybeChanged);
             journal.append(record);
         }
     }
 
     /** Journals the start of a composite action whose {@code undo} restores {@code before}. */
-    public Composite begin(String command, String kind, String target, JsonNode before, String from, String to,
+    public Composite begin(String command, String kind, String target, Object before, String from, String to,
                            String summary) {
         Instant now = clock.instant();
-        JournalRecord record = new JournalRecord(newId(now), now, user, command, target, kind, before, before,
-                JournalRecord.State.planned, summary, false, null, from, to, origin);
+        JournalRecord record = new JournalRecord(newId(now), now, user, command, target, kind, write(before),
+                write(before), JournalRecord.State.planned, summary, false, null, from, to, origin, null);
         journal.append(record);
         return new Composite(record);
     }

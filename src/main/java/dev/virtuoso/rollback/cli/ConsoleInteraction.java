@@ -49,15 +49,15 @@ public final class ConsoleInteraction implements Interaction {
     }
 
     @Override
-    public void showPlan(Change change, List<String> notes) {
-        out.println(style.bold("Plan") + " for " + change.where() + ": " + change.summary());
+    public void showPlan(Change<?> change, List<String> notes) {
+        out.println(style.bold("Plan") + " for " + change.about().where() + ": " + change.about().summary());
         Render.blocks(change.preview(), "  ").forEach(out::println);
         notes.forEach(n -> out.println("  " + style.warn("note:") + " " + n));
         out.flush();
     }
 
     @Override
-    public void confirm(Change change, List<String> notes) {
+    public void confirm(Change<?> change, List<String> notes) {
         requireWayToConfirm();
         Interaction.super.confirm(change, notes);
     }

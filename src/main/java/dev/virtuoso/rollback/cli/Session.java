@@ -268,9 +268,9 @@ public final class Session {
      * The health and functional checks to run after {@code change}: none when {@code skip}, when
      * nothing will change, or when it changes no service (an alert policy).
      */
-    public Optional<VerifyRequest> checksAfter(Change change, boolean skip) {
-        return skip || change.unchangedReason() != null ? Optional.empty()
-                : change.service().map(state -> verifyRequest(state, true, true));
+    public Optional<VerifyRequest> checksAfter(Change<?> change, boolean skip) {
+        return skip || change.about().unchangedReason() != null ? Optional.empty()
+                : change.about().service().map(state -> verifyRequest(state, true, true));
     }
 
     /** The target service's revision {@code name}: exit 2, listing its revisions, when there is none. */

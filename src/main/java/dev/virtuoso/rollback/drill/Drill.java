@@ -1,6 +1,5 @@
 package dev.virtuoso.rollback.drill;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtuoso.rollback.change.ActionResult;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.ChangePipeline;
@@ -145,14 +144,14 @@ public final class Drill {
         });
         healthyBefore(req, original, stable, verify);
         Plan breakPlan = deploy ? null : QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
-        Change breakChange = deploy ? ImageChange.deploy("drill: deploy " + req.badImage(), original, original.image(),
+        Change<?> breakChange = deploy ? ImageChange.deploy("drill: deploy " + req.badImage(), original, original.image(),
                 req.badImage(), bad, List.of(), control) : new TrafficChange(breakPlan, control);
         Undo.restore("drill: restore", original, revisions, original.traffic(), "", List.of());
         // What `undo` of the drill puts back. When LATEST served, the traffic list alone would not:
         // after the bad image's deploy LATEST means the bad revision, so the record is an image one.
         boolean redeploy = deploy && original.servesLatest();
         String servedImage = servedImage(original, revisions);
-        Supplier<Change> restore = () -> restore(req.service(), original, redeploy ? servedImage : null);
+        Supplier<Change<?>> restore = () -> restore(req.service(), original, redeploy ? servedImage : null);
         steps.add(new Step("record", "stable revision " + stable + ", bad revision " + bad + ", original traffic "
                 + original.traffic(), since(started), true));
         List<String> plan = List.of("Drill plan for " + req.service() + ":",
@@ -175,8 +174,8 @@ public final class Drill {
         pipeline.checkJournal();
         ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
 
-        JsonNode was = redeploy ? ImageChange.state(servedImage, null, original.traffic())
-                : TrafficChange.json(original.traffic());
+        Object was = redeploy ? new ImageChange.ImageState(servedImage, null, original.traffic())
+                : TrafficChange.TrafficState.of(original.traffic());
         ChangePipeline.Composite drill = pipeline.begin(deploy ? "drill --bad-image " + ImageChange.shortImage(
                 req.badImage()) : "drill --bad-revision " + bad, redeploy ? ImageChange.KIND : TrafficChange.KIND,
                 req.service().path(), was, stable, bad,
@@ -240,7 +239,7 @@ public final class Drill {
      * Ctrl-C: put the original split back, bounded in time. If that fails too (or is interrupted
      * again), say — in the journal and on screen — exactly what {@code undo} will do.
      */
-    private RunbookException interrupted(Request req, Supplier<Change> restore, JsonNode was, String undo,
+    private RunbookException interrupted(Request req, Supplier<Change<?>> restore, Object was, String undo,
                                          ChangePipeline stepsOf, ChangePipeline.Composite drill,
                                          Notifier.Incident incident, RunbookException cause) {
         Thread.interrupted(); // this Ctrl-C is handled here; a second one interrupts the restore
@@ -264,7 +263,7 @@ public final class Drill {
 
     private Report measure(Request req, ServiceState original, String bad, String stable, VerifyRequest verify,
                            Instant started, List<Step> steps, Notifier.Incident incident, ChangePipeline stepsOf,
-                           ChangePipeline.Composite drill, Supplier<Change> restore) {
+                           ChangePipeline.Composite drill, Supplier<Change<?>> restore) {
         Instant broken = clock.instant();
         ui.info("drill: verifying, expecting failure");
         // Detected means the service's answers failed: a check that could not reach it detected nothing.
@@ -290,7 +289,7 @@ public final class Drill {
 
         Instant t = clock.instant();
         ui.info("drill: restoring the original traffic split");
-        Change back = restore.get();
+        Change<?> back = restore.get();
         ActionResult restored = stepsOf.execute(back, Optional.empty());
         steps.add(new Step("restore", restored.summary(), since(t), true));
         List<String> created = new ArrayList<>();
@@ -314,7 +313,7 @@ public final class Drill {
     }
 
     /** 100% to {@code revision}, planned against the service as it is now. */
-    private Change routeAll(ServiceRef ref, String revision) {
+    private Change<?> routeAll(ServiceRef ref, String revision) {
         return new TrafficChange(QuickRollback.plan(control.service(ref), control.revisions(ref),
                 new QuickRollback.ToRevision(revision), 100), control);
     }
@@ -324,7 +323,7 @@ public final class Drill {
      * given (the drill deployed the bad image and LATEST had traffic), that image deployed again,
      * since LATEST now means the bad revision.
      */
-    private Change restore(ServiceRef ref, ServiceState original, String redeployImage) {
+    private Change<?> restore(ServiceRef ref, ServiceState original, String redeployImage) {
         ServiceState now = control.service(ref);
         if (redeployImage != null) {
             return ImageChange.redeploy("drill: restore", now, redeployImage, ImageRollback.freshName(ref,

@@ -1,15 +1,16 @@
 package dev.virtuoso.rollback.gitrevert;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.model.Commit;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.Revision;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.ServiceState;
+import dev.virtuoso.rollback.model.TrafficEntry;
 import dev.virtuoso.rollback.model.TrafficPlanner;
 import dev.virtuoso.rollback.port.Progress;
 import dev.virtuoso.rollback.port.ServiceControl;
@@ -30,9 +31,37 @@ import java.util.Set;
  * records the revert commit, so that undo reverts the revert. Never in flight: a re-run finds the
  * revert done (git says there is nothing left to revert).
  */
-public final class GitChange implements Change {
+public final class GitChange implements Change<GitChange.GitState> {
     public static final String KIND = "git";
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What a git record holds: the clone, its remote and branch, the commit reverted; once made, the
+     * revert and whether it was pushed; once deployed, the revision CI made, the one serving and the
+     * traffic (before: the traffic alone). A dropped revert ({@link GitDrop}) names it under
+     * {@code dropped} instead, with the branch's new {@code head}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record GitState(String repo, String remote, String branch, String commit, String revert, Boolean pushed,
+                           String revision, String serving, List<TrafficEntry> traffic, String dropped, String head) {
+        /** A step before {@code pushed} was recorded pushed its revert: the push was not optional then. */
+        public boolean wasPushed() {
+            return pushed == null || pushed;
+        }
+
+        Path repoPath() {
+            return Path.of(repo);
+        }
+
+        GitState dropping(String sha) {
+            return new GitState(repo, remote, branch, commit, null, pushed, revision, serving, traffic, sha, null);
+        }
+
+        GitState at(String newHead) {
+            return new GitState(repo, remote, branch, commit, revert, pushed, revision, serving, traffic, dropped,
+                    newHead);
+        }
+    }
 
     /** Where and what: the repository, its remote and branch, and how far to go. */
     public record Repo(Path repo, String remote, String branch, boolean push, boolean waitForDeploy,
@@ -67,19 +96,19 @@ public final class GitChange implements Change {
      * not on the remote, and the clone is as the step left it (clean, HEAD exactly at the revert).
      */
     public static boolean checkReady(JournalRecord record, SourceControl git) {
-        JsonNode asked = record.after();
-        Path repo = Path.of(asked.path("repo").asText());
-        String remote = asked.path("remote").asText();
-        String branch = asked.path("branch").asText();
-        if (asked.hasNonNull("dropped")) {
+        GitState asked = recorded(record);
+        Path repo = asked.repoPath();
+        String remote = asked.remote();
+        String branch = asked.branch();
+        if (asked.dropped() != null) {
             git.checkReady(repo, remote, branch); // the undo of a drop reverts the commit again
             return false;
         }
-        String sha = asked.path("revert").asText(null);
+        String sha = asked.revert();
         if (sha == null) {
             throw RunbookException.invalid("journal record " + record.id() + " committed no revert to undo");
         }
-        if (!asked.path("pushed").asBoolean(true) && !git.pushed(repo, remote, branch, sha)) {
+        if (!asked.wasPushed() && !git.pushed(repo, remote, branch, sha)) {
             checkDrop(record, git, repo, remote, branch, sha);
             return true;
         }
@@ -88,7 +117,7 @@ public final class GitChange implements Change {
         } catch (RunbookException e) {
             // A clone behind its remote is not ready; when the remote moved past the revert, that later
             // change is what to say (exit 5), not only that the clone needs a pull.
-            if (e.exitCode() != ExitCode.INVALID_INPUT || !asked.path("pushed").asBoolean(true)) {
+            if (e.exitCode() != ExitCode.INVALID_INPUT || !asked.wasPushed()) {
                 throw e;
             }
             Commit head = git.remoteHead(repo, remote, branch);
@@ -123,8 +152,16 @@ public final class GitChange implements Change {
         }
     }
 
+    /** What {@code record} asked and left: exit 2 when it holds no clone to work in. */
+    public static GitState recorded(JournalRecord record) {
+        return JournalStates.read(record.after(), GitState.class)
+                .filter(s -> s.repo() != null && s.remote() != null && s.branch() != null && s.commit() != null)
+                .orElseThrow(() -> RunbookException.invalid("journal record " + record.id() + " holds no git "
+                        + "repository to undo in; was the journal edited? Nothing was changed"));
+    }
+
     /** Undo of {@code record}, after {@link #checkReady} said so: its revert, never pushed, dropped. */
-    public static Change drop(JournalRecord record, String command, SourceControl git) {
+    public static GitDrop drop(JournalRecord record, String command, SourceControl git) {
         return new GitDrop(command, record, git);
     }
 
@@ -138,13 +175,13 @@ public final class GitChange implements Change {
      * on top of them (a fix made another way, say). Empty when the revert is still the branch head.
      */
     public static Optional<String> laterChange(JournalRecord record, SourceControl git) {
-        JsonNode asked = record.after();
-        String sha = asked.path("revert").asText();
-        if (!asked.path("pushed").asBoolean(true)) {
+        GitState asked = recorded(record);
+        String sha = asked.revert();
+        if (!asked.wasPushed()) {
             return Optional.empty();
         }
-        String branch = asked.path("branch").asText();
-        Commit head = git.commit(Path.of(asked.path("repo").asText()), branch, "HEAD");
+        String branch = asked.branch();
+        Commit head = git.commit(asked.repoPath(), branch, "HEAD");
         return head.sha().equals(sha) ? Optional.empty() : Optional.of(movedPast(branch, sha, head));
     }
 
@@ -154,40 +191,33 @@ public final class GitChange implements Change {
      */
     public static GitChange undo(JournalRecord record, String command, ServiceState service, List<Revision> revisions,
                           SourceControl git, ServiceControl control) {
-        JsonNode asked = record.after();
+        GitState asked = recorded(record);
         // A drop's undo reverts again what the dropped revert reverted.
-        String sha = asked.hasNonNull("dropped") ? asked.path("commit").asText() : asked.path("revert").asText();
-        Path repo = Path.of(asked.path("repo").asText());
-        String remote = asked.path("remote").asText();
-        String branch = asked.path("branch").asText();
+        String sha = asked.dropped() != null ? asked.commit() : asked.revert();
+        Path repo = asked.repoPath();
+        String branch = asked.branch();
         return new GitChange(command, service, revisions,
-                new Repo(repo, remote, branch, asked.path("pushed").asBoolean(true), true, false),
+                new Repo(repo, asked.remote(), branch, asked.wasPushed(), true, false),
                 git.commit(repo, branch, sha), git, control);
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, service.ref().path(), service.ref() + " (" + repo.repo() + ", " + repo.remote()
+                        + "/" + repo.branch() + ")", summary())
+                .withNotes(notes())
+                .withChange(commit.shortSha(), "revert of " + commit.shortSha())
+                .withService(service())
+                .withUpdatedService(updatedService());
     }
 
     @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return service.ref().path();
-    }
-
-    @Override
-    public String where() {
-        return service.ref() + " (" + repo.repo() + ", " + repo.remote() + "/" + repo.branch() + ")";
+    public Class<GitState> stateType() {
+        return GitState.class;
     }
 
     /** CI deploys the revert; nothing here updates the service. */
-    @Override
-    public Optional<ServiceState> updatedService() {
+    private Optional<ServiceState> updatedService() {
         return Optional.empty();
     }
 
@@ -195,13 +225,11 @@ public final class GitChange implements Change {
      * The service, when this change waits for its deploy: a revert not pushed (or not waited for) has
      * nothing to check.
      */
-    @Override
-    public Optional<ServiceState> service() {
+    private Optional<ServiceState> service() {
         return repo.push() && repo.waitForDeploy() ? Optional.of(service) : Optional.empty();
     }
 
-    @Override
-    public String summary() {
+    private String summary() {
         return "revert " + commit.shortSha() + " \"" + commit.subject() + "\" on " + repo.branch()
                 + (repo.push() ? ", push it to " + repo.remote() : " (not pushed)")
                 + (repo.push() && repo.waitForDeploy() ? ", and wait for the revision CI deploys" : "");
@@ -224,22 +252,21 @@ public final class GitChange implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
+    public List<Block> shown(GitState applied) {
         List<String> lines = new ArrayList<>();
-        lines.add("revert " + applied.path("revert").asText("-") + (applied.path("pushed").asBoolean()
+        lines.add("revert " + (applied.revert() == null ? "-" : applied.revert()) + (Boolean.TRUE.equals(applied.pushed())
                 ? " pushed to " + repo.remote() + "/" + repo.branch() : " (local, not pushed)"));
-        if (applied.hasNonNull("revision")) {
+        if (applied.revision() != null) {
             // Checks go to the service's URL: on a pinned service that is not the revision just deployed.
-            String made = applied.get("revision").asText();
-            String serving = applied.path("serving").asText(made);
+            String made = applied.revision();
+            String serving = applied.serving() == null ? made : applied.serving();
             lines.add("deployed as " + made + (serving.equals(made) ? "" : "; the checks hit the service's URL, which "
                     + "serves " + serving + (service.servesLatest() ? "" : " (pinned)") + ", not " + made));
         }
         return List.of(new Lines("git", lines));
     }
 
-    @Override
-    public List<String> notes() {
+    private List<String> notes() {
         List<String> notes = new ArrayList<>();
         boolean pinned = !service.servesLatest();
         if (pinned && repo.push() && !repo.toLatest()) {
@@ -254,27 +281,17 @@ public final class GitChange implements Change {
     }
 
     @Override
-    public JsonNode before() {
-        return state(null, false, null).set("traffic", TrafficChange.json(service.traffic()));
+    public GitState before() {
+        return state(null, false, null, null, service.traffic());
     }
 
     @Override
-    public JsonNode asked() {
-        return state(null, false, null); // asked before anything is done: the revert is not made yet
+    public GitState asked() {
+        return state(null, false, null, null, null); // asked before anything is done: the revert is not made yet
     }
 
     @Override
-    public String from() {
-        return commit.shortSha();
-    }
-
-    @Override
-    public String to() {
-        return "revert of " + commit.shortSha();
-    }
-
-    @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public GitState apply(Duration limit, Progress progress) {
         Set<String> known = new HashSet<>(revisions.stream().map(Revision::name).toList());
         Optional<String> made = git.revert(repo.repo(), commit);
         if (made.isEmpty()) {
@@ -283,42 +300,35 @@ public final class GitChange implements Change {
         }
         revert = made.get();
         if (!repo.push()) {
-            return state(revert, false, null);
+            return state(revert, false, null, null, null);
         }
         git.push(repo.repo(), repo.remote(), repo.branch());
         pushed = true;
         if (!repo.waitForDeploy()) {
-            return state(revert, true, null);
+            return state(revert, true, null, null, null);
         }
         ServiceState deployed = control.awaitDeploy(service.ref(), known, limit, progress);
         String revision = deployed.latestCreatedRevision();
         if (repo.toLatest()) {
             deployed = control.updateTraffic(deployed, TrafficPlanner.toLatest(deployed.traffic()), limit, progress);
         }
-        ObjectNode done = state(revert, true, revision);
-        deployed.servingRevision().ifPresent(r -> done.put("serving", r));
-        return done.set("traffic", TrafficChange.json(deployed.traffic()));
+        return state(revert, true, revision, deployed.servingRevision().orElse(null), deployed.traffic());
     }
 
     /** What is true is what this run did: a revert made or not, pushed or not. */
     @Override
-    public Truth truth(Duration within) {
+    public Truth<GitState> truth(Duration within) {
         if (revert == null) {
-            return new Truth(true, false, false, null, null, state(null, false, null));
+            return new Truth<>(true, false, false, null, null, asked());
         }
-        return new Truth(true, pushed, false, null, pushed ? null : "the revert " + Commit.shortSha(revert) + " is a commit "
-                + "in " + repo.repo() + ", not pushed", state(revert, pushed, null));
+        return new Truth<>(true, pushed, false, null, pushed ? null : "the revert " + Commit.shortSha(revert) + " is a "
+                + "commit in " + repo.repo() + ", not pushed", state(revert, pushed, null, null, null));
     }
 
-    private ObjectNode state(String revertSha, boolean wasPushed, String revision) {
-        ObjectNode n = JSON.createObjectNode().put("repo", repo.repo().toAbsolutePath().toString())
-                .put("remote", repo.remote()).put("branch", repo.branch()).put("commit", commit.sha());
-        if (revertSha != null) {
-            n.put("revert", revertSha).put("pushed", wasPushed);
-        }
-        if (revision != null) {
-            n.put("revision", revision);
-        }
-        return n;
+    /** {@code wasPushed} is recorded with the revert, once there is one. */
+    private GitState state(String revertSha, boolean wasPushed, String revision, String serving,
+                           List<TrafficEntry> traffic) {
+        return new GitState(repo.repo().toAbsolutePath().toString(), repo.remote(), repo.branch(), commit.sha(),
+                revertSha, revertSha == null ? null : wasPushed, revision, serving, traffic, null, null);
     }
 }

@@ -1,7 +1,5 @@
 package dev.virtuoso.rollback.gitrevert;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.model.Commit;
@@ -17,9 +15,10 @@ import java.util.List;
  * cancel out, and a branch ahead of its remote that no later rollback accepts. Nothing reaches the
  * remote or the service. Its own undo reverts the commit again, locally.
  */
-final class GitDrop implements Change {
+final class GitDrop implements Change<GitChange.GitState> {
     private final String command;
     private final JournalRecord record;
+    private final GitChange.GitState was;
     private final Path repo;
     private final String remote;
     private final String branch;
@@ -29,39 +28,30 @@ final class GitDrop implements Change {
     private boolean dropped;
 
     GitDrop(String command, JournalRecord record, SourceControl git) {
-        JsonNode was = record.after();
+        this.was = GitChange.recorded(record);
         this.command = command;
         this.record = record;
-        this.repo = Path.of(was.path("repo").asText());
-        this.remote = was.path("remote").asText();
-        this.branch = was.path("branch").asText();
-        this.revert = git.commit(repo, branch, was.path("revert").asText());
+        this.repo = was.repoPath();
+        this.remote = was.remote();
+        this.branch = was.branch();
+        this.revert = git.commit(repo, branch, was.revert());
         this.parent = git.commit(repo, branch, revert.parent());
         this.git = git;
     }
 
     @Override
-    public String kind() {
-        return GitChange.KIND;
+    public About about() {
+        return About.of(GitChange.KIND, command, record.target(), repo + " (" + branch + ")", summary())
+                .withNotes(notes())
+                .withChange(revert.shortSha(), parent.shortSha());
     }
 
     @Override
-    public String command() {
-        return command;
+    public Class<GitChange.GitState> stateType() {
+        return GitChange.GitState.class;
     }
 
-    @Override
-    public String target() {
-        return record.target();
-    }
-
-    @Override
-    public String where() {
-        return repo + " (" + branch + ")";
-    }
-
-    @Override
-    public String summary() {
+    private String summary() {
         return "drop the local revert " + revert.shortSha() + " from " + branch + ", never pushed: " + branch
                 + " goes back to " + parent.quoted();
     }
@@ -73,58 +63,45 @@ final class GitDrop implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
+    public List<Block> shown(GitChange.GitState applied) {
         return List.of(new Lines("git", List.of("dropped " + revert.shortSha() + "; " + branch + " is at "
                 + parent.shortSha() + " again (nothing was pushed)")));
     }
 
-    @Override
-    public List<String> notes() {
+    private List<String> notes() {
         return List.of("the revert was never pushed: " + remote + " and the service are not touched",
-                "`rollback undo` after this reverts " + Commit.shortSha(record.after().path("commit").asText())
+                "`rollback undo` after this reverts " + Commit.shortSha(was.commit())
                         + " again, locally");
     }
 
     @Override
-    public JsonNode before() {
-        return record.after();
+    public GitChange.GitState before() {
+        return was;
     }
 
     @Override
-    public JsonNode asked() {
-        ObjectNode asked = record.after().deepCopy();
-        asked.remove("revert");
-        return asked.put("dropped", revert.sha());
+    public GitChange.GitState asked() {
+        return was.dropping(revert.sha());
     }
 
     @Override
-    public String from() {
-        return revert.shortSha();
-    }
-
-    @Override
-    public String to() {
-        return parent.shortSha();
-    }
-
-    @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public GitChange.GitState apply(Duration limit, Progress progress) {
         String head = git.drop(repo, remote, branch, revert.sha());
         dropped = true;
         progress.done("dropped " + revert.shortSha() + " from " + branch);
-        return ((ObjectNode) asked()).put("head", head);
+        return asked().at(head);
     }
 
     /** Dropped or not, as HEAD says: a reset stopped midway (Ctrl-C) is read, not assumed. */
     @Override
-    public Truth truth(Duration within) {
+    public Truth<GitChange.GitState> truth(Duration within) {
         if (dropped) {
-            return new Truth(true, true, true, null, null, asked());
+            return new Truth<>(true, true, true, null, null, asked());
         }
         try {
             String head = git.commit(repo, branch, "HEAD").sha();
-            return head.equals(revert.sha()) ? new Truth(true, false, false, null, null, before())
-                    : head.equals(parent.sha()) ? new Truth(true, true, true, null, null, asked()) : Truth.unreadable();
+            return head.equals(revert.sha()) ? new Truth<>(true, false, false, null, null, before())
+                    : head.equals(parent.sha()) ? new Truth<>(true, true, true, null, null, asked()) : Truth.unreadable();
         } catch (RuntimeException e) {
             return Truth.unreadable();
         }

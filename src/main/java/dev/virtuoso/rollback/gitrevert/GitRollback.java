@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.gitrevert;
 
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.model.Commit;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.ServiceRef;
@@ -77,10 +78,11 @@ public final class GitRollback {
     private static void notARollback(Request req, Commit head, SourceControl git, List<JournalRecord> history,
                                      Instant now) {
         Optional<JournalRecord> made = Journal.newest(history, r -> GitChange.KIND.equals(r.kind())
-                && r.command().startsWith("git ") && r.after() != null
-                && head.sha().equals(r.after().path("revert").asText(null)));
+                && r.command().startsWith("git ") && JournalStates.read(r.after(), GitChange.GitState.class)
+                        .map(a -> head.sha().equals(a.revert())).orElse(false));
         String reverted = head.reverts() != null ? head.reverts()
-                : made.map(r -> r.after().path("commit").asText(null)).orElse(null);
+                : made.flatMap(r -> JournalStates.read(r.after(), GitChange.GitState.class))
+                        .map(GitChange.GitState::commit).orElse(null);
         if (reverted == null) {
             return;
         }

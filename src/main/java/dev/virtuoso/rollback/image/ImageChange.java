@@ -1,10 +1,10 @@
 package dev.virtuoso.rollback.image;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.model.Plan;
 import dev.virtuoso.rollback.model.Revision;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -28,9 +28,17 @@ import java.util.Optional;
  * undo deploys the image from before again, with the traffic from before: LATEST then means a
  * revision of that image, as it did.
  */
-public final class ImageChange implements Change {
+public final class ImageChange implements Change<ImageChange.ImageState> {
     public static final String KIND = "image";
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What an image record holds as before and after, and what its undo reads back: the image, the
+     * revision the deploy creates (none before it), and the traffic.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record ImageState(String image, String revision, List<TrafficEntry> traffic) {
+    }
 
     private final String command;
     private final ServiceState before;
@@ -91,12 +99,12 @@ public final class ImageChange implements Change {
 
     /** Undo of {@code record}: its image from before deployed again, with its traffic from before. */
     public static Change undo(JournalRecord record, String command, ServiceState s, ServiceControl control, String revision) {
-        JsonNode was = record.before();
-        String image = was.path("image").asText(null);
-        if (image == null || !was.has("traffic")) {
-            throw RunbookException.invalid("journal record " + record.id() + " holds no image to go back to");
-        }
-        List<TrafficEntry> traffic = Undo.recordedTraffic(record, was.get("traffic"));
+        ImageState was = JournalStates.read(record.before(), ImageState.class)
+                .filter(w -> w.image() != null && w.traffic() != null)
+                .orElseThrow(() -> RunbookException.invalid("journal record " + record.id() + " holds no image to go "
+                        + "back to"));
+        String image = was.image();
+        List<TrafficEntry> traffic = Undo.recordedTraffic(record, was.traffic());
         if (image.equals(s.image()) && ServiceState.sameEntries(s.traffic(), traffic) && !s.reconciling()
                 && !s.failed()) {
             // Put back already (by hand, or by someone else): a new revision of it would change nothing.
@@ -105,7 +113,7 @@ public final class ImageChange implements Change {
                     + " with the traffic recorded before " + record.id() + " already"), control);
         }
         // Entries that named the revision the step created name nothing once it is replaced.
-        String created = record.after().path("revision").asText("");
+        String created = JournalStates.read(record.after(), ImageState.class).map(ImageState::revision).orElse("");
         List<TrafficEntry> back = traffic.stream().map(e -> created.equals(e.revision())
                 ? TrafficEntry.toRevision(revision, e.percent()).withTag(e.tag()) : e).toList();
         return redeploy(command, s, image, revision, back, List.of("the image from before " + record.id()
@@ -114,23 +122,17 @@ public final class ImageChange implements Change {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, before.ref().path(), before.ref().toString(), summary())
+                .withNotes(notes)
+                .withChange(shortImage(fromImage), shortImage(image))
+                .withService(Optional.of(before))
+                .withProblem(TrafficPlanner.problem(traffic));
     }
 
     @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return before.ref().path();
-    }
-
-    @Override
-    public String where() {
-        return before.ref().toString();
+    public Class<ImageState> stateType() {
+        return ImageState.class;
     }
 
     /** The revision this deploy creates. */
@@ -138,18 +140,12 @@ public final class ImageChange implements Change {
         return revision;
     }
 
-    @Override
-    public Optional<ServiceState> service() {
-        return Optional.of(before);
-    }
-
     /** Traffic reaches the new revision through LATEST alone: no traffic update follows the deploy. */
     private boolean throughLatest() {
         return ServiceState.sameEntries(traffic, before.traffic()) && before.servesLatest();
     }
 
-    @Override
-    public String summary() {
+    private String summary() {
         return "deploy " + image + " as " + revision + (throughLatest() ? "; LATEST serves it once it is Ready"
                 : " and route traffic to it once it is Ready");
     }
@@ -162,39 +158,19 @@ public final class ImageChange implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
+    public List<Block> shown(ImageState applied) {
         return List.of(new Lines("image", List.of(image + " as " + revision)),
-                new Traffic("now", TrafficChange.traffic(applied.get("traffic")), revision));
+                new Traffic("now", applied.traffic(), revision));
     }
 
     @Override
-    public List<String> notes() {
-        return notes;
+    public ImageState before() {
+        return new ImageState(fromImage, null, before.traffic());
     }
 
     @Override
-    public String problem() {
-        return TrafficPlanner.problem(traffic);
-    }
-
-    @Override
-    public JsonNode before() {
-        return state(fromImage, null, before.traffic());
-    }
-
-    @Override
-    public JsonNode asked() {
-        return state(image, revision, traffic);
-    }
-
-    @Override
-    public String from() {
-        return shortImage(fromImage);
-    }
-
-    @Override
-    public String to() {
-        return shortImage(image);
+    public ImageState asked() {
+        return new ImageState(image, revision, traffic);
     }
 
     /**
@@ -208,20 +184,19 @@ public final class ImageChange implements Change {
     }
 
     @Override
-    public boolean asks(JsonNode recorded) {
-        return recorded != null && image.equals(recorded.path("image").asText())
-                && revision.equals(recorded.path("revision").asText());
+    public boolean asks(ImageState recorded) {
+        return image.equals(recorded.image()) && revision.equals(recorded.revision());
     }
 
     @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public ImageState apply(Duration limit, Progress progress) {
         ServiceState after = control.deploy(before, image, revision, traffic, limit, progress);
-        return state(image, revision, after.traffic());
+        return new ImageState(image, revision, after.traffic());
     }
 
     /** The port follows a deploy its template asks for already, then moves the traffic if the earlier run did not. */
     @Override
-    public JsonNode awaitInFlight(Duration limit, Progress progress) {
+    public ImageState awaitInFlight(Duration limit, Progress progress) {
         return apply(limit, progress);
     }
 
@@ -233,20 +208,20 @@ public final class ImageChange implements Change {
      * reads the service, half each revision.
      */
     @Override
-    public Truth truth(Duration within) {
+    public Truth<ImageState> truth(Duration within) {
         Duration half = within.dividedBy(2);
         Optional<ServiceState> now = control.peek(before.ref(), half);
         if (now.isEmpty()) {
             return Truth.unreadable();
         }
         ServiceState s = now.get();
-        JsonNode state = state(s.image(), revision, s.traffic());
+        ImageState state = new ImageState(s.image(), revision, s.traffic());
         boolean sent = image.equals(s.image()) && (s.generation() > before.generation() || inFlight());
         boolean inEffect = s.settledOn(traffic);
         for (String name : inEffect ? s.servingThrough(traffic, revision) : List.<String>of()) {
             Optional<Revision> serving = control.peekRevision(before.ref(), name, half);
             if (serving.isEmpty()) {
-                return new Truth(false, sent, false, null, null, state);
+                return new Truth<>(false, sent, false, null, null, state);
             }
             inEffect &= serving.get().runs(image, before.templateConfig());
         }
@@ -263,17 +238,7 @@ public final class ImageChange implements Change {
                     : revision.equals(s.latestReadyRevision()) ? revision + " is deployed and Ready" + (traffic == null
                     ? ", but the traffic was not moved to it" : " and" + traffic) : null;
         }
-        return new Truth(true, sent, inEffect, failure, null, state, null, partly);
-    }
-
-    /** What an image record holds as before/after, and what its undo reads back. */
-    public static JsonNode state(String image, String revision, List<TrafficEntry> traffic) {
-        ObjectNode n = JSON.createObjectNode().put("image", image);
-        if (revision != null) {
-            n.put("revision", revision);
-        }
-        n.set("traffic", TrafficChange.json(traffic));
-        return n;
+        return new Truth<>(true, sent, inEffect, failure, null, state, null, partly);
     }
 
     /** "virtuoso-api:v1.1.0": the repository's last part and the tag or digest, for history. */

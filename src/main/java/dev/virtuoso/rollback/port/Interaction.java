@@ -7,7 +7,7 @@ import java.util.List;
 /** Port: the person (or pipeline) running the command. */
 public interface Interaction {
     /** The plan of {@code change}, with {@code notes} (the change's own, and the pipeline's). */
-    void showPlan(Change change, List<String> notes);
+    void showPlan(Change<?> change, List<String> notes);
 
     /**
      * Returns when the user agreed (or {@code --yes} was given); otherwise throws an
@@ -19,13 +19,13 @@ public interface Interaction {
     void confirmTyped(String question, String word);
 
     /** Shows the plan and confirms it; with no way to ask, fails before showing anything. */
-    default void confirm(Change change, List<String> notes) {
+    default void confirm(Change<?> change, List<String> notes) {
         showPlan(change, notes);
-        if (change.confirmWord() != null) {
-            confirmTyped("Type " + change.confirmWord() + " to apply this change to " + change.where() + ":",
-                    change.confirmWord());
+        Change.About it = change.about();
+        if (it.confirmWord() != null) {
+            confirmTyped("Type " + it.confirmWord() + " to apply this change to " + it.where() + ":", it.confirmWord());
         } else {
-            confirm("Apply this change to " + change.where() + "?");
+            confirm("Apply this change to " + it.where() + "?");
         }
     }
 

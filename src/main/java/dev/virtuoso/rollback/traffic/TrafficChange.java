@@ -1,7 +1,7 @@
 package dev.virtuoso.rollback.traffic;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonValue;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.model.Plan;
 import dev.virtuoso.rollback.model.ServiceState;
@@ -10,7 +10,6 @@ import dev.virtuoso.rollback.model.TrafficPlanner;
 import dev.virtuoso.rollback.port.Progress;
 import dev.virtuoso.rollback.port.ServiceControl;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -18,9 +17,16 @@ import java.util.Map;
 import java.util.Optional;
 
 /** A new traffic list for a Cloud Run service (quick, tag, undo, the drill's steps). */
-public final class TrafficChange implements Change {
+public final class TrafficChange implements Change<TrafficChange.TrafficState> {
     public static final String KIND = "traffic";
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** What a traffic record holds as before and after: the traffic list itself, journaled as a JSON array. */
+    public record TrafficState(@JsonValue List<TrafficEntry> traffic) {
+        @JsonCreator
+        public static TrafficState of(List<TrafficEntry> traffic) {
+            return new TrafficState(List.copyOf(traffic));
+        }
+    }
 
     private final Plan plan;
     private final ServiceControl control;
@@ -38,38 +44,19 @@ public final class TrafficChange implements Change {
     }
 
     @Override
-    public String caution() {
-        return caution;
+    public About about() {
+        return About.of(KIND, plan.command(), plan.service().path(), plan.service().toString(), plan.summary())
+                .withNotes(plan.notes())
+                .withChange(plan.before().servingRevision().orElse(null), to())
+                .withService(Optional.of(plan.before()))
+                .withUnchangedReason(plan.unchangedReason())
+                .withProblem(TrafficPlanner.problem(plan.after()))
+                .withCaution(caution);
     }
 
     @Override
-    public String kind() {
-        return KIND;
-    }
-
-    @Override
-    public String command() {
-        return plan.command();
-    }
-
-    @Override
-    public String target() {
-        return plan.service().path();
-    }
-
-    @Override
-    public String where() {
-        return plan.service().toString();
-    }
-
-    @Override
-    public Optional<ServiceState> service() {
-        return Optional.of(plan.before());
-    }
-
-    @Override
-    public String summary() {
-        return plan.summary();
+    public Class<TrafficState> stateType() {
+        return TrafficState.class;
     }
 
     @Override
@@ -80,46 +67,25 @@ public final class TrafficChange implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
-        return List.of(new Traffic("now", traffic(applied), "latest Ready"));
+    public List<Block> shown(TrafficState applied) {
+        return List.of(new Traffic("now", applied.traffic(), "latest Ready"));
     }
 
     @Override
-    public List<String> notes() {
-        return plan.notes();
+    public TrafficState before() {
+        return TrafficState.of(plan.before().traffic());
     }
 
     @Override
-    public String unchangedReason() {
-        return plan.unchangedReason();
-    }
-
-    @Override
-    public String problem() {
-        return TrafficPlanner.problem(plan.after());
-    }
-
-    @Override
-    public JsonNode before() {
-        return json(plan.before().traffic());
-    }
-
-    @Override
-    public JsonNode asked() {
-        return json(plan.after());
-    }
-
-    @Override
-    public String from() {
-        return plan.before().servingRevision().orElse(null);
+    public TrafficState asked() {
+        return TrafficState.of(plan.after());
     }
 
     /**
      * The revision the new list gives the most traffic to compared with now (LATEST resolved as it
      * resolves now), with its share when it does not get it all: a canary is "R 10%".
      */
-    @Override
-    public String to() {
+    private String to() {
         Map<String, Integer> now = plan.before().serving();
         Map<String, Integer> after = new LinkedHashMap<>();
         plan.after().forEach(e -> after.merge(e.latest() ? plan.before().latestReadyRevision() : e.revision(),
@@ -141,23 +107,23 @@ public final class TrafficChange implements Change {
     }
 
     @Override
-    public boolean asks(JsonNode recorded) {
-        return recorded != null && recorded.isArray() && ServiceState.sameEntries(traffic(recorded), plan.after());
+    public boolean asks(TrafficState recorded) {
+        return ServiceState.sameEntries(recorded.traffic(), plan.after());
     }
 
     @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public TrafficState apply(Duration limit, Progress progress) {
         // The adapter re-reads and compares etag/generation immediately before it applies.
-        return json(control.updateTraffic(plan.before(), plan.after(), limit, progress).traffic());
+        return TrafficState.of(control.updateTraffic(plan.before(), plan.after(), limit, progress).traffic());
     }
 
     @Override
-    public JsonNode awaitInFlight(Duration limit, Progress progress) {
-        return json(control.awaitTraffic(plan.before(), plan.after(), limit, progress).traffic());
+    public TrafficState awaitInFlight(Duration limit, Progress progress) {
+        return TrafficState.of(control.awaitTraffic(plan.before(), plan.after(), limit, progress).traffic());
     }
 
     @Override
-    public Truth truth(Duration within) {
+    public Truth<TrafficState> truth(Duration within) {
         Optional<ServiceState> now = control.peek(plan.service(), within);
         if (now.isEmpty()) {
             return Truth.unreadable();
@@ -166,14 +132,7 @@ public final class TrafficChange implements Change {
         // A change adopted in flight was sent by an earlier run: the service asked for it when planned.
         boolean sent = ServiceState.sameEntries(s.traffic(), plan.after())
                 && (s.generation() > plan.before().generation() || inFlight());
-        return new Truth(true, sent, s.settledOn(plan.after()), sent ? s.failure() : null, null, json(s.traffic()));
-    }
-
-    public static JsonNode json(List<TrafficEntry> traffic) {
-        return JSON.valueToTree(traffic);
-    }
-
-    public static List<TrafficEntry> traffic(JsonNode node) {
-        return Arrays.asList(JSON.convertValue(node, TrafficEntry[].class));
+        return new Truth<>(true, sent, s.settledOn(plan.after()), sent ? s.failure() : null, null,
+                TrafficState.of(s.traffic()));
     }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtuoso.rollback.alertpolicy.AlertPolicyChange;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.change.Preflight;
 import dev.virtuoso.rollback.change.Wait;
 import dev.virtuoso.rollback.gitrevert.GitChange;
@@ -62,7 +63,7 @@ public final class Undo {
     }
 
     /** The change that reverses a step, and what it overwrites when forced over a later change. */
-    public record Prepared(Change change, Optional<String> overwrites) {
+    public record Prepared(Change<?> change, Optional<String> overwrites) {
     }
 
     /** The kinds of step that change what a Cloud Run service serves. */
@@ -99,7 +100,7 @@ public final class Undo {
                     + record.id() + " --force` undoes anyway)");
         }
         String command = "undo " + record.id() + (later.isPresent() ? " --force" : "");
-        Change change = drop ? GitChange.drop(record, command, ports.git()) : change(record, command, ports, now, service);
+        Change<?> change = drop ? GitChange.drop(record, command, ports.git()) : change(record, command, ports, now, service);
         return new Prepared(change, later.map(l -> "--force: this overwrites a "
                 + "change made after " + record.id() + " (" + what + "): " + l));
     }
@@ -137,13 +138,14 @@ public final class Undo {
     public static Optional<String> serviceChanged(JournalRecord record, ServiceNow service, List<JournalRecord> history) {
         ServiceState now = service.state();
         JournalRecord left = leftBy(record, history);
-        JsonNode after = left.after();
-        JsonNode beforeNode = trafficOf(record.before());
-        List<TrafficEntry> before = beforeNode == null ? null : recordedTraffic(record, beforeNode);
-        JsonNode traffic = trafficOf(after);
+        List<TrafficEntry> beforeTraffic = trafficOf(record, record.before());
+        List<TrafficEntry> before = beforeTraffic == null ? null : recordedTraffic(record, beforeTraffic);
+        List<TrafficEntry> traffic = trafficOf(left, left.after());
         List<TrafficEntry> leftTraffic = traffic == null ? null : recordedTraffic(left, traffic);
-        String image = ImageChange.KIND.equals(left.kind()) && after != null ? after.path("image").asText(null) : null;
-        String imageBefore = image == null ? null : record.before().path("image").asText(null);
+        String image = ImageChange.KIND.equals(left.kind()) ? JournalStates.read(left.after(),
+                ImageChange.ImageState.class).map(ImageChange.ImageState::image).orElse(null) : null;
+        String imageBefore = image == null ? null : JournalStates.read(record.before(), ImageChange.ImageState.class)
+                .map(ImageChange.ImageState::image).orElse(null);
         boolean backAsBefore = before != null && ServiceState.sameEntries(now.traffic(), before)
                 && (image == null || Objects.equals(imageBefore, now.image()) && !now.failed());
         if (backAsBefore) {
@@ -180,25 +182,44 @@ public final class Undo {
      * the step's own (an image or git step makes one): someone deployed since, and it serves.
      */
     private static Optional<Revision> deployedSince(JournalRecord left, ServiceNow service) {
-        String own = left.after() == null ? "" : left.after().path("revision").asText("");
+        String own = switch (left.kind()) {
+            case ImageChange.KIND -> JournalStates.read(left.after(), ImageChange.ImageState.class)
+                    .map(ImageChange.ImageState::revision).orElse("");
+            case GitChange.KIND -> JournalStates.read(left.after(), GitChange.GitState.class)
+                    .map(GitChange.GitState::revision).orElse("");
+            default -> "";
+        };
         return service.revisions().stream().filter(r -> r.name().equals(service.state().latestReadyRevision())
                 && !r.name().equals(own) && r.created().isAfter(left.time())).findFirst();
     }
 
     /** {@code record} asked for (or left) exactly {@code traffic}. */
     public static boolean asksTraffic(JournalRecord record, List<TrafficEntry> traffic) {
-        JsonNode t = trafficOf(record.after());
         try {
-            return t != null && ServiceState.sameEntries(traffic, TrafficChange.traffic(t));
-        } catch (IllegalArgumentException e) {
+            List<TrafficEntry> t = trafficOf(record, record.after());
+            return t != null && ServiceState.sameEntries(traffic, t);
+        } catch (RunbookException e) {
             return false; // a record edited into nonsense asked for nothing
         }
     }
 
-    /** The traffic list a traffic step holds as itself, an image or git step under "traffic"; null when none. */
-    private static JsonNode trafficOf(JsonNode state) {
-        JsonNode t = state == null ? null : state.isArray() ? state : state.get("traffic");
-        return t != null && t.isArray() ? t : null;
+    /**
+     * The traffic list {@code state} of {@code record} holds: a traffic step's whole state, an image or git
+     * step's traffic; null when it holds none. Exit 2 when the state cannot be read (the journal was edited).
+     */
+    private static List<TrafficEntry> trafficOf(JournalRecord record, JsonNode state) {
+        if (state == null || state.isNull()) {
+            return null;
+        }
+        return switch (record.kind()) {
+            case TrafficChange.KIND -> JournalStates.require(record, state, TrafficChange.TrafficState.class,
+                    "traffic list").traffic();
+            case ImageChange.KIND -> JournalStates.require(record, state, ImageChange.ImageState.class,
+                    "traffic list").traffic();
+            case GitChange.KIND -> JournalStates.require(record, state, GitChange.GitState.class, "traffic list")
+                    .traffic();
+            default -> null;
+        };
     }
 
     private static Instant seconds(Instant t) {
@@ -221,7 +242,7 @@ public final class Undo {
         return "no later step in this journal made it (another engineer's journal, the console or gcloud?)";
     }
 
-    private static Change change(JournalRecord record, String command, Ports ports, Instant now, ServiceNow service) {
+    private static Change<?> change(JournalRecord record, String command, Ports ports, Instant now, ServiceNow service) {
         ServiceControl control = ports.control();
         return switch (record.kind()) {
             case TrafficChange.KIND -> new TrafficChange(plan(record, command, service.state(), service.revisions()),
@@ -255,12 +276,9 @@ public final class Undo {
         return new ServiceRef(p[1], p[3], p[5]);
     }
 
-    /** The traffic list {@code node} of {@code record}, checked: exit 2 when the journal was edited into nonsense. */
-    public static List<TrafficEntry> recordedTraffic(JournalRecord record, JsonNode node) {
-        List<TrafficEntry> traffic;
-        try {
-            traffic = TrafficChange.traffic(node);
-        } catch (IllegalArgumentException e) {
+    /** The traffic list {@code traffic} of {@code record}, checked: exit 2 when the journal was edited into nonsense. */
+    public static List<TrafficEntry> recordedTraffic(JournalRecord record, List<TrafficEntry> traffic) {
+        if (traffic == null) {
             throw RunbookException.invalid("journal record " + record.id() + " holds no readable traffic list; was "
                     + "the journal edited? Nothing was changed");
         }
@@ -273,7 +291,7 @@ public final class Undo {
     }
 
     static Plan plan(JournalRecord record, String command, ServiceState s, List<Revision> revisions) {
-        List<TrafficEntry> before = recordedTraffic(record, record.before());
+        List<TrafficEntry> before = recordedTraffic(record, trafficOf(record, record.before()));
         String what = record.command() + (record.from() != null && record.to() != null
                 ? ", " + record.from() + " → " + record.to() : "");
         List<String> notes = record.command().startsWith("undo ")

@@ -17,7 +17,7 @@ public final class AgreeingInteraction implements Interaction {
     }
 
     @Override
-    public void showPlan(Change change, List<String> notes) {
+    public void showPlan(Change<?> change, List<String> notes) {
     }
 
     @Override

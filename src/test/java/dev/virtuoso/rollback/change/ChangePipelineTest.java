@@ -155,7 +155,8 @@ public class ChangePipelineTest {
         Plan first = previous();
         // A run that was killed while waiting: its journal step stays planned, its change is in flight.
         JournalRecord killed = new JournalRecord("killed-1", Fixtures.T0, "bob", "quick", Fixtures.REF.path(),
-                TrafficChange.KIND, TrafficChange.json(first.before().traffic()), TrafficChange.json(first.after()),
+                TrafficChange.KIND, JournalStates.write(TrafficChange.TrafficState.of(first.before().traffic())),
+                JournalStates.write(TrafficChange.TrafficState.of(first.after())),
                 JournalRecord.State.planned, "s");
         journal.append(killed);
         control.state = inFlight(control.state, first.after());

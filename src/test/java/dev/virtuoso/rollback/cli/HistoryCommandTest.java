@@ -104,7 +104,7 @@ class HistoryCommandTest {
     }
 
     @Test
-    void anUndoThatWorkedButWhoseChecksFailedIsAppliedChecksFailedNotFailed() {
+    void anUndoThatWorkedButWhoseChecksFailedIsAppliedChecksFailedNotFailed() throws Exception {
         assertThat(cli.rb("quick", "--previous", "--yes").code()).isZero();
         cli.controls.imageIsBroken(dev.virtuoso.rollback.sandbox.Sandbox.IMAGE + ":v1.2.0");
         assertThat(cli.run("undo", "--yes").code()).isEqualTo(3);
@@ -114,6 +114,19 @@ class HistoryCommandTest {
         assertThat(lines.get(2)).contains("undo ").contains("  applied, checks failed  manual");
         assertThat(lines).allSatisfy(l -> assertThat(l.length()).as(l).isLessThanOrEqualTo(112));
         assertThat(cli.run("history", "-v").out()).contains("outcome:  applied, checks failed (changed something)");
+        assertThat(cli.journal().get(cli.journal().size() - 1).path("outcome").asText()).isEqualTo("checksFailed");
+    }
+
+    @Test
+    void theOutcomeIsTheRecordsOwnFieldWhateverItsDetailSays() throws Exception {
+        java.nio.file.Files.writeString(cli.home.resolve("journal.jsonl"), "{\"id\":\"20261207T010000Z-0a1b\","
+                + "\"time\":\"2026-12-07T01:00:00Z\",\"user\":\"bob\",\"command\":\"quick --previous\",\"target\":"
+                + "\"projects/p/locations/r/services/s\",\"kind\":\"traffic\",\"before\":[],\"after\":[],\"state\":"
+                + "\"failed\",\"detail\":\"checks: none of them passed\",\"changed\":true,\"outcome\":\"checksFailed\"}\n");
+
+        List<String> lines = cli.run("history").out().lines().toList();
+
+        assertThat(lines.get(1)).contains("quick --previous").contains("  applied, checks failed  manual");
     }
 
     @Test

@@ -7,6 +7,7 @@ import dev.virtuoso.rollback.change.AgreeingInteraction;
 import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.change.ChangePipelineTest;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.change.Wait;
 import dev.virtuoso.rollback.config.Runbook;
 import dev.virtuoso.rollback.model.CheckResult;
@@ -232,7 +233,8 @@ class DrillTest {
         assertThat(drillRecord.detail()).contains("`rollback undo " + drillRecord.id() + "`");
         // The default undo takes the drill as a whole, whose `before` is the original traffic.
         assertThat(Undo.pick(journal, null).id()).isEqualTo(drillRecord.id());
-        assertThat(TrafficChange.traffic(drillRecord.before())).isEqualTo(STABLE_SERVES);
+        assertThat(JournalStates.read(drillRecord.before(), TrafficChange.TrafficState.class).orElseThrow().traffic())
+                .isEqualTo(STABLE_SERVES);
     }
 
     @Test

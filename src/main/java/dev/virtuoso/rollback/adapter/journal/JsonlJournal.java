@@ -387,7 +387,8 @@ public final class JsonlJournal implements Journal {
     /** The record {@code line} holds, or null when it holds none (empty, cut short, not UTF-8, not a record). */
     private static JournalRecord record(byte[] line) {
         try {
-            return line.length == 0 ? null : JSON.readValue(utf8(line, 0, line.length), JournalRecord.class);
+            return line.length == 0 ? null : JSON.readValue(utf8(line, 0, line.length), JournalRecord.class)
+                    .withOutcomeOfOldRecord();
         } catch (IOException e) {
             return null;
         }
@@ -410,7 +411,7 @@ public final class JsonlJournal implements Journal {
 
     private JournalRecord parse(String line, int number) {
         try {
-            return JSON.readValue(line, JournalRecord.class);
+            return JSON.readValue(line, JournalRecord.class).withOutcomeOfOldRecord();
         } catch (IOException e) {
             throw local("the journal " + file + " line " + number + " is damaged (not a journal record); move the "
                     + "file aside or repair that line", e);

@@ -53,7 +53,7 @@ public final class ImageCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
-        Change change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
+        Change<?> change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
                 ? new ImageRollback.ToImage(source.image) : new ImageRollback.Previous(), forceRedeploy, force),
                 s.control(), s.secrets(), s.journal().history(), s.ctx.clock().instant());
         return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));

@@ -57,7 +57,7 @@ final class RestoreSecretsCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
-        Change change = SecretRestore.prepare(new SecretRestore.Request(s.target().service(), secret, version,
+        Change<?> change = SecretRestore.prepare(new SecretRestore.Request(s.target().service(), secret, version,
                 SecretRestore.Strategy.parse(strategy), force, redeploy), s.secrets(), s.control(),
                 s.ctx.clock().instant());
         return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));

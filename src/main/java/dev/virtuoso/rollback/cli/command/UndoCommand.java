@@ -48,7 +48,7 @@ public final class UndoCommand implements Callable<Integer> {
         Undo.Prepared undo = Undo.prepare(record, new Undo.Ports(s.control(), s.alertPolicies(), s.git(), s.secrets(),
                 s.bigquery(), s.firestoreAdmin(), s.firestoreExports(), s.waiting()), s.journal().history(),
                 s.ctx.clock().instant(), force);
-        Change change = undo.change();
+        Change<?> change = undo.change();
         ChangePipeline forced = s.pipeline().forcing(force);
         ChangePipeline pipeline = undo.overwrites().map(forced::noting).orElse(forced);
         return s.output().action(pipeline.execute(change, s.checksAfter(change, noVerify), !noVerify));

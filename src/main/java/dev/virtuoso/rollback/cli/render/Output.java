@@ -375,20 +375,16 @@ public final class Output {
 
     /**
      * The state, and what it leaves out: a step that failed its checks or was interrupted may still be
-     * in effect. The detail the journal keeps says so ("verification: 1/2 checks passed" after the
-     * change was applied; "... the change was sent and is in effect" after an error).
+     * in effect, as the record's outcome says.
      */
     private static String outcome(JournalRecord r) {
-        String detail = r.detail() == null ? "" : r.detail();
-        return switch (r.state()) {
-            case failed -> !r.changed() ? "failed"
-                    : detail.startsWith("verification: ") ? "applied, checks failed"
-                    : detail.contains(" was applied, but verification could not run") ? "applied, not verified"
-                    : "failed";
-            case interrupted -> detail.endsWith("the change was sent and is in effect")
-                    || detail.endsWith(" was applied, but verification was interrupted") ? "interrupted, in effect"
-                    : "interrupted";
-            default -> r.state().name();
+        if (r.outcome() == null) {
+            return r.state().name();
+        }
+        return switch (r.outcome()) {
+            case checksFailed -> "applied, checks failed";
+            case notVerified -> "applied, not verified";
+            case inEffect -> "interrupted, in effect";
         };
     }
 

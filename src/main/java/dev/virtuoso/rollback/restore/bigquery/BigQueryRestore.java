@@ -1,10 +1,10 @@
 package dev.virtuoso.rollback.restore.bigquery;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -37,14 +37,32 @@ import java.util.regex.Pattern;
  * Every input is checked by {@link #prepare} before anything runs. Its undo restores the table from
  * the step-1 snapshot, itself a restore that snapshots first.
  */
-public final class BigQueryRestore implements Change {
+public final class BigQueryRestore implements Change<BigQueryRestore.BigQueryState> {
     public static final String KIND = "bigquery";
     /**
      * The restore job starts after the plan, the confirmation and the snapshot job: a time this close
      * to the window's start could slip out of it by then ("Invalid snapshot time").
      */
     public static final Duration WINDOW_MARGIN = Duration.ofMinutes(5);
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What a BigQuery record holds: the table; before, the snapshot taken of it (and its job), its rows
+     * and layout; asked, the path and what it restores from (a snapshot, or a time), the rows expected
+     * and the restore's job id; once restored, the {@code source}, the rows before and after, the layout
+     * and the table's last modification (how undo tells a later write); after an error, the job's
+     * {@code state}.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record BigQueryState(String table, String path, String fromSnapshot, String at, Long atMillis, String source,
+                                String snapshot, Long rows, Long rowsBefore, Long rowsAfter, Long rowsExpected,
+                                String layout, String snapshotJob, String restoreJob, String state, String modified) {
+        /** The table, its job and the snapshot, as read after an error. */
+        static BigQueryState job(String table, String restoreJob, String state, String snapshot) {
+            return new BigQueryState(table, null, null, null, null, null, snapshot, null, null, null, null, null, null,
+                    restoreJob, state, null);
+        }
+    }
     /**
      * What a project id ({@code my-project}) or a domain-scoped one ({@code example.com:proj}) is made
      * of; whether it exists is BigQuery's to say. It goes into request paths, so no '/' or space.
@@ -391,9 +409,9 @@ public final class BigQueryRestore implements Change {
 
     /** Undo of {@code record}: the table restored from the snapshot its step 1 took. */
     public static BigQueryRestore undo(JournalRecord record, String command, BigQueryTables bq, Instant now) {
-        JsonNode before = record.before();
-        String table = before == null ? null : before.path("table").asText(null);
-        String snapshot = before == null ? null : before.path("snapshot").asText(null);
+        Optional<BigQueryState> before = JournalStates.read(record.before(), BigQueryState.class);
+        String table = before.map(BigQueryState::table).orElse(null);
+        String snapshot = before.map(BigQueryState::snapshot).orElse(null);
         if (table == null || snapshot == null) {
             throw RunbookException.invalid("journal record " + record.id() + " holds no table and snapshot to restore "
                     + "from");
@@ -412,7 +430,8 @@ public final class BigQueryRestore implements Change {
      * state): undo would replace those rows with the snapshot taken before the restore.
      */
     public static Optional<String> laterChange(JournalRecord record, BigQueryTables bq) {
-        String name = record.after() == null ? null : record.after().path("table").asText(null);
+        Optional<BigQueryState> after = JournalStates.read(record.after(), BigQueryState.class);
+        String name = after.map(BigQueryState::table).orElse(null);
         if (name == null) {
             return Optional.empty(); // its undo says what the record lacks
         }
@@ -423,13 +442,13 @@ public final class BigQueryRestore implements Change {
         }
         boolean finished = record.state() == JournalRecord.State.applied
                 || record.state() == JournalRecord.State.verified;
-        if (!record.after().hasNonNull("modified") && !finished) {
+        String restored = after.get().modified();
+        if (restored == null && !finished) {
             // Stopped while its job ran (a timeout, Ctrl-C): the job may have written last, after the step
             // ended, so a later write cannot be told from the restore's own.
             return Optional.empty();
         }
-        Instant left = record.after().hasNonNull("modified") ? Instant.parse(record.after().get("modified").asText())
-                : record.time();
+        Instant left = restored != null ? Instant.parse(restored) : record.time();
         Instant modified = now.get().modified();
         return modified != null && modified.isAfter(left) ? Optional.of("table " + ref.shortName() + " was written "
                 + "after it (last modified " + modified + "; the restore left it at " + left + "): undo would replace "
@@ -439,29 +458,23 @@ public final class BigQueryRestore implements Change {
     // --- the change ---------------------------------------------------------------------------------
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, target(), table.ref().toString(), "restore " + table.ref().shortName() + " "
+                        + goal() + " (" + rowsTarget + " rows; " + rowsNow + " now)")
+                .withNotes(notes)
+                .withChange(rowsNow + " rows", path == Path.SNAPSHOT ? source.ref().table() : at.toString())
+                .withUnchangedReason(unchanged)
+                .withConfirmWord(table.ref().shortName());
     }
 
     @Override
-    public String command() {
-        return command;
+    public Class<BigQueryState> stateType() {
+        return BigQueryState.class;
     }
 
-    @Override
-    public String target() {
+    private String target() {
         TableRef r = table.ref();
         return "projects/" + r.project() + "/datasets/" + r.dataset() + "/tables/" + r.table();
-    }
-
-    @Override
-    public String where() {
-        return table.ref().toString();
-    }
-
-    @Override
-    public String summary() {
-        return "restore " + table.ref().shortName() + " " + goal() + " (" + rowsTarget + " rows; " + rowsNow + " now)";
     }
 
     private String goal() {
@@ -508,55 +521,31 @@ public final class BigQueryRestore implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
+    public List<Block> shown(BigQueryState applied) {
         List<String> lines = new ArrayList<>();
-        if (applied.has("rowsAfter")) {
-            lines.add("rows: " + applied.path("rowsBefore").asLong() + " before → " + applied.path("rowsAfter").asLong()
-                    + " after (expected " + applied.path("rowsExpected").asLong() + ")");
+        if (applied.rowsAfter() != null) {
+            lines.add("rows: " + applied.rowsBefore() + " before → " + applied.rowsAfter() + " after (expected "
+                    + applied.rowsExpected() + ")");
         }
-        if (applied.has("layout")) {
-            lines.add("layout: " + applied.path("layout").asText());
+        if (applied.layout() != null) {
+            lines.add("layout: " + applied.layout());
         }
         lines.add("snapshot before the restore: " + preRestore.shortName());
         return List.of(new Lines("table " + table.ref().shortName(), lines));
     }
 
     @Override
-    public List<String> notes() {
-        return notes;
+    public BigQueryState before() {
+        return new BigQueryState(table.ref().toString(), null, null, null, null, null, preRestore.toString(), rowsNow,
+                null, null, null, table.layout(), snapshotJob, null, null, null);
     }
 
     @Override
-    public String confirmWord() {
-        return table.ref().shortName();
-    }
-
-    @Override
-    public JsonNode before() {
-        return JSON.createObjectNode().put("table", table.ref().toString())
-                .put("snapshot", preRestore.toString()).put("rows", rowsNow).put("layout", table.layout())
-                .put("snapshotJob", snapshotJob);
-    }
-
-    @Override
-    public JsonNode asked() {
-        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString()).put("path", path.id);
-        if (path == Path.SNAPSHOT) {
-            n.put("fromSnapshot", source.ref().toString());
-        } else {
-            n.put("at", at.toString()).put("atMillis", at.toEpochMilli());
-        }
-        return n.put("rowsExpected", rowsTarget).put("restoreJob", restoreJob);
-    }
-
-    @Override
-    public String from() {
-        return rowsNow + " rows";
-    }
-
-    @Override
-    public String to() {
-        return path == Path.SNAPSHOT ? source.ref().table() : at.toString();
+    public BigQueryState asked() {
+        boolean snapshot = path == Path.SNAPSHOT;
+        return new BigQueryState(table.ref().toString(), path.id, snapshot ? source.ref().toString() : null,
+                snapshot ? null : at.toString(), snapshot ? null : at.toEpochMilli(), null, null, null, null, null,
+                rowsTarget, null, null, restoreJob, null, null);
     }
 
     /** How long the pre-restore snapshot, and so `undo`, lasts: a dataset's default table expiration applies to it. */
@@ -583,7 +572,8 @@ public final class BigQueryRestore implements Change {
                 && target().equals(rec.target()) && rec.changed() && rec.parent() == null);
         if (last.isEmpty() || (last.get().state() != JournalRecord.State.applied
                 && last.get().state() != JournalRecord.State.verified)
-                || !sourceId().equals(last.get().after().path("source").asText())
+                || !JournalStates.read(last.get().after(), BigQueryState.class).map(BigQueryState::source)
+                        .filter(sourceId()::equals).isPresent()
                 || table.modified() == null || table.modified().isAfter(last.get().time())) {
             return this;
         }
@@ -594,12 +584,7 @@ public final class BigQueryRestore implements Change {
     }
 
     @Override
-    public String unchangedReason() {
-        return unchanged;
-    }
-
-    @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public BigQueryState apply(Duration limit, Progress progress) {
         // Each job may take up to the limit: the adapter waits on the injected clock.
         TableRef ref = table.ref();
         progress.update("1/3 snapshot " + ref.shortName() + " as " + preRestore.table());
@@ -616,17 +601,14 @@ public final class BigQueryRestore implements Change {
     }
 
     /** What the restore left; the table's last modification tells undo whether anyone wrote to it since. */
-    private JsonNode result(long rowsAfter, Optional<TableInfo> now) {
-        ObjectNode n = JSON.createObjectNode().put("table", table.ref().toString()).put("source", sourceId())
-                .put("snapshot", preRestore.toString()).put("restoreJob", restoreJob).put("rowsBefore", rowsNow)
-                .put("rowsAfter", rowsAfter).put("rowsExpected", rowsTarget);
-        now.map(TableInfo::layout).ifPresent(layout -> n.put("layout", layout));
-        now.map(TableInfo::modified).ifPresent(modified -> n.put("modified", modified.toString()));
-        return n;
+    private BigQueryState result(long rowsAfter, Optional<TableInfo> now) {
+        return new BigQueryState(table.ref().toString(), null, null, null, null, sourceId(), preRestore.toString(),
+                null, rowsNow, rowsAfter, rowsTarget, now.map(TableInfo::layout).orElse(null), null, restoreJob, null,
+                now.map(TableInfo::modified).map(Instant::toString).orElse(null));
     }
 
     @Override
-    public Truth truth(Duration within) {
+    public Truth<BigQueryState> truth(Duration within) {
         try {
             TableRef ref = table.ref();
             Optional<BigQueryTables.JobState> job = bq.job(ref.project(), dataset.location(), restoreJob);
@@ -635,21 +617,19 @@ public final class BigQueryRestore implements Change {
                 // A snapshot job still running (its wait ran out) creates the table later: not "not taken".
                 boolean snapshotRunning = !snapshotTaken && bq.job(ref.project(), dataset.location(), snapshotJob)
                         .map(s -> !s.done()).orElse(false);
-                ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", "not sent")
-                        .put("snapshot", snapshotTaken ? preRestore.toString() : snapshotRunning ? "being taken by job "
-                                + snapshotJob : "not taken");
+                BigQueryState now = BigQueryState.job(ref.toString(), "not sent", null, snapshotTaken
+                        ? preRestore.toString() : snapshotRunning ? "being taken by job " + snapshotJob : "not taken");
                 return Truth.notSent(now, snapshotTaken || snapshotRunning ? "the snapshot " + preRestore.shortName()
                         + (snapshotTaken ? " was taken" : " is still being taken by job " + snapshotJob)
                         + " (delete it if you do not retry)" : null);
             }
             BigQueryTables.JobState j = job.get();
             if (j.succeeded()) {
-                return new Truth(true, true, true, null, null, result(bq.rows(ref, Optional.empty()),
+                return new Truth<>(true, true, true, null, null, result(bq.rows(ref, Optional.empty()),
                         bq.table(ref)));
             }
-            ObjectNode now = JSON.createObjectNode().put("table", ref.toString()).put("restoreJob", restoreJob)
-                    .put("state", j.done() ? "failed" : "running").put("snapshot", preRestore.toString());
-            return new Truth(true, true, false, j.error(), null, now);
+            return new Truth<>(true, true, false, j.error(), null, BigQueryState.job(ref.toString(), restoreJob,
+                    j.done() ? "failed" : "running", preRestore.toString()));
         } catch (RuntimeException e) {
             return Truth.unreadable();
         }
@@ -657,12 +637,12 @@ public final class BigQueryRestore implements Change {
 
     /** Step 3: the rows after the restore are the rows at the target, or the restore did not take. */
     @Override
-    public List<CheckResult> checks(JsonNode applied) {
-        if (applied == null || !applied.has("rowsAfter") || !applied.has("rowsExpected")) {
+    public List<CheckResult> checks(BigQueryState applied) {
+        if (applied == null || applied.rowsAfter() == null || applied.rowsExpected() == null) {
             return List.of();
         }
-        long after = applied.path("rowsAfter").asLong();
-        long expected = applied.path("rowsExpected").asLong();
+        long after = applied.rowsAfter();
+        long expected = applied.rowsExpected();
         return List.of(new CheckResult("row count", "rows", after == expected ? Verdict.PASS : Verdict.FAIL, null, 0,
                 after + " rows after the restore, " + expected + " at the target" + (after == expected ? ""
                         : ": the table changed during the restore, or the restore did not take")));

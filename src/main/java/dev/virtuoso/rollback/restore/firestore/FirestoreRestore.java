@@ -1,11 +1,10 @@
 package dev.virtuoso.rollback.restore.firestore;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.change.Wait;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ExitCode;
@@ -39,9 +38,29 @@ import java.util.concurrent.TimeUnit;
  * injected clock (tests never sleep, Ctrl-C is exit 130), and an import left running by a killed
  * run is followed by its name alone, which a client-side future cannot do.
  */
-public final class FirestoreRestore implements Change {
+public final class FirestoreRestore implements Change<FirestoreRestore.FirestoreState> {
     public static final String KIND = "firestore";
-    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * What a Firestore record holds: the database and collections (none: all); before, the backup's
+     * prefix; asked, also the export imported ({@code from}); once sent, the backup and import
+     * operations with their states, the import's progress and the documents it processed.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record FirestoreState(String database, List<String> collections, String from, String backupTo,
+                                 String backupOperation, String backupState, String importOperation,
+                                 String importState, String importProgress, Long importDocuments) {
+        FirestoreState backup(String prefix, FirestoreOperation op) {
+            return new FirestoreState(database, collections, from, prefix, op.name(), op.state(), importOperation,
+                    importState, importProgress, importDocuments);
+        }
+
+        FirestoreState imported(FirestoreOperation op) {
+            return new FirestoreState(database, collections, from, backupTo, backupOperation, backupState, op.name(),
+                    op.state(), op.progress(), op.documentsDone() >= 0 ? op.documentsDone() : null);
+        }
+    }
     /** Reads of an operation: soon at first (a small database is done in seconds), then every 10 s at most. */
     static final Wait.Backoff POLL = new Wait.Backoff(Duration.ofMillis(200), 1.5, Duration.ofSeconds(10));
     /** Clocks of this machine and of Google differ a little: an import started just before our send is ours. */
@@ -173,14 +192,14 @@ public final class FirestoreRestore implements Change {
      */
     public static FirestoreRestore undo(JournalRecord record, String command, FirestoreAdmin admin, FirestoreExports exports,
                                               Wait wait, Instant now) {
-        JsonNode was = record.before();
+        Optional<FirestoreState> was = JournalStates.read(record.before(), FirestoreState.class)
+                .filter(w -> w.backupTo() != null);
         String[] p = record.target().split("/");
-        if (p.length != 4 || !p[2].equals("databases") || !was.hasNonNull("backupTo")) {
+        if (p.length != 4 || !p[2].equals("databases") || was.isEmpty()) {
             throw RunbookException.invalid("journal record " + record.id() + " holds no Firestore backup to import");
         }
-        String backup = was.get("backupTo").asText();
-        List<String> ids = new ArrayList<>();
-        was.path("collections").forEach(c -> ids.add(c.asText()));
+        String backup = was.get().backupTo();
+        List<String> ids = was.get().collections() == null ? List.of() : was.get().collections();
         String bucket = "gs://" + bucket(backup);
         // The backup's ids are the restore's; a collection that was empty then may have left no folder.
         FirestoreRestore c = plan(command, p[1], p[3], backup, ids, freshBackup(bucket, now, exports, backup), admin,
@@ -202,7 +221,8 @@ public final class FirestoreRestore implements Change {
      */
     public static Optional<String> laterChange(JournalRecord record, FirestoreAdmin admin) {
         String[] p = record.target().split("/");
-        String ours = record.after() == null ? null : record.after().path("importOperation").asText(null);
+        String ours = JournalStates.read(record.after(), FirestoreState.class).map(FirestoreState::importOperation)
+                .orElse(null);
         if (p.length != 4 || ours == null) {
             return Optional.empty(); // no import was sent: its undo says what the record lacks
         }
@@ -254,33 +274,17 @@ public final class FirestoreRestore implements Change {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, "projects/" + project + "/databases/" + database, "Firestore " + project + "/"
+                        + database, summary)
+                .withNotes(notes())
+                .withChange(from.substring(from.lastIndexOf('/') + 1), database)
+                .withConfirmWord(database);
     }
 
     @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return "projects/" + project + "/databases/" + database;
-    }
-
-    @Override
-    public String where() {
-        return "Firestore " + project + "/" + database;
-    }
-
-    @Override
-    public String from() {
-        return from.substring(from.lastIndexOf('/') + 1);
-    }
-
-    @Override
-    public String to() {
-        return database;
+    public Class<FirestoreState> stateType() {
+        return FirestoreState.class;
     }
 
     /** The source export prefix. */
@@ -291,11 +295,6 @@ public final class FirestoreRestore implements Change {
     /** Where the backup export goes. */
     public String backupTo() {
         return backupTo;
-    }
-
-    @Override
-    public String summary() {
-        return summary;
     }
 
     @Override
@@ -313,24 +312,22 @@ public final class FirestoreRestore implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
+    public List<Block> shown(FirestoreState applied) {
         List<String> lines = new ArrayList<>();
         if (inFlight()) {
             // Adopted: this run's own prefix was never used; the backup is the one taken before that import.
-            lines.add("backup: " + (applied.hasNonNull("backupOperation") ? applied.path("backupTo").asText() + " ("
-                    + applied.path("backupState").asText() + ", taken before the import in flight)"
+            lines.add("backup: " + (applied.backupOperation() != null ? applied.backupTo() + " ("
+                    + applied.backupState() + ", taken before the import in flight)"
                     : "none found before the import in flight; this run took none"));
         } else {
-            lines.add("backup: " + applied.path("backupTo").asText(backupTo) + " (" + applied.path("backupState")
-                    .asText("?") + ")");
+            lines.add("backup: " + or(applied.backupTo(), backupTo) + " (" + or(applied.backupState(), "?") + ")");
         }
-        lines.add("import from " + from + ": " + applied.path("importState").asText("?") + ", "
-                + applied.path("importProgress").asText(""));
+        lines.add("import from " + from + ": " + or(applied.importState(), "?") + ", "
+                + or(applied.importProgress(), ""));
         return List.of(new Lines("firestore " + database, lines));
     }
 
-    @Override
-    public List<String> notes() {
+    private List<String> notes() {
         List<String> all = new ArrayList<>();
         all.add(collections.isEmpty() ? "the backup covers the whole database: the import may write to any "
                 + "collection in the export, so `rollback undo` can put back whatever it overwrote"
@@ -340,31 +337,18 @@ public final class FirestoreRestore implements Change {
         return all;
     }
 
-    @Override
-    public String confirmWord() {
-        return database;
+    private static String or(String value, String otherwise) {
+        return value == null ? otherwise : value;
     }
 
     @Override
-    public JsonNode before() {
-        ObjectNode n = base();
-        n.put("backupTo", backupTo);
-        return n;
+    public FirestoreState before() {
+        return new FirestoreState(database, collections, null, backupTo, null, null, null, null, null, null);
     }
 
     @Override
-    public JsonNode asked() {
-        ObjectNode n = base();
-        n.put("from", from);
-        n.put("backupTo", backupTo);
-        return n;
-    }
-
-    private ObjectNode base() {
-        ObjectNode n = JSON.createObjectNode().put("database", database);
-        ArrayNode a = n.putArray("collections");
-        collections.forEach(a::add);
-        return n;
+    public FirestoreState asked() {
+        return new FirestoreState(database, collections, from, backupTo, null, null, null, null, null, null);
     }
 
     @Override
@@ -373,18 +357,13 @@ public final class FirestoreRestore implements Change {
     }
 
     @Override
-    public boolean asks(JsonNode recorded) {
-        if (recorded == null || !from.equals(recorded.path("from").asText())
-                || !database.equals(recorded.path("database").asText())) {
-            return false;
-        }
-        List<String> ids = new ArrayList<>();
-        recorded.path("collections").forEach(c -> ids.add(c.asText()));
-        return ids.equals(collections);
+    public boolean asks(FirestoreState recorded) {
+        return from.equals(recorded.from()) && database.equals(recorded.database())
+                && collections.equals(recorded.collections() == null ? List.of() : recorded.collections());
     }
 
     @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public FirestoreState apply(Duration limit, Progress progress) {
         Instant start = wait.clock().instant();
         Instant deadline = start.plus(limit);
         sentAfter = start;
@@ -403,7 +382,7 @@ public final class FirestoreRestore implements Change {
     }
 
     @Override
-    public JsonNode awaitInFlight(Duration limit, Progress progress) {
+    public FirestoreState awaitInFlight(Duration limit, Progress progress) {
         Instant start = wait.clock().instant();
         FirestoreOperation op = running.orElseThrow();
         importOperation = op.name();
@@ -429,7 +408,7 @@ public final class FirestoreRestore implements Change {
                 .max(java.util.Comparator.comparing(FirestoreOperation::end));
     }
 
-    private JsonNode finished(FirestoreOperation backup, FirestoreOperation imported, Instant start, Progress progress) {
+    private FirestoreState finished(FirestoreOperation backup, FirestoreOperation imported, Instant start, Progress progress) {
         if (!imported.done()) {
             throw new RunbookException(ExitCode.API_FAILURE, "Firestore: the import from " + from + " is still running "
                     + "after " + seconds(start) + " (operation " + imported.name() + "); it goes on: see `rollback "
@@ -459,25 +438,16 @@ public final class FirestoreRestore implements Change {
         return end;
     }
 
-    private JsonNode state(FirestoreOperation backup, FirestoreOperation imported) {
-        ObjectNode n = (ObjectNode) asked();
+    private FirestoreState state(FirestoreOperation backup, FirestoreOperation imported) {
+        FirestoreState n = asked();
         if (inFlight()) {
-            n.remove("backupTo"); // this run's prefix: nothing was exported to it
+            // this run's prefix: nothing was exported to it
+            n = new FirestoreState(database, collections, from, null, null, null, null, null, null, null);
         }
         if (backup != null) {
-            if (inFlight()) {
-                n.put("backupTo", trim(backup.prefix()));
-            }
-            n.put("backupOperation", backup.name()).put("backupState", backup.state());
+            n = n.backup(inFlight() ? trim(backup.prefix()) : backupTo, backup);
         }
-        if (imported != null) {
-            n.put("importOperation", imported.name()).put("importState", imported.state())
-                    .put("importProgress", imported.progress());
-            if (imported.documentsDone() >= 0) {
-                n.put("importDocuments", imported.documentsDone());
-            }
-        }
-        return n;
+        return imported == null ? n : n.imported(imported);
     }
 
     /**
@@ -485,11 +455,11 @@ public final class FirestoreRestore implements Change {
      * hold, an export of nothing) changed nothing, which is not the restore that was asked.
      */
     @Override
-    public List<CheckResult> checks(JsonNode applied) {
-        if (!expectsDocuments || applied == null || !applied.has("importDocuments")) {
+    public List<CheckResult> checks(FirestoreState applied) {
+        if (!expectsDocuments || applied == null || applied.importDocuments() == null) {
             return List.of();
         }
-        long documents = applied.path("importDocuments").asLong();
+        long documents = applied.importDocuments();
         String scope = collections.isEmpty() ? "" : " of collections " + String.join(", ", collections);
         return List.of(new CheckResult("documents imported", "documents", documents > 0 ? Verdict.PASS : Verdict.FAIL,
                 null, 0, documents > 0 ? documents + " documents imported" + scope : "the import processed 0 documents"
@@ -498,7 +468,7 @@ public final class FirestoreRestore implements Change {
     }
 
     @Override
-    public Truth truth(Duration within) {
+    public Truth<FirestoreState> truth(Duration within) {
         List<FirestoreOperation> ops;
         try {
             ops = CompletableFuture.supplyAsync(() -> admin.operations(project, database))
@@ -515,10 +485,10 @@ public final class FirestoreRestore implements Change {
                 && o.start() != null && !o.start().isBefore(after)).findFirst();
         Optional<FirestoreOperation> backup = ops.stream().filter(o -> o.name().equals(backupOperation)
                 || o.type() == FirestoreOperation.Type.EXPORT && backupTo.equals(trim(o.prefix()))).findFirst();
-        JsonNode now = state(backup.orElse(null), imported.orElse(null));
+        FirestoreState now = state(backup.orElse(null), imported.orElse(null));
         if (imported.isPresent()) {
             FirestoreOperation i = imported.get();
-            return new Truth(true, true, i.succeeded(), i.failure(), null, now);
+            return new Truth<>(true, true, i.succeeded(), i.failure(), null, now);
         }
         return Truth.notSent(now, backup.map(b -> "the backup export to " + backupTo + (b.succeeded() ? " finished"
                 : b.done() ? " ended " + b.state() : " is " + b.state()) + " and stays").orElse(null));

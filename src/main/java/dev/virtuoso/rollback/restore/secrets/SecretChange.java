@@ -1,9 +1,7 @@
 package dev.virtuoso.rollback.restore.secrets;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
+import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.image.ImageChange;
 import dev.virtuoso.rollback.model.ExitCode;
@@ -24,13 +22,27 @@ import java.util.Optional;
  * environment variables read the secret again. Built by {@link SecretRestore}, which also makes
  * its undo. The payloads stay in Secret Manager: the tool asks it to copy one, and never holds it.
  */
-public final class SecretChange implements Change {
+public final class SecretChange implements Change<SecretChange.SecretState> {
     public static final String KIND = "secrets";
-    private static final ObjectMapper JSON = new ObjectMapper();
-    /** In what a record asked and got: the service a new revision was (to be) deployed to. */
-    static final String REDEPLOYED = "redeployed";
-    /** In what a record saw before: the service whose readers of the secret were weighed (its undo weighs them again). */
-    static final String READ_BY = "readBy";
+
+    /**
+     * What a secrets record holds: each version's number, state and creation time (before, and what is
+     * in effect); before, {@code readBy}, the service whose readers of the secret were weighed (its undo
+     * weighs them again); asked, the {@code steps}; once applied, the versions {@code added}; and with a
+     * redeploy, the service it was (to be) deployed to ({@code redeployed}) and that deploy's own state.
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    @JsonIgnoreProperties(ignoreUnknown = true)
+    public record SecretState(List<SecretStore.Version> versions, String readBy, List<Step> steps, List<String> added,
+                              String redeployed, ImageChange.ImageState service) {
+        static SecretState of(List<SecretStore.Version> versions) {
+            return new SecretState(versions, null, null, null, null, null);
+        }
+
+        SecretState redeployed(String target, ImageChange.ImageState deploy) {
+            return new SecretState(versions, readBy, steps, added, target, deploy);
+        }
+    }
 
     /** One call to Secret Manager. */
     public record Step(Action action, String version) {
@@ -79,40 +91,30 @@ public final class SecretChange implements Change {
     }
 
     @Override
-    public String kind() {
-        return KIND;
+    public About about() {
+        return About.of(KIND, command, "projects/" + project + "/secrets/" + secret, project + "/secrets/" + secret,
+                        summary)
+                .withNotes(notes)
+                .withChange(SecretRestore.newest(versions).map(v -> "latest=v" + v.number()).orElse(null), to())
+                .withService(service())
+                .withUpdatedService(updatedService())
+                .withUnchangedReason(unchanged)
+                .withProblem(redeploy == null ? null : redeploy.about().problem());
     }
 
     @Override
-    public String command() {
-        return command;
-    }
-
-    @Override
-    public String target() {
-        return "projects/" + project + "/secrets/" + secret;
-    }
-
-    @Override
-    public String where() {
-        return project + "/secrets/" + secret;
+    public Class<SecretState> stateType() {
+        return SecretState.class;
     }
 
     /** The service whose checks run after: one that reads the restored value (as latest), else none. */
-    @Override
-    public Optional<ServiceState> service() {
+    private Optional<ServiceState> service() {
         return Optional.ofNullable(readers);
     }
 
     /** Only a redeploy updates the service; a restore of versions alone leaves it be. */
-    @Override
-    public Optional<ServiceState> updatedService() {
+    private Optional<ServiceState> updatedService() {
         return redeploy == null ? Optional.empty() : service();
-    }
-
-    @Override
-    public String summary() {
-        return summary;
     }
 
     @Override
@@ -128,7 +130,7 @@ public final class SecretChange implements Change {
             }
         }
         if (redeploy != null) {
-            lines.add(redeploy.summary() + ", so its instances read the secret again at start");
+            lines.add(redeploy.about().summary() + ", so its instances read the secret again at start");
         }
         blocks.add(new Lines("steps", lines));
         if (redeploy != null) {
@@ -138,11 +140,10 @@ public final class SecretChange implements Change {
     }
 
     @Override
-    public List<Block> shown(JsonNode applied) {
-        List<SecretStore.Version> now = SecretRestore.versions(applied.get("versions"));
-        List<Block> blocks = new ArrayList<>(List.of(new Lines("versions", describe(now))));
-        if (redeploy != null && applied.has("service")) {
-            blocks.addAll(redeploy.shown(applied.get("service")));
+    public List<Block> shown(SecretState applied) {
+        List<Block> blocks = new ArrayList<>(List.of(new Lines("versions", describe(applied.versions()))));
+        if (redeploy != null && applied.service() != null) {
+            blocks.addAll(redeploy.shown(applied.service()));
         }
         return blocks;
     }
@@ -155,47 +156,17 @@ public final class SecretChange implements Change {
     }
 
     @Override
-    public List<String> notes() {
-        return notes;
+    public SecretState before() {
+        return new SecretState(versions, readBy.path(), null, null, null, redeploy == null ? null : redeploy.before());
     }
 
     @Override
-    public String unchangedReason() {
-        return unchanged;
+    public SecretState asked() {
+        return new SecretState(null, null, steps, null, redeploy == null ? null : redeploy.about().target(),
+                redeploy == null ? null : redeploy.asked());
     }
 
-    @Override
-    public String problem() {
-        return redeploy == null ? null : redeploy.problem();
-    }
-
-    @Override
-    public JsonNode before() {
-        ObjectNode n = state(versions).put(READ_BY, readBy.path());
-        if (redeploy != null) {
-            n.set("service", redeploy.before());
-        }
-        return n;
-    }
-
-    @Override
-    public JsonNode asked() {
-        ObjectNode n = JSON.createObjectNode();
-        ArrayNode a = n.putArray("steps");
-        steps.forEach(s -> a.addObject().put("action", s.action().name()).put("version", s.version()));
-        if (redeploy != null) {
-            n.put(REDEPLOYED, redeploy.target()).set("service", redeploy.asked());
-        }
-        return n;
-    }
-
-    @Override
-    public String from() {
-        return SecretRestore.newest(versions).map(v -> "latest=v" + v.number()).orElse(null);
-    }
-
-    @Override
-    public String to() {
+    private String to() {
         return steps.stream().filter(s -> s.action() == Step.Action.ADD_COPY_OF).findFirst()
                 .map(s -> "latest=copy of v" + s.version())
                 .orElse(steps.isEmpty() ? "redeploy" : steps.get(steps.size() - 1).action().name().toLowerCase(
@@ -209,14 +180,14 @@ public final class SecretChange implements Change {
     }
 
     @Override
-    public boolean asks(JsonNode recorded) {
-        return redeploy != null && recorded != null && redeploy.asks(recorded.path("service"));
+    public boolean asks(SecretState recorded) {
+        return redeploy != null && recorded.service() != null && redeploy.asks(recorded.service());
     }
 
     @Override
-    public JsonNode awaitInFlight(Duration limit, Progress progress) {
-        return state(store.versions(project, secret)).put(REDEPLOYED, redeploy.target())
-                .set("service", redeploy.awaitInFlight(limit, progress));
+    public SecretState awaitInFlight(Duration limit, Progress progress) {
+        return SecretState.of(store.versions(project, secret)).redeployed(redeploy.about().target(),
+                redeploy.awaitInFlight(limit, progress));
     }
 
     /** A version added or whose state changed since the plan: the steps were planned for what it read. */
@@ -237,7 +208,7 @@ public final class SecretChange implements Change {
     }
 
     @Override
-    public JsonNode apply(Duration limit, Progress progress) {
+    public SecretState apply(Duration limit, Progress progress) {
         List<String> added = new ArrayList<>();
         for (Step s : steps) {
             switch (s.action()) {
@@ -250,17 +221,12 @@ public final class SecretChange implements Change {
             progress.done("secret " + secret + ": " + steps.size() + " step" + (steps.size() == 1 ? "" : "s") + " done"
                     + (added.isEmpty() ? "" : "; version " + String.join(", ", added) + " added"));
         }
-        ObjectNode after = state(store.versions(project, secret));
-        ArrayNode a = after.putArray("added");
-        added.forEach(a::add);
-        if (redeploy != null) {
-            after.put(REDEPLOYED, redeploy.target()).set("service", redeploy.apply(limit, progress));
-        }
-        return after;
+        SecretState after = new SecretState(store.versions(project, secret), null, null, added, null, null);
+        return redeploy == null ? after : after.redeployed(redeploy.about().target(), redeploy.apply(limit, progress));
     }
 
     @Override
-    public Truth truth(Duration within) {
+    public Truth<SecretState> truth(Duration within) {
         List<SecretStore.Version> now;
         try {
             now = store.versions(project, secret);
@@ -280,27 +246,17 @@ public final class SecretChange implements Change {
         done += (int) Math.min(copies, Math.max(0, newVersions));
         boolean sent = done > 0;
         boolean inEffect = done == steps.size();
-        ObjectNode n = state(now);
+        SecretState n = SecretState.of(now);
         if (redeploy == null) {
-            return new Truth(true, sent, inEffect, null, null, n);
+            return new Truth<>(true, sent, inEffect, null, null, n);
         }
-        Truth service = redeploy.truth(within);
-        n.put(REDEPLOYED, redeploy.target()).set("service", service.now());
-        return new Truth(service.readable(), sent || service.sent(), inEffect && service.inEffect(), service.failure(),
-                null, n, null, service.partly());
+        Truth<ImageChange.ImageState> service = redeploy.truth(within);
+        return new Truth<>(service.readable(), sent || service.sent(), inEffect && service.inEffect(), service.failure(),
+                null, n.redeployed(redeploy.about().target(), service.now()), null, service.partly());
     }
 
     private SecretStore.VersionState stateBefore(String number) {
         return versions.stream().filter(v -> v.number().equals(number)).map(SecretStore.Version::state).findFirst()
                 .orElse(SecretStore.VersionState.MISSING);
-    }
-
-    /** What a record holds of the secret: each version's number, state and creation time. */
-    static ObjectNode state(List<SecretStore.Version> versions) {
-        ObjectNode n = JSON.createObjectNode();
-        ArrayNode a = n.putArray("versions");
-        versions.forEach(v -> a.addObject().put("number", v.number()).put("state", v.state().name())
-                .put("created", v.created().toString()));
-        return n;
     }
 }

@@ -1,8 +1,8 @@
 package dev.virtuoso.rollback.restore.secrets;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.image.ImageChange;
 import dev.virtuoso.rollback.image.ImageRollback;
 import dev.virtuoso.rollback.model.Revision;
@@ -161,10 +161,13 @@ public final class SecretRestore {
         }
         String project = p[1];
         String secret = p[3];
-        List<SecretStore.Version> was = versions(record.before().get("versions"));
+        SecretChange.SecretState recorded = JournalStates.require(record, record.before(),
+                SecretChange.SecretState.class, "secret versions");
+        SecretChange.SecretState after = JournalStates.read(record.after(), SecretChange.SecretState.class)
+                .orElse(SecretChange.SecretState.of(null));
+        List<SecretStore.Version> was = versions(record, recorded);
         List<SecretStore.Version> nowVersions = store.versions(project, secret);
-        List<String> added = new ArrayList<>();
-        record.after().path("added").forEach(n -> added.add(n.asText()));
+        List<String> added = after.added() == null ? List.of() : after.added();
         List<SecretChange.Step> steps = new ArrayList<>();
         List<String> notes = new ArrayList<>();
         for (SecretStore.Version v : nowVersions) {
@@ -206,7 +209,7 @@ public final class SecretRestore {
         notes.add("undo is itself journaled: `rollback undo` again puts back what this replaces");
         String unchanged = steps.isEmpty() ? "the versions of secret " + secret + " are as they were before "
                 + record.id() : null;
-        ServiceRef readBy = Undo.service(record.before().path(SecretChange.READ_BY).asText(), record);
+        ServiceRef readBy = Undo.service(recorded.readBy() == null ? "" : recorded.readBy(), record);
         Readers readers = Readers.of(readBy, secret, control);
         // Putting back an unreadable latest while a serving revision reads it is the runbook's bug 2 again.
         boolean latestUnreadable = ours.size() > 0 && latestThen.isPresent() && !latestThen.get().enabled();
@@ -217,7 +220,7 @@ public final class SecretRestore {
         }
         ImageChange redeploy = null;
         Optional<Revision> rereads = readers.envLatest();
-        if (record.after().has(SecretChange.REDEPLOYED) && !steps.isEmpty() && rereads.isPresent()) {
+        if (after.redeployed() != null && !steps.isEmpty() && rereads.isPresent()) {
             redeploy = readers.redeploy(rereads.get(), ImageRollback.freshName(readBy, now), command);
             notes.add(record.id() + " redeployed the service, so this redeploys it too: its instances read the "
                     + "secret again");
@@ -232,10 +235,12 @@ public final class SecretRestore {
     /** Versions whose state is not what {@code record} left, or that were added after it. */
     public static Optional<String> laterChange(JournalRecord record, SecretStore store) {
         String[] p = record.target().split("/");
-        if (p.length != 4 || !p[2].equals("secrets") || !record.after().has("versions")) {
+        Optional<SecretChange.SecretState> after = JournalStates.read(record.after(), SecretChange.SecretState.class)
+                .filter(a -> a.versions() != null);
+        if (p.length != 4 || !p[2].equals("secrets") || after.isEmpty()) {
             return Optional.empty(); // not a secret step, or one that read nothing: its undo says so
         }
-        List<SecretStore.Version> left = versions(record.after().get("versions"));
+        List<SecretStore.Version> left = after.get().versions();
         List<String> changed = new ArrayList<>();
         for (SecretStore.Version v : store.versions(p[1], p[3])) {
             Optional<SecretStore.Version> then = left.stream().filter(w -> w.number().equals(v.number())).findFirst();
@@ -255,15 +260,13 @@ public final class SecretRestore {
         return versions.stream().max(Comparator.comparingLong(v -> Long.parseLong(v.number())));
     }
 
-    static List<SecretStore.Version> versions(JsonNode node) {
-        List<SecretStore.Version> list = new ArrayList<>();
-        if (node == null || !node.isArray()) {
-            throw RunbookException.invalid("the journal record holds no secret versions; was the journal edited?");
+    /** The versions {@code state} of {@code record} holds: exit 2 when none (the journal was edited). */
+    private static List<SecretStore.Version> versions(JournalRecord record, SecretChange.SecretState state) {
+        if (state.versions() == null || state.versions().stream().anyMatch(v -> v.number() == null || v.state() == null)) {
+            throw RunbookException.invalid("journal record " + record.id() + " holds no secret versions; was the "
+                    + "journal edited? Nothing was changed");
         }
-        node.forEach(n -> list.add(new SecretStore.Version(n.path("number").asText(),
-                SecretStore.VersionState.valueOf(n.path("state").asText("MISSING")),
-                Instant.parse(n.path("created").asText("1970-01-01T00:00:00Z")))));
-        return list;
+        return state.versions();
     }
 
     private static String list(List<SecretStore.Version> versions) {

@@ -77,12 +77,12 @@ class BigQueryRestoreTest {
         BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics." + table,
                 "-1h", null, "p"), new ReadOnlyTables(ref), NOW);
 
-        String snapshot = restore.before().path("snapshot").asText();
+        String snapshot = restore.before().snapshot();
         String snapshotTable = snapshot.substring(snapshot.lastIndexOf('.') + 1);
         assertThat(snapshotTable.getBytes(java.nio.charset.StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(1024 - 3);
         assertThat(snapshotTable).matches("é+_pre_restore_20261201T100000Z");
-        for (String job : List.of(restore.before().path("snapshotJob").asText(),
-                restore.asked().path("restoreJob").asText())) {
+        for (String job : List.of(restore.before().snapshotJob(),
+                restore.asked().restoreJob())) {
             assertThat(job).hasSizeLessThanOrEqualTo(1024).matches("rollback_[0-9a-f]{8}_analytics__+_pre_restore_"
                     + "20261201T100000Z_(1_snapshot|2_restore)");
         }
@@ -114,11 +114,11 @@ class BigQueryRestoreTest {
         BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", dataset + "." + table,
                 "-1h", null, "p"), new ReadOnlyTables(ref), NOW);
 
-        String snapshot = restore.before().path("snapshot").asText();
+        String snapshot = restore.before().snapshot();
         String snapshotTable = snapshot.substring(snapshot.lastIndexOf('.') + 1);
         assertThat(snapshotTable).hasSizeLessThanOrEqualTo(1024).endsWith("_pre_restore_20261201T100000Z");
-        for (String job : List.of(restore.before().path("snapshotJob").asText(),
-                restore.asked().path("restoreJob").asText())) {
+        for (String job : List.of(restore.before().snapshotJob(),
+                restore.asked().restoreJob())) {
             assertThat(job).hasSizeLessThanOrEqualTo(1024).matches("[A-Za-z0-9_-]+")
                     .contains("_pre_restore_20261201T100000Z");
         }
@@ -130,7 +130,7 @@ class BigQueryRestoreTest {
         BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics.t", "-1h",
                 null, "p"), new ReadOnlyTables(ref), NOW);
 
-        assertThat(restore.before().path("snapshotJob").asText())
+        assertThat(restore.before().snapshotJob())
                 .isEqualTo("rollback_analytics_t_pre_restore_20261201T100000Z_1_snapshot");
     }
 
@@ -139,13 +139,13 @@ class BigQueryRestoreTest {
         TableRef ref = new TableRef("p", "analytics", "t");
         BigQueryRestore restore = BigQueryRestore.prepare(new BigQueryRestore.Request("restore", "analytics.t", "-1h",
                 null, "p"), new SlowSnapshot(ref), NOW);
-        String snapshotJob = restore.before().path("snapshotJob").asText();
+        String snapshotJob = restore.before().snapshotJob();
 
         assertThatThrownBy(() -> restore.apply(Duration.ofSeconds(1), Progress.NONE)).isInstanceOf(RunbookException.class);
-        Change.Truth truth = restore.truth(Duration.ofSeconds(1));
+        Change.Truth<BigQueryRestore.BigQueryState> truth = restore.truth(Duration.ofSeconds(1));
 
         assertThat(truth.sent()).isFalse();
-        assertThat(truth.now().path("snapshot").asText()).isEqualTo("being taken by job " + snapshotJob);
+        assertThat(truth.now().snapshot()).isEqualTo("being taken by job " + snapshotJob);
         assertThat(truth.leftBehind()).isNull();
         assertThat(truth.aside()).contains("is still being taken by job " + snapshotJob);
     }
