@@ -15,7 +15,6 @@ import dev.virtuoso.rollback.port.Interaction;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.Verifier;
-import dev.virtuoso.rollback.undo.Undo;
 import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
@@ -194,9 +193,9 @@ public final class ChangePipeline {
      */
     private Optional<ServiceState> applyingNotOurs(Change<?> change) {
         return change.about().updatedService().filter(s -> s.applying() && !journal.newest(r -> r.parent() == null
-                        && s.ref().path().equals(r.target()) && Undo.SERVICE_KINDS.contains(r.kind()))
+                        && s.ref().path().equals(r.target()) && ServiceSteps.KINDS.contains(r.kind()))
                 .filter(r -> r.state() != JournalRecord.State.applied && r.state() != JournalRecord.State.verified)
-                .map(r -> Undo.asksTraffic(r, s.traffic())).orElse(false));
+                .map(r -> ServiceSteps.asksTraffic(r, s.traffic())).orElse(false));
     }
 
     private static String applyingNotOursText(ServiceState s) {

@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.Preflight;
+import dev.virtuoso.rollback.change.ServiceSteps;
 import dev.virtuoso.rollback.change.Wait;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.config.Runbook;
@@ -29,7 +30,6 @@ import dev.virtuoso.rollback.port.ServiceControl;
 import dev.virtuoso.rollback.port.Verifier;
 import dev.virtuoso.rollback.traffic.QuickRollback;
 import dev.virtuoso.rollback.traffic.TrafficChange;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -146,7 +146,7 @@ public final class Drill {
         Plan breakPlan = deploy ? null : QuickRollback.plan(original, revisions, new QuickRollback.ToRevision(bad), 100);
         Change<?> breakChange = deploy ? ImageChange.deploy("drill: deploy " + req.badImage(), original, original.image(),
                 req.badImage(), bad, List.of(), control) : new TrafficChange(breakPlan, control);
-        Undo.restore("drill: restore", original, revisions, original.traffic(), "", List.of());
+        ServiceSteps.restore("drill: restore", original, revisions, original.traffic(), "", List.of());
         // What `undo` of the drill puts back. When LATEST served, the traffic list alone would not:
         // after the bad image's deploy LATEST means the bad revision, so the record is an image one.
         boolean redeploy = deploy && original.servesLatest();
@@ -329,7 +329,7 @@ public final class Drill {
             return ImageChange.redeploy("drill: restore", now, redeployImage, ImageRollback.freshName(ref,
                     clock.instant()), original.traffic(), List.of(), control);
         }
-        return new TrafficChange(Undo.restore("drill: restore", now, control.revisions(ref), original.traffic(),
+        return new TrafficChange(ServiceSteps.restore("drill: restore", now, control.revisions(ref), original.traffic(),
                 "restore the traffic of " + ref.name() + " from before the drill", List.of()), control);
     }
 

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.JournalStates;
+import dev.virtuoso.rollback.change.ServiceSteps;
 import dev.virtuoso.rollback.model.Plan;
 import dev.virtuoso.rollback.model.Revision;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -14,7 +15,6 @@ import dev.virtuoso.rollback.model.TrafficPlanner;
 import dev.virtuoso.rollback.port.Progress;
 import dev.virtuoso.rollback.port.ServiceControl;
 import dev.virtuoso.rollback.traffic.TrafficChange;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +104,7 @@ public final class ImageChange implements Change<ImageChange.ImageState> {
                 .orElseThrow(() -> RunbookException.invalid("journal record " + record.id() + " holds no image to go "
                         + "back to"));
         String image = was.image();
-        List<TrafficEntry> traffic = Undo.recordedTraffic(record, was.traffic());
+        List<TrafficEntry> traffic = ServiceSteps.recordedTraffic(record, was.traffic());
         if (image.equals(s.image()) && ServiceState.sameEntries(s.traffic(), traffic) && !s.reconciling()
                 && !s.failed()) {
             // Put back already (by hand, or by someone else): a new revision of it would change nothing.

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.traffic;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.change.Preflight;
+import dev.virtuoso.rollback.change.ServiceSteps;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.gitrevert.GitChange;
 import dev.virtuoso.rollback.image.ImageChange;
@@ -17,7 +18,6 @@ import dev.virtuoso.rollback.model.TrafficPlanner;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.SecretStore;
 import dev.virtuoso.rollback.port.ServiceControl;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -137,7 +137,7 @@ public final class QuickRollback {
         req.seen().ifPresent(seen -> unchangedSince(seen, s));
         List<Revision> revisions = control.revisions(req.service());
         if (req.to() instanceof Previous && req.again()) {
-            againFromWhatTheJournalLeft(new Undo.ServiceNow(s, revisions), history, now);
+            againFromWhatTheJournalLeft(new ServiceSteps.ServiceNow(s, revisions), history, now);
         }
         Plan plan = plan(s, revisions, req.to(), req.percent());
         Guarded g = guard(plan, req.to(), history, now, req.again(), req.acceptRolledBack(), cannotAsk);
@@ -166,11 +166,11 @@ public final class QuickRollback {
      * `--again` goes one further back from what the newest journaled change of the service left:
      * someone who changed it since (from another machine, the console) took that ground away. Exit 5.
      */
-    private static void againFromWhatTheJournalLeft(Undo.ServiceNow service, List<JournalRecord> history,
+    private static void againFromWhatTheJournalLeft(ServiceSteps.ServiceNow service, List<JournalRecord> history,
                                                    Instant now) {
         ServiceRef ref = service.state().ref();
         Journal.newest(history, r -> r.changed() && r.parent() == null && ref.path().equals(r.target())
-                && Undo.SERVICE_KINDS.contains(r.kind())).ifPresent(r -> Undo.serviceChanged(r, service, history)
+                && ServiceSteps.KINDS.contains(r.kind())).ifPresent(r -> ServiceSteps.serviceChanged(r, service, history)
                 .ifPresent(what -> {
                     throw new RunbookException(ExitCode.CONFLICT, "--again goes one further back from what `"
                             + r.command() + "` left (" + r.ago(now) + ", by " + r.user() + ", journal " + r.id()

@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.restore.secrets;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.JournalStates;
+import dev.virtuoso.rollback.change.ServiceSteps;
 import dev.virtuoso.rollback.image.ImageChange;
 import dev.virtuoso.rollback.image.ImageRollback;
 import dev.virtuoso.rollback.model.Revision;
@@ -12,7 +13,6 @@ import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.model.TrafficEntry;
 import dev.virtuoso.rollback.port.SecretStore;
 import dev.virtuoso.rollback.port.ServiceControl;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -209,7 +209,7 @@ public final class SecretRestore {
         notes.add("undo is itself journaled: `rollback undo` again puts back what this replaces");
         String unchanged = steps.isEmpty() ? "the versions of secret " + secret + " are as they were before "
                 + record.id() : null;
-        ServiceRef readBy = Undo.service(recorded.readBy() == null ? "" : recorded.readBy(), record);
+        ServiceRef readBy = ServiceSteps.service(recorded.readBy() == null ? "" : recorded.readBy(), record);
         Readers readers = Readers.of(readBy, secret, control);
         // Putting back an unreadable latest while a serving revision reads it is the runbook's bug 2 again.
         boolean latestUnreadable = ours.size() > 0 && latestThen.isPresent() && !latestThen.get().enabled();
