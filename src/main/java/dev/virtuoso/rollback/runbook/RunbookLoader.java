@@ -8,16 +8,15 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.ObjectReader;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.databind.module.SimpleModule;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.NullNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.databind.node.TextNode;
+import dev.virtuoso.rollback.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.ByteBuffer;
@@ -88,12 +87,10 @@ public final class RunbookLoader {
     private static final Pattern TAG_SAFE_PATH = Pattern.compile("/[^\\s]*");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
 
-    private final ObjectMapper json = JsonMapper.builder()
-            .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT)
-            .addModule(new SimpleModule().addDeserializer(Duration.class, new DurationDeserializer()))
-            .build();
+    /** The shared mapper, read strictly: no unknown key, no missing primitive, no fraction where a whole number belongs. */
+    private final ObjectReader reader = Json.mapper().readerFor(Runbook.class)
+            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+            .without(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
 
     public Runbook load(Path file) {
         byte[] bytes;
@@ -203,8 +200,8 @@ public final class RunbookLoader {
     // ---- Jackson: the tree onto the records ----
 
     private Runbook map(String source, Tree tree) {
-        try (JsonParser parser = json.treeAsTokens(tree.root())) {
-            return json.readValue(parser, Runbook.class);
+        try {
+            return reader.readValue(tree.root());
         } catch (UnrecognizedPropertyException e) {
             String path = path(e);
             String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
@@ -287,7 +284,8 @@ public final class RunbookLoader {
         }
     }
 
-    private static final class DurationDeserializer extends JsonDeserializer<Duration> {
+    /** The runbook's durations ({@link Runbook}'s Duration keys name it): the flags' grammar, or whole seconds. */
+    static final class DurationDeserializer extends JsonDeserializer<Duration> {
         @Override
         public Duration deserialize(JsonParser p, DeserializationContext ctxt) throws IOException {
             JsonToken token = p.currentToken();
