@@ -4,7 +4,6 @@ import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.exc.InputCoercionException;
 import com.fasterxml.jackson.databind.DeserializationContext;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -87,10 +86,7 @@ public final class RunbookLoader {
     private static final Pattern TAG_SAFE_PATH = Pattern.compile("/[^\\s]*");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
 
-    /** The shared mapper, read strictly: no unknown key, no missing primitive, no fraction where a whole number belongs. */
-    private final ObjectReader reader = Json.mapper().readerFor(Runbook.class)
-            .with(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .without(DeserializationFeature.ACCEPT_FLOAT_AS_INT);
+    private final ObjectReader reader = Json.strict().readerFor(Runbook.class);
 
     public Runbook load(Path file) {
         byte[] bytes;
