@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.DeserializationContext;
 import com.fasterxml.jackson.databind.JsonDeserializer;
 import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectReader;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import com.fasterxml.jackson.databind.node.ArrayNode;
@@ -86,7 +86,7 @@ public final class RunbookLoader {
     private static final Pattern TAG_SAFE_PATH = Pattern.compile("/[^\\s]*");
     private static final List<String> METHODS = List.of("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE");
 
-    private final ObjectReader reader = Json.strict().readerFor(Runbook.class);
+    private final ObjectMapper json = Json.strict();
 
     public Runbook load(Path file) {
         byte[] bytes;
@@ -196,8 +196,8 @@ public final class RunbookLoader {
     // ---- Jackson: the tree onto the records ----
 
     private Runbook map(String source, Tree tree) {
-        try {
-            return reader.readValue(tree.root());
+        try (JsonParser parser = json.treeAsTokens(tree.root())) {
+            return json.readValue(parser, Runbook.class);
         } catch (UnrecognizedPropertyException e) {
             String path = path(e);
             String known = e.getKnownPropertyIds().stream().map(Object::toString).sorted()
