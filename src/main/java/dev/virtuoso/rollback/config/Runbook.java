@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
 import dev.virtuoso.rollback.model.Secret;
 import java.time.Duration;
 import java.util.List;
@@ -45,7 +46,9 @@ public record Runbook(
     public record SecretSource(String env, String secret) {
     }
 
-    public record Checks(Duration timeout, Integer retries, List<HttpCheck> health, List<HttpCheck> functional) {
+    // A duration is written as the flags write it (5m, 1h30m) or in whole seconds, not in ISO-8601.
+    public record Checks(@JsonDeserialize(using = RunbookLoader.DurationDeserializer.class) Duration timeout,
+                         Integer retries, List<HttpCheck> health, List<HttpCheck> functional) {
         public static final List<HttpCheck> DEFAULT_HEALTH = List.of(
                 HttpCheck.get("/health"), HttpCheck.get("/health?detailed=true"), HttpCheck.get("/health/ready"));
 
@@ -93,7 +96,11 @@ public record Runbook(
         }
     }
 
-    public record Triggers(Double errorRate, Duration p95Latency, Duration window, Long minRequests, Duration sustain) {
+    public record Triggers(Double errorRate,
+                           @JsonDeserialize(using = RunbookLoader.DurationDeserializer.class) Duration p95Latency,
+                           @JsonDeserialize(using = RunbookLoader.DurationDeserializer.class) Duration window,
+                           Long minRequests,
+                           @JsonDeserialize(using = RunbookLoader.DurationDeserializer.class) Duration sustain) {
         public Triggers {
             errorRate = Objects.requireNonNullElse(errorRate, 0.20);
             p95Latency = Objects.requireNonNullElse(p95Latency, Duration.ofSeconds(5));
@@ -104,7 +111,8 @@ public record Runbook(
     }
 
     /** A row of the written runbook's "Rollback Decision Matrix". */
-    public record DecisionRow(String severity, Double minErrorRate, String action, Duration within) {
+    public record DecisionRow(String severity, Double minErrorRate, String action,
+                              @JsonDeserialize(using = RunbookLoader.DurationDeserializer.class) Duration within) {
         public static final List<DecisionRow> DEFAULTS = List.of(
                 new DecisionRow("critical", 0.50, "immediate rollback", Duration.ofMinutes(5)),
                 new DecisionRow("high", 0.20, "quick rollback", Duration.ofMinutes(15)),

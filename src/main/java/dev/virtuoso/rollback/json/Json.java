@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.json;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
@@ -18,6 +19,21 @@ public final class Json {
 
     public static ObjectMapper mapper() {
         return Holder.MAPPER;
+    }
+
+    /**
+     * The runbook's mapper: strict (an unknown key, a missing value for a primitive, a fraction where a
+     * whole number belongs are errors) and without the time and {@code Optional} modules, which a runbook
+     * does not use: a command that only reads the runbook ({@code status}) loads none of their classes.
+     */
+    public static ObjectMapper strict() {
+        return StrictHolder.MAPPER;
+    }
+
+    private static final class StrictHolder {
+        static final ObjectMapper MAPPER = JsonMapper.builder()
+                .enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
+                .disable(DeserializationFeature.ACCEPT_FLOAT_AS_INT).build();
     }
 
     private static final class Holder {

@@ -1,11 +1,11 @@
 package dev.virtuoso.rollback.sandbox;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.virtuoso.rollback.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -36,7 +36,6 @@ import java.util.regex.Pattern;
  * Anything else it does not understand is a 400 that says so. Jobs finish after a delay.
  */
 final class BigQueryEmulator {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String PREFIX = "/bigquery/v2/projects/";
     /** A GoogleSQL quoted identifier: backquotes around anything, a backslash escaping the next character. */
     private static final String QUOTED = "`(?:[^`\\\\]|\\\\.)+`";
@@ -298,7 +297,7 @@ final class BigQueryEmulator {
             try (InputStream in = gzip ? new java.util.zip.GZIPInputStream(ex.getRequestBody()) : ex.getRequestBody()) {
                 body = in.readAllBytes();
             }
-            answer = route(method, path, query == null ? "" : query, body.length == 0 ? null : JSON.readTree(body));
+            answer = route(method, path, query == null ? "" : query, body.length == 0 ? null : Json.mapper().readTree(body));
             if (answer == null) {
                 status = 204;
             }
@@ -309,7 +308,7 @@ final class BigQueryEmulator {
             status = 400;
             answer = error(400, "invalid", "the sandbox's BigQuery could not read the request: " + e.getMessage());
         }
-        byte[] bytes = answer == null ? new byte[0] : JSON.writeValueAsBytes(answer);
+        byte[] bytes = answer == null ? new byte[0] : Json.mapper().writeValueAsBytes(answer);
         ex.getResponseHeaders().set("Content-Type", "application/json; charset=UTF-8");
         ex.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
         try (OutputStream out = ex.getResponseBody()) {
@@ -318,7 +317,7 @@ final class BigQueryEmulator {
     }
 
     private static ObjectNode error(int code, String reason, String message) {
-        ObjectNode e = JSON.createObjectNode();
+        ObjectNode e = Json.mapper().createObjectNode();
         ObjectNode inner = e.putObject("error").put("code", code).put("message", message);
         inner.putArray("errors").addObject().put("reason", reason).put("message", message).put("domain", "global");
         inner.put("status", switch (code) {
@@ -396,7 +395,7 @@ final class BigQueryEmulator {
         if (d == null) {
             throw new ApiError(404, "notFound", "Not found: Dataset " + project + ":" + name);
         }
-        ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#dataset").put("id", project + ":" + name)
+        ObjectNode n = Json.mapper().createObjectNode().put("kind", "bigquery#dataset").put("id", project + ":" + name)
                 .put("location", d.location()).put("creationTime", Long.toString(d.created().toEpochMilli()));
         if (d.explicit()) {
             n.put("maxTimeTravelHours", Long.toString(d.maxTimeTravelHours()));
@@ -409,7 +408,7 @@ final class BigQueryEmulator {
     }
 
     private JsonNode tableJson(Table t) {
-        ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#table").put("id", t.id()).put("type", t.type)
+        ObjectNode n = Json.mapper().createObjectNode().put("kind", "bigquery#table").put("id", t.id()).put("type", t.type)
                 .put("location", datasets.get(t.project + "." + t.dataset).location())
                 .put("creationTime", Long.toString(t.created.toEpochMilli()))
                 .put("lastModifiedTime", Long.toString(t.history.get(t.history.size() - 1).since().toEpochMilli()))
@@ -538,7 +537,7 @@ final class BigQueryEmulator {
     }
 
     private JsonNode jobJson(Job j) {
-        ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#job").put("id", j.project + ":" + j.location + "." + j.id);
+        ObjectNode n = Json.mapper().createObjectNode().put("kind", "bigquery#job").put("id", j.project + ":" + j.location + "." + j.id);
         n.putObject("jobReference").put("projectId", j.project).put("jobId", j.id).put("location", j.location);
         n.set("configuration", j.configuration);
         ObjectNode status = n.putObject("status").put("state", j.done ? "DONE" : "RUNNING");
@@ -556,7 +555,7 @@ final class BigQueryEmulator {
     }
 
     private JsonNode queryResults(Job j) {
-        ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#getQueryResultsResponse")
+        ObjectNode n = Json.mapper().createObjectNode().put("kind", "bigquery#getQueryResultsResponse")
                 .put("jobComplete", j.done);
         n.putObject("jobReference").put("projectId", j.project).put("jobId", j.id).put("location", j.location);
         if (j.done && j.error != null) {
@@ -589,7 +588,7 @@ final class BigQueryEmulator {
             throw new ApiError(400, "invalid", "the sandbox's BigQuery speaks only GoogleSQL (useLegacySql=false)");
         }
         String id = "job_" + UUID.randomUUID().toString().replace("-", "");
-        ObjectNode config = JSON.createObjectNode();
+        ObjectNode config = Json.mapper().createObjectNode();
         config.putObject("query").put("query", body.path("query").asText("")).put("useLegacySql", false);
         Job j = register(project, id, config, now, s.effect(), null, s.writes());
         j.count = s.count();
@@ -598,12 +597,12 @@ final class BigQueryEmulator {
         // jobs.get, getQueryResults and tabledata.list of the job's destination table, sleeping between.)
         finish(j);
         if (j.done) {
-            ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#queryResponse").put("jobComplete", true);
+            ObjectNode n = Json.mapper().createObjectNode().put("kind", "bigquery#queryResponse").put("jobComplete", true);
             n.putObject("jobReference").put("projectId", project).put("jobId", id).put("location", j.location);
             rows(n, j.count);
             return n;
         }
-        ObjectNode n = JSON.createObjectNode().put("kind", "bigquery#queryResponse").put("jobComplete", false);
+        ObjectNode n = Json.mapper().createObjectNode().put("kind", "bigquery#queryResponse").put("jobComplete", false);
         n.putObject("jobReference").put("projectId", project).put("jobId", id).put("location", j.location);
         return n;
     }

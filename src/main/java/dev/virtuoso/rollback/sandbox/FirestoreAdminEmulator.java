@@ -1,7 +1,6 @@
 package dev.virtuoso.rollback.sandbox;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.google.firestore.admin.v1.Database;
 import com.google.firestore.admin.v1.ExportDocumentsMetadata;
 import com.google.firestore.admin.v1.ExportDocumentsRequest;
@@ -19,6 +18,7 @@ import com.google.longrunning.Operation;
 import com.google.longrunning.OperationsGrpc;
 import com.google.protobuf.Any;
 import com.google.protobuf.Empty;
+import dev.virtuoso.rollback.json.Json;
 import io.grpc.Status;
 import io.grpc.stub.StreamObserver;
 import java.io.IOException;
@@ -47,7 +47,6 @@ import java.util.concurrent.atomic.AtomicInteger;
  * overwritten, the others kept.
  */
 final class FirestoreAdminEmulator {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final TypeReference<Map<String, Map<String, Map<String, Object>>>> DOCS = new TypeReference<>() {
     };
     static final String DATA_OBJECT = "all_namespaces/all_kinds/output-0";
@@ -189,7 +188,7 @@ final class FirestoreAdminEmulator {
 
     private static byte[] write(Map<String, ? extends Map<String, Map<String, Object>>> docs) {
         try {
-            return JSON.writeValueAsBytes(docs);
+            return Json.mapper().writeValueAsBytes(docs);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -210,7 +209,7 @@ final class FirestoreAdminEmulator {
 
     private static Map<String, Map<String, Map<String, Object>>> read(byte[] data) {
         try {
-            return JSON.readValue(data, DOCS);
+            return Json.mapper().readValue(data, DOCS);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

@@ -1,10 +1,10 @@
 package dev.virtuoso.rollback.sandbox;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.virtuoso.rollback.json.Json;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
@@ -29,7 +29,6 @@ import java.util.concurrent.atomic.AtomicLong;
  * the other emulators (a Firestore export), not over HTTP.
  */
 final class StorageEmulator {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final String BASE = "/storage/v1/b/";
 
     private record Blob(byte[] data, long generation, Instant created) {
@@ -123,8 +122,8 @@ final class StorageEmulator {
         String delimiter = q.get("delimiter");
         int max = Integer.parseInt(q.getOrDefault("maxResults", "1000"));
         String after = q.get("pageToken");
-        ObjectNode doc = JSON.createObjectNode().put("kind", "storage#objects");
-        ArrayNode items = JSON.createArrayNode();
+        ObjectNode doc = Json.mapper().createObjectNode().put("kind", "storage#objects");
+        ArrayNode items = Json.mapper().createArrayNode();
         TreeSet<String> prefixes = new TreeSet<>();
         String last = null;
         boolean more = false;
@@ -162,7 +161,7 @@ final class StorageEmulator {
         if (more && last != null) {
             doc.put("nextPageToken", last);
         }
-        send(ex, 200, JSON.writeValueAsBytes(doc), "application/json");
+        send(ex, 200, Json.mapper().writeValueAsBytes(doc), "application/json");
     }
 
     private void get(HttpExchange ex, String bucket, String name, Map<String, String> q) throws IOException {
@@ -178,12 +177,12 @@ final class StorageEmulator {
             send(ex, 200, b.data(), "application/octet-stream");
             return;
         }
-        send(ex, 200, JSON.writeValueAsBytes(object(bucket, name, b)), "application/json");
+        send(ex, 200, Json.mapper().writeValueAsBytes(object(bucket, name, b)), "application/json");
     }
 
     private static ObjectNode object(String bucket, String name, Blob b) {
         String time = b.created().toString();
-        return JSON.createObjectNode().put("kind", "storage#object").put("id", bucket + "/" + name + "/"
+        return Json.mapper().createObjectNode().put("kind", "storage#object").put("id", bucket + "/" + name + "/"
                         + b.generation()).put("name", name).put("bucket", bucket)
                 .put("generation", String.valueOf(b.generation())).put("metageneration", "1")
                 .put("contentType", "application/octet-stream").put("storageClass", "STANDARD")
@@ -191,11 +190,11 @@ final class StorageEmulator {
     }
 
     private static void error(HttpExchange ex, int code, String message) throws IOException {
-        ObjectNode err = JSON.createObjectNode();
+        ObjectNode err = Json.mapper().createObjectNode();
         ObjectNode e = err.putObject("error").put("code", code).put("message", message);
         e.putArray("errors").addObject().put("message", message).put("domain", "global")
                 .put("reason", code == 404 ? "notFound" : "backendError");
-        send(ex, code, JSON.writeValueAsBytes(err), "application/json");
+        send(ex, code, Json.mapper().writeValueAsBytes(err), "application/json");
     }
 
     private static void send(HttpExchange ex, int code, byte[] body, String type) throws IOException {

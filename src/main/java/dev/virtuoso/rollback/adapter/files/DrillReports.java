@@ -1,11 +1,9 @@
 package dev.virtuoso.rollback.adapter.files;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.drill.Drill;
+import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.Secret;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -18,8 +16,6 @@ import java.util.List;
 
 /** The drill report to keep: Markdown for people, JSON for trend tooling. */
 public final class DrillReports {
-    private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).enable(SerializationFeature.INDENT_OUTPUT).build();
     private static final DateTimeFormatter STAMP = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss").withZone(ZoneOffset.UTC);
 
     private DrillReports() {
@@ -47,7 +43,8 @@ public final class DrillReports {
             Path md = dir.resolve(base + ".md");
             Path json = dir.resolve(base + ".json");
             Files.writeString(md, secrets.redact(markdown(report)));
-            Files.writeString(json, secrets.redact(JSON.writeValueAsString(report)) + "\n");
+            String text = Json.mapper().writer(SerializationFeature.INDENT_OUTPUT).writeValueAsString(report);
+            Files.writeString(json, secrets.redact(text) + "\n");
             return List.of(md, json);
         } catch (IOException e) {
             throw LocalFiles.problem("drill report to", dir, e);

@@ -1,10 +1,7 @@
 package dev.virtuoso.rollback.adapter.journal;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.Stamp;
@@ -33,9 +30,6 @@ import java.util.function.Consumer;
  * new lines with the same id; {@link #history()} folds them to the newest.
  */
 public final class JsonlJournal implements Journal {
-    static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule())
-            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS).build();
-
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
 
     private final Path file;
@@ -76,7 +70,7 @@ public final class JsonlJournal implements Journal {
         boolean interrupted = Thread.interrupted();
         try {
             ensurePrivateFile();
-            byte[] line = (JSON.writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8);
+            byte[] line = (Json.mapper().writeValueAsString(record) + "\n").getBytes(StandardCharsets.UTF_8);
             try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ, StandardOpenOption.WRITE);
                  FileLock lock = ch.lock()) {
                 // Every writer appends under this lock, so what it finds after the last newline is no
@@ -387,7 +381,7 @@ public final class JsonlJournal implements Journal {
     /** The record {@code line} holds, or null when it holds none (empty, cut short, not UTF-8, not a record). */
     private static JournalRecord record(byte[] line) {
         try {
-            return line.length == 0 ? null : JSON.readValue(utf8(line, 0, line.length), JournalRecord.class)
+            return line.length == 0 ? null : Json.mapper().readValue(utf8(line, 0, line.length), JournalRecord.class)
                     .withOutcomeOfOldRecord();
         } catch (IOException e) {
             return null;
@@ -411,7 +405,7 @@ public final class JsonlJournal implements Journal {
 
     private JournalRecord parse(String line, int number) {
         try {
-            return JSON.readValue(line, JournalRecord.class).withOutcomeOfOldRecord();
+            return Json.mapper().readValue(line, JournalRecord.class).withOutcomeOfOldRecord();
         } catch (IOException e) {
             throw local("the journal " + file + " line " + number + " is damaged (not a journal record); move the "
                     + "file aside or repair that line", e);

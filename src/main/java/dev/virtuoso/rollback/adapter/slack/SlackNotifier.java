@@ -1,8 +1,8 @@
 package dev.virtuoso.rollback.adapter.slack;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.Secret;
 import dev.virtuoso.rollback.port.Notifier;
@@ -38,7 +38,6 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
     /** Of a failing webhook's answer, this much is shown in the warning. */
     private static final int ANSWER = 200;
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final MediaType TYPE = MediaType.get("application/json");
 
     private final Secret.Registry secrets;
@@ -122,7 +121,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
 
     /** Returns the message timestamp when the endpoint tells it. */
     private String post(String text, String threadTs) {
-        ObjectNode body = JSON.createObjectNode().put("text", secrets.redact(text));
+        ObjectNode body = Json.mapper().createObjectNode().put("text", secrets.redact(text));
         if (threadTs != null) {
             body.put("thread_ts", threadTs);
         }
@@ -134,7 +133,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
                 return null;
             }
             if (answer.startsWith("{")) {
-                JsonNode ts = JSON.readTree(answer).get("ts");
+                JsonNode ts = Json.mapper().readTree(answer).get("ts");
                 return ts == null ? null : ts.asText();
             }
             return null;

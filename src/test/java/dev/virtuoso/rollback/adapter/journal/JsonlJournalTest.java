@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
 import java.nio.charset.StandardCharsets;
@@ -54,7 +55,7 @@ class JsonlJournalTest {
         j.append(a);
         j.append(record("b"));
         // The newest line of step a, as a tool that orders keys differently would write it.
-        String verified = JsonlJournal.JSON.writeValueAsString(a.next(clock.instant(), JournalRecord.State.verified,
+        String verified = Json.mapper().writeValueAsString(a.next(clock.instant(), JournalRecord.State.verified,
                 null, "ok")).replaceFirst("^\\{\"id\":\"a\",", "{").replaceFirst("}$", ",\"id\":\"a\"}");
         Files.writeString(j.file(), verified + "\n", java.nio.file.StandardOpenOption.APPEND);
         assertThat(j.history()).extracting(JournalRecord::id, JournalRecord::state)
@@ -84,7 +85,7 @@ class JsonlJournalTest {
         j.interruptOpen();
 
         List<String> lines = Files.readAllLines(j.file());
-        JournalRecord last = JsonlJournal.JSON.readValue(lines.get(lines.size() - 1), JournalRecord.class);
+        JournalRecord last = Json.mapper().readValue(lines.get(lines.size() - 1), JournalRecord.class);
         assertThat(last.id()).isEqualTo("open");
         assertThat(last.state()).isEqualTo(JournalRecord.State.interrupted);
         assertThat(last.detail()).startsWith("stopped at once after state applied");
@@ -153,7 +154,7 @@ class JsonlJournalTest {
         JsonlJournal j = new JsonlJournal(file, clock, warnings::add);
         j.append(record("a"));
         j.append(record("b"));
-        byte[] line = JsonlJournal.JSON.writeValueAsBytes(c);
+        byte[] line = Json.mapper().writeValueAsBytes(c);
         Files.write(file, java.util.Arrays.copyOf(line, keep), java.nio.file.StandardOpenOption.APPEND);
         return j;
     }
@@ -180,7 +181,7 @@ class JsonlJournalTest {
     void theNextAppendMovesTheTornLineAsideAndStartsOnALineOfItsOwn() throws Exception {
         Path file = dir.resolve("journal.jsonl");
         JsonlJournal j = tornAfterTwo(file, record("c"), 60);
-        byte[] torn = java.util.Arrays.copyOf(JsonlJournal.JSON.writeValueAsBytes(record("c")), 60);
+        byte[] torn = java.util.Arrays.copyOf(Json.mapper().writeValueAsBytes(record("c")), 60);
 
         j.append(record("d"));
 
@@ -192,7 +193,7 @@ class JsonlJournalTest {
         List<String> lines = Files.readAllLines(file);
         assertThat(lines).hasSize(3);
         for (String line : lines) {
-            JsonlJournal.JSON.readValue(line, JournalRecord.class);
+            Json.mapper().readValue(line, JournalRecord.class);
         }
         warnings.clear();
         assertThat(new JsonlJournal(file, clock, warnings::add).history()).extracting(JournalRecord::id)
@@ -216,7 +217,7 @@ class JsonlJournalTest {
     @Test
     void aWholeRecordMissingOnlyItsNewlineIsKeptAndTheNextAppendEndsIt() throws Exception {
         Path file = dir.resolve("journal.jsonl");
-        byte[] whole = JsonlJournal.JSON.writeValueAsBytes(record("c"));
+        byte[] whole = Json.mapper().writeValueAsBytes(record("c"));
         JsonlJournal j = tornAfterTwo(file, record("c"), whole.length);
 
         assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b", "c");
@@ -234,7 +235,7 @@ class JsonlJournalTest {
     void aLineCutInsideAMultiByteCharacterIsTornNotAFileThatIsNotUtf8() throws Exception {
         Path file = dir.resolve("journal.jsonl");
         JournalRecord c = record("c").next(clock.instant(), JournalRecord.State.verified, null, "00002-def \u2192 00001-abc");
-        byte[] line = JsonlJournal.JSON.writeValueAsBytes(c);
+        byte[] line = Json.mapper().writeValueAsBytes(c);
         int arrow = new String(line, StandardCharsets.UTF_8).indexOf('\u2192');
         int cut = new String(line, StandardCharsets.UTF_8).substring(0, arrow).getBytes(StandardCharsets.UTF_8).length + 1;
         JsonlJournal j = tornAfterTwo(file, c, cut);
