@@ -59,10 +59,10 @@ final class AlertPolicyCommand implements Callable<Integer> {
             }
         }
         if (!apply) {
-            return s.output().policy(desired);
+            return AlertPolicyView.print(s.output(), desired);
         }
-        return s.output().action(s.pipeline().execute(AlertPolicyChange.apply(s.target().service().project(), desired,
-                s.alertPolicies()), Optional.empty()));
+        return ActionView.print(s.output(), s.pipeline().execute(AlertPolicyChange.apply(
+                s.target().service().project(), desired, s.alertPolicies()), Optional.empty()));
     }
 
     /**

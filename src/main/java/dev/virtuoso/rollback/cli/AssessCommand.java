@@ -42,6 +42,6 @@ final class AssessCommand implements Callable<Integer> {
                 command = s.rollbackCommand("assess", "--revision", now.servingRevision().get());
             }
         }
-        return s.output().assessment(a, s.target().service().name(), lead, command);
+        return AssessView.print(s.output(), a, s.target().service().name(), lead, command);
     }
 }

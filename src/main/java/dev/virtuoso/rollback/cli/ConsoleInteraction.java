@@ -48,9 +48,7 @@ final class ConsoleInteraction implements Interaction {
 
     @Override
     public void showPlan(Change change, List<String> notes) {
-        out.println(style.bold("Plan") + " for " + change.where() + ": " + change.summary());
-        Render.blocks(change.preview(), "  ").forEach(out::println);
-        notes.forEach(n -> out.println("  " + style.warn("note:") + " " + n));
+        PlanView.lines(change, notes, style).forEach(out::println);
         out.flush();
     }
 

@@ -67,7 +67,7 @@ final class GitCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         GitChange change = GitRollback.prepare(new GitRollback.Request(s.target().service(), repo, commit, remote, branch,
                 !noPush, !noWait, toLatest, again), s.git(), s.control(), s.journal().history(), s.ctx.clock().instant());
-        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change,
+        return ActionView.print(s.output(), s.pipeline().waitingAtMost(timeout).execute(change,
                 s.checksAfter(change, noVerify)));
     }
 }

@@ -40,7 +40,8 @@ final class HistoryCommand implements Callable<Integer> {
         if (id != null) {
             JournalRecord r = s.journal().find(id).orElseThrow(() -> RunbookException.invalid("no journal record " + id
                     + "; see `rollback history`"));
-            return s.output().record(r, all.stream().filter(step -> r.id().equals(step.parent())).toList());
+            return HistoryView.record(s.output(), r, all.stream().filter(step -> r.id().equals(step.parent()))
+                    .toList());
         }
         // Newest first, so that a long journal is read only as far back as shown (its records are
         // parsed when read); JSON lists the steps of composite actions too.
@@ -51,6 +52,6 @@ final class HistoryCommand implements Callable<Integer> {
             }
         }
         Collections.reverse(shown);
-        return s.output().history(shown, all);
+        return HistoryView.print(s.output(), shown, all);
     }
 }

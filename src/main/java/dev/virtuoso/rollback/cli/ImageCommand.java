@@ -55,6 +55,7 @@ final class ImageCommand implements Callable<Integer> {
         Change change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
                 ? new ImageRollback.ToImage(source.image) : new ImageRollback.Previous(), forceRedeploy, force),
                 s.control(), s.secrets(), s.journal().history(), s.ctx.clock().instant());
-        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
+        return ActionView.print(s.output(),
+                s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

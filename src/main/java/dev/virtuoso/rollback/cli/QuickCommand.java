@@ -84,6 +84,7 @@ final class QuickCommand implements Callable<Integer> {
                 to.toDestination(), percent, again, acceptRolledBack, force, Optional.empty()), s.control(), s.secrets(),
                 s.journal().history(), s.ctx.clock().instant(), s.opts.yes && !s.dryRun());
         TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
-        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
+        return ActionView.print(s.output(),
+                s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

@@ -78,7 +78,8 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
         String project = BigQueryRestore.namesProject(table) ? null : s.target().service().project();
         BigQueryRestore change = BigQueryRestore.prepare(new BigQueryRestore.Request(commandLine(), table, at,
                 fromSnapshot, project), s.bigquery(), s.ctx.clock().instant()).unlessDone(s.journal().history());
-        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty(), !noVerify));
+        return ActionView.print(s.output(),
+                s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty(), !noVerify));
     }
 
     private String commandLine() {

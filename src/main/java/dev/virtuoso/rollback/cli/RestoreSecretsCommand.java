@@ -59,6 +59,7 @@ final class RestoreSecretsCommand implements Callable<Integer> {
         Change change = SecretRestore.prepare(new SecretRestore.Request(s.target().service(), secret, version,
                 SecretRestore.Strategy.parse(strategy), force, redeploy), s.secrets(), s.control(),
                 s.ctx.clock().instant());
-        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
+        return ActionView.print(s.output(),
+                s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

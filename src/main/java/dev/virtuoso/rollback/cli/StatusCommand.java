@@ -17,6 +17,6 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
-        return s.output().status(Status.read(s.control(), s.target().service()));
+        return StatusView.print(s.output(), Status.read(s.control(), s.target().service()));
     }
 }

@@ -37,7 +37,7 @@ final class TagCommand implements Callable<Integer> {
         String tag = name != null ? name : TagRevision.defaultName(s.ctx.clock().instant());
         Plan plan = TagRevision.plan(state, s.control().revisions(state.ref()), revision, tag);
         // Tagging changes no serving revision, so there is nothing new to verify.
-        return s.output().action(s.pipeline().forcing(force).execute(new TrafficChange(plan, s.control()),
+        return ActionView.print(s.output(), s.pipeline().forcing(force).execute(new TrafficChange(plan, s.control()),
                 Optional.empty()));
     }
 }

@@ -50,6 +50,6 @@ final class UndoCommand implements Callable<Integer> {
         Change change = undo.change();
         ChangePipeline forced = s.pipeline().forcing(force);
         ChangePipeline pipeline = undo.overwrites().map(forced::noting).orElse(forced);
-        return s.output().action(pipeline.execute(change, s.checksAfter(change, noVerify), !noVerify));
+        return ActionView.print(s.output(), pipeline.execute(change, s.checksAfter(change, noVerify), !noVerify));
     }
 }
