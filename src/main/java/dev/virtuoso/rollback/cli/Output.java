@@ -16,8 +16,8 @@ import java.util.List;
  */
 final class Output {
     /**
-     * Jackson is touched only here, when a document is written (a holder class), so text output, help
-     * and errors load no Jackson class. The catch of Jackson's exception lives here too: the verifier
+     * Jackson is touched only in this nested class, loaded when the first document is written, so text
+     * output, help and errors load no Jackson class. The catch of Jackson's exception lives here too: the verifier
      * loads the type of every catch clause of a class it verifies, so a catch in Output itself would
      * load Jackson for every command.
      */
