@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.change.Change;
+import dev.virtuoso.rollback.cli.render.PlanView;
 import dev.virtuoso.rollback.cli.render.Render;
 import dev.virtuoso.rollback.cli.render.Style;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -50,9 +51,7 @@ public final class ConsoleInteraction implements Interaction {
 
     @Override
     public void showPlan(Change<?> change, List<String> notes) {
-        out.println(style.bold("Plan") + " for " + change.about().where() + ": " + change.about().summary());
-        Render.blocks(change.preview(), "  ").forEach(out::println);
-        notes.forEach(n -> out.println("  " + style.warn("note:") + " " + n));
+        PlanView.lines(change, notes, style).forEach(out::println);
         out.flush();
     }
 

@@ -4,7 +4,6 @@ import static com.tngtech.archunit.base.DescribedPredicate.not;
 import static com.tngtech.archunit.core.domain.JavaCall.Predicates.target;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.assignableTo;
 import static com.tngtech.archunit.core.domain.JavaClass.Predicates.resideInAPackage;
-import static com.tngtech.archunit.core.domain.properties.HasName.Predicates.nameMatching;
 import static com.tngtech.archunit.core.domain.properties.HasOwner.Predicates.With.owner;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 
@@ -16,10 +15,7 @@ import org.junit.jupiter.api.Test;
 class OneMapperTest {
     @Test
     void onlyJsonBuildsAJacksonMapperSoEveryJsonTheToolWritesIsConfiguredOnce() {
-        // Output and the kinds of change move to Json.mapper() on their own branches; each leaves this list then.
         noClasses().that(not(resideInAPackage("..json..")))
-                .and(not(nameMatching(".*\\.(Output|TrafficChange|ImageChange|GitChange|AlertPolicyChange|SecretChange"
-                        + "|FirestoreRestore|BigQueryRestore)(\\$.*)?")))
                 .should().callConstructorWhere(target(owner(assignableTo(ObjectMapper.class))))
                 .orShould().callMethod(JsonMapper.class, "builder")
                 .check(Ports.PRODUCT);

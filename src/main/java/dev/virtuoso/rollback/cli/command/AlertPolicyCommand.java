@@ -2,6 +2,8 @@ package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.alertpolicy.AlertPolicyChange;
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
+import dev.virtuoso.rollback.cli.render.AlertPolicyView;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.config.Runbook;
 import dev.virtuoso.rollback.model.AlertPolicySpec;
@@ -60,10 +62,10 @@ public final class AlertPolicyCommand implements Callable<Integer> {
             }
         }
         if (!apply) {
-            return s.output().policy(desired);
+            return AlertPolicyView.print(s.output(), desired);
         }
-        return s.output().action(s.pipeline().execute(AlertPolicyChange.apply(s.target().service().project(), desired,
-                s.alertPolicies()), Optional.empty()));
+        return ActionView.print(s.output(), s.pipeline().execute(AlertPolicyChange.apply(
+                s.target().service().project(), desired, s.alertPolicies()), Optional.empty()));
     }
 
     /**

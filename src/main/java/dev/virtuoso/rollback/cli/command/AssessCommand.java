@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.AssessView;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.traffic.QuickRollback;
 import dev.virtuoso.rollback.verification.Assessment;
@@ -43,6 +44,6 @@ public final class AssessCommand implements Callable<Integer> {
                 command = s.rollbackCommand("assess", "--revision", now.servingRevision().get());
             }
         }
-        return s.output().assessment(a, s.target().service().name(), lead, command);
+        return AssessView.print(s.output(), a, s.target().service().name(), lead, command);
     }
 }

@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.cli.ConsoleInteraction;
 import dev.virtuoso.rollback.cli.SandboxSession;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.VersionProvider;
+import dev.virtuoso.rollback.cli.render.DrillView;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.drill.Drill;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -92,16 +93,16 @@ public final class DrillCommand implements Callable<Integer> {
         // The in-process sandbox's journal is deleted with it: an id would send people looking for it.
         Drill.Report r = inSandbox ? ran.withoutJournal() : ran;
         if (r.dryRun()) {
-            return s.output().drill(r, List.of(), false, null);
+            return DrillView.print(s.output(), r, List.of(), false, null);
         }
         boolean created = !Files.isDirectory(report);
         try {
-            return s.output().drill(r, DrillReports.write(r, report, s.ctx.secrets()), created, null);
+            return DrillView.print(s.output(), r, DrillReports.write(r, report, s.ctx.secrets()), created, null);
         } catch (RunbookException e) {
             // The drill ran: its results are shown all the same, and the error says the report is missing.
             String problem = e.getMessage() + "; the drill ran and restored the original traffic" + (r.journalId()
                     == null ? "" : " (journal " + r.journalId() + ")") + ": its results are above";
-            int code = s.output().drill(r, List.of(), false, problem);
+            int code = DrillView.print(s.output(), r, List.of(), false, problem);
             s.ctx.err().println("error: " + problem);
             s.ctx.err().flush();
             return code;

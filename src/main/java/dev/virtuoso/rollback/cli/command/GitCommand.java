@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.gitrevert.GitChange;
 import dev.virtuoso.rollback.gitrevert.GitRollback;
@@ -68,7 +69,7 @@ public final class GitCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         GitChange change = GitRollback.prepare(new GitRollback.Request(s.target().service(), repo, commit, remote, branch,
                 !noPush, !noWait, toLatest, again), s.git(), s.control(), s.journal().history(), s.ctx.clock().instant());
-        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change,
+        return ActionView.print(s.output(), s.pipeline().waitingAtMost(timeout).execute(change,
                 s.checksAfter(change, noVerify)));
     }
 }

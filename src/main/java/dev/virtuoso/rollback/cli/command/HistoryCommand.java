@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.HistoryView;
 import dev.virtuoso.rollback.model.RunbookException;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -41,7 +42,8 @@ public final class HistoryCommand implements Callable<Integer> {
         if (id != null) {
             JournalRecord r = s.journal().find(id).orElseThrow(() -> RunbookException.invalid("no journal record " + id
                     + "; see `rollback history`"));
-            return s.output().record(r, all.stream().filter(step -> r.id().equals(step.parent())).toList());
+            return HistoryView.record(s.output(), r, all.stream().filter(step -> r.id().equals(step.parent()))
+                    .toList());
         }
         // Newest first, so that a long journal is read only as far back as shown (its records are
         // parsed when read); JSON lists the steps of composite actions too.
@@ -52,6 +54,6 @@ public final class HistoryCommand implements Callable<Integer> {
             }
         }
         Collections.reverse(shown);
-        return s.output().history(shown, all);
+        return HistoryView.print(s.output(), shown, all);
     }
 }

@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.image.ImageRollback;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.ArgGroup;
@@ -56,6 +57,7 @@ public final class ImageCommand implements Callable<Integer> {
         Change<?> change = ImageRollback.prepare(new ImageRollback.Request(s.target().service(), source.image != null
                 ? new ImageRollback.ToImage(source.image) : new ImageRollback.Previous(), forceRedeploy, force),
                 s.control(), s.secrets(), s.journal().history(), s.ctx.clock().instant());
-        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
+        return ActionView.print(s.output(),
+                s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

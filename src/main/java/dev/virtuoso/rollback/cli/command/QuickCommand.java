@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.traffic.QuickRollback;
 import dev.virtuoso.rollback.traffic.TrafficChange;
@@ -85,6 +86,7 @@ public final class QuickCommand implements Callable<Integer> {
                 to.toDestination(), percent, again, acceptRolledBack, force, Optional.empty()), s.control(), s.secrets(),
                 s.journal().history(), s.ctx.clock().instant(), s.opts.yes && !s.dryRun());
         TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
-        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
+        return ActionView.print(s.output(),
+                s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.restore.bigquery.BigQueryRestore;
 import java.time.Duration;
@@ -79,7 +80,8 @@ final class RestoreBigQueryCommand implements Callable<Integer> {
         String project = BigQueryRestore.namesProject(table) ? null : s.target().service().project();
         BigQueryRestore change = BigQueryRestore.prepare(new BigQueryRestore.Request(commandLine(), table, at,
                 fromSnapshot, project), s.bigquery(), s.ctx.clock().instant()).unlessDone(s.journal().history());
-        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty(), !noVerify));
+        return ActionView.print(s.output(),
+                s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty(), !noVerify));
     }
 
     private String commandLine() {

@@ -1,6 +1,8 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
+import dev.virtuoso.rollback.cli.render.FirestoreOperationsView;
 import dev.virtuoso.rollback.cli.render.Output;
 import dev.virtuoso.rollback.cli.render.Render;
 import dev.virtuoso.rollback.config.Durations;
@@ -8,11 +10,7 @@ import dev.virtuoso.rollback.config.Runbook;
 import dev.virtuoso.rollback.model.FirestoreOperation;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.restore.firestore.FirestoreRestore;
-import java.io.PrintWriter;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -121,7 +119,7 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
         }
         FirestoreRestore change = FirestoreRestore.prepare(command(), project, db, from, collections,
                 backup, s.firestoreAdmin(), s.firestoreExports(), s.waiting());
-        return s.output().action(s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty()));
+        return ActionView.print(s.output(), s.pipeline().waitingAtMost(timeout).execute(change, Optional.empty()));
     }
 
     private String command() {
@@ -138,40 +136,6 @@ final class RestoreFirestoreCommand implements Callable<Integer> {
         if (limit > 0 && ops.size() > limit) {
             ops = ops.subList(0, limit);
         }
-        Output output = s.output();
-        if (output.json()) {
-            return output.document(true, new Listing(project, db, ops), 0);
-        }
-        PrintWriter out = s.ctx.out();
-        out.println("Firestore import/export operations of " + project + "/" + db + ", newest first:");
-        if (ops.isEmpty()) {
-            out.println("  none listed (the API keeps operations for a limited time)");
-            out.flush();
-            return 0;
-        }
-        List<String[]> rows = new ArrayList<>();
-        rows.add(new String[] {"ID", "TYPE", "STATE", "START", "END", "PROGRESS", "PREFIX"});
-        for (FirestoreOperation o : ops) {
-            rows.add(new String[] {shortId(o.id()), o.type().name(), o.state(), time(o.start()), time(o.end()),
-                    o.progress(), o.prefix() + (o.collections().isEmpty() ? "" : " (" + String.join(",",
-                            o.collections()) + ")")});
-        }
-        Render.table(rows, "  ").forEach(out::println);
-        ops.stream().filter(o -> o.failure() != null).forEach(o -> out.println("  " + shortId(o.id()) + ": "
-                + o.failure()));
-        out.flush();
-        return 0;
-    }
-
-    private static String shortId(String id) {
-        return id.length() > 12 ? id.substring(0, 12) : id;
-    }
-
-    private static String time(Instant t) {
-        return t == null ? "-" : t.truncatedTo(ChronoUnit.SECONDS).toString();
-    }
-
-    /** What --list -o json prints. */
-    record Listing(String project, String database, List<FirestoreOperation> operations) {
+        return FirestoreOperationsView.print(s.output(), new FirestoreOperationsView.Listing(project, db, ops));
     }
 }

@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.restore.secrets.SecretRestore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -60,6 +61,7 @@ final class RestoreSecretsCommand implements Callable<Integer> {
         Change<?> change = SecretRestore.prepare(new SecretRestore.Request(s.target().service(), secret, version,
                 SecretRestore.Strategy.parse(strategy), force, redeploy), s.secrets(), s.control(),
                 s.ctx.clock().instant());
-        return s.output().action(s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
+        return ActionView.print(s.output(),
+                s.pipeline().forcing(force).execute(change, s.checksAfter(change, noVerify)));
     }
 }

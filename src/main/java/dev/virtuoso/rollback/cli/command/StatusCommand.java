@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.StatusView;
 import dev.virtuoso.rollback.model.Status;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -18,6 +19,6 @@ public final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
-        return s.output().status(Status.read(s.control(), s.target().service()));
+        return StatusView.print(s.output(), Status.read(s.control(), s.target().service()));
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.model.Plan;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.traffic.TagRevision;
@@ -38,7 +39,7 @@ public final class TagCommand implements Callable<Integer> {
         String tag = name != null ? name : TagRevision.defaultName(s.ctx.clock().instant());
         Plan plan = TagRevision.plan(state, s.control().revisions(state.ref()), revision, tag);
         // Tagging changes no serving revision, so there is nothing new to verify.
-        return s.output().action(s.pipeline().forcing(force).execute(new TrafficChange(plan, s.control()),
+        return ActionView.print(s.output(), s.pipeline().forcing(force).execute(new TrafficChange(plan, s.control()),
                 Optional.empty()));
     }
 }

@@ -4,6 +4,7 @@ import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.cli.Session;
+import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.undo.Undo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -51,6 +52,6 @@ public final class UndoCommand implements Callable<Integer> {
         Change<?> change = undo.change();
         ChangePipeline forced = s.pipeline().forcing(force);
         ChangePipeline pipeline = undo.overwrites().map(forced::noting).orElse(forced);
-        return s.output().action(pipeline.execute(change, s.checksAfter(change, noVerify), !noVerify));
+        return ActionView.print(s.output(), pipeline.execute(change, s.checksAfter(change, noVerify), !noVerify));
     }
 }

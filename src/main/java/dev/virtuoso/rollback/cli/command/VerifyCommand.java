@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli.command;
 import dev.virtuoso.rollback.adapter.files.JUnitReport;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.Output;
+import dev.virtuoso.rollback.cli.render.VerifyView;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -101,10 +102,10 @@ public final class VerifyCommand implements Callable<Integer> {
                 reportProblem = e.getMessage(); // the results are still shown
             }
         }
-        int code = s.output().verify(report, s.target().service().name(), requireMetrics, reportProblem);
+        int code = VerifyView.print(s.output(), report, s.target().service().name(), requireMetrics, reportProblem);
         // Exit 3 is the checks' verdict, told above; any other failure, and a report not written, is an error line.
         String error = code == ExitCode.INVALID_INPUT.code() || code == ExitCode.API_FAILURE.code()
-                ? Output.verifyError(report, requireMetrics, reportProblem) : reportProblem;
+                ? VerifyView.error(report, requireMetrics, reportProblem) : reportProblem;
         if (error != null) {
             s.ctx.err().println("error: " + error);
             s.ctx.err().flush();

@@ -6,39 +6,19 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;
 
-/** Small text layouts shared by plans and results. */
+/** Small text layouts every renderer shares: columns, widths on screen, cuts, shell words. */
 public final class Render {
     private static final Pattern ANSI = Pattern.compile("\u001b\\[[0-9;]*m");
 
     private Render() {
     }
 
-    /** A plan's or a result's blocks: each title, then its lines indented below it. */
-    public static List<String> blocks(List<Change.Block> blocks, String indent) {
-        List<String> lines = new ArrayList<>();
-        for (Change.Block b : blocks) {
-            if (b instanceof Change.Traffic t) {
-                lines.add(indent + t.title() + ":");
-                lines.addAll(traffic(t.entries(), t.latestReady(), indent + "  "));
-            } else if (b instanceof Change.Lines l) {
-                lines.add(indent + l.title() + ":");
-                l.lines().forEach(line -> lines.add(indent + "  " + line));
-            }
-        }
-        return lines;
-    }
-
-    /** One line per traffic entry, LATEST shown with the revision it resolves to. */
-    static List<String> traffic(List<TrafficEntry> entries, String latestReady, String indent) {
-        List<String[]> rows = new ArrayList<>();
-        for (TrafficEntry e : entries) {
-            String name = e.latest() ? "LATEST (= " + latestReady + ")" : e.revision();
-            rows.add(new String[] {name, e.percent() + "%", e.tag() == null ? "" : "tag " + e.tag()});
-        }
-        return table(rows, indent);
-    }
-
-    /** Left-aligned columns, two spaces apart, trailing blanks trimmed; colour codes take no width. */
+    /**
+     * Left-aligned columns, two spaces apart, trailing blanks trimmed; colour codes take no width.
+     * Not picocli's {@code Help.TextTable}: it reads "@|style text|@" in every cell as its markup (a check
+     * name, a command or an API's message could hold it), counts our colour codes as width, and closes
+     * a colour with its own reset codes, so the same rows would not print the same.
+     */
     public static List<String> table(List<String[]> rows, String indent) {
         int cols = rows.stream().mapToInt(r -> r.length).max().orElse(0);
         int[] width = new int[cols];
