@@ -1,11 +1,9 @@
 package dev.virtuoso.rollback.gcp;
 
-import com.google.api.gax.core.BackgroundResourceAggregation;
 import com.google.api.gax.core.NoCredentialsProvider;
 import com.google.api.gax.grpc.InstantiatingGrpcChannelProvider;
 import com.google.api.gax.longrunning.OperationTimedPollAlgorithm;
 import com.google.api.gax.retrying.RetrySettings;
-import com.google.api.gax.rpc.ClientContext;
 import com.google.api.gax.rpc.ClientSettings;
 import com.google.api.gax.rpc.StatusCode;
 import com.google.cloud.monitoring.v3.AlertPolicyServiceClient;
@@ -83,8 +81,6 @@ public final class GcpClients implements AutoCloseable {
     private final List<AutoCloseable> open = new ArrayList<>();
     /** Emulators found answering: two clients of one API (services, revisions) share its host. */
     private final Set<String> probed = new HashSet<>();
-    /** The channel, executor and credentials of each API, by its name, shared by its clients. */
-    private final Map<String, ClientContext> shared = new java.util.HashMap<>();
     private ServicesClient services;
     private RevisionsClient revisions;
     private MetricServiceClient metrics;
@@ -102,8 +98,7 @@ public final class GcpClients implements AutoCloseable {
     public synchronized ServicesClient services() {
         if (services == null) {
             services = create("Cloud Run", () -> {
-                ServicesSettings.Builder b = ServicesSettings.newBuilder(
-                        shared("Cloud Run", ServicesSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST));
+                ServicesSettings.Builder b = configure(ServicesSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
                 b.updateServiceOperationSettings().setPollingAlgorithm(OperationTimedPollAlgorithm.create(OPERATION_POLLING));
                 b.getServiceSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
                 return ServicesClient.create(b.build());
@@ -115,8 +110,7 @@ public final class GcpClients implements AutoCloseable {
     public synchronized RevisionsClient revisions() {
         if (revisions == null) {
             revisions = create("Cloud Run", () -> {
-                RevisionsSettings.Builder b = RevisionsSettings.newBuilder(
-                        shared("Cloud Run", ServicesSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST));
+                RevisionsSettings.Builder b = configure(RevisionsSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
                 b.listRevisionsSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
                 return RevisionsClient.create(b.build());
             });
@@ -126,8 +120,8 @@ public final class GcpClients implements AutoCloseable {
 
     public synchronized MetricServiceClient metrics() {
         if (metrics == null) {
-            metrics = create("Cloud Monitoring", () -> MetricServiceClient.create(MetricServiceSettings.newBuilder(
-                    shared("Cloud Monitoring", MetricServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST)).build()));
+            metrics = create("Cloud Monitoring", () -> MetricServiceClient.create(
+                    configure(MetricServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
         }
         return metrics;
     }
@@ -135,8 +129,7 @@ public final class GcpClients implements AutoCloseable {
     public synchronized AlertPolicyServiceClient alertPolicies() {
         if (alertPolicies == null) {
             alertPolicies = create("Cloud Monitoring", () -> AlertPolicyServiceClient.create(
-                    AlertPolicyServiceSettings.newBuilder(shared("Cloud Monitoring",
-                            MetricServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST)).build()));
+                    configure(AlertPolicyServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
         }
         return alertPolicies;
     }
@@ -215,23 +208,6 @@ public final class GcpClients implements AutoCloseable {
             open.add(storage);
         }
         return storage;
-    }
-
-    /**
-     * The channel, executor and credentials of {@code api}, made once from {@code builder} (pointed at
-     * the emulator when {@code variable} is set) and handed to each of its clients: two clients of one
-     * endpoint made separately would each open a connection, start an executor and look credentials up,
-     * which a short command pays for twice on a cold JVM. A client built from it
-     * ({@code XSettings.newBuilder(context)}) neither owns nor closes them: they are closed here, once.
-     */
-    private ClientContext shared(String api, ClientSettings.Builder<?, ?> builder, String variable) throws IOException {
-        ClientContext context = shared.get(api);
-        if (context == null) {
-            context = ClientContext.create(configure(builder, variable).build());
-            shared.put(api, context);
-            open.add(new BackgroundResourceAggregation(context.getBackgroundResources()));
-        }
-        return context;
     }
 
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */
