@@ -8,7 +8,6 @@ import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.port.AlertPolicies;
 import dev.virtuoso.rollback.port.Progress;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -48,17 +47,17 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
 
     /** Undo of {@code record}: the policy as it was before it (none: it was created, so delete it). */
     public static AlertPolicyChange undo(JournalRecord record, String command, AlertPolicies policies) {
-        AlertPolicySpec asked = spec(record.after()).orElseThrow(() -> RunbookException.invalid("journal record "
+        AlertPolicySpec asked = spec(record, record.after()).orElseThrow(() -> RunbookException.invalid("journal record "
                 + record.id() + " holds no alert policy"));
         String project = record.target().split("/")[1];
         return new AlertPolicyChange(project, asked.displayName(), policies.find(project, asked.displayName()),
-                spec(record.before()), policies, command);
+                spec(record, record.before()), policies, command);
     }
 
     /** The policy now, when it is not what {@code record} left (edited in the console, deleted, created again). */
     public static Optional<String> laterChange(JournalRecord record, AlertPolicies policies) {
-        Optional<AlertPolicySpec> left = spec(record.after());
-        String displayName = left.or(() -> spec(record.before())).map(AlertPolicySpec::displayName)
+        Optional<AlertPolicySpec> left = spec(record, record.after());
+        String displayName = left.or(() -> spec(record, record.before())).map(AlertPolicySpec::displayName)
                 .orElse(AlertPolicySpec.DISPLAY_NAME);
         Optional<AlertPolicySpec> now = policies.find(record.target().split("/")[1], displayName);
         boolean same = left.map(l -> now.isPresent() && now.get().sameAs(l)).orElse(now.isEmpty());
@@ -159,7 +158,7 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
         }
     }
 
-    private static Optional<AlertPolicySpec> spec(com.fasterxml.jackson.databind.JsonNode node) {
-        return JournalStates.read(node, AlertPolicySpec.class);
+    private static Optional<AlertPolicySpec> spec(JournalRecord record, com.fasterxml.jackson.databind.JsonNode node) {
+        return JournalStates.readHeld(record, node, AlertPolicySpec.class, "alert policy");
     }
 }

@@ -4,7 +4,6 @@ import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.model.TrafficEntry;
 import dev.virtuoso.rollback.port.Progress;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

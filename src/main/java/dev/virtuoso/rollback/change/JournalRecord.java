@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.change;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.virtuoso.rollback.config.Durations;
@@ -17,6 +18,9 @@ import java.time.temporal.ChronoUnit;
  * and {@code after} hold the kind's state as {@link JournalStates} writes it. {@code outcome} says what
  * the state leaves out ({@link Outcome}); none when the state says it all.
  */
+// A field a newer version adds (as this one added outcome) must not make the whole journal unreadable
+// to this one: a team shares journals across versions, and history and undo must still work.
+@JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record JournalRecord(
         String id,
@@ -89,11 +93,11 @@ public record JournalRecord(
      * verification was interrupted" when interrupted).
      */
     public JournalRecord withOutcomeOfOldRecord() {
-        if (outcome != null || detail == null || !changed) {
+        if (outcome != null || detail == null) {
             return this;
         }
         Outcome derived = switch (state) {
-            case failed -> detail.startsWith("verification: ") ? Outcome.checksFailed
+            case failed -> !changed ? null : detail.startsWith("verification: ") ? Outcome.checksFailed
                     : detail.contains(" was applied, but verification could not run") ? Outcome.notVerified : null;
             case interrupted -> detail.endsWith("the change was sent and is in effect")
                     || detail.endsWith(" was applied, but verification was interrupted") ? Outcome.inEffect : null;

@@ -34,6 +34,19 @@ public final class JournalStates {
         }
     }
 
+    /**
+     * {@code node} of {@code record} read as {@code type}: empty when the record holds none (JSON null or
+     * no field), exit 2 naming the record when it holds one that does not read as such (an edited journal,
+     * or one a newer version wrote). What undo decides from a state must never take "unreadable" for
+     * "none": an alert policy read as none before a step would be deleted.
+     */
+    public static <S> Optional<S> readHeld(JournalRecord record, JsonNode node, Class<S> type, String what) {
+        if (node == null || node.isNull() || node.isMissingNode()) {
+            return Optional.empty();
+        }
+        return Optional.of(require(record, node, type, what));
+    }
+
     /** As {@link #read(JsonNode, Class)}, exit 2 naming {@code record} when there is no such state. */
     public static <S> S require(JournalRecord record, JsonNode node, Class<S> type, String what) {
         return read(node, type).orElseThrow(() -> RunbookException.invalid("journal record " + record.id()

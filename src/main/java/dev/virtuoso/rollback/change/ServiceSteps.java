@@ -130,6 +130,11 @@ public final class ServiceSteps {
                 : state, Left.class, "traffic list").traffic();
     }
 
+    /** The revision an image or git step made, as its last state says; empty for a traffic step or when unreadable. */
+    public static Optional<String> revisionMade(JournalRecord record) {
+        return KINDS.contains(record.kind()) ? read(record.after()).map(Left::revision) : Optional.empty();
+    }
+
     /** The part of a service step's state {@code state} holds, when it can be read. */
     private static Optional<Left> read(JsonNode state) {
         return JournalStates.read(state, Left.class);

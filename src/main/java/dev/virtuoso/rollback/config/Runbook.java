@@ -2,7 +2,6 @@ package dev.virtuoso.rollback.config;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.annotation.JsonDeserialize;
-import dev.virtuoso.rollback.model.Secret;
 import java.time.Duration;
 import java.util.List;
 import java.util.Objects;

@@ -15,8 +15,6 @@ import dev.virtuoso.rollback.model.TrafficPlanner;
 import dev.virtuoso.rollback.port.Progress;
 import dev.virtuoso.rollback.port.ServiceControl;
 import dev.virtuoso.rollback.port.SourceControl;
-import dev.virtuoso.rollback.traffic.TrafficChange;
-import dev.virtuoso.rollback.undo.Undo;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

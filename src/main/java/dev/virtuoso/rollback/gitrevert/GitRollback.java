@@ -8,7 +8,6 @@ import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.ServiceControl;
 import dev.virtuoso.rollback.port.SourceControl;
-import dev.virtuoso.rollback.traffic.QuickRollback;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.HashSet;

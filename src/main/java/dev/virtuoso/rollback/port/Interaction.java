@@ -1,7 +1,6 @@
 package dev.virtuoso.rollback.port;
 
 import dev.virtuoso.rollback.change.Change;
-import dev.virtuoso.rollback.model.ExitCode;
 import java.util.List;
 
 /** Port: the person (or pipeline) running the command. */

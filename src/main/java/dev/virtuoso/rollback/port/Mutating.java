@@ -1,6 +1,5 @@
 package dev.virtuoso.rollback.port;
 
-import dev.virtuoso.rollback.change.DryRun;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

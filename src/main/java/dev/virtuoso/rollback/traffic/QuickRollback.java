@@ -1,12 +1,8 @@
 package dev.virtuoso.rollback.traffic;
 
 import dev.virtuoso.rollback.change.JournalRecord;
-import dev.virtuoso.rollback.change.JournalStates;
 import dev.virtuoso.rollback.change.Preflight;
 import dev.virtuoso.rollback.change.ServiceSteps;
-import dev.virtuoso.rollback.config.Durations;
-import dev.virtuoso.rollback.gitrevert.GitChange;
-import dev.virtuoso.rollback.image.ImageChange;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.Plan;
 import dev.virtuoso.rollback.model.Revision;
@@ -281,14 +277,8 @@ public final class QuickRollback {
         if (!rollback) {
             return false;
         }
-        return switch (r.kind()) {
-            case TrafficChange.KIND -> r.to() != null && r.to().startsWith(revision);
-            case ImageChange.KIND -> JournalStates.read(r.after(), ImageChange.ImageState.class)
-                    .map(a -> revision.equals(a.revision())).orElse(false);
-            case GitChange.KIND -> JournalStates.read(r.after(), GitChange.GitState.class)
-                    .map(a -> revision.equals(a.revision())).orElse(false);
-            default -> false;
-        };
+        return TrafficChange.KIND.equals(r.kind()) ? r.to() != null && r.to().startsWith(revision)
+                : ServiceSteps.revisionMade(r).map(revision::equals).orElse(false);
     }
 
     /** The newest journaled change of this service's traffic that moved away from {@code revision}. */

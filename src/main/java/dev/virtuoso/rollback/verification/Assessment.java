@@ -6,7 +6,6 @@ import dev.virtuoso.rollback.config.Runbook;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.MetricSample;
 import dev.virtuoso.rollback.model.Verdict;
-import dev.virtuoso.rollback.port.Metrics;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;

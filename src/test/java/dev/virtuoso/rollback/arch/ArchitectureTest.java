@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.arch;
 
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
+import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.tngtech.archunit.base.DescribedPredicate;
@@ -29,7 +30,8 @@ class ArchitectureTest {
     private static final String[] CORE = {"..rollback.model..", "..rollback.port..", "..rollback.change..",
         "..rollback.config..", "..rollback.json.."};
     private static final String[] CAPABILITIES = {"..rollback.traffic..", "..rollback.image..", "..rollback.gitrevert..",
-        "..rollback.alertpolicy..", "..rollback.verification..", "..rollback.restore.."};
+        "..rollback.alertpolicy..", "..rollback.verification..", "..rollback.restore.firestore..",
+        "..rollback.restore.bigquery..", "..rollback.restore.secrets.."};
     private static final String[] ORCHESTRATORS = {"..rollback.drill..", "..rollback.watch..", "..rollback.undo.."};
     private static final String[] TECHNOLOGY = {"com.google..", "io.grpc..", "okhttp3..", "picocli..", "org.eclipse.."};
     private static final int MOST_CLASSES_IN_A_PACKAGE = 25;
@@ -55,26 +57,50 @@ class ArchitectureTest {
     }
 
     /**
-     * A capability or an orchestrator reaches another capability only through its use cases: the
-     * classes a command would call (a *Rollback, *Restore, TagRevision, Verification, Assessment) and the
-     * kinds of change it makes (*Change), with what they nest. What else a capability holds is its own.
+     * A capability reaches another only through its use cases: the classes a command would call (a
+     * *Rollback, *Restore, TagRevision, Verification, Assessment) and the kinds of change it makes
+     * (*Change), with what they nest, except the state a kind journals: how a step is written down is
+     * its kind's own (what all service steps share is read in the core, by ServiceSteps). A secrets
+     * restore that redeploys journals its deploy as an image step does, so it may name that state.
+     * Orchestrators journal their steps as the kinds they run (a drill's record is a traffic or image
+     * step, so that undo can reverse it): they may also name a kind's state.
      */
     @Test
     void capabilitiesReachEachOtherOnlyThroughUseCases() {
         for (String capability : CAPABILITIES) {
-            noClasses().that().resideInAnyPackage(concat(CAPABILITIES, ORCHESTRATORS)).and()
-                    .resideOutsideOfPackage(capability).should().dependOnClassesThat(
-                            JavaClass.Predicates.resideInAPackage(capability).and(DescribedPredicate.not(USE_CASE)))
+            noClasses().that().resideInAnyPackage(CAPABILITIES).and().resideOutsideOfPackage(capability)
+                    .and(DescribedPredicate.not(JavaClass.Predicates.resideInAPackage("..rollback.restore.secrets..")))
+                    .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage(capability)
+                            .and(DescribedPredicate.not(USE_CASE)))
+                    .check(CLASSES);
+            noClasses().that().resideInAnyPackage(concat(ORCHESTRATORS, new String[] {"..rollback.restore.secrets.."}))
+                    .and().resideOutsideOfPackage(capability)
+                    .should().dependOnClassesThat(JavaClass.Predicates.resideInAPackage(capability)
+                            .and(DescribedPredicate.not(USE_CASE.or(A_KINDS_STATE))))
                     .check(CLASSES);
         }
     }
 
+    private static final DescribedPredicate<JavaClass> A_KINDS_STATE = DescribedPredicate.describe(
+            "the state a kind of change journals (a *State nested in a *Change)",
+            c -> !c.equals(topLevel(c)) && c.getSimpleName().endsWith("State")
+                    && topLevel(c).getSimpleName().endsWith("Change"));
+
     private static final DescribedPredicate<JavaClass> USE_CASE = DescribedPredicate.describe(
             "a use case (*Rollback, *Restore, *Change, TagRevision, Verification, Assessment)", c -> {
                 String name = topLevel(c).getSimpleName();
-                return name.endsWith("Rollback") || name.endsWith("Restore") || name.endsWith("Change")
-                        || Set.of("TagRevision", "Verification", "Assessment").contains(name);
+                return !A_KINDS_STATE.test(c) && (name.endsWith("Rollback") || name.endsWith("Restore")
+                        || name.endsWith("Change") || Set.of("TagRevision", "Verification", "Assessment").contains(name));
             });
+
+    @Test
+    void noPackagesAboveTheCoreDependOnEachOtherInACircle() {
+        // The core's packages are one layer, used together: only the layers above it must not go round.
+        slices().matching("dev.virtuoso.rollback.(*)..").should().beFreeOfCycles()
+                .ignoreDependency(JavaClass.Predicates.resideInAnyPackage(CORE),
+                        JavaClass.Predicates.resideInAnyPackage(CORE))
+                .check(CLASSES);
+    }
 
     @Test
     void adaptersUseNoCliNoSandboxAndNoOtherAdapter() {

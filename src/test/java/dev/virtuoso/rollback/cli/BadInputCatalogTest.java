@@ -299,6 +299,13 @@ class BadInputCatalogTest {
                         "--yes").journal("{\"id\":\"a-1\",\"time\":\"2026-11-30T10:00:00Z\",\"user\":\"t\",\"command\":"
                         + "\"alert-policy\",\"target\":\"projects/p/alertPolicies/x\",\"kind\":\"alert-policy\","
                         + "\"state\":\"applied\",\"changed\":true}\n"),
+                // Unreadable is not "none": read as no policy before, undo would delete the policy.
+                c("undo an alert-policy record whose policy before is unreadable", 2,
+                        "journal record a-2 holds no readable alert policy", "undo", "a-2", "--yes").journal(
+                        "{\"id\":\"a-2\",\"time\":\"2026-11-30T10:00:00Z\",\"user\":\"t\",\"command\":"
+                        + "\"alert-policy --apply\",\"target\":\"projects/p/alertPolicies/x\",\"kind\":"
+                        + "\"alert-policy\",\"before\":[\"edited\"],\"after\":{\"displayName\":\"x\"},"
+                        + "\"state\":\"applied\",\"changed\":true}\n"),
                 c("history of a damaged journal", 2, "line 1 is damaged (not a journal record)", "history")
                         .journal("{not json\n"),
                 c("undo with a damaged journal", 2, "line 2 is damaged", "undo", "--yes")

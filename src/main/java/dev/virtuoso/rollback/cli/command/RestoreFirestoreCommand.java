@@ -3,8 +3,6 @@ package dev.virtuoso.rollback.cli.command;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.cli.render.FirestoreOperationsView;
-import dev.virtuoso.rollback.cli.render.Output;
-import dev.virtuoso.rollback.cli.render.Render;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.config.Runbook;
 import dev.virtuoso.rollback.model.FirestoreOperation;

@@ -2,7 +2,6 @@ package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.adapter.files.JUnitReport;
 import dev.virtuoso.rollback.cli.Session;
-import dev.virtuoso.rollback.cli.render.Output;
 import dev.virtuoso.rollback.cli.render.VerifyView;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ExitCode;

@@ -1,7 +1,5 @@
 package dev.virtuoso.rollback.cli.render;
 
-import dev.virtuoso.rollback.change.Change;
-import dev.virtuoso.rollback.model.TrafficEntry;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.regex.Pattern;

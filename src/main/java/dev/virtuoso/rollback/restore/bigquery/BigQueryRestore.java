@@ -15,7 +15,6 @@ import dev.virtuoso.rollback.port.BigQueryTables.TableRef;
 import dev.virtuoso.rollback.port.BigQueryTables;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Progress;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -430,7 +429,7 @@ public final class BigQueryRestore implements Change<BigQueryRestore.BigQuerySta
      * state): undo would replace those rows with the snapshot taken before the restore.
      */
     public static Optional<String> laterChange(JournalRecord record, BigQueryTables bq) {
-        Optional<BigQueryState> after = JournalStates.read(record.after(), BigQueryState.class);
+        Optional<BigQueryState> after = JournalStates.readHeld(record, record.after(), BigQueryState.class, "table state");
         String name = after.map(BigQueryState::table).orElse(null);
         if (name == null) {
             return Optional.empty(); // its undo says what the record lacks

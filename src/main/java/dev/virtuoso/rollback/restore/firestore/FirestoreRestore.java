@@ -15,7 +15,6 @@ import dev.virtuoso.rollback.model.Verdict;
 import dev.virtuoso.rollback.port.FirestoreAdmin;
 import dev.virtuoso.rollback.port.FirestoreExports;
 import dev.virtuoso.rollback.port.Progress;
-import dev.virtuoso.rollback.undo.Undo;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -221,8 +220,8 @@ public final class FirestoreRestore implements Change<FirestoreRestore.Firestore
      */
     public static Optional<String> laterChange(JournalRecord record, FirestoreAdmin admin) {
         String[] p = record.target().split("/");
-        String ours = JournalStates.read(record.after(), FirestoreState.class).map(FirestoreState::importOperation)
-                .orElse(null);
+        String ours = JournalStates.readHeld(record, record.after(), FirestoreState.class, "database state")
+                .map(FirestoreState::importOperation).orElse(null);
         if (p.length != 4 || ours == null) {
             return Optional.empty(); // no import was sent: its undo says what the record lacks
         }

@@ -6,7 +6,6 @@ import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.image.ImageChange;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
-import dev.virtuoso.rollback.model.Secret;
 import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.port.Progress;

@@ -163,8 +163,8 @@ public final class SecretRestore {
         String secret = p[3];
         SecretChange.SecretState recorded = JournalStates.require(record, record.before(),
                 SecretChange.SecretState.class, "secret versions");
-        SecretChange.SecretState after = JournalStates.read(record.after(), SecretChange.SecretState.class)
-                .orElse(SecretChange.SecretState.of(null));
+        SecretChange.SecretState after = JournalStates.readHeld(record, record.after(), SecretChange.SecretState.class,
+                "secret versions").orElse(SecretChange.SecretState.of(null));
         List<SecretStore.Version> was = versions(record, recorded);
         List<SecretStore.Version> nowVersions = store.versions(project, secret);
         List<String> added = after.added() == null ? List.of() : after.added();
@@ -235,8 +235,8 @@ public final class SecretRestore {
     /** Versions whose state is not what {@code record} left, or that were added after it. */
     public static Optional<String> laterChange(JournalRecord record, SecretStore store) {
         String[] p = record.target().split("/");
-        Optional<SecretChange.SecretState> after = JournalStates.read(record.after(), SecretChange.SecretState.class)
-                .filter(a -> a.versions() != null);
+        Optional<SecretChange.SecretState> after = JournalStates.readHeld(record, record.after(),
+                SecretChange.SecretState.class, "secret versions").filter(a -> a.versions() != null);
         if (p.length != 4 || !p[2].equals("secrets") || after.isEmpty()) {
             return Optional.empty(); // not a secret step, or one that read nothing: its undo says so
         }

@@ -64,6 +64,15 @@ class JsonlJournalTest {
     }
 
     @Test
+    void aLineWithAFieldANewerVersionAddedStillReads() throws Exception {
+        JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
+        j.append(record("a"));
+        String newer = Json.mapper().writeValueAsString(record("b")).replaceFirst("}$", ",\"reviewedBy\":\"sam\"}");
+        Files.writeString(j.file(), newer + "\n", java.nio.file.StandardOpenOption.APPEND);
+        assertThat(j.history()).extracting(JournalRecord::id).containsExactly("a", "b");
+    }
+
+    @Test
     void interruptMarksOnlyThisProcessesUnfinishedSteps() {
         JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
         j.append(record("done").next(clock.instant(), JournalRecord.State.verified, null, null));
