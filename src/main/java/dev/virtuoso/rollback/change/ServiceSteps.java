@@ -40,7 +40,10 @@ public final class ServiceSteps {
     record Left(List<TrafficEntry> traffic, String image, String revision) {
     }
 
-    /** The kinds of step that change what a Cloud Run service serves: a traffic, image or git step (ServiceStepsTest holds the names). */
+    /**
+     * The kinds of step that change what a Cloud Run service serves: a traffic, image or git step, named
+     * as text since the core knows no capability (ServiceStepsTest holds them to the kinds' own names).
+     */
     public static final Set<String> KINDS = Set.of("traffic", "image", "git");
 
     /** A Cloud Run service read once: the later-change check and the undo's plan both work from this read. */

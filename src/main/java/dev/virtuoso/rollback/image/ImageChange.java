@@ -98,7 +98,7 @@ public final class ImageChange implements Change<ImageChange.ImageState> {
     }
 
     /** Undo of {@code record}: its image from before deployed again, with its traffic from before. */
-    public static Change undo(JournalRecord record, String command, ServiceState s, ServiceControl control, String revision) {
+    public static Change<?> undo(JournalRecord record, String command, ServiceState s, ServiceControl control, String revision) {
         ImageState was = JournalStates.read(record.before(), ImageState.class)
                 .filter(w -> w.image() != null && w.traffic() != null)
                 .orElseThrow(() -> RunbookException.invalid("journal record " + record.id() + " holds no image to go "

@@ -68,7 +68,7 @@ public final class ImageRollback {
      * The target's secrets are checked as for `quick` (a pinned version that is disabled stops it),
      * and `--previous` never walks back twice (the journal's {@code history} says what a rollback made).
      */
-    public static Change prepare(Request req, ServiceControl control, SecretStore secrets, List<JournalRecord> history,
+    public static Change<?> prepare(Request req, ServiceControl control, SecretStore secrets, List<JournalRecord> history,
                                  Instant now) {
         if (req.source() instanceof ToImage i) {
             checkReference(i.ref());

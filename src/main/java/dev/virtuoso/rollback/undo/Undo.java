@@ -63,7 +63,6 @@ public final class Undo {
     public record Prepared(Change<?> change, Optional<String> overwrites) {
     }
 
-
     /**
      * The change that reverses {@code record}, read against the resource as it is now. Refused (exit
      * 5, nothing sent) when the resource changed after the step left it: undo puts back what was there
@@ -114,7 +113,6 @@ public final class Undo {
         return what.map(w -> w + "; " + ServiceSteps.explained(record, history, r -> true));
     }
 
-
     private static Change<?> change(JournalRecord record, String command, Ports ports, Instant now, ServiceSteps.ServiceNow service) {
         ServiceControl control = ports.control();
         return switch (record.kind()) {
@@ -134,8 +132,7 @@ public final class Undo {
         };
     }
 
-
-    static Plan plan(JournalRecord record, String command, ServiceState s, List<Revision> revisions) {
+    private static Plan plan(JournalRecord record, String command, ServiceState s, List<Revision> revisions) {
         List<TrafficEntry> before = ServiceSteps.recordedTraffic(record, ServiceSteps.trafficOf(record, record.before()));
         String what = record.command() + (record.from() != null && record.to() != null
                 ? ", " + record.from() + " → " + record.to() : "");

@@ -66,7 +66,7 @@ public final class SecretRestore {
     }
 
     /** Everything is checked here, before anything changes: the secret, the version, who reads it and how. */
-    public static Change prepare(Request req, SecretStore store, ServiceControl control, Instant now) {
+    public static Change<?> prepare(Request req, SecretStore store, ServiceControl control, Instant now) {
         if (!SECRET_ID.matcher(req.secret()).matches()) {
             throw RunbookException.invalid("--secret must be a secret id (letters, digits, - and _), not "
                     + req.secret());
@@ -154,7 +154,7 @@ public final class SecretRestore {
      * a copy of the version that was latest, or — when that one was unreadable — the added version
      * disabled, which is exactly what latest was.
      */
-    public static Change undo(JournalRecord record, String command, SecretStore store, ServiceControl control, Instant now) {
+    public static Change<?> undo(JournalRecord record, String command, SecretStore store, ServiceControl control, Instant now) {
         String[] p = record.target().split("/");
         if (p.length != 4 || !p[2].equals("secrets")) {
             throw RunbookException.invalid("journal record " + record.id() + " did not change a secret");
