@@ -268,7 +268,7 @@ public class ChangePipelineTest {
         control.refuseDeploy = new RunbookException(ExitCode.API_FAILURE, "Cloud Run: already exists on update of "
                 + Fixtures.REF.path() + ": Revision named '" + taken + "' with different configuration already "
                 + "exists.");
-        Change change = ImageChange.deploy("image --image img:v1.0.0", control.state, "img:v1.1.0", "img:v1.0.0", taken,
+        Change<?> change = ImageChange.deploy("image --image img:v1.0.0", control.state, "img:v1.1.0", "img:v1.0.0", taken,
                 List.of(), control);
 
         assertThatThrownBy(() -> executor.execute(change, Optional.empty()))
