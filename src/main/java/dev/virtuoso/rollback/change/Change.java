@@ -115,7 +115,7 @@ public interface Change<S> {
     }
 
     /**
-     * What a change is, fixed by its plan. {@code kind}: the journal's name for it, by which {@link Undo}
+     * What a change is, fixed by its plan. {@code kind}: the journal's name for it, by which {@code undo}
      * finds its reversal. {@code command}: what was asked, as history shows it ({@code quick --previous}).
      * {@code target}: the resource as the journal names it ({@code projects/P/locations/R/services/S});
      * {@code where}: for people ({@code P/R/S}). {@code from} and {@code to}: for history, what served (or

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.port;
 
 import dev.virtuoso.rollback.change.Change;
+import dev.virtuoso.rollback.model.ExitCode;
 import java.util.List;
 
 /** Port: the person (or pipeline) running the command. */

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.port;
 
+import dev.virtuoso.rollback.change.DryRun;
 import java.lang.annotation.Documented;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;

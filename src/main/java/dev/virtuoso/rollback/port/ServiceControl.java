@@ -1,5 +1,7 @@
 package dev.virtuoso.rollback.port;
 
+import dev.virtuoso.rollback.model.ChangeReplaced;
+import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.Revision;
 import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.model.ServiceState;

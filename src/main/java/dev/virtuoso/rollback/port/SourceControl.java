@@ -1,6 +1,8 @@
 package dev.virtuoso.rollback.port;
 
 import dev.virtuoso.rollback.model.Commit;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.watch;
 
 import dev.virtuoso.rollback.change.ActionResult;
+import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.Wait;
 import dev.virtuoso.rollback.config.Durations;
