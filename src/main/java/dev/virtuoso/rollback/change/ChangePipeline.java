@@ -52,15 +52,16 @@ public final class ChangePipeline {
     private final Duration waitLimit;
     private final String note;
     private final boolean force;
+    private final String reason;
 
     public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
                           boolean dryRun) {
-        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false);
+        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false, null);
     }
 
     private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
                            String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note,
-                           boolean force) {
+                           boolean force, String reason) {
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
@@ -73,6 +74,7 @@ public final class ChangePipeline {
         this.waitLimit = waitLimit;
         this.note = note;
         this.force = force;
+        this.reason = reason;
     }
 
     /** True when this run only plans ({@code --dry-run}). */
@@ -88,13 +90,13 @@ public final class ChangePipeline {
     /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
     public ChangePipeline waitingAtMost(Duration limit) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note,
-                force);
+                force, reason);
     }
 
     /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
     public ChangePipeline by(String automation) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
-                note, force);
+                note, force, reason);
     }
 
     /**
@@ -103,7 +105,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline noting(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why,
-                force);
+                force, reason);
     }
 
     /**
@@ -112,7 +114,16 @@ public final class ChangePipeline {
      */
     public ChangePipeline forcing(boolean replace) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                replace);
+                replace, reason);
+    }
+
+    /**
+     * The same pipeline for changes made for {@code why} ({@code --reason}, or the trigger that fired):
+     * journaled with each step and sent with the notifications. Blank means no reason was given.
+     */
+    public ChangePipeline because(String why) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
+                force, why == null || why.isBlank() ? null : why.strip());
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
@@ -165,7 +176,7 @@ public final class ChangePipeline {
         journal.append(record);
         Notifier.Incident incident = notifier.open("rollback " + change.about().command() + " on "
                 + change.about().where() + " by " + user + ": " + change.about().summary() + " (journal " + record.id()
-                + ")");
+                + ")" + (reason == null ? "" : "; reason: " + reason));
         S applied;
         try {
             applied = change.apply(waitLimit, ui.progress());
@@ -237,7 +248,7 @@ public final class ChangePipeline {
     private JournalRecord record(Change<?> change, Instant at, JsonNode before, String detail) {
         Change.About it = change.about();
         return new JournalRecord(newId(at), at, user, it.command(), it.target(), it.kind(), before, write(change.asked()),
-                JournalRecord.State.planned, detail, false, parent, it.from(), it.to(), origin, null);
+                JournalRecord.State.planned, detail, false, parent, it.from(), it.to(), origin, null, reason);
     }
 
     private static JsonNode write(Object state) {
@@ -424,7 +435,7 @@ public final class ChangePipeline {
         /** Runs the composite's steps, journaled under it. */
         public ChangePipeline steps() {
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note, force);
+                    waitLimit, note, force, reason);
         }
 
         /** Records that a step changed something. */
@@ -448,7 +459,7 @@ public final class ChangePipeline {
                            String summary) {
         Instant now = clock.instant();
         JournalRecord record = new JournalRecord(newId(now), now, user, command, target, kind, write(before),
-                write(before), JournalRecord.State.planned, summary, false, null, from, to, origin, null);
+                write(before), JournalRecord.State.planned, summary, false, null, from, to, origin, null, reason);
         journal.append(record);
         return new Composite(record);
     }

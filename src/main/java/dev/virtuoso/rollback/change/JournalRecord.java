@@ -14,7 +14,8 @@ import java.time.temporal.ChronoUnit;
  * (or may have: it was sent before an error), so {@code undo} can pick it; {@code parent} names
  * the composite action (a drill) a step belongs to. For history: {@code command} as the user
  * asked it ("quick --previous"), {@code from} and {@code to} (revisions, policies), and
- * {@code origin}, the automation that acted ("watch --auto"; none when a person did). {@code before}
+ * {@code origin}, the automation that acted ("watch --auto"; none when a person did), and {@code reason},
+ * why, in the words of whoever acted ({@code --reason}) or of the trigger that fired. {@code before}
  * and {@code after} hold the kind's state as {@link JournalStates} writes it. {@code outcome} says what
  * the state leaves out ({@link Outcome}); none when the state says it all.
  */
@@ -38,7 +39,8 @@ public record JournalRecord(
         String from,
         String to,
         String origin,
-        Outcome outcome) {
+        Outcome outcome,
+        String reason) {
 
     public enum State {
         planned, applied, verified, failed, interrupted
@@ -56,7 +58,8 @@ public record JournalRecord(
     /** A step as first written, before it acts. */
     public JournalRecord(String id, Instant time, String user, String command, String target, String kind,
                          JsonNode before, JsonNode after, State state, String detail) {
-        this(id, time, user, command, target, kind, before, after, state, detail, false, null, null, null, null, null);
+        this(id, time, user, command, target, kind, before, after, state, detail, false, null, null, null, null, null,
+                null);
     }
 
     /**
@@ -70,7 +73,8 @@ public record JournalRecord(
     /** The same step with its words (what was asked, from, to, the detail) passed through {@code clean}. */
     public JournalRecord withText(java.util.function.UnaryOperator<String> clean) {
         return new JournalRecord(id, time, user, clean.apply(command), target, kind, before, after, state,
-                clean.apply(detail), changed, parent, clean.apply(from), clean.apply(to), origin, outcome);
+                clean.apply(detail), changed, parent, clean.apply(from), clean.apply(to), origin, outcome,
+                clean.apply(reason));
     }
 
     /** As {@link #next(Instant, State, JsonNode, String)}, also when a failed step is known to have changed something. */
@@ -83,7 +87,7 @@ public record JournalRecord(
                               Outcome newOutcome) {
         return new JournalRecord(id, at, user, command, target, kind, before, newAfter == null ? after : newAfter,
                 newState, newDetail, changed || changedNow || newState == State.applied, parent, from, to, origin,
-                newOutcome);
+                newOutcome, reason);
     }
 
     /**
@@ -104,7 +108,7 @@ public record JournalRecord(
             default -> null;
         };
         return derived == null ? this : new JournalRecord(id, time, user, command, target, kind, before, after, state,
-                detail, changed, parent, from, to, origin, derived);
+                detail, changed, parent, from, to, origin, derived, reason);
     }
 
     /** How long before {@code now} this step was recorded, for people: {@code 5m ago}. */

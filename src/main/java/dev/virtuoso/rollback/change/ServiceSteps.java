@@ -88,7 +88,13 @@ public final class ServiceSteps {
             changed.add("its template runs " + now.image() + " (the step left " + image + ")");
         }
         return changed.isEmpty() ? Optional.empty() : Optional.of(now.ref().name() + " changed after it: "
-                + String.join("; ", changed) + "; " + explained(record, history, r -> leftServing(r, history, now)));
+                + String.join("; ", changed) + "; " + journaled(record, history, r -> leftServing(r, history, now))
+                .orElseGet(() -> now.lastModifier() == null || now.updated() == null
+                        || !now.updated().isAfter(record.time()) ? NOT_JOURNALED
+                        // Cloud Run names the account of the last change; made after the step, it is the
+                        // later change (or the newest of several), made outside this journal.
+                        : "last changed by " + now.lastModifier() + " at " + seconds(now.updated())
+                        + ", says Cloud Run (not through this journal)"));
     }
 
     /** {@code r} left the service's traffic as it is {@code now}. */
@@ -153,14 +159,23 @@ public final class ServiceSteps {
      * such step (another engineer's journal, the console, gcloud).
      */
     public static String explained(JournalRecord record, List<JournalRecord> history, Predicate<JournalRecord> leftItSo) {
+        return journaled(record, history, leftItSo).orElse(NOT_JOURNALED);
+    }
+
+    private static final String NOT_JOURNALED = "no later step in this journal made it (another engineer's journal, "
+            + "the console or gcloud?)";
+
+    private static Optional<String> journaled(JournalRecord record, List<JournalRecord> history,
+                                              Predicate<JournalRecord> leftItSo) {
         int at = history.stream().map(JournalRecord::id).toList().indexOf(record.id());
         for (int i = history.size() - 1; i > at; i--) {
             JournalRecord r = history.get(i);
             if (r.changed() && r.parent() == null && r.target().equals(record.target()) && leftItSo.test(r)) {
-                return "changed by " + r.user() + " at " + seconds(r.time()) + " (journal " + r.id() + ": " + r.command() + ")";
+                return Optional.of("changed by " + r.user() + " at " + seconds(r.time()) + " (journal " + r.id() + ": "
+                        + r.command() + (r.reason() == null ? "" : ", reason: " + r.reason()) + ")");
             }
         }
-        return "no later step in this journal made it (another engineer's journal, the console or gcloud?)";
+        return Optional.empty();
     }
 
     /** The Cloud Run service a record changed. */

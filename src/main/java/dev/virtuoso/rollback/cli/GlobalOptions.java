@@ -1,8 +1,11 @@
 package dev.virtuoso.rollback.cli;
 
 import java.nio.file.Path;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.ScopeType;
+import picocli.CommandLine.Spec;
 
 /** The options every subcommand accepts declared once and inherited. */
 public final class GlobalOptions {
@@ -45,8 +48,30 @@ public final class GlobalOptions {
     @Option(names = {"-e", "--errors"}, scope = ScopeType.INHERIT, description = "Show stack traces on errors.")
     boolean errors;
 
+    @Spec(Spec.Target.MIXEE)
+    CommandSpec mixee;
+
+    String reason;
+
+    /** One line, so history, lock holders and notifications show it whole; refused before anything runs. */
+    @Option(names = "--reason", paramLabel = "TEXT", scope = ScopeType.INHERIT,
+            description = "Why (commands that change something): journaled with each step, shown by history, "
+                    + "sent with the notifications.")
+    void reason(String text) {
+        if (text.chars().anyMatch(Character::isISOControl)) {
+            throw new ParameterException(mixee.commandLine(),
+                    "--reason must be one line of text (it has a line break or control character)");
+        }
+        reason = text;
+    }
+
     @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "No colour (also: NO_COLOR).")
     boolean noColor;
+
+    /** Why, as given with --reason; null when not given. */
+    public String reason() {
+        return reason;
+    }
 
     boolean json() {
         return output == Format.json;
@@ -64,6 +89,7 @@ public final class GlobalOptions {
         o.verbose = verbose;
         o.errors = errors;
         o.noColor = noColor;
+        o.reason = reason;
         return o;
     }
 }

@@ -204,7 +204,8 @@ public final class Session {
     }
 
     public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
-        return new ChangePipeline(journal(), console, verifier(), notifier, ctx.clock(), user(), dryRun());
+        return new ChangePipeline(journal(), console, verifier(), notifier, ctx.clock(), user(), dryRun())
+                .because(opts.reason);
     }
 
     public String user() {

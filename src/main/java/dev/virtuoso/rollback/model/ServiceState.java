@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.model;
 
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -14,7 +15,8 @@ import java.util.Set;
  * change is finished only when not reconciling and observed_generation caught up). {@code failure}
  * is the terminal condition's message when Cloud Run reports the last change failed, else null.
  * {@code image} and {@code templateConfig} describe the template new revisions are made from (see
- * {@link Revision#config()}).
+ * {@link Revision#config()}). {@code lastModifier} and {@code updated} are who last changed the
+ * service and when, as Cloud Run records them (null when it does not say).
  */
 public record ServiceState(
         ServiceRef ref,
@@ -30,7 +32,9 @@ public record ServiceState(
         List<TrafficEntry> trafficStatuses,
         Map<String, String> tagUrls,
         String image,
-        Fingerprint templateConfig) {
+        Fingerprint templateConfig,
+        String lastModifier,
+        Instant updated) {
 
     /** A state whose template configuration is not known (tests of traffic alone). */
     public ServiceState(ServiceRef ref, String uri, long generation, long observedGeneration, String etag,
@@ -39,6 +43,15 @@ public record ServiceState(
                         String image) {
         this(ref, uri, generation, observedGeneration, etag, reconciling, failure, latestReadyRevision,
                 latestCreatedRevision, traffic, trafficStatuses, tagUrls, image, null);
+    }
+
+    /** A state whose last modification Cloud Run did not say. */
+    public ServiceState(ServiceRef ref, String uri, long generation, long observedGeneration, String etag,
+                        boolean reconciling, String failure, String latestReadyRevision, String latestCreatedRevision,
+                        List<TrafficEntry> traffic, List<TrafficEntry> trafficStatuses, Map<String, String> tagUrls,
+                        String image, Fingerprint templateConfig) {
+        this(ref, uri, generation, observedGeneration, etag, reconciling, failure, latestReadyRevision,
+                latestCreatedRevision, traffic, trafficStatuses, tagUrls, image, templateConfig, null, null);
     }
 
     public ServiceState {

@@ -245,7 +245,7 @@ final class CloudRunEmulator {
             t.addContainers(first);
         }
         t.setContainers(0, first.toBuilder().setImage(image));
-        accept(UpdateServiceRequest.newBuilder().setService(current.toBuilder().setTemplate(t)).build());
+        accept(UpdateServiceRequest.newBuilder().setService(current.toBuilder().setTemplate(t)).build(), CI_DEPLOYER);
         String created = service(serviceName).getLatestCreatedRevision();
         return created.equals(current.getLatestCreatedRevision()) ? Optional.empty() : Optional.of(shortName(created));
     }
@@ -326,6 +326,13 @@ final class CloudRunEmulator {
         return Grpc.timestamp(clock.instant());
     }
 
+    /**
+     * Who Cloud Run records as a service's last modifier: the caller's account. The sandbox has no
+     * accounts, so every call over the API is one person's, and the CI pipeline's deploys are its own.
+     */
+    static final String API_CALLER = "you@virtuoso-sandbox.example";
+    static final String CI_DEPLOYER = "ci-deployer@virtuoso-sandbox.iam.gserviceaccount.com";
+
     /** UpdateService as received over gRPC: counted, and subject to the faults the tests inject. */
     private synchronized Operation update(UpdateServiceRequest req) {
         mutatingCalls.incrementAndGet();
@@ -334,7 +341,7 @@ final class CloudRunEmulator {
             failNextUpdate = null;
             throw s.asRuntimeException();
         }
-        Operation op = accept(req);
+        Operation op = accept(req, API_CALLER);
         if (loseNextAnswer != null && !req.getValidateOnly()) {
             Status lost = loseNextAnswer;
             loseNextAnswer = null;
@@ -344,7 +351,7 @@ final class CloudRunEmulator {
     }
 
     /** Validates an update and accepts it: the spec changes now, what serves when its operation ends. */
-    private synchronized Operation accept(UpdateServiceRequest req) {
+    private synchronized Operation accept(UpdateServiceRequest req, String modifier) {
         Service asked = req.getService();
         Service current = services.get(asked.getName());
         if (current == null) {
@@ -376,6 +383,7 @@ final class CloudRunEmulator {
         Service.Builder accepted = current.toBuilder().clearTraffic().addAllTraffic(asked.getTrafficList())
                 .setTemplate(newTemplate ? asked.getTemplate() : current.getTemplate())
                 .setGeneration(generation).setEtag(nextEtag()).setReconciling(true).setUpdateTime(now())
+                .setLastModifier(modifier)
                 .setTerminalCondition(condition(READY, Condition.State.CONDITION_RECONCILING, "Deploying."));
         Revision created = !newTemplate ? null : existing != null ? existing : createRevision(current,
                 asked.getTemplate());

@@ -298,6 +298,7 @@ public final class Sandbox implements AutoCloseable {
         run.put(failed);
         run.put(run.settle(Service.newBuilder().setName(svc).setGeneration(4).setObservedGeneration(4)
                 .setEtag(run.nextEtag()).setCreateTime(Grpc.timestamp(day)).setUpdateTime(Grpc.timestamp(day.plus(Duration.ofDays(3))))
+                .setLastModifier(CloudRunEmulator.CI_DEPLOYER)
                 .setTemplate(RevisionTemplate.newBuilder().addContainers(container(IMAGE + ":v1.2.1", "2")))
                 .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
                         .setPercent(100))

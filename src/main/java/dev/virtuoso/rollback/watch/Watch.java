@@ -24,7 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.function.Function;
+import java.util.function.BiFunction;
 
 /**
  * "Automated Rollback": judge the triggers every interval; with {@code auto}, once a trigger
@@ -63,7 +63,7 @@ public final class Watch {
     private final Verification verification;
     private final ServiceControl control;
     private final Journal journal;
-    private final Function<ServiceState, ActionResult> rollback;
+    private final BiFunction<ServiceState, String, ActionResult> rollback;
     private final Interaction ui;
     private final Clock clock;
     /** Times as the person watching reads a clock: theirs (the clock's zone, from TZ), to the second. */
@@ -73,10 +73,11 @@ public final class Watch {
     /**
      * {@code rollback} performs `quick --previous` through the {@link ChangePipeline} (journaled,
      * notified, verified), given the service as this watch last saw it: it must refuse (exit 5) when
-     * the service is no longer that, since the trigger was judged on what served then.
+     * the service is no longer that, since the trigger was judged on what served then. It is also
+     * given the trigger that fired, in words, as the reason to journal and notify.
      */
     public Watch(Verification verification, ServiceControl control, Journal journal,
-                 Function<ServiceState, ActionResult> rollback,
+                 BiFunction<ServiceState, String, ActionResult> rollback,
                  Interaction ui, Wait wait) {
         this.verification = verification;
         this.control = control;
@@ -138,7 +139,8 @@ public final class Watch {
                 } else if (refused == null) {
                     ui.info("  trigger held for " + Durations.format(sustain) + ": rolling back to the previous revision");
                     try {
-                        done = rollback.apply(look);
+                        done = rollback.apply(look, "trigger held for " + Durations.format(sustain) + " on "
+                                + serving.orElse("(no revision serves)") + ": " + reading(last));
                         log.add(local.format(now) + "  " + describe(done));
                         ui.info("  " + describe(done) + (done.outcome() == ActionResult.Outcome.applied
                                 ? "; watching the outcome (" + Assessment.LAG_NOTE + ")" : ""));
@@ -186,10 +188,14 @@ public final class Watch {
     }
 
     private static String line(Assessment a) {
+        return (a.fired() ? "FIRING " : a.severity() == null ? "n/a    " : "ok     ") + reading(a);
+    }
+
+    /** What the metrics read and what the decision matrix recommends. */
+    private static String reading(Assessment a) {
         MetricSample s = a.sample();
         String rate = a.errorRate() == null ? "-" : Assessment.percent(a.errorRate());
         String p95 = s.p95Ms() == null ? "-" : Durations.format(Duration.ofMillis(Math.round(s.p95Ms())));
-        return (a.fired() ? "FIRING " : a.severity() == null ? "n/a    " : "ok     ") + "5xx " + rate + " of "
-                + s.requests() + ", P95 " + p95 + " — " + a.recommendation();
+        return "5xx " + rate + " of " + s.requests() + ", P95 " + p95 + " — " + a.recommendation();
     }
 }

@@ -173,6 +173,10 @@ class BadInputCatalogTest {
                         "--previous", "--percent", "101", "--yes"),
                 c("quick --percent not a number", 2, "Invalid value for option '--percent'", "-r", "{RB}", "quick",
                         "--previous", "--percent", "ten", "--yes"),
+                c("quick with a reason of two lines", 2, "--reason must be one line of text", "-r", "{RB}", "quick",
+                        "--previous", "--yes", "--reason", "bad deploy\nsee INC-4411"),
+                c("watch --auto with a reason holding a control character", 2, "--reason must be one line of text",
+                        "-r", "{RB}", "watch", "--auto", "--yes", "--reason", "bad\u0007deploy"),
                 c("quick to an unknown revision", 2, "revision virtuoso-api-00009-zzz not found in service "
                         + "virtuoso-api", "-r", "{RB}", "quick", "--to-revision", "virtuoso-api-00009-zzz", "--yes"),
                 c("quick to another service's revision", 2, "revision other-service-00001-aaa does not belong to "

@@ -110,7 +110,9 @@ class ExactOutputTest {
                       "stable-2024-07-24" : "http://127.0.0.1:PORT/t/stable-2024-07-24"
                     },
                     "image" : "gcr.io/virtuoso-sandbox/virtuoso-api:v1.2.1",
-                    "templateConfig" : "66918d85a0ea0dcd"
+                    "templateConfig" : "66918d85a0ea0dcd",
+                    "lastModifier" : "ci-deployer@virtuoso-sandbox.iam.gserviceaccount.com",
+                    "updated" : "YYYY-MM-DDThh:mm:ssZ"
                   },
                   "revisions" : [ {
                     "name" : "virtuoso-api-00004-jkl",

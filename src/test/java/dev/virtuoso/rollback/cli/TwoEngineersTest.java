@@ -184,7 +184,7 @@ class TwoEngineersTest {
         CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
         assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
         assertThat(undo.err()).contains("virtuoso-api changed after it: it now serves virtuoso-api-00001-abc (100%)")
-                .contains("no later step in this journal made it");
+                .contains("last changed by you@virtuoso-sandbox.example at ", ", says Cloud Run (not through this journal)");
         assertThat(cli.mutations()).isEqualTo(calls);
     }
 
@@ -234,7 +234,7 @@ class TwoEngineersTest {
         int calls = cli.mutations();
         CliHarness.Result undo = cli.rb("undo", "--yes", "--no-verify");
         assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(5);
-        assertThat(undo.err()).contains("no later step in this journal made it");
+        assertThat(undo.err()).contains("last changed by you@virtuoso-sandbox.example at ", ", says Cloud Run (not through this journal)");
         assertThat(cli.mutations()).isEqualTo(calls);
     }
 

@@ -85,7 +85,7 @@ class UndoLaterChangeTest {
         assertThat(undo.err()).startsWith("error: refusing to undo ")
                 .contains("(quick --to-revision virtuoso-api-00002-def, ")
                 .contains("virtuoso-api changed after it: it now serves virtuoso-api-00001-abc (100%)")
-                .contains("no later step in this journal made it")
+                .contains("last changed by you@virtuoso-sandbox.example at ", ", says Cloud Run (not through this journal)")
                 .contains("nothing was sent (`rollback undo ").contains(" --force` undoes anyway)");
         assertThat(cli.mutations()).isEqualTo(calls);
         assertThat(spec()).isEqualTo(bobs);
@@ -136,7 +136,7 @@ class UndoLaterChangeTest {
     }
 
     @Test
-    void undoOfARouteToLatestRefusesWhenAColleagueDeployedSinceBecauseLatestNowMeansTheirRevision() {
+    void undoOfARouteToLatestRefusesWhenAColleagueDeployedSinceBecauseLatestNowMeansTheirRevisionNamingWhoDeployed() {
         assertThat(cli.rb("quick", "--previous", "--yes", "--no-verify").code()).isZero();
         assertThat(cli.rb("quick", "--to-latest", "--accept-rolled-back", "--yes", "--no-verify").code()).isZero();
         // The traffic list stays "LATEST 100%", but LATEST now means the colleague's fix.
@@ -150,7 +150,8 @@ class UndoLaterChangeTest {
 
         refusedWithNothingSent(undo);
         assertThat(undo.err()).contains("virtuoso-api changed after it: LATEST now means virtuoso-api-00009-fix ("
-                + Sandbox.IMAGE + ":v1.2.2), created ").contains("it serves virtuoso-api-00009-fix (100%)");
+                + Sandbox.IMAGE + ":v1.2.2), created ").contains("it serves virtuoso-api-00009-fix (100%)")
+                .contains("; last changed by ci-deployer@virtuoso-sandbox.iam.gserviceaccount.com at ");
         assertThat(cli.mutations()).isEqualTo(calls);
     }
 
@@ -243,7 +244,7 @@ class UndoLaterChangeTest {
         refusedWithNothingSent(again);
         assertThat(again.err()).startsWith("error: --again goes one further back from what `quick --previous` left")
                 .contains("it now serves virtuoso-api-00001-abc (100%)")
-                .contains("no later step in this journal made it")
+                .contains("last changed by you@virtuoso-sandbox.example at ", ", says Cloud Run (not through this journal)")
                 .contains("nothing was sent: name the revision to go to with `rollback quick --to-revision R`");
         assertThat(cli.mutations()).isEqualTo(calls);
         assertThat(spec()).containsEntry("virtuoso-api-00001-abc", 100);

@@ -18,8 +18,11 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -45,12 +48,14 @@ class WatchTest {
     private final ChangePipelineTest.MemoryJournal journal = new ChangePipelineTest.MemoryJournal();
     private final AgreeingInteraction ui = new AgreeingInteraction();
     private final AtomicInteger rollbacks = new AtomicInteger();
+    private final List<String> triggers = new ArrayList<>();
 
     private Watch.Result watch() {
         // Half the requests fail, every minute: the error-rate trigger fires at once.
         Metrics firing = (service, revision, window) -> new MetricSample(now[0].minus(window), now[0], 1000, 500, 300.0);
         Watch watch = new Watch(new Verification(req -> null, firing, clock),
-                new ChangePipelineTest.FakeControl(Fixtures.seed()), journal, look -> {
+                new ChangePipelineTest.FakeControl(Fixtures.seed()), journal, (look, trigger) -> {
+                    triggers.add(trigger);
                     rollbacks.incrementAndGet();
                     throw RunbookException.invalid("stop here");
                 }, ui, new Wait(clock, d -> now[0] = now[0].plus(d)));
@@ -80,5 +85,12 @@ class WatchTest {
                 JournalRecord.State.verified, "s").next(at, JournalRecord.State.verified, null, "done", true));
         watch();
         assertThat(rollbacks).hasValue(1);
+    }
+
+    @Test
+    void theRollbackIsGivenTheTriggerThatHeldAsItsReason() {
+        watch();
+        assertThat(triggers).containsExactly("trigger held for 30s on " + Fixtures.seed().servingRevision().orElseThrow()
+                + ": 5xx 50.0% of 1000, P95 300ms — critical — immediate rollback — within 5m");
     }
 }

@@ -663,7 +663,9 @@ public final class CloudRunServiceControl implements ServiceControl {
         return new ServiceState(ref, s.getUri(), s.getGeneration(), s.getObservedGeneration(), s.getEtag(),
                 s.getReconciling(), failure, shortName(s.getLatestReadyRevision()),
                 shortName(s.getLatestCreatedRevision()), traffic, statuses, tagUrls, image,
-                Fingerprint.of(() -> RevisionConfig.of(s.getTemplate())));
+                Fingerprint.of(() -> RevisionConfig.of(s.getTemplate())),
+                s.getLastModifier().isEmpty() ? null : s.getLastModifier(),
+                s.hasUpdateTime() ? toInstant(s.getUpdateTime()) : null);
     }
 
     static Revision toRevision(com.google.cloud.run.v2.Revision r) {

@@ -51,7 +51,8 @@ public final class WatchCommand implements Callable<Integer> {
             ui.confirm("Roll " + s.target().service().name() + " back automatically when a trigger holds for "
                     + Durations.format(s.runbook().triggers().sustain()) + "?");
         }
-        Watch watch = new Watch(s.verification(), s.control(), s.journal(), look -> rollback(s, ui.confirmed(), look),
+        Watch watch = new Watch(s.verification(), s.control(), s.journal(), (look, trigger) -> rollback(s, ui.confirmed(), look,
+                trigger),
                 ui, s.waiting());
         Watch.Result r = watch.run(request);
         if (s.output().json()) {
@@ -62,13 +63,15 @@ public final class WatchCommand implements Callable<Integer> {
 
     /**
      * Exactly `quick --previous --yes`, with its preflight (secrets, never walking back too far), planned
-     * only on the service as the watch last saw it ({@code look}).
+     * only on the service as the watch last saw it ({@code look}), for the {@code trigger} that held (after
+     * the person's own --reason, when they gave one).
      */
-    private static ActionResult rollback(Session s, ConsoleInteraction confirmed, ServiceState look) {
+    private static ActionResult rollback(Session s, ConsoleInteraction confirmed, ServiceState look, String trigger) {
         QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
                 new QuickRollback.Previous(), 100, false, false, false, Optional.of(look)), s.control(), s.secrets(),
                 s.journal().history(), s.ctx.clock().instant(), true);
         TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
-        return s.pipeline(confirmed).by("watch --auto").execute(change, s.checksAfter(change, false));
+        String reason = s.opts.reason() == null ? trigger : s.opts.reason() + "; " + trigger;
+        return s.pipeline(confirmed).by("watch --auto").because(reason).execute(change, s.checksAfter(change, false));
     }
 }

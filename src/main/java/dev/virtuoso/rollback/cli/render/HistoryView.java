@@ -66,6 +66,9 @@ public final class HistoryView {
         rows.add(new String[] {"time:", LOCAL.format(r.time().atZone(o.zone())) + " (" + r.time() + ")"});
         rows.add(new String[] {"who:", r.user() + (r.origin() == null ? "" : ", by " + r.origin())});
         rows.add(new String[] {"what:", r.command()});
+        if (r.reason() != null) {
+            rows.add(new String[] {"why:", r.reason()});
+        }
         rows.add(new String[] {"target:", r.target()});
         if (r.from() != null || r.to() != null) {
             rows.add(new String[] {"change:", change(r, false)});
