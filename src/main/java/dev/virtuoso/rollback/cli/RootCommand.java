@@ -85,15 +85,18 @@ public final class RootCommand implements Runnable {
     CommandSpec spec;
 
     private final Context ctx;
-    private final Wiring wiring;
+    final Wiring wiring;
+    /** Set when this command line runs as one region of a fleet. */
+    final Fleet.Member member;
 
-    RootCommand(Context ctx, Wiring wiring) {
+    RootCommand(Context ctx, Wiring wiring, Fleet.Member member) {
         this.ctx = ctx;
         this.wiring = wiring;
+        this.member = member;
     }
 
     Session session() {
-        return new Session(ctx, global, wiring);
+        return new Session(ctx, global, wiring, member);
     }
 
     @Override

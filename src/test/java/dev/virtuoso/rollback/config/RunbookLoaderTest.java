@@ -508,7 +508,7 @@ class RunbookLoaderTest {
                 data:
                   secrets: [1e3, ~x, 'null']
                 """);
-        assertThat(r.service()).isEqualTo(new Runbook.ServiceConfig("0123", "1.10", "yes", null));
+        assertThat(r.service()).isEqualTo(new Runbook.ServiceConfig("0123", "1.10", "yes", null, null));
         Runbook.HttpCheck c = r.checks().functional().get(0);
         assertThat(c.name()).isEqualTo("on");
         assertThat(c.auth()).isTrue();

@@ -17,7 +17,7 @@ class TargetResolverTest {
     Path gcloud;
 
     private final Runbook book = new Runbook(null, new Runbook.ServiceConfig("book-project", "europe-west1", "api",
-            null), null, null, null, null, null, null);
+            null, null), null, null, null, null, null, null);
     private static final TargetResolver.Flags NONE = new TargetResolver.Flags(null, null, null, null);
 
     private Map<String, String> env(String... kv) {
@@ -49,7 +49,7 @@ class TargetResolverTest {
         Files.createDirectories(gcloud.resolve("configurations"));
         Files.writeString(gcloud.resolve("configurations/config_work"),
                 "[core]\naccount = me@example.com\nproject = cfg-project\n\n[run]\nregion = us-west1\n");
-        Runbook nameOnly = new Runbook(null, new Runbook.ServiceConfig(null, null, "api", null), null, null, null,
+        Runbook nameOnly = new Runbook(null, new Runbook.ServiceConfig(null, null, "api", null, null), null, null, null,
                 null, null, null);
         assertThat(new TargetResolver(env()).resolve(NONE, nameOnly).service())
                 .isEqualTo(new ServiceRef("cfg-project", "us-west1", "api"));
@@ -57,7 +57,7 @@ class TargetResolverTest {
 
     @Test
     void missingProjectSaysWhereToSetIt() {
-        Runbook nameOnly = new Runbook(null, new Runbook.ServiceConfig(null, "r1", "api", null), null, null, null,
+        Runbook nameOnly = new Runbook(null, new Runbook.ServiceConfig(null, "r1", "api", null, null), null, null, null,
                 null, null, null);
         assertThatThrownBy(() -> new TargetResolver(env()).resolve(NONE, nameOnly))
                 .hasMessage("no project (--project, CLOUDSDK_CORE_PROJECT or `gcloud config set project P`): give a "
