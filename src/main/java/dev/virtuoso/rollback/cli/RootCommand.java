@@ -95,8 +95,14 @@ public final class RootCommand implements Runnable {
         this.member = member;
     }
 
+    private Session session;
+
+    /** The run's one session: the runbook is read once, whether the regions or the command read it first. */
     Session session() {
-        return new Session(ctx, global, wiring, member);
+        if (session == null) {
+            session = new Session(ctx, global, wiring, member);
+        }
+        return session;
     }
 
     @Override

@@ -313,7 +313,7 @@ class RunbookLoaderTest {
                         "line 4: unknown key 'notify.slackWebhook.envv' (known here: env, secret)"),
                 arguments(SERVICE + "apiKey:\n  secrt: s\n", "line 4: unknown key 'apiKey.secrt' (known here: env, secret)"),
                 arguments("service:\n  nmae: a\n",
-                        "line 2: unknown key 'service.nmae' (known here: name, project, region, url)"));
+                        "line 2: unknown key 'service.nmae' (known here: name, project, region, regions, url)"));
     }
 
     @ParameterizedTest(name = "{1}")

@@ -72,6 +72,29 @@ class TargetResolverTest {
     }
 
     @Test
+    void regionsComeFromTheFlagListTheEnvironmentTheRunbookOrGcloudInThatOrder() throws Exception {
+        Runbook fleet = new Runbook(null, new Runbook.ServiceConfig("p-1234", null, "api", null,
+                java.util.List.of("europe-west1", "asia-northeast1")), null, null, null, null, null, null);
+        var listInEnv = env("CLOUDSDK_RUN_REGION", "us-east1,us-west1");
+        assertThat(new TargetResolver(listInEnv).regions("us-central1, europe-west1", fleet))
+                .containsExactly("us-central1", "europe-west1");
+        assertThat(new TargetResolver(listInEnv).regions(null, fleet)).containsExactly("us-east1", "us-west1");
+        assertThat(new TargetResolver(env()).regions(null, fleet)).containsExactly("europe-west1", "asia-northeast1");
+        assertThat(new TargetResolver(env()).regions(null, book)).containsExactly("europe-west1");
+        Files.createDirectories(gcloud.resolve("configurations"));
+        Files.writeString(gcloud.resolve("configurations/config_default"), "[run]\nregion = us-west1\n");
+        assertThat(new TargetResolver(env()).regions(null, Runbook.empty())).containsExactly("us-west1");
+    }
+
+    @Test
+    void aRegionListWithAnEmptyOrRepeatedNameIsInvalid() {
+        assertThatThrownBy(() -> new TargetResolver(env()).regions("us-central1,", book))
+                .hasMessage("--region 'us-central1,' holds an empty region name");
+        assertThatThrownBy(() -> new TargetResolver(env()).regions("a-1,b-1,a-1", book))
+                .hasMessage("--region 'a-1,b-1,a-1' names a-1 twice");
+    }
+
+    @Test
     void badUrlFlagIsInvalid() {
         assertThatThrownBy(() -> new TargetResolver(env()).resolve(new TargetResolver.Flags(null, null, null, "ftp://x"), book))
                 .isInstanceOf(RunbookException.class).hasMessageContaining("--url must be an http(s) URL");
