@@ -71,19 +71,14 @@ public final class Cli {
         }
         RootCommand root = (RootCommand) parsed.commandSpec().userObject();
         if (root.member == null && parsed.hasSubcommand()) {
-            Session session = root.session();
-            List<String> regions;
             try {
-                regions = Fleet.regions(session, parsed.subcommand());
-            } catch (RuntimeException e) {
-                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
-            }
-            if (!regions.isEmpty()) {
-                try {
-                    return Fleet.run(session, root.wiring, regions, parsed.originalArgs());
-                } catch (RuntimeException e) {
-                    throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
+                List<String> regions = Fleet.regions(root.session(), parsed.subcommand());
+                if (!regions.isEmpty()) {
+                    return Fleet.run(root.session(), root.wiring, regions, parsed.originalArgs());
                 }
+            } catch (RuntimeException e) {
+                // As a command's own failure: one line, and its exit code.
+                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
             }
         }
         return new CommandLine.RunLast().execute(parsed);

@@ -84,7 +84,8 @@ public final class Session {
     public String rollbackCommand(String... words) {
         List<String> all = new java.util.ArrayList<>(List.of("rollback"));
         runbookFile().ifPresent(f -> all.addAll(List.of("-r", f.toString())));
-        String[][] target = {{"--project", opts.project}, {"--region", member != null ? member.region : opts.region}, {"--service", opts.service},
+        String region = member != null ? member.region : opts.region;
+        String[][] target = {{"--project", opts.project}, {"--region", region}, {"--service", opts.service},
             {"--url", opts.url}};
         for (String[] option : target) {
             if (option[1] != null) {

@@ -66,6 +66,7 @@ public final class Sandbox implements AutoCloseable {
      * @param gitBranch the branch CI deploys
      * @param gitPollInterval how often CI looks at the branch
      * @param service the demo service's name (its revisions are named after it)
+     * @param regions the regions the demo service runs in, {@link #REGION} first
      */
     public record Options(Duration operationDelay, int grpcPort, int demoPort, double requestsPerMinute,
                           Duration metricsLag, Duration revisionStartDelay, Path gitRepo, String gitBranch,
@@ -76,12 +77,12 @@ public final class Sandbox implements AutoCloseable {
         }
 
         /**
-         * The demo service in each of {@code regions} (the first is {@link #REGION}'s place: the one the
-         * other accessors mean), each with its own history, URL and metrics.
+         * The demo service in each of {@code all}, each with its own history, URL and metrics; {@link #REGION}
+         * first, the region every accessor without a region means.
          */
         public Options withRegions(List<String> all) {
-            if (all.isEmpty() || new java.util.HashSet<>(all).size() != all.size()) {
-                throw new IllegalArgumentException("regions must be distinct and at least one: " + all);
+            if (all.isEmpty() || !all.get(0).equals(REGION) || new java.util.HashSet<>(all).size() != all.size()) {
+                throw new IllegalArgumentException("regions must start with " + REGION + " and be distinct: " + all);
             }
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay,
                     gitRepo, gitBranch, gitPollInterval, service, List.copyOf(all));
