@@ -23,19 +23,25 @@ public final class Cli {
     }
 
     static int run(Context ctx, Wiring wiring, String... args) {
+        return run(ctx, wiring, null, args);
+    }
+
+    /** {@code member}: the command line runs as one region of a fleet (null: on its own). */
+    static int run(Context ctx, Wiring wiring, Fleet.Member member, String... args) {
         Class<?> named = args.length == 0 ? null : RootCommand.command(args[0]);
         // generate-completion describes the whole tree.
         boolean all = named == null || named == AutoComplete.GenerateCompletion.class;
-        return commandLine(ctx, wiring, all ? RootCommand.all() : List.of(named)).execute(args);
+        return commandLine(ctx, wiring, member, all ? RootCommand.all() : List.of(named)).execute(args);
     }
 
     /** The whole command tree, as help and completion show it. */
     static CommandLine commandLine(Context ctx, Wiring wiring) {
-        return commandLine(ctx, wiring, RootCommand.all());
+        return commandLine(ctx, wiring, null, RootCommand.all());
     }
 
-    private static CommandLine commandLine(Context ctx, Wiring wiring, Collection<Class<?>> commands) {
-        CommandLine cl = new CommandLine(new RootCommand(ctx, wiring));
+    private static CommandLine commandLine(Context ctx, Wiring wiring, Fleet.Member member,
+                                           Collection<Class<?>> commands) {
+        CommandLine cl = new CommandLine(new RootCommand(ctx, wiring, member));
         for (Class<?> command : commands) {
             cl.addSubcommand(command);
         }
@@ -51,9 +57,31 @@ public final class Cli {
             }
         });
         cl.setExitCodeExceptionMapper(Cli::exitCode);
+        cl.setExecutionStrategy(Cli::execute);
         cl.setParameterExceptionHandler((ex, args) -> fail(ex.getCommandLine(), ex, message(ex)));
         cl.setExecutionExceptionHandler((ex, cmd, parsed) -> fail(cmd, ex, message(ex)));
         return cl;
+    }
+
+    /** Runs the command named, on each region at once when it is given several (Fleet). */
+    private static int execute(CommandLine.ParseResult parsed) {
+        Integer help = CommandLine.executeHelpRequest(parsed);
+        if (help != null) {
+            return help;
+        }
+        RootCommand root = (RootCommand) parsed.commandSpec().userObject();
+        if (root.member == null && parsed.hasSubcommand()) {
+            try {
+                List<String> regions = Fleet.regions(root.session(), parsed.subcommand());
+                if (!regions.isEmpty()) {
+                    return Fleet.run(root.session(), root.wiring, regions, parsed.originalArgs());
+                }
+            } catch (RuntimeException e) {
+                // As a command's own failure: one line, and its exit code.
+                throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
+            }
+        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     private static int fail(CommandLine cmd, Exception ex, String message) {

@@ -31,22 +31,25 @@ public final class ConsoleInteraction implements Interaction {
     private final Style style;
     private final PrintWriter out;
     private final boolean confirmed;
+    /** One region of a fleet: its plan is confirmed with the others', its progress is a line of theirs. */
+    private final Fleet.Member member;
 
-    ConsoleInteraction(Context ctx, GlobalOptions opts, Style style) {
-        this(ctx, opts, style, opts.yes);
+    ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, Fleet.Member member) {
+        this(ctx, opts, style, opts.yes, member);
     }
 
-    private ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, boolean confirmed) {
+    private ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, boolean confirmed, Fleet.Member member) {
         this.ctx = ctx;
         this.opts = opts;
         this.style = style;
         this.out = opts.json() ? ctx.err() : ctx.out();
         this.confirmed = confirmed;
+        this.member = member;
     }
 
     /** The same console for steps of a whole that was confirmed once (the drill). */
     public ConsoleInteraction confirmed() {
-        return new ConsoleInteraction(ctx, opts, style, true);
+        return new ConsoleInteraction(ctx, opts, style, true, member);
     }
 
     @Override
@@ -58,6 +61,10 @@ public final class ConsoleInteraction implements Interaction {
     @Override
     public void confirm(Change<?> change, List<String> notes) {
         requireWayToConfirm();
+        if (member != null && change.about().confirmWord() == null) {
+            member.confirm(PlanView.lines(change, notes, style));
+            return;
+        }
         Interaction.super.confirm(change, notes);
     }
 
@@ -94,18 +101,22 @@ public final class ConsoleInteraction implements Interaction {
             return null;
         }
         requireWayToConfirm();
-        out.print(prompt);
-        out.flush();
-        String answer;
-        try {
-            answer = ctx.in().readLine();
-        } catch (IOException e) {
-            answer = null;
-        }
+        String answer = member != null ? member.ask(prompt) : answer(prompt);
         if (answer == null) {
             throw RunbookException.invalid("not confirmed; nothing was changed");
         }
         return answer;
+    }
+
+    /** {@code prompt}, then the line typed; null at the end of input. */
+    String answer(String prompt) {
+        out.print(prompt);
+        out.flush();
+        try {
+            return ctx.in().readLine();
+        } catch (IOException e) {
+            return null;
+        }
     }
 
     private void requireWayToConfirm() {
@@ -117,6 +128,9 @@ public final class ConsoleInteraction implements Interaction {
 
     @Override
     public Progress progress() {
+        if (member != null) {
+            return member.progress();
+        }
         return ctx.interactive() ? new Spinner(ctx.err(), style.color(), ctx.secrets(), this::columns)
                 : new PlainProgress(ctx.clock(), out, opts.verbose ? Duration.ZERO : PLAIN_EVERY);
     }
@@ -125,7 +139,7 @@ public final class ConsoleInteraction implements Interaction {
      * The terminal's width: $COLUMNS when the shell exports it, else what picocli reads from the
      * terminal (stty; at least 55), else 80.
      */
-    private int columns() {
+    int columns() {
         try {
             int columns = Integer.parseInt(ctx.env().getOrDefault("COLUMNS", "").strip());
             if (columns > 0) {

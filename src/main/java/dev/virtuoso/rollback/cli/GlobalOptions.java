@@ -20,7 +20,9 @@ public final class GlobalOptions {
     String project;
 
     @Option(names = "--region", paramLabel = "R", scope = ScopeType.INHERIT,
-            description = "Cloud Run region (default: $CLOUDSDK_RUN_REGION, runbook, gcloud [run] region).")
+            description = "Cloud Run region (default: $CLOUDSDK_RUN_REGION, runbook, gcloud [run] region). A comma "
+                + "list (us-central1,europe-west1) runs status, quick, image, verify or assess on each region at once: "
+                + "one plan, one question, a table of results; exit code the largest of theirs.")
     String region;
 
     @Option(names = "--service", paramLabel = "S", scope = ScopeType.INHERIT,

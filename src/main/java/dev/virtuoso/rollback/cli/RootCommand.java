@@ -85,15 +85,24 @@ public final class RootCommand implements Runnable {
     CommandSpec spec;
 
     private final Context ctx;
-    private final Wiring wiring;
+    final Wiring wiring;
+    /** Set when this command line runs as one region of a fleet. */
+    final Fleet.Member member;
 
-    RootCommand(Context ctx, Wiring wiring) {
+    RootCommand(Context ctx, Wiring wiring, Fleet.Member member) {
         this.ctx = ctx;
         this.wiring = wiring;
+        this.member = member;
     }
 
+    private Session session;
+
+    /** The run's one session: the runbook is read once, whether the regions or the command read it first. */
     Session session() {
-        return new Session(ctx, global, wiring);
+        if (session == null) {
+            session = new Session(ctx, global, wiring, member);
+        }
+        return session;
     }
 
     @Override

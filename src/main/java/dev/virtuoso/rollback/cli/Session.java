@@ -39,14 +39,21 @@ public final class Session {
     public final Context ctx;
     public final GlobalOptions opts;
     final Wiring wiring;
+    /** Set when this run is one region of a fleet: that region, and what it shares with the others. */
+    final Fleet.Member member;
     private Runbook runbook;
     private Target target;
     private SourceControl git;
 
     Session(Context ctx, GlobalOptions opts, Wiring wiring) {
+        this(ctx, opts, wiring, null);
+    }
+
+    Session(Context ctx, GlobalOptions opts, Wiring wiring, Fleet.Member member) {
         this.ctx = ctx;
         this.opts = opts;
         this.wiring = wiring;
+        this.member = member;
     }
 
     public static Session of(CommandSpec spec) {
@@ -77,7 +84,8 @@ public final class Session {
     public String rollbackCommand(String... words) {
         List<String> all = new java.util.ArrayList<>(List.of("rollback"));
         runbookFile().ifPresent(f -> all.addAll(List.of("-r", f.toString())));
-        String[][] target = {{"--project", opts.project}, {"--region", opts.region}, {"--service", opts.service},
+        String region = member != null ? member.region : opts.region;
+        String[][] target = {{"--project", opts.project}, {"--region", region}, {"--service", opts.service},
             {"--url", opts.url}};
         for (String[] option : target) {
             if (option[1] != null) {
@@ -90,7 +98,8 @@ public final class Session {
 
     public Runbook runbook() {
         if (runbook == null) {
-            runbook = runbookFile().map(new RunbookLoader()::load).orElseGet(Runbook::empty);
+            Runbook book = runbookFile().map(new RunbookLoader()::load).orElseGet(Runbook::empty);
+            runbook = member != null ? book.forRegion(member.region) : book;
             // A secret held in a variable is known without a call: it is redacted from everything the
             // run writes even when the run never uses it (--no-verify), since a server may echo it.
             java.util.stream.Stream.of(runbook.apiKey(), runbook.notifications().slackWebhook())
@@ -102,10 +111,19 @@ public final class Session {
 
     public Target target() {
         if (target == null) {
-            target = new TargetResolver(ctx.env()).resolve(
-                    new TargetResolver.Flags(opts.project, opts.region, opts.service, opts.url), runbook());
+            List<String> regions = member != null ? List.of(member.region) : regions();
+            if (regions.size() > 1) {
+                throw RunbookException.invalid(Fleet.takesOne(regions));
+            }
+            target = new TargetResolver(ctx.env()).resolve(new TargetResolver.Flags(opts.project,
+                    regions.isEmpty() ? null : regions.get(0), opts.service, opts.url), runbook());
         }
         return target;
+    }
+
+    /** The regions given (--region, CLOUDSDK_RUN_REGION, the runbook, gcloud); several for a fleet. */
+    List<String> regions() {
+        return new TargetResolver(ctx.env()).regions(opts.region, runbook());
     }
 
     /** {@code --dry-run}, decided here once: every port handed out refuses to change anything. */
@@ -186,7 +204,7 @@ public final class Session {
 
     /** The console; in a dry run nothing will change, so there is nothing to confirm. */
     public ConsoleInteraction ui() {
-        ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style());
+        ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style(), member);
         return dryRun() ? console.confirmed() : console;
     }
 

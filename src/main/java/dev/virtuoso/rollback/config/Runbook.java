@@ -25,7 +25,7 @@ public record Runbook(
 
     public Runbook {
         apiVersion = Objects.requireNonNullElse(apiVersion, API_VERSION);
-        service = Objects.requireNonNullElse(service, new ServiceConfig(null, null, null, null));
+        service = Objects.requireNonNullElse(service, new ServiceConfig(null, null, null, null, null));
         checks = Objects.requireNonNullElse(checks, new Checks(null, null, null, null));
         triggers = Objects.requireNonNullElse(triggers, new Triggers(null, null, null, null, null));
         decisionMatrix = decisionMatrix == null ? DecisionRow.DEFAULTS : List.copyOf(decisionMatrix);
@@ -38,7 +38,20 @@ public record Runbook(
         return new Runbook(null, null, null, null, null, null, null, null);
     }
 
-    public record ServiceConfig(String project, String region, String name, String url) {
+    /**
+     * The service; {@code regions} names several regions where the same service runs (a fleet),
+     * instead of {@code region}.
+     */
+    public record ServiceConfig(String project, String region, String name, String url, List<String> regions) {
+    }
+
+    /**
+     * This runbook for one region of its fleet: the service there, checked at its own URL, since
+     * {@code service.url} is one region's.
+     */
+    public Runbook forRegion(String one) {
+        return new Runbook(apiVersion, new ServiceConfig(service.project(), one, service.name(), null, null), apiKey,
+                checks, triggers, decisionMatrix, data, notifications);
     }
 
     /** Where a secret value comes from: an environment variable or a Secret Manager secret. */

@@ -635,6 +635,16 @@ public final class RunbookLoader {
             check(Runbook.API_VERSION.equals(r.apiVersion()), "apiVersion",
                     "must be " + Runbook.API_VERSION + ", not " + quote(r.apiVersion()));
             check(r.service().name() != null && !r.service().name().isBlank(), "service.name", "is required");
+            List<String> regions = r.service().regions();
+            if (regions != null) {
+                check(r.service().region() == null, "service.regions", "and 'service.region' exclude each other: "
+                        + "list every region under 'service.regions', or give one 'service.region'");
+                check(!regions.isEmpty(), "service.regions", "must name at least one region");
+                check(regions.stream().noneMatch(v -> v == null || v.isBlank()), "service.regions",
+                        "must not hold an empty name");
+                check(new java.util.HashSet<>(regions).size() == regions.size(), "service.regions",
+                        "names a region twice: " + regions);
+            }
             if (r.service().url() != null) {
                 check(r.service().url().matches("https?://[^\\s/]+(/[^\\s]*)?"), "service.url",
                         "must be an http(s) URL, not " + quote(r.service().url()));

@@ -16,7 +16,8 @@ import java.util.regex.Pattern;
 /**
  * Resolves project, region, service and URL the way gcloud users expect:
  * project: flag > CLOUDSDK_CORE_PROJECT > GOOGLE_CLOUD_PROJECT > runbook > gcloud [core] project;
- * region: flag > CLOUDSDK_RUN_REGION > runbook > gcloud [run] region.
+ * region: flag > CLOUDSDK_RUN_REGION > runbook > gcloud [run] region; several (a fleet) from the same
+ * sources, as a comma list or the runbook's {@code service.regions}.
  */
 public final class TargetResolver {
     private static final Pattern NAME = Pattern.compile("[a-z]([-a-z0-9]{0,61}[a-z0-9])?");
@@ -29,6 +30,45 @@ public final class TargetResolver {
     }
 
     public record Flags(String project, String region, String service, String url) {
+    }
+
+    /**
+     * The regions to act on, in the order given: {@code --region} (a comma list), else
+     * CLOUDSDK_RUN_REGION (the same), else the runbook's {@code service.regions} or {@code region},
+     * else gcloud [run] region; empty when none names one. An empty name, a name given twice or an
+     * invalid one is exit 2.
+     */
+    public List<String> regions(String flag, Runbook runbook) {
+        Runbook.ServiceConfig cfg = runbook.service();
+        String given = first(flag, env.get("CLOUDSDK_RUN_REGION"));
+        List<String> regions;
+        if (given != null) {
+            regions = split(given, first(flag) != null ? "--region" : "CLOUDSDK_RUN_REGION");
+        } else if (cfg.regions() != null) {
+            regions = cfg.regions();
+        } else if (cfg.region() != null) {
+            regions = List.of(cfg.region());
+        } else {
+            String gcloud = gcloudConfig().get("run.region");
+            regions = gcloud == null ? List.of() : split(gcloud, "gcloud's run/region");
+        }
+        regions.forEach(r -> require(NAME, r, "region"));
+        return regions;
+    }
+
+    private static List<String> split(String list, String from) {
+        List<String> regions = new ArrayList<>();
+        for (String part : list.split(",", -1)) {
+            String region = part.strip();
+            if (region.isEmpty()) {
+                throw RunbookException.invalid(from + " '" + list + "' holds an empty region name");
+            }
+            if (regions.contains(region)) {
+                throw RunbookException.invalid(from + " '" + list + "' names " + region + " twice");
+            }
+            regions.add(region);
+        }
+        return List.copyOf(regions);
     }
 
     public Target resolve(Flags flags, Runbook runbook) {

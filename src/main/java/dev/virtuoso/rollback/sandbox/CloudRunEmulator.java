@@ -79,7 +79,11 @@ final class CloudRunEmulator {
     private final Random random = new Random();
     private volatile Duration operationDelay;
     private volatile Duration revisionStartDelay;
+    /** Each service's URL (its region's demo service); the first one given serves any other service. */
+    private final Map<String, String> demoBaseUrls = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile String demoBaseUrl = "";
+    /** Services whose every update is refused with this status (a region where the caller lacks permission). */
+    private final Map<String, Status> refusedUpdates = new LinkedHashMap<>();
     private Status failNextUpdate;
     private Status loseNextAnswer;
     private Status failNextOperation;
@@ -250,8 +254,16 @@ final class CloudRunEmulator {
         return created.equals(current.getLatestCreatedRevision()) ? Optional.empty() : Optional.of(shortName(created));
     }
 
-    void demoBaseUrl(String url) {
-        this.demoBaseUrl = url;
+    void demoBaseUrl(String service, String url) {
+        demoBaseUrls.put(service, url);
+        if (demoBaseUrl.isEmpty()) {
+            demoBaseUrl = url;
+        }
+    }
+
+    /** Every later UpdateService of {@code service} is refused with {@code status}, before anything changes. */
+    synchronized void refuseUpdates(String service, Status status) {
+        refusedUpdates.put(service, status);
     }
 
     synchronized void put(Service s) {
@@ -307,11 +319,15 @@ final class CloudRunEmulator {
             TrafficTargetStatus.Builder st = TrafficTargetStatus.newBuilder().setType(t.getType())
                     .setRevision(t.getRevision()).setPercent(t.getPercent()).setTag(t.getTag());
             if (!t.getTag().isEmpty()) {
-                st.setUri(demoBaseUrl + "/t/" + t.getTag());
+                st.setUri(demoBaseUrl(s) + "/t/" + t.getTag());
             }
             b.addTrafficStatuses(st);
         }
-        return b.setUri(demoBaseUrl).build();
+        return b.setUri(demoBaseUrl(s)).build();
+    }
+
+    private String demoBaseUrl(Service s) {
+        return demoBaseUrls.getOrDefault(s.getName(), demoBaseUrl);
     }
 
     static Condition condition(String type, Condition.State state, String message) {
@@ -336,6 +352,10 @@ final class CloudRunEmulator {
     /** UpdateService as received over gRPC: counted, and subject to the faults the tests inject. */
     private synchronized Operation update(UpdateServiceRequest req) {
         mutatingCalls.incrementAndGet();
+        Status refused = refusedUpdates.get(req.getService().getName());
+        if (refused != null) {
+            throw refused.asRuntimeException();
+        }
         if (failNextUpdate != null) {
             Status s = failNextUpdate;
             failNextUpdate = null;

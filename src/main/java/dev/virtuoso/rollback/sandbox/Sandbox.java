@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -38,6 +39,8 @@ import java.util.function.Consumer;
 public final class Sandbox implements AutoCloseable {
     public static final String PROJECT = "virtuoso-sandbox";
     public static final String REGION = "us-central1";
+    /** The regions `rollback sandbox` runs the demo service in (runbooks/sandbox-fleet.yaml names them). */
+    public static final List<String> FLEET_REGIONS = List.of(REGION, "europe-west1", "asia-northeast1");
     public static final String SERVICE = "virtuoso-api";
     /**
      * The demo service's public demo key: not a secret, but random-looking as a real one is. The tool
@@ -63,33 +66,46 @@ public final class Sandbox implements AutoCloseable {
      * @param gitBranch the branch CI deploys
      * @param gitPollInterval how often CI looks at the branch
      * @param service the demo service's name (its revisions are named after it)
+     * @param regions the regions the demo service runs in, {@link #REGION} first
      */
     public record Options(Duration operationDelay, int grpcPort, int demoPort, double requestsPerMinute,
                           Duration metricsLag, Duration revisionStartDelay, Path gitRepo, String gitBranch,
-                          Duration gitPollInterval, String service) {
+                          Duration gitPollInterval, String service, List<String> regions) {
         public static Options defaults() {
             return new Options(Duration.ofMillis(300), 0, 0, 600, Duration.ZERO, Duration.ofMillis(300), null, "main",
-                    Duration.ofMillis(200), SERVICE);
+                    Duration.ofMillis(200), SERVICE, List.of(REGION));
+        }
+
+        /**
+         * The demo service in each of {@code all}, each with its own history, URL and metrics; {@link #REGION}
+         * first, the region every accessor without a region means.
+         */
+        public Options withRegions(List<String> all) {
+            if (all.isEmpty() || !all.get(0).equals(REGION) || new java.util.HashSet<>(all).size() != all.size()) {
+                throw new IllegalArgumentException("regions must start with " + REGION + " and be distinct: " + all);
+            }
+            return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay,
+                    gitRepo, gitBranch, gitPollInterval, service, List.copyOf(all));
         }
 
         public Options withOperationDelay(Duration d) {
             return new Options(d, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay, gitRepo,
-                    gitBranch, gitPollInterval, service);
+                    gitBranch, gitPollInterval, service, regions);
         }
 
         public Options withMetricsLag(Duration d) {
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, d, revisionStartDelay, gitRepo,
-                    gitBranch, gitPollInterval, service);
+                    gitBranch, gitPollInterval, service, regions);
         }
 
         public Options withRevisionStartDelay(Duration d) {
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, d, gitRepo,
-                    gitBranch, gitPollInterval, service);
+                    gitBranch, gitPollInterval, service, regions);
         }
 
         public Options withGitRepo(Path repo, String branch) {
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay,
-                    repo, branch, gitPollInterval, service);
+                    repo, branch, gitPollInterval, service, regions);
         }
 
         /** The demo service named {@code name}: a name Cloud Run allows, else IllegalArgumentException. */
@@ -100,7 +116,7 @@ public final class Sandbox implements AutoCloseable {
                         + "fewer than 50 characters)");
             }
             return new Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag, revisionStartDelay,
-                    gitRepo, gitBranch, gitPollInterval, name);
+                    gitRepo, gitBranch, gitPollInterval, name, regions);
         }
     }
 
@@ -112,7 +128,8 @@ public final class Sandbox implements AutoCloseable {
     private final CloudRunEmulator cloudRun;
     private final MonitoringEmulator monitoring;
     private final SecretManagerEmulator secretManager;
-    private final DemoService demo;
+    /** The demo service of each region, in the order of the options. */
+    private final Map<String, DemoService> demos;
     private final WebhookReceiver webhook;
     private final Server grpc;
     private BigQueryEmulator bigQuery;
@@ -124,12 +141,12 @@ public final class Sandbox implements AutoCloseable {
     private String firestoreExport;
 
     private Sandbox(CloudRunEmulator cloudRun, MonitoringEmulator monitoring, SecretManagerEmulator secretManager,
-                    DemoService demo, WebhookReceiver webhook, Server grpc, String service) {
+                    Map<String, DemoService> demos, WebhookReceiver webhook, Server grpc, String service) {
         this.service = service;
         this.cloudRun = cloudRun;
         this.monitoring = monitoring;
         this.secretManager = secretManager;
-        this.demo = demo;
+        this.demos = demos;
         this.webhook = webhook;
         this.grpc = grpc;
     }
@@ -151,11 +168,18 @@ public final class Sandbox implements AutoCloseable {
                     .addService(monitoring.metrics()).addService(monitoring.alertPolicies())
                     .addService(secretManager.api())
                     .build().start();
-            DemoService demo = new DemoService(cloudRun, servicePath(options.service()), API_KEY, options.demoPort());
-            cloudRun.demoBaseUrl(demo.url().toString());
-            seed(cloudRun, options.service(), clock.instant());
+            Map<String, DemoService> demos = new java.util.LinkedHashMap<>();
+            for (String region : options.regions()) {
+                String path = servicePath(options.service(), region);
+                // The first region's demo takes the port asked for; the others any free one.
+                DemoService demo = new DemoService(cloudRun, path, API_KEY, demos.isEmpty() ? options.demoPort() : 0);
+                demos.put(region, demo);
+                cloudRun.demoBaseUrl(path, demo.url().toString());
+                seed(cloudRun, options.service(), region, clock.instant());
+            }
+            seed(cloudRun, clock.instant());
             seed(secretManager, clock.instant());
-            Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demo, new WebhookReceiver(), grpc,
+            Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demos, new WebhookReceiver(), grpc,
                     options.service());
             sandbox.bigQuery = new BigQueryEmulator(clock, options.operationDelay());
             seed(sandbox.bigQuery, clock.instant());
@@ -185,7 +209,16 @@ public final class Sandbox implements AutoCloseable {
     }
 
     public static String servicePath(String service) {
-        return "projects/" + PROJECT + "/locations/" + REGION + "/services/" + service;
+        return servicePath(service, REGION);
+    }
+
+    public static String servicePath(String service, String region) {
+        return "projects/" + PROJECT + "/locations/" + region + "/services/" + service;
+    }
+
+    /** The regions the demo service runs in, the first being the one the other accessors mean. */
+    public List<String> regions() {
+        return List.copyOf(demos.keySet());
     }
 
     /** The demo service's name ({@link #SERVICE} unless the options named another). */
@@ -198,7 +231,12 @@ public final class Sandbox implements AutoCloseable {
     }
 
     public URI demoUrl() {
-        return demo.url();
+        return demo().url();
+    }
+
+    /** The demo service's URL in {@code region}, one of {@link #regions()}. */
+    public URI demoUrl(String region) {
+        return demo(region).url();
     }
 
     /** The emulator variables that point the tool at this sandbox (one server answers all). */
@@ -255,7 +293,12 @@ public final class Sandbox implements AutoCloseable {
     }
 
     DemoService demo() {
-        return demo;
+        return demos.values().iterator().next();
+    }
+
+    DemoService demo(String region) {
+        return Optional.ofNullable(demos.get(region)).orElseThrow(() -> new IllegalArgumentException(
+                "the sandbox runs no demo service in " + region + ": " + demos.keySet()));
     }
 
     @Override
@@ -263,7 +306,7 @@ public final class Sandbox implements AutoCloseable {
         if (ci != null) {
             ci.close();
         }
-        demo.stop();
+        demos.values().forEach(DemoService::stop);
         webhook.stop();
         if (bigQuery != null) {
             bigQuery.stop();
@@ -283,32 +326,12 @@ public final class Sandbox implements AutoCloseable {
         }
     }
 
-    private static void seed(CloudRunEmulator run, String service, Instant now) {
+    /** What every region shares: the images' behaviour, and another service of the project. */
+    private static void seed(CloudRunEmulator run, Instant now) {
         run.markBroken(BROKEN_IMAGE);
         // 00004's image never started; deployed again, it fails again.
         run.markFailsToStart(IMAGE + ":v1.2.1");
-        String svc = servicePath(service);
         Instant day = firstRelease(now);
-        // Each revision reads the API key pinned to a version: 00001 the 2024 key, the later ones the current.
-        run.put(revision(svc, service + "-00001-abc", IMAGE + ":v1.0.0", "1", day, true));
-        run.put(revision(svc, service + "-00002-def", IMAGE + ":v1.1.0", "2", day.plus(Duration.ofDays(1)), true));
-        run.put(revision(svc, service + "-00003-ghi", BROKEN_IMAGE, "2", day.plus(Duration.ofDays(2)), true));
-        Revision failed = revision(svc, service + "-00004-jkl", IMAGE + ":v1.2.1", "2", day.plus(Duration.ofDays(3)),
-                false);
-        run.put(failed);
-        run.put(run.settle(Service.newBuilder().setName(svc).setGeneration(4).setObservedGeneration(4)
-                .setEtag(run.nextEtag()).setCreateTime(Grpc.timestamp(day)).setUpdateTime(Grpc.timestamp(day.plus(Duration.ofDays(3))))
-                .setLastModifier(CloudRunEmulator.CI_DEPLOYER)
-                .setTemplate(RevisionTemplate.newBuilder().addContainers(container(IMAGE + ":v1.2.1", "2")))
-                .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
-                        .setPercent(100))
-                .addTraffic(TrafficTarget.newBuilder()
-                        .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
-                        .setRevision(service + "-00002-def").setPercent(0).setTag("stable-2024-07-24"))
-                .setLatestReadyRevision(svc + "/revisions/" + service + "-00003-ghi")
-                .setLatestCreatedRevision(failed.getName())
-                .build()));
-
         String other = servicePath("other-service");
         run.put(revision(other, "other-service-00001-aaa", "gcr.io/virtuoso-sandbox/other:v1", "2", day, true));
         run.put(run.settle(Service.newBuilder().setName(other).setGeneration(1).setObservedGeneration(1)
@@ -320,6 +343,43 @@ public final class Sandbox implements AutoCloseable {
                 .setLatestReadyRevision(other + "/revisions/other-service-00001-aaa")
                 .setLatestCreatedRevision(other + "/revisions/other-service-00001-aaa")
                 .build()));
+    }
+
+    /**
+     * The demo service's history in {@code region}: the same releases everywhere, revision names
+     * ending as Cloud Run names them in each region (its own random suffix; {@link #REGION}'s are
+     * the ones the tests and docs name).
+     */
+    private static void seed(CloudRunEmulator run, String service, String region, Instant now) {
+        String svc = servicePath(service, region);
+        Instant day = firstRelease(now);
+        // Each revision reads the API key pinned to a version: 00001 the 2024 key, the later ones the current.
+        run.put(revision(svc, service + "-00001-" + suffix(region, "abc"), IMAGE + ":v1.0.0", "1", day, true));
+        run.put(revision(svc, service + "-00002-" + suffix(region, "def"), IMAGE + ":v1.1.0", "2",
+                day.plus(Duration.ofDays(1)), true));
+        run.put(revision(svc, service + "-00003-" + suffix(region, "ghi"), BROKEN_IMAGE, "2",
+                day.plus(Duration.ofDays(2)), true));
+        Revision failed = revision(svc, service + "-00004-" + suffix(region, "jkl"), IMAGE + ":v1.2.1", "2",
+                day.plus(Duration.ofDays(3)), false);
+        run.put(failed);
+        run.put(run.settle(Service.newBuilder().setName(svc).setGeneration(4).setObservedGeneration(4)
+                .setEtag(run.nextEtag()).setCreateTime(Grpc.timestamp(day)).setUpdateTime(Grpc.timestamp(day.plus(Duration.ofDays(3))))
+                .setLastModifier(CloudRunEmulator.CI_DEPLOYER)
+                .setTemplate(RevisionTemplate.newBuilder().addContainers(container(IMAGE + ":v1.2.1", "2")))
+                .addTraffic(TrafficTarget.newBuilder().setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_LATEST)
+                        .setPercent(100))
+                .addTraffic(TrafficTarget.newBuilder()
+                        .setType(TrafficTargetAllocationType.TRAFFIC_TARGET_ALLOCATION_TYPE_REVISION)
+                        .setRevision(service + "-00002-" + suffix(region, "def")).setPercent(0).setTag("stable-2024-07-24"))
+                .setLatestReadyRevision(svc + "/revisions/" + service + "-00003-" + suffix(region, "ghi"))
+                .setLatestCreatedRevision(failed.getName())
+                .build()));
+    }
+
+    /** {@code first}'s suffix in {@link #REGION}; elsewhere the region's initials and its last letter (ewc, anc). */
+    private static String suffix(String region, String first) {
+        return region.equals(REGION) ? first
+                : "" + region.charAt(0) + region.charAt(region.indexOf('-') + 1) + first.charAt(2);
     }
 
     /** When the first seeded revision was created; one more came each day after. */

@@ -19,6 +19,8 @@ import picocli.CommandLine.Spec;
         + "and a demo service until interrupted.",
     "Prints `export` lines for the emulator variables. The demo virtuoso-api has two good revisions, a broken "
         + "one serving 100%%, and a newer one that never became Ready. Use runbooks/sandbox.yaml.",
+    "The same service runs in us-central1, europe-west1 and asia-northeast1, each with its own history, URL "
+        + "(the first at --demo-port) and metrics: runbooks/sandbox-fleet.yaml acts on all three at once.",
     "BigQuery holds dataset analytics: about an hour ago a bad deploy deleted a third of command_executions "
         + "(partitioned, clustered) and zeroed rows of daily_totals (plain); try `rollback restore bigquery --table "
         + "analytics.command_executions --at -2h`.",
@@ -76,7 +78,8 @@ public final class SandboxCommand implements Callable<Integer> {
         Session s = Session.of(spec);
         String service = s.opts.service != null ? s.opts.service : Sandbox.SERVICE;
         Sandbox.Options options = new Sandbox.Options(operationDelay, grpcPort, demoPort, requestsPerMinute, metricsLag,
-                revisionStartDelay, null, "main", Sandbox.Options.defaults().gitPollInterval(), Sandbox.SERVICE);
+                revisionStartDelay, null, "main", Sandbox.Options.defaults().gitPollInterval(), Sandbox.SERVICE,
+                Sandbox.FLEET_REGIONS);
         if (ci != null) {
             options = options.withGitRepo(ci.repo.toAbsolutePath().normalize(), ci.branch);
         }
@@ -88,6 +91,10 @@ public final class SandboxCommand implements Callable<Integer> {
                     + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhookUrl()
                     + (service.equals(Sandbox.SERVICE) ? "" : "; runbooks/sandbox.yaml names " + Sandbox.SERVICE
                     + ": pass --service " + service));
+            for (String region : sandbox.regions().subList(1, sandbox.regions().size())) {
+                out.println("# " + service + " in " + region + " at " + sandbox.demoUrl(region)
+                        + " (runbooks/sandbox-fleet.yaml names every region)");
+            }
             if (ci != null) {
                 out.println("# CI: each push to " + options.gitBranch() + " of " + options.gitRepo() + " deploys "
                         + service + " as " + Sandbox.IMAGE + ":<short sha>; clone it: git clone "

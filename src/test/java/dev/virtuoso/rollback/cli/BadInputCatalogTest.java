@@ -89,6 +89,10 @@ class BadInputCatalogTest {
     private static final String SVC = "apiVersion: rollback/v1\nservice:\n  project: virtuoso-sandbox\n"
             + "  region: us-central1\n  name: virtuoso-api\n";
 
+    /** The runbook's service without a region: each case adds its regions. */
+    private static final String FLEET = "apiVersion: rollback/v1\nservice:\n  project: virtuoso-sandbox\n"
+            + "  name: virtuoso-api\n";
+
     /** A journal line as the tool writes it, with the traffic recorded before the step. */
     private static String journalLine(String id, String command, String before) {
         return "{\"id\":\"" + id + "\",\"time\":\"2026-11-30T10:00:00Z\",\"user\":\"tester\",\"command\":\"" + command
@@ -127,6 +131,34 @@ class BadInputCatalogTest {
                 book("duplicate key", SVC + "  name: other-service\n", "duplicate key 'service.name'"),
                 book("second YAML document", SVC + "---\nservice:\n  name: other-service\n", "line 6"),
                 book("empty file", "", "the file is empty"),
+                // --- regions (a fleet) ------------------------------------------------------------
+                book("both region and regions", SVC + "  regions: [us-central1, europe-west1]\n",
+                        "'service.regions' and 'service.region' exclude each other"),
+                book("empty regions", FLEET + "  regions: []\n", "'service.regions' must name at least one region"),
+                book("a region named twice in regions", FLEET + "  regions: [us-central1, europe-west1, us-central1]\n",
+                        "'service.regions' names a region twice"),
+                book("an empty name in regions", FLEET + "  regions: [us-central1, '']\n",
+                        "'service.regions' must not hold an empty name"),
+                c("--region list with an empty name", 2, "--region 'us-central1,,europe-west1' holds an empty region "
+                        + "name", "-r", "{RB}", "--region", "us-central1,,europe-west1", "status"),
+                c("--region list naming a region twice", 2, "--region 'us-central1,us-central1' names us-central1 twice",
+                        "-r", "{RB}", "--region", "us-central1,us-central1", "quick", "--previous", "--yes"),
+                c("CLOUDSDK_RUN_REGION list ending with a comma", 2, "CLOUDSDK_RUN_REGION 'us-central1,' holds an "
+                        + "empty region name", "-r", "{RB}", "quick", "--previous", "--yes")
+                        .env("CLOUDSDK_RUN_REGION", "us-central1,"),
+                c("--region list with an invalid name", 2, "'Europe_West1' is not a valid region name", "-r", "{RB}",
+                        "--region", "us-central1,Europe_West1", "status"),
+                c("several regions for a command that takes one", 2, "several regions given (us-central1, "
+                        + "europe-west1): `rollback tag` acts on one region; only status, quick, image, verify, assess "
+                        + "run on several", "-r", "{RB}", "--region", "us-central1,europe-west1", "tag", "--yes"),
+                c("several regions from the runbook for a command that takes one", 2, "several regions given "
+                        + "(us-central1, europe-west1): this command acts on one region", "-r", "{RB}", "alert-policy",
+                        "--apply", "--yes").runbook(FLEET + "  regions: [us-central1, europe-west1]\n"),
+                c("--url with several regions", 2, "--url is one region's URL; with several regions (us-central1, "
+                        + "europe-west1) each is checked at its own service URL", "-r", "{RB}", "--region",
+                        "us-central1,europe-west1", "--url", "http://127.0.0.1:1", "quick", "--previous", "--yes"),
+                c("verify --junit with several regions", 2, "--junit writes the report of one region", "-r", "{RB}",
+                        "--region", "us-central1,europe-west1", "verify", "--junit", "{HOME}/report.xml"),
                 book("only comments", "# nothing here\n", "the file is empty"),
                 book("tab-indented YAML", "service:\n\tname: x\n", "not valid YAML"),
                 book("wrong apiVersion", SVC.replace("rollback/v1", "rollback/v9"), "'apiVersion' must be rollback/v1"),

@@ -7,7 +7,8 @@ import java.util.List;
  * What a terminal {@code columns} wide shows after some output, as xterm does it: a character
  * past the last column starts a new row (the line wraps), {@code \r} returns to the start of the
  * cursor's row only, {@code \n} starts the next row, {@code ESC[K} erases to the end of the row and
- * {@code ESC[2K} the whole row; colour codes print nothing.
+ * {@code ESC[2K} the whole row, {@code ESC[nF} goes to the start of the row n above; colour codes print
+ * nothing.
  */
 final class Screen {
     private Screen() {
@@ -31,7 +32,10 @@ final class Screen {
                 char command = written.charAt(end);
                 i = end + 1;
                 StringBuilder line = rows.get(row);
-                if (command == 'K' && params.equals("2")) {
+                if (command == 'F') {
+                    row = Math.max(0, row - (params.isEmpty() ? 1 : Integer.parseInt(params)));
+                    col = 0;
+                } else if (command == 'K' && params.equals("2")) {
                     line.replace(0, line.length(), " ".repeat(line.length()));
                 } else if (command == 'K') {
                     line.setLength(Math.min(line.length(), col));

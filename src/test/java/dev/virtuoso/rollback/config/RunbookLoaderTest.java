@@ -313,7 +313,7 @@ class RunbookLoaderTest {
                         "line 4: unknown key 'notify.slackWebhook.envv' (known here: env, secret)"),
                 arguments(SERVICE + "apiKey:\n  secrt: s\n", "line 4: unknown key 'apiKey.secrt' (known here: env, secret)"),
                 arguments("service:\n  nmae: a\n",
-                        "line 2: unknown key 'service.nmae' (known here: name, project, region, url)"));
+                        "line 2: unknown key 'service.nmae' (known here: name, project, region, regions, url)"));
     }
 
     @ParameterizedTest(name = "{1}")
@@ -508,7 +508,7 @@ class RunbookLoaderTest {
                 data:
                   secrets: [1e3, ~x, 'null']
                 """);
-        assertThat(r.service()).isEqualTo(new Runbook.ServiceConfig("0123", "1.10", "yes", null));
+        assertThat(r.service()).isEqualTo(new Runbook.ServiceConfig("0123", "1.10", "yes", null, null));
         Runbook.HttpCheck c = r.checks().functional().get(0);
         assertThat(c.name()).isEqualTo("on");
         assertThat(c.auth()).isTrue();

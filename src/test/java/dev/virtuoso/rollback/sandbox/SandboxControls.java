@@ -198,6 +198,21 @@ public final class SandboxControls {
         }
     }
 
+    /** The demo service in {@code region}, one of the sandbox's regions. */
+    public Service serviceIn(String region) {
+        return sandbox.cloudRun().service(Sandbox.servicePath(sandbox.service(), region));
+    }
+
+    /** Every later update of the demo service in {@code region} is refused with {@code status} (e.g. PERMISSION_DENIED). */
+    public void refuseUpdatesIn(String region, Status status) {
+        sandbox.cloudRun().refuseUpdates(Sandbox.servicePath(sandbox.service(), region), status);
+    }
+
+    /** How many requests the demo service in {@code region} had for {@code methodAndPath}. */
+    public int demoRequestsIn(String region, String methodAndPath) {
+        return sandbox.demo(region).requests(methodAndPath);
+    }
+
     public int cloudRunMutations() {
         return sandbox.cloudRun().mutatingCalls();
     }

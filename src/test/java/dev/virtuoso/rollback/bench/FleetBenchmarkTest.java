@@ -1,0 +1,66 @@
+package dev.virtuoso.rollback.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.virtuoso.rollback.cli.Cli;
+import dev.virtuoso.rollback.cli.Context;
+import dev.virtuoso.rollback.port.Sleeper;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Benchmark: {@code quick --previous --yes} on three regions at once against one region, each
+ * against a fresh sandbox whose updates take 2 s to apply, checks included. The regions run in
+ * parallel, so the fleet should take about as long as one region: goal ≤ 1.3×. Prints both wall
+ * times and the ratio. Rerun alone with {@code ./mvnw -B -q test -Dtest=FleetBenchmarkTest}.
+ */
+class FleetBenchmarkTest {
+    private static final Duration OPERATION = Duration.ofSeconds(2);
+
+    @Test
+    void quickOnThreeRegionsTakesAtMostOneAndAThirdTimesOneRegion() throws Exception {
+        // Warm-up (class loading, JIT, the first gRPC channel) on short operations; not measured.
+        run(Duration.ofMillis(50), "-r", "runbooks/sandbox-fleet.yaml", "quick", "--previous", "--yes");
+        long one = run(OPERATION, "-r", "runbooks/sandbox.yaml", "quick", "--previous", "--yes");
+        long fleet = run(OPERATION, "-r", "runbooks/sandbox-fleet.yaml", "quick", "--previous", "--yes");
+        double ratio = (double) fleet / one;
+        System.out.printf("quick --previous with 2 s operations: one region %d ms, fleet of 3 %d ms; ratio %.2f%n",
+                one, fleet, ratio);
+        assertThat(ratio).isLessThanOrEqualTo(1.3);
+    }
+
+    /** The wall time of {@code args} against a fresh sandbox of three regions, in milliseconds; exit 0 asserted. */
+    private static long run(Duration operation, String... args) throws Exception {
+        Path home = Files.createTempDirectory("rollback-bench-");
+        try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(operation)
+                .withRegions(Sandbox.FLEET_REGIONS))) {
+            Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
+            env.put("ROLLBACK_HOME", home.toString());
+            env.put("HOME", home.toString());
+            env.put("CLOUDSDK_CONFIG", home.resolve("gcloud").toString());
+            env.put("USER", "bench");
+            StringWriter out = new StringWriter();
+            Context ctx = new Context(Map.copyOf(env), new BufferedReader(new StringReader("")), new PrintWriter(out),
+                    new PrintWriter(out), false, Clock.systemUTC(), Sleeper.REAL);
+            long t0 = System.nanoTime();
+            int code = Cli.run(ctx, args);
+            long ms = (System.nanoTime() - t0) / 1_000_000;
+            assertThat(code).as(out.toString()).isZero();
+            return ms;
+        } finally {
+            try (var files = Files.walk(home)) {
+                files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+            }
+        }
+    }
+}
