@@ -206,7 +206,8 @@ class SharedJournalTest {
         assertThat(history.code()).as(history.err()).isZero();
         assertThat(history.err()).matches("warning: uploaded 1 journal record kept locally since \\S+ to "
                 + "gs://virtuoso-sandbox-journal/team/\\R");
-        assertThat(cli.controls.journalObjects("team/records/")).hasSize(2);
+        assertThat(cli.controls.journalObjects("team/records/")).hasSize(2)
+                .allMatch(n -> n.matches("team/records/[0-9TZ]+-[0-9a-f]{4}/(1-planned|2-applied)\\.json"));
         assertThat(Files.readString(spool)).isEmpty();
         assertThat(historyElsewhere().get("records").get(0).get("state").asText()).isEqualTo("applied");
         assertThat(recordWrites()).noneMatch(w -> w.contains("DELETE") || w.contains("replaced"));

@@ -113,10 +113,16 @@ public final class GcsJournal implements Journal {
         }
     }
 
-    /** Creates the step's next object; a number another writer took first (412) moves to the next one. */
+    /**
+     * Creates the step's next object; a number another writer took first (412) moves to the next one.
+     * A step this run did not start (a record kept locally by an earlier run) continues after the
+     * highest number the bucket has of it: history takes a step's highest number as its newest state.
+     */
     private void write(JournalRecord record) {
         byte[] content = json(record);
-        int n = written.getOrDefault(record.id(), 0);
+        Integer known = written.get(record.id());
+        int n = known != null || record.state() == JournalRecord.State.planned ? (known == null ? 0 : known)
+                : highestNumber(record.id());
         for (int tries = 0; tries < 100; tries++) {
             n++;
             String name = prefix + "records/" + record.id() + "/" + n + "-" + record.state() + ".json";
@@ -128,6 +134,29 @@ public final class GcsJournal implements Journal {
         }
         throw new RunbookException(ExitCode.CONFLICT, "the step " + record.id() + " has 100 records in " + where
                 + " written by others");
+    }
+
+    private int highestNumber(String id) {
+        String step = prefix + "records/" + id + "/";
+        int highest = 0;
+        try {
+            for (Blob b : objects.storage().list(objects.bucket(), Storage.BlobListOption.prefix(step)).iterateAll()) {
+                highest = Math.max(highest, number(b.getName().substring(step.length())));
+            }
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(StorageObjects.API, where + "records/" + id + "/", e);
+        }
+        return highest;
+    }
+
+    /** The n of {@code <n>-<state>.json}, or 0 when the name is not one. */
+    private static int number(String file) {
+        int dash = file.indexOf('-');
+        try {
+            return dash < 0 ? 0 : Integer.parseInt(file.substring(0, dash));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
     }
 
     private static byte[] json(JournalRecord record) {
@@ -267,15 +296,9 @@ public final class GcsJournal implements Journal {
             for (Blob b : objects.storage().list(objects.bucket(), Storage.BlobListOption.prefix(records)).iterateAll()) {
                 String rest = b.getName().substring(records.length());
                 int slash = rest.indexOf('/');
-                int dash = rest.indexOf('-', slash + 1);
-                if (slash < 0 || dash < 0) {
+                int n = slash < 0 ? 0 : number(rest.substring(slash + 1));
+                if (n == 0) {
                     continue; // not a record this journal writes
-                }
-                int n;
-                try {
-                    n = Integer.parseInt(rest.substring(slash + 1, dash));
-                } catch (NumberFormatException e) {
-                    continue;
                 }
                 String id = rest.substring(0, slash);
                 Instant created = b.getCreateTimeOffsetDateTime() == null ? Instant.EPOCH

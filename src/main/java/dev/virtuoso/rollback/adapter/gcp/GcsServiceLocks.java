@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
 import java.util.Optional;
@@ -125,7 +126,8 @@ public final class GcsServiceLocks implements ServiceLocks {
                         + Durations.format(LEASE) + ", or ask " + theirs.holder() + "; nothing was changed");
             }
             progress.update("waiting for the lock of " + what + ", held " + describe(theirs, now) + " (waited "
-                    + Durations.format(waited) + " of " + Durations.format(waitFor) + ")");
+                    + (waited.toSeconds() == 0 ? "0s" : Durations.format(waited.truncatedTo(ChronoUnit.SECONDS))) + " of "
+                    + Durations.format(waitFor) + ")");
             wait.pause(left.compareTo(POLL) < 0 ? left : POLL, "waiting for the lock of " + what);
         }
     }
