@@ -147,27 +147,32 @@ public final class ChangePipeline {
         if (change.inFlight()) {
             return adopt(change, verify, ownChecks, start);
         }
-        List<String> notes = notes(change, verify);
-        Optional<ServiceState> notOurs = applyingNotOurs(change);
-        notOurs.ifPresent(s -> notes.add(0, applyingNotOursText(s) + "; this plan starts from what that change "
-                + "asks and replaces it" + (force ? " (--force)" : "")));
-        if (notOurs.isPresent() && !force && !dryRun && ui.confirmedAlready()) {
-            throw RunbookException.invalid(applyingNotOursText(notOurs.get()) + "; a change now would replace it "
-                    + "before it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, or add "
-                    + "--force to replace it; nothing was changed");
+        ServiceLocks.Lease lease = ServiceLocks.NO_LEASE;
+        if (!dryRun) {
+            checkJournal(); // a change that could not be journaled is not offered
+            // The lock is taken before the plan is shown and held while the person decides, as terraform
+            // holds its state lock while it asks: a colleague about to change the same service learns at
+            // once who is deciding and about what, rather than both confirming plans made from the same
+            // state and the second then overwriting the first's rollback (or being refused after saying
+            // yes). It is taken before looking for a change still being applied: when a colleague holds
+            // the lock, who and what for says more than "a change this run did not send".
+            lease = lock(change);
         }
-        if (dryRun) {
-            ui.showPlan(change, notes);
-            return result(change, ActionResult.Outcome.planned, "dry run: " + change.about().summary()
-                    + " (nothing changed)", write(change.asked()), null, start, null, notes, List.of());
-        }
-        checkJournal(); // a change that could not be journaled is not offered
-        // The lock is taken before the plan is shown and held while the person decides, as terraform
-        // holds its state lock while it asks: a colleague about to change the same service learns at
-        // once who is deciding and about what, rather than both confirming plans made from the same
-        // state and the second then overwriting the first's rollback (or being refused after saying yes).
-        ServiceLocks.Lease lease = lock(change);
         try {
+            List<String> notes = notes(change, verify);
+            Optional<ServiceState> notOurs = applyingNotOurs(change);
+            notOurs.ifPresent(s -> notes.add(0, applyingNotOursText(s) + "; this plan starts from what that change "
+                    + "asks and replaces it" + (force ? " (--force)" : "")));
+            if (notOurs.isPresent() && !force && !dryRun && ui.confirmedAlready()) {
+                throw RunbookException.invalid(applyingNotOursText(notOurs.get()) + "; a change now would replace it "
+                        + "before it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, "
+                        + "or add --force to replace it; nothing was changed");
+            }
+            if (dryRun) {
+                ui.showPlan(change, notes);
+                return result(change, ActionResult.Outcome.planned, "dry run: " + change.about().summary()
+                        + " (nothing changed)", write(change.asked()), null, start, null, notes, List.of());
+            }
             return confirmAndApply(change, verify, ownChecks, notes, notOurs, lease);
         } finally {
             lease.release();
