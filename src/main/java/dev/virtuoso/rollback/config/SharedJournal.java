@@ -43,15 +43,6 @@ public record SharedJournal(String bucket, String prefix) {
         return null;
     }
 
-    /** The object name of {@code path} under the prefix. */
-    public String object(String path) {
-        return prefix.isEmpty() ? path : prefix + "/" + path;
-    }
-
-    public String uri() {
-        return "gs://" + bucket + (prefix.isEmpty() ? "" : "/" + prefix);
-    }
-
     private static String trimSlashes(String s) {
         return s.replaceAll("^/+|/+$", "");
     }
