@@ -121,15 +121,19 @@ public final class GcsServiceLocks implements ServiceLocks {
             Duration left = waitFor.minus(waited);
             if (left.isNegative() || left.isZero()) {
                 throw new RunbookException(ExitCode.CONFLICT, what + " is locked " + describe(theirs, now)
-                        + (waitFor.isZero() ? "" : " (waited " + Durations.format(waited) + ")") + "; the lock expires at "
+                        + (waitFor.isZero() ? "" : " (waited " + seconds(waited) + ")") + "; the lock expires at "
                         + time(theirs.expires(), now) + " unless its holder renews it: wait for it with --wait-lock "
                         + Durations.format(LEASE) + ", or ask " + theirs.holder() + "; nothing was changed");
             }
             progress.update("waiting for the lock of " + what + ", held " + describe(theirs, now) + " (waited "
-                    + (waited.toSeconds() == 0 ? "0s" : Durations.format(waited.truncatedTo(ChronoUnit.SECONDS))) + " of "
-                    + Durations.format(waitFor) + ")");
+                    + seconds(waited) + " of " + Durations.format(waitFor) + ")");
             wait.pause(left.compareTo(POLL) < 0 ? left : POLL, "waiting for the lock of " + what);
         }
+    }
+
+    /** A wait in whole seconds, as people read it: 0s, 5s, 1m5s. */
+    private static String seconds(Duration d) {
+        return d.toSeconds() == 0 ? "0s" : Durations.format(d.truncatedTo(ChronoUnit.SECONDS));
     }
 
     /** "by alice@host since 03:12 UTC (quick --previous: deploy broke checkout)". */
