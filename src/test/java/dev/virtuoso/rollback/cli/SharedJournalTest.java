@@ -149,6 +149,7 @@ class SharedJournalTest {
 
     @Test
     void theLockIsReleasedWhenTheStepIsInterrupted() throws IOException {
+        cli.controls.setOperationDelay(Duration.ofSeconds(5)); // Ctrl-C comes while Cloud Run applies the change
         boolean[] interrupted = {false};
         cli.sleeper = d -> {
             if (!interrupted[0]) {
