@@ -144,7 +144,7 @@ public final class GcsJournal implements Journal {
                 highest = Math.max(highest, number(b.getName().substring(step.length())));
             }
         } catch (RuntimeException e) {
-            throw GcpErrors.translate(StorageObjects.API, where + "records/" + id + "/", e);
+            throw StorageObjects.failure(where + "records/" + id + "/", e);
         }
         return highest;
     }
@@ -252,7 +252,7 @@ public final class GcsJournal implements Journal {
             granted = objects.storage().testIamPermissions(objects.bucket(), PERMISSIONS);
         } catch (RuntimeException e) {
             throw new RunbookException(ExitCode.API_FAILURE, "cannot use the shared journal " + where + ": "
-                    + GcpErrors.translate(StorageObjects.API, "gs://" + objects.bucket(), e).getMessage(), e);
+                    + StorageObjects.failure("gs://" + objects.bucket(), e).getMessage(), e);
         }
         List<String> missing = new ArrayList<>();
         for (int i = 0; i < PERMISSIONS.size(); i++) {
@@ -309,7 +309,7 @@ public final class GcsJournal implements Journal {
             }
         } catch (RuntimeException e) {
             throw new RunbookException(ExitCode.API_FAILURE, "cannot read the shared journal " + where + ": "
-                    + GcpErrors.translate(StorageObjects.API, where + "records/", e).getMessage(), e);
+                    + StorageObjects.failure(where + "records/", e).getMessage(), e);
         }
         List<Step> ordered = new ArrayList<>(steps.values());
         ordered.sort(Comparator.comparing(Step::first).thenComparing(Step::id));
@@ -354,7 +354,8 @@ public final class GcsJournal implements Journal {
                 throw r;
             }
             throw new RunbookException(ExitCode.API_FAILURE, "cannot read the shared journal " + where + ": "
-                    + GcpErrors.translate(StorageObjects.API, where + "records/", cause).getMessage(), cause);
+                    + (cause instanceof RuntimeException r ? StorageObjects.failure(where + "records/", r).getMessage()
+                    : String.valueOf(cause)), cause);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new RunbookException(ExitCode.INTERRUPTED, "interrupted while reading the shared journal " + where);

@@ -5,6 +5,8 @@ import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.BlobInfo;
 import com.google.cloud.storage.Storage;
 import com.google.cloud.storage.StorageException;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
 import java.util.Optional;
 
 /**
@@ -49,9 +51,9 @@ final class StorageObjects {
             if (e.getCode() == PRECONDITION_FAILED) {
                 return Optional.empty();
             }
-            throw GcpErrors.translate(API, uri(name), e);
+            throw failure(uri(name), e);
         } catch (RuntimeException e) {
-            throw GcpErrors.translate(API, uri(name), e);
+            throw failure(uri(name), e);
         }
     }
 
@@ -69,9 +71,9 @@ final class StorageObjects {
             if (e.getCode() == 404) {
                 return Optional.empty(); // deleted between the two calls
             }
-            throw GcpErrors.translate(API, uri(name), e);
+            throw failure(uri(name), e);
         } catch (RuntimeException e) {
-            throw GcpErrors.translate(API, uri(name), e);
+            throw failure(uri(name), e);
         }
     }
 
@@ -83,10 +85,23 @@ final class StorageObjects {
             if (e.getCode() == PRECONDITION_FAILED) {
                 return false;
             }
-            throw GcpErrors.translate(API, uri(name), e);
+            throw failure(uri(name), e);
         } catch (RuntimeException e) {
-            throw GcpErrors.translate(API, uri(name), e);
+            throw failure(uri(name), e);
         }
+    }
+
+    /**
+     * A failed call, naming {@code resource}. The client's StorageException carries the HTTP status
+     * and Google's message; every status is a cloud failure here (exit 4): the journal's place was
+     * checked when it was read, so a missing bucket or permission is the cloud's state, not a typo.
+     */
+    static RunbookException failure(String resource, RuntimeException e) {
+        if (e instanceof StorageException s) {
+            return new RunbookException(ExitCode.API_FAILURE, API + ": " + resource + ": " + GcpErrors.firstLine(
+                    s.getMessage()) + (s.getCode() > 0 ? " (HTTP " + s.getCode() + ")" : ""), e);
+        }
+        return GcpErrors.translate(API, resource, e);
     }
 
     String uri(String name) {
