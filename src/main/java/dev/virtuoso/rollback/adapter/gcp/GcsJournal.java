@@ -4,6 +4,7 @@ import com.google.cloud.storage.Blob;
 import com.google.cloud.storage.BlobId;
 import com.google.cloud.storage.Storage;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.OpenSteps;
 import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -55,8 +56,7 @@ public final class GcsJournal implements Journal {
     private final Clock clock;
     private final Consumer<String> warn;
     private final boolean mayUpload;
-    /** The newest record of each step this process appended and left unfinished, by id, oldest first. */
-    private final Map<String, JournalRecord> openHere = new LinkedHashMap<>();
+    private final OpenSteps openHere = new OpenSteps();
     /** The last n written per step by this process. */
     private final Map<String, Integer> written = new HashMap<>();
     /** Objects read, by name: they are never rewritten, so what was read once stays true. */
@@ -105,12 +105,7 @@ public final class GcsJournal implements Journal {
                 Thread.currentThread().interrupt();
             }
         }
-        boolean open = record.state() == JournalRecord.State.planned || record.state() == JournalRecord.State.applied;
-        if (open) {
-            openHere.put(record.id(), record);
-        } else {
-            openHere.remove(record.id());
-        }
+        openHere.appended(record);
     }
 
     /**
@@ -268,14 +263,13 @@ public final class GcsJournal implements Journal {
 
     /** True while a step this process started is unfinished. */
     public synchronized boolean hasOpen() {
-        return !openHere.isEmpty();
+        return openHere.any();
     }
 
     /** Marks the steps this process left unfinished as interrupted (Ctrl-C), so the journal shows where it stopped. */
     public synchronized void interruptOpen() {
-        for (JournalRecord r : List.copyOf(openHere.values())) {
-            append(r.next(clock.instant(), JournalRecord.State.interrupted, null, "stopped at once after state "
-                    + r.state() + "; the change may be in effect: see `rollback status`", true));
+        for (JournalRecord r : openHere.interrupted(clock.instant())) {
+            append(r);
         }
     }
 

@@ -12,14 +12,12 @@ import dev.virtuoso.rollback.port.Progress;
 import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.sandbox.Sandbox;
 import dev.virtuoso.rollback.sandbox.SandboxControls;
+import dev.virtuoso.rollback.sandbox.TestClock;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -31,36 +29,12 @@ class GcsJournalAndLocksTest {
     private static final ServiceRef API = new ServiceRef("p", "us-central1", "api");
     private static final String LOCK = "j/locks/p/us-central1/api";
 
-    /** Time that moves only when told (or when the code under test sleeps). */
-    private static final class ManualClock extends Clock {
-        private volatile Instant now = Instant.parse("2026-12-07T03:00:00Z");
-
-        void advance(Duration d) {
-            now = now.plus(d);
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-    }
-
     private final Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults());
     private final SandboxControls controls = new SandboxControls(sandbox);
     // The name other Google libraries read, with its scheme: honoured when GCS_EMULATOR_HOST is not set.
     private final GcpClients clients = new GcpClients(Map.of(GcpClients.STORAGE_EMULATOR_HOST,
             "http://" + sandbox.emulatorVariables().get("GCS_EMULATOR_HOST")));
-    private final ManualClock clock = new ManualClock();
+    private final TestClock clock = new TestClock(Instant.parse("2026-12-07T03:00:00Z"));
     private final List<String> warnings = new ArrayList<>();
     private final Path home;
 
