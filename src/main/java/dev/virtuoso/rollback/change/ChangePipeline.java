@@ -40,6 +40,8 @@ public final class ChangePipeline {
     /** After an error or Ctrl-C, at most this long is spent reading what is true before exiting. */
     static final Duration RE_READ = Duration.ofSeconds(2);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The kind of the journal's record of a lock taken over. */
+    private static final String LOCK_KIND = "lock";
 
     private final Journal journal;
     private final Interaction ui;
@@ -233,9 +235,6 @@ public final class ChangePipeline {
         }
         return lease;
     }
-
-    /** The kind of the journal's record of a lock taken over. */
-    public static final String LOCK_KIND = "lock";
 
     /** Nothing is sent once the lock is lost: someone else may be changing the service now. */
     private static void refuseIfLost(ServiceLocks.Lease lease) {
