@@ -127,7 +127,7 @@ public final class Session {
      * The journal a team shares, if any: $ROLLBACK_JOURNAL, else the runbook's {@code journal}
      * (an environment variable set for a run wins over the file, as with the target); null: the local file.
      */
-    public SharedJournal sharedJournal() {
+    private SharedJournal sharedJournal() {
         String env = ctx.env().get("ROLLBACK_JOURNAL");
         if (env != null && !env.isBlank()) {
             return SharedJournal.parse(env, "ROLLBACK_JOURNAL");

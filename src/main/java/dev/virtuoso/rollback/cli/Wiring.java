@@ -129,6 +129,8 @@ final class Wiring implements AutoCloseable {
             return ServiceLocks.NONE;
         }
         if (locks == null) {
+            // The renewal looks at the clock every second (no call unless due), so a laptop that slept
+            // renews within a second of waking, before its lease of 15 minutes is out if it can be.
             locks = new GcsServiceLocks(gcp(), where.bucket(), where.prefix(), holder, waiting(), waitFor,
                     java.time.Duration.ofSeconds(1), this::warn);
         }
@@ -154,24 +156,28 @@ final class Wiring implements AutoCloseable {
      * holds, and says what `undo` would do now.
      */
     synchronized String interrupted() {
-        if (locks != null) {
-            locks.releaseAll();
-        }
-        if (!changing()) {
-            return "nothing was being changed";
-        }
-        Journal open = shared != null && shared.hasOpen() ? shared : journal;
-        if (open == shared) {
-            shared.interruptOpen();
-        } else {
-            journal.interruptOpen();
-        }
         try {
-            JournalRecord r = Undo.pick(open, null);
-            return "the change may be in effect; `rollback undo` puts back what was there before " + r.id()
-                    + " (" + r.command() + "); `rollback history` shows where it stopped";
-        } catch (RuntimeException e) {
-            return "`rollback history` shows where it stopped";
+            if (!changing()) {
+                return "nothing was being changed";
+            }
+            Journal open = shared != null && shared.hasOpen() ? shared : journal;
+            if (open == shared) {
+                shared.interruptOpen();
+            } else {
+                journal.interruptOpen();
+            }
+            try {
+                JournalRecord r = Undo.pick(open, null);
+                return "the change may be in effect; `rollback undo` puts back what was there before " + r.id()
+                        + " (" + r.command() + "); `rollback history` shows where it stopped";
+            } catch (RuntimeException e) {
+                return "`rollback history` shows where it stopped";
+            }
+        } finally {
+            // After the journal says where the step stopped, so no one acts before it is written.
+            if (locks != null) {
+                locks.releaseAll();
+            }
         }
     }
 
