@@ -14,6 +14,7 @@ import dev.virtuoso.rollback.model.VerifyRequest;
 import dev.virtuoso.rollback.port.Interaction;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Notifier;
+import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.port.Verifier;
 import java.security.SecureRandom;
 import java.time.Clock;
@@ -39,6 +40,8 @@ public final class ChangePipeline {
     /** After an error or Ctrl-C, at most this long is spent reading what is true before exiting. */
     static final Duration RE_READ = Duration.ofSeconds(2);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** The kind of the journal's record of a lock taken over. */
+    private static final String LOCK_KIND = "lock";
 
     private final Journal journal;
     private final Interaction ui;
@@ -53,15 +56,17 @@ public final class ChangePipeline {
     private final String note;
     private final boolean force;
     private final String reason;
+    private final ServiceLocks locks;
 
     public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
                           boolean dryRun) {
-        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false, null);
+        this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false, null,
+                ServiceLocks.NONE);
     }
 
     private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
                            String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note,
-                           boolean force, String reason) {
+                           boolean force, String reason, ServiceLocks locks) {
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
@@ -75,6 +80,7 @@ public final class ChangePipeline {
         this.note = note;
         this.force = force;
         this.reason = reason;
+        this.locks = locks;
     }
 
     /** True when this run only plans ({@code --dry-run}). */
@@ -90,13 +96,13 @@ public final class ChangePipeline {
     /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
     public ChangePipeline waitingAtMost(Duration limit) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note,
-                force, reason);
+                force, reason, locks);
     }
 
     /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
     public ChangePipeline by(String automation) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
-                note, force, reason);
+                note, force, reason, locks);
     }
 
     /**
@@ -105,7 +111,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline noting(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why,
-                force, reason);
+                force, reason, locks);
     }
 
     /**
@@ -114,7 +120,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline forcing(boolean replace) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                replace, reason);
+                replace, reason, locks);
     }
 
     /**
@@ -123,7 +129,16 @@ public final class ChangePipeline {
      */
     public ChangePipeline because(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, why == null || why.isBlank() ? null : why.strip());
+                force, why == null || why.isBlank() ? null : why.strip(), locks);
+                    }
+
+    /**
+     * The same pipeline, taking {@code serviceLocks}' lock of the service a change updates for each
+     * step (a shared journal's; none with the local one).
+     */
+    public ChangePipeline locking(ServiceLocks serviceLocks) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
+                force, reason, serviceLocks);
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
@@ -145,21 +160,41 @@ public final class ChangePipeline {
         if (change.inFlight()) {
             return adopt(change, verify, ownChecks, start);
         }
-        List<String> notes = notes(change, verify);
-        Optional<ServiceState> notOurs = applyingNotOurs(change);
-        notOurs.ifPresent(s -> notes.add(0, applyingNotOursText(s) + "; this plan starts from what that change "
-                + "asks and replaces it" + (force ? " (--force)" : "")));
-        if (notOurs.isPresent() && !force && !dryRun && ui.confirmedAlready()) {
-            throw RunbookException.invalid(applyingNotOursText(notOurs.get()) + "; a change now would replace it "
-                    + "before it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, or add "
-                    + "--force to replace it; nothing was changed");
+        ServiceLocks.Lease lease = ServiceLocks.NO_LEASE;
+        if (!dryRun) {
+            checkJournal(); // a change that could not be journaled is not offered
+            // The lock is taken before the plan is shown and held while the person decides, as terraform
+            // holds its state lock while it asks: a colleague about to change the same service learns at
+            // once who is deciding and about what, rather than both confirming plans made from the same
+            // state and the second then overwriting the first's rollback (or being refused after saying
+            // yes). It is taken before looking for a change still being applied: when a colleague holds
+            // the lock, who and what for says more than "a change this run did not send".
+            lease = lock(change);
         }
-        if (dryRun) {
-            ui.showPlan(change, notes);
-            return result(change, ActionResult.Outcome.planned, "dry run: " + change.about().summary()
-                    + " (nothing changed)", write(change.asked()), null, start, null, notes, List.of());
+        try {
+            List<String> notes = notes(change, verify);
+            Optional<ServiceState> notOurs = applyingNotOurs(change);
+            notOurs.ifPresent(s -> notes.add(0, applyingNotOursText(s) + "; this plan starts from what that change "
+                    + "asks and replaces it" + (force ? " (--force)" : "")));
+            if (notOurs.isPresent() && !force && !dryRun && ui.confirmedAlready()) {
+                throw RunbookException.invalid(applyingNotOursText(notOurs.get()) + "; a change now would replace it "
+                        + "before it is in effect: agree with whoever sent it (`rollback status` shows it), wait for it, "
+                        + "or add --force to replace it; nothing was changed");
+            }
+            if (dryRun) {
+                ui.showPlan(change, notes);
+                return result(change, ActionResult.Outcome.planned, "dry run: " + change.about().summary()
+                        + " (nothing changed)", write(change.asked()), null, start, null, notes, List.of());
+            }
+            return confirmAndApply(change, verify, ownChecks, notes, notOurs, lease);
+        } finally {
+            lease.release();
         }
-        checkJournal(); // a change that could not be journaled is not offered
+    }
+
+    private <S> ActionResult confirmAndApply(Change<S> change, Optional<VerifyRequest> verify, boolean ownChecks,
+                                             List<String> notes, Optional<ServiceState> notOurs,
+                                             ServiceLocks.Lease lease) {
         ui.confirm(change, notes);
         if (change.about().caution() != null) {
             ui.confirm(change.about().caution());
@@ -170,7 +205,8 @@ public final class ChangePipeline {
                     + "not send?");
         }
         change.checkUnchangedSincePlan();
-        start = clock.instant(); // the time it took starts after the human said yes
+        refuseIfLost(lease);
+        Instant start = clock.instant(); // the time it took starts after the human said yes
         JournalRecord record = record(change, start, write(change.before()), change.about().summary()
                 + (note == null ? "" : " (" + note + ")"));
         journal.append(record);
@@ -184,6 +220,39 @@ public final class ChangePipeline {
             applied = afterError(change, record, RunbookException.of(e), incident);
         }
         return finish(change, record, applied, verify, ownChecks, start, incident, notes);
+    }
+
+    /**
+     * The lock of the service {@code change} updates, when there is one to take; an expired lock
+     * taken over is journaled (a step that changed nothing, which undo never picks) so the team sees
+     * whose command was presumed dead.
+     */
+    private ServiceLocks.Lease lock(Change<?> change) {
+        Optional<ServiceState> service = change.about().updatedService();
+        if (service.isEmpty()) {
+            return ServiceLocks.NO_LEASE;
+        }
+        ServiceLocks.Lease lease = locks.acquire(service.get().ref(), change.about().command(), reason, ui.progress());
+        try {
+            lease.tookOver().ifPresent(what -> {
+                Instant now = clock.instant();
+                journal.append(new JournalRecord(newId(now), now, user, "lock takeover", service.get().ref().path(),
+                        LOCK_KIND, null, null, JournalRecord.State.verified, what, false, parent, null, null, origin,
+                        null, reason));
+            });
+        } catch (RuntimeException e) {
+            lease.release();
+            throw e;
+        }
+        return lease;
+    }
+
+    /** Nothing is sent once the lock is lost: someone else may be changing the service now. */
+    private static void refuseIfLost(ServiceLocks.Lease lease) {
+        Optional<String> lost = lease.lost();
+        if (lost.isPresent()) {
+            throw new RunbookException(ExitCode.CONFLICT, lost.get() + "; nothing was changed");
+        }
     }
 
     /** The change's notes, and what the checks after it will not be able to check. */
@@ -224,6 +293,16 @@ public final class ChangePipeline {
                     List.of());
         }
         ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
+        ServiceLocks.Lease lease = lock(change);
+        try {
+            return adoptLocked(change, verify, ownChecks, start, sender, note);
+        } finally {
+            lease.release();
+        }
+    }
+
+    private <S> ActionResult adoptLocked(Change<S> change, Optional<VerifyRequest> verify, boolean ownChecks,
+                                         Instant start, Optional<JournalRecord> sender, String note) {
         JournalRecord record = record(change, start, sender.map(JournalRecord::before).orElseGet(() ->
                 write(change.before())), note);
         journal.append(record);
@@ -435,7 +514,7 @@ public final class ChangePipeline {
         /** Runs the composite's steps, journaled under it. */
         public ChangePipeline steps() {
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note, force, reason);
+                    waitLimit, note, force, reason, locks);
         }
 
         /** Records that a step changed something. */

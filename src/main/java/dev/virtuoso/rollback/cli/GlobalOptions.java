@@ -44,6 +44,12 @@ public final class GlobalOptions {
     @Option(names = "--dry-run", scope = ScopeType.INHERIT, description = "Show the plan; change nothing.")
     boolean dryRun;
 
+    @Option(names = "--wait-lock", paramLabel = "D", scope = ScopeType.INHERIT, defaultValue = "0s",
+            description = "With a shared journal (runbook journal: gs://..., or $ROLLBACK_JOURNAL), wait up to D "
+                    + "(30s, 5m) for another command's lock of the service instead of stopping (exit 5). "
+                    + "With the local journal there is no lock, so nothing to wait for.")
+    java.time.Duration waitLock = java.time.Duration.ZERO;
+
     @Option(names = {"-v", "--verbose"}, scope = ScopeType.INHERIT, description = "More detail.")
     boolean verbose;
 
@@ -88,6 +94,7 @@ public final class GlobalOptions {
         o.output = output;
         o.yes = yes;
         o.dryRun = dryRun;
+        o.waitLock = waitLock;
         o.verbose = verbose;
         o.errors = errors;
         o.noColor = noColor;

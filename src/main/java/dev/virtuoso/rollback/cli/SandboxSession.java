@@ -45,6 +45,7 @@ public final class SandboxSession implements AutoCloseable {
         Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
         env.put("ROLLBACK_HOME", home.toString());
         env.put("ROLLBACK_RUNBOOK", ""); // the sandbox's runbook is built in
+        env.put("ROLLBACK_JOURNAL", ""); // the team's journal is no place for a sandbox drill's steps
         // The user's gcloud defaults name their own project and region, not the sandbox's.
         for (String v : new String[] {"CLOUDSDK_CORE_PROJECT", "GOOGLE_CLOUD_PROJECT", "CLOUDSDK_RUN_REGION"}) {
             env.put(v, "");

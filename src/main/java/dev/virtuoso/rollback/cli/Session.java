@@ -12,6 +12,7 @@ import dev.virtuoso.rollback.cli.render.Render;
 import dev.virtuoso.rollback.cli.render.Style;
 import dev.virtuoso.rollback.config.Runbook;
 import dev.virtuoso.rollback.config.RunbookLoader;
+import dev.virtuoso.rollback.config.SharedJournal;
 import dev.virtuoso.rollback.config.TargetResolver;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.Secret;
@@ -26,6 +27,7 @@ import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.SecretStore;
 import dev.virtuoso.rollback.port.ServiceControl;
+import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.port.SourceControl;
 import dev.virtuoso.rollback.port.Verifier;
 import dev.virtuoso.rollback.verification.Verification;
@@ -139,9 +141,22 @@ public final class Session {
         return port(ServiceControl.class, wiring.serviceControl());
     }
 
+    /**
+     * The journal a team shares, if any: $ROLLBACK_JOURNAL, else the runbook's {@code journal}
+     * (an environment variable set for a run wins over the file, as with the target); null: the local file.
+     */
+    private SharedJournal sharedJournal() {
+        String env = ctx.env().get("ROLLBACK_JOURNAL");
+        if (env != null && !env.isBlank()) {
+            return SharedJournal.parse(env, "ROLLBACK_JOURNAL");
+        }
+        String book = runbook().journal();
+        return book == null ? null : SharedJournal.parse(book, "the runbook's journal");
+    }
+
     /** The journal, whose free text (an error's message, a server's words) leaves without this run's secrets. */
     public Journal journal() {
-        Journal file = wiring.journal();
+        Journal file = wiring.journal(sharedJournal(), dryRun());
         return port(Journal.class, new Journal() {
             @Override
             public void append(JournalRecord record) {
@@ -223,7 +238,21 @@ public final class Session {
 
     public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
         return new ChangePipeline(journal(), console, verifier(), notifier, ctx.clock(), user(), dryRun())
-                .because(opts.reason);
+                .because(opts.reason)
+                .locking(port(ServiceLocks.class, wiring.locks(sharedJournal(), user() + "@" + host(), opts.waitLock)));
+    }
+
+    /** This machine's name, for the holder of a lock (user@host). */
+    private String host() {
+        String host = ctx.env().get("HOSTNAME");
+        if (host != null && !host.isBlank()) {
+            return host;
+        }
+        try {
+            return java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException e) {
+            return "unknown-host";
+        }
     }
 
     public String user() {

@@ -4,6 +4,8 @@ import dev.virtuoso.rollback.adapter.gcp.BigQueryTableStore;
 import dev.virtuoso.rollback.adapter.gcp.CloudRunServiceControl;
 import dev.virtuoso.rollback.adapter.gcp.FirestoreAdminApi;
 import dev.virtuoso.rollback.adapter.gcp.GcpClients;
+import dev.virtuoso.rollback.adapter.gcp.GcsJournal;
+import dev.virtuoso.rollback.adapter.gcp.GcsServiceLocks;
 import dev.virtuoso.rollback.adapter.gcp.MonitoringAlertPolicies;
 import dev.virtuoso.rollback.adapter.gcp.MonitoringMetrics;
 import dev.virtuoso.rollback.adapter.gcp.SecretManagerStore;
@@ -13,13 +15,16 @@ import dev.virtuoso.rollback.adapter.http.HttpVerifier;
 import dev.virtuoso.rollback.adapter.journal.JsonlJournal;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.Wait;
+import dev.virtuoso.rollback.config.SharedJournal;
 import dev.virtuoso.rollback.port.AlertPolicies;
 import dev.virtuoso.rollback.port.BigQueryTables;
 import dev.virtuoso.rollback.port.FirestoreAdmin;
 import dev.virtuoso.rollback.port.FirestoreExports;
+import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Metrics;
 import dev.virtuoso.rollback.port.SecretStore;
 import dev.virtuoso.rollback.port.ServiceControl;
+import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.port.SourceControl;
 import dev.virtuoso.rollback.port.Verifier;
 import dev.virtuoso.rollback.undo.Undo;
@@ -32,6 +37,8 @@ final class Wiring implements AutoCloseable {
     private GcpClients gcp;
     private ServiceControl control;
     private JsonlJournal journal;
+    private GcsJournal shared;
+    private GcsServiceLocks locks;
     private HttpVerifier verifier;
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
 
@@ -98,12 +105,40 @@ final class Wiring implements AutoCloseable {
         return new Wait(ctx.clock(), ctx.sleeper());
     }
 
-    synchronized JsonlJournal journal() {
-        if (journal == null) {
-            journal = new JsonlJournal(JsonlJournal.defaultFile(ctx.env()), ctx.clock(),
-                    warning -> ctx.err().println("warning: " + warning));
+    /**
+     * The journal: the shared one in Cloud Storage when {@code where} names it, else the local file.
+     * {@code dryRun}: records an earlier command kept locally are not uploaded by this one.
+     */
+    synchronized Journal journal(SharedJournal where, boolean dryRun) {
+        if (where == null) {
+            if (journal == null) {
+                journal = new JsonlJournal(JsonlJournal.defaultFile(ctx.env()), ctx.clock(), this::warn);
+            }
+            return journal;
         }
-        return journal;
+        if (shared == null) {
+            shared = new GcsJournal(gcp(), where.bucket(), where.prefix(),
+                    GcsJournal.spoolFile(JsonlJournal.defaultFile(ctx.env()).getParent()), ctx.clock(), this::warn, !dryRun);
+        }
+        return shared;
+    }
+
+    /** The services' locks beside the shared journal {@code where}, waiting up to {@code waitFor} for one held. */
+    synchronized ServiceLocks locks(SharedJournal where, String holder, java.time.Duration waitFor) {
+        if (where == null) {
+            return ServiceLocks.NONE;
+        }
+        if (locks == null) {
+            // The renewal looks at the clock every second (no call unless due), so a laptop that slept
+            // renews within a second of waking, before its lease of 15 minutes is out if it can be.
+            locks = new GcsServiceLocks(gcp(), where.bucket(), where.prefix(), holder, waiting(), waitFor,
+                    java.time.Duration.ofSeconds(1), this::warn);
+        }
+        return locks;
+    }
+
+    private void warn(String warning) {
+        ctx.err().println("warning: " + warning);
     }
 
     /** Closed at the end of the run before the clients (notifiers that drain their queue). */
@@ -113,21 +148,36 @@ final class Wiring implements AutoCloseable {
 
     /** True while a journal step of this run is open: something is being changed. */
     synchronized boolean changing() {
-        return journal != null && journal.hasOpen();
+        return journal != null && journal.hasOpen() || shared != null && shared.hasOpen();
     }
 
-    /** Marks unfinished journal steps as interrupted (a hard stop) and says what `undo` would do now. */
+    /**
+     * Marks unfinished journal steps as interrupted (a hard stop), gives back the locks this run
+     * holds, and says what `undo` would do now.
+     */
     synchronized String interrupted() {
-        if (journal == null || !journal.hasOpen()) {
-            return "nothing was being changed";
-        }
-        journal.interruptOpen();
         try {
-            JournalRecord r = Undo.pick(journal, null);
-            return "the change may be in effect; `rollback undo` puts back what was there before " + r.id()
-                    + " (" + r.command() + "); `rollback history` shows where it stopped";
-        } catch (RuntimeException e) {
-            return "`rollback history` shows where it stopped";
+            if (!changing()) {
+                return "nothing was being changed";
+            }
+            Journal open = shared != null && shared.hasOpen() ? shared : journal;
+            if (open == shared) {
+                shared.interruptOpen();
+            } else {
+                journal.interruptOpen();
+            }
+            try {
+                JournalRecord r = Undo.pick(open, null);
+                return "the change may be in effect; `rollback undo` puts back what was there before " + r.id()
+                        + " (" + r.command() + "); `rollback history` shows where it stopped";
+            } catch (RuntimeException e) {
+                return "`rollback history` shows where it stopped";
+            }
+        } finally {
+            // After the journal says where the step stopped, so no one acts before it is written.
+            if (locks != null) {
+                locks.releaseAll();
+            }
         }
     }
 

@@ -19,7 +19,8 @@ public record Runbook(
         Triggers triggers,
         List<DecisionRow> decisionMatrix,
         Data data,
-        @JsonProperty("notify") Notify notifications) {
+        @JsonProperty("notify") Notify notifications,
+        String journal) {
 
     public static final String API_VERSION = "rollback/v1";
 
@@ -33,9 +34,15 @@ public record Runbook(
         notifications = Objects.requireNonNullElse(notifications, new Notify(null));
     }
 
+    /** A runbook whose journal is the local file. */
+    public Runbook(String apiVersion, ServiceConfig service, SecretSource apiKey, Checks checks, Triggers triggers,
+                   List<DecisionRow> decisionMatrix, Data data, Notify notifications) {
+        this(apiVersion, service, apiKey, checks, triggers, decisionMatrix, data, notifications, null);
+    }
+
     /** A runbook with nothing but defaults, for commands run with flags only. */
     public static Runbook empty() {
-        return new Runbook(null, null, null, null, null, null, null, null);
+        return new Runbook(null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -650,6 +650,10 @@ public final class RunbookLoader {
                         "must be an http(s) URL, not " + quote(r.service().url()));
             }
             secret(r.apiKey(), "apiKey");
+            if (r.journal() != null) {
+                String problem = SharedJournal.problem(r.journal());
+                check(problem == null, "journal", problem);
+            }
             secret(r.notifications().slackWebhook(), "notify.slackWebhook");
             positive(r.checks().timeout(), "checks.timeout");
             // One request's timeout: OkHttp refuses one over 2^31 ms (24.8 days), and Cloud Run ends a request after 60 minutes.

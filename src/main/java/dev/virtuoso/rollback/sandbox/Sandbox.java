@@ -407,6 +407,8 @@ public final class Sandbox implements AutoCloseable {
     }
 
     /** The bucket of the sandbox's Firestore exports (the runbook's data.firestore.backupBucket). */
+    /** Where `journal: gs://virtuoso-sandbox-journal/rollback` keeps a journal a team shares. */
+    public static final String JOURNAL_BUCKET = "virtuoso-sandbox-journal";
     public static final String BACKUP_BUCKET = "virtuoso-sandbox-backups";
     public static final String FIRESTORE_DATABASE = "projects/" + PROJECT + "/databases/(default)";
 
@@ -438,6 +440,7 @@ public final class Sandbox implements AutoCloseable {
         String db = FIRESTORE_DATABASE;
         fs.createDatabase(db);
         gcs.createBucket(BACKUP_BUCKET);
+        gcs.createBucket(JOURNAL_BUCKET);
         fs.putDocument(db, "commands", "list", Map.of("name", "list", "handler", "commands.list", "enabled", true));
         fs.putDocument(db, "commands", "exists", Map.of("name", "exists", "handler", "step.assert.exists",
                 "enabled", true));

@@ -22,14 +22,31 @@ import java.util.TreeSet;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * A minimal Cloud Storage JSON API on loopback, enough for reading Firestore exports as the
- * google-cloud-storage client asks: {@code objects.list} ({@code GET /storage/v1/b/B/o} with
- * prefix, delimiter, maxResults, pageToken) and {@code objects.get} ({@code GET
- * /storage/v1/b/B/o/NAME}, metadata; {@code alt=media} for the bytes). Objects are written by
- * the other emulators (a Firestore export), not over HTTP.
+ * A minimal Cloud Storage JSON API on loopback, as the google-cloud-storage client asks it:
+ * {@code objects.list} ({@code GET /storage/v1/b/B/o} with prefix, delimiter, maxResults,
+ * pageToken), {@code objects.get} ({@code GET /storage/v1/b/B/o/NAME}, metadata; {@code alt=media}
+ * for the bytes), {@code objects.insert} ({@code POST /upload/storage/v1/b/B/o}, multipart or
+ * resumable) and {@code objects.delete}, the last two with {@code ifGenerationMatch} (0: the object
+ * must not exist) answered 412 with Google's error body when it does not hold. Every object has a
+ * generation of its own. Firestore exports are written by the other emulators, not over HTTP.
  */
 final class StorageEmulator {
     private static final String BASE = "/storage/v1/b/";
+    private static final String UPLOAD = "/upload/storage/v1/b/";
+    private static final String NOT_MET = "At least one of the pre-conditions you specified did not hold.";
+
+    /** A request that writes: {@code POST} (create or replace) or {@code DELETE}, its object and precondition. */
+    record Write(String method, String bucket, String name, String ifGenerationMatch, int status, boolean replaced) {
+        @Override
+        public String toString() {
+            return method + " " + bucket + "/" + name + " ifGenerationMatch=" + ifGenerationMatch + " -> " + status
+                    + (replaced ? " (replaced)" : "");
+        }
+    }
+
+    /** A resumable upload begun and not yet finished: its object and precondition. */
+    private record Session(String bucket, String name, String ifGenerationMatch) {
+    }
 
     private record Blob(byte[] data, long generation, Instant created) {
     }
@@ -39,6 +56,13 @@ final class StorageEmulator {
     private final Map<String, NavigableMap<String, Blob>> buckets = new HashMap<>();
     private final AtomicLong generations = new AtomicLong(1_700_000_000_000_000L);
     private volatile Runnable beforeRead = () -> { };
+    private final List<Write> writes = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final Map<String, Session> sessions = new java.util.concurrent.ConcurrentHashMap<>();
+    private final AtomicLong sessionIds = new AtomicLong();
+    /** Answer the next writes with this status (503, 403...) instead of acting; 0: act. */
+    private final java.util.concurrent.atomic.AtomicInteger failWrites = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile int failWritesStatus;
+    private volatile java.util.function.Predicate<String> failWritesOf = n -> true;
 
     StorageEmulator(Clock clock) {
         this.clock = clock;
@@ -78,6 +102,24 @@ final class StorageEmulator {
                 generations.incrementAndGet(), clock.instant()));
     }
 
+    /** Every write received over HTTP, oldest first. */
+    List<Write> writes() {
+        return List.copyOf(writes);
+    }
+
+    /** The next {@code times} writes of an object whose name {@code which} accepts answer {@code status}. */
+    void failWrites(int status, int times, java.util.function.Predicate<String> which) {
+        failWritesStatus = status;
+        failWritesOf = which;
+        failWrites.set(times);
+    }
+
+    /** The current generation of an object, or 0 when there is none. */
+    synchronized long generation(String bucket, String name) {
+        Blob b = buckets.getOrDefault(bucket, new TreeMap<>()).get(name);
+        return b == null ? 0 : b.generation();
+    }
+
     synchronized byte[] read(String bucket, String name) {
         Blob b = buckets.getOrDefault(bucket, new TreeMap<>()).get(name);
         return b == null ? null : b.data().clone();
@@ -91,10 +133,17 @@ final class StorageEmulator {
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
             beforeRead.run();
-            String path = ex.getRequestURI().getRawPath();
+            // The client reads an object's bytes from /download/storage/v1/..., the same object as /storage/v1/...
+            String path = ex.getRequestURI().getRawPath().replaceFirst("^/download/", "/");
             Map<String, String> q = query(ex.getRequestURI().getRawQuery());
-            if (!"GET".equals(ex.getRequestMethod()) || !path.startsWith(BASE)) {
-                error(ex, 501, "the sandbox's Cloud Storage answers only objects.list and objects.get");
+            String method = ex.getRequestMethod();
+            if (path.startsWith(UPLOAD)) {
+                upload(ex, decode(path.substring(UPLOAD.length()).split("/", 2)[0]), q);
+                return;
+            }
+            boolean delete = "DELETE".equals(method);
+            if (!("GET".equals(method) || delete) || !path.startsWith(BASE)) {
+                error(ex, 501, "the sandbox's Cloud Storage answers only objects.list, get, insert and delete");
                 return;
             }
             String[] parts = path.substring(BASE.length()).split("/", 3);
@@ -105,16 +154,32 @@ final class StorageEmulator {
                     return;
                 }
             }
-            if (parts.length == 2 && parts[1].equals("o")) {
+            if (parts.length == 3 && parts[1].equals("iam") && parts[2].equals("testPermissions")) {
+                testPermissions(ex, ex.getRequestURI().getRawQuery());
+            } else if (parts.length == 2 && parts[1].equals("o")) {
                 list(ex, bucket, q);
+            } else if (parts.length == 3 && parts[1].equals("o") && delete) {
+                delete(ex, bucket, decode(parts[2]), q);
             } else if (parts.length == 3 && parts[1].equals("o")) {
                 get(ex, bucket, decode(parts[2]), q);
             } else {
                 error(ex, 501, "not emulated: " + path);
             }
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | IOException e) {
             error(ex, 500, String.valueOf(e));
         }
+    }
+
+    /** {@code buckets.testIamPermissions}: the sandbox's caller holds every permission it asks about. */
+    private static void testPermissions(HttpExchange ex, String rawQuery) throws IOException {
+        ObjectNode doc = Json.mapper().createObjectNode().put("kind", "storage#testIamPermissionsResponse");
+        ArrayNode granted = doc.putArray("permissions");
+        for (String pair : rawQuery == null ? new String[0] : rawQuery.split("&")) {
+            if (pair.startsWith("permissions=")) {
+                granted.add(decode(pair.substring("permissions=".length())));
+            }
+        }
+        send(ex, 200, Json.mapper().writeValueAsBytes(doc), "application/json");
     }
 
     private void list(HttpExchange ex, String bucket, Map<String, String> q) throws IOException {
@@ -164,10 +229,179 @@ final class StorageEmulator {
         send(ex, 200, Json.mapper().writeValueAsBytes(doc), "application/json");
     }
 
+    /**
+     * {@code objects.insert}: {@code uploadType=multipart} (metadata and bytes in one request, what
+     * the client sends for a byte array), {@code uploadType=resumable} (a session begun with the
+     * metadata, then the bytes PUT to the session's URL) or {@code media} (bytes only, name in the query).
+     */
+    private void upload(HttpExchange ex, String bucket, Map<String, String> q) throws IOException {
+        // The client gzips the whole multipart body of a small upload (Content-Encoding: gzip).
+        byte[] body = "gzip".equalsIgnoreCase(ex.getRequestHeaders().getFirst("Content-Encoding"))
+                ? new java.util.zip.GZIPInputStream(ex.getRequestBody()).readAllBytes()
+                : ex.getRequestBody().readAllBytes();
+        String type = q.getOrDefault("uploadType", "");
+        if (q.containsKey("upload_id")) {
+            Session s = sessions.remove(q.get("upload_id"));
+            if (s == null) {
+                error(ex, 404, "No such upload session.");
+                return;
+            }
+            create(ex, s.bucket(), s.name(), s.ifGenerationMatch(), body);
+            return;
+        }
+        synchronized (this) {
+            if (!buckets.containsKey(bucket)) {
+                error(ex, 404, "The specified bucket does not exist.");
+                return;
+            }
+        }
+        switch (type) {
+            case "multipart" -> {
+                byte[][] parts = multipart(ex.getRequestHeaders().getFirst("Content-Type"), body);
+                String name = Json.mapper().readTree(parts[0]).path("name").asText(null);
+                create(ex, bucket, name, q.get("ifGenerationMatch"), parts[1]);
+            }
+            case "resumable" -> {
+                String name = body.length == 0 ? q.get("name") : Json.mapper().readTree(body).path("name").asText(null);
+                String id = "s" + sessionIds.incrementAndGet();
+                sessions.put(id, new Session(bucket, name, q.get("ifGenerationMatch")));
+                ex.getResponseHeaders().set("Location", "http://" + host() + UPLOAD + bucket
+                        + "/o?uploadType=resumable&upload_id=" + id);
+                send(ex, 200, new byte[0], "application/json");
+            }
+            case "media" -> create(ex, bucket, q.get("name"), q.get("ifGenerationMatch"), body);
+            default -> error(ex, 501, "not emulated: uploadType=" + type);
+        }
+    }
+
+    private void create(HttpExchange ex, String bucket, String name, String ifGenerationMatch, byte[] data)
+            throws IOException {
+        if (name == null || name.isEmpty()) {
+            error(ex, 400, "Required: the object name.");
+            return;
+        }
+        Blob created;
+        boolean replaced;
+        int failure = failure(name);
+        synchronized (this) {
+            NavigableMap<String, Blob> objects = buckets.get(bucket);
+            Blob now = objects.get(name);
+            if (failure != 0) {
+                writes.add(new Write("POST", bucket, name, ifGenerationMatch, failure, false));
+            } else if (ifGenerationMatch != null && Long.parseLong(ifGenerationMatch) != (now == null ? 0
+                    : now.generation())) {
+                writes.add(new Write("POST", bucket, name, ifGenerationMatch, 412, false));
+                failure = 412;
+            }
+            if (failure != 0) {
+                created = null;
+                replaced = false;
+            } else {
+                created = new Blob(data.clone(), generations.incrementAndGet(), clock.instant());
+                objects.put(name, created);
+                replaced = now != null;
+                writes.add(new Write("POST", bucket, name, ifGenerationMatch, 200, replaced));
+            }
+        }
+        if (created == null) {
+            failed(ex, failure);
+            return;
+        }
+        send(ex, 200, Json.mapper().writeValueAsBytes(object(bucket, name, created)), "application/json");
+    }
+
+    private void delete(HttpExchange ex, String bucket, String name, Map<String, String> q) throws IOException {
+        String ifGenerationMatch = q.get("ifGenerationMatch");
+        int status;
+        int failure = failure(name);
+        synchronized (this) {
+            Blob now = buckets.get(bucket).get(name);
+            status = failure != 0 ? failure : now == null ? 404 : ifGenerationMatch != null
+                    && Long.parseLong(ifGenerationMatch) != now.generation() ? 412 : 204;
+            if (status == 204) {
+                buckets.get(bucket).remove(name);
+            }
+            writes.add(new Write("DELETE", bucket, name, ifGenerationMatch, status, false));
+        }
+        if (status == 204) {
+            ex.sendResponseHeaders(204, -1);
+        } else if (status == 404) {
+            error(ex, 404, "No such object: " + bucket + "/" + name);
+        } else {
+            failed(ex, status);
+        }
+    }
+
+    /** The status an injected fault answers a write of {@code name} with, or 0. */
+    private int failure(String name) {
+        if (failWritesOf.test(name) && failWrites.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            return failWritesStatus;
+        }
+        return 0;
+    }
+
+    private static void failed(HttpExchange ex, int status) throws IOException {
+        if (status == 412) {
+            ObjectNode err = Json.mapper().createObjectNode();
+            ObjectNode e = err.putObject("error").put("code", 412).put("message", NOT_MET);
+            e.putArray("errors").addObject().put("domain", "global").put("reason", "conditionNotMet")
+                    .put("message", NOT_MET).put("locationType", "header").put("location", "If-Match");
+            send(ex, 412, Json.mapper().writeValueAsBytes(err), "application/json");
+        } else {
+            error(ex, status, status == 403 ? "The caller does not have storage.objects.create access."
+                    : "We encountered an internal error. Please try again.");
+        }
+    }
+
+    /** The two parts of a {@code multipart/related} body: the metadata (JSON) and the bytes. */
+    private static byte[][] multipart(String contentType, byte[] body) {
+        String boundary = contentType.replaceFirst(".*boundary=\"?([^\";]+)\"?.*", "$1");
+        byte[] delimiter = ("--" + boundary).getBytes(StandardCharsets.ISO_8859_1);
+        List<byte[]> parts = new java.util.ArrayList<>();
+        int at = indexOf(body, delimiter, 0);
+        while (at >= 0) {
+            int start = at + delimiter.length;
+            if (start + 1 < body.length && body[start] == '-' && body[start + 1] == '-') {
+                break;
+            }
+            int next = indexOf(body, delimiter, start);
+            if (next < 0) {
+                break;
+            }
+            int headersEnd = indexOf(body, "\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1), start);
+            int end = next;
+            if (end >= 2 && body[end - 2] == '\r' && body[end - 1] == '\n') {
+                end -= 2;
+            }
+            parts.add(java.util.Arrays.copyOfRange(body, headersEnd + 4, end));
+            at = next;
+        }
+        if (parts.size() != 2) {
+            throw new IllegalArgumentException("a multipart upload needs two parts, not " + parts.size());
+        }
+        return new byte[][] {parts.get(0), parts.get(1)};
+    }
+
+    private static int indexOf(byte[] haystack, byte[] needle, int from) {
+        outer:
+        for (int i = from; i <= haystack.length - needle.length; i++) {
+            for (int j = 0; j < needle.length; j++) {
+                if (haystack[i + j] != needle[j]) {
+                    continue outer;
+                }
+            }
+            return i;
+        }
+        return -1;
+    }
+
     private void get(HttpExchange ex, String bucket, String name, Map<String, String> q) throws IOException {
         Blob b;
         synchronized (this) {
             b = buckets.get(bucket).get(name);
+        }
+        if (b != null && q.containsKey("generation") && Long.parseLong(q.get("generation")) != b.generation()) {
+            b = null; // only the live generation is kept
         }
         if (b == null) {
             error(ex, 404, "No such object: " + bucket + "/" + name);
@@ -193,7 +427,7 @@ final class StorageEmulator {
         ObjectNode err = Json.mapper().createObjectNode();
         ObjectNode e = err.putObject("error").put("code", code).put("message", message);
         e.putArray("errors").addObject().put("message", message).put("domain", "global")
-                .put("reason", code == 404 ? "notFound" : "backendError");
+                .put("reason", code == 404 ? "notFound" : code == 403 ? "forbidden" : "backendError");
         send(ex, code, Json.mapper().writeValueAsBytes(err), "application/json");
     }
 

@@ -160,6 +160,18 @@ class BadInputCatalogTest {
                 c("verify --junit with several regions", 2, "--junit writes the report of one region", "-r", "{RB}",
                         "--region", "us-central1,europe-west1", "verify", "--junit", "{HOME}/report.xml"),
                 book("only comments", "# nothing here\n", "the file is empty"),
+                book("journal that is no gs:// URI", SVC + "journal: /var/log/rollback\n", "line 6: 'journal' must be "
+                        + "gs://BUCKET or gs://BUCKET/PREFIX, not '/var/log/rollback'"),
+                book("journal whose bucket is no bucket name", SVC + "journal: gs://Team_Journal/oncall\n",
+                        "'journal' must be gs://BUCKET or gs://BUCKET/PREFIX, not 'gs://Team_Journal/oncall' "
+                        + "('Team_Journal' is not a bucket name)"),
+                c("ROLLBACK_JOURNAL that is no gs:// URI", 2, "ROLLBACK_JOURNAL must be gs://BUCKET or "
+                        + "gs://BUCKET/PREFIX, not 's3://team/journal'", "-r", "{RB}", "quick", "--previous", "--yes")
+                        .env("ROLLBACK_JOURNAL", "s3://team/journal"),
+                c("--wait-lock that is no duration", 2, "Invalid value for option '--wait-lock': 'forever' is not a "
+                        + "duration", "-r", "{RB}", "quick", "--previous", "--wait-lock", "forever", "--yes"),
+                c("negative --wait-lock", 2, "Invalid value for option '--wait-lock'", "-r", "{RB}", "quick",
+                        "--previous", "--wait-lock", "-5m", "--yes"),
                 book("tab-indented YAML", "service:\n\tname: x\n", "not valid YAML"),
                 book("wrong apiVersion", SVC.replace("rollback/v1", "rollback/v9"), "'apiVersion' must be rollback/v1"),
                 book("no service name", "service:\n  project: p1\n", "'service.name' is required"),

@@ -122,10 +122,11 @@ class CommandsTest {
     @Test
     void drillInTheSandboxDetectsRecoversAndWritesReports() throws Exception {
         Path reports = cli.home.resolve("drills");
-        // The user's own project, runbook and URL (gcloud defaults, ROLLBACK_RUNBOOK, flags) must not leak
-        // into the sandbox: its checks would go to production.
+        // The user's own project, runbook, URL and team journal (gcloud defaults, ROLLBACK_RUNBOOK, flags,
+        // ROLLBACK_JOURNAL) must not leak into the sandbox: its checks would go to production.
         CliHarness.Result r = cli.run(java.util.Map.of("CLOUDSDK_CORE_PROJECT", "my-real-project",
-                "CLOUDSDK_RUN_REGION", "europe-west4", "ROLLBACK_RUNBOOK", "/nonexistent/prod.yaml"), "--url",
+                "CLOUDSDK_RUN_REGION", "europe-west4", "ROLLBACK_RUNBOOK", "/nonexistent/prod.yaml",
+                "ROLLBACK_JOURNAL", "gs://team-journal/prod"), "--url",
                 "https://api.example.invalid", "--service", "prod-api", "drill", "--sandbox", "--report",
                 reports.toString());
         assertThat(r.code()).as(r.out() + r.err()).isZero();

@@ -87,6 +87,18 @@ class RunbookLoaderTest {
     }
 
     @Test
+    void aJournalSharedInCloudStorageIsABucketAndAPrefixWithoutItsSlashes() {
+        Runbook r = loader.parse("t.yaml", "service:\n  name: api\njournal: gs://team-journal/on-call/api/\n");
+
+        SharedJournal j = SharedJournal.parse(r.journal(), "the runbook's journal");
+
+        assertThat(j).isEqualTo(new SharedJournal("team-journal", "on-call/api"));
+        assertThat(SharedJournal.parse("gs://team-journal", "ROLLBACK_JOURNAL")).isEqualTo(new SharedJournal(
+                "team-journal", ""));
+        assertThat(loader.parse("t.yaml", "service:\n  name: api\n").journal()).isNull();
+    }
+
+    @Test
     void unknownKeyIsNamedWithItsLine() {
         assertThatThrownBy(() -> loader.parse("t.yaml", "service:\n  name: api\nchecks:\n  timout: 5s\n"))
                 .isInstanceOf(RunbookException.class)
@@ -302,7 +314,7 @@ class RunbookLoaderTest {
                                 + " sustain, window)"),
                 arguments(SERVICE + "notifications:\n  slackWebhook: {env: X}\n",
                         "line 3: unknown key 'notifications' (known here: apiKey, apiVersion, checks, data,"
-                                + " decisionMatrix, notify, service, triggers)"),
+                                + " decisionMatrix, journal, notify, service, triggers)"),
                 arguments(SERVICE + "decisionMatrix:\n  - {severity: a, minErrorRate: 0.1, action: x, within: 5m}\n"
                                 + "  - {sevrity: b, minErrorRate: 0, action: y, within: 5m}\n",
                         "line 5: unknown key 'decisionMatrix[1].sevrity' (known here: action, minErrorRate, severity,"

@@ -28,7 +28,38 @@ public final class SandboxControls {
     /** Every call that changed (or asked to change) something, over all emulated APIs and the webhook. */
     public int mutatingCalls() {
         return cloudRunMutations() + sandbox.monitoring().policyWrites() + sandbox.secretManager().mutatingCalls()
-                + sandbox.webhook().messages().size() + sandbox.bigQuery().mutatingCalls() + firestoreMutations();
+                + sandbox.webhook().messages().size() + sandbox.bigQuery().mutatingCalls() + firestoreMutations()
+                + sandbox.storage().writes().size();
+    }
+
+    /**
+     * Every Cloud Storage write received (creates and deletes), oldest first, as
+     * {@code "POST bucket/name ifGenerationMatch=0 -> 200"}, with {@code " (replaced)"} when a create
+     * replaced an object that existed.
+     */
+    public List<String> storageWrites() {
+        return sandbox.storage().writes().stream().map(Object::toString).toList();
+    }
+
+    /** The next {@code times} Cloud Storage writes of objects whose name contains {@code part} answer {@code status}. */
+    public void failStorageWrites(int status, int times, String part) {
+        sandbox.storage().failWrites(status, times, name -> name.contains(part));
+    }
+
+    /** Names of the objects of the journal bucket under {@code prefix}. */
+    public List<String> journalObjects(String prefix) {
+        return sandbox.storage().names(Sandbox.JOURNAL_BUCKET, prefix);
+    }
+
+    /** An object of the journal bucket as text, or null. */
+    public String journalObject(String name) {
+        byte[] b = sandbox.storage().read(Sandbox.JOURNAL_BUCKET, name);
+        return b == null ? null : new String(b, java.nio.charset.StandardCharsets.UTF_8);
+    }
+
+    /** Writes an object into the journal bucket as someone else would (a colleague's lock). */
+    public void putJournalObject(String name, String content) {
+        sandbox.storage().put(Sandbox.JOURNAL_BUCKET, name, content.getBytes(java.nio.charset.StandardCharsets.UTF_8));
     }
 
     /** BigQuery jobs that write (copies, DML) and table deletes. */

@@ -43,6 +43,8 @@ public final class GcpClients implements AutoCloseable {
     public static final String BIGQUERY_EMULATOR_HOST = "BIGQUERY_EMULATOR_HOST";
     public static final String FIRESTORE_ADMIN_EMULATOR_HOST = "FIRESTORE_ADMIN_EMULATOR_HOST";
     public static final String GCS_EMULATOR_HOST = "GCS_EMULATOR_HOST";
+    /** The name other Google libraries (and gcloud's storage emulators) read; {@code host:port} or {@code http://host:port}. */
+    public static final String STORAGE_EMULATOR_HOST = "STORAGE_EMULATOR_HOST";
 
     /**
      * The stock LRO poller waits 5 s, then ×1.5 up to 45 s, and is jittered: each wait is drawn
@@ -183,14 +185,19 @@ public final class GcpClients implements AutoCloseable {
         return firestoreAdmin;
     }
 
-    /** Cloud Storage (JSON API over HTTP): against GCS_EMULATOR_HOST in plaintext without credentials when set. */
+    /**
+     * Cloud Storage (JSON API over HTTP): against GCS_EMULATOR_HOST, else STORAGE_EMULATOR_HOST, in
+     * plaintext without credentials when set.
+     */
     public synchronized com.google.cloud.storage.Storage storage() {
         if (storage == null) {
-            String value = env.get(GCS_EMULATOR_HOST);
+            String variable = env.get(GCS_EMULATOR_HOST) != null && !env.get(GCS_EMULATOR_HOST).isBlank()
+                    ? GCS_EMULATOR_HOST : STORAGE_EMULATOR_HOST;
+            String value = env.get(variable);
             if (value != null && !value.isBlank()) {
-                String host = value.trim();
+                String host = value.trim().replaceFirst("^http://", "").replaceFirst("/+$", "");
                 if (!probed.contains(host)) {
-                    probe(GCS_EMULATOR_HOST, host);
+                    probe(variable, host);
                     probed.add(host);
                 }
                 storage = com.google.cloud.storage.StorageOptions.newBuilder().setHost("http://" + host)

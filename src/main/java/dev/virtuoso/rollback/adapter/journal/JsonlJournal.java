@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.adapter.journal;
 
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.OpenSteps;
 import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -35,8 +36,7 @@ public final class JsonlJournal implements Journal {
     private final Path file;
     private final Clock clock;
     private final Consumer<String> warn;
-    /** The newest record of each step this process appended and left unfinished, by id, oldest first. */
-    private final Map<String, JournalRecord> openHere = new LinkedHashMap<>();
+    private final OpenSteps openHere = new OpenSteps();
     private boolean checked;
     private boolean tornWarned;
 
@@ -85,12 +85,7 @@ public final class JsonlJournal implements Journal {
                 Thread.currentThread().interrupt();
             }
         }
-        boolean open = record.state() == JournalRecord.State.planned || record.state() == JournalRecord.State.applied;
-        if (open) {
-            openHere.put(record.id(), record);
-        } else {
-            openHere.remove(record.id());
-        }
+        openHere.appended(record);
     }
 
     /**
@@ -254,7 +249,7 @@ public final class JsonlJournal implements Journal {
 
     /** True while a step this process started is unfinished. */
     public synchronized boolean hasOpen() {
-        return !openHere.isEmpty();
+        return openHere.any();
     }
 
     /**
@@ -262,11 +257,8 @@ public final class JsonlJournal implements Journal {
      * journal shows where the run stopped.
      */
     public synchronized void interruptOpen() {
-        // From memory, not the file: no need to read and parse the whole journal while Ctrl-C waits.
-        for (JournalRecord r : List.copyOf(openHere.values())) {
-            // Stopped at once: whether a sent change took effect is unknown, so undo may pick it.
-            append(r.next(clock.instant(), JournalRecord.State.interrupted, null, "stopped at once after state "
-                    + r.state() + "; the change may be in effect: see `rollback status`", true));
+        for (JournalRecord r : openHere.interrupted(clock.instant())) {
+            append(r);
         }
     }
 

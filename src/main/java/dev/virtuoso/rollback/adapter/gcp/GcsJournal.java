@@ -1,0 +1,369 @@
+package dev.virtuoso.rollback.adapter.gcp;
+
+import com.google.cloud.storage.Blob;
+import com.google.cloud.storage.BlobId;
+import com.google.cloud.storage.Storage;
+import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.OpenSteps;
+import dev.virtuoso.rollback.json.Json;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.port.Journal;
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.Consumer;
+
+/**
+ * The journal in Cloud Storage, shared by a team: one object per state of a step,
+ * {@code PREFIX/records/<id>/<n>-<state>.json} (n = 1, 2, 3… per step), each created only if it
+ * does not exist ({@code ifGenerationMatch=0}), so nothing is ever overwritten, and never deleted.
+ * {@link #history()} lists the records and reads each step's newest object.
+ *
+ * <p>A step's first state ({@code planned}) that cannot be written stops the step before it changes
+ * anything (exit 4). A later state that cannot be written (the change was made) is kept in a spool
+ * file under ROLLBACK_HOME, 0600, and uploaded by the next command that uses the shared journal.
+ */
+public final class GcsJournal implements Journal {
+    /** Reads of a history's objects at once: a hundred steps cost about one round trip per 16. */
+    private static final int PARALLEL_READS = 16;
+    /** The permissions the journal and the services' locks use (roles/storage.objectUser has them all). */
+    static final List<String> PERMISSIONS = List.of("storage.objects.create", "storage.objects.get",
+            "storage.objects.list", "storage.objects.delete");
+
+    private final StorageObjects objects;
+    private final String prefix;
+    private final String where;
+    private final Path spool;
+    private final Clock clock;
+    private final Consumer<String> warn;
+    private final boolean mayUpload;
+    private final OpenSteps openHere = new OpenSteps();
+    /** The last n written per step by this process. */
+    private final Map<String, Integer> written = new HashMap<>();
+    /** Objects read, by name: they are never rewritten, so what was read once stays true. */
+    private final Map<String, JournalRecord> read = new ConcurrentHashMap<>();
+    private boolean spoolTried;
+
+    /**
+     * The journal at {@code gs://bucket/prefix}, spooling to {@code spool}. {@code mayUpload}: false in a
+     * dry run, which changes nothing (records kept locally wait for a command that may).
+     */
+    public GcsJournal(GcpClients clients, String bucket, String prefix, Path spool, Clock clock,
+                      Consumer<String> warn, boolean mayUpload) {
+        this.objects = new StorageObjects(clients, bucket);
+        this.prefix = prefix.isEmpty() ? "" : prefix + "/";
+        this.where = "gs://" + bucket + "/" + this.prefix;
+        this.spool = spool;
+        this.clock = clock;
+        this.warn = warn;
+        this.mayUpload = mayUpload;
+    }
+
+    /** The spool file under {@code home}: records a command could not write to the shared journal. */
+    public static Path spoolFile(Path home) {
+        return home.resolve("journal-spool.jsonl");
+    }
+
+    @Override
+    public synchronized void append(JournalRecord record) {
+        // A Ctrl-C being handled must not cost the record of it: the client's I/O is interruptible.
+        boolean interrupted = Thread.interrupted();
+        try {
+            uploadSpool();
+            try {
+                write(record);
+            } catch (RunbookException e) {
+                if (record.state() == JournalRecord.State.planned) {
+                    // Nothing is changed without a record of it that the team can see.
+                    throw new RunbookException(e.exitCode() == ExitCode.INVALID_INPUT ? ExitCode.API_FAILURE
+                            : e.exitCode(), "cannot write the shared journal " + where + ": " + e.getMessage()
+                            + "; nothing was changed", e);
+                }
+                keepLocally(record, e);
+            }
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
+        openHere.appended(record);
+    }
+
+    /**
+     * Creates the step's next object; a number another writer took first (412) moves to the next one.
+     * A step this run did not start (a record kept locally by an earlier run) continues after the
+     * highest number the bucket has of it: history takes a step's highest number as its newest state.
+     */
+    private void write(JournalRecord record) {
+        byte[] content = json(record);
+        Integer known = written.get(record.id());
+        int n = known != null || record.state() == JournalRecord.State.planned ? (known == null ? 0 : known)
+                : highestNumber(record.id());
+        for (int tries = 0; tries < 100; tries++) {
+            n++;
+            String name = prefix + "records/" + record.id() + "/" + n + "-" + record.state() + ".json";
+            if (objects.create(name, content, 0).isPresent()) {
+                written.put(record.id(), n);
+                read.put(name, record);
+                return;
+            }
+        }
+        throw new RunbookException(ExitCode.CONFLICT, "the step " + record.id() + " has 100 records in " + where
+                + " written by others");
+    }
+
+    private int highestNumber(String id) {
+        String step = prefix + "records/" + id + "/";
+        int highest = 0;
+        try {
+            for (Blob b : objects.storage().list(objects.bucket(), Storage.BlobListOption.prefix(step)).iterateAll()) {
+                highest = Math.max(highest, number(b.getName().substring(step.length())));
+            }
+        } catch (RuntimeException e) {
+            throw StorageObjects.failure(where + "records/" + id + "/", e);
+        }
+        return highest;
+    }
+
+    /** The n of {@code <n>-<state>.json}, or 0 when the name is not one. */
+    private static int number(String file) {
+        int dash = file.indexOf('-');
+        try {
+            return dash < 0 ? 0 : Integer.parseInt(file.substring(0, dash));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static byte[] json(JournalRecord record) {
+        try {
+            return Json.mapper().writeValueAsBytes(record);
+        } catch (IOException e) {
+            throw new RunbookException(ExitCode.INTERNAL, "cannot write a journal record as JSON: " + e.getMessage(), e);
+        }
+    }
+
+    private void keepLocally(JournalRecord record, RunbookException why) {
+        try {
+            Files.createDirectories(spool.toAbsolutePath().getParent());
+            if (!Files.exists(spool)) {
+                Files.createFile(spool, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Files.write(spool, (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8),
+                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        } catch (IOException | UnsupportedOperationException e) {
+            throw new RunbookException(ExitCode.API_FAILURE, "cannot write the shared journal " + where + " ("
+                    + why.getMessage() + ") nor keep the record in " + spool + " (" + e.getMessage() + ")", why);
+        }
+        warn.accept("could not write journal step " + record.id() + " " + record.state() + " to " + where + " ("
+                + why.getMessage() + "); kept it in " + spool + ", and the next command that uses the shared journal "
+                + "uploads it");
+    }
+
+    /**
+     * Uploads what an earlier command kept locally, once per run, under a lock of the spool file so
+     * two commands of one machine do not upload it twice. A failure leaves it there (and warns).
+     */
+    @SuppressWarnings("try")
+    private void uploadSpool() {
+        if (spoolTried || !mayUpload || !Files.exists(spool)) {
+            return;
+        }
+        spoolTried = true;
+        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ, StandardOpenOption.WRITE);
+             FileLock lock = ch.lock()) {
+            List<JournalRecord> kept = spooled(Files.readAllBytes(spool));
+            int uploaded = 0;
+            try {
+                for (JournalRecord r : kept) {
+                    write(r);
+                    uploaded++;
+                }
+            } finally {
+                // What was uploaded leaves the spool, whatever stopped the rest.
+                List<JournalRecord> left = kept.subList(uploaded, kept.size());
+                StringBuilder rest = new StringBuilder();
+                for (JournalRecord r : left) {
+                    rest.append(new String(json(r), StandardCharsets.UTF_8)).append('\n');
+                }
+                ch.truncate(0);
+                ch.write(java.nio.ByteBuffer.wrap(rest.toString().getBytes(StandardCharsets.UTF_8)), 0);
+                ch.force(true);
+            }
+            if (uploaded > 0) {
+                warn.accept("uploaded " + uploaded + " journal record" + (uploaded == 1 ? "" : "s") + " kept locally since "
+                        + kept.get(0).time() + " to " + where);
+            }
+        } catch (IOException e) {
+            warn.accept("cannot read the journal records kept in " + spool + ": " + e.getMessage());
+        } catch (RunbookException e) {
+            warn.accept("journal records kept in " + spool + " are still not uploaded: " + e.getMessage());
+        }
+    }
+
+    private List<JournalRecord> spooled(byte[] bytes) {
+        List<JournalRecord> records = new ArrayList<>();
+        for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+            if (!line.isBlank()) {
+                try {
+                    records.add(Json.mapper().readValue(line, JournalRecord.class));
+                } catch (IOException e) {
+                    warn.accept("left out a damaged line of " + spool + " (an append cut short)");
+                }
+            }
+        }
+        return records;
+    }
+
+    /**
+     * Exit 4 unless the bucket answers and this caller may create, read, list and delete objects
+     * in it (delete: a lock is released by deleting it, and renewed by replacing it, which Cloud
+     * Storage also counts as a delete). Asked with testIamPermissions, which needs no permission
+     * itself and creates nothing.
+     */
+    @Override
+    public void checkWritable() {
+        List<Boolean> granted;
+        try {
+            granted = objects.storage().testIamPermissions(objects.bucket(), PERMISSIONS);
+        } catch (RuntimeException e) {
+            throw new RunbookException(ExitCode.API_FAILURE, "cannot use the shared journal " + where + ": "
+                    + StorageObjects.failure("gs://" + objects.bucket(), e).getMessage(), e);
+        }
+        List<String> missing = new ArrayList<>();
+        for (int i = 0; i < PERMISSIONS.size(); i++) {
+            if (i >= granted.size() || !Boolean.TRUE.equals(granted.get(i))) {
+                missing.add(PERMISSIONS.get(i));
+            }
+        }
+        if (!missing.isEmpty()) {
+            throw new RunbookException(ExitCode.API_FAILURE, "cannot use the shared journal " + where + ": missing "
+                    + String.join(", ", missing) + " on gs://" + objects.bucket() + " (roles/storage.objectUser has them)");
+        }
+    }
+
+    /** True while a step this process started is unfinished. */
+    public synchronized boolean hasOpen() {
+        return openHere.any();
+    }
+
+    /** Marks the steps this process left unfinished as interrupted (Ctrl-C), so the journal shows where it stopped. */
+    public synchronized void interruptOpen() {
+        for (JournalRecord r : openHere.interrupted(clock.instant())) {
+            append(r);
+        }
+    }
+
+    /**
+     * Each step's newest state, oldest step first (by when its first object was created). One listing
+     * names every object; only each step's newest is read, {@value #PARALLEL_READS} at a time, and an
+     * object read once is not read again by this run. Records still kept locally are newer than
+     * what the bucket holds of their step and take its place.
+     */
+    @Override
+    public synchronized List<JournalRecord> history() {
+        uploadSpool();
+        record Step(String id, Instant first, String newest, int n) {
+        }
+        Map<String, Step> steps = new HashMap<>();
+        String records = prefix + "records/";
+        try {
+            for (Blob b : objects.storage().list(objects.bucket(), Storage.BlobListOption.prefix(records)).iterateAll()) {
+                String rest = b.getName().substring(records.length());
+                int slash = rest.indexOf('/');
+                int n = slash < 0 ? 0 : number(rest.substring(slash + 1));
+                if (n == 0) {
+                    continue; // not a record this journal writes
+                }
+                String id = rest.substring(0, slash);
+                Instant created = b.getCreateTimeOffsetDateTime() == null ? Instant.EPOCH
+                        : b.getCreateTimeOffsetDateTime().toInstant();
+                steps.merge(id, new Step(id, created, b.getName(), n), (a, c) -> new Step(id,
+                        a.first().isBefore(c.first()) ? a.first() : c.first(), a.n() >= c.n() ? a.newest() : c.newest(),
+                        Math.max(a.n(), c.n())));
+            }
+        } catch (RuntimeException e) {
+            throw new RunbookException(ExitCode.API_FAILURE, "cannot read the shared journal " + where + ": "
+                    + StorageObjects.failure(where + "records/", e).getMessage(), e);
+        }
+        List<Step> ordered = new ArrayList<>(steps.values());
+        ordered.sort(Comparator.comparing(Step::first).thenComparing(Step::id));
+        readAll(ordered.stream().map(Step::newest).filter(name -> !read.containsKey(name)).toList());
+        Map<String, JournalRecord> byId = new LinkedHashMap<>();
+        for (Step s : ordered) {
+            byId.put(s.id(), read.get(s.newest()));
+        }
+        if (Files.exists(spool)) {
+            try {
+                for (JournalRecord r : spooled(Files.readAllBytes(spool))) {
+                    byId.put(r.id(), r);
+                }
+            } catch (IOException e) {
+                warn.accept("cannot read the journal records kept in " + spool + ": " + e.getMessage());
+            }
+        }
+        return new ArrayList<>(byId.values());
+    }
+
+    private void readAll(List<String> names) {
+        if (names.isEmpty()) {
+            return;
+        }
+        ExecutorService pool = Executors.newFixedThreadPool(Math.min(PARALLEL_READS, names.size()), r -> {
+            Thread t = new Thread(r, "journal-read");
+            t.setDaemon(true);
+            return t;
+        });
+        try {
+            List<Future<?>> reads = new ArrayList<>();
+            for (String name : names) {
+                reads.add(pool.submit(() -> read.put(name, parse(name, objects.storage().readAllBytes(
+                        BlobId.of(objects.bucket(), name))))));
+            }
+            for (Future<?> f : reads) {
+                f.get();
+            }
+        } catch (ExecutionException e) {
+            Throwable cause = e.getCause();
+            if (cause instanceof RunbookException r) {
+                throw r;
+            }
+            throw new RunbookException(ExitCode.API_FAILURE, "cannot read the shared journal " + where + ": "
+                    + (cause instanceof RuntimeException r ? StorageObjects.failure(where + "records/", r).getMessage()
+                    : String.valueOf(cause)), cause);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new RunbookException(ExitCode.INTERRUPTED, "interrupted while reading the shared journal " + where);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private JournalRecord parse(String name, byte[] bytes) {
+        try {
+            return Json.mapper().readValue(bytes, JournalRecord.class).withOutcomeOfOldRecord();
+        } catch (IOException e) {
+            throw new RunbookException(ExitCode.INVALID_INPUT, "the shared journal's object gs://" + objects.bucket()
+                    + "/" + name + " is damaged (not a journal record): " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,283 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A team's journal in Cloud Storage (the sandbox's), and the lock of the service every mutating
+ * step takes beside it, through the real wiring.
+ */
+class SharedJournalTest {
+    private static final String JOURNAL = "gs://" + Sandbox.JOURNAL_BUCKET + "/team";
+    private static final String LOCK = "team/locks/virtuoso-sandbox/us-central1/virtuoso-api";
+    private final CliHarness cli = new CliHarness();
+    private final Path secondHome;
+
+    SharedJournalTest() throws IOException {
+        secondHome = Files.createTempDirectory("rollback-second-");
+    }
+
+    @AfterEach
+    void close() throws IOException {
+        cli.close();
+        try (var files = Files.walk(secondHome)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        }
+    }
+
+    private CliHarness.Result shared(String... args) {
+        return shared(Map.of(), args);
+    }
+
+    private CliHarness.Result shared(Map<String, String> env, String... args) {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("ROLLBACK_JOURNAL", JOURNAL);
+        all.putIfAbsent("HOSTNAME", "laptop");
+        String[] line = new String[args.length + 2];
+        line[0] = "-r";
+        line[1] = "runbooks/sandbox.yaml";
+        System.arraycopy(args, 0, line, 2, args.length);
+        return cli.run(all, line);
+    }
+
+    /** History as JSON, read from another machine (another ROLLBACK_HOME) through the shared journal. */
+    private JsonNode historyElsewhere() throws IOException {
+        CliHarness.Result h = shared(Map.of("ROLLBACK_HOME", secondHome.toString()), "history", "-o", "json");
+        assertThat(h.code()).as(h.err()).isZero();
+        return new ObjectMapper().readTree(h.out());
+    }
+
+    private List<String> recordWrites() {
+        return cli.controls.storageWrites().stream().filter(w -> w.contains("/records/")).toList();
+    }
+
+    private static String lock(String holder, String command, String reason, Instant since, Instant expires) {
+        return "{\"holder\":\"" + holder + "\",\"command\":\"" + command + "\",\"reason\":" + (reason == null ? "null"
+                : "\"" + reason + "\"") + ",\"since\":\"" + since + "\",\"expires\":\"" + expires + "\"}";
+    }
+
+    private static final java.time.format.DateTimeFormatter HOUR = java.time.format.DateTimeFormatter
+            .ofPattern("HH:mm 'UTC'").withZone(java.time.ZoneOffset.UTC);
+
+    @Test
+    void aQuickRollbackWritesEachStateAsANewObjectCreatedOnlyIfAbsentAndAnotherMachineReadsIt() throws IOException {
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isZero();
+        assertThat(cli.controls.journalObjects("team/records/")).hasSize(2)
+                .allMatch(n -> n.matches("team/records/[0-9TZ]+-[0-9a-f]{4}/(1-planned|2-applied)\\.json"));
+        assertThat(recordWrites()).hasSize(2).allMatch(w -> w.startsWith("POST ") && w.endsWith(" ifGenerationMatch=0 -> 200"));
+        assertThat(Files.exists(cli.home.resolve("journal.jsonl"))).as("no local journal").isFalse();
+        JsonNode records = historyElsewhere().get("records");
+        assertThat(records).hasSize(1);
+        assertThat(records.get(0).get("command").asText()).isEqualTo("quick --previous");
+        assertThat(records.get(0).get("state").asText()).isEqualTo("applied");
+        assertThat(records.get(0).get("to").asText()).isEqualTo("virtuoso-api-00002-def");
+        // The lock was taken (created only if absent) and given back (its own generation only).
+        assertThat(cli.controls.storageWrites()).first().asString()
+                .startsWith("POST virtuoso-sandbox-journal/" + LOCK + " ifGenerationMatch=0 -> 200");
+        assertThat(cli.controls.storageWrites()).last().asString()
+                .matches("DELETE virtuoso-sandbox-journal/" + LOCK + " ifGenerationMatch=[1-9][0-9]* -> 204");
+        assertThat(cli.controls.journalObjects("team/locks/")).isEmpty();
+    }
+
+    @Test
+    void aServiceLockedByAColleagueStopsWithExit5NamingHolderCommandAndReasonAndChangesNothing() {
+        Instant since = Instant.now().minusSeconds(120);
+        String alices = lock("alice@desk", "quick --previous", "checkout 500s", since, since.plusSeconds(900));
+        cli.controls.putJournalObject(LOCK, alices);
+
+        CliHarness.Result quick = shared("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isEqualTo(5);
+        assertThat(quick.err()).isEqualTo("error: virtuoso-api in us-central1 is locked by alice@desk since "
+                + HOUR.format(since) + " (quick --previous: checkout 500s); the lock expires at "
+                + HOUR.format(since.plusSeconds(900)) + " unless its holder renews it: wait for it with --wait-lock 15m, "
+                + "or ask alice@desk; nothing was changed\n");
+        assertThat(cli.mutations()).isZero();
+        assertThat(cli.controls.journalObject(LOCK)).isEqualTo(alices);
+        assertThat(cli.controls.journalObjects("team/records/")).isEmpty();
+    }
+
+    @Test
+    void anExpiredLockIsTakenOverOnItsStaleGenerationAndTheTakeoverIsJournaledButNeverUndone() throws IOException {
+        Instant since = Instant.now().minusSeconds(3600);
+        cli.controls.putJournalObject(LOCK, lock("alice@desk", "image --previous", null, since, since.plusSeconds(900)));
+
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isZero();
+        assertThat(cli.controls.storageWrites().get(1)).matches("POST virtuoso-sandbox-journal/" + LOCK
+                + " ifGenerationMatch=[1-9][0-9]* -> 200 \\(replaced\\)");
+        JsonNode records = historyElsewhere().get("records");
+        assertThat(records).hasSize(2);
+        assertThat(records.get(0).get("command").asText()).isEqualTo("lock takeover");
+        assertThat(records.get(0).get("detail").asText()).isEqualTo("took over the lock of virtuoso-api in us-central1 "
+                + "by alice@desk since " + HOUR.format(since) + " (image --previous), expired at "
+                + HOUR.format(since.plusSeconds(900)));
+        assertThat(records.get(0).get("changed").asBoolean()).isFalse();
+
+        CliHarness.Result undo = shared("undo", "--yes", "--no-verify");
+
+        assertThat(undo.code()).as(undo.err()).isZero();
+        assertThat(cli.controls.traffic()).isEqualTo(dev.virtuoso.rollback.sandbox.SandboxControls.SEED_TRAFFIC);
+    }
+
+    @Test
+    void theLockIsReleasedWhenTheStepFails() {
+        cli.controls.failNextUpdate(io.grpc.Status.PERMISSION_DENIED);
+
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isEqualTo(4);
+        assertThat(cli.controls.journalObjects("team/locks/")).isEmpty();
+        assertThat(cli.controls.storageWrites()).last().asString().startsWith("DELETE virtuoso-sandbox-journal/" + LOCK);
+    }
+
+    @Test
+    void theLockIsReleasedWhenTheStepIsInterrupted() throws IOException {
+        cli.controls.setOperationDelay(Duration.ofSeconds(5)); // Ctrl-C comes while Cloud Run applies the change
+        boolean[] interrupted = {false};
+        cli.sleeper = d -> {
+            if (!interrupted[0]) {
+                interrupted[0] = true;
+                throw new InterruptedException();
+            }
+            Thread.sleep(Math.min(d.toMillis(), 20));
+        };
+
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isEqualTo(130);
+        assertThat(cli.controls.journalObjects("team/locks/")).isEmpty();
+        assertThat(historyElsewhere().get("records").get(0).get("state").asText()).isEqualTo("interrupted");
+    }
+
+    @Test
+    void aLockLostWhileThePlanWaitsAtThePromptStopsTheStepBeforeItSendsAnything() {
+        dev.virtuoso.rollback.sandbox.TestClock clock = new dev.virtuoso.rollback.sandbox.TestClock(Instant.now());
+        cli.clock = clock;
+        cli.interactive = true;
+        cli.stdin = "y\n";
+        // The person deliberates; meanwhile a colleague's command replaced the lock, and the renewal finds it.
+        cli.atPrompt = () -> {
+            cli.controls.putJournalObject(LOCK, lock("bob@desk", "image --previous", null, clock.instant(),
+                    clock.instant().plusSeconds(900)));
+            clock.advance(Duration.ofMinutes(6));
+            try {
+                dev.virtuoso.rollback.sandbox.SandboxControls.awaitOtherThread(() -> cli.controls.storageWrites()
+                        .stream().anyMatch(w -> w.startsWith("POST virtuoso-sandbox-journal/" + LOCK) && w.endsWith("412")),
+                        "the renewal never tried");
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        };
+
+        CliHarness.Result quick = shared("quick", "--previous", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isEqualTo(5);
+        assertThat(quick.err()).contains("error: the lock of virtuoso-api in us-central1 was taken by someone else while "
+                + "this command held it; nothing was changed");
+        assertThat(cli.mutations()).isZero();
+        assertThat(cli.controls.journalObject(LOCK)).contains("bob@desk");
+        assertThat(cli.controls.journalObjects("team/records/")).isEmpty();
+    }
+
+    @Test
+    void aDryRunTakesNoLockAndWritesNothingToCloudStorage() {
+        CliHarness.Result quick = shared("quick", "--previous", "--dry-run");
+
+        assertThat(quick.code()).as(quick.err()).isZero();
+        assertThat(cli.controls.storageWrites()).isEmpty();
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
+    void aPlannedRecordThatCannotBeWrittenStopsTheStepBeforeAnyChangeWithExit4() {
+        cli.controls.failStorageWrites(403, 1, "/records/");
+
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isEqualTo(4);
+        assertThat(quick.err()).startsWith("error: cannot write the shared journal gs://virtuoso-sandbox-journal/team/: ")
+                .endsWith("; nothing was changed\n");
+        assertThat(cli.mutations()).isZero();
+        assertThat(cli.controls.traffic()).isEqualTo(dev.virtuoso.rollback.sandbox.SandboxControls.SEED_TRAFFIC);
+        assertThat(cli.controls.journalObjects("team/")).isEmpty();
+    }
+
+    @Test
+    void aLaterStateThatCannotBeWrittenIsKeptLocallyAndUploadedByTheNextCommand() throws IOException {
+        cli.controls.failStorageWrites(403, 1, "-applied");
+
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isZero();
+        Path spool = cli.home.resolve("journal-spool.jsonl");
+        assertThat(quick.err()).contains("warning: could not write journal step ").contains(" applied to "
+                + "gs://virtuoso-sandbox-journal/team/ (").contains("); kept it in " + spool + ", and the next command "
+                + "that uses the shared journal uploads it");
+        assertThat(cli.controls.journalObjects("team/records/")).hasSize(1);
+
+        CliHarness.Result history = shared("history");
+
+        assertThat(history.code()).as(history.err()).isZero();
+        assertThat(history.err()).matches("warning: uploaded 1 journal record kept locally since \\S+ to "
+                + "gs://virtuoso-sandbox-journal/team/\\R");
+        assertThat(cli.controls.journalObjects("team/records/")).hasSize(2)
+                .allMatch(n -> n.matches("team/records/[0-9TZ]+-[0-9a-f]{4}/(1-planned|2-applied)\\.json"));
+        assertThat(Files.readString(spool)).isEmpty();
+        assertThat(historyElsewhere().get("records").get(0).get("state").asText()).isEqualTo("applied");
+        assertThat(recordWrites()).noneMatch(w -> w.contains("DELETE") || w.contains("replaced"));
+    }
+
+    @Test
+    void waitLockWaitsForAColleaguesLockToExpireAndThenTakesItOver() throws IOException {
+        cli.manualTime();
+        Instant since = cli.clock.instant().minusSeconds(880);
+        cli.controls.putJournalObject(LOCK, lock("alice@desk", "quick --previous", null, since, since.plusSeconds(900)));
+
+        CliHarness.Result waited = shared("quick", "--previous", "--yes", "--no-verify", "--wait-lock", "1m");
+
+        assertThat(waited.code()).as(waited.err()).isZero();
+        assertThat(waited.out()).contains("... waiting for the lock of virtuoso-api in us-central1, held by alice@desk");
+        assertThat(historyElsewhere().get("records").get(0).get("command").asText()).isEqualTo("lock takeover");
+    }
+
+    @Test
+    void waitLockStopsWithExit5WhenTheLockIsStillHeldAfterTheWait() {
+        cli.manualTime();
+        Instant since = cli.clock.instant();
+        cli.controls.putJournalObject(LOCK, lock("alice@desk", "quick --previous", null, since, since.plusSeconds(900)));
+
+        CliHarness.Result waited = shared("quick", "--previous", "--yes", "--no-verify", "--wait-lock", "30s");
+
+        assertThat(waited.code()).as(waited.err()).isEqualTo(5);
+        assertThat(waited.err()).contains("is locked by alice@desk since ").contains(" (waited 30s); ");
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void theRunbooksJournalKeySharesTheJournalWithoutTheVariable() throws IOException {
+        Path book = cli.home.resolve("team.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml")) + "journal: " + JOURNAL + "\n");
+
+        CliHarness.Result quick = cli.run("-r", book.toString(), "quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(quick.code()).as(quick.err()).isZero();
+        assertThat(cli.controls.journalObjects("team/records/")).hasSize(2);
+    }
+}
