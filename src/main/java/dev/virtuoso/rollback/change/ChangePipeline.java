@@ -232,7 +232,15 @@ public final class ChangePipeline {
         if (service.isEmpty()) {
             return ServiceLocks.NO_LEASE;
         }
-        ServiceLocks.Lease lease = locks.acquire(service.get().ref(), change.about().command(), reason, ui.progress());
+        ServiceLocks.Lease lease;
+        try {
+            lease = locks.acquire(service.get().ref(), change.about().command(), reason, ui.progress());
+        } catch (RunbookException e) {
+            if (e.exitCode() == ExitCode.CONFLICT) {
+                journalRefusal(change, e);
+            }
+            throw e;
+        }
         try {
             lease.tookOver().ifPresent(what -> {
                 Instant now = clock.instant();
@@ -245,6 +253,21 @@ public final class ChangePipeline {
             throw e;
         }
         return lease;
+    }
+
+    /**
+     * A step refused because a colleague holds the service's lock is journaled, as failed and having
+     * changed nothing (undo never picks it): the team's history shows both hands reaching for the
+     * service, and who was turned away. Not being able to say so changes nothing of the refusal.
+     */
+    private void journalRefusal(Change<?> change, RunbookException refusal) {
+        Instant now = clock.instant();
+        try {
+            journal.append(record(change, now, write(change.before()), change.about().summary())
+                    .next(now, JournalRecord.State.failed, null, "not sent: " + refusal.getMessage()));
+        } catch (RuntimeException e) {
+            refusal.addSuppressed(e);
+        }
     }
 
     /** Nothing is sent once the lock is lost: someone else may be changing the service now. */

@@ -95,7 +95,8 @@ class SharedJournalTest {
     }
 
     @Test
-    void aServiceLockedByAColleagueStopsWithExit5NamingHolderCommandAndReasonAndChangesNothing() {
+    void aServiceLockedByAColleagueStopsWithExit5NamingHolderCommandAndReasonChangesNothingAndJournalsTheRefusal()
+            throws IOException {
         Instant since = Instant.now().minusSeconds(120);
         String alices = lock("alice@desk", "quick --previous", "checkout 500s", since, since.plusSeconds(900));
         cli.controls.putJournalObject(LOCK, alices);
@@ -109,7 +110,12 @@ class SharedJournalTest {
                 + "or ask alice@desk; nothing was changed\n");
         assertThat(cli.mutations()).isZero();
         assertThat(cli.controls.journalObject(LOCK)).isEqualTo(alices);
-        assertThat(cli.controls.journalObjects("team/records/")).isEmpty();
+        // The team sees who was turned away: one state, failed, having changed nothing (undo never picks it).
+        assertThat(cli.controls.journalObjects("team/records/")).singleElement().asString().endsWith("/1-failed.json");
+        JsonNode refused = historyElsewhere().get("records").get(0);
+        assertThat(refused.get("changed").asBoolean()).isFalse();
+        assertThat(refused.get("detail").asText()).startsWith("not sent: virtuoso-api in us-central1 is locked by "
+                + "alice@desk since ");
     }
 
     @Test

@@ -99,8 +99,8 @@ class SharedJournalRaceIT {
                 .endsWith("; nothing was changed\n");
         assertThat(controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
 
-        // A third machine reads the team's history: the winner's step; the loser stopped before it
-        // planned anything, so it wrote no record at all.
+        // A third machine reads the team's history: the winner's step, and the loser's attempt, turned
+        // away by the lock before it sent anything.
         ProcessBuilder pb = new ProcessBuilder(LAUNCHER, "-o", "json", "history");
         pb.environment().putAll(env("carol"));
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
@@ -109,16 +109,23 @@ class SharedJournalRaceIT {
         assertThat(third.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(third.exitValue()).as(json).isZero();
         JsonNode records = new ObjectMapper().readTree(json).get("records");
-        assertThat(records).hasSize(1);
-        assertThat(records.get(0).get("user").asText()).isEqualTo(winner);
-        assertThat(records.get(0).get("command").asText()).isEqualTo("quick --to-revision virtuoso-api-00002-def");
-        assertThat(records.get(0).get("state").asText()).isEqualTo("applied");
+        assertThat(records).hasSize(2);
+        JsonNode applied = records.get(0).get("user").asText().equals(winner) ? records.get(0) : records.get(1);
+        JsonNode refused = applied == records.get(0) ? records.get(1) : records.get(0);
+        assertThat(applied.get("command").asText()).isEqualTo("quick --to-revision virtuoso-api-00002-def");
+        assertThat(applied.get("state").asText()).isEqualTo("applied");
+        assertThat(refused.get("user").asText()).isEqualTo(lost.get(0).user());
+        assertThat(refused.get("state").asText()).isEqualTo("failed");
+        assertThat(refused.get("changed").asBoolean()).isFalse();
+        assertThat(refused.get("detail").asText()).startsWith("not sent: virtuoso-api in us-central1 is locked by "
+                + winner + "@");
 
         // Every journal object was created only if absent, none replaced, none deleted; the loser's
         // attempt at the lock was answered 412, and the winner gave its lock back.
         List<String> writes = controls.storageWrites();
         List<String> recordWrites = writes.stream().filter(w -> w.contains("/race/records/")).toList();
-        assertThat(recordWrites).hasSize(2).allMatch(w -> w.startsWith("POST ") && w.endsWith(" ifGenerationMatch=0 -> 200"));
+        // The winner's planned and applied states, the loser's refusal.
+        assertThat(recordWrites).hasSize(3).allMatch(w -> w.startsWith("POST ") && w.endsWith(" ifGenerationMatch=0 -> 200"));
         String lock = "virtuoso-sandbox-journal/race/locks/virtuoso-sandbox/us-central1/virtuoso-api";
         assertThat(writes).contains("POST " + lock + " ifGenerationMatch=0 -> 412");
         assertThat(writes.stream().filter(w -> w.startsWith("POST " + lock + " ifGenerationMatch=0 -> 200"))).hasSize(1);
