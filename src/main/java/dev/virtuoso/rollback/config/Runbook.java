@@ -34,12 +34,6 @@ public record Runbook(
         notifications = Objects.requireNonNullElse(notifications, new Notify(null));
     }
 
-    /** A runbook whose journal is the local file. */
-    public Runbook(String apiVersion, ServiceConfig service, SecretSource apiKey, Checks checks, Triggers triggers,
-                   List<DecisionRow> decisionMatrix, Data data, Notify notifications) {
-        this(apiVersion, service, apiKey, checks, triggers, decisionMatrix, data, notifications, null);
-    }
-
     /** A runbook with nothing but defaults, for commands run with flags only. */
     public static Runbook empty() {
         return new Runbook(null, null, null, null, null, null, null, null, null);
@@ -54,11 +48,11 @@ public record Runbook(
 
     /**
      * This runbook for one region of its fleet: the service there, checked at its own URL, since
-     * {@code service.url} is one region's.
+     * {@code service.url} is one region's; everything else, the shared journal included, as it is.
      */
     public Runbook forRegion(String one) {
         return new Runbook(apiVersion, new ServiceConfig(service.project(), one, service.name(), null, null), apiKey,
-                checks, triggers, decisionMatrix, data, notifications);
+                checks, triggers, decisionMatrix, data, notifications, journal);
     }
 
     /** Where a secret value comes from: an environment variable or a Secret Manager secret. */

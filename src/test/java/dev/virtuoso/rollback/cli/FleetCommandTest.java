@@ -108,6 +108,27 @@ class FleetCommandTest {
     }
 
     @Test
+    void aFleetWithTheRunbooksSharedJournalJournalsAndLocksEveryRegionInCloudStorage() throws Exception {
+        Path book = cli.home.resolve("fleet-shared.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox-fleet.yaml"))
+                + "journal: gs://virtuoso-sandbox-journal/fleet\n");
+
+        CliHarness.Result r = cli.run("-r", book.toString(), "quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(cli.home.resolve("journal.jsonl")).doesNotExist();
+        // Each region: its own record, created only if absent, and its own lock, taken and given back.
+        List<String> records = cli.controls.journalObjects("fleet/records/");
+        assertThat(records.stream().map(name -> name.split("/")[2]).distinct()).hasSize(3);
+        for (String region : REGIONS) {
+            String lock = "virtuoso-sandbox-journal/fleet/locks/virtuoso-sandbox/" + region + "/virtuoso-api";
+            assertThat(cli.controls.storageWrites()).contains("POST " + lock + " ifGenerationMatch=0 -> 200")
+                    .anyMatch(w -> w.startsWith("DELETE " + lock + " ifGenerationMatch="));
+        }
+        assertThat(cli.controls.journalObjects("fleet/locks/")).isEmpty();
+    }
+
+    @Test
     void aRegionRefusingUpdatesFailsWithExit4WhileTheOthersRollBackAndVerify() {
         cli.controls.refuseUpdatesIn("europe-west1", Status.PERMISSION_DENIED.withDescription(
                 "Permission 'run.services.update' denied on resource"));
