@@ -6,6 +6,7 @@ import dev.virtuoso.rollback.model.ChangeReplaced;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.model.Stamp;
 import dev.virtuoso.rollback.model.Verdict;
@@ -24,6 +25,7 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 
 /**
  * The one path every change takes, whatever its kind: check → plan → confirm →
@@ -130,7 +132,7 @@ public final class ChangePipeline {
     public ChangePipeline because(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
                 force, why == null || why.isBlank() ? null : why.strip(), locks);
-                    }
+    }
 
     /**
      * The same pipeline, taking {@code serviceLocks}' lock of the service a change updates for each
@@ -229,22 +231,25 @@ public final class ChangePipeline {
      */
     private ServiceLocks.Lease lock(Change<?> change) {
         Optional<ServiceState> service = change.about().updatedService();
-        if (service.isEmpty()) {
-            return ServiceLocks.NO_LEASE;
-        }
+        return service.isEmpty() ? ServiceLocks.NO_LEASE
+                : lock(service.get().ref(), change.about().command(), refusal -> journalRefusal(change, refusal));
+    }
+
+    /** The lock of {@code service} for {@code command}; {@code refused} hears a colleague's lock before it stops us. */
+    private ServiceLocks.Lease lock(ServiceRef service, String command, Consumer<RunbookException> refused) {
         ServiceLocks.Lease lease;
         try {
-            lease = locks.acquire(service.get().ref(), change.about().command(), reason, ui.progress());
+            lease = locks.acquire(service, command, reason, ui.progress());
         } catch (RunbookException e) {
             if (e.exitCode() == ExitCode.CONFLICT) {
-                journalRefusal(change, e);
+                refused.accept(e);
             }
             throw e;
         }
         try {
             lease.tookOver().ifPresent(what -> {
                 Instant now = clock.instant();
-                journal.append(new JournalRecord(newId(now), now, user, "lock takeover", service.get().ref().path(),
+                journal.append(new JournalRecord(newId(now), now, user, "lock takeover", service.path(),
                         LOCK_KIND, null, null, JournalRecord.State.verified, what, false, parent, null, null, origin,
                         null, reason));
             });
@@ -525,19 +530,21 @@ public final class ChangePipeline {
      */
     public final class Composite {
         private JournalRecord record;
+        private final ServiceLocks.Lease lease;
 
-        private Composite(JournalRecord record) {
+        private Composite(JournalRecord record, ServiceLocks.Lease lease) {
             this.record = record;
+            this.lease = lease;
         }
 
         public String id() {
             return record.id();
         }
 
-        /** Runs the composite's steps, journaled under it. */
+        /** Runs the composite's steps, journaled under it, under the lock it holds. */
         public ChangePipeline steps() {
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note, force, reason, locks);
+                    waitLimit, note, force, reason, HELD);
         }
 
         /** Records that a step changed something. */
@@ -548,21 +555,42 @@ public final class ChangePipeline {
 
         /**
          * Records how the composite ended, what it left (null: what it left before), and whether it may
-         * have changed anything.
+         * have changed anything; then gives its lock back.
          */
         public void end(JournalRecord.State state, Object left, String detail, boolean maybeChanged) {
-            record = record.next(clock.instant(), state, left == null ? null : write(left), detail, maybeChanged);
-            journal.append(record);
+            try {
+                record = record.next(clock.instant(), state, left == null ? null : write(left), detail, maybeChanged);
+                journal.append(record);
+            } finally {
+                lease.release();
+            }
         }
     }
 
-    /** Journals the start of a composite action whose {@code undo} restores {@code before}. */
-    public Composite begin(String command, String kind, String target, Object before, String from, String to,
+    /**
+     * The steps of a composite run under the lock the composite took for all of them: given back
+     * between its steps, a colleague could take it while the drill still has to put the service
+     * back, and the drill could not restore it.
+     */
+    private static final ServiceLocks HELD = (service, command, why, progress) -> ServiceLocks.NO_LEASE;
+
+    /**
+     * Journals the start of a composite action on {@code service} whose {@code undo} restores
+     * {@code before}, taking the service's lock for all its steps until {@link Composite#end}.
+     */
+    public Composite begin(String command, String kind, ServiceRef service, Object before, String from, String to,
                            String summary) {
-        Instant now = clock.instant();
-        JournalRecord record = new JournalRecord(newId(now), now, user, command, target, kind, write(before),
-                write(before), JournalRecord.State.planned, summary, false, null, from, to, origin, null, reason);
-        journal.append(record);
-        return new Composite(record);
+        ServiceLocks.Lease lease = dryRun ? ServiceLocks.NO_LEASE : lock(service, command, refusal -> { });
+        try {
+            Instant now = clock.instant();
+            JournalRecord record = new JournalRecord(newId(now), now, user, command, service.path(), kind,
+                    write(before), write(before), JournalRecord.State.planned, summary, false, null, from, to, origin,
+                    null, reason);
+            journal.append(record);
+            return new Composite(record, lease);
+        } catch (RuntimeException e) {
+            lease.release();
+            throw e;
+        }
     }
 }

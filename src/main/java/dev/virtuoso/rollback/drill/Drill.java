@@ -178,7 +178,7 @@ public final class Drill {
                 : TrafficChange.TrafficState.of(original.traffic());
         ChangePipeline.Composite drill = pipeline.begin(deploy ? "drill --bad-image " + ImageChange.shortImage(
                 req.badImage()) : "drill --bad-revision " + bad, redeploy ? ImageChange.KIND : TrafficChange.KIND,
-                req.service().path(), was, stable, bad,
+                req.service(), was, stable, bad,
                 "drill: 100% to " + bad + ", then back to " + stable + ", then the original traffic");
         ChangePipeline stepsOf = drill.steps();
         String undo = "`rollback undo " + drill.id() + "` " + (redeploy ? "deploys " + servedImage + " again with "

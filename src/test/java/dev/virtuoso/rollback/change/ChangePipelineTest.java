@@ -25,6 +25,7 @@ import dev.virtuoso.rollback.port.Interaction;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.Progress;
+import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.port.ServiceControl;
 import dev.virtuoso.rollback.port.Verifier;
 import dev.virtuoso.rollback.traffic.QuickRollback;
@@ -74,6 +75,21 @@ public class ChangePipelineTest {
         assertThat(first.user()).isEqualTo("alice");
         assertThat(first.target()).isEqualTo("projects/p1/locations/us-central1/services/virtuoso-api");
         assertThat(first.before().toString()).contains("\"latest\":true").contains("stable-2024-07-24");
+    }
+
+    @Test
+    void theReasonIsJournaledWithEveryStateAndWrittenIntoTheServiceLock() {
+        when(ui.progress()).thenReturn(Progress.NONE);
+        List<String> lockedFor = new ArrayList<>();
+        ServiceLocks locks = (service, command, reason, progress) -> {
+            lockedFor.add(service.name() + " " + command + ": " + reason);
+            return ServiceLocks.NO_LEASE;
+        };
+
+        executor.because("  5xx after v1.2.1 ").locking(locks).execute(change(previous()), Optional.empty());
+
+        assertThat(lockedFor).containsExactly("virtuoso-api quick --previous: 5xx after v1.2.1");
+        assertThat(journal.lines).isNotEmpty().allSatisfy(r -> assertThat(r.reason()).isEqualTo("5xx after v1.2.1"));
     }
 
     @Test

@@ -119,6 +119,21 @@ class SharedJournalTest {
     }
 
     @Test
+    void aDrillHoldsTheServicesLockFromItsFirstStepToItsLastSoNoColleagueCanTakeItBetween() {
+        CliHarness.Result drill = shared("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
+                "virtuoso-api-00002-def", "--detect-timeout", "5s", "--recover-timeout", "5s", "--report",
+                cli.home.resolve("drills").toString(), "--yes");
+
+        assertThat(drill.code()).as(drill.out() + drill.err()).isZero();
+        String lock = "virtuoso-sandbox-journal/" + LOCK;
+        // Taken once, before the first step; given back once, after the last: three steps, one lease.
+        assertThat(cli.controls.storageWrites().stream().filter(w -> w.startsWith("POST " + lock + " "))
+                .filter(w -> w.contains("ifGenerationMatch=0 "))).hasSize(1);
+        assertThat(cli.controls.storageWrites().stream().filter(w -> w.startsWith("DELETE " + lock + " "))).hasSize(1);
+        assertThat(cli.controls.storageWrites()).last().asString().startsWith("DELETE " + lock + " ");
+    }
+
+    @Test
     void anExpiredLockIsTakenOverOnItsStaleGenerationAndTheTakeoverIsJournaledButNeverUndone() throws IOException {
         Instant since = Instant.now().minusSeconds(3600);
         cli.controls.putJournalObject(LOCK, lock("alice@desk", "image --previous", null, since, since.plusSeconds(900)));
