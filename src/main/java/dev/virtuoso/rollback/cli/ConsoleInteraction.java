@@ -119,7 +119,8 @@ public final class ConsoleInteraction implements Interaction {
         }
     }
 
-    private void requireWayToConfirm() {
+    /** Exit 2 when a change could be neither confirmed (no terminal) nor confirmed already (--yes, --dry-run). */
+    void requireWayToConfirm() {
         if (!confirmed && !ctx.interactive()) {
             throw RunbookException.invalid("stdin is not a terminal, so nothing can be confirmed: pass --yes to apply "
                     + "(or --dry-run to see the plan); nothing was changed");

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import picocli.CommandLine.ParseResult;
 
@@ -27,6 +28,9 @@ import picocli.CommandLine.ParseResult;
 final class Fleet {
     /** The commands that run on several regions; any other exits 2 when given more than one. */
     static final List<String> COMMANDS = List.of("status", "quick", "image", "verify", "assess");
+
+    /** The commands of a fleet that change something, and so need a way to confirm. */
+    private static final Set<String> CHANGING = Set.of("quick", "image");
 
     private Fleet() {
     }
@@ -60,6 +64,9 @@ final class Fleet {
         if (s.opts.url != null) {
             throw RunbookException.invalid("--url is one region's URL; with several regions (" + String.join(", ", regions)
                     + ") each is checked at its own service URL: drop --url, or give one --region");
+        }
+        if (CHANGING.contains(name)) {
+            s.ui().requireWayToConfirm(); // said once for the fleet, not once per region
         }
         if (command.hasMatchedOption("--junit")) {
             throw RunbookException.invalid("--junit writes the report of one region; give one --region with it");

@@ -161,11 +161,22 @@ class FleetCommandTest {
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).contains("not changed: europe-west1: exit 2: virtuoso-api-00002-ewf serves because of "
                 + "`quick --previous` ").contains("Apply these 2 changes (us-central1, asia-northeast1)? ");
-        assertThat(row(r.out(), "europe-west1")).startsWith("europe-west1 ✗ failed 2 ");
+        assertThat(row(r.out(), "europe-west1")).startsWith("europe-west1 – not changed 2 ");
         for (String region : REGIONS) {
             assertThat(traffic(region)).isEqualTo(previousServes(region));
         }
         assertThat(cli.mutations()).isEqualTo(3);
+    }
+
+    @Test
+    void withoutATerminalOrYesTheFleetIsRefusedOnceBeforeAnyRegionRuns() {
+        CliHarness.Result r = fleet("quick", "--previous");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("error: stdin is not a terminal, so nothing can be confirmed: pass --yes to apply "
+                + "(or --dry-run to see the plan); nothing was changed\n");
+        assertThat(cli.mutations()).isZero();
     }
 
     @Test
@@ -177,7 +188,7 @@ class FleetCommandTest {
 
         assertThat(r.code()).isEqualTo(2);
         for (String region : REGIONS) {
-            assertThat(row(r.out(), region)).startsWith(region + " ✗ failed 2 ").endsWith(" not confirmed; nothing was "
+            assertThat(row(r.out(), region)).startsWith(region + " – not changed 2 ").endsWith(" not confirmed; nothing was "
                     + "changed");
         }
         assertThat(cli.mutations()).isZero();
@@ -191,8 +202,9 @@ class FleetCommandTest {
 
         assertThat(r.code()).isEqualTo(4);
         JsonNode doc = new ObjectMapper().readTree(r.out());
-        assertThat(doc.fieldNames()).toIterable().containsExactly("ok", "regions");
+        assertThat(doc.fieldNames()).toIterable().containsExactly("ok", "regions", "error");
         assertThat(doc.get("ok").asBoolean()).isFalse();
+        assertThat(doc.get("error").asText()).isEqualTo("2 of 3 regions succeeded; exit 4, the largest of theirs");
         assertThat(doc.get("regions")).extracting(n -> n.get("region").asText()).containsExactlyElementsOf(REGIONS);
         JsonNode us = doc.get("regions").get(0);
         assertThat(us.fieldNames()).toIterable().startsWith("region", "ok", "exitCode", "command", "target");

@@ -55,7 +55,11 @@ public final class FleetView {
                 }
                 docs.add(doc);
             }
-            return o.print(new Output.Document(code == 0).put("regions", docs), code);
+            Output.Document all = new Output.Document(code == 0).put("regions", docs);
+            if (code != 0) {
+                all.put("error", outcome(regions, code));
+            }
+            return o.print(all, code);
         }
         PrintWriter out = o.out();
         Style style = o.style();
@@ -71,15 +75,23 @@ public final class FleetView {
         List<String[]> rows = new ArrayList<>();
         rows.add(new String[] {"REGION", "RESULT", "EXIT", "TIME", "SUMMARY"});
         for (Region r : regions) {
-            rows.add(new String[] {r.region(), r.code() == 0 ? style.ok("✓ ok") : style.bad("✗ failed"),
+            // Exit 2 promises nothing changed there: a region refused before acting is not a failed change.
+            rows.add(new String[] {r.region(), r.code() == 0 ? style.ok("✓ ok") : r.code() == 2
+                    ? style.dim("– not changed") : style.bad("✗ failed"),
                 String.valueOf(r.code()), Durations.format(r.took()), Render.cut(r.summary(), 100)});
         }
         Render.table(rows, "").forEach(out::println);
-        long ok = regions.stream().filter(r -> r.code() == 0).count();
-        out.println(ok + " of " + regions.size() + " regions succeeded" + (code == 0 ? "" : "; exit " + code
-                + ", the largest of theirs"));
+        out.println(outcome(regions, code));
         out.flush();
         return code;
+    }
+
+    /** "2 of 3 regions succeeded, 1 not changed; exit 2, the largest of theirs". */
+    private static String outcome(List<Region> regions, int code) {
+        long ok = regions.stream().filter(r -> r.code() == 0).count();
+        long unchanged = regions.stream().filter(r -> r.code() == 2).count();
+        return ok + " of " + regions.size() + " regions succeeded" + (unchanged == 0 ? "" : ", " + unchanged
+                + " not changed") + (code == 0 ? "" : "; exit " + code + ", the largest of theirs");
     }
 
     /** A region's one JSON document; empty when it printed none (it failed before it had one). */
