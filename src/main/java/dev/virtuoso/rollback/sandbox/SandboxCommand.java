@@ -95,6 +95,8 @@ public final class SandboxCommand implements Callable<Integer> {
                 out.println("# " + service + " in " + region + " at " + sandbox.demoUrl(region)
                         + " (runbooks/sandbox-fleet.yaml names every region)");
             }
+            out.println("# a bucket for a team's shared journal and its locks: export ROLLBACK_JOURNAL=gs://"
+                    + Sandbox.JOURNAL_BUCKET + "/team (each engineer with a ROLLBACK_HOME of their own)");
             if (ci != null) {
                 out.println("# CI: each push to " + options.gitBranch() + " of " + options.gitRepo() + " deploys "
                         + service + " as " + Sandbox.IMAGE + ":<short sha>; clone it: git clone "
