@@ -63,6 +63,8 @@ final class StorageEmulator {
     private final java.util.concurrent.atomic.AtomicInteger failWrites = new java.util.concurrent.atomic.AtomicInteger();
     private volatile int failWritesStatus;
     private volatile java.util.function.Predicate<String> failWritesOf = n -> true;
+    /** The failing writes are applied all the same: only their answer is lost (the connection broke). */
+    private volatile boolean failAfterApplying;
 
     StorageEmulator(Clock clock) {
         this.clock = clock;
@@ -109,6 +111,15 @@ final class StorageEmulator {
 
     /** The next {@code times} writes of an object whose name {@code which} accepts answer {@code status}. */
     void failWrites(int status, int times, java.util.function.Predicate<String> which) {
+        failWrites(status, times, which, false);
+    }
+
+    /**
+     * As {@link #failWrites(int, int, java.util.function.Predicate)}; {@code applied}: each such write
+     * is made, and only its answer is {@code status}, as when a reply is lost on its way back.
+     */
+    void failWrites(int status, int times, java.util.function.Predicate<String> which, boolean applied) {
+        failAfterApplying = applied;
         failWritesStatus = status;
         failWritesOf = which;
         failWrites.set(times);
@@ -283,6 +294,11 @@ final class StorageEmulator {
         Blob created;
         boolean replaced;
         int failure = failure(name);
+        int lostAnswer = 0;
+        if (failure != 0 && failAfterApplying) {
+            lostAnswer = failure;
+            failure = 0;
+        }
         synchronized (this) {
             NavigableMap<String, Blob> objects = buckets.get(bucket);
             Blob now = objects.get(name);
@@ -300,8 +316,13 @@ final class StorageEmulator {
                 created = new Blob(data.clone(), generations.incrementAndGet(), clock.instant());
                 objects.put(name, created);
                 replaced = now != null;
-                writes.add(new Write("POST", bucket, name, ifGenerationMatch, 200, replaced));
+                writes.add(new Write("POST", bucket, name, ifGenerationMatch, lostAnswer != 0 ? lostAnswer : 200,
+                        replaced));
             }
+        }
+        if (lostAnswer != 0 && created != null) {
+            failed(ex, lostAnswer);
+            return;
         }
         if (created == null) {
             failed(ex, failure);

@@ -46,6 +46,14 @@ public final class SandboxControls {
         sandbox.storage().failWrites(status, times, name -> name.contains(part));
     }
 
+    /**
+     * The next {@code times} Cloud Storage creates of objects whose name contains {@code part} are made,
+     * but answered {@code status}, as when the answer is lost: the client retries them.
+     */
+    public void loseStorageAnswers(int status, int times, String part) {
+        sandbox.storage().failWrites(status, times, name -> name.contains(part), true);
+    }
+
     /** Names of the objects of the journal bucket under {@code prefix}. */
     public List<String> journalObjects(String prefix) {
         return sandbox.storage().names(Sandbox.JOURNAL_BUCKET, prefix);

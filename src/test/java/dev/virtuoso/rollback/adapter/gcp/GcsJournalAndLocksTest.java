@@ -182,6 +182,38 @@ class GcsJournalAndLocksTest {
     }
 
     @Test
+    void aRenewalWhoseAnswerWasLostIsRecognisedAsOursByItsBytesSoTheLockIsKeptAndReleased() {
+        GcsServiceLocks.Held lease = (GcsServiceLocks.Held) locks("alice@desk", Duration.ZERO, Duration.ofHours(1))
+                .acquire(API, "quick --previous", null, Progress.NONE);
+        clock.advance(Duration.ofMinutes(6));
+        controls.loseStorageAnswers(503, 1, "/locks/");
+
+        lease.renewIfDue();
+
+        assertThat(controls.storageWrites().subList(1, 3)).allMatch(w -> w.startsWith("POST virtuoso-sandbox-journal/"
+                + LOCK)).extracting(w -> w.replaceAll(".* -> ", "")).containsExactly("503 (replaced)", "412");
+        assertThat(lease.lost()).isEmpty();
+        assertThat(lease.confirmHeld()).isEmpty();
+        lease.release();
+        assertThat(controls.journalObjects("j/locks/")).isEmpty();
+    }
+
+    @Test
+    void confirmingALockThatExpiredAndWasTakenOverSaysItIsLostAndLeavesTheOtherLock() {
+        GcsServiceLocks.Held lease = (GcsServiceLocks.Held) locks("alice@desk", Duration.ZERO, Duration.ofHours(1))
+                .acquire(API, "quick --previous", null, Progress.NONE);
+        clock.advance(Duration.ofMinutes(16)); // a laptop asleep at the prompt
+        ServiceLocks.Lease bobs = locks("bob@laptop", Duration.ZERO, Duration.ofHours(1)).acquire(API,
+                "image --previous", null, Progress.NONE);
+
+        assertThat(lease.confirmHeld()).contains("the lock of api in us-central1 expired at 03:15 UTC and was taken by "
+                + "someone else");
+        lease.release();
+        assertThat(controls.journalObject(LOCK)).contains("\"holder\":\"bob@laptop\"");
+        bobs.release();
+    }
+
+    @Test
     void theBackgroundRenewalKeepsALongStepsLockAlive() throws InterruptedException {
         ServiceLocks.Lease lease = locks("alice@desk", Duration.ZERO, Duration.ofMillis(10)).acquire(API,
                 "quick --previous", null, Progress.NONE);
