@@ -66,6 +66,10 @@ final class StorageEmulator {
     /** The failing writes are applied all the same: only their answer is lost (the connection broke). */
     private volatile boolean failAfterApplying;
 
+    /** While set, every request waits here before it is handled (Cloud Storage hanging). */
+    private volatile java.util.concurrent.CountDownLatch hold;
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
+
     StorageEmulator(Clock clock) {
         this.clock = clock;
         try {
@@ -87,6 +91,7 @@ final class StorageEmulator {
     }
 
     void stop() {
+        answer();
         server.stop(0);
     }
 
@@ -125,6 +130,25 @@ final class StorageEmulator {
         failWrites.set(times);
     }
 
+    /** Every request from now on hangs until {@link #answer()}. */
+    void hang() {
+        hold = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    /** Requests that hang have been received and not answered yet. */
+    int hanging() {
+        return held.get();
+    }
+
+    /** Hanging requests are handled, and the next ones at once. */
+    void answer() {
+        java.util.concurrent.CountDownLatch h = hold;
+        hold = null;
+        if (h != null) {
+            h.countDown();
+        }
+    }
+
     /** The current generation of an object, or 0 when there is none. */
     synchronized long generation(String bucket, String name) {
         Blob b = buckets.getOrDefault(bucket, new TreeMap<>()).get(name);
@@ -143,6 +167,18 @@ final class StorageEmulator {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            java.util.concurrent.CountDownLatch h = hold;
+            if (h != null) {
+                held.incrementAndGet();
+                try {
+                    h.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } finally {
+                    held.decrementAndGet();
+                }
+            }
             beforeRead.run();
             // The client reads an object's bytes from /download/storage/v1/..., the same object as /storage/v1/...
             String path = ex.getRequestURI().getRawPath().replaceFirst("^/download/", "/");

@@ -197,6 +197,55 @@ class SharedJournalTest {
     }
 
     @Test
+    void aHardStopWhileCloudStorageHangsReturnsWithinSecondsKeepsTheInterruptedStepLocallyAndReleasesTheLockOnceAnswered()
+            throws Exception {
+        cli.controls.setOperationDelay(Duration.ofSeconds(2));
+        Wiring[] wiring = {null};
+        cli.wiringSeen = w -> wiring[0] = w;
+        // While Cloud Run applies the change, Cloud Storage stops answering: the step's next record hangs.
+        boolean[] hung = {false};
+        cli.sleeper = d -> {
+            if (!hung[0]) {
+                hung[0] = true;
+                cli.controls.hangStorage();
+            }
+            Thread.sleep(Math.min(d.toMillis(), 20));
+        };
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            java.util.concurrent.Future<CliHarness.Result> quick = pool.submit(() -> shared("quick", "--previous", "--yes",
+                    "--no-verify"));
+            dev.virtuoso.rollback.sandbox.SandboxControls.awaitOtherThread(
+                    () -> cli.controls.hangingStorageRequests() > 0, "the step never wrote its next record");
+
+            // What the Ctrl-C handler does (the first asks whether a change is under way, the second stops at once).
+            long start = System.nanoTime();
+            java.util.concurrent.Future<String> stop = pool.submit(() -> wiring[0].changing() ? wiring[0].interrupted()
+                    : "not changing");
+            String said = stop.get(Wiring.RELEASE_AT_STOP.toSeconds() + 2, java.util.concurrent.TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(ms).isLessThan(Wiring.RELEASE_AT_STOP.toMillis() + 2000);
+            assertThat(said).startsWith("the change may be in effect; `rollback undo` puts back what was there before ")
+                    .contains(" (quick --previous); `rollback history` shows where it stopped (kept in "
+                            + cli.home.resolve("journal-spool.jsonl") + " until the next command uploads it)");
+            assertThat(Files.readString(cli.home.resolve("journal-spool.jsonl"))).contains("\"state\":\"interrupted\"");
+            assertThat(cli.controls.journalObject(LOCK)).as("not released while Cloud Storage hangs").isNotNull();
+
+            cli.controls.answerStorage();
+
+            dev.virtuoso.rollback.sandbox.SandboxControls.awaitOtherThread(
+                    () -> cli.controls.journalObjects("team/locks/").isEmpty(), "the lock was never released");
+            assertThat(cli.controls.storageWrites()).anyMatch(w -> w.matches("DELETE virtuoso-sandbox-journal/" + LOCK
+                    + " ifGenerationMatch=[1-9][0-9]* -> 204"));
+            quick.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            cli.controls.answerStorage();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
     void aDryRunTakesNoLockAndWritesNothingToCloudStorage() {
         CliHarness.Result quick = shared("quick", "--previous", "--dry-run");
 

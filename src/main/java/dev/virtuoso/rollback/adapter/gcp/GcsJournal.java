@@ -164,12 +164,7 @@ public final class GcsJournal implements Journal {
 
     private void keepLocally(JournalRecord record, RunbookException why) {
         try {
-            Files.createDirectories(spool.toAbsolutePath().getParent());
-            if (!Files.exists(spool)) {
-                Files.createFile(spool, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            Files.write(spool, (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8),
-                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            spool(record);
         } catch (IOException | UnsupportedOperationException e) {
             throw new RunbookException(ExitCode.API_FAILURE, "cannot write the shared journal " + where + " ("
                     + why.getMessage() + ") nor keep the record in " + spool + " (" + e.getMessage() + ")", why);
@@ -177,6 +172,16 @@ public final class GcsJournal implements Journal {
         warn.accept("could not write journal step " + record.id() + " " + record.state() + " to " + where + " ("
                 + why.getMessage() + "); kept it in " + spool + ", and the next command that uses the shared journal "
                 + "uploads it");
+    }
+
+    /** Appends {@code record} to the spool file (0600). */
+    private void spool(JournalRecord record) throws IOException {
+        Files.createDirectories(spool.toAbsolutePath().getParent());
+        if (!Files.exists(spool)) {
+            Files.createFile(spool, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        }
+        Files.write(spool, (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8),
+                StandardOpenOption.APPEND, StandardOpenOption.SYNC);
     }
 
     /**
@@ -261,16 +266,34 @@ public final class GcsJournal implements Journal {
         }
     }
 
-    /** True while a step this process started is unfinished. */
-    public synchronized boolean hasOpen() {
+    /**
+     * True while a step this process started is unfinished. Without the journal's lock: Ctrl-C asks
+     * this while an append may be waiting on Cloud Storage.
+     */
+    public boolean hasOpen() {
         return openHere.any();
     }
 
-    /** Marks the steps this process left unfinished as interrupted (Ctrl-C), so the journal shows where it stopped. */
-    public synchronized void interruptOpen() {
-        for (JournalRecord r : openHere.interrupted(clock.instant())) {
-            append(r);
+    /**
+     * Marks the steps this process left unfinished as interrupted (the process stops at once) and
+     * returns those records. They are kept in the spool file only, uploaded by the next command:
+     * stopping must not wait on Cloud Storage, which may be what the command was waiting on.
+     */
+    public List<JournalRecord> interruptOpen() {
+        List<JournalRecord> records = openHere.interrupted(clock.instant());
+        for (JournalRecord r : records) {
+            try {
+                spool(r);
+            } catch (IOException | UnsupportedOperationException e) {
+                warn.accept("could not keep journal step " + r.id() + " interrupted in " + spool + ": " + e.getMessage());
+            }
         }
+        return records;
+    }
+
+    /** The file records are kept in until a command uploads them. */
+    public Path spool() {
+        return spool;
     }
 
     /**

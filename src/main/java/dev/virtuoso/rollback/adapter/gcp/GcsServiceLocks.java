@@ -159,11 +159,25 @@ public final class GcsServiceLocks implements ServiceLocks {
         return h;
     }
 
-    /** Releases every lock this run still holds: the process is stopping at once (a second Ctrl-C). */
-    public void releaseAll() {
-        for (Held h : held) {
-            h.release();
+    /**
+     * Releases every lock this run still holds, waiting at most {@code within}: the process is stopping
+     * at once (a second Ctrl-C) and must not wait on Cloud Storage; a lock not given back by then
+     * just expires. True when all were given back in time.
+     */
+    public boolean releaseAll(Duration within) {
+        Thread releasing = new Thread(() -> {
+            for (Held h : held) {
+                h.release();
+            }
+        }, "lock-release");
+        releasing.setDaemon(true);
+        releasing.start();
+        try {
+            releasing.join(within.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        return !releasing.isAlive();
     }
 
     /** A lock this run holds. */
