@@ -121,7 +121,7 @@ final class Wiring implements AutoCloseable {
         }
         if (shared == null) {
             shared = new GcsJournal(gcp(), where.bucket(), where.prefix(),
-                    GcsJournal.spoolFile(JsonlJournal.defaultFile(ctx.env()).getParent()), ctx.clock(), this::warn, !dryRun);
+                    GcsJournal.spoolFile(JsonlJournal.defaultFile(ctx.env()).getParent(), where.bucket(), where.prefix()), ctx.clock(), this::warn, !dryRun);
         }
         return shared;
     }

@@ -60,6 +60,11 @@ class SharedJournalTest {
         return new ObjectMapper().readTree(h.out());
     }
 
+    /** The file records for this journal are kept in when they cannot be uploaded. */
+    private Path spool() {
+        return dev.virtuoso.rollback.adapter.gcp.GcsJournal.spoolFile(cli.home, Sandbox.JOURNAL_BUCKET, "team");
+    }
+
     private List<String> recordWrites() {
         return cli.controls.storageWrites().stream().filter(w -> w.contains("/records/")).toList();
     }
@@ -228,8 +233,8 @@ class SharedJournalTest {
             assertThat(ms).isLessThan(Wiring.RELEASE_AT_STOP.toMillis() + 2000);
             assertThat(said).startsWith("the change may be in effect; `rollback undo` puts back what was there before ")
                     .contains(" (quick --previous); `rollback history` shows where it stopped (kept in "
-                            + cli.home.resolve("journal-spool.jsonl") + " until the next command uploads it)");
-            assertThat(Files.readString(cli.home.resolve("journal-spool.jsonl"))).contains("\"state\":\"interrupted\"");
+                            + spool() + " until the next command uploads it)");
+            assertThat(Files.readString(spool())).contains("\"state\":\"interrupted\"");
             assertThat(cli.controls.journalObject(LOCK)).as("not released while Cloud Storage hangs").isNotNull();
 
             cli.controls.answerStorage();
@@ -275,7 +280,7 @@ class SharedJournalTest {
         CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
 
         assertThat(quick.code()).as(quick.err()).isZero();
-        Path spool = cli.home.resolve("journal-spool.jsonl");
+        Path spool = spool();
         assertThat(quick.err()).contains("warning: could not write journal step ").contains(" applied to "
                 + "gs://virtuoso-sandbox-journal/team/ (").contains("); kept it in " + spool + ", and the next command "
                 + "that uses the shared journal uploads it");

@@ -78,9 +78,20 @@ public final class GcsJournal implements Journal {
         this.mayUpload = mayUpload;
     }
 
-    /** The spool file under {@code home}: records a command could not write to the shared journal. */
-    public static Path spoolFile(Path home) {
-        return home.resolve("journal-spool.jsonl");
+    /**
+     * The spool file under {@code home} of the journal {@code gs://bucket/prefix}: records a command could
+     * not write there. One per journal, so a record kept for one team's journal is never uploaded into
+     * another's by a command run with another runbook.
+     */
+    public static Path spoolFile(Path home, String bucket, String prefix) {
+        String hash;
+        try {
+            hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(prefix.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+        return home.resolve("journal-spool-" + bucket + "-" + hash + ".jsonl");
     }
 
     @Override

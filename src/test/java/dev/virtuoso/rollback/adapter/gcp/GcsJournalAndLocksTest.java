@@ -52,8 +52,15 @@ class GcsJournalAndLocksTest {
     }
 
     private GcsJournal journal() {
-        return new GcsJournal(clients, Sandbox.JOURNAL_BUCKET, "j", GcsJournal.spoolFile(home), clock, warnings::add,
-                true);
+        return journal("j");
+    }
+
+    private GcsJournal journal(String prefix) {
+        return new GcsJournal(clients, Sandbox.JOURNAL_BUCKET, prefix, spool(prefix), clock, warnings::add, true);
+    }
+
+    private Path spool(String prefix) {
+        return GcsJournal.spoolFile(home, Sandbox.JOURNAL_BUCKET, prefix);
     }
 
     private GcsServiceLocks locks(String holder, Duration waitFor, Duration tick) {
@@ -130,7 +137,7 @@ class GcsJournalAndLocksTest {
         journal.append(r.next(clock.instant(), JournalRecord.State.applied, null, "applied"));
         assertThat(warnings).singleElement().asString().startsWith("could not write journal step 20261207T030000Z-0001 "
                 + "applied to gs://virtuoso-sandbox-journal/j/ (");
-        assertThat(Files.readString(GcsJournal.spoolFile(home))).contains("\"state\":\"applied\"");
+        assertThat(Files.readString(spool("j"))).contains("\"state\":\"applied\"");
 
         List<JournalRecord> history = journal().history();
 
@@ -139,6 +146,24 @@ class GcsJournalAndLocksTest {
         assertThat(history).extracting(JournalRecord::state).containsExactly(JournalRecord.State.applied);
         assertThat(controls.journalObjects("j/records/")).containsExactly(
                 "j/records/20261207T030000Z-0001/1-planned.json", "j/records/20261207T030000Z-0001/2-applied.json");
+    }
+
+    @Test
+    void aRecordKeptLocallyForOneJournalIsNeverUploadedIntoAnotherOnlyIntoItsOwn() {
+        JournalRecord r = planned("20261207T030000Z-0001");
+        GcsJournal teamA = journal("team-a");
+        teamA.append(r);
+        controls.failStorageWrites(403, 1, "-applied");
+        teamA.append(r.next(clock.instant(), JournalRecord.State.applied, null, "applied"));
+
+        assertThat(journal("team-b").history()).isEmpty();
+        assertThat(controls.journalObjects("team-b/")).isEmpty();
+
+        assertThat(journal("team-a").history()).extracting(JournalRecord::state)
+                .containsExactly(JournalRecord.State.applied);
+        assertThat(controls.journalObjects("team-a/records/")).containsExactly(
+                "team-a/records/20261207T030000Z-0001/1-planned.json",
+                "team-a/records/20261207T030000Z-0001/2-applied.json");
     }
 
     @Test
