@@ -12,9 +12,11 @@ import dev.virtuoso.rollback.port.Journal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -48,6 +50,9 @@ public final class GcsJournal implements Journal {
     /** The permissions the journal and the services' locks use (roles/storage.objectUser has them all). */
     static final List<String> PERMISSIONS = List.of("storage.objects.create", "storage.objects.get",
             "storage.objects.list", "storage.objects.delete");
+
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-------"));
 
     private final StorageObjects objects;
     private final String prefix;
@@ -185,50 +190,79 @@ public final class GcsJournal implements Journal {
                 + "uploads it");
     }
 
-    /** Appends {@code record} to the spool file (0600). */
+    /** Appends {@code record} to the spool file (0600), holding its lock. */
     private void spool(JournalRecord record) throws IOException {
-        Files.createDirectories(spool.toAbsolutePath().getParent());
-        if (!Files.exists(spool)) {
-            Files.createFile(spool, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+        byte[] line = (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            underSpoolLock(() -> {
+                if (!Files.exists(spool)) {
+                    Files.createFile(spool, OWNER_ONLY);
+                }
+                Files.write(spool, line, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            });
+        } catch (OverlappingFileLockException e) {
+            // This very process is uploading the spool (a hard stop while it waits on Cloud Storage): the
+            // process ends now, before that upload could rewrite the file, so the line is appended as is.
+            Files.write(spool, line, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
         }
-        Files.write(spool, (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8),
-                StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+    }
+
+    private interface SpoolAction {
+        void run() throws IOException;
     }
 
     /**
-     * Uploads what an earlier command kept locally, once per run, under a lock of the spool file so
-     * two commands of one machine do not upload it twice. A failure leaves it there (and warns).
+     * Runs {@code action} holding the lock of a file beside the spool, which two commands of one
+     * machine both take to append to the spool or rewrite it. The lock is not on the spool itself:
+     * the spool is replaced by a rename, and a command waiting on the old file's lock would append
+     * to a file no longer there.
      */
     @SuppressWarnings("try")
+    private void underSpoolLock(SpoolAction action) throws IOException {
+        Files.createDirectories(spool.toAbsolutePath().getParent());
+        Path lockFile = spool.resolveSibling(spool.getFileName() + ".lock");
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = ch.lock()) {
+            action.run();
+        }
+    }
+
+    /**
+     * Uploads what an earlier command kept locally, once per run, under the spool's lock so two
+     * commands of one machine neither upload it twice nor lose a line one of them appends. What is
+     * left is written to a new file that then replaces the spool, so a crash mid-write loses nothing.
+     * A failure leaves it there (and warns).
+     */
     private void uploadSpool() {
         if (spoolTried || !mayUpload || !Files.exists(spool)) {
             return;
         }
         spoolTried = true;
-        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             FileLock lock = ch.lock()) {
-            List<JournalRecord> kept = spooled(Files.readAllBytes(spool));
-            int uploaded = 0;
-            try {
-                for (JournalRecord r : kept) {
-                    write(r);
-                    uploaded++;
+        try {
+            underSpoolLock(() -> {
+                List<JournalRecord> kept = spooled(Files.readAllBytes(spool));
+                int uploaded = 0;
+                try {
+                    for (JournalRecord r : kept) {
+                        write(r);
+                        uploaded++;
+                    }
+                } finally {
+                    // What was uploaded leaves the spool, whatever stopped the rest.
+                    StringBuilder rest = new StringBuilder();
+                    for (JournalRecord r : kept.subList(uploaded, kept.size())) {
+                        rest.append(new String(json(r), StandardCharsets.UTF_8)).append('\n');
+                    }
+                    Path next = Files.createTempFile(spool.toAbsolutePath().getParent(), "journal-spool", ".tmp",
+                            OWNER_ONLY);
+                    Files.writeString(next, rest, StandardOpenOption.SYNC);
+                    Files.move(next, spool, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 }
-            } finally {
-                // What was uploaded leaves the spool, whatever stopped the rest.
-                List<JournalRecord> left = kept.subList(uploaded, kept.size());
-                StringBuilder rest = new StringBuilder();
-                for (JournalRecord r : left) {
-                    rest.append(new String(json(r), StandardCharsets.UTF_8)).append('\n');
+                if (uploaded > 0) {
+                    warn.accept("uploaded " + uploaded + " journal record" + (uploaded == 1 ? "" : "s")
+                            + " kept locally since " + kept.get(0).time() + " to " + where);
                 }
-                ch.truncate(0);
-                ch.write(java.nio.ByteBuffer.wrap(rest.toString().getBytes(StandardCharsets.UTF_8)), 0);
-                ch.force(true);
-            }
-            if (uploaded > 0) {
-                warn.accept("uploaded " + uploaded + " journal record" + (uploaded == 1 ? "" : "s") + " kept locally since "
-                        + kept.get(0).time() + " to " + where);
-            }
+            });
         } catch (IOException e) {
             warn.accept("cannot read the journal records kept in " + spool + ": " + e.getMessage());
         } catch (RunbookException e) {
