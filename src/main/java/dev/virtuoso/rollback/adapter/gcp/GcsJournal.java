@@ -67,6 +67,8 @@ public final class GcsJournal implements Journal {
     /** Objects read, by name: they are never rewritten, so what was read once stays true. */
     private final Map<String, JournalRecord> read = new ConcurrentHashMap<>();
     private boolean spoolTried;
+    /** Steps with a record in the spool: their later states join it, so they are uploaded in order. */
+    private final java.util.Set<String> spooledSteps = new java.util.HashSet<>();
 
     /**
      * The journal at {@code gs://bucket/prefix}, spooling to {@code spool}. {@code mayUpload}: false in a
@@ -106,6 +108,11 @@ public final class GcsJournal implements Journal {
         try {
             uploadSpool();
             try {
+                if (spooledSteps.contains(record.id())) {
+                    // Its earlier state waits in the spool: written now, this state would be uploaded first
+                    // and the earlier one after it, taking the higher number that history reads as newest.
+                    throw new RunbookException(ExitCode.API_FAILURE, "its earlier state is still kept locally");
+                }
                 write(record);
             } catch (RunbookException e) {
                 if (record.state() == JournalRecord.State.planned) {
@@ -181,6 +188,7 @@ public final class GcsJournal implements Journal {
     private void keepLocally(JournalRecord record, RunbookException why) {
         try {
             spool(record);
+            spooledSteps.add(record.id());
         } catch (IOException | UnsupportedOperationException e) {
             throw new RunbookException(ExitCode.API_FAILURE, "cannot write the shared journal " + where + " ("
                     + why.getMessage() + ") nor keep the record in " + spool + " (" + e.getMessage() + ")", why);
@@ -250,7 +258,9 @@ public final class GcsJournal implements Journal {
                 } finally {
                     // What was uploaded leaves the spool, whatever stopped the rest.
                     StringBuilder rest = new StringBuilder();
+                    spooledSteps.clear();
                     for (JournalRecord r : kept.subList(uploaded, kept.size())) {
+                        spooledSteps.add(r.id());
                         rest.append(new String(json(r), StandardCharsets.UTF_8)).append('\n');
                     }
                     Path next = Files.createTempFile(spool.toAbsolutePath().getParent(), "journal-spool", ".tmp",

@@ -149,6 +149,22 @@ class GcsJournalAndLocksTest {
     }
 
     @Test
+    void aStateWrittenAfterAnEarlierOneWasKeptLocallyIsKeptTooSoTheUploadKeepsTheirOrder() throws IOException {
+        Files.createFile(spool("j")); // empty, as an earlier upload leaves it: this run has looked at it already
+        JournalRecord r = planned("20261207T030000Z-0001");
+        GcsJournal journal = journal();
+        journal.append(r);
+        controls.failStorageWrites(403, 1, "-applied");
+        journal.append(r.next(clock.instant(), JournalRecord.State.applied, null, "applied"));
+        journal.append(r.next(clock.instant(), JournalRecord.State.verified, null, "verified"));
+
+        assertThat(controls.journalObjects("j/records/")).containsExactly("j/records/20261207T030000Z-0001/1-planned.json");
+        assertThat(journal().history()).extracting(JournalRecord::state).containsExactly(JournalRecord.State.verified);
+        assertThat(controls.journalObjects("j/records/")).containsExactly("j/records/20261207T030000Z-0001/1-planned.json",
+                "j/records/20261207T030000Z-0001/2-applied.json", "j/records/20261207T030000Z-0001/3-verified.json");
+    }
+
+    @Test
     void aRecordKeptLocallyForOneJournalIsNeverUploadedIntoAnotherOnlyIntoItsOwn() {
         JournalRecord r = planned("20261207T030000Z-0001");
         GcsJournal teamA = journal("team-a");
