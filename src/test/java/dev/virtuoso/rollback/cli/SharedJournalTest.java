@@ -251,6 +251,25 @@ class SharedJournalTest {
     }
 
     @Test
+    void aSecretInTheReasonIsRedactedFromTheLockColleaguesRead() throws IOException {
+        Path book = cli.home.resolve("keyed.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
+                .replace("apiKey:\n  secret: virtuoso-api-key", "apiKey:\n  env: API_KEY"));
+        String key = "AIzaSyD-not-a-real-key-0123456789";
+        String[] lockSeen = {null};
+        cli.interactive = true;
+        cli.stdin = "n\n";
+        cli.atPrompt = () -> lockSeen[0] = cli.controls.journalObject(LOCK);
+
+        CliHarness.Result quick = cli.run(Map.of("ROLLBACK_JOURNAL", JOURNAL, "API_KEY", key), "-r", book.toString(),
+                "quick", "--previous", "--no-verify", "--reason", "pasted the curl with " + key + " by mistake");
+
+        assertThat(quick.err()).doesNotContain(key);
+        assertThat(lockSeen[0]).contains("\"reason\":\"pasted the curl with [redacted] by mistake\"")
+                .doesNotContain(key);
+    }
+
+    @Test
     void aDryRunTakesNoLockAndWritesNothingToCloudStorage() {
         CliHarness.Result quick = shared("quick", "--previous", "--dry-run");
 
