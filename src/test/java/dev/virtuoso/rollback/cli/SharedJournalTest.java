@@ -270,6 +270,23 @@ class SharedJournalTest {
     }
 
     @Test
+    void aDryRunLeavesRecordsKeptLocallyInPlaceAndWritesNothingToCloudStorage() throws IOException {
+        cli.controls.failStorageWrites(403, 1, "-applied");
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+        assertThat(quick.code()).as(quick.err()).isZero();
+        String kept = Files.readString(spool());
+        int writes = cli.controls.storageWrites().size();
+
+        CliHarness.Result dry = shared("quick", "--to-revision", "virtuoso-api-00001-abc", "--dry-run");
+
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.err()).doesNotContain("uploaded");
+        assertThat(cli.controls.storageWrites()).hasSize(writes);
+        assertThat(Files.readString(spool())).isEqualTo(kept).contains("\"state\":\"applied\"");
+        assertThat(cli.controls.journalObjects("team/records/")).singleElement().asString().endsWith("/1-planned.json");
+    }
+
+    @Test
     void aDryRunTakesNoLockAndWritesNothingToCloudStorage() {
         CliHarness.Result quick = shared("quick", "--previous", "--dry-run");
 
