@@ -275,9 +275,12 @@ public final class ChangePipeline {
         }
     }
 
-    /** Nothing is sent once the lock is lost: someone else may be changing the service now. */
+    /**
+     * Nothing is sent once the lock is lost: someone else may be changing the service now. Asked of
+     * Cloud Storage, not of the background renewal, which may not have run since the person said yes.
+     */
     private static void refuseIfLost(ServiceLocks.Lease lease) {
-        Optional<String> lost = lease.lost();
+        Optional<String> lost = lease.confirmHeld();
         if (lost.isPresent()) {
             throw new RunbookException(ExitCode.CONFLICT, lost.get() + "; nothing was changed");
         }

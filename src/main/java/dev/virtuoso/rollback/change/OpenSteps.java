@@ -22,6 +22,11 @@ public final class OpenSteps {
         }
     }
 
+    /** The newest of {@code records} that is an action of its own (not one step of a drill): what undo picks. */
+    public static java.util.Optional<JournalRecord> newestAction(List<JournalRecord> records) {
+        return records.stream().filter(r -> r.parent() == null).reduce((a, b) -> b);
+    }
+
     public synchronized boolean any() {
         return !open.isEmpty();
     }

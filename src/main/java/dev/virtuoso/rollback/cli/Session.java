@@ -239,7 +239,14 @@ public final class Session {
     public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
         return new ChangePipeline(journal(), console, verifier(), notifier, ctx.clock(), user(), dryRun())
                 .because(opts.reason)
-                .locking(port(ServiceLocks.class, wiring.locks(sharedJournal(), user() + "@" + host(), opts.waitLock)));
+                .locking(port(ServiceLocks.class, locks()));
+    }
+
+    /** The services' locks, whose reason (shown to colleagues, kept in the bucket) leaves without this run's secrets. */
+    private ServiceLocks locks() {
+        ServiceLocks locks = wiring.locks(sharedJournal(), user() + "@" + host(), opts.waitLock);
+        return (service, command, reason, progress) -> locks.acquire(service, command,
+                reason == null ? null : ctx.secrets().redact(reason), progress);
     }
 
     /** This machine's name, for the holder of a lock (user@host). */

@@ -14,6 +14,7 @@ import dev.virtuoso.rollback.adapter.git.SystemGit;
 import dev.virtuoso.rollback.adapter.http.HttpVerifier;
 import dev.virtuoso.rollback.adapter.journal.JsonlJournal;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.OpenSteps;
 import dev.virtuoso.rollback.change.Wait;
 import dev.virtuoso.rollback.config.SharedJournal;
 import dev.virtuoso.rollback.port.AlertPolicies;
@@ -27,7 +28,6 @@ import dev.virtuoso.rollback.port.ServiceControl;
 import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.port.SourceControl;
 import dev.virtuoso.rollback.port.Verifier;
-import dev.virtuoso.rollback.undo.Undo;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -36,11 +36,14 @@ final class Wiring implements AutoCloseable {
     private final Context ctx;
     private GcpClients gcp;
     private ServiceControl control;
-    private JsonlJournal journal;
-    private GcsJournal shared;
-    private GcsServiceLocks locks;
+    // Read without the wiring's lock by Ctrl-C, which must not wait for a command's call in progress.
+    private volatile JsonlJournal journal;
+    private volatile GcsJournal shared;
+    private volatile GcsServiceLocks locks;
     private HttpVerifier verifier;
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
+    /** How long a hard stop waits for Cloud Storage to take the locks back. */
+    static final java.time.Duration RELEASE_AT_STOP = java.time.Duration.ofSeconds(3);
 
     Wiring(Context ctx) {
         this.ctx = ctx;
@@ -118,7 +121,7 @@ final class Wiring implements AutoCloseable {
         }
         if (shared == null) {
             shared = new GcsJournal(gcp(), where.bucket(), where.prefix(),
-                    GcsJournal.spoolFile(JsonlJournal.defaultFile(ctx.env()).getParent()), ctx.clock(), this::warn, !dryRun);
+                    GcsJournal.spoolFile(JsonlJournal.defaultFile(ctx.env()).getParent(), where.bucket(), where.prefix()), ctx.clock(), this::warn, !dryRun);
         }
         return shared;
     }
@@ -147,36 +150,42 @@ final class Wiring implements AutoCloseable {
     }
 
     /** True while a journal step of this run is open: something is being changed. */
-    synchronized boolean changing() {
-        return journal != null && journal.hasOpen() || shared != null && shared.hasOpen();
+    boolean changing() {
+        JsonlJournal local = journal;
+        GcsJournal team = shared;
+        return local != null && local.hasOpen() || team != null && team.hasOpen();
     }
 
     /**
      * Marks unfinished journal steps as interrupted (a hard stop), gives back the locks this run
-     * holds, and says what `undo` would do now.
+     * holds, and says what `undo` would do now. Nothing here waits on Cloud Storage, which may be
+     * what the command was stuck on: the shared journal's records are kept locally for the next
+     * command to upload, and the locks get {@link #RELEASE_AT_STOP} before they are left to expire.
      */
-    synchronized String interrupted() {
+    String interrupted() {
+        JsonlJournal local = journal;
+        GcsJournal team = shared;
+        GcsServiceLocks held = locks;
         try {
-            if (!changing()) {
+            List<JournalRecord> stopped = new ArrayList<>();
+            if (team != null && team.hasOpen()) {
+                stopped.addAll(team.interruptOpen());
+            }
+            if (local != null && local.hasOpen()) {
+                stopped.addAll(local.interruptOpen());
+            }
+            if (stopped.isEmpty()) {
                 return "nothing was being changed";
             }
-            Journal open = shared != null && shared.hasOpen() ? shared : journal;
-            if (open == shared) {
-                shared.interruptOpen();
-            } else {
-                journal.interruptOpen();
-            }
-            try {
-                JournalRecord r = Undo.pick(open, null);
-                return "the change may be in effect; `rollback undo` puts back what was there before " + r.id()
-                        + " (" + r.command() + "); `rollback history` shows where it stopped";
-            } catch (RuntimeException e) {
-                return "`rollback history` shows where it stopped";
-            }
+            String kept = team == null ? "" : " (kept in " + team.spool() + " until the next command uploads it)";
+            return OpenSteps.newestAction(stopped).map(r -> "the change may be in effect; `rollback undo` puts back "
+                    + "what was there before " + r.id() + " (" + r.command() + "); `rollback history` shows where it "
+                    + "stopped" + kept).orElse("`rollback history` shows where it stopped" + kept);
         } finally {
             // After the journal says where the step stopped, so no one acts before it is written.
-            if (locks != null) {
-                locks.releaseAll();
+            if (held != null && !held.releaseAll(RELEASE_AT_STOP)) {
+                warn("the lock could not be given back within " + RELEASE_AT_STOP.toSeconds() + "s; it expires "
+                        + "on its own within " + GcsServiceLocks.LEASE.toMinutes() + " minutes");
             }
         }
     }

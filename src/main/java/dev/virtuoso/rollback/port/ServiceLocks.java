@@ -26,6 +26,14 @@ public interface ServiceLocks {
         @ReadOnly
         Optional<String> lost();
 
+        /**
+         * Renews the lease now, and says why this run no longer holds the lock (someone else's lock is
+         * in its place, or it expired), or empty while it does: the background renewal may not have
+         * run since a laptop woke from sleep, so this is asked just before a change is sent.
+         */
+        @Mutating
+        Optional<String> confirmHeld();
+
         /** Gives the lock back (only if still ours); a failure is a warning, the lease then just expires. */
         @Mutating
         void release();
@@ -40,6 +48,11 @@ public interface ServiceLocks {
 
         @Override
         public Optional<String> lost() {
+            return Optional.empty();
+        }
+
+        @Override
+        public Optional<String> confirmHeld() {
             return Optional.empty();
         }
 

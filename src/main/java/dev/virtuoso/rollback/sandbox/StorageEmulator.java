@@ -63,6 +63,12 @@ final class StorageEmulator {
     private final java.util.concurrent.atomic.AtomicInteger failWrites = new java.util.concurrent.atomic.AtomicInteger();
     private volatile int failWritesStatus;
     private volatile java.util.function.Predicate<String> failWritesOf = n -> true;
+    /** The failing writes are applied all the same: only their answer is lost (the connection broke). */
+    private volatile boolean failAfterApplying;
+
+    /** While set, every request waits here before it is handled (Cloud Storage hanging). */
+    private volatile java.util.concurrent.CountDownLatch hold;
+    private final java.util.concurrent.atomic.AtomicInteger held = new java.util.concurrent.atomic.AtomicInteger();
 
     StorageEmulator(Clock clock) {
         this.clock = clock;
@@ -85,6 +91,7 @@ final class StorageEmulator {
     }
 
     void stop() {
+        answer();
         server.stop(0);
     }
 
@@ -109,9 +116,37 @@ final class StorageEmulator {
 
     /** The next {@code times} writes of an object whose name {@code which} accepts answer {@code status}. */
     void failWrites(int status, int times, java.util.function.Predicate<String> which) {
+        failWrites(status, times, which, false);
+    }
+
+    /**
+     * As {@link #failWrites(int, int, java.util.function.Predicate)}; {@code applied}: each such write
+     * is made, and only its answer is {@code status}, as when a reply is lost on its way back.
+     */
+    void failWrites(int status, int times, java.util.function.Predicate<String> which, boolean applied) {
+        failAfterApplying = applied;
         failWritesStatus = status;
         failWritesOf = which;
         failWrites.set(times);
+    }
+
+    /** Every request from now on hangs until {@link #answer()}. */
+    void hang() {
+        hold = new java.util.concurrent.CountDownLatch(1);
+    }
+
+    /** Requests that hang have been received and not answered yet. */
+    int hanging() {
+        return held.get();
+    }
+
+    /** Hanging requests are handled, and the next ones at once. */
+    void answer() {
+        java.util.concurrent.CountDownLatch h = hold;
+        hold = null;
+        if (h != null) {
+            h.countDown();
+        }
     }
 
     /** The current generation of an object, or 0 when there is none. */
@@ -132,6 +167,18 @@ final class StorageEmulator {
 
     private void handle(HttpExchange ex) throws IOException {
         try (ex) {
+            java.util.concurrent.CountDownLatch h = hold;
+            if (h != null) {
+                held.incrementAndGet();
+                try {
+                    h.await();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                } finally {
+                    held.decrementAndGet();
+                }
+            }
             beforeRead.run();
             // The client reads an object's bytes from /download/storage/v1/..., the same object as /storage/v1/...
             String path = ex.getRequestURI().getRawPath().replaceFirst("^/download/", "/");
@@ -283,6 +330,11 @@ final class StorageEmulator {
         Blob created;
         boolean replaced;
         int failure = failure(name);
+        int lostAnswer = 0;
+        if (failure != 0 && failAfterApplying) {
+            lostAnswer = failure;
+            failure = 0;
+        }
         synchronized (this) {
             NavigableMap<String, Blob> objects = buckets.get(bucket);
             Blob now = objects.get(name);
@@ -300,8 +352,13 @@ final class StorageEmulator {
                 created = new Blob(data.clone(), generations.incrementAndGet(), clock.instant());
                 objects.put(name, created);
                 replaced = now != null;
-                writes.add(new Write("POST", bucket, name, ifGenerationMatch, 200, replaced));
+                writes.add(new Write("POST", bucket, name, ifGenerationMatch, lostAnswer != 0 ? lostAnswer : 200,
+                        replaced));
             }
+        }
+        if (lostAnswer != 0 && created != null) {
+            failed(ex, lostAnswer);
+            return;
         }
         if (created == null) {
             failed(ex, failure);

@@ -28,6 +28,8 @@ final class CliHarness implements AutoCloseable {
     String stdin = "";
     /** Runs when the tool first reads its input (a prompt): what a colleague does while the plan waits. */
     Runnable atPrompt = () -> { };
+    /** Hears the wiring of each run before the command starts (a test plays the Ctrl-C handler with it). */
+    java.util.function.Consumer<Wiring> wiringSeen = w -> { };
     boolean interactive;
     Clock clock = Clock.systemUTC();
     dev.virtuoso.rollback.port.Sleeper sleeper = d -> { };
@@ -109,7 +111,11 @@ final class CliHarness implements AutoCloseable {
         };
         Context ctx = new Context(Map.copyOf(env), new BufferedReader(input), new PrintWriter(new Tee(out, terminal), true),
                 new PrintWriter(new Tee(err, terminal), true), interactive, clock, sleeper);
-        int code = Cli.run(ctx, args);
+        int code;
+        try (Wiring wiring = new Wiring(ctx)) {
+            wiringSeen.accept(wiring);
+            code = Cli.run(ctx, wiring, args);
+        }
         return new Result(code, out.toString(), err.toString(), terminal.toString());
     }
 

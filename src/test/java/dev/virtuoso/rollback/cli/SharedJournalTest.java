@@ -60,6 +60,11 @@ class SharedJournalTest {
         return new ObjectMapper().readTree(h.out());
     }
 
+    /** The file records for this journal are kept in when they cannot be uploaded. */
+    private Path spool() {
+        return dev.virtuoso.rollback.adapter.gcp.GcsJournal.spoolFile(cli.home, Sandbox.JOURNAL_BUCKET, "team");
+    }
+
     private List<String> recordWrites() {
         return cli.controls.storageWrites().stream().filter(w -> w.contains("/records/")).toList();
     }
@@ -188,33 +193,112 @@ class SharedJournalTest {
     }
 
     @Test
-    void aLockLostWhileThePlanWaitsAtThePromptStopsTheStepBeforeItSendsAnything() {
+    void aLockTakenOverWhileThePersonSatAtThePromptIsNoticedBeforeSendingAndNothingIsSent() {
         dev.virtuoso.rollback.sandbox.TestClock clock = new dev.virtuoso.rollback.sandbox.TestClock(Instant.now());
         cli.clock = clock;
         cli.interactive = true;
         cli.stdin = "y\n";
-        // The person deliberates; meanwhile a colleague's command replaced the lock, and the renewal finds it.
+        // The laptop sleeps 16 minutes at the question; its lease expires and a colleague takes the lock.
+        // The answer comes the moment it wakes, before the background renewal has looked.
         cli.atPrompt = () -> {
+            clock.advance(Duration.ofMinutes(16));
             cli.controls.putJournalObject(LOCK, lock("bob@desk", "image --previous", null, clock.instant(),
                     clock.instant().plusSeconds(900)));
-            clock.advance(Duration.ofMinutes(6));
-            try {
-                dev.virtuoso.rollback.sandbox.SandboxControls.awaitOtherThread(() -> cli.controls.storageWrites()
-                        .stream().anyMatch(w -> w.startsWith("POST virtuoso-sandbox-journal/" + LOCK) && w.endsWith("412")),
-                        "the renewal never tried");
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
         };
 
         CliHarness.Result quick = shared("quick", "--previous", "--no-verify");
 
         assertThat(quick.code()).as(quick.err()).isEqualTo(5);
-        assertThat(quick.err()).contains("error: the lock of virtuoso-api in us-central1 was taken by someone else while "
-                + "this command held it; nothing was changed");
+        assertThat(quick.err()).contains("error: the lock of virtuoso-api in us-central1 expired at ")
+                .contains(" and was taken by someone else; nothing was changed");
         assertThat(cli.mutations()).isZero();
         assertThat(cli.controls.journalObject(LOCK)).contains("bob@desk");
         assertThat(cli.controls.journalObjects("team/records/")).isEmpty();
+    }
+
+    @Test
+    void aHardStopWhileCloudStorageHangsReturnsWithinSecondsKeepsTheInterruptedStepLocallyAndReleasesTheLockOnceAnswered()
+            throws Exception {
+        cli.controls.setOperationDelay(Duration.ofSeconds(2));
+        Wiring[] wiring = {null};
+        cli.wiringSeen = w -> wiring[0] = w;
+        // While Cloud Run applies the change, Cloud Storage stops answering: the step's next record hangs.
+        boolean[] hung = {false};
+        cli.sleeper = d -> {
+            if (!hung[0]) {
+                hung[0] = true;
+                cli.controls.hangStorage();
+            }
+            Thread.sleep(Math.min(d.toMillis(), 20));
+        };
+        java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newCachedThreadPool();
+        try {
+            java.util.concurrent.Future<CliHarness.Result> quick = pool.submit(() -> shared("quick", "--previous", "--yes",
+                    "--no-verify"));
+            dev.virtuoso.rollback.sandbox.SandboxControls.awaitOtherThread(
+                    () -> cli.controls.hangingStorageRequests() > 0, "the step never wrote its next record");
+
+            // What the Ctrl-C handler does (the first asks whether a change is under way, the second stops at once).
+            long start = System.nanoTime();
+            java.util.concurrent.Future<String> stop = pool.submit(() -> wiring[0].changing() ? wiring[0].interrupted()
+                    : "not changing");
+            String said = stop.get(Wiring.RELEASE_AT_STOP.toSeconds() + 2, java.util.concurrent.TimeUnit.SECONDS);
+            long ms = (System.nanoTime() - start) / 1_000_000;
+
+            assertThat(ms).isLessThan(Wiring.RELEASE_AT_STOP.toMillis() + 2000);
+            assertThat(said).startsWith("the change may be in effect; `rollback undo` puts back what was there before ")
+                    .contains(" (quick --previous); `rollback history` shows where it stopped (kept in "
+                            + spool() + " until the next command uploads it)");
+            assertThat(Files.readString(spool())).contains("\"state\":\"interrupted\"");
+            assertThat(cli.controls.journalObject(LOCK)).as("not released while Cloud Storage hangs").isNotNull();
+
+            cli.controls.answerStorage();
+
+            dev.virtuoso.rollback.sandbox.SandboxControls.awaitOtherThread(
+                    () -> cli.controls.journalObjects("team/locks/").isEmpty(), "the lock was never released");
+            assertThat(cli.controls.storageWrites()).anyMatch(w -> w.matches("DELETE virtuoso-sandbox-journal/" + LOCK
+                    + " ifGenerationMatch=[1-9][0-9]* -> 204"));
+            quick.get(30, java.util.concurrent.TimeUnit.SECONDS);
+        } finally {
+            cli.controls.answerStorage();
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aSecretInTheReasonIsRedactedFromTheLockColleaguesRead() throws IOException {
+        Path book = cli.home.resolve("keyed.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
+                .replace("apiKey:\n  secret: virtuoso-api-key", "apiKey:\n  env: API_KEY"));
+        String key = "AIzaSyD-not-a-real-key-0123456789";
+        String[] lockSeen = {null};
+        cli.interactive = true;
+        cli.stdin = "n\n";
+        cli.atPrompt = () -> lockSeen[0] = cli.controls.journalObject(LOCK);
+
+        CliHarness.Result quick = cli.run(Map.of("ROLLBACK_JOURNAL", JOURNAL, "API_KEY", key), "-r", book.toString(),
+                "quick", "--previous", "--no-verify", "--reason", "pasted the curl with " + key + " by mistake");
+
+        assertThat(quick.err()).doesNotContain(key);
+        assertThat(lockSeen[0]).contains("\"reason\":\"pasted the curl with [redacted] by mistake\"")
+                .doesNotContain(key);
+    }
+
+    @Test
+    void aDryRunLeavesRecordsKeptLocallyInPlaceAndWritesNothingToCloudStorage() throws IOException {
+        cli.controls.failStorageWrites(403, 1, "-applied");
+        CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
+        assertThat(quick.code()).as(quick.err()).isZero();
+        String kept = Files.readString(spool());
+        int writes = cli.controls.storageWrites().size();
+
+        CliHarness.Result dry = shared("quick", "--to-revision", "virtuoso-api-00001-abc", "--dry-run");
+
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.err()).doesNotContain("uploaded");
+        assertThat(cli.controls.storageWrites()).hasSize(writes);
+        assertThat(Files.readString(spool())).isEqualTo(kept).contains("\"state\":\"applied\"");
+        assertThat(cli.controls.journalObjects("team/records/")).singleElement().asString().endsWith("/1-planned.json");
     }
 
     @Test
@@ -247,7 +331,7 @@ class SharedJournalTest {
         CliHarness.Result quick = shared("quick", "--previous", "--yes", "--no-verify");
 
         assertThat(quick.code()).as(quick.err()).isZero();
-        Path spool = cli.home.resolve("journal-spool.jsonl");
+        Path spool = spool();
         assertThat(quick.err()).contains("warning: could not write journal step ").contains(" applied to "
                 + "gs://virtuoso-sandbox-journal/team/ (").contains("); kept it in " + spool + ", and the next command "
                 + "that uses the shared journal uploads it");

@@ -29,8 +29,10 @@ import org.junit.jupiter.api.io.TempDir;
 class SharedJournalRaceIT {
     private static final String LAUNCHER = System.getProperty("rollback.launcher", "target/rollback");
     private static final String JOURNAL = "gs://" + Sandbox.JOURNAL_BUCKET + "/race";
-    // Each update takes 4 s: the second command starts while the first holds the lock.
-    private final Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofSeconds(4)));
+    // The winner's update is not finished until the test says so (once the loser was turned away), so the
+    // two processes meet at the lock however long each takes to start.
+    private final Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults().withOperationDelay(Duration.ofMinutes(9)));
+    private static final String LOCK = "virtuoso-sandbox-journal/race/locks/virtuoso-sandbox/us-central1/virtuoso-api";
     private final SandboxControls controls = new SandboxControls(sandbox);
 
     @TempDir
@@ -87,6 +89,16 @@ class SharedJournalRaceIT {
         String[] quick = {"quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify"};
         CompletableFuture<Run> alice = start("alice", quick);
         CompletableFuture<Run> bob = start("bob", quick);
+        // The winner holds the lock and waits on its update; the loser's attempt at the lock is answered
+        // 412 and its refusal journaled. Only then does the update finish and the winner give the lock back.
+        long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
+        while (!(controls.cloudRunMutations() == 1 && (alice.isDone() || bob.isDone())
+                && controls.storageWrites().contains("POST " + LOCK + " ifGenerationMatch=0 -> 412"))) {
+            assertThat(System.nanoTime()).as("the two commands never met at the lock: " + controls.storageWrites())
+                    .isLessThan(end);
+            Thread.sleep(20);
+        }
+        controls.completeOperationsNow();
         List<Run> runs = List.of(alice.get(120, TimeUnit.SECONDS), bob.get(120, TimeUnit.SECONDS));
 
         List<Run> won = runs.stream().filter(r -> r.code() == 0).toList();
@@ -126,10 +138,9 @@ class SharedJournalRaceIT {
         List<String> recordWrites = writes.stream().filter(w -> w.contains("/race/records/")).toList();
         // The winner's planned and applied states, the loser's refusal.
         assertThat(recordWrites).hasSize(3).allMatch(w -> w.startsWith("POST ") && w.endsWith(" ifGenerationMatch=0 -> 200"));
-        String lock = "virtuoso-sandbox-journal/race/locks/virtuoso-sandbox/us-central1/virtuoso-api";
-        assertThat(writes).contains("POST " + lock + " ifGenerationMatch=0 -> 412");
-        assertThat(writes.stream().filter(w -> w.startsWith("POST " + lock + " ifGenerationMatch=0 -> 200"))).hasSize(1);
-        assertThat(writes).last().asString().matches("DELETE " + lock + " ifGenerationMatch=[1-9][0-9]* -> 204");
+        assertThat(writes).contains("POST " + LOCK + " ifGenerationMatch=0 -> 412");
+        assertThat(writes.stream().filter(w -> w.startsWith("POST " + LOCK + " ifGenerationMatch=0 -> 200"))).hasSize(1);
+        assertThat(writes).last().asString().matches("DELETE " + LOCK + " ifGenerationMatch=[1-9][0-9]* -> 204");
         assertThat(controls.journalObjects("race/locks/")).isEmpty();
     }
 }

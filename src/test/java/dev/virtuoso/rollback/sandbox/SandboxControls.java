@@ -46,6 +46,29 @@ public final class SandboxControls {
         sandbox.storage().failWrites(status, times, name -> name.contains(part));
     }
 
+    /**
+     * The next {@code times} Cloud Storage creates of objects whose name contains {@code part} are made,
+     * but answered {@code status}, as when the answer is lost: the client retries them.
+     */
+    public void loseStorageAnswers(int status, int times, String part) {
+        sandbox.storage().failWrites(status, times, name -> name.contains(part), true);
+    }
+
+    /** Cloud Storage stops answering: every request from now on hangs until {@link #answerStorage()}. */
+    public void hangStorage() {
+        sandbox.storage().hang();
+    }
+
+    /** Cloud Storage requests received and hanging. */
+    public int hangingStorageRequests() {
+        return sandbox.storage().hanging();
+    }
+
+    /** Cloud Storage answers again, hanging requests first. */
+    public void answerStorage() {
+        sandbox.storage().answer();
+    }
+
     /** Names of the objects of the journal bucket under {@code prefix}. */
     public List<String> journalObjects(String prefix) {
         return sandbox.storage().names(Sandbox.JOURNAL_BUCKET, prefix);

@@ -12,9 +12,11 @@ import dev.virtuoso.rollback.port.Journal;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
@@ -49,6 +51,9 @@ public final class GcsJournal implements Journal {
     static final List<String> PERMISSIONS = List.of("storage.objects.create", "storage.objects.get",
             "storage.objects.list", "storage.objects.delete");
 
+    private static final java.nio.file.attribute.FileAttribute<?> OWNER_ONLY = PosixFilePermissions.asFileAttribute(
+            PosixFilePermissions.fromString("rw-------"));
+
     private final StorageObjects objects;
     private final String prefix;
     private final String where;
@@ -62,6 +67,8 @@ public final class GcsJournal implements Journal {
     /** Objects read, by name: they are never rewritten, so what was read once stays true. */
     private final Map<String, JournalRecord> read = new ConcurrentHashMap<>();
     private boolean spoolTried;
+    /** Steps with a record in the spool: their later states join it, so they are uploaded in order. */
+    private final java.util.Set<String> spooledSteps = new java.util.HashSet<>();
 
     /**
      * The journal at {@code gs://bucket/prefix}, spooling to {@code spool}. {@code mayUpload}: false in a
@@ -78,9 +85,20 @@ public final class GcsJournal implements Journal {
         this.mayUpload = mayUpload;
     }
 
-    /** The spool file under {@code home}: records a command could not write to the shared journal. */
-    public static Path spoolFile(Path home) {
-        return home.resolve("journal-spool.jsonl");
+    /**
+     * The spool file under {@code home} of the journal {@code gs://bucket/prefix}: records a command could
+     * not write there. One per journal, so a record kept for one team's journal is never uploaded into
+     * another's by a command run with another runbook.
+     */
+    public static Path spoolFile(Path home, String bucket, String prefix) {
+        String hash;
+        try {
+            hash = java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(prefix.getBytes(StandardCharsets.UTF_8))).substring(0, 12);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has SHA-256", e);
+        }
+        return home.resolve("journal-spool-" + bucket + "-" + hash + ".jsonl");
     }
 
     @Override
@@ -90,6 +108,11 @@ public final class GcsJournal implements Journal {
         try {
             uploadSpool();
             try {
+                if (spooledSteps.contains(record.id())) {
+                    // Its earlier state waits in the spool: written now, this state would be uploaded first
+                    // and the earlier one after it, taking the higher number that history reads as newest.
+                    throw new RunbookException(ExitCode.API_FAILURE, "its earlier state is still kept locally");
+                }
                 write(record);
             } catch (RunbookException e) {
                 if (record.state() == JournalRecord.State.planned) {
@@ -164,12 +187,8 @@ public final class GcsJournal implements Journal {
 
     private void keepLocally(JournalRecord record, RunbookException why) {
         try {
-            Files.createDirectories(spool.toAbsolutePath().getParent());
-            if (!Files.exists(spool)) {
-                Files.createFile(spool, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-            }
-            Files.write(spool, (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8),
-                    StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            spool(record);
+            spooledSteps.add(record.id());
         } catch (IOException | UnsupportedOperationException e) {
             throw new RunbookException(ExitCode.API_FAILURE, "cannot write the shared journal " + where + " ("
                     + why.getMessage() + ") nor keep the record in " + spool + " (" + e.getMessage() + ")", why);
@@ -179,40 +198,81 @@ public final class GcsJournal implements Journal {
                 + "uploads it");
     }
 
+    /** Appends {@code record} to the spool file (0600), holding its lock. */
+    private void spool(JournalRecord record) throws IOException {
+        byte[] line = (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
+        try {
+            underSpoolLock(() -> {
+                if (!Files.exists(spool)) {
+                    Files.createFile(spool, OWNER_ONLY);
+                }
+                Files.write(spool, line, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+            });
+        } catch (OverlappingFileLockException e) {
+            // This very process is uploading the spool (a hard stop while it waits on Cloud Storage): the
+            // process ends now, before that upload could rewrite the file, so the line is appended as is.
+            Files.write(spool, line, StandardOpenOption.APPEND, StandardOpenOption.SYNC);
+        }
+    }
+
+    private interface SpoolAction {
+        void run() throws IOException;
+    }
+
     /**
-     * Uploads what an earlier command kept locally, once per run, under a lock of the spool file so
-     * two commands of one machine do not upload it twice. A failure leaves it there (and warns).
+     * Runs {@code action} holding the lock of a file beside the spool, which two commands of one
+     * machine both take to append to the spool or rewrite it. The lock is not on the spool itself:
+     * the spool is replaced by a rename, and a command waiting on the old file's lock would append
+     * to a file no longer there.
      */
     @SuppressWarnings("try")
+    private void underSpoolLock(SpoolAction action) throws IOException {
+        Files.createDirectories(spool.toAbsolutePath().getParent());
+        Path lockFile = spool.resolveSibling(spool.getFileName() + ".lock");
+        try (FileChannel ch = FileChannel.open(lockFile, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+             FileLock lock = ch.lock()) {
+            action.run();
+        }
+    }
+
+    /**
+     * Uploads what an earlier command kept locally, once per run, under the spool's lock so two
+     * commands of one machine neither upload it twice nor lose a line one of them appends. What is
+     * left is written to a new file that then replaces the spool, so a crash mid-write loses nothing.
+     * A failure leaves it there (and warns).
+     */
     private void uploadSpool() {
         if (spoolTried || !mayUpload || !Files.exists(spool)) {
             return;
         }
         spoolTried = true;
-        try (FileChannel ch = FileChannel.open(spool, StandardOpenOption.READ, StandardOpenOption.WRITE);
-             FileLock lock = ch.lock()) {
-            List<JournalRecord> kept = spooled(Files.readAllBytes(spool));
-            int uploaded = 0;
-            try {
-                for (JournalRecord r : kept) {
-                    write(r);
-                    uploaded++;
+        try {
+            underSpoolLock(() -> {
+                List<JournalRecord> kept = spooled(Files.readAllBytes(spool));
+                int uploaded = 0;
+                try {
+                    for (JournalRecord r : kept) {
+                        write(r);
+                        uploaded++;
+                    }
+                } finally {
+                    // What was uploaded leaves the spool, whatever stopped the rest.
+                    StringBuilder rest = new StringBuilder();
+                    spooledSteps.clear();
+                    for (JournalRecord r : kept.subList(uploaded, kept.size())) {
+                        spooledSteps.add(r.id());
+                        rest.append(new String(json(r), StandardCharsets.UTF_8)).append('\n');
+                    }
+                    Path next = Files.createTempFile(spool.toAbsolutePath().getParent(), "journal-spool", ".tmp",
+                            OWNER_ONLY);
+                    Files.writeString(next, rest, StandardOpenOption.SYNC);
+                    Files.move(next, spool, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 }
-            } finally {
-                // What was uploaded leaves the spool, whatever stopped the rest.
-                List<JournalRecord> left = kept.subList(uploaded, kept.size());
-                StringBuilder rest = new StringBuilder();
-                for (JournalRecord r : left) {
-                    rest.append(new String(json(r), StandardCharsets.UTF_8)).append('\n');
+                if (uploaded > 0) {
+                    warn.accept("uploaded " + uploaded + " journal record" + (uploaded == 1 ? "" : "s")
+                            + " kept locally since " + kept.get(0).time() + " to " + where);
                 }
-                ch.truncate(0);
-                ch.write(java.nio.ByteBuffer.wrap(rest.toString().getBytes(StandardCharsets.UTF_8)), 0);
-                ch.force(true);
-            }
-            if (uploaded > 0) {
-                warn.accept("uploaded " + uploaded + " journal record" + (uploaded == 1 ? "" : "s") + " kept locally since "
-                        + kept.get(0).time() + " to " + where);
-            }
+            });
         } catch (IOException e) {
             warn.accept("cannot read the journal records kept in " + spool + ": " + e.getMessage());
         } catch (RunbookException e) {
@@ -261,16 +321,34 @@ public final class GcsJournal implements Journal {
         }
     }
 
-    /** True while a step this process started is unfinished. */
-    public synchronized boolean hasOpen() {
+    /**
+     * True while a step this process started is unfinished. Without the journal's lock: Ctrl-C asks
+     * this while an append may be waiting on Cloud Storage.
+     */
+    public boolean hasOpen() {
         return openHere.any();
     }
 
-    /** Marks the steps this process left unfinished as interrupted (Ctrl-C), so the journal shows where it stopped. */
-    public synchronized void interruptOpen() {
-        for (JournalRecord r : openHere.interrupted(clock.instant())) {
-            append(r);
+    /**
+     * Marks the steps this process left unfinished as interrupted (the process stops at once) and
+     * returns those records. They are kept in the spool file only, uploaded by the next command:
+     * stopping must not wait on Cloud Storage, which may be what the command was waiting on.
+     */
+    public List<JournalRecord> interruptOpen() {
+        List<JournalRecord> records = openHere.interrupted(clock.instant());
+        for (JournalRecord r : records) {
+            try {
+                spool(r);
+            } catch (IOException | UnsupportedOperationException e) {
+                warn.accept("could not keep journal step " + r.id() + " interrupted in " + spool + ": " + e.getMessage());
+            }
         }
+        return records;
+    }
+
+    /** The file records are kept in until a command uploads them. */
+    public Path spool() {
+        return spool;
     }
 
     /**

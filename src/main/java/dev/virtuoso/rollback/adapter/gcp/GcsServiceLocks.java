@@ -159,11 +159,25 @@ public final class GcsServiceLocks implements ServiceLocks {
         return h;
     }
 
-    /** Releases every lock this run still holds: the process is stopping at once (a second Ctrl-C). */
-    public void releaseAll() {
-        for (Held h : held) {
-            h.release();
+    /**
+     * Releases every lock this run still holds, waiting at most {@code within}: the process is stopping
+     * at once (a second Ctrl-C) and must not wait on Cloud Storage; a lock not given back by then
+     * just expires. True when all were given back in time.
+     */
+    public boolean releaseAll(Duration within) {
+        Thread releasing = new Thread(() -> {
+            for (Held h : held) {
+                h.release();
+            }
+        }, "lock-release");
+        releasing.setDaemon(true);
+        releasing.start();
+        try {
+            releasing.join(within.toMillis());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
+        return !releasing.isAlive();
     }
 
     /** A lock this run holds. */
@@ -208,25 +222,47 @@ public final class GcsServiceLocks implements ServiceLocks {
             }
         }
 
-        /**
-         * Renews the lease once a third of it has passed: its content is replaced with a later
-         * {@code expires}, only if it is still the generation this run wrote. A renewal that fails
-         * is a warning and is tried again on the next tick; once the lease has expired, or someone
-         * else's lock is found in its place, the lock is lost and the step is told.
-         */
+        /** Renews the lease once a third of it has passed (the background renewal's tick). */
         synchronized void renewIfDue() {
+            if (!wait.clock().instant().isBefore(renewed.plus(LEASE.dividedBy(3)))) {
+                renew();
+            }
+        }
+
+        @Override
+        public synchronized Optional<String> confirmHeld() {
+            renew();
+            return lost();
+        }
+
+        /**
+         * Replaces the lock's content with a later {@code expires}, only if it is still the generation
+         * this run wrote. A renewal that fails is a warning and is tried again on the next tick; once
+         * the lease has expired, or someone else's lock is found in its place, the lock is lost.
+         */
+        private synchronized void renew() {
             Instant now = wait.clock().instant();
-            if (released || lost != null || now.isBefore(renewed.plus(LEASE.dividedBy(3)))) {
+            if (released || lost != null) {
                 return;
             }
             Content next = new Content(content.holder(), content.command(), content.reason(), content.since(),
                     now.plus(LEASE));
             try {
                 Optional<Long> g = objects.create(name, next.bytes(), generation);
+                if (g.isEmpty()) {
+                    // The client retries a conditional write whose answer was lost; when the first attempt
+                    // was applied, the retry is answered 412 although the lock is ours: the bytes tell.
+                    g = objects.read(name).filter(r -> Arrays.equals(r.bytes(), next.bytes()))
+                            .map(StorageObjects.Read::generation);
+                }
                 if (g.isPresent()) {
                     content = next;
                     generation = g.get();
                     renewed = now;
+                } else if (!now.isBefore(content.expires())) {
+                    lost = "the lock of " + what + " expired at " + time(content.expires(), now) + " and was taken by "
+                            + "someone else";
+                    warn.accept(lost);
                 } else {
                     lost = "the lock of " + what + " was taken by someone else while this command held it";
                     warn.accept(lost);

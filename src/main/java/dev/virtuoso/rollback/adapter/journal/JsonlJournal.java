@@ -248,18 +248,20 @@ public final class JsonlJournal implements Journal {
     }
 
     /** True while a step this process started is unfinished. */
-    public synchronized boolean hasOpen() {
+    public boolean hasOpen() {
         return openHere.any();
     }
 
     /**
-     * Marks the steps this process left unfinished as interrupted; called on Ctrl-C so the
-     * journal shows where the run stopped.
+     * Marks the steps this process left unfinished as interrupted and returns those records;
+     * called on Ctrl-C so the journal shows where the run stopped.
      */
-    public synchronized void interruptOpen() {
-        for (JournalRecord r : openHere.interrupted(clock.instant())) {
+    public synchronized List<JournalRecord> interruptOpen() {
+        List<JournalRecord> records = openHere.interrupted(clock.instant());
+        for (JournalRecord r : records) {
             append(r);
         }
+        return records;
     }
 
     /** A local problem (a damaged or unwritable file) is the user's to fix, not a bug: exit 2. */

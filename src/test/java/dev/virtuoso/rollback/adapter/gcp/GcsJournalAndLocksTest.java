@@ -52,8 +52,15 @@ class GcsJournalAndLocksTest {
     }
 
     private GcsJournal journal() {
-        return new GcsJournal(clients, Sandbox.JOURNAL_BUCKET, "j", GcsJournal.spoolFile(home), clock, warnings::add,
-                true);
+        return journal("j");
+    }
+
+    private GcsJournal journal(String prefix) {
+        return new GcsJournal(clients, Sandbox.JOURNAL_BUCKET, prefix, spool(prefix), clock, warnings::add, true);
+    }
+
+    private Path spool(String prefix) {
+        return GcsJournal.spoolFile(home, Sandbox.JOURNAL_BUCKET, prefix);
     }
 
     private GcsServiceLocks locks(String holder, Duration waitFor, Duration tick) {
@@ -130,7 +137,7 @@ class GcsJournalAndLocksTest {
         journal.append(r.next(clock.instant(), JournalRecord.State.applied, null, "applied"));
         assertThat(warnings).singleElement().asString().startsWith("could not write journal step 20261207T030000Z-0001 "
                 + "applied to gs://virtuoso-sandbox-journal/j/ (");
-        assertThat(Files.readString(GcsJournal.spoolFile(home))).contains("\"state\":\"applied\"");
+        assertThat(Files.readString(spool("j"))).contains("\"state\":\"applied\"");
 
         List<JournalRecord> history = journal().history();
 
@@ -139,6 +146,40 @@ class GcsJournalAndLocksTest {
         assertThat(history).extracting(JournalRecord::state).containsExactly(JournalRecord.State.applied);
         assertThat(controls.journalObjects("j/records/")).containsExactly(
                 "j/records/20261207T030000Z-0001/1-planned.json", "j/records/20261207T030000Z-0001/2-applied.json");
+    }
+
+    @Test
+    void aStateWrittenAfterAnEarlierOneWasKeptLocallyIsKeptTooSoTheUploadKeepsTheirOrder() throws IOException {
+        Files.createFile(spool("j")); // empty, as an earlier upload leaves it: this run has looked at it already
+        JournalRecord r = planned("20261207T030000Z-0001");
+        GcsJournal journal = journal();
+        journal.append(r);
+        controls.failStorageWrites(403, 1, "-applied");
+        journal.append(r.next(clock.instant(), JournalRecord.State.applied, null, "applied"));
+        journal.append(r.next(clock.instant(), JournalRecord.State.verified, null, "verified"));
+
+        assertThat(controls.journalObjects("j/records/")).containsExactly("j/records/20261207T030000Z-0001/1-planned.json");
+        assertThat(journal().history()).extracting(JournalRecord::state).containsExactly(JournalRecord.State.verified);
+        assertThat(controls.journalObjects("j/records/")).containsExactly("j/records/20261207T030000Z-0001/1-planned.json",
+                "j/records/20261207T030000Z-0001/2-applied.json", "j/records/20261207T030000Z-0001/3-verified.json");
+    }
+
+    @Test
+    void aRecordKeptLocallyForOneJournalIsNeverUploadedIntoAnotherOnlyIntoItsOwn() {
+        JournalRecord r = planned("20261207T030000Z-0001");
+        GcsJournal teamA = journal("team-a");
+        teamA.append(r);
+        controls.failStorageWrites(403, 1, "-applied");
+        teamA.append(r.next(clock.instant(), JournalRecord.State.applied, null, "applied"));
+
+        assertThat(journal("team-b").history()).isEmpty();
+        assertThat(controls.journalObjects("team-b/")).isEmpty();
+
+        assertThat(journal("team-a").history()).extracting(JournalRecord::state)
+                .containsExactly(JournalRecord.State.applied);
+        assertThat(controls.journalObjects("team-a/records/")).containsExactly(
+                "team-a/records/20261207T030000Z-0001/1-planned.json",
+                "team-a/records/20261207T030000Z-0001/2-applied.json");
     }
 
     @Test
@@ -179,6 +220,38 @@ class GcsJournalAndLocksTest {
         assertThat(lease.lost()).isEmpty();
         lease.release();
         assertThat(controls.journalObjects("j/locks/")).isEmpty();
+    }
+
+    @Test
+    void aRenewalWhoseAnswerWasLostIsRecognisedAsOursByItsBytesSoTheLockIsKeptAndReleased() {
+        GcsServiceLocks.Held lease = (GcsServiceLocks.Held) locks("alice@desk", Duration.ZERO, Duration.ofHours(1))
+                .acquire(API, "quick --previous", null, Progress.NONE);
+        clock.advance(Duration.ofMinutes(6));
+        controls.loseStorageAnswers(503, 1, "/locks/");
+
+        lease.renewIfDue();
+
+        assertThat(controls.storageWrites().subList(1, 3)).allMatch(w -> w.startsWith("POST virtuoso-sandbox-journal/"
+                + LOCK)).extracting(w -> w.replaceAll(".* -> ", "")).containsExactly("503 (replaced)", "412");
+        assertThat(lease.lost()).isEmpty();
+        assertThat(lease.confirmHeld()).isEmpty();
+        lease.release();
+        assertThat(controls.journalObjects("j/locks/")).isEmpty();
+    }
+
+    @Test
+    void confirmingALockThatExpiredAndWasTakenOverSaysItIsLostAndLeavesTheOtherLock() {
+        GcsServiceLocks.Held lease = (GcsServiceLocks.Held) locks("alice@desk", Duration.ZERO, Duration.ofHours(1))
+                .acquire(API, "quick --previous", null, Progress.NONE);
+        clock.advance(Duration.ofMinutes(16)); // a laptop asleep at the prompt
+        ServiceLocks.Lease bobs = locks("bob@laptop", Duration.ZERO, Duration.ofHours(1)).acquire(API,
+                "image --previous", null, Progress.NONE);
+
+        assertThat(lease.confirmHeld()).contains("the lock of api in us-central1 expired at 03:15 UTC and was taken by "
+                + "someone else");
+        lease.release();
+        assertThat(controls.journalObject(LOCK)).contains("\"holder\":\"bob@laptop\"");
+        bobs.release();
     }
 
     @Test
