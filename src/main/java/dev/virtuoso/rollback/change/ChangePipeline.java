@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.model.ChangeReplaced;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.PlanAgain;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.model.ServiceState;
@@ -253,6 +254,12 @@ public final class ChangePipeline {
                         LOCK_KIND, null, null, JournalRecord.State.verified, what, false, parent, null, null, origin,
                         null, reason));
             });
+            // The holder waited for was changing the service: the plan was made from what was there before.
+            Optional<String> waited = lease.waitedFor();
+            if (waited.isPresent()) {
+                throw new PlanAgain("planned while " + service.name() + " in " + service.region() + " was locked "
+                        + waited.get() + ", so the plan may not start from what is there now; nothing was sent");
+            }
         } catch (RuntimeException e) {
             lease.release();
             throw e;
@@ -323,8 +330,8 @@ public final class ChangePipeline {
                     + change.about().where() + " (nothing changed)", write(change.asked()), null, start, null, List.of(note),
                     List.of());
         }
+        ServiceLocks.Lease lease = lock(change); // first: a colleague's lock says more than what we would wait for
         ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
-        ServiceLocks.Lease lease = lock(change);
         try {
             return adoptLocked(change, verify, ownChecks, start, sender, note);
         } finally {

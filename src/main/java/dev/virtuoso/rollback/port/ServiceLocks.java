@@ -22,6 +22,15 @@ public interface ServiceLocks {
         @ReadOnly
         Optional<String> tookOver();
 
+        /**
+         * Whose lock this run waited for before it took it, or empty when it was free: that holder was
+         * changing the service, so a plan made before the wait no longer starts from what is there.
+         */
+        @ReadOnly
+        default Optional<String> waitedFor() {
+            return Optional.empty();
+        }
+
         /** Why this run no longer holds the lock (its renewal failed or someone took it), or empty while it does. */
         @ReadOnly
         Optional<String> lost();

@@ -363,6 +363,34 @@ class SharedJournalTest {
     }
 
     @Test
+    void afterWaitingForAColleaguesLockTheCommandPlansAgainFromWhatTheirChangeLeft() {
+        cli.manualTime();
+        Instant since = cli.clock.instant();
+        cli.controls.putJournalObject(LOCK, lock("alice@desk", "image --image v1.2.2", null, since, since.plusSeconds(20)));
+        // Alice's deploy lands while this run waits for her lock: the plan made before it is out of date.
+        dev.virtuoso.rollback.port.Sleeper time = cli.sleeper;
+        boolean[] landed = {false};
+        cli.sleeper = d -> {
+            time.sleep(d);
+            if (!landed[0]) {
+                landed[0] = true;
+                cli.controls.deployElsewhere("virtuoso-api-00009-fix", Sandbox.IMAGE + ":v1.2.2");
+                cli.controls.startRevisionsNow();
+                cli.controls.completeOperationsNow();
+            }
+        };
+
+        CliHarness.Result quick = shared("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify",
+                "--wait-lock", "1m");
+
+        assertThat(quick.code()).as(quick.out() + quick.err()).isZero();
+        assertThat(quick.out()).contains("planned while virtuoso-api in us-central1 was locked by alice@desk since ")
+                .contains("; nothing was sent; planning again");
+        assertThat(cli.controls.traffic()).containsExactly("REVISION virtuoso-api-00001-abc 100%",
+                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+    }
+
+    @Test
     void waitLockStopsWithExit5WhenTheLockIsStillHeldAfterTheWait() {
         cli.manualTime();
         Instant since = cli.clock.instant();

@@ -90,19 +90,20 @@ public final class GcsServiceLocks implements ServiceLocks {
         String name = prefix + "locks/" + service.project() + "/" + service.region() + "/" + service.name();
         String what = service.name() + " in " + service.region();
         Instant start = wait.clock().instant();
+        String waitedFor = null;
         while (true) {
             Instant now = wait.clock().instant();
             Content mine = new Content(holder, command, reason, now, now.plus(LEASE));
             Optional<Long> created = objects.create(name, mine.bytes(), 0);
             if (created.isPresent()) {
-                return hold(name, what, mine, created.get(), null);
+                return hold(name, what, mine, created.get(), null, waitedFor);
             }
             Optional<StorageObjects.Read> found = objects.read(name);
             if (found.isEmpty()) {
                 continue; // released between the two calls
             }
             if (Arrays.equals(found.get().bytes(), mine.bytes())) {
-                return hold(name, what, mine, found.get().generation(), null); // ours: a retried create
+                return hold(name, what, mine, found.get().generation(), null, waitedFor); // ours: a retried create
             }
             Content theirs = Content.of(found.get().bytes());
             if (theirs == null) {
@@ -113,7 +114,7 @@ public final class GcsServiceLocks implements ServiceLocks {
                 Optional<Long> taken = objects.create(name, mine.bytes(), found.get().generation());
                 if (taken.isPresent()) {
                     return hold(name, what, mine, taken.get(), "took over the lock of " + what + " " + describe(theirs,
-                            now) + ", expired at " + time(theirs.expires(), now));
+                            now) + ", expired at " + time(theirs.expires(), now), waitedFor);
                 }
                 continue; // someone else took it over or renewed it first: read it again
             }
@@ -125,6 +126,7 @@ public final class GcsServiceLocks implements ServiceLocks {
                         + time(theirs.expires(), now) + " unless its holder renews it: wait for it with --wait-lock "
                         + Durations.format(LEASE) + ", or ask " + theirs.holder() + "; nothing was changed");
             }
+            waitedFor = describe(theirs, now);
             progress.update("waiting for the lock of " + what + ", held " + describe(theirs, now) + " (waited "
                     + seconds(waited) + " of " + Durations.format(waitFor) + ")");
             wait.pause(left.compareTo(POLL) < 0 ? left : POLL, "waiting for the lock of " + what);
@@ -150,8 +152,9 @@ public final class GcsServiceLocks implements ServiceLocks {
         return (sameDay ? HOUR : DAY_HOUR).format(t);
     }
 
-    private Held hold(String name, String what, Content content, long generation, String tookOver) {
-        Held h = new Held(name, what, content, generation, tookOver);
+    private Held hold(String name, String what, Content content, long generation, String tookOver,
+                      String waitedFor) {
+        Held h = new Held(name, what, content, generation, tookOver, waitedFor);
         held.add(h);
         h.renewer = new Thread(h::renewInBackground, "lock-renewal");
         h.renewer.setDaemon(true);
@@ -185,6 +188,7 @@ public final class GcsServiceLocks implements ServiceLocks {
         private final String name;
         private final String what;
         private final String tookOver;
+        private final String waitedFor;
         private Content content;
         private long generation;
         private Instant renewed;
@@ -192,8 +196,10 @@ public final class GcsServiceLocks implements ServiceLocks {
         private boolean released;
         private Thread renewer;
 
-        private Held(String name, String what, Content content, long generation, String tookOver) {
+        private Held(String name, String what, Content content, long generation, String tookOver,
+                     String waitedFor) {
             this.name = name;
+            this.waitedFor = waitedFor;
             this.what = what;
             this.content = content;
             this.generation = generation;
@@ -204,6 +210,11 @@ public final class GcsServiceLocks implements ServiceLocks {
         @Override
         public Optional<String> tookOver() {
             return Optional.ofNullable(tookOver);
+        }
+
+        @Override
+        public Optional<String> waitedFor() {
+            return Optional.ofNullable(waitedFor);
         }
 
         @Override
