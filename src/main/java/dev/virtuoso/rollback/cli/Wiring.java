@@ -120,8 +120,9 @@ final class Wiring implements AutoCloseable {
             return journal;
         }
         if (shared == null) {
+            java.nio.file.Path home = JsonlJournal.defaultFile(ctx.env()).getParent();
             shared = new GcsJournal(gcp(), where.bucket(), where.prefix(),
-                    GcsJournal.spoolFile(JsonlJournal.defaultFile(ctx.env()).getParent(), where.bucket(), where.prefix()), ctx.clock(), this::warn, !dryRun);
+                    GcsJournal.spoolFile(home, where.bucket(), where.prefix()), ctx.clock(), this::warn, !dryRun);
         }
         return shared;
     }
