@@ -5,7 +5,6 @@ import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.model.ChangeReplaced;
 import dev.virtuoso.rollback.model.CheckResult;
 import dev.virtuoso.rollback.model.ExitCode;
-import dev.virtuoso.rollback.model.PlanAgain;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.model.ServiceState;
@@ -254,11 +253,15 @@ public final class ChangePipeline {
                         LOCK_KIND, null, null, JournalRecord.State.verified, what, false, parent, null, null, origin,
                         null, reason));
             });
-            // The holder waited for was changing the service: the plan was made from what was there before.
+            // The holder waited for was changing the service, so the plan was made from what was there
+            // before their change. Planning again would aim "--previous" or an undo without an id at their
+            // change (and could undo it), so the person plans again, seeing what is there now.
             Optional<String> waited = lease.waitedFor();
             if (waited.isPresent()) {
-                throw new PlanAgain("planned while " + service.name() + " in " + service.region() + " was locked "
-                        + waited.get() + ", so the plan may not start from what is there now; nothing was sent");
+                throw new RunbookException(ExitCode.CONFLICT, service.name() + " in " + service.region()
+                        + " was locked " + waited.get() + " while this run planned, and that change may have changed "
+                        + "what serves; nothing was sent: run the command again to plan from what is there now "
+                        + "(`rollback status` shows it)");
             }
         } catch (RuntimeException e) {
             lease.release();
@@ -551,10 +554,35 @@ public final class ChangePipeline {
             return record.id();
         }
 
-        /** Runs the composite's steps, journaled under it, under the lock it holds. */
+        /**
+         * Runs the composite's steps, journaled under it, under the lock it took for all of them: given
+         * back between its steps, a colleague could take it while the drill still has to put the service
+         * back. Each step still confirms, just before it sends, that the composite holds it.
+         */
         public ChangePipeline steps() {
+            ServiceLocks.Lease held = new ServiceLocks.Lease() {
+                @Override
+                public Optional<String> tookOver() {
+                    return Optional.empty();
+                }
+
+                @Override
+                public Optional<String> lost() {
+                    return lease.lost();
+                }
+
+                @Override
+                public Optional<String> confirmHeld() {
+                    return lease.confirmHeld();
+                }
+
+                @Override
+                public void release() {
+                    // The composite gives its lock back when it ends.
+                }
+            };
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note, force, reason, HELD);
+                    waitLimit, note, force, reason, (service, command, why, progress) -> held);
         }
 
         /** Records that a step changed something. */
@@ -577,12 +605,6 @@ public final class ChangePipeline {
         }
     }
 
-    /**
-     * The steps of a composite run under the lock the composite took for all of them: given back
-     * between its steps, a colleague could take it while the drill still has to put the service
-     * back, and the drill could not restore it.
-     */
-    private static final ServiceLocks HELD = (service, command, why, progress) -> ServiceLocks.NO_LEASE;
 
     /**
      * Journals the start of a composite action on {@code service} whose {@code undo} restores

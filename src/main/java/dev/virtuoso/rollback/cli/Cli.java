@@ -2,7 +2,6 @@ package dev.virtuoso.rollback.cli;
 
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.model.ExitCode;
-import dev.virtuoso.rollback.model.PlanAgain;
 import dev.virtuoso.rollback.model.RunbookException;
 import java.time.Duration;
 import java.util.Collection;
@@ -13,9 +12,6 @@ import picocli.CommandLine;
 
 /** The wiring: one place that maps exceptions to exit codes and one-line errors. */
 public final class Cli {
-    /** How many times a command plans before it gives up on a service others keep changing (exit 5). */
-    private static final int PLANS = 3;
-
     private Cli() {
     }
 
@@ -85,17 +81,7 @@ public final class Cli {
                 throw new CommandLine.ExecutionException(parsed.commandSpec().commandLine(), e.getMessage(), e);
             }
         }
-        for (int plan = 1; ; plan++) {
-            try {
-                return new CommandLine.RunLast().execute(parsed);
-            } catch (CommandLine.ExecutionException e) {
-                if (!(e.getCause() instanceof PlanAgain again) || plan == PLANS) {
-                    throw e;
-                }
-                // The lock was given back: the command reads the service and plans once more.
-                root.session().ui().info(again.getMessage() + "; planning again");
-            }
-        }
+        return new CommandLine.RunLast().execute(parsed);
     }
 
     private static int fail(CommandLine cmd, Exception ex, String message) {

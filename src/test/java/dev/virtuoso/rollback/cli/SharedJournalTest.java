@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -124,7 +125,7 @@ class SharedJournalTest {
     }
 
     @Test
-    void aDrillHoldsTheServicesLockFromItsFirstStepToItsLastSoNoColleagueCanTakeItBetween() {
+    void aDrillTakesTheServicesLockOnceBeforeItsFirstStepAndGivesItBackOnceAfterItsLast() {
         CliHarness.Result drill = shared("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
                 "virtuoso-api-00002-def", "--detect-timeout", "5s", "--recover-timeout", "5s", "--report",
                 cli.home.resolve("drills").toString(), "--yes");
@@ -350,24 +351,33 @@ class SharedJournalTest {
     }
 
     @Test
-    void waitLockWaitsForAColleaguesLockToExpireAndThenTakesItOver() throws IOException {
+    void waitLockWaitsForAColleaguesLockToExpireTakesItOverThenStopsSinceItsPlanPredatesTheWaitAndRunAgainGoesAhead()
+            throws IOException {
         cli.manualTime();
         Instant since = cli.clock.instant().minusSeconds(880);
         cli.controls.putJournalObject(LOCK, lock("alice@desk", "quick --previous", null, since, since.plusSeconds(900)));
 
         CliHarness.Result waited = shared("quick", "--previous", "--yes", "--no-verify", "--wait-lock", "1m");
 
-        assertThat(waited.code()).as(waited.err()).isZero();
+        assertThat(waited.code()).as(waited.err()).isEqualTo(5);
         assertThat(waited.out()).contains("... waiting for the lock of virtuoso-api in us-central1, held by alice@desk");
+        assertThat(waited.err()).contains(" while this run planned, and that change may have changed what serves; "
+                + "nothing was sent");
         assertThat(historyElsewhere().get("records").get(0).get("command").asText()).isEqualTo("lock takeover");
+        assertThat(cli.controls.journalObjects("team/locks/")).isEmpty();
+
+        CliHarness.Result again = shared("quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
     }
 
     @Test
-    void afterWaitingForAColleaguesLockTheCommandPlansAgainFromWhatTheirChangeLeft() {
+    void afterWaitingForAColleaguesLockAPlanMadeBeforeTheirChangeIsNotSentAndTheLockIsGivenBack() {
         cli.manualTime();
         Instant since = cli.clock.instant();
+        // Alice's lock runs out while this run waits (a takeover); her deploy lands during the wait.
         cli.controls.putJournalObject(LOCK, lock("alice@desk", "image --image v1.2.2", null, since, since.plusSeconds(20)));
-        // Alice's deploy lands while this run waits for her lock: the plan made before it is out of date.
         dev.virtuoso.rollback.port.Sleeper time = cli.sleeper;
         boolean[] landed = {false};
         cli.sleeper = d -> {
@@ -379,15 +389,19 @@ class SharedJournalTest {
                 cli.controls.completeOperationsNow();
             }
         };
+        int before = cli.controls.cloudRunMutations();
 
-        CliHarness.Result quick = shared("quick", "--to-revision", "virtuoso-api-00001-abc", "--yes", "--no-verify",
-                "--wait-lock", "1m");
+        CliHarness.Result stale = shared("quick", "--previous", "--yes", "--no-verify", "--wait-lock", "1m");
 
-        assertThat(quick.code()).as(quick.out() + quick.err()).isZero();
-        assertThat(quick.out()).contains("planned while virtuoso-api in us-central1 was locked by alice@desk since ")
-                .contains("; nothing was sent; planning again");
-        assertThat(cli.controls.traffic()).containsExactly("REVISION virtuoso-api-00001-abc 100%",
-                "REVISION virtuoso-api-00002-def 0% tag stable-2024-07-24");
+        // "--previous" planned before her deploy would have meant her revision's predecessor: not sent.
+        assertThat(stale.code()).as(stale.out() + stale.err()).isEqualTo(5);
+        assertThat(stale.err()).startsWith("error: virtuoso-api in us-central1 was locked by alice@desk since ")
+                .endsWith(" while this run planned, and that change may have changed what serves; nothing was sent: "
+                        + "run the command again to plan from what is there now (`rollback status` shows it)\n");
+        assertThat(cli.controls.cloudRunMutations()).isEqualTo(before);
+        assertThat(cli.service().getLatestReadyRevision()).endsWith("/virtuoso-api-00009-fix");
+        assertThat(cli.controls.traffic()).first().asString().startsWith("LATEST 100%");
+        assertThat(cli.controls.journalObjects("team/locks/")).isEmpty();
     }
 
     @Test
