@@ -605,15 +605,18 @@ public final class ChangePipeline {
         }
     }
 
-
     /**
      * Journals the start of a composite action on {@code service} whose {@code undo} restores
-     * {@code before}, taking the service's lock for all its steps until {@link Composite#end}.
+     * {@code before}, taking the service's lock for all its steps until {@link Composite#end}. The
+     * lock is taken before {@code decide} asks the person, as for a single step, so a colleague's
+     * lock stops the drill before the question, and the lock is held while they decide.
      */
     public Composite begin(String command, String kind, ServiceRef service, Object before, String from, String to,
-                           String summary) {
+                           String summary, Runnable decide) {
         ServiceLocks.Lease lease = dryRun ? ServiceLocks.NO_LEASE : lock(service, command, refusal -> { });
         try {
+            decide.run();
+            refuseIfLost(lease);
             Instant now = clock.instant();
             JournalRecord record = new JournalRecord(newId(now), now, user, command, service.path(), kind,
                     write(before), write(before), JournalRecord.State.planned, summary, false, null, from, to, origin,

@@ -172,14 +172,14 @@ public final class Drill {
                     null, List.of(), List.of(), 0, null, 0, false, true, true, null, List.of());
         }
         pipeline.checkJournal();
-        ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the failure is detected.");
-
         Object was = redeploy ? new ImageChange.ImageState(servedImage, null, original.traffic())
                 : TrafficChange.TrafficState.of(original.traffic());
         ChangePipeline.Composite drill = pipeline.begin(deploy ? "drill --bad-image " + ImageChange.shortImage(
                 req.badImage()) : "drill --bad-revision " + bad, redeploy ? ImageChange.KIND : TrafficChange.KIND,
                 req.service(), was, stable, bad,
-                "drill: 100% to " + bad + ", then back to " + stable + ", then the original traffic");
+                "drill: 100% to " + bad + ", then back to " + stable + ", then the original traffic",
+                () -> ui.confirm(plan, "Run the drill on " + req.service() + "? " + bad + " serves 100% until the "
+                        + "failure is detected."));
         ChangePipeline stepsOf = drill.steps();
         String undo = "`rollback undo " + drill.id() + "` " + (redeploy ? "deploys " + servedImage + " again with "
                 + "the traffic " : "routes " + req.service().name() + " back to ") + original.traffic();

@@ -140,6 +140,22 @@ class SharedJournalTest {
     }
 
     @Test
+    void aDrillOnAServiceAColleagueHasLockedStopsWithExit5BeforeItsQuestion() {
+        Instant since = Instant.now().minusSeconds(60);
+        cli.controls.putJournalObject(LOCK, lock("alice@desk", "quick --previous", "5xx", since, since.plusSeconds(900)));
+        cli.interactive = true;
+        cli.stdin = "y\n";
+
+        CliHarness.Result drill = shared("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
+                "virtuoso-api-00002-def", "--report", cli.home.resolve("drills").toString());
+
+        assertThat(drill.code()).as(drill.out() + drill.err()).isEqualTo(5);
+        assertThat(drill.err()).contains("is locked by alice@desk since ");
+        assertThat(drill.out()).doesNotContain("Run the drill on");
+        assertThat(cli.controls.cloudRunMutations()).isZero();
+    }
+
+    @Test
     void anExpiredLockIsTakenOverOnItsStaleGenerationAndTheTakeoverIsJournaledButNeverUndone() throws IOException {
         Instant since = Instant.now().minusSeconds(3600);
         cli.controls.putJournalObject(LOCK, lock("alice@desk", "image --previous", null, since, since.plusSeconds(900)));
