@@ -78,7 +78,7 @@ public class ChangePipelineTest {
     }
 
     @Test
-    void theReasonIsJournaledWithEveryStateAndWrittenIntoTheServiceLock() {
+    void theReasonIsJournaledWithEveryStateAndGivenToTheServiceLockWhenTakingIt() {
         when(ui.progress()).thenReturn(Progress.NONE);
         List<String> lockedFor = new ArrayList<>();
         ServiceLocks locks = (service, command, reason, progress) -> {
