@@ -24,8 +24,9 @@ public record ActionResult(
         List<String> notes,
         @JsonIgnore List<Change.Block> shown) {
 
+    /** {@code skipped}: the caller held the change back once the lock was held (an incident already answered). */
     public enum Outcome {
-        applied, unchanged, planned
+        applied, unchanged, planned, skipped
     }
 
     public boolean ok() {

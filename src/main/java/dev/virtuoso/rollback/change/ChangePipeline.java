@@ -42,6 +42,8 @@ public final class ChangePipeline {
     /** After an error or Ctrl-C, at most this long is spent reading what is true before exiting. */
     static final Duration RE_READ = Duration.ofSeconds(2);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /** Nothing holds a change back. */
+    private static final HoldBack NO_HOLD = Optional::empty;
     /** The kind of the journal's record of a lock taken over. */
     private static final String LOCK_KIND = "lock";
 
@@ -59,16 +61,18 @@ public final class ChangePipeline {
     private final boolean force;
     private final String reason;
     private final ServiceLocks locks;
+    private final String incident;
+    private final HoldBack holdBack;
 
     public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
                           boolean dryRun) {
         this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false, null,
-                ServiceLocks.NONE);
+                ServiceLocks.NONE, null, NO_HOLD);
     }
 
     private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
                            String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note,
-                           boolean force, String reason, ServiceLocks locks) {
+                           boolean force, String reason, ServiceLocks locks, String incident, HoldBack holdBack) {
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
@@ -83,6 +87,19 @@ public final class ChangePipeline {
         this.force = force;
         this.reason = reason;
         this.locks = locks;
+        this.incident = incident;
+        this.holdBack = holdBack;
+    }
+
+    /**
+     * A caller's last word on whether a change is still wanted, asked once the service's lock is held
+     * and before anything is sent, so that what it reads (the journal) cannot change under it: two
+     * automatic responders racing on one redelivered message must not both act.
+     */
+    @FunctionalInterface
+    public interface HoldBack {
+        /** Why the change is no longer wanted, or empty to go ahead. Reads only. */
+        Optional<String> reason();
     }
 
     /** True when this run only plans ({@code --dry-run}). */
@@ -98,13 +115,13 @@ public final class ChangePipeline {
     /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
     public ChangePipeline waitingAtMost(Duration limit) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note,
-                force, reason, locks);
+                force, reason, locks, incident, holdBack);
     }
 
     /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
     public ChangePipeline by(String automation) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
-                note, force, reason, locks);
+                note, force, reason, locks, incident, holdBack);
     }
 
     /**
@@ -113,7 +130,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline noting(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why,
-                force, reason, locks);
+                force, reason, locks, incident, holdBack);
     }
 
     /**
@@ -122,7 +139,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline forcing(boolean replace) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                replace, reason, locks);
+                replace, reason, locks, incident, holdBack);
     }
 
     /**
@@ -131,7 +148,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline because(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, why == null || why.isBlank() ? null : why.strip(), locks);
+                force, why == null || why.isBlank() ? null : why.strip(), locks, incident, holdBack);
     }
 
     /**
@@ -140,7 +157,31 @@ public final class ChangePipeline {
      */
     public ChangePipeline locking(ServiceLocks serviceLocks) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, reason, serviceLocks);
+                force, reason, serviceLocks, incident, holdBack);
+    }
+
+    /**
+     * The same pipeline, journaling each step as the answer to the Cloud Monitoring incident {@code id}
+     * (so that incident is never acted on twice) and asking {@code hold} under the lock, just before
+     * the plan is confirmed and sent: a reason it gives ends the run with nothing sent (outcome
+     * {@code skipped}).
+     */
+    public ChangePipeline answering(String id, HoldBack hold) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
+                force, reason, locks, id, hold);
+    }
+
+    /**
+     * Journals a step on {@code service} that changed nothing and that undo therefore never picks (what
+     * automation told people instead of acting), with this pipeline's user, automation, reason and
+     * incident; returns its id.
+     */
+    public String journalNotice(ServiceRef service, String command, String kind, String detail) {
+        Instant now = clock.instant();
+        JournalRecord r = new JournalRecord(newId(now), now, user, command, service.path(), kind, null, null,
+                JournalRecord.State.verified, detail, false, parent, null, null, origin, null, reason, incident);
+        journal.append(r);
+        return r.id();
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
@@ -174,6 +215,10 @@ public final class ChangePipeline {
             lease = lock(change);
         }
         try {
+            Optional<ActionResult> held = heldBack(change, start);
+            if (held.isPresent()) {
+                return held.get();
+            }
             List<String> notes = notes(change, verify);
             Optional<ServiceState> notOurs = applyingNotOurs(change);
             notOurs.ifPresent(s -> notes.add(0, applyingNotOursText(s) + "; this plan starts from what that change "
@@ -224,6 +269,12 @@ public final class ChangePipeline {
         return finish(change, record, applied, verify, ownChecks, start, incident, notes);
     }
 
+    /** The run ended by the caller's {@link HoldBack}, asked now that the lock is held: nothing sent, nothing journaled. */
+    private Optional<ActionResult> heldBack(Change<?> change, Instant start) {
+        return holdBack.reason().map(why -> result(change, ActionResult.Outcome.skipped, why, write(change.before()),
+                null, start, null, List.of(), List.of()));
+    }
+
     /**
      * The lock of the service {@code change} updates, when there is one to take; an expired lock
      * taken over is journaled (a step that changed nothing, which undo never picks) so the team sees
@@ -256,8 +307,10 @@ public final class ChangePipeline {
             // The holder waited for was changing the service, so the plan was made from what was there
             // before their change. Planning again would aim "--previous" or an undo without an id at their
             // change (and could undo it), so the person plans again, seeing what is there now.
+            // When the caller's hold-back ends the run anyway (the holder answered the same incident), it
+            // says so rather than this: the run then changes nothing, and there is nothing to plan again.
             Optional<String> waited = lease.waitedFor();
-            if (waited.isPresent()) {
+            if (waited.isPresent() && holdBack.reason().isEmpty()) {
                 throw new RunbookException(ExitCode.CONFLICT, service.name() + " in " + service.region()
                         + " was locked " + waited.get() + " while this run planned, and that change may have changed "
                         + "what serves; nothing was sent: run the command again to plan from what is there now "
@@ -329,13 +382,17 @@ public final class ChangePipeline {
         String note = "adopted the change already in flight" + sender.map(o -> " (sent by journal step " + o.id()
                 + ", left " + o.state() + ")").orElse("") + ": it was not sent again";
         if (dryRun) {
-            return result(change, ActionResult.Outcome.planned, "dry run: would wait for the change in flight to "
-                    + change.about().where() + " (nothing changed)", write(change.asked()), null, start, null, List.of(note),
-                    List.of());
+            return heldBack(change, start).orElseGet(() -> result(change, ActionResult.Outcome.planned,
+                    "dry run: would wait for the change in flight to " + change.about().where() + " (nothing changed)",
+                    write(change.asked()), null, start, null, List.of(note), List.of()));
         }
         ServiceLocks.Lease lease = lock(change); // first: a colleague's lock says more than what we would wait for
-        ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
         try {
+            Optional<ActionResult> held = heldBack(change, start);
+            if (held.isPresent()) {
+                return held.get();
+            }
+            ui.info("A change to exactly this is already in flight; waiting for it to finish, not sending it again.");
             return adoptLocked(change, verify, ownChecks, start, sender, note);
         } finally {
             lease.release();
@@ -368,7 +425,7 @@ public final class ChangePipeline {
     private JournalRecord record(Change<?> change, Instant at, JsonNode before, String detail) {
         Change.About it = change.about();
         return new JournalRecord(newId(at), at, user, it.command(), it.target(), it.kind(), before, write(change.asked()),
-                JournalRecord.State.planned, detail, false, parent, it.from(), it.to(), origin, null, reason);
+                JournalRecord.State.planned, detail, false, parent, it.from(), it.to(), origin, null, reason, incident);
     }
 
     private static JsonNode write(Object state) {
@@ -582,7 +639,7 @@ public final class ChangePipeline {
                 }
             };
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note, force, reason, (service, command, why, progress) -> held);
+                    waitLimit, note, force, reason, (service, command, why, progress) -> held, incident, holdBack);
         }
 
         /** Records that a step changed something. */

@@ -17,7 +17,9 @@ import java.time.temporal.ChronoUnit;
  * {@code origin}, the automation that acted ("watch --auto"; none when a person did), and {@code reason},
  * why, in the words of whoever acted ({@code --reason}) or of the trigger that fired. {@code before}
  * and {@code after} hold the kind's state as {@link JournalStates} writes it. {@code outcome} says what
- * the state leaves out ({@link Outcome}); none when the state says it all.
+ * the state leaves out ({@link Outcome}); none when the state says it all. {@code incident} is the
+ * Cloud Monitoring incident a step answered ({@code respond}), so that the same incident, delivered
+ * again, is never acted on twice; none for steps a person or a watch started.
  */
 // A field a newer version adds (as this one added outcome) must not make the whole journal unreadable
 // to this one: a team shares journals across versions, and history and undo must still work.
@@ -40,7 +42,8 @@ public record JournalRecord(
         String to,
         String origin,
         Outcome outcome,
-        String reason) {
+        String reason,
+        String incident) {
 
     public enum State {
         planned, applied, verified, failed, interrupted
@@ -53,6 +56,14 @@ public record JournalRecord(
      */
     public enum Outcome {
         checksFailed, notVerified, inEffect
+    }
+
+    /** A step that answers no incident. */
+    public JournalRecord(String id, Instant time, String user, String command, String target, String kind,
+                         JsonNode before, JsonNode after, State state, String detail, boolean changed, String parent,
+                         String from, String to, String origin, Outcome outcome, String reason) {
+        this(id, time, user, command, target, kind, before, after, state, detail, changed, parent, from, to, origin,
+                outcome, reason, null);
     }
 
     /** A step as first written, before it acts. */
@@ -74,7 +85,7 @@ public record JournalRecord(
     public JournalRecord withText(java.util.function.UnaryOperator<String> clean) {
         return new JournalRecord(id, time, user, clean.apply(command), target, kind, before, after, state,
                 clean.apply(detail), changed, parent, clean.apply(from), clean.apply(to), origin, outcome,
-                clean.apply(reason));
+                clean.apply(reason), incident);
     }
 
     /** As {@link #next(Instant, State, JsonNode, String)}, also when a failed step is known to have changed something. */
@@ -87,7 +98,7 @@ public record JournalRecord(
                               Outcome newOutcome) {
         return new JournalRecord(id, at, user, command, target, kind, before, newAfter == null ? after : newAfter,
                 newState, newDetail, changed || changedNow || newState == State.applied, parent, from, to, origin,
-                newOutcome, reason);
+                newOutcome, reason, incident);
     }
 
     /**
@@ -108,7 +119,7 @@ public record JournalRecord(
             default -> null;
         };
         return derived == null ? this : new JournalRecord(id, time, user, command, target, kind, before, after, state,
-                detail, changed, parent, from, to, origin, derived, reason);
+                detail, changed, parent, from, to, origin, derived, reason, incident);
     }
 
     /** How long before {@code now} this step was recorded, for people: {@code 5m ago}. */

@@ -7,6 +7,7 @@ import dev.virtuoso.rollback.cli.command.GitCommand;
 import dev.virtuoso.rollback.cli.command.HistoryCommand;
 import dev.virtuoso.rollback.cli.command.ImageCommand;
 import dev.virtuoso.rollback.cli.command.QuickCommand;
+import dev.virtuoso.rollback.cli.command.RespondCommand;
 import dev.virtuoso.rollback.cli.command.RestoreCommand;
 import dev.virtuoso.rollback.cli.command.StatusCommand;
 import dev.virtuoso.rollback.cli.command.TagCommand;
@@ -69,6 +70,7 @@ public final class RootCommand implements Runnable {
         commands.put("verify", VerifyCommand.class);
         commands.put("assess", AssessCommand.class);
         commands.put("watch", WatchCommand.class);
+        commands.put("respond", RespondCommand.class);
         commands.put("alert-policy", AlertPolicyCommand.class);
         commands.put("drill", DrillCommand.class);
         commands.put("history", HistoryCommand.class);

@@ -184,6 +184,7 @@ public final class Watch {
             // A dry run: the summary says so and that nothing changed.
             case planned -> r.summary();
             case unchanged -> "nothing to roll back: " + r.summary();
+            case skipped -> "not rolled back: " + r.summary();
         };
     }
 

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.Test;
 /**
  * The layout: the core (model, port, change, config, json) knows no capability and no technology; each
  * capability (traffic, image, gitrevert, alertpolicy, verification, each restore) uses another only
- * through its use cases; orchestrators (drill, watch, undo) sit above them; adapters implement the
+ * through its use cases; orchestrators (drill, watch, undo, respond) sit above them; adapters implement the
  * ports by technology; the cli wires it all; the sandbox is beside the product, never under it.
  */
 class ArchitectureTest {
@@ -32,7 +32,8 @@ class ArchitectureTest {
     private static final String[] CAPABILITIES = {"..rollback.traffic..", "..rollback.image..", "..rollback.gitrevert..",
         "..rollback.alertpolicy..", "..rollback.verification..", "..rollback.restore.firestore..",
         "..rollback.restore.bigquery..", "..rollback.restore.secrets.."};
-    private static final String[] ORCHESTRATORS = {"..rollback.drill..", "..rollback.watch..", "..rollback.undo.."};
+    private static final String[] ORCHESTRATORS = {"..rollback.drill..", "..rollback.watch..", "..rollback.undo..",
+        "..rollback.respond.."};
     private static final String[] TECHNOLOGY = {"com.google..", "io.grpc..", "okhttp3..", "picocli..", "org.eclipse.."};
     private static final int MOST_CLASSES_IN_A_PACKAGE = 25;
 

@@ -73,6 +73,9 @@ class DryRunTest {
         assertThat(dry(book, "watch", "--auto", "--interval", "10s", "--for", "1m").out())
                 .contains("trigger held for 30s").contains("dry run: route 100% of virtuoso-api traffic to "
                         + "virtuoso-api-00002-def (nothing changed)").contains("already planned once in this run");
+        cli.stdin = RespondCommandTest.incident("0.dry", "open");
+        assertThat(dry(book, "respond").out()).contains("dry run: route 100% of virtuoso-api traffic to "
+                + "virtuoso-api-00002-def (nothing changed)");
         cli.clock = java.time.Clock.systemUTC();
 
         assertThat(cli.controls.mutatingCalls()).as("mutating calls of " + ran).isZero();

@@ -22,6 +22,7 @@ public final class ActionView {
         switch (r.outcome()) {
             case unchanged -> out.println(style.ok("✓") + " " + r.summary() + "; nothing to do" + took);
             case planned -> out.println(r.summary());
+            case skipped -> out.println(style.ok("✓") + " not sent: " + r.summary() + "; nothing changed" + took);
             case applied -> {
                 out.println((r.ok() ? style.ok("✓") : style.bad("✗")) + " " + r.summary() + took);
                 PlanView.blocks(r.shown(), "  ").forEach(out::println);

@@ -1,0 +1,185 @@
+package dev.virtuoso.rollback.cli;
+
+import com.sun.net.httpserver.HttpExchange;
+import com.sun.net.httpserver.HttpServer;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Model.CommandSpec;
+
+/**
+ * `respond --serve`: Cloud Run's front for a Pub/Sub push subscription (or a webhook channel). Each
+ * POST body runs the very command line this server was started with, as `respond --yes` reading the
+ * body, and its exit code becomes the answer Pub/Sub acts on: 2xx acknowledges the message (it was
+ * handled: acted on, skipped, closed, a duplicate, or malformed, which no redelivery would mend),
+ * 5xx has it delivered again later (a cloud API failure, a colleague's lock, a bug). GET answers
+ * {@code ok}, for health checks.
+ *
+ * <p>One request at a time (the JDK server's own dispatcher thread runs each): with the local journal
+ * there is no lock, and two deliveries of one message handled at once in this process would both
+ * find the incident unanswered. Alerts are rare, so nothing waits long.
+ */
+public final class RespondServer {
+    /** Larger than any incident notification; a body past it is not one, and is acknowledged as malformed. */
+    static final int MAX_BODY = 1 << 20;
+
+    private RespondServer() {
+    }
+
+    /** Serves until interrupted (Ctrl-C) or the JVM stops (SIGTERM); {@code event} must not be given. */
+    public static int serve(CommandSpec spec, String event) {
+        if (event != null) {
+            throw RunbookException.invalid("--serve reads each notification from a request: --event does not go with it");
+        }
+        RootCommand root = (RootCommand) spec.root().userObject();
+        Session s = root.session();
+        s.runbook(); // a broken runbook is exit 2 now, not a 200 for every message
+        String portText = s.ctx.env().getOrDefault("PORT", "8080");
+        int port;
+        try {
+            port = Integer.parseInt(portText.strip());
+        } catch (NumberFormatException e) {
+            port = -1;
+        }
+        if (port < 0 || port > 65535) {
+            throw RunbookException.invalid("$PORT must be a port number, not '" + portText + "'");
+        }
+        List<String> args = commandLine(spec.root().commandLine().getParseResult().originalArgs());
+        HttpServer server;
+        try {
+            server = HttpServer.create(new InetSocketAddress(port), 16);
+        } catch (IOException e) {
+            throw RunbookException.invalid("cannot listen on port " + port + ": " + e.getMessage());
+        }
+        PrintWriter log = s.ctx.err();
+        server.createContext("/", exchange -> handle(exchange, s.ctx, root.wiring, args, log));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            server.stop(5);
+            stopped.countDown();
+        }, "respond-server-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        server.start();
+        log.println("respond: listening on port " + server.getAddress().getPort() + " (POST a notification; GET / "
+                + "for health)");
+        log.flush();
+        try {
+            stopped.await();
+            return 0;
+        } catch (InterruptedException e) {
+            server.stop(5); // the request in progress, if any, gets 5 s to finish
+            log.println("respond: stopped");
+            log.flush();
+            return ExitCode.INTERRUPTED.code();
+        } finally {
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException e) {
+                // The JVM is already stopping: the hook is running.
+            }
+        }
+    }
+
+    /** This server's own command line, as one `respond --yes` run that reads its notification from stdin. */
+    static List<String> commandLine(List<String> original) {
+        List<String> args = new ArrayList<>();
+        for (String a : original) {
+            if (!"--serve".equals(a)) {
+                args.add(a);
+            }
+        }
+        args.add("--yes");
+        return args;
+    }
+
+    private static void handle(HttpExchange exchange, Context ctx, Wiring wiring, List<String> args, PrintWriter log)
+            throws IOException {
+        try (exchange) {
+            String method = exchange.getRequestMethod();
+            if ("GET".equals(method)) {
+                reply(exchange, 200, "ok\n");
+                return;
+            }
+            if (!"POST".equals(method)) {
+                reply(exchange, 405, "POST a notification, or GET / for health\n");
+                return;
+            }
+            byte[] body = read(exchange.getRequestBody());
+            if (body == null) {
+                log("respond: 200 (acknowledged, not handled): a body larger than " + MAX_BODY + " bytes is no "
+                        + "notification", log);
+                reply(exchange, 200, "not a notification: larger than " + MAX_BODY + " bytes\n");
+                return;
+            }
+            StringWriter out = new StringWriter();
+            StringWriter err = new StringWriter();
+            Context one = new Context(ctx.env(), new BufferedReader(new StringReader(new String(body,
+                    StandardCharsets.UTF_8))), new PrintWriter(out, true), new PrintWriter(err, true), false, ctx.clock(),
+                    ctx.sleeper(), ctx.secrets());
+            int code;
+            try {
+                code = Cli.run(one, wiring, args.toArray(String[]::new));
+            } catch (RuntimeException e) {
+                code = ExitCode.INTERNAL.code();
+                one.err().println("error: " + RunbookException.of(e).getMessage());
+            }
+            one.out().flush();
+            one.err().flush();
+            int status = status(code);
+            String said = firstLine(err.toString().isBlank() ? out.toString() : err.toString());
+            log("respond: " + status + " (exit " + code + "): " + said, log);
+            reply(exchange, status, out.toString().isBlank() ? err.toString() : out.toString());
+        }
+    }
+
+    /**
+     * What Pub/Sub does with the message: acknowledged (200) when handled — done, nothing to do, checks
+     * failed after a rollback (3: delivering it again would be a duplicate), or not a notification at
+     * all (2: it never will be) — and delivered again later (503) when the attempt may succeed then
+     * (4: a cloud API failure, 5: a colleague's lock or a change under us, 130: stopped). A bug (1) is
+     * 500, also delivered again.
+     */
+    static int status(int exitCode) {
+        return switch (exitCode) {
+            case 0, 2, 3 -> 200;
+            case 4, 5, 130 -> 503;
+            default -> 500;
+        };
+    }
+
+    /** The body, or null when it is larger than {@link #MAX_BODY}. */
+    private static byte[] read(InputStream in) throws IOException {
+        byte[] body = in.readNBytes(MAX_BODY + 1);
+        return body.length > MAX_BODY ? null : body;
+    }
+
+    private static void reply(HttpExchange exchange, int status, String text) throws IOException {
+        byte[] bytes = text.getBytes(StandardCharsets.UTF_8);
+        exchange.getResponseHeaders().set("Content-Type", "text/plain; charset=utf-8");
+        exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
+        if (bytes.length > 0) {
+            exchange.getResponseBody().write(bytes);
+        }
+    }
+
+    private static String firstLine(String text) {
+        return text.strip().lines().findFirst().orElse("(no output)");
+    }
+
+    private static void log(String line, PrintWriter log) {
+        synchronized (log) {
+            log.println(line);
+            log.flush();
+        }
+    }
+}

@@ -1,0 +1,237 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.cloud.run.v2.TrafficTarget;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+class RespondCommandTest {
+    private static final String POLICY = "Auto Rollback on High Error Rate";
+    private static final String JOURNAL = "gs://" + Sandbox.JOURNAL_BUCKET + "/team";
+    private static final String LOCK = "team/locks/virtuoso-sandbox/us-central1/virtuoso-api";
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    /** A Cloud Monitoring notification (schema 1.2) about the sandbox's virtuoso-api, as a webhook posts it. */
+    static String incident(String id, String state) {
+        return incident(id, state, "virtuoso-api");
+    }
+
+    static String incident(String id, String state, String service) {
+        return "{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"" + id + "\", \"scoping_project_id\": "
+                + "\"virtuoso-sandbox\", \"scoping_project_number\": 12345, \"url\": \"https://console.cloud.google.com/"
+                + "monitoring/alerting/incidents/" + id + "\", \"started_at\": 1765100000, \"ended_at\": "
+                + ("closed".equals(state) ? "1765100600" : "null") + ", \"state\": \"" + state + "\", \"summary\": "
+                + "\"5xx ratio for virtuoso-api is above the threshold of 0.5\", \"resource\": {\"type\": "
+                + "\"cloud_run_revision\", \"labels\": {\"project_id\": \"virtuoso-sandbox\", \"service_name\": \""
+                + service + "\", \"location\": \"us-central1\", \"revision_name\": \"virtuoso-api-00003-ghi\"}}, "
+                + "\"metric\": {\"type\": \"run.googleapis.com/request_count\", \"displayName\": \"Request Count\"}, "
+                + "\"policy_name\": \"" + POLICY + "\", \"condition_name\": \"5xx ratio > 50% for 1m\", "
+                + "\"threshold_value\": \"0.5\", \"observed_value\": \"0.600\"}}";
+    }
+
+    /** The same notification as a Pub/Sub push subscription delivers it. */
+    static String envelope(String notification) {
+        return "{\"message\": {\"attributes\": {}, \"data\": \""
+                + Base64.getEncoder().encodeToString(notification.getBytes(StandardCharsets.UTF_8))
+                + "\", \"messageId\": \"2070443601311540\", \"publishTime\": \"2026-12-07T10:00:00.000Z\"}, "
+                + "\"subscription\": \"projects/virtuoso-sandbox/subscriptions/auto-rollback\"}";
+    }
+
+    private CliHarness.Result respond(String notification, String... more) {
+        return respond(Map.of(), notification, more);
+    }
+
+    private CliHarness.Result respond(Map<String, String> env, String notification, String... more) {
+        cli.stdin = notification;
+        String[] args = new String[more.length + 3];
+        args[0] = "-r";
+        args[1] = "runbooks/sandbox.yaml";
+        args[2] = "respond";
+        System.arraycopy(more, 0, args, 3, more.length);
+        return cli.run(env, args);
+    }
+
+    @Test
+    void aClosedIncidentDoesNothingAnOpenOneRollsBackOnceAndNeitherItsRedeliveryNorAnotherIncidentRollsBackAgain()
+            throws Exception {
+        cli.manualTime();
+        List<TrafficTarget> seeded = cli.service().getTrafficList();
+
+        CliHarness.Result closed = respond(incident("0.abc", "closed"), "--yes");
+        assertThat(closed.code()).as(closed.err()).isZero();
+        assertThat(closed.out().strip()).isEqualTo("✓ incident 0.abc (" + POLICY + ") is closed: nothing to do");
+        assertThat(cli.mutations()).isZero();
+
+        CliHarness.Result open = respond(incident("0.abc", "open"), "--yes");
+        assertThat(open.code()).as(open.out() + open.err()).isZero();
+        assertThat(open.out()).startsWith("incident 0.abc (" + POLICY + "): error rate 60.0% > trigger 20.0%; P95 "
+                + "latency 8.2s > trigger 5s on virtuoso-api-00003-ghi (critical — immediate rollback — within 5m): "
+                + "rolling back to the previous revision\nPlan for ").contains("✓ route 100% of virtuoso-api traffic to "
+                + "virtuoso-api-00002-def").contains("checks: 5/5 passed");
+        assertThat(cli.mutations()).isEqualTo(1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        JsonNode step = cli.journal().get(cli.journal().size() - 1);
+        assertThat(step.path("incident").asText()).isEqualTo("0.abc");
+        assertThat(step.path("origin").asText()).isEqualTo("respond");
+        assertThat(step.path("state").asText()).isEqualTo("verified");
+        assertThat(step.path("reason").asText()).startsWith("incident 0.abc (" + POLICY + "): error rate 60.0% > ");
+
+        // The broken revision serves again (someone routed to it in the console): the same message,
+        // delivered again, is recognised from the journal and changes nothing.
+        cli.controls.changeService(s -> s.toBuilder().clearTraffic().addAllTraffic(seeded).build());
+        CliHarness.Result again = respond(incident("0.abc", "open"), "--yes");
+        assertThat(again.code()).as(again.err()).isZero();
+        assertThat(again.out().strip()).isEqualTo("✓ incident 0.abc was already handled by step " + step.path("id")
+                .asText() + " at " + Instant.parse(step.path("time").asText()).truncatedTo(java.time.temporal.ChronoUnit
+                .SECONDS) + " (quick --previous, verified)");
+        assertThat(cli.mutations()).isEqualTo(1);
+
+        // Another incident opened within triggers.window + sustain: the window still holds the minutes
+        // before that rollback, so it is not rolled back again.
+        CliHarness.Result other = respond(incident("0.def", "open"), "--yes");
+        assertThat(other.code()).as(other.err()).isZero();
+        assertThat(other.out()).startsWith("✓ virtuoso-api was changed at ").contains(" by tester (quick --previous, "
+                + "journal " + step.path("id").asText() + "), within triggers.window + sustain (5m 30s)")
+                .contains("incident 0.def (" + POLICY + ") is not acted on again");
+        assertThat(other.out().lines()).hasSize(1);
+        assertThat(cli.mutations()).isEqualTo(1);
+    }
+
+    @Test
+    void aPubSubPushEnvelopeRollsBackAndJsonSaysWhatWasDone() throws Exception {
+        cli.manualTime();
+        CliHarness.Result r = respond(envelope(incident("0.pubsub", "open")), "--yes", "-o", "json");
+        assertThat(r.code()).as(r.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        assertThat(doc.path("ok").asBoolean()).isTrue();
+        assertThat(doc.path("action").asText()).isEqualTo("rolledBack");
+        assertThat(doc.path("incident").asText()).isEqualTo("0.pubsub");
+        assertThat(doc.path("reason").asText()).startsWith("incident 0.pubsub (" + POLICY + "): error rate 60.0%");
+        assertThat(doc.path("result").path("outcome").asText()).isEqualTo("applied");
+        assertThat(doc.path("result").path("journalId").asText()).isEqualTo(cli.journal().get(0).path("id").asText());
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        assertThat(cli.mutations()).isEqualTo(1);
+    }
+
+    @Test
+    void anIncidentAboutAnotherServiceIsLeftAlone() {
+        CliHarness.Result r = respond(incident("0.other", "open", "billing-api"), "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("✓ incident 0.other (" + POLICY + ") is about projects/virtuoso-sandbox/"
+                + "locations/us-central1/services/billing-api, not this runbook's projects/virtuoso-sandbox/locations/"
+                + "us-central1/services/virtuoso-api: nothing to do");
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void triggersThatNoLongerFireAreExit0WithTheFiguresAndNothingChanges() throws Exception {
+        Path book = cli.home.resolve("calm.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
+                .replace("triggers:\n", "triggers:\n  errorRate: 0.9\n  p95Latency: 10s\n"));
+        cli.stdin = incident("0.calm", "open");
+        CliHarness.Result r = cli.run("-r", book.toString(), "respond", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out().strip()).isEqualTo("✓ triggers no longer fire on virtuoso-api-00003-ghi: 5xx 60.0% ≤ 90.0%, "
+                + "P95 8.2s ≤ 10s; nothing done");
+        assertThat(cli.mutations()).isZero();
+        assertThat(Files.exists(cli.home.resolve("journal.jsonl"))).isFalse();
+    }
+
+    @Test
+    void aRowThatAsksForJudgementOnlyNotifiesOnceAndRollsNothingBack() throws Exception {
+        Path book = cli.home.resolve("judge.yaml");
+        Files.writeString(book, Files.readString(cli.runbookWithSlack()) + "decisionMatrix:\n"
+                + "  - {severity: critical, minErrorRate: 0.5, action: evaluate then rollback, within: 30m}\n"
+                + "  - {severity: low, minErrorRate: 0.0, action: monitor and hotfix, within: 2h}\n");
+        Map<String, String> env = cli.slackEnv();
+        cli.stdin = incident("0.judge", "open");
+        CliHarness.Result r = cli.run(env, "-r", book.toString(), "respond", "--yes");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).startsWith("notified: critical — evaluate then rollback — within 30m: notified, not rolled "
+                + "back (journal ");
+        assertThat(cli.mutations()).isZero();
+        assertThat(cli.controls.webhookMessages()).hasSize(1);
+        assertThat(cli.controls.webhookMessages().get(0)).contains("incident 0.judge (" + POLICY + "): error rate 60.0%")
+                .contains("the decision matrix says \\\"evaluate then rollback\\\", which a person decides");
+        assertThat(cli.journal()).hasSize(1);
+        assertThat(cli.journal().get(0).path("kind").asText()).isEqualTo("notice");
+        assertThat(cli.journal().get(0).path("changed").asBoolean()).isFalse();
+
+        cli.stdin = incident("0.judge", "open");
+        CliHarness.Result again = cli.run(env, "-r", book.toString(), "respond", "--yes");
+        assertThat(again.out()).startsWith("✓ incident 0.judge was already handled by step ");
+        assertThat(cli.controls.webhookMessages()).hasSize(1);
+    }
+
+    @Test
+    void aDryRunPlansTheRollbackAndSendsNothing() throws Exception {
+        cli.manualTime();
+        int calls = cli.controls.mutatingCalls();
+        CliHarness.Result r = respond(incident("0.dry", "open"), "--dry-run");
+        assertThat(r.code()).as(r.err()).isZero();
+        assertThat(r.out()).contains("dry run: would roll back for incident 0.dry (" + POLICY + ")")
+                .contains("virtuoso-api-00002-def");
+        assertThat(cli.controls.mutatingCalls()).isEqualTo(calls);
+        assertThat(Files.exists(cli.home.resolve("journal.jsonl"))).isFalse();
+    }
+
+    @Test
+    void withoutYesAndWithoutATerminalItRefusesBeforeChangingAnything() {
+        cli.manualTime();
+        CliHarness.Result r = respond(incident("0.ask", "open"));
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).startsWith("error: ").contains("--yes");
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void aResponderWaitingForTheLockWhileAnotherAnswersTheSameIncidentSendsNothingOnceItHoldsIt() throws Exception {
+        cli.manualTime();
+        Instant since = cli.clock.instant();
+        // A second responder holds the service's lock as this one plans; while this one waits for it, the
+        // holder's lease runs out and a third answers the same redelivered message and rolls back.
+        cli.controls.putJournalObject(LOCK, "{\"holder\":\"respond@instance-2\",\"command\":\"quick --previous\","
+                + "\"reason\":null,\"since\":\"" + since + "\",\"expires\":\"" + since.plusSeconds(20) + "\"}");
+        dev.virtuoso.rollback.port.Sleeper time = cli.sleeper;
+        boolean[] answered = {false};
+        CliHarness.Result[] third = new CliHarness.Result[1];
+        cli.sleeper = d -> {
+            time.sleep(d);
+            if (!answered[0]) {
+                answered[0] = true;
+                time.sleep(java.time.Duration.ofSeconds(30));
+                Map<String, String> env = new HashMap<>(Map.of("ROLLBACK_JOURNAL", JOURNAL, "HOSTNAME", "instance-3",
+                        "ROLLBACK_HOME", cli.home.resolve("instance-3").toString()));
+                third[0] = respond(env, incident("0.race", "open"), "--yes", "--no-color");
+            }
+        };
+
+        CliHarness.Result waiting = respond(Map.of("ROLLBACK_JOURNAL", JOURNAL, "HOSTNAME", "instance-1"),
+                incident("0.race", "open"), "--yes", "--wait-lock", "1m");
+
+        assertThat(third[0].code()).as(third[0].out() + third[0].err()).isZero();
+        assertThat(waiting.code()).as(waiting.out() + waiting.err()).isZero();
+        assertThat(waiting.out()).contains("✓ incident 0.race was already handled by step ");
+        assertThat(cli.mutations()).isEqualTo(1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        assertThat(cli.controls.journalObjects("team/locks/")).isEmpty();
+    }
+}
