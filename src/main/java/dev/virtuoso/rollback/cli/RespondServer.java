@@ -138,7 +138,7 @@ public final class RespondServer {
             int status = status(code);
             String said = firstLine(err.toString().isBlank() ? out.toString() : err.toString());
             log("respond: " + status + " (exit " + code + "): " + said, log);
-            reply(exchange, status, out.toString().isBlank() ? err.toString() : out.toString());
+            reply(exchange, status, out.toString() + err);
         }
     }
 

@@ -1,0 +1,138 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
+import java.io.BufferedReader;
+import java.io.PrintWriter;
+import java.io.StringReader;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** `respond --serve` over real HTTP on 127.0.0.1, as a Pub/Sub push subscription calls it. */
+class RespondServerTest {
+    private static final String LOCK = "team/locks/virtuoso-sandbox/us-central1/virtuoso-api";
+    private final CliHarness cli = new CliHarness();
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final StringWriter log = new StringWriter();
+    private Thread server;
+    private final int[] exit = {-1};
+
+    @AfterEach
+    void close() throws Exception {
+        if (server != null) {
+            server.interrupt();
+            server.join(TimeUnit.SECONDS.toMillis(30));
+        }
+        cli.close();
+    }
+
+    /** Starts `respond --serve` on a free port (PORT=0) and returns its base URL once it listens. */
+    private URI serve(Map<String, String> extraEnv) throws Exception {
+        Map<String, String> env = new HashMap<>(cli.env());
+        env.putAll(extraEnv);
+        env.put("PORT", "0");
+        Context ctx = new Context(Map.copyOf(env), new BufferedReader(new StringReader("")),
+                new PrintWriter(new StringWriter(), true), new PrintWriter(log, true), false, cli.clock, cli.sleeper);
+        server = new Thread(() -> {
+            try (Wiring wiring = new Wiring(ctx)) {
+                exit[0] = Cli.run(ctx, wiring, "-r", "runbooks/sandbox.yaml", "respond", "--serve");
+            }
+        }, "respond-server");
+        server.start();
+        Pattern listening = Pattern.compile("respond: listening on port (\\d+) ");
+        SandboxControls.awaitOtherThread(() -> listening.matcher(log.toString()).find(), "the server never listened: "
+                + log);
+        Matcher m = listening.matcher(log.toString());
+        assertThat(m.find()).isTrue();
+        return URI.create("http://127.0.0.1:" + m.group(1) + "/");
+    }
+
+    private HttpResponse<String> post(URI base, String body) throws Exception {
+        return http.send(HttpRequest.newBuilder(base).POST(HttpRequest.BodyPublishers.ofString(body))
+                .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    @Test
+    void pushedMessagesAreAcknowledgedWhenHandledAndRedeliveredWhileAColleagueHoldsTheLock() throws Exception {
+        cli.manualTime();
+        Instant now = cli.clock.instant();
+        cli.controls.putJournalObject(LOCK, "{\"holder\":\"alice@desk\",\"command\":\"quick --to-revision x\","
+                + "\"reason\":null,\"since\":\"" + now + "\",\"expires\":\"" + now.plusSeconds(900) + "\"}");
+        URI base = serve(Map.of("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/team", "HOSTNAME", "run-1"));
+        String message = RespondCommandTest.envelope(RespondCommandTest.incident("0.push", "open"));
+
+        HttpResponse<String> health = http.send(HttpRequest.newBuilder(base).GET().build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(health.statusCode()).isEqualTo(200);
+        assertThat(health.body()).isEqualTo("ok\n");
+
+        // Not a notification: acknowledged, or Pub/Sub would deliver it again forever.
+        HttpResponse<String> malformed = post(base, "{\"message\": {\"data\": \"not base64!\"}}");
+        assertThat(malformed.statusCode()).isEqualTo(200);
+        assertThat(malformed.body()).contains("error: message.data of the Pub/Sub envelope in the notification on "
+                + "stdin is not base64");
+
+        // Alice holds the service's lock: exit 5, delivered again later.
+        HttpResponse<String> locked = post(base, message);
+        assertThat(locked.statusCode()).as(locked.body()).isEqualTo(503);
+        assertThat(locked.body()).contains("alice@desk");
+        assertThat(cli.mutations()).isZero();
+
+        // Her lock has expired by the redelivery: taken over, rolled back.
+        cli.controls.putJournalObject(LOCK, "{\"holder\":\"alice@desk\",\"command\":\"quick --to-revision x\","
+                + "\"reason\":null,\"since\":\"" + now.minusSeconds(1000) + "\",\"expires\":\"" + now.minusSeconds(100)
+                + "\"}");
+        HttpResponse<String> acted = post(base, message);
+        assertThat(acted.statusCode()).as(acted.body()).isEqualTo(200);
+        assertThat(cli.mutations()).isEqualTo(1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+
+        // The same message again (Pub/Sub delivers at least once): acknowledged, nothing more.
+        HttpResponse<String> duplicate = post(base, message);
+        assertThat(duplicate.statusCode()).isEqualTo(200);
+        assertThat(duplicate.body()).contains("incident 0.push was already handled by step ");
+        assertThat(cli.mutations()).isEqualTo(1);
+
+        // One line per message on stderr, with its status and exit code.
+        assertThat(log.toString().lines().filter(l -> l.startsWith("respond: ") && !l.contains("listening")))
+                .hasSize(4).satisfiesExactly(
+                        l -> assertThat(l).startsWith("respond: 200 (exit 2): error: message.data of the Pub/Sub"),
+                        l -> assertThat(l).startsWith("respond: 503 (exit 5): error: ").contains("alice@desk"),
+                        l -> assertThat(l).startsWith("respond: 200 (exit 0): "),
+                        l -> assertThat(l).startsWith("respond: 200 (exit 0): ✓ incident 0.push was already handled"));
+
+        server.interrupt();
+        server.join(TimeUnit.SECONDS.toMillis(30));
+        assertThat(exit[0]).isEqualTo(130);
+        server = null;
+    }
+
+    @Test
+    void theExitCodeDecidesWhetherPubSubDeliversTheMessageAgain() {
+        assertThat(RespondServer.status(0)).isEqualTo(200);
+        assertThat(RespondServer.status(2)).isEqualTo(200);
+        assertThat(RespondServer.status(3)).isEqualTo(200);
+        assertThat(RespondServer.status(4)).isEqualTo(503);
+        assertThat(RespondServer.status(5)).isEqualTo(503);
+        assertThat(RespondServer.status(1)).isEqualTo(500);
+    }
+
+    @Test
+    void eachMessageRunsTheServersOwnCommandLineWithYesAndWithoutServe() {
+        assertThat(RespondServer.commandLine(java.util.List.of("-r", "rb.yaml", "respond", "--serve", "-o", "json")))
+                .containsExactly("-r", "rb.yaml", "respond", "-o", "json", "--yes");
+    }
+}
