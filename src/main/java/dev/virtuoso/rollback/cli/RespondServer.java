@@ -14,7 +14,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -32,6 +35,7 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class RespondServer {
     /** Larger than any incident notification; a body past it is not one, and is acknowledged as malformed. */
     static final int MAX_BODY = 1 << 20;
+    private static final Duration STOP_GRACE = Duration.ofSeconds(8);
 
     private RespondServer() {
     }
@@ -62,10 +66,19 @@ public final class RespondServer {
             throw RunbookException.invalid("cannot listen on port " + port + ": " + e.getMessage());
         }
         PrintWriter log = s.ctx.err();
-        server.createContext("/", exchange -> handle(exchange, s.ctx, root.wiring, args, log));
+        // Held while a message is handled: a stop lets it finish (up to STOP_GRACE) rather than cut it off.
+        Semaphore busy = new Semaphore(1);
+        server.createContext("/", exchange -> {
+            busy.acquireUninterruptibly();
+            try {
+                handle(exchange, s.ctx, root.wiring, args, log);
+            } finally {
+                busy.release();
+            }
+        });
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            server.stop(5);
+            stop(server, busy);
             stopped.countDown();
         }, "respond-server-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -77,7 +90,7 @@ public final class RespondServer {
             stopped.await();
             return 0;
         } catch (InterruptedException e) {
-            server.stop(5); // the request in progress, if any, gets 5 s to finish
+            stop(server, busy);
             log.println("respond: stopped");
             log.flush();
             return ExitCode.INTERRUPTED.code();
@@ -88,6 +101,20 @@ public final class RespondServer {
                 // The JVM is already stopping: the hook is running.
             }
         }
+    }
+
+    /**
+     * Stops accepting messages once the one in progress, if any, is answered (at most {@link #STOP_GRACE}:
+     * Cloud Run gives 10 s after SIGTERM). The JDK server's own stop delay is not used: it may wait out
+     * the whole delay even when nothing is in progress.
+     */
+    private static void stop(HttpServer server, Semaphore busy) {
+        try {
+            busy.tryAcquire(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        server.stop(0);
     }
 
     /** This server's own command line, as one `respond --yes` run that reads its notification from stdin. */
