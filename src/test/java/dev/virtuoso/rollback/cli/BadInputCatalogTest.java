@@ -82,6 +82,12 @@ class BadInputCatalogTest {
         return new Case(name, code, message, List.of(args), null, Map.of(), null, Map.of(), controls -> { });
     }
 
+    /** `respond --event FILE --yes` on {@code notification}: refused before anything is read from the cloud. */
+    private static Case respond(String name, String notification, String message) {
+        return c(name, 2, message, "-r", "{RB}", "respond", "--event", "{HOME}/n.json", "--yes")
+                .file("n.json", notification);
+    }
+
     private static Case book(String name, String yaml, String message) {
         return c(name, 2, message, "-r", "{RB}", "status").runbook(yaml);
     }
@@ -512,6 +518,33 @@ class BadInputCatalogTest {
                 c("sandbox --git-repo that is not a bare repository", 2, "{HOME}/plain is not a bare git repository "
                         + "(pushes need one: git init --bare {HOME}/plain)", "sandbox", "--git-repo", "{HOME}/plain")
                         .file("plain/README.md", "not a repository"),
+                // --- respond: a notification that is not one (nothing read from the cloud, nothing changed) ---
+                respond("respond: notification not JSON", "{\"incident\": ", "n.json is not JSON (line 1, column"),
+                respond("respond: notification empty", "", "n.json is empty: expected a Cloud Monitoring incident "
+                        + "notification (JSON)"),
+                respond("respond: JSON without an incident", "{\"version\": \"1.2\"}", "n.json has no \"incident\" "
+                        + "object: not a Cloud Monitoring incident notification"),
+                respond("respond: incident without an id", "{\"incident\": {\"state\": \"open\"}}",
+                        "n.json has no incident.incident_id"),
+                respond("respond: incident id with a line break", "{\"incident\": {\"incident_id\": \"0.a\\nb\", "
+                        + "\"state\": \"open\"}}", "n.json has an incident.incident_id that is not a printable word"),
+                respond("respond: incident state neither open nor closed", "{\"incident\": {\"incident_id\": \"0.a\", "
+                        + "\"state\": \"acknowledged\"}}", "incident.state must be \"open\" or \"closed\", not "
+                        + "\"acknowledged\""),
+                respond("respond: notification version 2", "{\"version\": \"2.0\", \"incident\": {}}",
+                        "has version \"2.0\": only Cloud Monitoring's notification versions 1.x are understood"),
+                respond("respond: Pub/Sub envelope without data", "{\"message\": {\"messageId\": \"1\"}}",
+                        "n.json is a Pub/Sub envelope without message.data"),
+                respond("respond: Pub/Sub data not base64", "{\"message\": {\"data\": \"%%%\"}}",
+                        "message.data of the Pub/Sub envelope in {HOME}/n.json is not base64"),
+                respond("respond: Pub/Sub data not JSON", "{\"message\": {\"data\": \"bm90IGpzb24=\"}}",
+                        "message.data of {HOME}/n.json is not JSON"),
+                c("respond: --event file missing", 2, "--event {HOME}/none.json cannot be read (no such file)", "-r",
+                        "{RB}", "respond", "--event", "{HOME}/none.json", "--yes"),
+                c("respond: --serve with --event", 2, "--serve reads each notification from a request: --event does "
+                        + "not go with it", "-r", "{RB}", "respond", "--serve", "--event", "{HOME}/n.json"),
+                c("respond: --serve on a PORT that is no number", 2, "$PORT must be a port number, not 'http'", "-r",
+                        "{RB}", "respond", "--serve").env("PORT", "http"),
                 c("status with an option of another command", 2, "Unknown options: '--revision'", "-r", "{RB}",
                         "status", "--revision", "virtuoso-api-00002-def"));
     }
