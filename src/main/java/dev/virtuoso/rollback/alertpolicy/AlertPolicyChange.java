@@ -27,22 +27,44 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
     private final Optional<AlertPolicySpec> wanted;
     private final AlertPolicies policies;
     private final String command;
+    /** A Pub/Sub topic with no notification channel yet: one is created, then the policy notifies it too. */
+    private final String newTopic;
+    /** The channel this change created for {@link #newTopic}, once it has. */
+    private volatile String created;
 
     /** {@code wanted} empty: the policy is to be deleted. */
     public AlertPolicyChange(String project, String displayName, Optional<AlertPolicySpec> now,
                              Optional<AlertPolicySpec> wanted, AlertPolicies policies, String command) {
+        this(project, displayName, now, wanted, policies, command, null);
+    }
+
+    private AlertPolicyChange(String project, String displayName, Optional<AlertPolicySpec> now,
+                              Optional<AlertPolicySpec> wanted, AlertPolicies policies, String command, String newTopic) {
         this.project = project;
         this.displayName = displayName;
         this.now = now;
         this.wanted = wanted;
         this.policies = policies;
         this.command = command;
+        this.newTopic = newTopic;
     }
 
     /** `alert-policy --apply`: the policy as the runbook says, read from the project first. */
     public static AlertPolicyChange apply(String project, AlertPolicySpec desired, AlertPolicies policies) {
+        return apply(project, desired, policies, Optional.empty());
+    }
+
+    /**
+     * As {@link #apply(String, AlertPolicySpec, AlertPolicies)}, also notifying the Pub/Sub {@code topic}
+     * (projects/P/topics/T) through a notification channel of type pubsub: the project's own when it
+     * has one for that topic, else one this change creates (once: a second apply finds it).
+     */
+    public static AlertPolicyChange apply(String project, AlertPolicySpec desired, AlertPolicies policies,
+                                          Optional<String> topic) {
+        Optional<String> channel = topic.flatMap(t -> policies.pubSubChannel(project, t));
         return new AlertPolicyChange(project, desired.displayName(), policies.find(project, desired.displayName()),
-                Optional.of(desired), policies, "alert-policy --apply");
+                Optional.of(channel.map(desired::withChannel).orElse(desired)), policies, "alert-policy --apply",
+                channel.isEmpty() ? topic.orElse(null) : null);
     }
 
     /** Undo of {@code record}: the policy as it was before it (none: it was created, so delete it). */
@@ -70,11 +92,21 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
     public About about() {
         return About.of(KIND, command, "projects/" + project + "/alertPolicies/" + displayName, "projects/" + project,
                         summary())
-                .withNotes(wanted.isPresent() ? List.of("a policy only notifies: pair it with `rollback watch --auto`")
-                        : List.of())
+                .withNotes(notes())
                 .withChange(now.map(AlertPolicySpec::conditionName).orElse(null),
                         wanted.map(AlertPolicySpec::conditionName).orElse(null))
                 .withUnchangedReason(unchangedReason());
+    }
+
+    private List<String> notes() {
+        if (wanted.isEmpty()) {
+            return List.of();
+        }
+        String pair = "a policy only notifies: pair it with `rollback watch --auto`, or notify a Pub/Sub topic that "
+                + "`rollback respond --serve` is pushed from (--pubsub-topic)";
+        return newTopic == null ? List.of(pair) : List.of(pair, "Cloud Monitoring's service agent "
+                + "(service-PROJECT_NUMBER@gcp-sa-monitoring-notification.iam.gserviceaccount.com) needs "
+                + "roles/pubsub.publisher on " + newTopic + " to publish there");
     }
 
     @Override
@@ -87,13 +119,19 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
         if (wanted.isEmpty()) {
             return "delete " + name + now.map(p -> " (" + p.name() + ")").orElse("");
         }
+        String channel = newTopic == null ? "" : ", notifying a new Pub/Sub notification channel for " + newTopic;
         return now.map(e -> "update " + name + " (" + e.name() + "): " + e.conditionName() + " → "
-                + wanted.get().conditionName()).orElse("create " + name + ": " + wanted.get().conditionName());
+                + wanted.get().conditionName()).orElse("create " + name + ": " + wanted.get().conditionName()) + channel;
     }
 
     @Override
     public List<Block> preview() {
-        return List.of(new Lines("policy now", List.of(describe(now))), new Lines("policy after", List.of(describe(wanted))));
+        List<Block> blocks = new java.util.ArrayList<>(List.of(new Lines("policy now", List.of(describe(now))),
+                new Lines("policy after", List.of(describe(wanted)))));
+        if (newTopic != null) {
+            blocks.add(new Lines("new notification channel", List.of("type pubsub, topic " + newTopic)));
+        }
+        return blocks;
     }
 
     @Override
@@ -111,7 +149,7 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
         if (wanted.isEmpty()) {
             return now.isEmpty() ? "there is no alert policy \"" + displayName + "\"" : null;
         }
-        return now.isPresent() && now.get().sameAs(wanted.get())
+        return newTopic == null && now.isPresent() && now.get().sameAs(wanted.get())
                 ? "alert policy \"" + displayName + "\" is already as the runbook says" : null;
     }
 
@@ -143,15 +181,23 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
             policies.delete(now.orElseThrow().name());
             return null;
         }
-        return now.isPresent() ? policies.update(wanted.get().named(now.get().name()))
-                : policies.create(project, wanted.get());
+        AlertPolicySpec target = wanted.get();
+        if (newTopic != null) {
+            // Looked up again: a channel someone created for the topic since the plan is used, not doubled.
+            created = policies.pubSubChannel(project, newTopic).orElseGet(() -> policies.createPubSubChannel(project,
+                    newTopic));
+            target = target.withChannel(created);
+        }
+        return now.isPresent() ? policies.update(target.named(now.get().name())) : policies.create(project, target);
     }
 
     @Override
     public Truth<AlertPolicySpec> truth(Duration within) {
         try {
             Optional<AlertPolicySpec> found = policies.find(project, displayName);
-            boolean done = wanted.map(w -> found.isPresent() && found.get().sameAs(w)).orElse(found.isEmpty());
+            String channel = created;
+            boolean done = wanted.map(w -> channel == null ? w : w.withChannel(channel))
+                    .map(w -> found.isPresent() && found.get().sameAs(w)).orElse(found.isEmpty());
             return new Truth<>(true, done, done, null, null, found.orElse(null));
         } catch (RuntimeException e) {
             return Truth.unreadable();

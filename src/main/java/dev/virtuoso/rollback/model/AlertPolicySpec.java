@@ -5,6 +5,7 @@ import dev.virtuoso.rollback.config.Durations;
 import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
@@ -18,6 +19,8 @@ public record AlertPolicySpec(String name, String displayName, String conditionN
                               String documentation) {
     public static final String DISPLAY_NAME = "Auto Rollback on High Error Rate";
     private static final Pattern CHANNEL = Pattern.compile("projects/[^/\\s]+/notificationChannels/[^/\\s]+");
+    private static final Pattern FULL_TOPIC = Pattern.compile("projects/([a-z][a-z0-9-]{4,28}[a-z0-9])/topics/([^/]+)");
+    private static final Pattern TOPIC = Pattern.compile("[A-Za-z][A-Za-z0-9._~+%-]{2,254}");
 
     public AlertPolicySpec {
         channels = List.copyOf(channels);
@@ -54,6 +57,33 @@ public record AlertPolicySpec(String name, String displayName, String conditionN
                 "More than " + percent + " of " + s.name() + " requests answered 5xx for " + Durations.format(duration)
                         + ". Roll back: `rollback " + (runbook != null ? "-r " + runbook : "--project " + s.project()
                         + " --region " + s.region() + " --service " + s.name()) + " quick --previous`.");
+    }
+
+    /**
+     * A Pub/Sub topic as the notification channel names it, projects/P/topics/T, from that or from T
+     * alone (in {@code project}); exit 2 for anything that is not a topic name Pub/Sub allows (3 to 255
+     * letters, digits and {@code -_.~+%}, starting with a letter, not with "goog").
+     */
+    public static String topic(String given, String project) {
+        Matcher full = FULL_TOPIC.matcher(given);
+        String name = full.matches() ? full.group(2) : given;
+        if (!TOPIC.matcher(name).matches() || name.toLowerCase(Locale.ROOT).startsWith("goog")) {
+            throw RunbookException.invalid("--pubsub-topic '" + given + "' is not a Pub/Sub topic: give "
+                    + "projects/PROJECT/topics/TOPIC or TOPIC (3 to 255 letters, digits and -_.~+%, starting with a "
+                    + "letter, not with goog)");
+        }
+        return full.matches() ? given : "projects/" + project + "/topics/" + name;
+    }
+
+    /** The same policy, also notifying {@code channel}. */
+    public AlertPolicySpec withChannel(String channel) {
+        if (channels.contains(channel)) {
+            return this;
+        }
+        List<String> all = new java.util.ArrayList<>(channels);
+        all.add(channel);
+        return new AlertPolicySpec(name, displayName, conditionName, filter, denominatorFilter, threshold, duration, all,
+                documentation);
     }
 
     public AlertPolicySpec named(String n) {

@@ -18,4 +18,15 @@ public interface AlertPolicies {
     /** Deletes the policy of that resource name (undo of a creation). */
     @Mutating
     void delete(String name);
+
+    /**
+     * The notification channel of type {@code pubsub} that publishes to {@code topic}
+     * (projects/P/topics/T), by its resource name, if the project has one.
+     */
+    @ReadOnly
+    Optional<String> pubSubChannel(String project, String topic);
+
+    /** Creates a notification channel of type {@code pubsub} publishing to {@code topic}; returns its resource name. */
+    @Mutating
+    String createPubSubChannel(String project, String topic);
 }

@@ -7,13 +7,18 @@ import com.google.api.MonitoredResource;
 import com.google.monitoring.v3.AlertPolicy;
 import com.google.monitoring.v3.AlertPolicyServiceGrpc;
 import com.google.monitoring.v3.CreateAlertPolicyRequest;
+import com.google.monitoring.v3.CreateNotificationChannelRequest;
 import com.google.monitoring.v3.DeleteAlertPolicyRequest;
 import com.google.monitoring.v3.GetAlertPolicyRequest;
 import com.google.monitoring.v3.ListAlertPoliciesRequest;
 import com.google.monitoring.v3.ListAlertPoliciesResponse;
+import com.google.monitoring.v3.ListNotificationChannelsRequest;
+import com.google.monitoring.v3.ListNotificationChannelsResponse;
 import com.google.monitoring.v3.ListTimeSeriesRequest;
 import com.google.monitoring.v3.ListTimeSeriesResponse;
 import com.google.monitoring.v3.MetricServiceGrpc;
+import com.google.monitoring.v3.NotificationChannel;
+import com.google.monitoring.v3.NotificationChannelServiceGrpc;
 import com.google.monitoring.v3.Point;
 import com.google.monitoring.v3.TimeInterval;
 import com.google.monitoring.v3.TimeSeries;
@@ -75,6 +80,9 @@ final class MonitoringEmulator {
     private final Duration lag;
     private final Map<String, AlertPolicy> policies = new LinkedHashMap<>();
     private final AtomicInteger policyWrites = new AtomicInteger();
+    private final Map<String, NotificationChannel> channels = new LinkedHashMap<>();
+    private final AtomicInteger channelWrites = new AtomicInteger();
+    private final AtomicInteger channelIds = new AtomicInteger(7_000_000);
 
     MonitoringEmulator(CloudRunEmulator cloudRun, Clock clock, double requestsPerMinute, Duration lag) {
         this.cloudRun = cloudRun;
@@ -103,6 +111,19 @@ final class MonitoringEmulator {
 
     AlertPolicyServiceGrpc.AlertPolicyServiceImplBase alertPolicies() {
         return new AlertPoliciesApi();
+    }
+
+    NotificationChannelServiceGrpc.NotificationChannelServiceImplBase notificationChannels() {
+        return new ChannelsApi();
+    }
+
+    /** Notification channels created. */
+    int channelWrites() {
+        return channelWrites.get();
+    }
+
+    synchronized List<NotificationChannel> channels() {
+        return List.copyOf(channels.values());
     }
 
     /** Requests each revision served in [start, end), from a serving timeline. */
@@ -432,6 +453,54 @@ final class MonitoringEmulator {
                 }
                 return p;
             }
+        }
+    }
+
+    /**
+     * List and create, as Cloud Monitoring answers them: a channel's type must be one it knows
+     * (here: pubsub, email, webhook_tokenauth, slack), a pubsub channel needs its label {@code topic}
+     * as projects/P/topics/T, and the server names the channel (projects/P/notificationChannels/ID).
+     * A list's filter is not applied: callers check type and labels themselves.
+     */
+    private final class ChannelsApi extends NotificationChannelServiceGrpc.NotificationChannelServiceImplBase {
+        private static final java.util.Set<String> TYPES = java.util.Set.of("pubsub", "email", "webhook_tokenauth",
+                "slack");
+        private static final Pattern TOPIC = Pattern.compile("projects/[^/]+/topics/[^/]+");
+
+        @Override
+        public void listNotificationChannels(ListNotificationChannelsRequest req,
+                                             StreamObserver<ListNotificationChannelsResponse> obs) {
+            Grpc.answer(obs, () -> {
+                synchronized (MonitoringEmulator.this) {
+                    return ListNotificationChannelsResponse.newBuilder().addAllNotificationChannels(channels.values()
+                            .stream().filter(c -> c.getName().startsWith(req.getName() + "/")).toList()).build();
+                }
+            });
+        }
+
+        @Override
+        public void createNotificationChannel(CreateNotificationChannelRequest req,
+                                              StreamObserver<NotificationChannel> obs) {
+            Grpc.answer(obs, () -> {
+                if (!PROJECT.matcher(req.getName()).matches()) {
+                    throw invalid("name", req.getName(), "the sandbox keeps notification channels of projects/PROJECT_ID only");
+                }
+                NotificationChannel c = req.getNotificationChannel();
+                if (!TYPES.contains(c.getType())) {
+                    throw invalid("notification_channel.type", c.getType(), "unknown channel type");
+                }
+                if (c.getType().equals("pubsub") && !TOPIC.matcher(c.getLabelsOrDefault("topic", "")).matches()) {
+                    throw invalid("notification_channel.labels.topic", c.getLabelsOrDefault("topic", ""),
+                            "a pubsub channel needs its topic as projects/PROJECT/topics/TOPIC");
+                }
+                synchronized (MonitoringEmulator.this) {
+                    channelWrites.incrementAndGet();
+                    NotificationChannel stored = c.toBuilder().setName(req.getName() + "/notificationChannels/"
+                            + channelIds.incrementAndGet()).build();
+                    channels.put(stored.getName(), stored);
+                    return stored;
+                }
+            });
         }
     }
 }

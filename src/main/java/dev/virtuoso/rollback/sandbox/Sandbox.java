@@ -166,6 +166,7 @@ public final class Sandbox implements AutoCloseable {
             grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", options.grpcPort()))
                     .addService(cloudRun.services()).addService(cloudRun.revisions()).addService(cloudRun.operations())
                     .addService(monitoring.metrics()).addService(monitoring.alertPolicies())
+                    .addService(monitoring.notificationChannels())
                     .addService(secretManager.api())
                     .build().start();
             Map<String, DemoService> demos = new java.util.LinkedHashMap<>();

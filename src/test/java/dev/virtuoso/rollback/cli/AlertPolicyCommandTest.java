@@ -126,4 +126,36 @@ class AlertPolicyCommandTest {
         assertThat(delete.out()).contains("✓ delete alert policy \"Auto Rollback on High Error Rate\"");
         assertThat(cli.controls.policies()).isEmpty();
     }
+
+    @Test
+    void pubsubTopicCreatesOneChannelForItAttachesItAndASecondApplyFindsItAndChangesNothing() throws Exception {
+        String book = oneMinuteSustain();
+        CliHarness.Result dry = cli.run("-r", book, "alert-policy", "--apply", "--pubsub-topic", "rollback-incidents",
+                "--dry-run");
+        assertThat(dry.code()).as(dry.err()).isZero();
+        assertThat(dry.out()).contains("new notification channel").contains("type pubsub, topic projects/"
+                + "virtuoso-sandbox/topics/rollback-incidents").contains("roles/pubsub.publisher");
+        assertThat(cli.controls.notificationChannels()).isEmpty();
+        assertThat(cli.controls.policyWrites()).isZero();
+
+        CliHarness.Result first = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--pubsub-topic",
+                "rollback-incidents");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(first.out()).contains("notifying a new Pub/Sub notification channel for projects/virtuoso-sandbox/"
+                + "topics/rollback-incidents");
+        assertThat(cli.controls.notificationChannels()).hasSize(1);
+        var channel = cli.controls.notificationChannels().get(0);
+        assertThat(channel.getType()).isEqualTo("pubsub");
+        assertThat(channel.getLabelsMap()).containsEntry("topic", "projects/virtuoso-sandbox/topics/rollback-incidents");
+        assertThat(cli.controls.policies()).hasSize(1);
+        assertThat(cli.controls.policies().get(0).getNotificationChannelsList()).containsExactly(channel.getName());
+
+        // The topic by its whole name this time: the same channel, and nothing to change.
+        CliHarness.Result second = cli.run("-r", book, "alert-policy", "--apply", "--yes", "--pubsub-topic",
+                "projects/virtuoso-sandbox/topics/rollback-incidents");
+        assertThat(second.code()).as(second.err()).isZero();
+        assertThat(second.out()).contains("already as the runbook says; nothing to do");
+        assertThat(cli.controls.notificationChannels()).hasSize(1);
+        assertThat(cli.controls.policyWrites()).isEqualTo(1);
+    }
 }

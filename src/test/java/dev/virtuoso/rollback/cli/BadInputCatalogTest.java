@@ -545,6 +545,9 @@ class BadInputCatalogTest {
                         + "not go with it", "-r", "{RB}", "respond", "--serve", "--event", "{HOME}/n.json"),
                 c("respond: --serve on a PORT that is no number", 2, "$PORT must be a port number, not 'http'", "-r",
                         "{RB}", "respond", "--serve").env("PORT", "http"),
+                c("alert-policy --pubsub-topic that is no topic name", 2, "--pubsub-topic 'projects/virtuoso-sandbox/"
+                        + "topics/a b' is not a Pub/Sub topic", "-r", "{RB}", "alert-policy", "--apply", "--yes",
+                        "--pubsub-topic", "projects/virtuoso-sandbox/topics/a b"),
                 c("status with an option of another command", 2, "Unknown options: '--revision'", "-r", "{RB}",
                         "status", "--revision", "virtuoso-api-00002-def"));
     }

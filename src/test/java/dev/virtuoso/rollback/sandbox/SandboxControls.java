@@ -27,7 +27,8 @@ public final class SandboxControls {
 
     /** Every call that changed (or asked to change) something, over all emulated APIs and the webhook. */
     public int mutatingCalls() {
-        return cloudRunMutations() + sandbox.monitoring().policyWrites() + sandbox.secretManager().mutatingCalls()
+        return cloudRunMutations() + sandbox.monitoring().policyWrites() + sandbox.monitoring().channelWrites()
+                + sandbox.secretManager().mutatingCalls()
                 + sandbox.webhook().messages().size() + sandbox.bigQuery().mutatingCalls() + firestoreMutations()
                 + sandbox.storage().writes().size();
     }
@@ -413,6 +414,11 @@ public final class SandboxControls {
 
     public int policyWrites() {
         return sandbox.monitoring().policyWrites();
+    }
+
+    /** Cloud Monitoring's notification channels, as created. */
+    public List<com.google.monitoring.v3.NotificationChannel> notificationChannels() {
+        return sandbox.monitoring().channels();
     }
 
     public List<AlertPolicy> policies() {

@@ -87,6 +87,7 @@ public final class GcpClients implements AutoCloseable {
     private RevisionsClient revisions;
     private MetricServiceClient metrics;
     private AlertPolicyServiceClient alertPolicies;
+    private com.google.cloud.monitoring.v3.NotificationChannelServiceClient notificationChannels;
     private SecretManagerServiceClient secrets;
     /** BigQuery clients by project (the project of fast-path queries and job ids); REST, nothing to close. */
     private final Map<String, com.google.cloud.bigquery.BigQuery> bigQuery = new java.util.HashMap<>();
@@ -134,6 +135,16 @@ public final class GcpClients implements AutoCloseable {
                     configure(AlertPolicyServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
         }
         return alertPolicies;
+    }
+
+    /** Cloud Monitoring's notification channels: the same endpoint (and emulator) as the alert policies. */
+    public synchronized com.google.cloud.monitoring.v3.NotificationChannelServiceClient notificationChannels() {
+        if (notificationChannels == null) {
+            notificationChannels = create("Cloud Monitoring", () -> com.google.cloud.monitoring.v3
+                    .NotificationChannelServiceClient.create(configure(com.google.cloud.monitoring.v3
+                            .NotificationChannelServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
+        }
+        return notificationChannels;
     }
 
     public synchronized SecretManagerServiceClient secrets() {

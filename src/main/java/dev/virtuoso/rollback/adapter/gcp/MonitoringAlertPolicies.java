@@ -4,6 +4,8 @@ import com.google.monitoring.v3.Aggregation;
 import com.google.monitoring.v3.AlertPolicy;
 import com.google.monitoring.v3.ComparisonType;
 import com.google.monitoring.v3.ListAlertPoliciesRequest;
+import com.google.monitoring.v3.ListNotificationChannelsRequest;
+import com.google.monitoring.v3.NotificationChannel;
 import com.google.monitoring.v3.ProjectName;
 import com.google.protobuf.BoolValue;
 import com.google.protobuf.util.Durations;
@@ -15,6 +17,8 @@ import java.util.Optional;
 /** {@link AlertPolicies} over Cloud Monitoring's AlertPolicyServiceClient. */
 public final class MonitoringAlertPolicies implements AlertPolicies {
     private static final String API = "Cloud Monitoring";
+    /** The channel type that publishes incidents to a Pub/Sub topic, named by its label {@code topic}. */
+    private static final String PUBSUB = "pubsub";
     /** Both sides of the ratio: requests per second, summed over the service's revisions. */
     private static final Aggregation PER_SERVICE_RATE = Aggregation.newBuilder()
             .setAlignmentPeriod(Durations.fromSeconds(60))
@@ -71,6 +75,37 @@ public final class MonitoringAlertPolicies implements AlertPolicies {
             clients.alertPolicies().deleteAlertPolicy(name);
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, "alert policy " + name, e);
+        }
+    }
+
+    @Override
+    public Optional<String> pubSubChannel(String project, String topic) {
+        try {
+            for (NotificationChannel c : clients.notificationChannels().listNotificationChannels(
+                    ListNotificationChannelsRequest.newBuilder().setName(ProjectName.of(project).toString())
+                            .setFilter("type=\"" + PUBSUB + "\"").build()).iterateAll()) {
+                // The filter narrows the list where the server supports it; type and topic decide.
+                if (PUBSUB.equals(c.getType()) && topic.equals(c.getLabelsMap().get("topic"))) {
+                    return Optional.of(c.getName());
+                }
+            }
+            return Optional.empty();
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, "notification channels of projects/" + project, e);
+        }
+    }
+
+    @Override
+    public String createPubSubChannel(String project, String topic) {
+        try {
+            return clients.notificationChannels().createNotificationChannel(ProjectName.of(project),
+                    NotificationChannel.newBuilder().setType(PUBSUB).putLabels("topic", topic)
+                            .setDisplayName("rollback respond: " + topic)
+                            .setDescription("Incidents of \"" + AlertPolicySpec.DISPLAY_NAME + "\" for `rollback "
+                                    + "respond --serve`, through a push subscription of this topic")
+                            .setEnabled(BoolValue.of(true)).build()).getName();
+        } catch (RuntimeException e) {
+            throw GcpErrors.translate(API, "new Pub/Sub notification channel for " + topic, e);
         }
     }
 

@@ -23,7 +23,10 @@ import picocli.CommandLine.Spec;
     "Print, or --apply, the Cloud Monitoring policy \"Auto Rollback on High Error Rate\".",
     "The ratio of 5xx to all requests of the service above --threshold (default: the decision matrix's first "
         + "row, 50%% in the written runbook) for triggers.sustain. --apply creates it, or updates it by display "
-        + "name; a second --apply changes nothing. A policy only notifies: pair it with `rollback watch --auto`. "
+        + "name; a second --apply changes nothing. A policy only notifies: pair it with `rollback watch --auto`, "
+        + "or with --pubsub-topic have it publish each incident to a topic whose push subscription runs `rollback "
+        + "respond --serve` (Cloud Monitoring's service agent needs roles/pubsub.publisher on the topic: see the "
+        + "README). "
         + "Its documentation gives the person paged the command to roll back, with the runbook's path relative to "
         + "the root of the git repository that holds it (as given when it is in none)."})
 public final class AlertPolicyCommand implements Callable<Integer> {
@@ -40,6 +43,11 @@ public final class AlertPolicyCommand implements Callable<Integer> {
             description = "Notification channel, e.g. projects/P/notificationChannels/ID (repeatable).")
     List<String> channels = new ArrayList<>();
 
+    @Option(names = "--pubsub-topic", paramLabel = "TOPIC", description = "With --apply, also notify this Pub/Sub "
+            + "topic (projects/P/topics/T, or T in the runbook's project) through a notification channel of type "
+            + "pubsub: the project's own for that topic, else one created (a second --apply finds it).")
+    String pubsubTopic;
+
     @Override
     public Integer call() {
         Session s = Session.of(spec);
@@ -50,6 +58,8 @@ public final class AlertPolicyCommand implements Callable<Integer> {
                     + "minErrorRate (the default threshold)") + " must be a fraction between 0 and 1, not " + t
                     + (threshold != null ? "" : "; pass --threshold"));
         }
+        Optional<String> topic = Optional.ofNullable(pubsubTopic).map(given -> AlertPolicySpec.topic(given,
+                s.target().service().project()));
         AlertPolicySpec desired = AlertPolicySpec.forService(s.target().service(), t, book.triggers().sustain(), channels,
                 s.runbookFile().map(AlertPolicyCommand::inRepository).orElse(null));
         if (!desired.duration().equals(book.triggers().sustain())) {
@@ -62,10 +72,12 @@ public final class AlertPolicyCommand implements Callable<Integer> {
             }
         }
         if (!apply) {
+            topic.ifPresent(named -> s.ctx.err().println("note: --apply also notifies " + named + " (a notification channel "
+                    + "of type pubsub)"));
             return AlertPolicyView.print(s.output(), desired);
         }
         return ActionView.print(s.output(), s.pipeline().execute(AlertPolicyChange.apply(
-                s.target().service().project(), desired, s.alertPolicies()), Optional.empty()));
+                s.target().service().project(), desired, s.alertPolicies(), topic), Optional.empty()));
     }
 
     /**
