@@ -3,9 +3,13 @@ package dev.virtuoso.rollback.sandbox;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.ArgGroup;
@@ -108,6 +112,8 @@ public final class SandboxCommand implements Callable<Integer> {
             }
             out.println("# Firestore (default) with an export from before the bad deploy: " + sandbox.firestoreExport()
                     + " (rollback restore firestore --list)");
+            out.println("# an open Cloud Monitoring incident about " + service + ", as its alert policy would send it: "
+                    + incident(service) + " (rollback respond --yes --event FILE)");
             out.println("# try: ROLLBACK_RUNBOOK=runbooks/sandbox.yaml target/rollback status (in the project's "
                     + "folder); stop with Ctrl-C, or kill " + ProcessHandle.current().pid() + " when it runs in the "
                     + "background");
@@ -115,6 +121,30 @@ public final class SandboxCommand implements Callable<Integer> {
             new CountDownLatch(1).await();
         }
         return 0;
+    }
+
+    /**
+     * A file holding an open incident of "Auto Rollback on High Error Rate" about {@code service}, in the
+     * form Cloud Monitoring's webhook and Pub/Sub channels send (schema 1.2), removed when the sandbox
+     * stops. Its id is new for each sandbox, so a journal kept from an earlier one does not know it.
+     */
+    private static Path incident(String service) {
+        String id = "0." + Long.toString(System.currentTimeMillis(), 36);
+        String json = "{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"" + id + "\", "
+                + "\"scoping_project_id\": \"" + Sandbox.PROJECT + "\", \"state\": \"open\", \"started_at\": "
+                + Instant.now().getEpochSecond() + ", \"ended_at\": null, \"policy_name\": "
+                + "\"Auto Rollback on High Error Rate\", \"condition_name\": \"5xx ratio > 50% for 1m\", "
+                + "\"summary\": \"5xx ratio for " + service + " is above the threshold of 0.5\", \"resource\": "
+                + "{\"type\": \"cloud_run_revision\", \"labels\": {\"project_id\": \"" + Sandbox.PROJECT + "\", "
+                + "\"service_name\": \"" + service + "\", \"location\": \"" + Sandbox.REGION + "\"}}}}\n";
+        try {
+            Path file = Files.createTempFile("sandbox-incident-", ".json");
+            Files.writeString(file, json);
+            file.toFile().deleteOnExit();
+            return file;
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
     }
 
     private static Sandbox start(Sandbox.Options options, String service) {

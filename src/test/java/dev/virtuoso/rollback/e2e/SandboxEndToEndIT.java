@@ -172,6 +172,39 @@ class SandboxEndToEndIT {
     }
 
     @Test
+    void theSandboxsSampleIncidentRollsBackOnceThroughRespondAndItsRedeliveryChangesNothing() throws Exception {
+        Process own = new ProcessBuilder(LAUNCHER, "sandbox").redirectError(ProcessBuilder.Redirect.INHERIT).start();
+        Map<String, String> saved = new HashMap<>(env);
+        try {
+            BufferedReader lines = new BufferedReader(new InputStreamReader(own.getInputStream(), StandardCharsets.UTF_8));
+            String incident = null;
+            for (String line = lines.readLine(); line != null && !line.startsWith("# try"); line = lines.readLine()) {
+                if (line.startsWith("export ")) {
+                    String[] kv = line.substring(7).split("=", 2);
+                    env.put(kv[0], kv[1]);
+                }
+                java.util.regex.Matcher m = java.util.regex.Pattern.compile("^# an open Cloud Monitoring incident about "
+                        + "virtuoso-api, as its alert policy would send it: (\\S+) \\(rollback respond").matcher(line);
+                if (m.find()) {
+                    incident = m.group(1);
+                }
+            }
+            assertThat(incident).isNotNull();
+            Run first = rollback("respond", "--yes", "--event", incident);
+            assertThat(first.code()).as(first.out() + first.err()).isZero();
+            assertThat(first.out()).contains("rolling back to the previous revision").contains("checks: 5/5 passed");
+            assertThat(rollback("status").out()).contains("virtuoso-api-00002-def  100%  stable-2024-07-24");
+            Run again = rollback("respond", "--yes", "--event", incident);
+            assertThat(again.code()).as(again.err()).isZero();
+            assertThat(again.out()).contains(" was already handled by step ");
+        } finally {
+            own.destroy();
+            env.clear();
+            env.putAll(saved);
+        }
+    }
+
+    @Test
     void watchAutoRollsBackExactlyOnceAndKeepsWatching() throws Exception {
         // A fresh sandbox of its own: the other test moves traffic on the shared one.
         Process own = new ProcessBuilder(LAUNCHER, "sandbox").redirectError(ProcessBuilder.Redirect.INHERIT).start();
