@@ -93,6 +93,8 @@ class RespondCommandTest {
         assertThat(step.path("origin").asText()).isEqualTo("respond");
         assertThat(step.path("state").asText()).isEqualTo("verified");
         assertThat(step.path("reason").asText()).startsWith("incident 0.abc (" + POLICY + "): error rate 60.0% > ");
+        assertThat(cli.rb("history", step.path("id").asText()).out()).contains("tester, by respond")
+                .contains("incident:  0.abc");
 
         // The broken revision serves again (someone routed to it in the console): the same message,
         // delivered again, is recognised from the journal and changes nothing.

@@ -69,6 +69,9 @@ public final class HistoryView {
         if (r.reason() != null) {
             rows.add(new String[] {"why:", r.reason()});
         }
+        if (r.incident() != null) {
+            rows.add(new String[] {"incident:", r.incident()});
+        }
         rows.add(new String[] {"target:", r.target()});
         if (r.from() != null || r.to() != null) {
             rows.add(new String[] {"change:", change(r, false)});

@@ -49,6 +49,26 @@ class JsonlJournalTest {
     }
 
     @Test
+    void theIncidentAStepAnsweredIsKeptThroughItsStatesAndALineWrittenWithoutOneReadsAsNone() throws Exception {
+        JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
+        JournalRecord r = record("a");
+        JournalRecord answering = new JournalRecord(r.id(), r.time(), r.user(), r.command(), r.target(), r.kind(),
+                r.before(), r.after(), r.state(), r.detail(), false, null, null, null, "respond", null, "5xx", "0.abc");
+        j.append(answering);
+        j.append(answering.next(clock.instant(), JournalRecord.State.verified, null, "ok"));
+        // A line as versions before this field wrote it.
+        Files.writeString(j.file(), "{\"id\":\"old\",\"time\":\"2026-11-27T03:00:00Z\",\"user\":\"bob\","
+                + "\"command\":\"quick --previous\",\"target\":\"projects/p/locations/r/services/s\",\"kind\":"
+                + "\"traffic\",\"before\":[],\"after\":[],\"state\":\"verified\",\"detail\":\"x\",\"changed\":true}\n",
+                java.nio.file.StandardOpenOption.APPEND);
+        assertThat(j.history()).extracting(JournalRecord::id, JournalRecord::incident)
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("a", "0.abc"),
+                        org.assertj.core.groups.Tuple.tuple("old", null));
+        assertThat(Files.readAllLines(j.file()).get(0)).contains("\"incident\":\"0.abc\"");
+        assertThat(Json.mapper().writeValueAsString(record("b"))).doesNotContain("incident");
+    }
+
+    @Test
     void aLineNotStartingWithItsIdIsParsedToFindItsStep() throws Exception {
         JsonlJournal j = new JsonlJournal(dir.resolve("journal.jsonl"), clock, warnings::add);
         JournalRecord a = record("a");
