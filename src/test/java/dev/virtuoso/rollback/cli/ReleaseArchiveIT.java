@@ -166,7 +166,7 @@ class ReleaseArchiveIT {
         Path archive = tree.resolve("lib/rollback.jsa");
         Run create = rollback(Map.of("ROLLBACK_CDS", "create"));
         try {
-            if (create.code() == 0) { // a JDK that archives classes from such a path (Java 19 and later)
+            if (create.code() == 0) { // a JDK that archives classes from such a path (Java 25 does)
                 Run version = rollback(Map.of("ROLLBACK_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info"), "--version");
                 assertThat(version.code()).as(version.err()).isZero();
                 assertThat(version.out()).contains(" dev.virtuoso.rollback.cli.Main source: shared objects file (top)");
