@@ -88,6 +88,15 @@ class ReleaseArchiveIT {
     }
 
     @Test
+    void aLinkToTheLauncherFromAnotherFolderFindsTheJar() throws Exception {
+        Path link = Files.createDirectories(root.resolve("on the path")).resolve("rollback");
+        Files.createSymbolicLink(link, tree.resolve("bin/rollback"));
+        Run version = run(List.of(link.toString(), "--version"), Map.of());
+        assertThat(version.code()).as(version.err()).isZero();
+        assertThat(version.out()).isEqualTo("rollback " + VERSION + "\n");
+    }
+
+    @Test
     void thereIsAManPageForEveryCommandOfTheLiveTreeAndManRendersEachWithItsName() throws Exception {
         List<String> commands = new ArrayList<>();
         try (Wiring wiring = new Wiring(quiet())) {
