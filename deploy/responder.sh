@@ -196,11 +196,17 @@ if missing gcloud iam service-accounts describe "$pusher" "--project=$project"; 
     "--display-name=Pub/Sub push to $name"
 fi
 
-note "The runbook, as a secret the responder reads as a file (a new version on each run)"
+note "The runbook, as a secret the responder reads as a file (a new version when the file changed)"
 if missing gcloud secrets describe "$runbook_secret" "--project=$project"; then
   run gcloud secrets create "$runbook_secret" "--project=$project" --replication-policy=automatic
 fi
-run gcloud secrets versions add "$runbook_secret" "--project=$project" "--data-file=$runbook"
+# Each version kept costs a little every month: one is added only when the file differs from the latest.
+stored=$(mktemp)
+trap 'rm -f "$stored"' EXIT
+if missing gcloud secrets versions access latest "--secret=$runbook_secret" "--project=$project" \
+  "--out-file=$stored" || ! cmp -s "$stored" "$runbook"; then
+  run gcloud secrets versions add "$runbook_secret" "--project=$project" "--data-file=$runbook"
+fi
 
 note "What the responder may do, and no more: change $target_service only"
 # Waiting for the update to finish reads its operation, which belongs to the project, not to the service:

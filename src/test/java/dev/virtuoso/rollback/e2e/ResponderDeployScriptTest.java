@@ -58,7 +58,8 @@ class ResponderDeployScriptTest {
         runbook = Files.writeString(dir.resolve("production.yaml"), "apiVersion: rollback/v1\n");
         Path bin = Files.createDirectories(dir.resolve("bin"));
         // Each fake logs its name and arguments, one a line, and a blank line after the call. gcloud's describe
-        // answers as FAKE_DESCRIBE_EXIT says (1: nothing exists yet), except the two values the script reads.
+        // and access answer as FAKE_DESCRIBE_EXIT says (1: nothing exists yet), except the two values the script
+        // reads; an access that succeeds writes FAKE_STORED, the runbook stored before.
         String logCall = "{ printf '%s\\n' \"$(basename \"$0\")\"; printf '%s\\n' \"$@\"; echo; } >> \"$FAKE_LOG\"\n";
         fake(bin.resolve("gcloud"), logCall + """
                 for a in "$@"; do
@@ -67,10 +68,18 @@ class ResponderDeployScriptTest {
                     --format=value\\(projectNumber\\)) echo "$FAKE_NUMBER"; exit 0 ;;
                   esac
                 done
+                code=0
                 for a in "$@"; do
-                  [ "$a" = describe ] && exit "${FAKE_DESCRIBE_EXIT:-1}"
+                  case $a in
+                    describe | access) code=${FAKE_DESCRIBE_EXIT:-1} ;;
+                  esac
                 done
-                exit 0
+                for a in "$@"; do
+                  case $a in
+                    --out-file=*) [ "$code" = 0 ] && [ -n "${FAKE_STORED:-}" ] && cp "$FAKE_STORED" "${a#--out-file=}" ;;
+                  esac
+                done
+                exit "$code"
                 """);
         fake(bin.resolve("rollback"), logCall + "exit 0\n");
     }
@@ -176,6 +185,20 @@ class ResponderDeployScriptTest {
     }
 
     @Test
+    void aRunbookTheSecretAlreadyHoldsAddsNoVersionAndAChangedOneDoes() throws Exception {
+        Run same = run(Map.of("FAKE_DESCRIBE_EXIT", "0", "FAKE_STORED", runbook.toString()), fullFlags());
+        assertThat(same.code()).as(same.err()).isZero();
+        assertThat(same.starting("gcloud", "secrets", "versions", "add")).isEmpty();
+
+        Files.delete(log);
+        Path older = Files.writeString(dir.resolve("older.yaml"), "apiVersion: rollback/v1\n# before\n");
+        Run changed = run(Map.of("FAKE_DESCRIBE_EXIT", "0", "FAKE_STORED", older.toString()), fullFlags());
+        assertThat(changed.code()).as(changed.err()).isZero();
+        assertThat(changed.only("gcloud", "secrets", "versions", "add", "rollback-runbook"))
+                .contains("--data-file=" + runbook);
+    }
+
+    @Test
     void withoutASharedJournalTheScriptRefusesWithExit2AndCallsNothing() throws Exception {
         List<String> flags = new ArrayList<>(fullFlags());
         int at = flags.indexOf("--journal");
@@ -227,7 +250,8 @@ class ResponderDeployScriptTest {
         bash.getOutputStream().close();
         assertThat(bash.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(bash.exitValue()).isZero();
-        assertThat(calls()).isEqualTo(real.calls().stream().filter(c -> !c.contains("describe")).toList());
+        assertThat(calls()).isEqualTo(real.calls().stream()
+                .filter(c -> !c.contains("describe") && !c.contains("access")).toList());
     }
 
     @Test
