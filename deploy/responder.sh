@@ -6,8 +6,8 @@
 # Every step can run again: what exists is kept (service accounts, secret, topic), updated (the
 # Cloud Run service, the subscription) or granted again (IAM bindings are sets). Every value comes
 # from a flag or the environment and is handed to gcloud as one argument of its own: nothing read
-# here is ever run through a shell. With --dry-run nothing is called, and the commands are printed
-# one a line, quoted for bash.
+# here is ever run through a shell. With --dry-run nothing is called, and the commands of a first run
+# (one that finds nothing there yet) are printed one a line, quoted for bash.
 set -euo pipefail
 
 usage() {
@@ -41,7 +41,8 @@ Optional:
   --memory SIZE              the responder's memory (default 512Mi)
   --rollback PATH            the rollback launcher that applies the alert policy (default: rollback on PATH)
   --yes                      passed to `rollback alert-policy --apply`, for a run with no terminal
-  --dry-run                  print the commands, call nothing
+  --dry-run                  call nothing; print the commands a first run makes (a later run
+                             skips creating what exists)
   -h, --help                 this text
 EOF
 }
