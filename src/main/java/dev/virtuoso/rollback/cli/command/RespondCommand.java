@@ -41,11 +41,13 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  rollback -r runbooks/virtuoso-api.yaml respond --yes < notification.json",
             "  rollback respond --event notification.json --dry-run",
-            "  echo '{\"version\":\"1.2\",\"incident\":{\"incident_id\":\"0.abc\",\"state\":\"open\",",
-            "        \"policy_name\":\"Auto Rollback on High Error Rate\"}}' | rollback respond --yes",
-            "  echo '{\"message\":{\"data\":\"eyJpbmNpZGVudCI6...\"},\"subscription\":\"projects/P/subscriptions/S\"}' \\",
-            "      | rollback respond --yes -o json",
-            "  PORT=8080 rollback -r runbooks/virtuoso-api.yaml respond --serve   # on Cloud Run, behind a push subscription"})
+            "  echo '{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"0.abc\",' \\",
+            "       '\"state\": \"open\", \"policy_name\": \"Auto Rollback\"}}' \\",
+            "    | rollback respond --yes",
+            "  printf '{\"message\": {\"data\": \"%%s\"}}' \"$(base64 -w0 n.json)\" \\",
+            "    | rollback respond --yes -o json     # a Pub/Sub push envelope",
+            "  PORT=8080 rollback -r runbooks/virtuoso-api.yaml respond --serve",
+            "                                         # on Cloud Run, behind Pub/Sub push"})
 public final class RespondCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
