@@ -47,7 +47,7 @@ public final class RespondServer {
         }
         RootCommand root = (RootCommand) spec.root().userObject();
         Session s = root.session();
-        s.runbook(); // a broken runbook is exit 2 now, not a 200 for every message
+        s.target(); // a broken runbook or target is exit 2 now, not a 200 for every message
         String portText = s.ctx.env().getOrDefault("PORT", "8080");
         int port;
         try {

@@ -152,7 +152,7 @@ public final class QuickRollback {
      */
     private static void unchangedSince(ServiceState seen, ServiceState now) {
         if (now.generation() != seen.generation() || !now.etag().equals(seen.etag())) {
-            throw new RunbookException(ExitCode.CONFLICT, now.ref().name() + " changed since this watch looked at it "
+            throw new RunbookException(ExitCode.CONFLICT, now.ref().name() + " changed since it was judged "
                     + "(generation " + seen.generation() + " → " + now.generation() + "): it now serves "
                     + (now.serving().isEmpty() ? "no revision" : ServiceState.describe(now.serving())));
         }

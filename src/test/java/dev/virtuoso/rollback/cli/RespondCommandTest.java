@@ -236,4 +236,29 @@ class RespondCommandTest {
         assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
         assertThat(cli.controls.journalObjects("team/locks/")).isEmpty();
     }
+
+    @Test
+    void helpShowsBothInputFormsAndTheServeModeInLinesOfAtMost80Characters() {
+        CliHarness.Result help = cli.run("respond", "--help");
+        assertThat(help.code()).isZero();
+        assertThat(help.out()).contains("--event=FILE").contains("--serve")
+                .contains("echo '{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"0.abc\",'")
+                .contains("printf '{\"message\": {\"data\": \"%s\"}}' \"$(base64 -w0 n.json)\"")
+                .contains("PORT=8080 rollback -r runbooks/virtuoso-api.yaml respond --serve")
+                .contains("Global options (every command):");
+        assertThat(help.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));
+    }
+
+    @Test
+    void withoutYesAndWithoutATerminalANotificationOnlyRowAsksAndSoRefusesSendingNothing() throws Exception {
+        Path book = cli.home.resolve("judge.yaml");
+        Files.writeString(book, Files.readString(cli.runbookWithSlack()) + "decisionMatrix:\n"
+                + "  - {severity: critical, minErrorRate: 0.5, action: evaluate then rollback, within: 30m}\n"
+                + "  - {severity: low, minErrorRate: 0.0, action: monitor and hotfix, within: 2h}\n");
+        cli.stdin = incident("0.judge", "open");
+        CliHarness.Result r = cli.run(cli.slackEnv(), "-r", book.toString(), "respond");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(cli.controls.webhookMessages()).isEmpty();
+        assertThat(Files.exists(cli.home.resolve("journal.jsonl"))).isFalse();
+    }
 }

@@ -267,7 +267,7 @@ class UndoLaterChangeTest {
         CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "1m");
 
         assertThat(r.out()).contains("virtuoso-api-00003-ghi  FIRING").contains("trigger held for 30s")
-                .contains("not rolling back: virtuoso-api changed since this watch looked at it (generation ")
+                .contains("not rolling back: virtuoso-api changed since it was judged (generation ")
                 .contains("): it now serves virtuoso-api-00001-abc (100%); watching what serves now");
         assertThat(r.out().substring(r.out().indexOf("watching what serves now")))
                 .contains("virtuoso-api-00001-abc").doesNotContain("rolled back:");

@@ -190,6 +190,8 @@ class SandboxEndToEndIT {
                 }
             }
             assertThat(incident).isNotNull();
+            // A journal of its own: the other tests' rollbacks of their sandboxes name the same service.
+            env.put("ROLLBACK_HOME", Files.createTempDirectory(home, "respond-").toString());
             Run first = rollback("respond", "--yes", "--event", incident);
             assertThat(first.code()).as(first.out() + first.err()).isZero();
             assertThat(first.out()).contains("rolling back to the previous revision").contains("checks: 5/5 passed");

@@ -1,25 +1,19 @@
 package dev.virtuoso.rollback.cli.command;
 
-import dev.virtuoso.rollback.change.ActionResult;
-import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.cli.ConsoleInteraction;
 import dev.virtuoso.rollback.cli.RespondServer;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.RespondView;
 import dev.virtuoso.rollback.config.Runbook;
-import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.respond.Notification;
 import dev.virtuoso.rollback.respond.Respond;
-import dev.virtuoso.rollback.traffic.QuickRollback;
-import dev.virtuoso.rollback.traffic.TrafficChange;
 import dev.virtuoso.rollback.model.RunbookException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Optional;
 import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,11 +35,13 @@ import picocli.CommandLine.Spec;
         footer = {"", "Examples:",
             "  rollback -r runbooks/virtuoso-api.yaml respond --yes < notification.json",
             "  rollback respond --event notification.json --dry-run",
-            "  echo '{\"version\":\"1.2\",\"incident\":{\"incident_id\":\"0.abc\",\"state\":\"open\",",
-            "        \"policy_name\":\"Auto Rollback on High Error Rate\"}}' | rollback respond --yes",
-            "  echo '{\"message\":{\"data\":\"eyJpbmNpZGVudCI6...\"},\"subscription\":\"projects/P/subscriptions/S\"}' \\",
-            "      | rollback respond --yes -o json",
-            "  PORT=8080 rollback -r runbooks/virtuoso-api.yaml respond --serve   # on Cloud Run, behind a push subscription"})
+            "  echo '{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"0.abc\",' \\",
+            "       '\"state\": \"open\", \"policy_name\": \"Auto Rollback\"}}' \\",
+            "    | rollback respond --yes",
+            "  printf '{\"message\": {\"data\": \"%%s\"}}' \"$(base64 -w0 n.json)\" \\",
+            "    | rollback respond --yes -o json     # a Pub/Sub push envelope",
+            "  PORT=8080 rollback -r runbooks/virtuoso-api.yaml respond --serve",
+            "                                         # on Cloud Run, behind Pub/Sub push"})
 public final class RespondCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
@@ -70,7 +66,8 @@ public final class RespondCommand implements Callable<Integer> {
         ConsoleInteraction ui = s.ui();
         Notifier notifier = s.notifier(ui);
         Respond respond = new Respond(s.verification(), s.control(), s.journal(), notifier, s.pipeline(ui, notifier),
-                (look, pipeline) -> rollback(s, look, pipeline), s.ctx.clock(), ui);
+                (look, pipeline) -> AutomaticRollback.previous(s, look, pipeline,
+                s.opts.yes && !s.dryRun()), s.ctx.clock(), ui);
         return RespondView.print(s.output(), respond.run(new Respond.Request(n, s.target().service(), book.triggers(),
                 book.decisionMatrix(), s.opts.reason())));
     }
@@ -86,12 +83,4 @@ public final class RespondCommand implements Callable<Integer> {
         }
     }
 
-    /** Exactly `quick --previous`, with its preflight, planned only on the service as it was judged ({@code look}). */
-    private static ActionResult rollback(Session s, ServiceState look, ChangePipeline pipeline) {
-        QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
-                new QuickRollback.Previous(), 100, false, false, false, Optional.of(look)), s.control(), s.secrets(),
-                s.journal().history(), s.ctx.clock().instant(), s.opts.yes && !s.dryRun());
-        TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
-        return pipeline.execute(change, s.checksAfter(change, false));
-    }
 }

@@ -6,8 +6,6 @@ import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.ServiceState;
-import dev.virtuoso.rollback.traffic.QuickRollback;
-import dev.virtuoso.rollback.traffic.TrafficChange;
 import dev.virtuoso.rollback.watch.Watch;
 import java.time.Duration;
 import java.util.Optional;
@@ -61,17 +59,9 @@ public final class WatchCommand implements Callable<Integer> {
         return r.firing() ? ExitCode.VERIFICATION_FAILED.code() : 0;
     }
 
-    /**
-     * Exactly `quick --previous --yes`, with its preflight (secrets, never walking back too far), planned
-     * only on the service as the watch last saw it ({@code look}), for the {@code trigger} that held (after
-     * the person's own --reason, when they gave one).
-     */
+    /** `quick --previous --yes` for the {@code trigger} that held (after the person's --reason, if any). */
     private static ActionResult rollback(Session s, ConsoleInteraction confirmed, ServiceState look, String trigger) {
-        QuickRollback.Guarded ready = QuickRollback.prepare(new QuickRollback.Request(s.target().service(),
-                new QuickRollback.Previous(), 100, false, false, false, Optional.of(look)), s.control(), s.secrets(),
-                s.journal().history(), s.ctx.clock().instant(), true);
-        TrafficChange change = new TrafficChange(ready.plan(), s.control(), ready.caution());
         String reason = s.opts.reason() == null ? trigger : s.opts.reason() + "; " + trigger;
-        return s.pipeline(confirmed).by("watch --auto").because(reason).execute(change, s.checksAfter(change, false));
+        return AutomaticRollback.previous(s, look, s.pipeline(confirmed).by("watch --auto").because(reason), true);
     }
 }
