@@ -4,12 +4,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.virtuoso.rollback.sandbox.Sandbox;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
 import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -130,10 +138,92 @@ class ResponderImageIT {
         assertThat(out.strip()).isEqualTo("rollback " + jarVersion());
     }
 
-    // `respond --serve` against the sandbox goes here once that command exists: unpack(root), then
-    // imageProcess(root, strings(config.at("/config/Cmd"))) with the sandbox's emulator variables, PORT,
-    // ROLLBACK_RUNBOOK and ROLLBACK_JOURNAL put into its environment; POST a Pub/Sub push envelope to
-    // 127.0.0.1:PORT and assert the answer and what the sandbox's service serves afterwards.
+    @Test
+    void theImagesOwnCommandServesAPubSubPushThatRollsTheSandboxServiceBackOnce(@TempDir Path root) throws Exception {
+        unpack(root);
+        try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults())) {
+            SandboxControls controls = new SandboxControls(sandbox);
+            int port;
+            try (ServerSocket free = new ServerSocket(0)) {
+                port = free.getLocalPort();
+            }
+            ProcessBuilder pb = imageProcess(root, strings(config.at("/config/Cmd")));
+            pb.environment().putAll(sandbox.emulatorVariables());
+            // What deploy/responder.sh gives the service: the runbook as a file, the team's journal, the port.
+            pb.environment().put("ROLLBACK_RUNBOOK", Path.of("runbooks/sandbox.yaml").toAbsolutePath().toString());
+            pb.environment().put("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/responder");
+            pb.environment().put("PORT", Integer.toString(port));
+            // The image's /tmp is this test's folder, not this machine's.
+            pb.environment().put("ROLLBACK_HOME", root.resolve("tmp/rollback").toString());
+            // Only because no metadata server answers here; the image itself leaves the lookup on (test above).
+            pb.environment().put("NO_GCE_CHECK", "true");
+            pb.redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile());
+            Process server = pb.start();
+            try {
+                URI base = URI.create("http://127.0.0.1:" + port + "/");
+                HttpClient http = HttpClient.newHttpClient();
+                awaitHealthy(http, base, server, root.resolve("server.log"));
+                String message = pushEnvelope(openIncident("0.image"));
+
+                HttpResponse<String> acted = http.send(HttpRequest.newBuilder(base)
+                        .POST(HttpRequest.BodyPublishers.ofString(message)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(acted.statusCode()).as(acted.body()).isEqualTo(200);
+                assertThat(controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+                int updates = controls.cloudRunMutations();
+
+                // Pub/Sub delivers at least once: the same message again is acknowledged and changes nothing.
+                HttpResponse<String> again = http.send(HttpRequest.newBuilder(base)
+                        .POST(HttpRequest.BodyPublishers.ofString(message)).build(), HttpResponse.BodyHandlers.ofString());
+                assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+                assertThat(again.body()).contains("incident 0.image was already handled");
+                assertThat(controls.cloudRunMutations()).isEqualTo(updates);
+            } finally {
+                server.destroy();
+                assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            }
+        }
+    }
+
+    private static void awaitHealthy(HttpClient http, URI base, Process server, Path log) throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (System.nanoTime() < deadline) {
+            assertThat(server.isAlive()).as(() -> "the server ended: " + read(log)).isTrue();
+            try {
+                if (http.send(HttpRequest.newBuilder(base).GET().build(), HttpResponse.BodyHandlers.ofString())
+                        .statusCode() == 200) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet: the JVM is still starting
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("the server never answered: " + read(log));
+    }
+
+    private static String read(Path log) {
+        try {
+            return Files.readString(log);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** A Cloud Monitoring notification (schema 1.2) about the sandbox's service, open. */
+    private static String openIncident(String id) {
+        return "{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"" + id + "\", \"state\": \"open\", "
+                + "\"started_at\": 1765100000, \"policy_name\": \"Auto Rollback on High Error Rate\", "
+                + "\"resource\": {\"type\": \"cloud_run_revision\", \"labels\": {\"project_id\": "
+                + "\"virtuoso-sandbox\", \"service_name\": \"virtuoso-api\", \"location\": \"us-central1\"}}, "
+                + "\"summary\": \"5xx ratio for virtuoso-api is above the threshold\"}}";
+    }
+
+    /** The notification as a Pub/Sub push subscription posts it. */
+    private static String pushEnvelope(String notification) {
+        return "{\"message\": {\"data\": \"" + Base64.getEncoder().encodeToString(
+                notification.getBytes(StandardCharsets.UTF_8)) + "\", \"messageId\": \"1\"}, "
+                + "\"subscription\": \"projects/virtuoso-sandbox/subscriptions/rollback-responder\"}";
+    }
 
     /** Every layer written into root, in order, as the container's file system would be. */
     private static void unpack(Path root) throws IOException {
