@@ -49,15 +49,11 @@ public final class AlertPolicyChange implements Change<AlertPolicySpec> {
         this.newTopic = newTopic;
     }
 
-    /** `alert-policy --apply`: the policy as the runbook says, read from the project first. */
-    public static AlertPolicyChange apply(String project, AlertPolicySpec desired, AlertPolicies policies) {
-        return apply(project, desired, policies, Optional.empty());
-    }
-
     /**
-     * As {@link #apply(String, AlertPolicySpec, AlertPolicies)}, also notifying the Pub/Sub {@code topic}
-     * (projects/P/topics/T) through a notification channel of type pubsub: the project's own when it
-     * has one for that topic, else one this change creates (once: a second apply finds it).
+     * `alert-policy --apply`: the policy as the runbook says, read from the project first; with a Pub/Sub
+     * {@code topic} (projects/P/topics/T), also notifying it through a notification channel of type pubsub:
+     * the project's own when it has one for that topic, else one this change creates (once: a second apply
+     * finds it).
      */
     public static AlertPolicyChange apply(String project, AlertPolicySpec desired, AlertPolicies policies,
                                           Optional<String> topic) {
