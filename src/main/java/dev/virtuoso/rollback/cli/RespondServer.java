@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
@@ -59,6 +60,13 @@ public final class RespondServer {
             throw RunbookException.invalid("$PORT must be a port number, not '" + portText + "'");
         }
         List<String> args = commandLine(spec.root().commandLine().getParseResult().originalArgs());
+        try {
+            // Every message runs this line: one that does not parse would answer each of them alike.
+            Cli.commandLine(s.ctx, root.wiring).parseArgs(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which does not "
+                    + "parse: " + e.getMessage());
+        }
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(port), 16);
@@ -117,15 +125,22 @@ public final class RespondServer {
         server.stop(0);
     }
 
-    /** This server's own command line, as one `respond --yes` run that reads its notification from stdin. */
+    /**
+     * This server's own command line, as one `respond --yes` run that reads its notification from stdin;
+     * {@code --yes} is added only when the line lacks it (given twice, picocli refuses the line).
+     */
     static List<String> commandLine(List<String> original) {
         List<String> args = new ArrayList<>();
+        boolean yes = false;
         for (String a : original) {
             if (!"--serve".equals(a)) {
                 args.add(a);
+                yes |= "--yes".equals(a) || a.matches("-[vey]*y[vey]*");
             }
         }
-        args.add("--yes");
+        if (!yes) {
+            args.add("--yes");
+        }
         return args;
     }
 

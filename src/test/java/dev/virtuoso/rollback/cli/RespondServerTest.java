@@ -40,7 +40,7 @@ class RespondServerTest {
     }
 
     /** Starts `respond --serve` on a free port (PORT=0) and returns its base URL once it listens. */
-    private URI serve(Map<String, String> extraEnv) throws Exception {
+    private URI serve(Map<String, String> extraEnv, String... extraArgs) throws Exception {
         Map<String, String> env = new HashMap<>(cli.env());
         env.putAll(extraEnv);
         env.put("PORT", "0");
@@ -48,7 +48,10 @@ class RespondServerTest {
                 new PrintWriter(new StringWriter(), true), new PrintWriter(log, true), false, cli.clock, cli.sleeper);
         server = new Thread(() -> {
             try (Wiring wiring = new Wiring(ctx)) {
-                exit[0] = Cli.run(ctx, wiring, "-r", "runbooks/sandbox.yaml", "respond", "--serve");
+                java.util.List<String> line = new java.util.ArrayList<>(java.util.List.of("-r", "runbooks/sandbox.yaml",
+                        "respond", "--serve"));
+                line.addAll(java.util.List.of(extraArgs));
+                exit[0] = Cli.run(ctx, wiring, line.toArray(String[]::new));
             }
         }, "respond-server");
         server.start();
@@ -128,6 +131,27 @@ class RespondServerTest {
         assertThat(RespondServer.status(4)).isEqualTo(503);
         assertThat(RespondServer.status(5)).isEqualTo(503);
         assertThat(RespondServer.status(1)).isEqualTo(500);
+    }
+
+    @Test
+    void aServerStartedWithYesRollsBackOnAPushedMessage() throws Exception {
+        URI base = serve(Map.of(), "--yes");
+
+        HttpResponse<String> acted = post(base, RespondCommandTest.envelope(RespondCommandTest.incident("0.yes", "open")));
+
+        assertThat(acted.statusCode()).as(acted.body()).isEqualTo(200);
+        assertThat(cli.mutations()).isEqualTo(1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+    }
+
+    @Test
+    void eachMessageRunsTheServersOwnCommandLineWithYesOnceAndWithoutServe() {
+        assertThat(RespondServer.commandLine(java.util.List.of("-r", "rb.yaml", "respond", "--serve", "--yes")))
+                .containsExactly("-r", "rb.yaml", "respond", "--yes");
+        assertThat(RespondServer.commandLine(java.util.List.of("-y", "respond", "--serve"))).containsExactly("-y",
+                "respond");
+        assertThat(RespondServer.commandLine(java.util.List.of("respond", "-vy", "--serve"))).containsExactly("respond",
+                "-vy");
     }
 
     @Test
