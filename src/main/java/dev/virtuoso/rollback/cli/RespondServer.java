@@ -4,6 +4,7 @@ import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.respond.Notification;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -25,8 +26,9 @@ import picocli.CommandLine.Model.CommandSpec;
  * `respond --serve`: Cloud Run's front for a Pub/Sub push subscription (or a webhook channel). Each
  * POST body runs the very command line this server was started with, as `respond --yes` reading the
  * body, and its exit code becomes the answer Pub/Sub acts on: 2xx acknowledges the message (it was
- * handled: acted on, skipped, closed, a duplicate, or malformed, which no redelivery would mend),
- * 5xx has it delivered again later (a cloud API failure, a colleague's lock, a bug). GET answers
+ * handled: acted on, skipped, closed, a duplicate; or it is no notification at all, which no
+ * redelivery would mend), 5xx has it delivered again later (a cloud API failure, a colleague's lock,
+ * a runbook that cannot be read now, a bug). GET answers
  * {@code ok}, for health checks.
  *
  * <p>One request at a time (the JDK server's own dispatcher thread runs each): with the local journal
@@ -163,10 +165,18 @@ public final class RespondServer {
                 reply(exchange, 200, "not a notification: larger than " + MAX_BODY + " bytes\n");
                 return;
             }
+            String text = new String(body, StandardCharsets.UTF_8);
+            try {
+                Notification.parse(text, "the request body");
+            } catch (RunbookException e) {
+                // No redelivery would make it one: acknowledged, or Pub/Sub would deliver it again forever.
+                log("respond: 200 (acknowledged, not handled): error: " + e.getMessage(), log);
+                reply(exchange, 200, "error: " + e.getMessage() + "\n");
+                return;
+            }
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            Context one = new Context(ctx.env(), new BufferedReader(new StringReader(new String(body,
-                    StandardCharsets.UTF_8))), new PrintWriter(out, true), new PrintWriter(err, true), false, ctx.clock(),
+            Context one = new Context(ctx.env(), new BufferedReader(new StringReader(text)), new PrintWriter(out, true), new PrintWriter(err, true), false, ctx.clock(),
                     ctx.sleeper(), ctx.secrets());
             int code;
             try {
@@ -179,21 +189,22 @@ public final class RespondServer {
             one.err().flush();
             int status = status(code);
             String said = firstLine(err.toString().isBlank() ? out.toString() : err.toString());
-            log("respond: " + status + " (exit " + code + "): " + said, log);
+            log("respond: " + (status >= 500 ? "error: " : "") + status + " (exit " + code + "): " + said, log);
             reply(exchange, status, out.toString() + err);
         }
     }
 
     /**
-     * What Pub/Sub does with the message: acknowledged (200) when handled — done, nothing to do, checks
-     * failed after a rollback (3: delivering it again would be a duplicate), or not a notification at
-     * all (2: it never will be) — and delivered again later (503) when the attempt may succeed then
-     * (4: a cloud API failure, 5: a colleague's lock or a change under us, 130: stopped). A bug (1) is
-     * 500, also delivered again.
+     * What Pub/Sub does with a notification once handled: acknowledged (200) when done, nothing to do,
+     * or checks failed after a rollback (3: delivering it again would be a duplicate); delivered again
+     * later (503) when the attempt may succeed then (4: a cloud API failure, 5: a colleague's lock or a
+     * change under us, 130: stopped). Any other failure is 500, also delivered again: a bug (1), or a
+     * refusal (2) of a message already known to be a notification, such as a runbook that cannot be
+     * read now, which a fixed runbook answers on a later delivery rather than dropping the incident.
      */
     static int status(int exitCode) {
         return switch (exitCode) {
-            case 0, 2, 3 -> 200;
+            case 0, 3 -> 200;
             case 4, 5, 130 -> 503;
             default -> 500;
         };

@@ -41,6 +41,10 @@ class RespondServerTest {
 
     /** Starts `respond --serve` on a free port (PORT=0) and returns its base URL once it listens. */
     private URI serve(Map<String, String> extraEnv, String... extraArgs) throws Exception {
+        return serveRunbook("runbooks/sandbox.yaml", extraEnv, extraArgs);
+    }
+
+    private URI serveRunbook(String runbook, Map<String, String> extraEnv, String... extraArgs) throws Exception {
         Map<String, String> env = new HashMap<>(cli.env());
         env.putAll(extraEnv);
         env.put("PORT", "0");
@@ -48,8 +52,8 @@ class RespondServerTest {
                 new PrintWriter(new StringWriter(), true), new PrintWriter(log, true), false, cli.clock, cli.sleeper);
         server = new Thread(() -> {
             try (Wiring wiring = new Wiring(ctx)) {
-                java.util.List<String> line = new java.util.ArrayList<>(java.util.List.of("-r", "runbooks/sandbox.yaml",
-                        "respond", "--serve"));
+                java.util.List<String> line = new java.util.ArrayList<>(java.util.List.of("-r", runbook, "respond",
+                        "--serve"));
                 line.addAll(java.util.List.of(extraArgs));
                 exit[0] = Cli.run(ctx, wiring, line.toArray(String[]::new));
             }
@@ -85,8 +89,8 @@ class RespondServerTest {
         // Not a notification: acknowledged, or Pub/Sub would deliver it again forever.
         HttpResponse<String> malformed = post(base, "{\"message\": {\"data\": \"not base64!\"}}");
         assertThat(malformed.statusCode()).isEqualTo(200);
-        assertThat(malformed.body()).contains("error: message.data of the Pub/Sub envelope in the notification on "
-                + "stdin is not base64");
+        assertThat(malformed.body()).contains("error: message.data of the Pub/Sub envelope in the request body is "
+                + "not base64");
 
         // Alice holds the service's lock: exit 5, delivered again later.
         HttpResponse<String> locked = post(base, message);
@@ -112,8 +116,9 @@ class RespondServerTest {
         // One line per message on stderr, with its status and exit code.
         assertThat(log.toString().lines().filter(l -> l.startsWith("respond: ") && !l.contains("listening")))
                 .hasSize(4).satisfiesExactly(
-                        l -> assertThat(l).startsWith("respond: 200 (exit 2): error: message.data of the Pub/Sub"),
-                        l -> assertThat(l).startsWith("respond: 503 (exit 5): error: ").contains("alice@desk"),
+                        l -> assertThat(l).startsWith("respond: 200 (acknowledged, not handled): error: message.data "
+                                + "of the Pub/Sub"),
+                        l -> assertThat(l).startsWith("respond: error: 503 (exit 5): error: ").contains("alice@desk"),
                         l -> assertThat(l).startsWith("respond: 200 (exit 0): "),
                         l -> assertThat(l).startsWith("respond: 200 (exit 0): ✓ incident 0.push was already handled"));
 
@@ -126,11 +131,33 @@ class RespondServerTest {
     @Test
     void theExitCodeDecidesWhetherPubSubDeliversTheMessageAgain() {
         assertThat(RespondServer.status(0)).isEqualTo(200);
-        assertThat(RespondServer.status(2)).isEqualTo(200);
+        assertThat(RespondServer.status(2)).isEqualTo(500);
         assertThat(RespondServer.status(3)).isEqualTo(200);
         assertThat(RespondServer.status(4)).isEqualTo(503);
         assertThat(RespondServer.status(5)).isEqualTo(503);
         assertThat(RespondServer.status(1)).isEqualTo(500);
+    }
+
+    @Test
+    void aNotificationRefusedForABrokenRunbookIsDeliveredAgainAndRollsBackOnceTheRunbookIsFixed(
+            @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir) throws Exception {
+        java.nio.file.Path runbook = dir.resolve("runbook.yaml");
+        String good = java.nio.file.Files.readString(java.nio.file.Path.of("runbooks/sandbox.yaml"));
+        java.nio.file.Files.writeString(runbook, good);
+        URI base = serveRunbook(runbook.toString(), Map.of());
+        String message = RespondCommandTest.envelope(RespondCommandTest.incident("0.broken", "open"));
+        java.nio.file.Files.writeString(runbook, "triggers: [this is not a runbook\n");
+
+        HttpResponse<String> refused = post(base, message);
+
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(500);
+        assertThat(cli.mutations()).isZero();
+        assertThat(log.toString()).contains("respond: error: 500 (exit 2): ");
+
+        java.nio.file.Files.writeString(runbook, good);
+        HttpResponse<String> acted = post(base, message);
+        assertThat(acted.statusCode()).as(acted.body()).isEqualTo(200);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
     }
 
     @Test
