@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringReader;
 import java.io.StringWriter;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
@@ -43,8 +44,13 @@ public final class RespondServer {
     private RespondServer() {
     }
 
-    /** Serves until interrupted (Ctrl-C) or the JVM stops (SIGTERM); {@code event} must not be given. */
-    public static int serve(CommandSpec spec, String event) {
+    /**
+     * Serves until interrupted (Ctrl-C) or the JVM stops (SIGTERM); {@code event} must not be given.
+     * {@code listen}: the address to listen on; when not given, every interface on Cloud Run (where
+     * K_SERVICE is set, and only Google's front end reaches the container), else 127.0.0.1 only, since
+     * the server asks no one who they are.
+     */
+    public static int serve(CommandSpec spec, String event, String listen) {
         if (event != null) {
             throw RunbookException.invalid("--serve reads each notification from a request: --event does not go with it");
         }
@@ -69,11 +75,12 @@ public final class RespondServer {
             throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which does not "
                     + "parse: " + e.getMessage());
         }
+        String host = listen != null ? listen.strip() : s.ctx.env().containsKey("K_SERVICE") ? "0.0.0.0" : "127.0.0.1";
         HttpServer server;
         try {
-            server = HttpServer.create(new InetSocketAddress(port), 16);
+            server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 16);
         } catch (IOException e) {
-            throw RunbookException.invalid("cannot listen on port " + port + ": " + e.getMessage());
+            throw RunbookException.invalid("cannot listen on " + host + " port " + port + ": " + e.getMessage());
         }
         PrintWriter log = s.ctx.err();
         // Held while a message is handled: a stop lets it finish (up to STOP_GRACE) rather than cut it off.
@@ -93,8 +100,8 @@ public final class RespondServer {
         }, "respond-server-stop");
         Runtime.getRuntime().addShutdownHook(hook);
         server.start();
-        log.println("respond: listening on port " + server.getAddress().getPort() + " (POST a notification; GET / "
-                + "for health)");
+        log.println("respond: listening on port " + server.getAddress().getPort() + " of " + host + " (POST a "
+                + "notification; GET / for health)");
         log.flush();
         try {
             stopped.await();

@@ -54,11 +54,19 @@ public final class RespondCommand implements Callable<Integer> {
             + "GET / answers ok. One request at a time; Ctrl-C or SIGTERM stops it.")
     boolean serve;
 
+    @Option(names = "--listen", paramLabel = "ADDR", description = "With --serve: the address to listen on. Default: "
+            + "0.0.0.0 (every interface) on Cloud Run ($K_SERVICE set), else 127.0.0.1 only; the server asks no one "
+            + "who they are, so expose it only behind something that does.")
+    String listen;
+
     @Override
     public Integer call() {
         Session s = Session.of(spec);
+        if (listen != null && !serve) {
+            throw RunbookException.invalid("--listen goes only with --serve");
+        }
         if (serve) {
-            return RespondServer.serve(spec, event);
+            return RespondServer.serve(spec, event, listen);
         }
         Notification n = Notification.parse(read(s), event == null || "-".equals(event)
                 ? "the notification on stdin" : event);
