@@ -32,6 +32,11 @@ import picocli.CommandLine.Model.CommandSpec;
  * a runbook that cannot be read now, a bug). GET answers
  * {@code ok}, for health checks.
  *
+ * <p>Each request has adapters of its own, closed before it is answered: its notifications are sent,
+ * its locks given back, and journal records an earlier failure kept locally are uploaded (or the
+ * answer is 503, so the message is delivered again to upload them). Building the clients takes a few
+ * hundred milliseconds, nothing next to a rollback.
+ *
  * <p>One request at a time (the JDK server's own dispatcher thread runs each): with the local journal
  * there is no lock, and two deliveries of one message handled at once in this process would both
  * find the incident unanswered. Alerts are rare, so nothing waits long.
@@ -183,18 +188,28 @@ public final class RespondServer {
             }
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            Context one = new Context(ctx.env(), new BufferedReader(new StringReader(text)), new PrintWriter(out, true), new PrintWriter(err, true), false, ctx.clock(),
-                    ctx.sleeper(), ctx.secrets());
+            Context one = new Context(ctx.env(), new BufferedReader(new StringReader(text)), new PrintWriter(out, true),
+                    new PrintWriter(err, true), false, ctx.clock(), ctx.sleeper(), ctx.secrets());
             int code;
+            // Closed before the answer: once Pub/Sub has it, Cloud Run may throttle this instance's CPU.
+            Wiring own = wiring.forRequest(one);
             try {
-                code = Cli.run(one, wiring, args.toArray(String[]::new));
+                code = Cli.run(one, own, args.toArray(String[]::new));
             } catch (RuntimeException e) {
                 code = ExitCode.INTERNAL.code();
                 one.err().println("error: " + RunbookException.of(e).getMessage());
+            } finally {
+                own.close();
+            }
+            boolean keptLocally = own.journalKeptLocally();
+            if (keptLocally && status(code) == 200) {
+                // Delivered again, the message uploads them first, then finds itself answered.
+                one.err().println("error: journal records are kept in this instance until Cloud Storage takes them; "
+                        + "answered 503 so the message, delivered again, uploads them");
             }
             one.out().flush();
             one.err().flush();
-            int status = status(code);
+            int status = keptLocally && status(code) == 200 ? 503 : status(code);
             String said = firstLine(err.toString().isBlank() ? out.toString() : err.toString());
             log("respond: " + (status >= 500 ? "error: " : "") + status + " (exit " + code + "): " + said, log);
             reply(exchange, status, out.toString() + err);

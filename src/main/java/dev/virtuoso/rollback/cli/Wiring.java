@@ -42,11 +42,44 @@ final class Wiring implements AutoCloseable {
     private volatile GcsServiceLocks locks;
     private HttpVerifier verifier;
     private final List<AutoCloseable> closeFirst = new ArrayList<>();
+    /** The wirings of the requests a server is handling now, each closed (and so removed) when its request ends. */
+    private final java.util.Set<Wiring> requests = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Wiring server;
     /** How long a hard stop waits for Cloud Storage to take the locks back. */
     static final java.time.Duration RELEASE_AT_STOP = java.time.Duration.ofSeconds(3);
 
     Wiring(Context ctx) {
+        this(ctx, null);
+    }
+
+    private Wiring(Context ctx, Wiring server) {
         this.ctx = ctx;
+        this.server = server;
+    }
+
+    /**
+     * Adapters of their own for one request a server handles ({@code ctx}: its streams), closed when it
+     * is answered, so each request's notifications are sent, locks given back and journal records kept
+     * locally uploaded within it. Until then a Ctrl-C of the server sees its steps ({@link #changing()},
+     * {@link #interrupted()}).
+     */
+    Wiring forRequest(Context ctx) {
+        Wiring one = new Wiring(ctx, this);
+        requests.add(one);
+        return one;
+    }
+
+    /** True when the shared journal kept records locally that are still to be uploaded. */
+    boolean journalKeptLocally() {
+        GcsJournal team = shared;
+        if (team == null) {
+            return false;
+        }
+        try {
+            return java.nio.file.Files.size(team.spool()) > 0;
+        } catch (java.io.IOException e) {
+            return false; // No spool file: nothing kept.
+        }
     }
 
     Context context() {
@@ -154,7 +187,8 @@ final class Wiring implements AutoCloseable {
     boolean changing() {
         JsonlJournal local = journal;
         GcsJournal team = shared;
-        return local != null && local.hasOpen() || team != null && team.hasOpen();
+        return local != null && local.hasOpen() || team != null && team.hasOpen()
+                || requests.stream().anyMatch(Wiring::changing);
     }
 
     /**
@@ -164,6 +198,11 @@ final class Wiring implements AutoCloseable {
      * command to upload, and the locks get {@link #RELEASE_AT_STOP} before they are left to expire.
      */
     String interrupted() {
+        for (Wiring one : requests) {
+            if (one.changing()) {
+                return one.interrupted();
+            }
+        }
         JsonlJournal local = journal;
         GcsJournal team = shared;
         GcsServiceLocks held = locks;
@@ -211,6 +250,9 @@ final class Wiring implements AutoCloseable {
         }
         if (gcp != null) {
             gcp.close();
+        }
+        if (server != null) {
+            server.requests.remove(this);
         }
     }
 }

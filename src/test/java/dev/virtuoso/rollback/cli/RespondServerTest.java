@@ -161,6 +161,27 @@ class RespondServerTest {
     }
 
     @Test
+    void aRecordKeptLocallyAfterAStorageErrorIsAnswered503AndTheRedeliveryUploadsItAndFindsTheIncidentAnswered()
+            throws Exception {
+        cli.controls.failStorageWrites(403, 1, "-applied");
+        URI base = serve(Map.of("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/team", "HOSTNAME", "run-1"));
+        String message = RespondCommandTest.envelope(RespondCommandTest.incident("0.kept", "open"));
+
+        HttpResponse<String> acted = post(base, message);
+
+        assertThat(acted.statusCode()).as(acted.body()).isEqualTo(503);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        assertThat(cli.controls.journalObjects("team/records/")).noneMatch(o -> o.endsWith("-applied.json"));
+
+        HttpResponse<String> again = post(base, message);
+
+        assertThat(again.statusCode()).as(again.body()).isEqualTo(200);
+        assertThat(again.body()).contains("incident 0.kept was already handled by step ");
+        assertThat(cli.controls.journalObjects("team/records/")).anyMatch(o -> o.endsWith("-applied.json"));
+        assertThat(cli.mutations()).isEqualTo(1);
+    }
+
+    @Test
     void aServerStartedWithYesRollsBackOnAPushedMessage() throws Exception {
         URI base = serve(Map.of(), "--yes");
 
