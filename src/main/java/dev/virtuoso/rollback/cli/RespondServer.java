@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.respond.Notification;
@@ -182,7 +183,8 @@ public final class RespondServer {
                 Notification.parse(text, "the request body");
             } catch (RunbookException e) {
                 // No redelivery would make it one: acknowledged, or Pub/Sub would deliver it again forever.
-                log("respond: 200 (acknowledged, not handled): error: " + e.getMessage(), log);
+                log("respond: 200 (acknowledged, not handled) message " + messageId(text) + ": error: "
+                        + e.getMessage(), log);
                 reply(exchange, 200, "error: " + e.getMessage() + "\n");
                 return;
             }
@@ -210,8 +212,9 @@ public final class RespondServer {
             one.out().flush();
             one.err().flush();
             int status = keptLocally && status(code) == 200 ? 503 : status(code);
-            String said = firstLine(err.toString().isBlank() ? out.toString() : err.toString());
-            log("respond: " + (status >= 500 ? "error: " : "") + status + " (exit " + code + "): " + said, log);
+            String said = own.reported() != null && !keptLocally ? own.reported() : errorLine(err.toString(), out.toString());
+            log("respond: " + (status >= 500 ? "error: " : "") + status + " (exit " + code + ") message "
+                    + messageId(text) + ": " + said, log);
             reply(exchange, status, out.toString() + err);
         }
     }
@@ -247,8 +250,20 @@ public final class RespondServer {
         }
     }
 
-    private static String firstLine(String text) {
-        return text.strip().lines().findFirst().orElse("(no output)");
+    /** The line that says why the command failed ({@code error: ...}), else the first it wrote. */
+    private static String errorLine(String err, String out) {
+        return err.lines().filter(l -> l.startsWith("error: ")).reduce((first, last) -> last)
+                .orElseGet(() -> (err.isBlank() ? out : err).strip().lines().findFirst().orElse("(no output)"));
+    }
+
+    /** The Pub/Sub message's id, to find it in Pub/Sub's own records; "none" for a plain webhook body. */
+    static String messageId(String body) {
+        try {
+            com.fasterxml.jackson.databind.JsonNode id = Json.mapper().readTree(body).path("message").path("messageId");
+            return id.isTextual() && id.asText().matches("[\\x21-\\x7e]{1,100}") ? id.asText() : "none";
+        } catch (com.fasterxml.jackson.core.JsonProcessingException | RuntimeException e) {
+            return "none";
+        }
     }
 
     private static void log(String line, PrintWriter log) {

@@ -218,6 +218,11 @@ public final class Session {
     }
 
     /** The console; in a dry run nothing will change, so there is nothing to confirm. */
+    /** What the command did, in one line, for the log of a server that runs it per request (RespondServer). */
+    public void report(String line) {
+        wiring.report(line);
+    }
+
     public ConsoleInteraction ui() {
         ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style(), member);
         return dryRun() ? console.confirmed() : console;

@@ -45,6 +45,7 @@ final class Wiring implements AutoCloseable {
     /** The wirings of the requests a server is handling now, each closed (and so removed) when its request ends. */
     private final java.util.Set<Wiring> requests = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private final Wiring server;
+    private volatile String reported;
     /** How long a hard stop waits for Cloud Storage to take the locks back. */
     static final java.time.Duration RELEASE_AT_STOP = java.time.Duration.ofSeconds(3);
 
@@ -67,6 +68,15 @@ final class Wiring implements AutoCloseable {
         Wiring one = new Wiring(ctx, this);
         requests.add(one);
         return one;
+    }
+
+    /** What the command said it did, in one line (null: it said nothing, for instance it failed). */
+    void report(String line) {
+        reported = line;
+    }
+
+    String reported() {
+        return reported;
     }
 
     /** True when the shared journal kept records locally that are still to be uploaded. */

@@ -116,11 +116,14 @@ class RespondServerTest {
         // One line per message on stderr, with its status and exit code.
         assertThat(log.toString().lines().filter(l -> l.startsWith("respond: ") && !l.contains("listening")))
                 .hasSize(4).satisfiesExactly(
-                        l -> assertThat(l).startsWith("respond: 200 (acknowledged, not handled): error: message.data "
-                                + "of the Pub/Sub"),
-                        l -> assertThat(l).startsWith("respond: error: 503 (exit 5): error: ").contains("alice@desk"),
-                        l -> assertThat(l).startsWith("respond: 200 (exit 0): "),
-                        l -> assertThat(l).startsWith("respond: 200 (exit 0): ✓ incident 0.push was already handled"));
+                        l -> assertThat(l).startsWith("respond: 200 (acknowledged, not handled) message none: error: "
+                                + "message.data of the Pub/Sub"),
+                        l -> assertThat(l).startsWith("respond: error: 503 (exit 5) message 2070443601311540: error: ")
+                                .contains("alice@desk"),
+                        l -> assertThat(l).startsWith("respond: 200 (exit 0) message 2070443601311540: rolledBack: "
+                                + "incident 0.push"),
+                        l -> assertThat(l).startsWith("respond: 200 (exit 0) message 2070443601311540: skipped: "
+                                + "incident 0.push was already handled"));
 
         server.interrupt();
         server.join(TimeUnit.SECONDS.toMillis(30));
@@ -152,7 +155,7 @@ class RespondServerTest {
 
         assertThat(refused.statusCode()).as(refused.body()).isEqualTo(500);
         assertThat(cli.mutations()).isZero();
-        assertThat(log.toString()).contains("respond: error: 500 (exit 2): ");
+        assertThat(log.toString()).contains("respond: error: 500 (exit 2) message 2070443601311540: error: ");
 
         java.nio.file.Files.writeString(runbook, good);
         HttpResponse<String> acted = post(base, message);
@@ -182,14 +185,16 @@ class RespondServerTest {
     }
 
     @Test
-    void aServerStartedWithYesRollsBackOnAPushedMessage() throws Exception {
-        URI base = serve(Map.of(), "--yes");
+    void aServerStartedWithYesAndJsonOutputRollsBackAndLogsWhatItDidOnOneLine() throws Exception {
+        URI base = serve(Map.of(), "--yes", "-o", "json");
 
         HttpResponse<String> acted = post(base, RespondCommandTest.envelope(RespondCommandTest.incident("0.yes", "open")));
 
         assertThat(acted.statusCode()).as(acted.body()).isEqualTo(200);
         assertThat(cli.mutations()).isEqualTo(1);
         assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        assertThat(log.toString().lines().filter(l -> l.startsWith("respond: 200 "))).singleElement().asString()
+                .startsWith("respond: 200 (exit 0) message 2070443601311540: rolledBack: incident 0.yes (");
     }
 
     @Test

@@ -76,8 +76,10 @@ public final class RespondCommand implements Callable<Integer> {
         Respond respond = new Respond(s.verification(), s.control(), s.journal(), notifier, s.pipeline(ui, notifier),
                 (look, pipeline) -> AutomaticRollback.previous(s, look, pipeline,
                 s.opts.yes && !s.dryRun()), s.ctx.clock(), ui);
-        return RespondView.print(s.output(), respond.run(new Respond.Request(n, s.target().service(), book.triggers(),
-                book.decisionMatrix(), s.opts.reason())));
+        Respond.Result result = respond.run(new Respond.Request(n, s.target().service(), book.triggers(),
+                book.decisionMatrix(), s.opts.reason()));
+        s.report(result.action() + ": " + result.reason());
+        return RespondView.print(s.output(), result);
     }
 
     /** The notification's text, from stdin or the file named; a file that cannot be read is exit 2. */
