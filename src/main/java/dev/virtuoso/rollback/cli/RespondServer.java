@@ -17,9 +17,9 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Semaphore;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
@@ -38,14 +38,13 @@ import picocli.CommandLine.Model.CommandSpec;
  * answer is 503, so the message is delivered again to upload them). Building the clients takes a few
  * hundred milliseconds, nothing next to a rollback.
  *
- * <p>One request at a time (the JDK server's own dispatcher thread runs each): with the local journal
+ * <p>One request at a time (one thread runs them in turn): with the local journal
  * there is no lock, and two deliveries of one message handled at once in this process would both
  * find the incident unanswered. Alerts are rare, so nothing waits long.
  */
 public final class RespondServer {
     /** Larger than any incident notification; a body past it is not one, and is acknowledged as malformed. */
     static final int MAX_BODY = 1 << 20;
-    private static final Duration STOP_GRACE = Duration.ofSeconds(8);
 
     private RespondServer() {
     }
@@ -89,19 +88,13 @@ public final class RespondServer {
             throw RunbookException.invalid("cannot listen on " + host + " port " + port + ": " + e.getMessage());
         }
         PrintWriter log = s.ctx.err();
-        // Held while a message is handled: a stop lets it finish (up to STOP_GRACE) rather than cut it off.
-        Semaphore busy = new Semaphore(1);
-        server.createContext("/", exchange -> {
-            busy.acquireUninterruptibly();
-            try {
-                handle(exchange, s.ctx, root.wiring, args, log);
-            } finally {
-                busy.release();
-            }
-        });
+        // One thread handles the requests, one at a time, so a stop knows which one to interrupt.
+        ExecutorService handling = Executors.newSingleThreadExecutor(r -> new Thread(r, "respond-request"));
+        server.setExecutor(handling);
+        server.createContext("/", exchange -> handle(exchange, s.ctx, root.wiring, args, log));
         CountDownLatch stopped = new CountDownLatch(1);
         Thread hook = new Thread(() -> {
-            stop(server, busy);
+            stop(server, handling);
             stopped.countDown();
         }, "respond-server-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -113,7 +106,7 @@ public final class RespondServer {
             stopped.await();
             return 0;
         } catch (InterruptedException e) {
-            stop(server, busy);
+            stop(server, handling);
             log.println("respond: stopped");
             log.flush();
             return ExitCode.INTERRUPTED.code();
@@ -127,13 +120,15 @@ public final class RespondServer {
     }
 
     /**
-     * Stops accepting messages once the one in progress, if any, is answered (at most {@link #STOP_GRACE}:
-     * Cloud Run gives 10 s after SIGTERM). The JDK server's own stop delay is not used: it may wait out
-     * the whole delay even when nothing is in progress.
+     * Interrupts the message in progress, if any, and waits up to {@link Main#GRACE} for it to stop the
+     * way every command stops (reading and journaling what is true, giving back its lock, answering
+     * 503), then stops listening; only then are the server's own adapters closed. The JDK server's own
+     * stop delay is not used: it may wait out the whole delay even when nothing is in progress.
      */
-    private static void stop(HttpServer server, Semaphore busy) {
+    private static void stop(HttpServer server, ExecutorService handling) {
+        handling.shutdownNow();
         try {
-            busy.tryAcquire(STOP_GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            handling.awaitTermination(Main.GRACE.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
@@ -201,6 +196,9 @@ public final class RespondServer {
                 code = ExitCode.INTERNAL.code();
                 one.err().println("error: " + RunbookException.of(e).getMessage());
             } finally {
+                // A stop interrupted the command, which has stopped as commands do: the answer (503) is still
+                // sent, which an interrupted thread could not do over the connection.
+                Thread.interrupted();
                 own.close();
             }
             boolean keptLocally = own.journalKeptLocally();

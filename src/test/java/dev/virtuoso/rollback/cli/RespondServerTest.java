@@ -185,6 +185,37 @@ class RespondServerTest {
     }
 
     @Test
+    void stoppingTheServerDuringARollbackStopsItJournalsItInterruptedAndAnswers503() throws Exception {
+        // The update stays in progress, and the wait for it blocks until it is interrupted.
+        cli.controls.setOperationDelay(java.time.Duration.ofHours(1));
+        cli.manualTime();
+        dev.virtuoso.rollback.port.Sleeper advance = cli.sleeper;
+        java.util.concurrent.CountDownLatch waiting = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicBoolean blocked = new java.util.concurrent.atomic.AtomicBoolean();
+        cli.sleeper = d -> {
+            if (cli.mutations() > 0 && blocked.compareAndSet(false, true)) {
+                waiting.countDown();
+                new java.util.concurrent.CountDownLatch(1).await();
+            }
+            advance.sleep(d);
+        };
+        URI base = serve(Map.of());
+        java.util.concurrent.CompletableFuture<HttpResponse<String>> answer = http.sendAsync(HttpRequest.newBuilder(base)
+                .POST(HttpRequest.BodyPublishers.ofString(RespondCommandTest.envelope(RespondCommandTest.incident(
+                        "0.stop", "open")))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(waiting.await(60, TimeUnit.SECONDS)).as("the rollback never waited: " + log).isTrue();
+
+        server.interrupt();
+        server.join(TimeUnit.SECONDS.toMillis(60));
+
+        assertThat(server.isAlive()).isFalse();
+        assertThat(exit[0]).isEqualTo(130);
+        assertThat(answer.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
+        assertThat(java.nio.file.Files.readString(cli.home.resolve("journal.jsonl"))).contains("\"state\":\"interrupted\"");
+        server = null;
+    }
+
+    @Test
     void aServerStartedWithYesAndJsonOutputRollsBackAndLogsWhatItDidOnOneLine() throws Exception {
         URI base = serve(Map.of(), "--yes", "-o", "json");
 
