@@ -9,6 +9,12 @@ import java.util.Optional;
  */
 public interface ServiceLocks {
     /**
+     * How long a lock lasts without renewal: a holder silent for longer has died, and so has any step it
+     * journaled as planned and never finished.
+     */
+    java.time.Duration LEASE = java.time.Duration.ofMinutes(15);
+
+    /**
      * Takes the lock of {@code service} for {@code command} (and why, when a reason was given),
      * waiting for another holder as long as this run was told to; exit 5 naming the holder when it
      * is still held then. {@code progress} hears the wait.

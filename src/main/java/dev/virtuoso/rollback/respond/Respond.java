@@ -12,6 +12,7 @@ import dev.virtuoso.rollback.port.Interaction;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.ServiceControl;
+import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.verification.Assessment;
 import dev.virtuoso.rollback.verification.Verification;
 import java.time.Clock;
@@ -145,7 +146,8 @@ public final class Respond {
     private Optional<String> answered(Request req) {
         Notification n = req.notification();
         List<JournalRecord> history = journal.history();
-        Optional<JournalRecord> same = Journal.newest(history, r -> n.id().equals(r.incident()) && acted(r));
+        Instant now = clock.instant();
+        Optional<JournalRecord> same = Journal.newest(history, r -> n.id().equals(r.incident()) && acted(r, now));
         if (same.isPresent()) {
             JournalRecord r = same.get();
             return Optional.of("incident " + n.id() + " was already handled by step " + r.id() + " at "
@@ -161,10 +163,15 @@ public final class Respond {
                         + n.label() + " is not acted on again");
     }
 
-    /** A step that did something (or may have): not one refused or stopped before it sent anything. */
-    private static boolean acted(JournalRecord r) {
+    /**
+     * A step that did something (or may have): not one refused or stopped before it sent anything, nor
+     * one still only planned after a lock's lease — its responder died before sending, or while sending,
+     * which the pipeline finds in flight (it waits for that change rather than sending it again).
+     */
+    private static boolean acted(JournalRecord r, Instant now) {
         boolean stoppedEarly = r.state() == JournalRecord.State.failed || r.state() == JournalRecord.State.interrupted;
-        return r.changed() || !stoppedEarly;
+        boolean abandoned = r.state() == JournalRecord.State.planned && !r.time().isAfter(now.minus(ServiceLocks.LEASE));
+        return r.changed() || !stoppedEarly && !abandoned;
     }
 
     /**

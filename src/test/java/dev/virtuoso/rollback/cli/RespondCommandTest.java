@@ -184,6 +184,31 @@ class RespondCommandTest {
     }
 
     @Test
+    void aStepOfTheIncidentOnlyPlannedLongerThanALockLeaseDoesNotCountAsAnsweredAndTheRedeliveryRollsBack()
+            throws Exception {
+        cli.manualTime();
+        List<TrafficTarget> seeded = cli.service().getTrafficList();
+        CliHarness.Result first = respond(incident("0.stale", "open"), "--yes");
+        assertThat(first.code()).as(first.err()).isZero();
+        // As if the responder had died after journaling its step, before sending anything.
+        Path file = cli.home.resolve("journal.jsonl");
+        List<String> planned = Files.readAllLines(file).stream().filter(l -> l.contains("\"state\":\"planned\""))
+                .toList();
+        assertThat(planned).hasSize(1);
+        Files.writeString(file, planned.get(0) + "\n");
+        cli.controls.changeService(s -> s.toBuilder().clearTraffic().addAllTraffic(seeded).build());
+        cli.sleeper.sleep(java.time.Duration.ofMinutes(16));
+        int before = cli.mutations();
+
+        CliHarness.Result again = respond(incident("0.stale", "open"), "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).doesNotContain("already handled");
+        assertThat(cli.mutations()).isEqualTo(before + 1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+    }
+
+    @Test
     void aDryRunPlansTheRollbackAndSendsNothing() throws Exception {
         cli.manualTime();
         int calls = cli.controls.mutatingCalls();
