@@ -13,6 +13,7 @@ import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.ServiceControl;
 import dev.virtuoso.rollback.port.ServiceLocks;
+import dev.virtuoso.rollback.traffic.QuickRollback;
 import dev.virtuoso.rollback.verification.Assessment;
 import dev.virtuoso.rollback.verification.Verification;
 import java.time.Clock;
@@ -26,8 +27,8 @@ import java.util.regex.Pattern;
 
 /**
  * `rollback respond`: what Cloud Monitoring's incident notification asks, decided again here. A
- * closed incident, one about another service, one already answered, or a service changed so
- * recently that its metric window still holds minutes from before that change, is left alone. Then
+ * closed incident, one about another service, one already answered, or a service rolled back so
+ * recently that its metric window still holds minutes from before that rollback, is left alone. Then
  * the triggers are judged now, on the revision serving the most traffic (as a watch judges them):
  * the alert may be minutes old. When one fires, the decision matrix's row decides: a rollback row
  * rolls back to the previous revision through the pipeline, anything else only tells people.
@@ -140,8 +141,10 @@ public final class Respond {
     /**
      * Why this incident needs nothing more, from the journal: a step already answered it (one that
      * was refused before sending anything, say for a colleague's lock, did not), or the service was
-     * changed within {@code window + sustain} (by anyone, any kind of change, finished or partial),
-     * so its metric window still holds minutes from before that change.
+     * rolled back within {@code window + sustain} (by anyone, finished or partial), so its metric window
+     * still holds minutes from before that rollback and rolling back again would walk back too far.
+     * Any other recent change (a deploy, a move to LATEST, an undo) does not count: it is often what
+     * broke the service, and this incident, once skipped, is never delivered again.
      */
     private Optional<String> answered(Request req) {
         Notification n = req.notification();
@@ -155,10 +158,10 @@ public final class Respond {
         }
         Duration quiet = req.triggers().window().plus(req.triggers().sustain());
         Instant since = clock.instant().minus(quiet);
-        return Journal.newest(history, r -> r.changed() && req.service().path().equals(r.target())
-                        && r.time().isAfter(since))
-                .map(r -> req.service().name() + " was changed at " + r.time().truncatedTo(ChronoUnit.SECONDS) + " by "
-                        + r.user() + " (" + r.command() + ", journal " + r.id() + "), within triggers.window + sustain ("
+        return Journal.newest(history, r -> r.changed() && QuickRollback.rollsBack(r)
+                        && req.service().path().equals(r.target()) && r.time().isAfter(since))
+                .map(r -> req.service().name() + " was rolled back at " + r.time().truncatedTo(ChronoUnit.SECONDS)
+                        + " by " + r.user() + " (" + r.command() + ", journal " + r.id() + "), within triggers.window + sustain ("
                         + Durations.format(quiet) + "): the metrics still hold minutes from before it, so "
                         + n.label() + " is not acted on again");
     }

@@ -271,10 +271,20 @@ public final class QuickRollback {
                         + ", journal " + r.id() + ")");
     }
 
+    /**
+     * A step that rolled its service back: a quick move to a revision (not to LATEST, which goes
+     * forward), an image rollback or a git revert — also those automation made (`watch --auto` and
+     * `respond` roll back through `quick --previous`). Not an undo (of a rollback, it goes forward
+     * again), a tag, a policy or a data restore.
+     */
+    public static boolean rollsBack(JournalRecord r) {
+        String command = r.command() == null ? "" : r.command();
+        return command.startsWith("quick ") && !command.startsWith("quick --to-latest")
+                || command.startsWith("image ") || command.startsWith("git ");
+    }
+
     private static boolean madeServe(JournalRecord r, String revision) {
-        boolean rollback = r.command().startsWith("quick ") && !r.command().startsWith("quick --to-latest")
-                || r.command().startsWith("image ") || r.command().startsWith("git ");
-        if (!rollback) {
+        if (!rollsBack(r)) {
             return false;
         }
         return TrafficChange.KIND.equals(r.kind()) ? r.to() != null && r.to().startsWith(revision)

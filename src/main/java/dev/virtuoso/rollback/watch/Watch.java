@@ -172,6 +172,8 @@ public final class Watch {
     /**
      * The newest change to this service within {@code window + sustain}, by anyone and of any kind
      * (traffic, image, git): each changes what serves, so the window holds minutes from before it.
+     * Any change, not only a rollback as for `respond`: a watch only waits it out and still rolls back
+     * afterwards if the trigger keeps firing, where a skipped incident is never delivered again.
      */
     private Optional<JournalRecord> recentChange(Request req, Instant now) {
         Instant since = now.minus(req.triggers().window()).minus(req.triggers().sustain());

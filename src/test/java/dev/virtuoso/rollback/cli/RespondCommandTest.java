@@ -110,7 +110,7 @@ class RespondCommandTest {
         // before that rollback, so it is not rolled back again.
         CliHarness.Result other = respond(incident("0.def", "open"), "--yes");
         assertThat(other.code()).as(other.err()).isZero();
-        assertThat(other.out()).startsWith("✓ virtuoso-api was changed at ").contains(" by tester (quick --previous, "
+        assertThat(other.out()).startsWith("✓ virtuoso-api was rolled back at ").contains(" by tester (quick --previous, "
                 + "journal " + step.path("id").asText() + "), within triggers.window + sustain (5m 30s)")
                 .contains("incident 0.def (" + POLICY + ") is not acted on again");
         assertThat(other.out().lines()).hasSize(1);
@@ -181,6 +181,25 @@ class RespondCommandTest {
         CliHarness.Result again = cli.run(env, "-r", book.toString(), "respond", "--yes");
         assertThat(again.out()).startsWith("✓ incident 0.judge was already handled by step ");
         assertThat(cli.controls.webhookMessages()).hasSize(1);
+    }
+
+    @Test
+    void aRecentChangeThatRolledNothingBackDoesNotStopTheRollback() throws Exception {
+        cli.manualTime();
+        assertThat(cli.rb("quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify").code()).isZero();
+        cli.sleeper.sleep(java.time.Duration.ofMinutes(10));
+        // Forward again to the newest revision, a minute before the incident: no rollback, so it does not count.
+        CliHarness.Result forward = cli.rb("quick", "--to-latest", "--yes", "--no-verify");
+        assertThat(forward.code()).as(forward.err()).isZero();
+        cli.sleeper.sleep(java.time.Duration.ofMinutes(1));
+        int before = cli.mutations();
+
+        CliHarness.Result r = respond(incident("0.forward", "open"), "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).doesNotContain("was rolled back at");
+        assertThat(cli.mutations()).isEqualTo(before + 1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
     }
 
     @Test
