@@ -173,14 +173,23 @@ public final class ChangePipeline {
 
     /**
      * Journals a step on {@code service} that changed nothing and that undo therefore never picks (what
-     * automation told people instead of acting), with this pipeline's user, automation, reason and
-     * incident; returns its id.
+     * automation told people instead of acting: {@code send}), with this pipeline's user, automation,
+     * reason and incident; returns its id. Journaled as planned before it is sent, so a journal that
+     * cannot be written sends nothing, and a message delivered again finds it answered.
      */
-    public String journalNotice(ServiceRef service, String command, String kind, String detail) {
+    public String journalNotice(ServiceRef service, String command, String kind, String detail, Runnable send) {
         Instant now = clock.instant();
         JournalRecord r = new JournalRecord(newId(now), now, user, command, service.path(), kind, null, null,
-                JournalRecord.State.verified, detail, false, parent, null, null, origin, null, reason, incident);
+                JournalRecord.State.planned, detail, false, parent, null, null, origin, null, reason, incident);
         journal.append(r);
+        try {
+            send.run();
+        } catch (RuntimeException e) {
+            journal.append(r.next(clock.instant(), JournalRecord.State.failed, null, detail + "; not sent: "
+                    + RunbookException.of(e).getMessage()));
+            throw e;
+        }
+        journal.append(r.next(clock.instant(), JournalRecord.State.verified, null, detail));
         return r.id();
     }
 

@@ -132,8 +132,8 @@ public final class Respond {
             return new Result(Action.skipped, "dry run: would notify: " + text, n.id(), null);
         }
         ui.confirm("Notify people that " + n.label() + " fires (" + a.recommendation() + "), without rolling back?");
-        notifier.open(text);
-        String id = answering.journalNotice(req.service(), COMMAND, "notice", "notified: " + a.recommendation());
+        String id = answering.journalNotice(req.service(), COMMAND, "notice", "notified: " + a.recommendation(),
+                () -> notifier.open(text));
         return new Result(Action.notified, a.recommendation() + ": notified, not rolled back (journal " + id + ")",
                 n.id(), null);
     }

@@ -228,6 +228,23 @@ class RespondCommandTest {
     }
 
     @Test
+    void aNotificationOnlyRowPostsNothingWhenTheJournalRefusesItsStep() throws Exception {
+        Path book = cli.home.resolve("judge.yaml");
+        Files.writeString(book, Files.readString(cli.runbookWithSlack()) + "decisionMatrix:\n"
+                + "  - {severity: critical, minErrorRate: 0.5, action: evaluate then rollback, within: 30m}\n");
+        Map<String, String> env = new HashMap<>(cli.slackEnv());
+        env.put("ROLLBACK_JOURNAL", JOURNAL);
+        cli.controls.failStorageWrites(403, 1, "/records/");
+        cli.stdin = incident("0.refused", "open");
+
+        CliHarness.Result r = cli.run(env, "-r", book.toString(), "respond", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        assertThat(cli.controls.webhookMessages()).isEmpty();
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
     void aDryRunPlansTheRollbackAndSendsNothing() throws Exception {
         cli.manualTime();
         int calls = cli.controls.mutatingCalls();
