@@ -76,9 +76,18 @@ class DryRunTest {
         cli.stdin = RespondCommandTest.incident("0.dry", "open");
         assertThat(dry(book, "respond").out()).contains("dry run: route 100% of virtuoso-api traffic to "
                 + "virtuoso-api-00002-def (nothing changed)");
+        // A row that asks a person first only notifies: a dry run posts nothing and journals nothing.
+        Path judge = cli.home.resolve("judge.yaml");
+        Files.writeString(judge, Files.readString(book) + "decisionMatrix:\n"
+                + "  - {severity: critical, minErrorRate: 0.5, action: evaluate then rollback, within: 30m}\n");
+        cli.stdin = RespondCommandTest.incident("0.judge", "open");
+        assertThat(dry(judge, "respond", "--yes").out()).contains("dry run: would notify: ");
         cli.clock = java.time.Clock.systemUTC();
+        assertThat(dry(book, "alert-policy", "--apply", "--pubsub-topic", "rollback-incidents").out())
+                .contains("dry run: create alert policy");
 
         assertThat(cli.controls.mutatingCalls()).as("mutating calls of " + ran).isZero();
+        assertThat(cli.controls.webhookMessages()).as("Slack posts of " + ran).isEmpty();
         assertThat(cli.service()).isEqualTo(seed);
         assertThat(cli.home.resolve("journal.jsonl")).doesNotExist();
         assertThat(reports).doesNotExist();

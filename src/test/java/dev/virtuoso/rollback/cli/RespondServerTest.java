@@ -166,7 +166,8 @@ class RespondServerTest {
     @Test
     void aRecordKeptLocallyAfterAStorageErrorIsAnswered503AndTheRedeliveryUploadsItAndFindsTheIncidentAnswered()
             throws Exception {
-        cli.controls.failStorageWrites(403, 1, "-applied");
+        // Cloud Storage refuses the step's "applied" state for as long as the first message is handled.
+        cli.controls.failStorageWrites(403, Integer.MAX_VALUE, "-applied");
         URI base = serve(Map.of("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/team", "HOSTNAME", "run-1"));
         String message = RespondCommandTest.envelope(RespondCommandTest.incident("0.kept", "open"));
 
@@ -175,6 +176,7 @@ class RespondServerTest {
         assertThat(acted.statusCode()).as(acted.body()).isEqualTo(503);
         assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
         assertThat(cli.controls.journalObjects("team/records/")).noneMatch(o -> o.endsWith("-applied.json"));
+        cli.controls.failStorageWrites(403, 0, "-applied");
 
         HttpResponse<String> again = post(base, message);
 
@@ -213,6 +215,19 @@ class RespondServerTest {
         assertThat(answer.get(30, TimeUnit.SECONDS).statusCode()).isEqualTo(503);
         assertThat(java.nio.file.Files.readString(cli.home.resolve("journal.jsonl"))).contains("\"state\":\"interrupted\"");
         server = null;
+    }
+
+    @Test
+    void aServerStartedWithDryRunPlansEachMessageAndSendsNothing() throws Exception {
+        URI base = serve(Map.of(), "--dry-run");
+
+        HttpResponse<String> planned = post(base, RespondCommandTest.envelope(RespondCommandTest.incident("0.dry",
+                "open")));
+
+        assertThat(planned.statusCode()).as(planned.body()).isEqualTo(200);
+        assertThat(planned.body()).contains("dry run: route 100% of virtuoso-api traffic to virtuoso-api-00002-def");
+        assertThat(cli.controls.mutatingCalls()).isZero();
+        assertThat(cli.home.resolve("journal.jsonl")).doesNotExist();
     }
 
     @Test
