@@ -26,7 +26,7 @@ import picocli.CommandLine.Spec;
     "Reads the notification a webhook or Pub/Sub channel delivers (stdin, or --event FILE): the plain JSON "
         + "({\"version\": \"1.2\", \"incident\": {...}}) or a Pub/Sub push envelope ({\"message\": {\"data\": "
         + "\"<base64>\"}}). A closed incident, one about another service than the runbook's, one already answered "
-        + "(the journal says so) or a service changed within triggers.window + sustain is left alone (exit 0, one "
+        + "(the journal says so) or a service rolled back within triggers.window + sustain is left alone (exit 0, one "
         + "line why). Otherwise the triggers are judged now on the revision serving most traffic; when one fires, "
         + "a decision-matrix row that says to roll back (\"immediate rollback\", \"quick rollback\") runs `quick "
         + "--previous` (journaled with the incident, notified, verified; exit codes as for quick), any other row "
@@ -50,7 +50,7 @@ public final class RespondCommand implements Callable<Integer> {
     String event;
 
     @Option(names = "--serve", description = "Serve HTTP on $PORT (default 8080): each POST body is a notification, "
-            + "answered as `respond --yes` would (2xx: handled, including malformed ones; 5xx: deliver again); "
+            + "answered as `respond --yes` would (2xx: handled, or no notification at all; 5xx: deliver again); "
             + "GET / answers ok. One request at a time; Ctrl-C or SIGTERM stops it.")
     boolean serve;
 
