@@ -218,6 +218,24 @@ class RespondServerTest {
     }
 
     @Test
+    void theServerListensOnLoopbackUnlessOnCloudRunOrToldWhere() throws Exception {
+        serve(Map.of());
+        assertThat(log.toString()).contains(" of 127.0.0.1 (");
+        server.interrupt();
+        server.join(TimeUnit.SECONDS.toMillis(30));
+        log.getBuffer().setLength(0);
+
+        serve(Map.of("K_SERVICE", "rollback-responder"));
+        assertThat(log.toString()).contains(" of 0.0.0.0 (");
+        server.interrupt();
+        server.join(TimeUnit.SECONDS.toMillis(30));
+        log.getBuffer().setLength(0);
+
+        serve(Map.of("K_SERVICE", "rollback-responder"), "--listen", "127.0.0.1");
+        assertThat(log.toString()).contains(" of 127.0.0.1 (");
+    }
+
+    @Test
     void aServerStartedWithDryRunPlansEachMessageAndSendsNothing() throws Exception {
         URI base = serve(Map.of(), "--dry-run");
 
