@@ -3,6 +3,7 @@ package dev.virtuoso.rollback.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.fail;
 
+import dev.virtuoso.rollback.e2e.Outputs;
 import dev.virtuoso.rollback.port.Sleeper;
 import java.io.BufferedReader;
 import java.io.File;
@@ -20,7 +21,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -225,12 +225,8 @@ class ReleaseArchiveIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"));
         pb.environment().putAll(env);
         pb.environment().putIfAbsent("ROLLBACK_HOME", root.resolve("home").toString());
-        Process p = pb.start();
-        var err = p.getErrorStream();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String errText = new String(err.readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", cmd)).isTrue();
-        return new Run(p.exitValue(), out, errText);
+        Outputs outputs = Outputs.of(pb.start(), 120);
+        return new Run(outputs.code(), outputs.out(), outputs.err());
     }
 
     private static void delete(Path dir) throws IOException {

@@ -129,13 +129,10 @@ class ResponderImageIT {
     void theImagesOwnEntrypointRunWithThisMachinesJavaPrintsTheVersionOfTheBuiltJar(@TempDir Path root)
             throws Exception {
         unpack(root);
-        Process p = imageProcess(root, List.of("--version")).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(err).isEmpty();
-        assertThat(p.exitValue()).isZero();
-        assertThat(out.strip()).isEqualTo("rollback " + jarVersion());
+        Outputs version = Outputs.of(imageProcess(root, List.of("--version")).start(), 60);
+        assertThat(version.err()).isEmpty();
+        assertThat(version.code()).isZero();
+        assertThat(version.out().strip()).isEqualTo("rollback " + jarVersion());
     }
 
     @Test
