@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,14 +89,8 @@ class ResponderDeployScriptTest {
         assertThat(Files.isExecutable(SCRIPT)).isTrue();
         List<String> command = List.of("shellcheck", "--shell=bash", "--severity=style", "--format=gcc",
                 SCRIPT.toString());
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException notInstalled) {
-            Assumptions.abort("shellcheck is not installed, so deploy/responder.sh was not checked: install it "
-                    + "(Debian/Ubuntu: apt-get install shellcheck)");
-            return;
-        }
+        TestTools.require("shellcheck", "shellcheck", "deploy/responder.sh was");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String findings = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(findings).as("shellcheck findings").isEmpty();
