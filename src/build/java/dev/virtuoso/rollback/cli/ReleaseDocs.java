@@ -49,7 +49,14 @@ final class ReleaseDocs {
             tree.getCommandSpec().versionProvider(() -> new String[] {"rollback " + version});
             Files.createDirectories(adoc);
             // force: pages of an earlier build are replaced; no templates folder: the pages are used as generated.
-            ManPageGenerator.generateManPage(adoc.toFile(), null, new boolean[0], true, tree.getCommandSpec());
+            int generated = ManPageGenerator.generateManPage(adoc.toFile(), null, new boolean[0], true,
+                    tree.getCommandSpec());
+            // It reports a page it could not write by its return value, not by an exception: a release
+            // missing pages must not be packed.
+            if (generated != 0) {
+                throw new IllegalStateException("the man page generator failed (status " + generated
+                        + ") writing AsciiDoc pages into " + adoc);
+            }
             Files.createDirectories(completion.getParent());
             // What `rollback generate-completion` prints, its last line's end included.
             Files.writeString(completion, AutoComplete.bash(tree.getCommandName(), tree) + "\n",

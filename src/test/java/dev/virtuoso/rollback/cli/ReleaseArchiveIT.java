@@ -1,8 +1,9 @@
 package dev.virtuoso.rollback.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
+import dev.virtuoso.rollback.e2e.Outputs;
+import dev.virtuoso.rollback.e2e.TestTools;
 import dev.virtuoso.rollback.port.Sleeper;
 import java.io.BufferedReader;
 import java.io.File;
@@ -14,13 +15,17 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
@@ -98,6 +103,7 @@ class ReleaseArchiveIT {
 
     @Test
     void thereIsAManPageForEveryCommandOfTheLiveTreeAndManRendersEachWithItsName() throws Exception {
+        TestTools.require("man", "man-db", "the release's man pages were");
         List<String> commands = new ArrayList<>();
         try (Wiring wiring = new Wiring(quiet())) {
             walk(Cli.commandLine(quiet(), wiring), commands);
@@ -156,6 +162,11 @@ class ReleaseArchiveIT {
             Run create = run(List.of(launcher.toString()), Map.of("ROLLBACK_CDS", "create"));
             assertThat(create.code()).as(create.err()).isZero();
             assertThat(create.out()).isEqualTo("wrote " + plain.resolve(TOP + "/lib/rollback.jsa") + "\n");
+            // Renamed into place: no temporary file is left beside it.
+            try (Stream<Path> lib = Files.list(plain.resolve(TOP + "/lib"))) {
+                assertThat(lib.map(p -> p.getFileName().toString())).containsExactlyInAnyOrder("rollback.jar",
+                        "rollback.jsa");
+            }
 
             // -Xshare:on: the JVM refuses to start when it cannot use the archive.
             Path log = plain.resolve("classes.log");
@@ -171,22 +182,90 @@ class ReleaseArchiveIT {
     }
 
     @Test
-    void underAPathWithSpacesTheLauncherKeepsNoArchiveTheJdkWouldNotUse() throws Exception {
-        Path archive = tree.resolve("lib/rollback.jsa");
-        Run create = rollback(Map.of("ROLLBACK_CDS", "create"));
+    void onJava17UnderAPathWithASpaceTheLauncherKeepsNoArchiveAndSaysTheSpaceIsWhy() throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() == 17, "Java 17 archives no class of such a jar");
+        Run create = rollback(thisJdk(Map.of("ROLLBACK_CDS", "create")));
         try {
-            if (create.code() == 0) { // a JDK that archives classes from such a path (Java 25 does)
-                Run version = rollback(Map.of("ROLLBACK_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info"), "--version");
-                assertThat(version.code()).as(version.err()).isZero();
-                assertThat(version.out()).contains(" dev.virtuoso.rollback.cli.Main source: shared objects file (top)");
-            } else {
-                assertThat(create.code()).isEqualTo(1);
-                assertThat(create.err()).startsWith("error: no class-data archive for " + tree.resolve("lib/rollback.jar"));
-                assertThat(archive).doesNotExist();
-                assertThat(rollback(Map.of(), "--version").out()).isEqualTo("rollback " + VERSION + "\n");
-            }
+            assertThat(create.code()).as(create.err()).isEqualTo(1);
+            assertThat(create.out()).isEmpty();
+            assertThat(create.err()).startsWith("error: no class-data archive for " + tree.resolve("lib/rollback.jar")
+                    + ": this JDK made none that it would use (Java 17 makes none for a jar whose path has a space); "
+                    + "what the run printed is in ");
+            assertThat(Files.readString(keptLog(create))).contains("drill");
+            assertThat(lib()).isEqualTo(Set.of("rollback.jar"));
+            assertThat(rollback(Map.of(), "--version").out()).isEqualTo("rollback " + VERSION + "\n");
         } finally {
-            Files.deleteIfExists(archive);
+            Files.deleteIfExists(tree.resolve("lib/rollback.jsa"));
+        }
+    }
+
+    @Test
+    void fromJava25UnderAPathWithASpaceTheLauncherWritesAnArchiveTheJdkUses() throws Exception {
+        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "Java 25 archives classes of such a jar");
+        Run create = rollback(thisJdk(Map.of("ROLLBACK_CDS", "create")));
+        try {
+            assertThat(create.code()).as(create.err()).isZero();
+            assertThat(lib()).isEqualTo(Set.of("rollback.jar", "rollback.jsa"));
+            Run version = rollback(thisJdk(Map.of("ROLLBACK_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info")),
+                    "--version");
+            assertThat(version.code()).as(version.err()).isZero();
+            assertThat(version.out()).contains(" dev.virtuoso.rollback.cli.Main source: shared objects file (top)");
+        } finally {
+            Files.deleteIfExists(tree.resolve("lib/rollback.jsa"));
+        }
+    }
+
+    @Test
+    void whenTheRunThatMakesTheArchiveFailsTheLauncherSaysSoKeepsItsLogAndLeavesNothingInLib() throws Exception {
+        // A heap too small for the JVM to start: the run that makes the archive exits 1 at once.
+        Run create = rollback(thisJdk(Map.of("ROLLBACK_CDS", "create", "ROLLBACK_JAVA_OPTS", "-Xmx1m")));
+        assertThat(create.code()).as(create.err()).isEqualTo(1);
+        assertThat(create.err()).startsWith("error: no class-data archive for " + tree.resolve("lib/rollback.jar")
+                + ": the run that makes it failed (exit 1); what the run printed is in ")
+                .doesNotContain("space");
+        assertThat(Files.readString(keptLog(create))).contains("heap");
+        assertThat(lib()).isEqualTo(Set.of("rollback.jar"));
+    }
+
+    @Test
+    void aLibFolderTheUserCannotWriteToGetsNoArchiveAndTheLauncherSaysSo() throws Exception {
+        Assumptions.assumeFalse("root".equals(System.getProperty("user.name")), "root may write to any folder");
+        Path lib = tree.resolve("lib");
+        Set<PosixFilePermission> before = Files.getPosixFilePermissions(lib);
+        Files.setPosixFilePermissions(lib, PosixFilePermissions.fromString("r-xr-xr-x"));
+        try {
+            Run create = rollback(thisJdk(Map.of("ROLLBACK_CDS", "create")));
+            assertThat(create.code()).as(create.err()).isEqualTo(1);
+            assertThat(create.err()).isEqualTo("error: no class-data archive: " + lib + " is not writable for this "
+                    + "user; rollback works without it, only slower\n");
+        } finally {
+            Files.setPosixFilePermissions(lib, before);
+        }
+        assertThat(lib()).isEqualTo(Set.of("rollback.jar"));
+    }
+
+    /** The launcher on the JDK running this test, whose version the test knows. */
+    private static Map<String, String> thisJdk(Map<String, String> env) {
+        Map<String, String> all = new HashMap<>(env);
+        all.put("JAVA_HOME", System.getProperty("java.home"));
+        // The log a failure keeps goes under this test's folder (whose path has no space), removed with it.
+        all.put("TMPDIR", root.toString());
+        return all;
+    }
+
+    /** The file an error message names as the one holding what the run printed; it exists. */
+    private static Path keptLog(Run create) {
+        Matcher m = Pattern.compile("what the run printed is in (.+?); rollback works without it").matcher(create.err());
+        assertThat(m.find()).as(create.err()).isTrue();
+        Path log = Path.of(m.group(1));
+        assertThat(log).isRegularFile().hasParentRaw(root);
+        return log;
+    }
+
+    /** The names in the unpacked tree's lib folder, hidden ones included. */
+    private static Set<String> lib() throws IOException {
+        try (Stream<Path> files = Files.list(tree.resolve("lib"))) {
+            return files.map(p -> p.getFileName().toString()).collect(Collectors.toCollection(TreeSet::new));
         }
     }
 
@@ -206,13 +285,8 @@ class ReleaseArchiveIT {
     }
 
     private static Run man(Path page) throws Exception {
-        try {
-            return run(List.of("man", "-l", page.toString()), Map.of("MANPAGER", "cat", "PAGER", "cat",
-                    "MANWIDTH", "200", "LANG", "C.UTF-8"));
-        } catch (IOException notInstalled) {
-            return fail("`man` is not installed, so the release's man pages were not checked: install it "
-                    + "(Debian/Ubuntu: apt-get install man-db; .ci/run does)", notInstalled);
-        }
+        return run(List.of("man", "-l", page.toString()), Map.of("MANPAGER", "cat", "PAGER", "cat",
+                "MANWIDTH", "200", "LANG", "C.UTF-8"));
     }
 
     private static Run rollback(Map<String, String> env, String... args) throws Exception {
@@ -225,12 +299,8 @@ class ReleaseArchiveIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"));
         pb.environment().putAll(env);
         pb.environment().putIfAbsent("ROLLBACK_HOME", root.resolve("home").toString());
-        Process p = pb.start();
-        var err = p.getErrorStream();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String errText = new String(err.readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(String.join(" ", cmd)).isTrue();
-        return new Run(p.exitValue(), out, errText);
+        Outputs outputs = Outputs.of(pb.start(), 120);
+        return new Run(outputs.code(), outputs.out(), outputs.err());
     }
 
     private static void delete(Path dir) throws IOException {

@@ -2,13 +2,11 @@ package dev.virtuoso.rollback.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -24,14 +22,8 @@ class LauncherShellcheckTest {
         assertThat(Files.readAllLines(LAUNCHER).get(0)).isEqualTo("#!/bin/sh");
         List<String> command = List.of("shellcheck", "--shell=sh", "--severity=style", "--format=gcc",
                 LAUNCHER.toString());
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException notInstalled) {
-            Assumptions.abort("shellcheck is not installed, so the launcher was not checked: install it "
-                    + "(Debian/Ubuntu: apt-get install shellcheck; .ci/run does when it can)");
-            return;
-        }
+        TestTools.require("shellcheck", "shellcheck", "the launcher was");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String findings = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(findings).as("shellcheck findings").isEmpty();

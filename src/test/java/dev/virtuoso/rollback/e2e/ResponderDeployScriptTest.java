@@ -14,7 +14,6 @@ import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -90,14 +89,8 @@ class ResponderDeployScriptTest {
         assertThat(Files.isExecutable(SCRIPT)).isTrue();
         List<String> command = List.of("shellcheck", "--shell=bash", "--severity=style", "--format=gcc",
                 SCRIPT.toString());
-        Process p;
-        try {
-            p = new ProcessBuilder(command).redirectErrorStream(true).start();
-        } catch (IOException notInstalled) {
-            Assumptions.abort("shellcheck is not installed, so deploy/responder.sh was not checked: install it "
-                    + "(Debian/Ubuntu: apt-get install shellcheck)");
-            return;
-        }
+        TestTools.require("shellcheck", "shellcheck", "deploy/responder.sh was");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
         String findings = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(findings).as("shellcheck findings").isEmpty();
@@ -248,8 +241,8 @@ class ResponderDeployScriptTest {
         Process bash = process(List.of("bash", "-s"), Map.of());
         bash.getOutputStream().write(dry.out().getBytes(StandardCharsets.UTF_8));
         bash.getOutputStream().close();
-        assertThat(bash.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        assertThat(bash.exitValue()).isZero();
+        Outputs replayed = Outputs.of(bash, 60);
+        assertThat(replayed.code()).as(replayed.err()).isZero();
         assertThat(calls()).isEqualTo(real.calls().stream()
                 .filter(c -> !c.contains("describe") && !c.contains("access")).toList());
     }
@@ -284,10 +277,8 @@ class ResponderDeployScriptTest {
         command.addAll(flags);
         Process p = process(command, env);
         p.getOutputStream().close();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        return new Run(p.exitValue(), out, err, calls());
+        Outputs outputs = Outputs.of(p, 60);
+        return new Run(outputs.code(), outputs.out(), outputs.err(), calls());
     }
 
     private Process process(List<String> command, Map<String, String> env) throws IOException {
@@ -303,7 +294,6 @@ class ResponderDeployScriptTest {
         e.put("FAKE_URL", URL);
         e.put("FAKE_NUMBER", NUMBER);
         e.putAll(env);
-        // Drained after the process ends: the script writes far less than a pipe holds.
         return pb.start();
     }
 

@@ -129,13 +129,10 @@ class ResponderImageIT {
     void theImagesOwnEntrypointRunWithThisMachinesJavaPrintsTheVersionOfTheBuiltJar(@TempDir Path root)
             throws Exception {
         unpack(root);
-        Process p = imageProcess(root, List.of("--version")).start();
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(err).isEmpty();
-        assertThat(p.exitValue()).isZero();
-        assertThat(out.strip()).isEqualTo("rollback " + jarVersion());
+        Outputs version = Outputs.of(imageProcess(root, List.of("--version")).start(), 60);
+        assertThat(version.err()).isEmpty();
+        assertThat(version.code()).isZero();
+        assertThat(version.out().strip()).isEqualTo("rollback " + jarVersion());
     }
 
     @Test
@@ -147,16 +144,8 @@ class ResponderImageIT {
             try (ServerSocket free = new ServerSocket(0)) {
                 port = free.getLocalPort();
             }
-            ProcessBuilder pb = imageProcess(root, strings(config.at("/config/Cmd")));
-            pb.environment().putAll(sandbox.emulatorVariables());
-            // What deploy/responder.sh gives the service: the runbook as a file, the team's journal, the port.
-            pb.environment().put("ROLLBACK_RUNBOOK", Path.of("runbooks/sandbox.yaml").toAbsolutePath().toString());
-            pb.environment().put("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/responder");
+            ProcessBuilder pb = asDeployed(imageProcess(root, strings(config.at("/config/Cmd"))), sandbox, root);
             pb.environment().put("PORT", Integer.toString(port));
-            // The image's /tmp is this test's folder, not this machine's.
-            pb.environment().put("ROLLBACK_HOME", root.resolve("tmp/rollback").toString());
-            // Only because no metadata server answers here; the image itself leaves the lookup on (test above).
-            pb.environment().put("NO_GCE_CHECK", "true");
             pb.redirectErrorStream(true).redirectOutput(root.resolve("server.log").toFile());
             Process server = pb.start();
             try {
@@ -181,7 +170,34 @@ class ResponderImageIT {
                 server.destroy();
                 assertThat(server.waitFor(30, TimeUnit.SECONDS)).isTrue();
             }
+
+            // The team's journal names the responder as who acted (the image sets no host name: that part is
+            // whatever the instance's is).
+            Outputs history = Outputs.of(asDeployed(imageProcess(root, List.of("-o", "json", "history")), sandbox,
+                    root).start(), 60);
+            assertThat(history.code()).as(history.err()).isZero();
+            JsonNode steps = new ObjectMapper().readTree(history.out());
+            List<String> users = new ArrayList<>();
+            steps.findValues("user").forEach(u -> users.add(u.asText()));
+            assertThat(users).isNotEmpty().containsOnly("rollback-responder");
         }
+    }
+
+    @Test
+    void theImageNamesItsUserRollbackResponderForTheJournalAndTheLocks() {
+        assertThat(strings(config.at("/config/Env"))).contains("USER=rollback-responder");
+    }
+
+    /** What deploy/responder.sh gives the service, against the sandbox: the runbook as a file, the team's journal. */
+    private static ProcessBuilder asDeployed(ProcessBuilder pb, Sandbox sandbox, Path root) {
+        pb.environment().putAll(sandbox.emulatorVariables());
+        pb.environment().put("ROLLBACK_RUNBOOK", Path.of("runbooks/sandbox.yaml").toAbsolutePath().toString());
+        pb.environment().put("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/responder");
+        // The image's /tmp is this test's folder, not this machine's.
+        pb.environment().put("ROLLBACK_HOME", root.resolve("tmp/rollback").toString());
+        // Only because no metadata server answers here; the image itself leaves the lookup on (test above).
+        pb.environment().put("NO_GCE_CHECK", "true");
+        return pb;
     }
 
     private static void awaitHealthy(HttpClient http, URI base, Process server, Path log) throws Exception {

