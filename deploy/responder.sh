@@ -139,6 +139,13 @@ for s in "$runbook_secret" ${secrets[@]+"${secrets[@]}"} ${target_secrets[@]+"${
   check "$s" '^[A-Za-z0-9_-]{1,255}$' "'$s' is not a secret name"
 done
 check "$memory" '^[0-9]+(Mi|Gi)$' "--memory must be like 512Mi or 1Gi, not '$memory'"
+# The responder has no environment of the runbook's own: a value the runbook reads from a variable
+# ({env: API_KEY}) is missing there, so its checks or its notifications would fail at the first incident.
+env_lines=$(grep -nE '(^|[{,[:space:]])env:' "$runbook" || true)
+if [[ -n $env_lines ]]; then
+  printf 'warning: %s reads environment variables, which the responder does not have: store each value in Secret Manager, write {secret: NAME} in the runbook and give --secret NAME\n' "$runbook" >&2
+  printf '%s\n' "$env_lines" | sed 's/^/  line /' >&2
+fi
 [[ -z $project_number ]] || check "$project_number" '^[0-9]{6,20}$' "--project-number is not a number: '$project_number'"
 
 # Prints a command, or runs it.

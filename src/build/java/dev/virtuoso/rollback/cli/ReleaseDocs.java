@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.asciidoctor.Asciidoctor;
 import org.asciidoctor.Options;
@@ -45,8 +46,11 @@ final class ReleaseDocs {
                 new Context.SystemClock(), Sleeper.REAL);
         try (Wiring wiring = new Wiring(ctx)) {
             CommandLine tree = Cli.commandLine(ctx, wiring);
-            // The jar's manifest gives `rollback --version` its version; these classes are not in a jar yet.
-            tree.getCommandSpec().versionProvider(() -> new String[] {"rollback " + version});
+            // The jar's manifest gives `rollback --version` its version; these classes are not in a jar yet. Every
+            // command's page carries the version in its footer, so every command is given it, not only the root.
+            String[] named = {"rollback " + version};
+            tree.getCommandSpec().versionProvider(() -> named);
+            everyCommand(tree, c -> c.getCommandSpec().versionProvider(() -> named));
             Files.createDirectories(adoc);
             // force: pages of an earlier build are replaced; no templates folder: the pages are used as generated.
             int generated = ManPageGenerator.generateManPage(adoc.toFile(), null, new boolean[0], true,
@@ -73,6 +77,13 @@ final class ReleaseDocs {
             for (File page : pages) {
                 asciidoctor.convertFile(page, options);
             }
+        }
+    }
+
+    private static void everyCommand(CommandLine command, Consumer<CommandLine> action) {
+        for (CommandLine sub : command.getSubcommands().values()) {
+            action.accept(sub);
+            everyCommand(sub, action);
         }
     }
 }

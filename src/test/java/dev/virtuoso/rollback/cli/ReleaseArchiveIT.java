@@ -68,7 +68,7 @@ class ReleaseArchiveIT {
     }
 
     @Test
-    void theArchiveHoldsOneFolderNamedForTheVersionWithLauncherJarPagesCompletionAndReadme() throws Exception {
+    void theArchiveHoldsOneFolderNamedForTheVersionWithLauncherJarPagesCompletionSandboxRunbooksAndReadme() throws Exception {
         assertThat(archive()).exists();
         try (Stream<Path> top = Files.list(tree.getParent())) {
             assertThat(top.map(p -> p.getFileName().toString())).containsExactly(TOP);
@@ -79,7 +79,8 @@ class ReleaseArchiveIT {
         }
         assertThat(files).filteredOn(f -> !f.startsWith("share/man/man1/"))
                 .containsExactly("README.md", "bin/rollback", "lib/rollback.jar",
-                        "share/bash-completion/completions/rollback");
+                        "share/bash-completion/completions/rollback", "share/rollback/runbooks/sandbox-fleet.yaml",
+                        "share/rollback/runbooks/sandbox.yaml");
         assertThat(Files.getPosixFilePermissions(tree.resolve("bin/rollback")))
                 .contains(PosixFilePermission.OWNER_EXECUTE, PosixFilePermission.OTHERS_EXECUTE);
     }
@@ -119,7 +120,9 @@ class ReleaseArchiveIT {
             Run man = man(pages.resolve(page + ".1"));
             assertThat(man.code()).as(page + ": " + man.err()).isZero();
             assertThat(man.err()).as(page).isEmpty();
-            assertThat(man.out()).as(page).contains("NAME\n       " + page + " - ").contains("SYNOPSIS\n       " + command);
+            assertThat(man.out()).as(page).contains("NAME\n       " + page + " - ").contains("SYNOPSIS\n       " + command)
+                    // the footer names the version the archive is named for, on every page
+                    .contains("rollback " + VERSION).doesNotContain("development build");
         }
         // The root page names every command beside it.
         assertThat(man(pages.resolve("rollback.1")).out()).contains("\n       quick\n", "\n       restore\n");

@@ -248,6 +248,21 @@ class ResponderDeployScriptTest {
     }
 
     @Test
+    void aRunbookThatReadsEnvironmentVariablesIsWarnedAboutNamingEachLineAndOneThatDoesNotIsNot() throws Exception {
+        List<String> flags = new ArrayList<>(fullFlags());
+        flags.add("--dry-run");
+        Run quiet = run(Map.of(), flags);
+        assertThat(quiet.err()).doesNotContain("warning");
+
+        Files.writeString(runbook, "apiVersion: rollback/v1\napiKey:\n  env: API_KEY\nnotify:\n"
+                + "  slackWebhook: {env: SLACK_WEBHOOK_URL}\n");
+        Run warned = run(Map.of(), flags);
+        assertThat(warned.code()).isZero();
+        assertThat(warned.err()).contains("warning: " + runbook + " reads environment variables, which the "
+                + "responder does not have", "  line 3:  env: API_KEY", "  line 5:  slackWebhook: {env: SLACK_WEBHOOK_URL}");
+    }
+
+    @Test
     void dryRunWithoutTheProjectNumberSaysWhereItGoes() throws Exception {
         List<String> flags = new ArrayList<>(fullFlags());
         int at = flags.indexOf("--project-number");
