@@ -309,7 +309,7 @@ class RespondCommandTest {
         assertThat(help.code()).isZero();
         assertThat(help.out()).contains("--event=FILE").contains("--serve")
                 .contains("echo '{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"0.abc\",'")
-                .contains("printf '{\"message\": {\"data\": \"%s\"}}' \"$(base64 -w0 n.json)\"")
+                .contains("printf '{\"message\": {\"data\": \"%s\"}}' \"$(base64 < n.json | tr -d '\\n')\"")
                 .contains("PORT=8080 rollback -r runbooks/virtuoso-api.yaml respond --serve")
                 .contains("Global options (every command):");
         assertThat(help.out().lines()).allSatisfy(l -> assertThat(l.length()).isLessThanOrEqualTo(80));

@@ -25,7 +25,8 @@ import picocli.CommandLine.Spec;
     "Act on a Cloud Monitoring incident notification: re-check the triggers, then roll back or notify.",
     "Reads the notification a webhook or Pub/Sub channel delivers (stdin, or --event FILE): the plain JSON "
         + "({\"version\": \"1.2\", \"incident\": {...}}) or a Pub/Sub push envelope ({\"message\": {\"data\": "
-        + "\"<base64>\"}}). A closed incident, one about another service than the runbook's, one already answered "
+        + "\"<base64>\"}}). A closed incident, one about another service than the runbook's (one without "
+        + "resource labels is taken to be about the runbook's service), one already answered "
         + "(the journal says so) or a service rolled back within triggers.window + sustain is left alone (exit 0, one "
         + "line why). Otherwise the triggers are judged now on the revision serving most traffic; when one fires, "
         + "a decision-matrix row that says to roll back (\"immediate rollback\", \"quick rollback\") runs `quick "
@@ -38,7 +39,7 @@ import picocli.CommandLine.Spec;
             "  echo '{\"version\": \"1.2\", \"incident\": {\"incident_id\": \"0.abc\",' \\",
             "       '\"state\": \"open\", \"policy_name\": \"Auto Rollback\"}}' \\",
             "    | rollback respond --yes",
-            "  printf '{\"message\": {\"data\": \"%%s\"}}' \"$(base64 -w0 n.json)\" \\",
+            "  printf '{\"message\": {\"data\": \"%%s\"}}' \"$(base64 < n.json | tr -d '\\n')\" \\",
             "    | rollback respond --yes -o json     # a Pub/Sub push envelope",
             "  PORT=8080 rollback -r runbooks/virtuoso-api.yaml respond --serve",
             "                                         # on Cloud Run, behind Pub/Sub push"})
