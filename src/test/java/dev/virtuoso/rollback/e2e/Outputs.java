@@ -17,12 +17,14 @@ public record Outputs(int code, String out, String err) {
 
     /** Reads both streams of {@code process} to their end and waits for it; fails after {@code seconds}. */
     public static Outputs of(Process process, long seconds) throws IOException, InterruptedException {
-        CompletableFuture<String> err = CompletableFuture.supplyAsync(() -> text(process.getErrorStream()));
-        CompletableFuture<String> out = CompletableFuture.supplyAsync(() -> text(process.getInputStream()));
+        // A thread of its own for each stream: a shared pool that happens to be busy would leave one pipe unread.
+        CompletableFuture<String> err = reader(process.getErrorStream(), "stderr");
+        CompletableFuture<String> out = reader(process.getInputStream(), "stdout");
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(seconds);
         try {
-            String stdout = out.get(seconds, TimeUnit.SECONDS);
-            String stderr = err.get(seconds, TimeUnit.SECONDS);
-            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
+            String stdout = out.get(left(deadline), TimeUnit.NANOSECONDS);
+            String stderr = err.get(left(deadline), TimeUnit.NANOSECONDS);
+            if (!process.waitFor(left(deadline), TimeUnit.NANOSECONDS)) {
                 throw new TimeoutException();
             }
             return new Outputs(process.exitValue(), stdout, stderr);
@@ -33,6 +35,24 @@ public record Outputs(int code, String out, String err) {
         } catch (ExecutionException e) {
             throw new IOException(e.getCause());
         }
+    }
+
+    private static CompletableFuture<String> reader(InputStream in, String name) {
+        CompletableFuture<String> text = new CompletableFuture<>();
+        Thread t = new Thread(() -> {
+            try {
+                text.complete(text(in));
+            } catch (RuntimeException e) {
+                text.completeExceptionally(e);
+            }
+        }, "outputs-" + name);
+        t.setDaemon(true);
+        t.start();
+        return text;
+    }
+
+    private static long left(long deadline) {
+        return Math.max(0, deadline - System.nanoTime());
     }
 
     private static String text(InputStream in) {
