@@ -204,12 +204,12 @@ class ReleaseArchiveIT {
 
     @Test
     void fromJava25UnderAPathWithASpaceTheLauncherWritesAnArchiveTheJdkUses() throws Exception {
-        Assumptions.assumeTrue(Runtime.version().feature() >= 25, "Java 25 archives classes of such a jar");
-        Run create = rollback(thisJdk(Map.of("ROLLBACK_CDS", "create")));
+        Path jdk25 = jdk25();
+        Run create = rollback(withJdk(jdk25, Map.of("ROLLBACK_CDS", "create")));
         try {
             assertThat(create.code()).as(create.err()).isZero();
             assertThat(lib()).isEqualTo(Set.of("rollback.jar", "rollback.jsa"));
-            Run version = rollback(thisJdk(Map.of("ROLLBACK_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info")),
+            Run version = rollback(withJdk(jdk25, Map.of("ROLLBACK_JAVA_OPTS", "-Xshare:on -Xlog:class+load=info")),
                     "--version");
             assertThat(version.code()).as(version.err()).isZero();
             assertThat(version.out()).contains(" dev.virtuoso.rollback.cli.Main source: shared objects file (top)");
@@ -249,8 +249,30 @@ class ReleaseArchiveIT {
 
     /** The launcher on the JDK running this test, whose version the test knows. */
     private static Map<String, String> thisJdk(Map<String, String> env) {
+        return withJdk(Path.of(System.getProperty("java.home")), env);
+    }
+
+    /** A JDK 25 or later: the one running this test, else one installed beside it (/usr/lib/jvm/*-25*). */
+    private static Path jdk25() throws IOException {
+        if (Runtime.version().feature() >= 25) {
+            return Path.of(System.getProperty("java.home"));
+        }
+        Path jvms = Path.of("/usr/lib/jvm");
+        Path found = null;
+        if (Files.isDirectory(jvms)) {
+            try (Stream<Path> all = Files.list(jvms)) {
+                found = all.filter(p -> p.getFileName().toString().matches(".*-2[5-9](\\D.*)?")
+                        && Files.isExecutable(p.resolve("bin/java"))).sorted().findFirst().orElse(null);
+            }
+        }
+        Assumptions.assumeTrue(found != null, "no JDK 25 here (this test runs on " + Runtime.version()
+                + " and /usr/lib/jvm has none): Java 25 archives classes of a jar under a path with a space");
+        return found;
+    }
+
+    private static Map<String, String> withJdk(Path javaHome, Map<String, String> env) {
         Map<String, String> all = new HashMap<>(env);
-        all.put("JAVA_HOME", System.getProperty("java.home"));
+        all.put("JAVA_HOME", javaHome.toString());
         // The log a failure keeps goes under this test's folder (whose path has no space), removed with it.
         all.put("TMPDIR", root.toString());
         return all;
