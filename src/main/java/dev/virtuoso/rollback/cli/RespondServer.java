@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.virtuoso.rollback.cli.command.RespondCommand;
 import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -21,6 +22,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -72,14 +74,8 @@ public final class RespondServer {
         if (port < 0 || port > 65535) {
             throw RunbookException.invalid("$PORT must be a port number, not '" + portText + "'");
         }
-        List<String> args = commandLine(spec.root().commandLine().getParseResult().originalArgs());
-        try {
-            // Every message runs this line: one that does not parse would answer each of them alike.
-            Cli.commandLine(s.ctx, root.wiring).parseArgs(args.toArray(String[]::new));
-        } catch (CommandLine.ParameterException e) {
-            throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which does not "
-                    + "parse: " + e.getMessage());
-        }
+        List<String> args = commandLine(spec.root().commandLine().getParseResult().originalArgs(),
+                line -> Cli.commandLine(s.ctx, root.wiring).parseArgs(line));
         String host = listen != null ? listen.strip() : s.ctx.env().containsKey("K_SERVICE") ? "0.0.0.0" : "127.0.0.1";
         HttpServer server;
         try {
@@ -136,22 +132,59 @@ public final class RespondServer {
     }
 
     /**
-     * This server's own command line, as one `respond --yes` run that reads its notification from stdin;
-     * {@code --yes} is added only when the line lacks it (given twice, picocli refuses the line).
+     * This server's own command line, as one `respond --yes` run that reads its notification from stdin:
+     * without the options only a server takes ({@code --serve}, {@code --listen ADDR}), which the command
+     * refuses without {@code --serve}, and with {@code --yes} added only when the line lacks it (given
+     * twice, picocli refuses the line). {@code parse} parses a line as the command tree does; the line is
+     * checked here as each message's command would check it, so that a line every message would be
+     * refused for is refused once, at startup, rather than answered 500 for every message forever.
      */
-    static List<String> commandLine(List<String> original) {
+    static List<String> commandLine(List<String> original, Function<String[], CommandLine.ParseResult> parse) {
         List<String> args = new ArrayList<>();
-        boolean yes = false;
-        for (String a : original) {
-            if (!"--serve".equals(a)) {
+        for (int i = 0; i < original.size(); i++) {
+            String a = original.get(i);
+            if ("--listen".equals(a)) {
+                i++; // its address
+            } else if (!"--serve".equals(a) && !a.startsWith("--listen=")) {
                 args.add(a);
-                yes |= "--yes".equals(a) || a.matches("-[vey]*y[vey]*");
             }
         }
-        if (!yes) {
+        CommandLine.ParseResult parsed = parsed(args, parse);
+        if (!yes(parsed)) {
             args.add("--yes");
+            parsed = parsed(args, parse);
+        }
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--serve") || p.hasMatchedOption("--listen")) {
+                // Only when one was given as another option's value, which the line above cannot tell apart.
+                throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which still "
+                        + "serves: give --serve and --listen only as options of their own");
+            }
+            if (p.commandSpec().userObject() instanceof RespondCommand command) {
+                command.check();
+            }
         }
         return args;
+    }
+
+    private static CommandLine.ParseResult parsed(List<String> args, Function<String[], CommandLine.ParseResult> parse) {
+        try {
+            return parse.apply(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            // Every message runs this line: one that does not parse would answer each of them alike.
+            throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which does not "
+                    + "parse: " + e.getMessage());
+        }
+    }
+
+    /** Whether --yes (or -y, alone or in a cluster such as -yo) was given, on the root or the command. */
+    private static boolean yes(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--yes")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static void handle(HttpExchange exchange, Context ctx, Wiring wiring, List<String> args, PrintWriter log)
