@@ -233,6 +233,33 @@ class RespondCommandTest {
     }
 
     @Test
+    void aStepOnlyPlannedLongerThanALockLeaseWhoseTrafficServesCountsAsAnsweredAndIsNotSentAgain()
+            throws Exception {
+        cli.manualTime();
+        CliHarness.Result first = respond(incident("0.lost", "open"), "--yes");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        // As if the responder had been killed 16 minutes ago after sending its change, before journaling it
+        // applied: the service serves what the step asked for.
+        Path file = cli.home.resolve("journal.jsonl");
+        List<String> planned = Files.readAllLines(file).stream().filter(l -> l.contains("\"state\":\"planned\""))
+                .toList();
+        assertThat(planned).hasSize(1);
+        com.fasterxml.jackson.databind.node.ObjectNode step = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new ObjectMapper().readTree(planned.get(0));
+        step.put("time", Instant.parse(step.path("time").asText()).minus(java.time.Duration.ofMinutes(16)).toString());
+        Files.writeString(file, step + "\n");
+        int before = cli.mutations();
+
+        CliHarness.Result again = respond(incident("0.lost", "open"), "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("incident 0.lost was already handled by step " + step.path("id").asText());
+        assertThat(cli.mutations()).isEqualTo(before);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+    }
+
+    @Test
     void aNotificationOnlyRowPostsNothingWhenTheJournalRefusesItsStep() throws Exception {
         Path book = cli.home.resolve("judge.yaml");
         Files.writeString(book, Files.readString(cli.runbookWithSlack()) + "decisionMatrix:\n"
