@@ -16,8 +16,10 @@ import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -47,6 +49,8 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class RespondServer {
     /** Larger than any incident notification; a body past it is not one, and is acknowledged as malformed. */
     static final int MAX_BODY = 1 << 20;
+    /** Under the 10 seconds Cloud Run waits between SIGTERM and SIGKILL, leaving time to answer and exit. */
+    static final Duration CLOUD_RUN_GRACE = Duration.ofSeconds(8);
 
     private RespondServer() {
     }
@@ -76,7 +80,7 @@ public final class RespondServer {
         }
         List<String> args = commandLine(spec.root().commandLine().getParseResult().originalArgs(),
                 line -> Cli.commandLine(s.ctx, root.wiring).parseArgs(line));
-        String host = listen != null ? listen.strip() : s.ctx.env().containsKey("K_SERVICE") ? "0.0.0.0" : "127.0.0.1";
+        String host = host(listen, s.ctx.env());
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 16);
@@ -87,10 +91,12 @@ public final class RespondServer {
         // One thread handles the requests, one at a time, so a stop knows which one to interrupt.
         ExecutorService handling = Executors.newSingleThreadExecutor(r -> new Thread(r, "respond-request"));
         server.setExecutor(handling);
-        server.createContext("/", exchange -> handle(exchange, s.ctx, root.wiring, args, log));
+        Running running = new Running();
+        server.createContext("/", exchange -> handle(exchange, s.ctx, root.wiring, args, log, running));
         CountDownLatch stopped = new CountDownLatch(1);
+        Duration grace = grace(s.ctx.env());
         Thread hook = new Thread(() -> {
-            stop(server, handling);
+            stop(server, handling, running, grace);
             stopped.countDown();
         }, "respond-server-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -102,7 +108,7 @@ public final class RespondServer {
             stopped.await();
             return 0;
         } catch (InterruptedException e) {
-            stop(server, handling);
+            stop(server, handling, running, grace);
             log.println("respond: stopped");
             log.flush();
             return ExitCode.INTERRUPTED.code();
@@ -115,20 +121,59 @@ public final class RespondServer {
         }
     }
 
+    /** Where to listen: {@code listen} when given, else every interface on Cloud Run, else loopback only. */
+    static String host(String listen, Map<String, String> env) {
+        return listen != null ? listen.strip() : env.containsKey("K_SERVICE") ? "0.0.0.0" : "127.0.0.1";
+    }
+
     /**
-     * Interrupts the message in progress, if any, and waits up to {@link Main#GRACE} for it to stop the
-     * way every command stops (reading and journaling what is true, giving back its lock, answering
-     * 503), then stops listening; only then are the server's own adapters closed. The JDK server's own
-     * stop delay is not used: it may wait out the whole delay even when nothing is in progress.
+     * How long a stop waits for the message in progress: on Cloud Run ($K_SERVICE set), which kills the
+     * container 10 seconds after asking it to stop, {@link #CLOUD_RUN_GRACE}, so the 503 still leaves
+     * and the lock is given back; elsewhere {@link Main#GRACE}.
      */
-    private static void stop(HttpServer server, ExecutorService handling) {
-        handling.shutdownNow();
+    static Duration grace(Map<String, String> env) {
+        return env.containsKey("K_SERVICE") ? CLOUD_RUN_GRACE : Main.GRACE;
+    }
+
+    /**
+     * Interrupts the message in progress, if its command is still running, and waits up to {@code grace}
+     * for it to stop the way every command stops (reading and journaling what is true, giving back its
+     * lock, answering 503), then stops listening; only then are the server's own adapters closed. Only
+     * the command is interrupted: once it has returned, the request's adapters are closing (Slack posts
+     * draining, the lock given back) and its answer is being sent, which an interrupt would cut short.
+     * The JDK server's own stop delay is not used: it may wait out the whole delay even when nothing is
+     * in progress.
+     */
+    private static void stop(HttpServer server, ExecutorService handling, Running running, Duration grace) {
+        handling.shutdown();
+        running.interrupt();
         try {
-            handling.awaitTermination(Main.GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            handling.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         server.stop(0);
+    }
+
+    /** The request thread while it is inside the command, the only time a stop may interrupt it. */
+    private static final class Running {
+        private Thread thread;
+
+        synchronized void enter() {
+            thread = Thread.currentThread();
+        }
+
+        /** Clears an interrupt the command left, under the same lock, so that none can land after it. */
+        synchronized void leave() {
+            thread = null;
+            Thread.interrupted();
+        }
+
+        synchronized void interrupt() {
+            if (thread != null) {
+                thread.interrupt();
+            }
+        }
     }
 
     /**
@@ -187,8 +232,8 @@ public final class RespondServer {
         return false;
     }
 
-    private static void handle(HttpExchange exchange, Context ctx, Wiring wiring, List<String> args, PrintWriter log)
-            throws IOException {
+    private static void handle(HttpExchange exchange, Context ctx, Wiring wiring, List<String> args, PrintWriter log,
+                               Running running) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if ("GET".equals(method)) {
@@ -224,6 +269,7 @@ public final class RespondServer {
             // Closed before the answer: once Pub/Sub has it, Cloud Run may throttle this instance's CPU.
             Wiring own = wiring.forRequest(one);
             try {
+                running.enter();
                 code = Cli.run(one, own, args.toArray(String[]::new));
             } catch (RuntimeException e) {
                 code = ExitCode.INTERNAL.code();
@@ -231,7 +277,7 @@ public final class RespondServer {
             } finally {
                 // A stop interrupted the command, which has stopped as commands do: the answer (503) is still
                 // sent, which an interrupted thread could not do over the connection.
-                Thread.interrupted();
+                running.leave();
                 own.close();
             }
             boolean keptLocally = own.journalKeptLocally();

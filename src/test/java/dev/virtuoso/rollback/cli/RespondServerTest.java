@@ -221,18 +221,15 @@ class RespondServerTest {
     void theServerListensOnLoopbackUnlessOnCloudRunOrToldWhere() throws Exception {
         serve(Map.of());
         assertThat(log.toString()).contains(" of 127.0.0.1 (");
-        server.interrupt();
-        server.join(TimeUnit.SECONDS.toMillis(30));
-        log.getBuffer().setLength(0);
+        assertThat(RespondServer.host(null, Map.of())).isEqualTo("127.0.0.1");
+        assertThat(RespondServer.host(null, Map.of("K_SERVICE", "rollback-responder"))).isEqualTo("0.0.0.0");
+        assertThat(RespondServer.host(" 127.0.0.1 ", Map.of("K_SERVICE", "rollback-responder"))).isEqualTo("127.0.0.1");
+    }
 
-        serve(Map.of("K_SERVICE", "rollback-responder"));
-        assertThat(log.toString()).contains(" of 0.0.0.0 (");
-        server.interrupt();
-        server.join(TimeUnit.SECONDS.toMillis(30));
-        log.getBuffer().setLength(0);
-
-        serve(Map.of("K_SERVICE", "rollback-responder"), "--listen", "127.0.0.1");
-        assertThat(log.toString()).contains(" of 127.0.0.1 (");
+    @Test
+    void aStopOnCloudRunWaitsLessThanTheTenSecondsBeforeItsKill() {
+        assertThat(RespondServer.grace(Map.of("K_SERVICE", "rollback-responder"))).isLessThan(java.time.Duration.ofSeconds(10));
+        assertThat(RespondServer.grace(Map.of())).isEqualTo(Main.GRACE);
     }
 
     @Test
