@@ -246,6 +246,22 @@ class RespondServerTest {
     }
 
     @Test
+    void recordsAnEarlierRunKeptLocallyDoNotMakeADryRunServerAnswer503() throws Exception {
+        java.nio.file.Path spool = dev.virtuoso.rollback.adapter.gcp.GcsJournal.spoolFile(cli.home,
+                Sandbox.JOURNAL_BUCKET, "team");
+        java.nio.file.Files.createDirectories(spool.getParent());
+        java.nio.file.Files.writeString(spool, "{\"id\":\"kept-earlier\"}\n");
+        URI base = serve(Map.of("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/team", "HOSTNAME", "run-1"),
+                "--dry-run");
+
+        HttpResponse<String> planned = post(base, RespondCommandTest.envelope(RespondCommandTest.incident("0.spool",
+                "open")));
+
+        assertThat(planned.statusCode()).as(planned.body()).isEqualTo(200);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
     void aServerStartedWithYesAndJsonOutputRollsBackAndLogsWhatItDidOnOneLine() throws Exception {
         URI base = serve(Map.of(), "--yes", "-o", "json");
 
