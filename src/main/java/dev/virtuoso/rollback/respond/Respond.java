@@ -7,6 +7,8 @@ import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.ServiceSteps;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.config.Runbook;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.port.Interaction;
@@ -137,7 +139,14 @@ public final class Respond {
         }
         ui.confirm("Notify people that " + n.label() + " fires (" + a.recommendation() + "), without rolling back?");
         String id = answering.journalNotice(req.service(), COMMAND, NOTICE, "notified: " + a.recommendation(),
-                () -> notifier.open(text));
+                () -> {
+                    notifier.open(text);
+                    // Telling people is all this row does: a notice nobody received is no answer, and the
+                    // message is delivered again (exit 4) rather than acknowledged.
+                    if (!notifier.flush()) {
+                        throw new RunbookException(ExitCode.API_FAILURE, "the notification was not delivered");
+                    }
+                });
         return new Result(Action.notified, a.recommendation() + ": notified, not rolled back (journal " + id + ")",
                 n.id(), null);
     }

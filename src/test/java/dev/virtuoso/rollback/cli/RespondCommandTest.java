@@ -189,6 +189,30 @@ class RespondCommandTest {
     }
 
     @Test
+    void aNotificationOnlyRowWhosePostFailsJournalsFailedExits4AndTheRedeliveryNotifies() throws Exception {
+        Path book = cli.home.resolve("judge.yaml");
+        Files.writeString(book, Files.readString(cli.runbookWithSlack()) + "decisionMatrix:\n"
+                + "  - {severity: critical, minErrorRate: 0.5, action: evaluate then rollback, within: 30m}\n");
+        Map<String, String> env = cli.slackEnv();
+        cli.controls.webhookFailsWith(500);
+        cli.stdin = incident("0.unheard", "open");
+
+        CliHarness.Result r = cli.run(env, "-r", book.toString(), "respond", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        assertThat(cli.journal()).last().satisfies(n -> assertThat(n.path("state").asText()).isEqualTo("failed"));
+
+        cli.controls.webhookFailsWith(200);
+        cli.stdin = incident("0.unheard", "open");
+        CliHarness.Result again = cli.run(env, "-r", book.toString(), "respond", "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).startsWith("notified: ");
+        assertThat(cli.journal()).last().satisfies(n -> assertThat(n.path("state").asText()).isEqualTo("verified"));
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
     void aRecentChangeThatRolledNothingBackDoesNotStopTheRollback() throws Exception {
         cli.manualTime();
         // A change a minute before the incident that rolled nothing back: it does not count.
