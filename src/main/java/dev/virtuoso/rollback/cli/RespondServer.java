@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
+import dev.virtuoso.rollback.cli.command.RespondCommand;
 import dev.virtuoso.rollback.json.Json;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
@@ -15,12 +16,15 @@ import java.io.StringWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import picocli.CommandLine;
 import picocli.CommandLine.Model.CommandSpec;
 
@@ -45,6 +49,8 @@ import picocli.CommandLine.Model.CommandSpec;
 public final class RespondServer {
     /** Larger than any incident notification; a body past it is not one, and is acknowledged as malformed. */
     static final int MAX_BODY = 1 << 20;
+    /** Under the 10 seconds Cloud Run waits between SIGTERM and SIGKILL, leaving time to answer and exit. */
+    static final Duration CLOUD_RUN_GRACE = Duration.ofSeconds(8);
 
     private RespondServer() {
     }
@@ -72,15 +78,9 @@ public final class RespondServer {
         if (port < 0 || port > 65535) {
             throw RunbookException.invalid("$PORT must be a port number, not '" + portText + "'");
         }
-        List<String> args = commandLine(spec.root().commandLine().getParseResult().originalArgs());
-        try {
-            // Every message runs this line: one that does not parse would answer each of them alike.
-            Cli.commandLine(s.ctx, root.wiring).parseArgs(args.toArray(String[]::new));
-        } catch (CommandLine.ParameterException e) {
-            throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which does not "
-                    + "parse: " + e.getMessage());
-        }
-        String host = listen != null ? listen.strip() : s.ctx.env().containsKey("K_SERVICE") ? "0.0.0.0" : "127.0.0.1";
+        List<String> args = commandLine(spec.root().commandLine().getParseResult().originalArgs(),
+                line -> Cli.commandLine(s.ctx, root.wiring).parseArgs(line));
+        String host = host(listen, s.ctx.env());
         HttpServer server;
         try {
             server = HttpServer.create(new InetSocketAddress(InetAddress.getByName(host), port), 16);
@@ -91,10 +91,12 @@ public final class RespondServer {
         // One thread handles the requests, one at a time, so a stop knows which one to interrupt.
         ExecutorService handling = Executors.newSingleThreadExecutor(r -> new Thread(r, "respond-request"));
         server.setExecutor(handling);
-        server.createContext("/", exchange -> handle(exchange, s.ctx, root.wiring, args, log));
+        Running running = new Running();
+        server.createContext("/", exchange -> handle(exchange, s.ctx, root.wiring, args, log, running));
         CountDownLatch stopped = new CountDownLatch(1);
+        Duration grace = grace(s.ctx.env());
         Thread hook = new Thread(() -> {
-            stop(server, handling);
+            stop(server, handling, running, grace);
             stopped.countDown();
         }, "respond-server-stop");
         Runtime.getRuntime().addShutdownHook(hook);
@@ -106,7 +108,7 @@ public final class RespondServer {
             stopped.await();
             return 0;
         } catch (InterruptedException e) {
-            stop(server, handling);
+            stop(server, handling, running, grace);
             log.println("respond: stopped");
             log.flush();
             return ExitCode.INTERRUPTED.code();
@@ -119,43 +121,119 @@ public final class RespondServer {
         }
     }
 
+    /** Where to listen: {@code listen} when given, else every interface on Cloud Run, else loopback only. */
+    static String host(String listen, Map<String, String> env) {
+        return listen != null ? listen.strip() : env.containsKey("K_SERVICE") ? "0.0.0.0" : "127.0.0.1";
+    }
+
     /**
-     * Interrupts the message in progress, if any, and waits up to {@link Main#GRACE} for it to stop the
-     * way every command stops (reading and journaling what is true, giving back its lock, answering
-     * 503), then stops listening; only then are the server's own adapters closed. The JDK server's own
-     * stop delay is not used: it may wait out the whole delay even when nothing is in progress.
+     * How long a stop waits for the message in progress: on Cloud Run ($K_SERVICE set), which kills the
+     * container 10 seconds after asking it to stop, {@link #CLOUD_RUN_GRACE}, so the 503 still leaves
+     * and the lock is given back; elsewhere {@link Main#GRACE}.
      */
-    private static void stop(HttpServer server, ExecutorService handling) {
-        handling.shutdownNow();
+    static Duration grace(Map<String, String> env) {
+        return env.containsKey("K_SERVICE") ? CLOUD_RUN_GRACE : Main.GRACE;
+    }
+
+    /**
+     * Interrupts the message in progress, if its command is still running, and waits up to {@code grace}
+     * for it to stop the way every command stops (reading and journaling what is true, giving back its
+     * lock, answering 503), then stops listening; only then are the server's own adapters closed. Only
+     * the command is interrupted: once it has returned, the request's adapters are closing (Slack posts
+     * draining, the lock given back) and its answer is being sent, which an interrupt would cut short.
+     * The JDK server's own stop delay is not used: it may wait out the whole delay even when nothing is
+     * in progress.
+     */
+    private static void stop(HttpServer server, ExecutorService handling, Running running, Duration grace) {
+        handling.shutdown();
+        running.interrupt();
         try {
-            handling.awaitTermination(Main.GRACE.toMillis(), TimeUnit.MILLISECONDS);
+            handling.awaitTermination(grace.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         server.stop(0);
     }
 
-    /**
-     * This server's own command line, as one `respond --yes` run that reads its notification from stdin;
-     * {@code --yes} is added only when the line lacks it (given twice, picocli refuses the line).
-     */
-    static List<String> commandLine(List<String> original) {
-        List<String> args = new ArrayList<>();
-        boolean yes = false;
-        for (String a : original) {
-            if (!"--serve".equals(a)) {
-                args.add(a);
-                yes |= "--yes".equals(a) || a.matches("-[vey]*y[vey]*");
+    /** The request thread while it is inside the command, the only time a stop may interrupt it. */
+    private static final class Running {
+        private Thread thread;
+
+        synchronized void enter() {
+            thread = Thread.currentThread();
+        }
+
+        /** Clears an interrupt the command left, under the same lock, so that none can land after it. */
+        synchronized void leave() {
+            thread = null;
+            Thread.interrupted();
+        }
+
+        synchronized void interrupt() {
+            if (thread != null) {
+                thread.interrupt();
             }
         }
-        if (!yes) {
+    }
+
+    /**
+     * This server's own command line, as one `respond --yes` run that reads its notification from stdin:
+     * without the options only a server takes ({@code --serve}, {@code --listen ADDR}), which the command
+     * refuses without {@code --serve}, and with {@code --yes} added only when the line lacks it (given
+     * twice, picocli refuses the line). {@code parse} parses a line as the command tree does; the line is
+     * checked here as each message's command would check it, so that a line every message would be
+     * refused for is refused once, at startup, rather than answered 500 for every message forever.
+     */
+    static List<String> commandLine(List<String> original, Function<String[], CommandLine.ParseResult> parse) {
+        List<String> args = new ArrayList<>();
+        for (int i = 0; i < original.size(); i++) {
+            String a = original.get(i);
+            if ("--listen".equals(a)) {
+                i++; // its address
+            } else if (!"--serve".equals(a) && !a.startsWith("--listen=")) {
+                args.add(a);
+            }
+        }
+        CommandLine.ParseResult parsed = parsed(args, parse);
+        if (!yes(parsed)) {
             args.add("--yes");
+            parsed = parsed(args, parse);
+        }
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--serve") || p.hasMatchedOption("--listen")) {
+                // Only when one was given as another option's value, which the line above cannot tell apart.
+                throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which still "
+                        + "serves: give --serve and --listen only as options of their own");
+            }
+            if (p.commandSpec().userObject() instanceof RespondCommand command) {
+                command.check();
+            }
         }
         return args;
     }
 
-    private static void handle(HttpExchange exchange, Context ctx, Wiring wiring, List<String> args, PrintWriter log)
-            throws IOException {
+    private static CommandLine.ParseResult parsed(List<String> args, Function<String[], CommandLine.ParseResult> parse) {
+        try {
+            return parse.apply(args.toArray(String[]::new));
+        } catch (CommandLine.ParameterException e) {
+            // Every message runs this line: one that does not parse would answer each of them alike.
+            throw RunbookException.invalid("each message would run `" + String.join(" ", args) + "`, which does not "
+                    + "parse: " + e.getMessage());
+        }
+    }
+
+    /** Whether --yes (or -y, alone or in a cluster such as -yo) was given, on the root or the command. */
+    private static boolean yes(CommandLine.ParseResult parsed) {
+        for (CommandLine.ParseResult p = parsed; p != null; p = p.subcommand()) {
+            if (p.hasMatchedOption("--yes")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void handle(HttpExchange exchange, Context ctx, Wiring wiring, List<String> args, PrintWriter log,
+                               Running running) throws IOException {
         try (exchange) {
             String method = exchange.getRequestMethod();
             if ("GET".equals(method)) {
@@ -191,6 +269,7 @@ public final class RespondServer {
             // Closed before the answer: once Pub/Sub has it, Cloud Run may throttle this instance's CPU.
             Wiring own = wiring.forRequest(one);
             try {
+                running.enter();
                 code = Cli.run(one, own, args.toArray(String[]::new));
             } catch (RuntimeException e) {
                 code = ExitCode.INTERNAL.code();
@@ -198,7 +277,7 @@ public final class RespondServer {
             } finally {
                 // A stop interrupted the command, which has stopped as commands do: the answer (503) is still
                 // sent, which an interrupted thread could not do over the connection.
-                Thread.interrupted();
+                running.leave();
                 own.close();
             }
             boolean keptLocally = own.journalKeptLocally();

@@ -217,12 +217,12 @@ public final class Session {
         return new Style(color);
     }
 
-    /** The console; in a dry run nothing will change, so there is nothing to confirm. */
     /** What the command did, in one line, for the log of a server that runs it per request (RespondServer). */
     public void report(String line) {
         wiring.report(line);
     }
 
+    /** The console; in a dry run nothing will change, so there is nothing to confirm. */
     public ConsoleInteraction ui() {
         ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style(), member);
         return dryRun() ? console.confirmed() : console;

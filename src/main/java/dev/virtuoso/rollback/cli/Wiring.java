@@ -79,17 +79,14 @@ final class Wiring implements AutoCloseable {
         return reported;
     }
 
-    /** True when the shared journal kept records locally that are still to be uploaded. */
+    /**
+     * True when this run's shared journal kept records of its own locally, still to be uploaded. Not
+     * for records an earlier run left (this run tried to upload them, and a later one will), nor in a
+     * dry run, which never uploads: answered 503 for them, a message would be delivered again forever.
+     */
     boolean journalKeptLocally() {
         GcsJournal team = shared;
-        if (team == null) {
-            return false;
-        }
-        try {
-            return java.nio.file.Files.size(team.spool()) > 0;
-        } catch (java.io.IOException e) {
-            return false; // No spool file: nothing kept.
-        }
+        return team != null && team.keptLocally();
     }
 
     Context context() {

@@ -6,6 +6,15 @@ public interface Notifier {
     @Mutating
     Incident open(String text);
 
+    /**
+     * Waits a few seconds at most for everything posted so far; false when any of it was not delivered
+     * (or is still on its way). For a run whose only purpose is the message, which must not report
+     * success when nobody was told.
+     */
+    default boolean flush() {
+        return true;
+    }
+
     interface Incident {
         /** Reached only through {@link #open}, which a dry run refuses. */
         @Mutating

@@ -4,8 +4,11 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import dev.virtuoso.rollback.change.ActionResult;
 import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.change.ServiceSteps;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.config.Runbook;
+import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.port.Interaction;
@@ -23,6 +26,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import java.util.regex.Pattern;
 
 /**
@@ -57,6 +61,8 @@ public final class Respond {
     private static final Pattern ROLLS_BACK = Pattern.compile("(?i).*\\broll ?back\\b.*");
     private static final Pattern THINK_FIRST = Pattern.compile("(?i).*\\b(evaluate|then|consider|if)\\b.*");
     static final String COMMAND = "respond";
+    /** The journal kind of the step that only tells people. */
+    static final String NOTICE = "notice";
 
     private final Verification verification;
     private final ServiceControl control;
@@ -132,8 +138,15 @@ public final class Respond {
             return new Result(Action.skipped, "dry run: would notify: " + text, n.id(), null);
         }
         ui.confirm("Notify people that " + n.label() + " fires (" + a.recommendation() + "), without rolling back?");
-        String id = answering.journalNotice(req.service(), COMMAND, "notice", "notified: " + a.recommendation(),
-                () -> notifier.open(text));
+        String id = answering.journalNotice(req.service(), COMMAND, NOTICE, "notified: " + a.recommendation(),
+                () -> {
+                    notifier.open(text);
+                    // Telling people is all this row does: a notice nobody received is no answer, and the
+                    // message is delivered again (exit 4) rather than acknowledged.
+                    if (!notifier.flush()) {
+                        throw new RunbookException(ExitCode.API_FAILURE, "the notification was not delivered");
+                    }
+                });
         return new Result(Action.notified, a.recommendation() + ": notified, not rolled back (journal " + id + ")",
                 n.id(), null);
     }
@@ -150,7 +163,10 @@ public final class Respond {
         Notification n = req.notification();
         List<JournalRecord> history = journal.history();
         Instant now = clock.instant();
-        Optional<JournalRecord> same = Journal.newest(history, r -> n.id().equals(r.incident()) && acted(r, now));
+        // Read at most once, and only for a traffic step still journaled as only planned.
+        Supplier<ServiceState> service = memoize(() -> control.service(req.service()));
+        Optional<JournalRecord> same = Journal.newest(history, r -> n.id().equals(r.incident())
+                && acted(r, now, service));
         if (same.isPresent()) {
             JournalRecord r = same.get();
             return Optional.of("incident " + n.id() + " was already handled by step " + r.id() + " at "
@@ -158,7 +174,7 @@ public final class Respond {
         }
         Duration quiet = req.triggers().window().plus(req.triggers().sustain());
         Instant since = clock.instant().minus(quiet);
-        return Journal.newest(history, r -> r.changed() && QuickRollback.rollsBack(r)
+        return Journal.newest(history, r -> (r.changed() || servesAsAsked(r, service)) && QuickRollback.rollsBack(r)
                         && req.service().path().equals(r.target()) && r.time().isAfter(since))
                 .map(r -> req.service().name() + " was rolled back at " + r.time().truncatedTo(ChronoUnit.SECONDS)
                         + " by " + r.user() + " (" + r.command() + ", journal " + r.id() + "), within triggers.window + sustain ("
@@ -168,13 +184,39 @@ public final class Respond {
 
     /**
      * A step that did something (or may have): not one refused or stopped before it sent anything, nor
-     * one still only planned after a lock's lease — its responder died before sending, or while sending,
-     * which the pipeline finds in flight (it waits for that change rather than sending it again).
+     * one still only planned after a lock's lease whose change is not in effect — its responder died
+     * before sending, or while sending, which the pipeline finds in flight (it waits for that change
+     * rather than sending it again). A step only planned whose change the service does serve was sent
+     * and finished, its "applied" record lost (its responder killed before journaling it, or its record
+     * kept on an instance that is gone): running it again would roll back from the revision it rolled
+     * back to. A notice only planned never counts: sending it twice is harmless, not sending it is not.
      */
-    private static boolean acted(JournalRecord r, Instant now) {
-        boolean stoppedEarly = r.state() == JournalRecord.State.failed || r.state() == JournalRecord.State.interrupted;
-        boolean abandoned = r.state() == JournalRecord.State.planned && !r.time().isAfter(now.minus(ServiceLocks.LEASE));
-        return r.changed() || !stoppedEarly && !abandoned;
+    private static boolean acted(JournalRecord r, Instant now, Supplier<ServiceState> service) {
+        if (r.changed()) {
+            return true;
+        }
+        return switch (r.state()) {
+            case failed, interrupted -> false;
+            case planned -> !NOTICE.equals(r.kind()) && (r.time().isAfter(now.minus(ServiceLocks.LEASE))
+                    || servesAsAsked(r, service));
+            default -> true;
+        };
+    }
+
+    /** {@code r} is a service step only planned, and the service serves the traffic it asked for. */
+    private static boolean servesAsAsked(JournalRecord r, Supplier<ServiceState> service) {
+        return r.state() == JournalRecord.State.planned && ServiceSteps.KINDS.contains(r.kind())
+                && ServiceSteps.asksTraffic(r, service.get().traffic());
+    }
+
+    private static <T> Supplier<T> memoize(Supplier<T> read) {
+        List<T> once = new java.util.ArrayList<>(1);
+        return () -> {
+            if (once.isEmpty()) {
+                once.add(read.get());
+            }
+            return once.get(0);
+        };
     }
 
     /**

@@ -189,6 +189,30 @@ class RespondCommandTest {
     }
 
     @Test
+    void aNotificationOnlyRowWhosePostFailsJournalsFailedExits4AndTheRedeliveryNotifies() throws Exception {
+        Path book = cli.home.resolve("judge.yaml");
+        Files.writeString(book, Files.readString(cli.runbookWithSlack()) + "decisionMatrix:\n"
+                + "  - {severity: critical, minErrorRate: 0.5, action: evaluate then rollback, within: 30m}\n");
+        Map<String, String> env = cli.slackEnv();
+        cli.controls.webhookFailsWith(500);
+        cli.stdin = incident("0.unheard", "open");
+
+        CliHarness.Result r = cli.run(env, "-r", book.toString(), "respond", "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(4);
+        assertThat(cli.journal()).last().satisfies(n -> assertThat(n.path("state").asText()).isEqualTo("failed"));
+
+        cli.controls.webhookFailsWith(200);
+        cli.stdin = incident("0.unheard", "open");
+        CliHarness.Result again = cli.run(env, "-r", book.toString(), "respond", "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).startsWith("notified: ");
+        assertThat(cli.journal()).last().satisfies(n -> assertThat(n.path("state").asText()).isEqualTo("verified"));
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
     void aRecentChangeThatRolledNothingBackDoesNotStopTheRollback() throws Exception {
         cli.manualTime();
         // A change a minute before the incident that rolled nothing back: it does not count.
@@ -229,6 +253,33 @@ class RespondCommandTest {
         assertThat(again.code()).as(again.out() + again.err()).isZero();
         assertThat(again.out()).doesNotContain("already handled");
         assertThat(cli.mutations()).as(again.out() + again.err()).isEqualTo(before + 1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+    }
+
+    @Test
+    void aStepOnlyPlannedLongerThanALockLeaseWhoseTrafficServesCountsAsAnsweredAndIsNotSentAgain()
+            throws Exception {
+        cli.manualTime();
+        CliHarness.Result first = respond(incident("0.lost", "open"), "--yes");
+        assertThat(first.code()).as(first.err()).isZero();
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        // As if the responder had been killed 16 minutes ago after sending its change, before journaling it
+        // applied: the service serves what the step asked for.
+        Path file = cli.home.resolve("journal.jsonl");
+        List<String> planned = Files.readAllLines(file).stream().filter(l -> l.contains("\"state\":\"planned\""))
+                .toList();
+        assertThat(planned).hasSize(1);
+        com.fasterxml.jackson.databind.node.ObjectNode step = (com.fasterxml.jackson.databind.node.ObjectNode)
+                new ObjectMapper().readTree(planned.get(0));
+        step.put("time", Instant.parse(step.path("time").asText()).minus(java.time.Duration.ofMinutes(16)).toString());
+        Files.writeString(file, step + "\n");
+        int before = cli.mutations();
+
+        CliHarness.Result again = respond(incident("0.lost", "open"), "--yes");
+
+        assertThat(again.code()).as(again.out() + again.err()).isZero();
+        assertThat(again.out()).contains("incident 0.lost was already handled by step " + step.path("id").asText());
+        assertThat(cli.mutations()).isEqualTo(before);
         assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
     }
 

@@ -221,18 +221,15 @@ class RespondServerTest {
     void theServerListensOnLoopbackUnlessOnCloudRunOrToldWhere() throws Exception {
         serve(Map.of());
         assertThat(log.toString()).contains(" of 127.0.0.1 (");
-        server.interrupt();
-        server.join(TimeUnit.SECONDS.toMillis(30));
-        log.getBuffer().setLength(0);
+        assertThat(RespondServer.host(null, Map.of())).isEqualTo("127.0.0.1");
+        assertThat(RespondServer.host(null, Map.of("K_SERVICE", "rollback-responder"))).isEqualTo("0.0.0.0");
+        assertThat(RespondServer.host(" 127.0.0.1 ", Map.of("K_SERVICE", "rollback-responder"))).isEqualTo("127.0.0.1");
+    }
 
-        serve(Map.of("K_SERVICE", "rollback-responder"));
-        assertThat(log.toString()).contains(" of 0.0.0.0 (");
-        server.interrupt();
-        server.join(TimeUnit.SECONDS.toMillis(30));
-        log.getBuffer().setLength(0);
-
-        serve(Map.of("K_SERVICE", "rollback-responder"), "--listen", "127.0.0.1");
-        assertThat(log.toString()).contains(" of 127.0.0.1 (");
+    @Test
+    void aStopOnCloudRunWaitsLessThanTheTenSecondsBeforeItsKill() {
+        assertThat(RespondServer.grace(Map.of("K_SERVICE", "rollback-responder"))).isLessThan(java.time.Duration.ofSeconds(10));
+        assertThat(RespondServer.grace(Map.of())).isEqualTo(Main.GRACE);
     }
 
     @Test
@@ -249,6 +246,22 @@ class RespondServerTest {
     }
 
     @Test
+    void recordsAnEarlierRunKeptLocallyDoNotMakeADryRunServerAnswer503() throws Exception {
+        java.nio.file.Path spool = dev.virtuoso.rollback.adapter.gcp.GcsJournal.spoolFile(cli.home,
+                Sandbox.JOURNAL_BUCKET, "team");
+        java.nio.file.Files.createDirectories(spool.getParent());
+        java.nio.file.Files.writeString(spool, "{\"id\":\"kept-earlier\"}\n");
+        URI base = serve(Map.of("ROLLBACK_JOURNAL", "gs://" + Sandbox.JOURNAL_BUCKET + "/team", "HOSTNAME", "run-1"),
+                "--dry-run");
+
+        HttpResponse<String> planned = post(base, RespondCommandTest.envelope(RespondCommandTest.incident("0.spool",
+                "open")));
+
+        assertThat(planned.statusCode()).as(planned.body()).isEqualTo(200);
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
+
+    @Test
     void aServerStartedWithYesAndJsonOutputRollsBackAndLogsWhatItDidOnOneLine() throws Exception {
         URI base = serve(Map.of(), "--yes", "-o", "json");
 
@@ -261,19 +274,43 @@ class RespondServerTest {
                 .startsWith("respond: 200 (exit 0) message 2070443601311540: rolledBack: incident 0.yes (");
     }
 
-    @Test
-    void eachMessageRunsTheServersOwnCommandLineWithYesOnceAndWithoutServe() {
-        assertThat(RespondServer.commandLine(java.util.List.of("-r", "rb.yaml", "respond", "--serve", "--yes")))
-                .containsExactly("-r", "rb.yaml", "respond", "--yes");
-        assertThat(RespondServer.commandLine(java.util.List.of("-y", "respond", "--serve"))).containsExactly("-y",
-                "respond");
-        assertThat(RespondServer.commandLine(java.util.List.of("respond", "-vy", "--serve"))).containsExactly("respond",
-                "-vy");
+    /** The per-message line the server builds from its own, parsed as the command tree parses it. */
+    private static java.util.List<String> line(String... original) {
+        Context ctx = new Context(Map.of(), new BufferedReader(new StringReader("")),
+                new PrintWriter(new StringWriter(), true), new PrintWriter(new StringWriter(), true), false,
+                java.time.Clock.systemUTC(), d -> { });
+        try (Wiring wiring = new Wiring(ctx)) {
+            return RespondServer.commandLine(java.util.List.of(original), a -> Cli.commandLine(ctx, wiring).parseArgs(a));
+        }
     }
 
     @Test
-    void eachMessageRunsTheServersOwnCommandLineWithYesAndWithoutServe() {
-        assertThat(RespondServer.commandLine(java.util.List.of("-r", "rb.yaml", "respond", "--serve", "-o", "json")))
+    void eachMessageRunsTheServersOwnCommandLineWithYesOnceAndWithoutServe() {
+        assertThat(line("-r", "rb.yaml", "respond", "--serve", "--yes")).containsExactly("-r", "rb.yaml", "respond",
+                "--yes");
+        assertThat(line("-y", "respond", "--serve")).containsExactly("-y", "respond");
+        assertThat(line("respond", "-vy", "--serve")).containsExactly("respond", "-vy");
+        assertThat(line("respond", "--serve", "-yo", "json")).containsExactly("respond", "-yo", "json");
+    }
+
+    @Test
+    void eachMessageRunsTheServersOwnCommandLineWithYesAndWithoutServeOrListen() {
+        assertThat(line("-r", "rb.yaml", "respond", "--serve", "-o", "json"))
                 .containsExactly("-r", "rb.yaml", "respond", "-o", "json", "--yes");
+        assertThat(line("respond", "--serve", "--listen", "127.0.0.1", "-o", "json"))
+                .containsExactly("respond", "-o", "json", "--yes");
+        assertThat(line("respond", "--listen=127.0.0.1", "--serve")).containsExactly("respond", "--yes");
+    }
+
+    @Test
+    void aServerStartedWithListenRollsBackEachMessage() throws Exception {
+        URI base = serve(Map.of(), "--listen", "127.0.0.1");
+
+        HttpResponse<String> acted = post(base, RespondCommandTest.envelope(RespondCommandTest.incident("0.listen",
+                "open")));
+
+        assertThat(acted.statusCode()).as(acted.body()).isEqualTo(200);
+        assertThat(cli.mutations()).isEqualTo(1);
+        assertThat(cli.controls.trafficStatuses()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
     }
 }

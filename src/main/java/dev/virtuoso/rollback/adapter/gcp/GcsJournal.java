@@ -69,6 +69,8 @@ public final class GcsJournal implements Journal {
     private boolean spoolTried;
     /** Steps with a record in the spool: their later states join it, so they are uploaded in order. */
     private final java.util.Set<String> spooledSteps = new java.util.HashSet<>();
+    /** This journal kept a record in the spool (not one an earlier command left there). */
+    private volatile boolean kept;
 
     /**
      * The journal at {@code gs://bucket/prefix}, spooling to {@code spool}. {@code mayUpload}: false in a
@@ -198,8 +200,14 @@ public final class GcsJournal implements Journal {
                 + "uploads it");
     }
 
+    /** Whether this journal kept a record of its own in the spool, to be uploaded by a later command. */
+    public boolean keptLocally() {
+        return kept;
+    }
+
     /** Appends {@code record} to the spool file (0600), holding its lock. */
     private void spool(JournalRecord record) throws IOException {
+        kept = true;
         byte[] line = (new String(json(record), StandardCharsets.UTF_8) + "\n").getBytes(StandardCharsets.UTF_8);
         try {
             underSpoolLock(() -> {

@@ -43,6 +43,8 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
     private final Secret.Registry secrets;
     private final HttpUrl url;
     private final Consumer<String> warn;
+    /** A post failed or was dropped. */
+    private final java.util.concurrent.atomic.AtomicBoolean undelivered = new java.util.concurrent.atomic.AtomicBoolean();
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5))
             .followRedirects(false).build();
     private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
@@ -86,11 +88,13 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
                 try {
                     post.run();
                 } catch (RuntimeException e) {
+                    undelivered.set(true);
                     // Not e's message: it may hold the URL.
                     warnSafely("Slack notification failed: " + e.getClass().getSimpleName());
                 }
             });
         } catch (RejectedExecutionException e) {
+            undelivered.set(true);
             warn.accept("Slack notification not sent: the run is ending");
         }
     }
@@ -102,6 +106,21 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
         } catch (RuntimeException ignored) {
             // nowhere left to report it
         }
+    }
+
+    /** Waits at most {@link #DRAIN} for the posts queued so far; false when one failed or is still unsent. */
+    @Override
+    public boolean flush() {
+        try {
+            sender.submit(() -> { }).get(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException | java.util.concurrent.ExecutionException
+                | java.util.concurrent.TimeoutException e) {
+            return false;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        }
+        return !undelivered.get();
     }
 
     /** Waits at most {@link #DRAIN} for posts still on their way, then gives up on them with a warning. */
@@ -129,6 +148,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
         try (Response r = http.newCall(req).execute()) {
             String answer = r.body().string();
             if (!r.isSuccessful()) {
+                undelivered.set(true);
                 warnSafely("Slack notification failed: HTTP " + r.code() + " " + secrets.cut(answer, ANSWER));
                 return null;
             }
@@ -138,6 +158,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
             }
             return null;
         } catch (IOException | RuntimeException e) {
+            undelivered.set(true);
             warnSafely("Slack notification failed: " + e.getClass().getSimpleName() + " "
                     + secrets.redact(String.valueOf(e.getMessage())));
             return null;

@@ -63,9 +63,7 @@ public final class RespondCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
-        if (listen != null && !serve) {
-            throw RunbookException.invalid("--listen goes only with --serve");
-        }
+        check();
         if (serve) {
             return RespondServer.serve(spec, event, listen);
         }
@@ -81,6 +79,13 @@ public final class RespondCommand implements Callable<Integer> {
                 book.decisionMatrix(), s.opts.reason()));
         s.report(result.action() + ": " + result.reason());
         return RespondView.print(s.output(), result);
+    }
+
+    /** Refuses options that do not go together (exit 2); a server checks its per-message line with it too. */
+    public void check() {
+        if (listen != null && !serve) {
+            throw RunbookException.invalid("--listen goes only with --serve");
+        }
     }
 
     /** The notification's text, from stdin or the file named; a file that cannot be read is exit 2. */
