@@ -22,10 +22,17 @@ public record ActionResult(
         long durationMs,
         VerifyReport verification,
         List<String> notes,
-        @JsonIgnore List<Change.Block> shown) {
+        @JsonIgnore List<Change.Block> shown,
+        String incident) {
 
     public enum Outcome {
         applied, unchanged, planned
+    }
+
+    /** The same result, its incident record kept at {@code where} (null: none). */
+    public ActionResult recordedIn(String where) {
+        return new ActionResult(command, target, outcome, summary, before, after, journalId, durationMs, verification,
+                notes, shown, where);
     }
 
     public boolean ok() {

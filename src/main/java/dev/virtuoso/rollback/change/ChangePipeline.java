@@ -59,16 +59,17 @@ public final class ChangePipeline {
     private final boolean force;
     private final String reason;
     private final ServiceLocks locks;
+    private final IncidentCapture capture;
 
     public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
                           boolean dryRun) {
         this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false, null,
-                ServiceLocks.NONE);
+                ServiceLocks.NONE, IncidentCapture.NONE);
     }
 
     private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
                            String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note,
-                           boolean force, String reason, ServiceLocks locks) {
+                           boolean force, String reason, ServiceLocks locks, IncidentCapture capture) {
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
@@ -83,6 +84,7 @@ public final class ChangePipeline {
         this.force = force;
         this.reason = reason;
         this.locks = locks;
+        this.capture = capture;
     }
 
     /** True when this run only plans ({@code --dry-run}). */
@@ -98,13 +100,13 @@ public final class ChangePipeline {
     /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
     public ChangePipeline waitingAtMost(Duration limit) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note,
-                force, reason, locks);
+                force, reason, locks, capture);
     }
 
     /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
     public ChangePipeline by(String automation) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
-                note, force, reason, locks);
+                note, force, reason, locks, capture);
     }
 
     /**
@@ -113,7 +115,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline noting(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why,
-                force, reason, locks);
+                force, reason, locks, capture);
     }
 
     /**
@@ -122,7 +124,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline forcing(boolean replace) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                replace, reason, locks);
+                replace, reason, locks, capture);
     }
 
     /**
@@ -131,7 +133,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline because(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, why == null || why.isBlank() ? null : why.strip(), locks);
+                force, why == null || why.isBlank() ? null : why.strip(), locks, capture);
     }
 
     /**
@@ -140,7 +142,13 @@ public final class ChangePipeline {
      */
     public ChangePipeline locking(ServiceLocks serviceLocks) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, reason, serviceLocks);
+                force, reason, serviceLocks, capture);
+    }
+
+    /** The same pipeline, keeping an incident record of each step it sends through {@code incidents}. */
+    public ChangePipeline recording(IncidentCapture incidents) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
+                force, reason, locks, incidents);
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
@@ -215,13 +223,20 @@ public final class ChangePipeline {
         Notifier.Incident incident = notifier.open("rollback " + change.about().command() + " on "
                 + change.about().where() + " by " + user + ": " + change.about().summary() + " (journal " + record.id()
                 + ")" + (reason == null ? "" : "; reason: " + reason));
-        S applied;
+        // The record is gathered beside the change and completed, within a bounded time, however it ends.
+        IncidentCapture.Recording recording = capture.start(record, change.about());
         try {
-            applied = change.apply(waitLimit, ui.progress());
-        } catch (RuntimeException e) {
-            applied = afterError(change, record, RunbookException.of(e), incident);
+            S applied;
+            try {
+                applied = change.apply(waitLimit, ui.progress());
+            } catch (RuntimeException e) {
+                applied = afterError(change, record, RunbookException.of(e), incident);
+            }
+            return finish(change, record, applied, verify, ownChecks, start, incident, notes)
+                    .recordedIn(recording.where());
+        } finally {
+            recording.finish();
         }
-        return finish(change, record, applied, verify, ownChecks, start, incident, notes);
     }
 
     /**
@@ -528,7 +543,7 @@ public final class ChangePipeline {
                                 List<Change.Block> shown) {
         return new ActionResult(change.about().command(), change.about().target(), outcome, summary,
                 write(change.before()), after, journalId,
-                Duration.between(start, clock.instant()).toMillis(), report, notes, shown);
+                Duration.between(start, clock.instant()).toMillis(), report, notes, shown, null);
     }
 
     static String newId(Instant at) {
@@ -582,7 +597,7 @@ public final class ChangePipeline {
                 }
             };
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note, force, reason, (service, command, why, progress) -> held);
+                    waitLimit, note, force, reason, (service, command, why, progress) -> held, capture);
         }
 
         /** Records that a step changed something. */
