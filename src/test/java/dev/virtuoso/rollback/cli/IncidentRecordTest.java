@@ -148,4 +148,41 @@ class IncidentRecordTest {
         assertThat(doc.get("incident").asText()).isEqualTo(there.resolve(id) + "/");
         assertThat(there.resolve(id).resolve("incident.md")).exists();
     }
+
+    @Test
+    void incidentShowPrintsTheRecordByItsShortIdAsTextAndJson() throws Exception {
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes", "--reason", "5xx after v1.2.0");
+        String id = recordOf(r).getFileName().toString();
+        String shortId = id.substring(id.lastIndexOf('-') + 1);
+
+        CliHarness.Result text = cli.rb("incident", "show", shortId);
+        assertThat(text.code()).isZero();
+        assertThat(text.err()).isEmpty();
+        assertThat(text.out()).startsWith("# Incident record: route 100% of virtuoso-api traffic to "
+                + "virtuoso-api-00002-def\n").contains("**Reason:** 5xx after v1.2.0")
+                .endsWith("Files in " + cli.home.resolve("incidents").resolve(id) + "/:\n  errors.jsonl\n  incident.md\n"
+                        + "  metrics.png\n  metrics.svg\n");
+
+        CliHarness.Result json = cli.rb("-o", "json", "incident", "show", id);
+        assertThat(json.code()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(json.out());
+        assertThat(doc.get("ok").asBoolean()).isTrue();
+        assertThat(doc.get("id").asText()).isEqualTo(id);
+        assertThat(doc.get("dir").asText()).isEqualTo(cli.home.resolve("incidents").resolve(id) + "/");
+        assertThat(doc.get("reason").asText()).isEqualTo("5xx after v1.2.0");
+        assertThat(doc.get("timeline").findValuesAsText("event")).containsExactly("detected", "decided", "applied",
+                "verified");
+        assertThat(doc.get("files").toString()).isEqualTo(
+                "[\"errors.jsonl\",\"incident.md\",\"metrics.png\",\"metrics.svg\"]");
+    }
+
+    @Test
+    void incidentShowOfAnUnknownIdIsExit2() {
+        CliHarness.Result r = cli.rb("incident", "show", "beef");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("error: no incident record beef in " + cli.home.resolve("incidents")
+                + "; `rollback history` lists the steps (--incident-dir names where records are kept)\n");
+    }
 }
