@@ -253,7 +253,7 @@ public final class Session {
     public IncidentRecords incidents() {
         String env = ctx.env().get("ROLLBACK_INCIDENT_DIR");
         Path dir = opts.incidentDir != null ? opts.incidentDir : env != null && !env.isBlank() ? Path.of(env) : null;
-        IncidentRecords files = wiring.incidents(dir);
+        IncidentRecords files = wiring.incidents(dir, opts.incidentDir != null ? "--incident-dir" : "$ROLLBACK_INCIDENT_DIR");
         // What the record holds (the reason, log lines) leaves without this run's secrets.
         return port(IncidentRecords.class, new IncidentRecords() {
             @Override

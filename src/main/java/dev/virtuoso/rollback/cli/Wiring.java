@@ -80,10 +80,13 @@ final class Wiring implements AutoCloseable {
         return new dev.virtuoso.rollback.adapter.gcp.CloudLoggingErrorLogs(gcp());
     }
 
-    /** Incident records under {@code dir} when the user named it, else incidents/ in the current directory. */
-    dev.virtuoso.rollback.port.IncidentRecords incidents(java.nio.file.Path dir) {
+    /**
+     * Incident records under {@code dir} when the user named it ({@code chosenBy} says how), else
+     * incidents/ in the current directory.
+     */
+    dev.virtuoso.rollback.port.IncidentRecords incidents(java.nio.file.Path dir, String chosenBy) {
         return new dev.virtuoso.rollback.adapter.files.IncidentFiles(dir != null ? dir
-                : java.nio.file.Path.of("incidents"), dir != null);
+                : java.nio.file.Path.of("incidents"), dir != null ? chosenBy : null);
     }
 
     AlertPolicies alertPolicies() {

@@ -21,18 +21,21 @@ import java.util.stream.Stream;
 public final class IncidentFiles implements IncidentRecords {
     public static final String MARKDOWN = "incident.md";
     private final Path root;
-    private final boolean chosen;
+    private final String chosenBy;
 
-    /** {@code chosen}: the user named {@code root} (--incident-dir), so a problem with it is theirs to fix. */
-    public IncidentFiles(Path root, boolean chosen) {
+    /**
+     * {@code chosenBy}: how the user named {@code root} (--incident-dir, a variable), so a problem with it
+     * is theirs to fix before anything changes; null for the default, whose problems are warnings.
+     */
+    public IncidentFiles(Path root, String chosenBy) {
         this.root = root;
-        this.chosen = chosen;
+        this.chosenBy = chosenBy;
     }
 
     @Override
     public void checkWritable() {
-        if (chosen) {
-            LocalFiles.checkWritable(root, true, "incident directory (--incident-dir)");
+        if (chosenBy != null) {
+            LocalFiles.checkWritable(root, true, "incident directory (" + chosenBy + ")");
         }
     }
 
