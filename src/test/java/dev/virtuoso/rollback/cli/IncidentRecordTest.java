@@ -185,4 +185,22 @@ class IncidentRecordTest {
         assertThat(r.err()).isEqualTo("error: no incident record beef in " + cli.home.resolve("incidents")
                 + "; `rollback history` lists the steps (--incident-dir names where records are kept)\n");
     }
+
+    @Test
+    void aDrillsReportLinksTheIncidentRecordOfItsQuickRollback() throws Exception {
+        Path reports = cli.home.resolve("drills");
+        CliHarness.Result r = cli.rb("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
+                "virtuoso-api-00002-def", "--report", reports.toString(), "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        Path md;
+        try (var files = Files.list(reports)) {
+            md = files.filter(f -> f.toString().endsWith(".md")).findFirst().orElseThrow();
+        }
+        Matcher link = Pattern.compile("- incident record: (\\S+)/ \\(the quick rollback's").matcher(Files.readString(md));
+        assertThat(link.find()).as(Files.readString(md)).isTrue();
+        Path record = Path.of(link.group(1));
+        assertThat(Files.readString(record.resolve("incident.md")))
+                .contains("# Incident record: route 100% of virtuoso-api traffic to virtuoso-api-00002-def");
+    }
 }
