@@ -34,8 +34,22 @@ public final class IncidentFiles implements IncidentRecords {
 
     @Override
     public void checkWritable() {
-        if (chosenBy != null) {
-            LocalFiles.checkWritable(root, true, "incident directory (" + chosenBy + ")");
+        if (chosenBy == null) {
+            return;
+        }
+        String what = "incident directory (" + chosenBy + ")";
+        Path abs = root.toAbsolutePath();
+        Path parent = abs.getParent();
+        if (Files.exists(abs) || Files.isSymbolicLink(abs) || parent == null || !Files.isDirectory(parent)) {
+            LocalFiles.checkWritable(root, true, what);
+            return;
+        }
+        // Not made yet: the check tries its parent with a file of its own rather than making and removing
+        // the directory, which the regions of a fleet, checking at once, would remove under each other.
+        try {
+            Files.delete(Files.createTempFile(parent, ".rollback-", ".probe"));
+        } catch (IOException e) {
+            throw LocalFiles.problem(what, root, e);
         }
     }
 
