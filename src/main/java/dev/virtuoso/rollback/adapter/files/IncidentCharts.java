@@ -71,7 +71,9 @@ final class IncidentCharts {
     static JFreeChart chart(MetricChart c) {
         DateAxis time = new DateAxis("time (UTC)");
         time.setTimeZone(java.util.TimeZone.getTimeZone("UTC"));
-        time.setRange(Date.from(c.from()), Date.from(c.to()));
+        // A little room after the end, so a change made at the last moment is drawn inside the plot.
+        long room = Math.max(120_000, java.time.Duration.between(c.from(), c.to()).toMillis() / 25);
+        time.setRange(Date.from(c.from()), Date.from(c.to().plusMillis(room)));
         CombinedDomainXYPlot plot = new CombinedDomainXYPlot(time);
         plot.setGap(12);
         plot.add(plot(c, "error rate (%)", RevisionSeries.Minute::errorPercent, c.errorRateTriggerPercent(),
@@ -128,8 +130,8 @@ final class IncidentCharts {
         if (c.changeAt() != null) {
             ValueMarker change = new ValueMarker(c.changeAt().toEpochMilli(), CHANGE, new BasicStroke(1.5f));
             change.setLabel("change");
-            change.setLabelAnchor(RectangleAnchor.TOP_RIGHT);
-            change.setLabelTextAnchor(TextAnchor.TOP_LEFT);
+            change.setLabelAnchor(RectangleAnchor.TOP_LEFT);
+            change.setLabelTextAnchor(TextAnchor.TOP_RIGHT);
             plot.addDomainMarker(change);
         }
         return plot;
