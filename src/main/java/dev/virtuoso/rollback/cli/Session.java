@@ -72,8 +72,12 @@ public final class Session {
     Session with(Wiring other, Runbook book) {
         Session s = new Session(other.context(), opts.withoutTarget(), other);
         s.runbook = book;
+        // Like its journal, the record of an in-process sandbox's incident would outlive all it names.
+        s.keepsIncidents = false;
         return s;
     }
+
+    private boolean keepsIncidents = true;
 
     /** The runbook file given (-r, else ROLLBACK_RUNBOOK), if any. */
     public Optional<Path> runbookFile() {
@@ -241,7 +245,7 @@ public final class Session {
 
     public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
         // A dry run sends nothing, so it has no incident to record.
-        IncidentRecorder incidents = dryRun() ? null : incidentRecorder();
+        IncidentRecorder incidents = dryRun() || !keepsIncidents ? null : incidentRecorder();
         return new ChangePipeline(incidents == null ? journal() : incidents.observing(journal()), console, verifier(),
                 notifier, ctx.clock(), user(), dryRun())
                 .because(opts.reason)

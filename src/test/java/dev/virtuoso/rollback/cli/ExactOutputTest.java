@@ -800,6 +800,7 @@ class ExactOutputTest {
                   "dryRun" : false,
                   "journalId" : null,
                   "createdRevisions" : [ ],
+                  "incidentRecord" : null,
                   "reports" : [ "/tmp/HOME/drills/drill-YYYYMMDD-hhmmss.md", "/tmp/HOME/drills/drill-YYYYMMDD-hhmmss.json" ]
                 }
                 """);
@@ -842,7 +843,8 @@ class ExactOutputTest {
                   "withinDeadline" : false,
                   "dryRun" : true,
                   "journalId" : null,
-                  "createdRevisions" : [ ]
+                  "createdRevisions" : [ ],
+                  "incidentRecord" : null
                 }
                 """);
     }
