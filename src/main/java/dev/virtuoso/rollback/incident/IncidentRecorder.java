@@ -147,18 +147,34 @@ public final class IncidentRecorder implements IncidentCapture {
             write();
         }
 
-        /** After the change: the same again, now including the recovery. */
+        /**
+         * After the change: the same again, now including the recovery. The logs, the charts and the
+         * assessment are read at once: the step's end waits for the slowest of them, not their sum.
+         */
         void complete() {
             if (service != null) {
-                collect();
+                Thread logs = daemon("incident-logs-" + record.id(), this::logs);
+                Thread charts = daemon("incident-charts-" + record.id(), this::charts);
                 after = attempt("metrics after the change", () -> Assessment.of(
                         sources.metrics().sample(service, Optional.empty(), triggers.window()), triggers, matrix));
+                try {
+                    logs.join();
+                    charts.join();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
             ended = true;
             write();
         }
 
         private void collect() {
+            logs();
+            charts();
+        }
+
+        private void logs() {
             Instant now = clock.instant();
             ErrorLog log = attempt("errors.jsonl", () -> sources.logs().errors(service, from, now, MOST_LOG_ENTRIES));
             if (log != null) {
@@ -170,6 +186,10 @@ public final class IncidentRecorder implements IncidentCapture {
                     return null;
                 });
             }
+        }
+
+        private void charts() {
+            Instant now = clock.instant();
             List<RevisionSeries> got = attempt("metrics.png and metrics.svg",
                     () -> sources.history().perRevision(service, from, now));
             if (got != null) {
