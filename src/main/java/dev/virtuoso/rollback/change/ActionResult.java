@@ -22,11 +22,18 @@ public record ActionResult(
         long durationMs,
         VerifyReport verification,
         List<String> notes,
-        @JsonIgnore List<Change.Block> shown) {
+        @JsonIgnore List<Change.Block> shown,
+        String incident) {
 
     /** {@code skipped}: the caller held the change back once the lock was held (an incident already answered). */
     public enum Outcome {
         applied, unchanged, planned, skipped
+    }
+
+    /** The same result, its incident record kept at {@code where} (null: none). */
+    public ActionResult recordedIn(String where) {
+        return new ActionResult(command, target, outcome, summary, before, after, journalId, durationMs, verification,
+                notes, shown, where);
     }
 
     public boolean ok() {

@@ -63,16 +63,18 @@ public final class ChangePipeline {
     private final ServiceLocks locks;
     private final String incident;
     private final HoldBack holdBack;
+    private final IncidentCapture capture;
 
     public ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock, String user,
                           boolean dryRun) {
         this(journal, ui, verifier, notifier, clock, user, dryRun, null, null, WAIT_LIMIT, null, false, null,
-                ServiceLocks.NONE, null, NO_HOLD);
+                ServiceLocks.NONE, null, NO_HOLD, IncidentCapture.NONE);
     }
 
     private ChangePipeline(Journal journal, Interaction ui, Verifier verifier, Notifier notifier, Clock clock,
                            String user, boolean dryRun, String parent, String origin, Duration waitLimit, String note,
-                           boolean force, String reason, ServiceLocks locks, String incident, HoldBack holdBack) {
+                           boolean force, String reason, ServiceLocks locks, String incident, HoldBack holdBack,
+                           IncidentCapture capture) {
         this.journal = journal;
         this.ui = ui;
         this.verifier = verifier;
@@ -89,6 +91,7 @@ public final class ChangePipeline {
         this.locks = locks;
         this.incident = incident;
         this.holdBack = holdBack;
+        this.capture = capture;
     }
 
     /**
@@ -115,13 +118,13 @@ public final class ChangePipeline {
     /** The same pipeline, waiting at most {@code limit} for a change to be in effect. */
     public ChangePipeline waitingAtMost(Duration limit) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, limit, note,
-                force, reason, locks, incident, holdBack);
+                force, reason, locks, incident, holdBack, capture);
     }
 
     /** The same pipeline for changes made by automation ({@code watch --auto}): history says so. */
     public ChangePipeline by(String automation) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, automation, waitLimit,
-                note, force, reason, locks, incident, holdBack);
+                note, force, reason, locks, incident, holdBack, capture);
     }
 
     /**
@@ -130,7 +133,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline noting(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, why,
-                force, reason, locks, incident, holdBack);
+                force, reason, locks, incident, holdBack, capture);
     }
 
     /**
@@ -139,7 +142,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline forcing(boolean replace) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                replace, reason, locks, incident, holdBack);
+                replace, reason, locks, incident, holdBack, capture);
     }
 
     /**
@@ -148,7 +151,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline because(String why) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, why == null || why.isBlank() ? null : why.strip(), locks, incident, holdBack);
+                force, why == null || why.isBlank() ? null : why.strip(), locks, incident, holdBack, capture);
     }
 
     /**
@@ -157,7 +160,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline locking(ServiceLocks serviceLocks) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, reason, serviceLocks, incident, holdBack);
+                force, reason, serviceLocks, incident, holdBack, capture);
     }
 
     /**
@@ -168,7 +171,7 @@ public final class ChangePipeline {
      */
     public ChangePipeline answering(String id, HoldBack hold) {
         return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
-                force, reason, locks, id, hold);
+                force, reason, locks, id, hold, capture);
     }
 
     /**
@@ -191,6 +194,12 @@ public final class ChangePipeline {
         }
         journal.append(r.next(clock.instant(), JournalRecord.State.verified, null, detail));
         return r.id();
+    }
+
+    /** The same pipeline, keeping an incident record of each step it sends through {@code incidents}. */
+    public ChangePipeline recording(IncidentCapture incidents) {
+        return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, parent, origin, waitLimit, note,
+                force, reason, locks, incident, holdBack, incidents);
     }
 
     /** Executes {@code change}, then runs {@code verify} and the change's own checks. */
@@ -269,13 +278,20 @@ public final class ChangePipeline {
         Notifier.Incident incident = notifier.open("rollback " + change.about().command() + " on "
                 + change.about().where() + " by " + user + ": " + change.about().summary() + " (journal " + record.id()
                 + ")" + (reason == null ? "" : "; reason: " + reason));
-        S applied;
+        // The record is gathered beside the change and completed, within a bounded time, however it ends.
+        IncidentCapture.Recording recording = capture.start(record, change.about());
         try {
-            applied = change.apply(waitLimit, ui.progress());
-        } catch (RuntimeException e) {
-            applied = afterError(change, record, RunbookException.of(e), incident);
+            S applied;
+            try {
+                applied = change.apply(waitLimit, ui.progress());
+            } catch (RuntimeException e) {
+                applied = afterError(change, record, RunbookException.of(e), incident);
+            }
+            return finish(change, record, applied, verify, ownChecks, start, incident, notes)
+                    .recordedIn(recording.where());
+        } finally {
+            recording.finish();
         }
-        return finish(change, record, applied, verify, ownChecks, start, incident, notes);
     }
 
     /** The run ended by the caller's {@link HoldBack}, asked now that the lock is held: nothing sent, nothing journaled. */
@@ -594,7 +610,7 @@ public final class ChangePipeline {
                                 List<Change.Block> shown) {
         return new ActionResult(change.about().command(), change.about().target(), outcome, summary,
                 write(change.before()), after, journalId,
-                Duration.between(start, clock.instant()).toMillis(), report, notes, shown);
+                Duration.between(start, clock.instant()).toMillis(), report, notes, shown, null);
     }
 
     static String newId(Instant at) {
@@ -648,7 +664,7 @@ public final class ChangePipeline {
                 }
             };
             return new ChangePipeline(journal, ui, verifier, notifier, clock, user, dryRun, record.id(), origin,
-                    waitLimit, note, force, reason, (service, command, why, progress) -> held, incident, holdBack);
+                    waitLimit, note, force, reason, (service, command, why, progress) -> held, incident, holdBack, capture);
         }
 
         /** Records that a step changed something. */

@@ -11,6 +11,7 @@ import dev.virtuoso.rollback.cli.command.RespondCommand;
 import dev.virtuoso.rollback.cli.command.RestoreCommand;
 import dev.virtuoso.rollback.cli.command.StatusCommand;
 import dev.virtuoso.rollback.cli.command.TagCommand;
+import dev.virtuoso.rollback.cli.command.IncidentCommand;
 import dev.virtuoso.rollback.cli.command.UndoCommand;
 import dev.virtuoso.rollback.cli.command.VerifyCommand;
 import dev.virtuoso.rollback.cli.command.WatchCommand;
@@ -75,6 +76,7 @@ public final class RootCommand implements Runnable {
         commands.put("drill", DrillCommand.class);
         commands.put("history", HistoryCommand.class);
         commands.put("undo", UndoCommand.class);
+        commands.put("incident", IncidentCommand.class);
         commands.put(SANDBOX, null); // the sandbox part of the jar names it: command(SANDBOX)
         commands.put("generate-completion", AutoComplete.GenerateCompletion.class);
         return Collections.unmodifiableMap(commands);

@@ -4,6 +4,7 @@ import dev.virtuoso.rollback.adapter.slack.SlackNotifier;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.change.DryRun;
+import dev.virtuoso.rollback.change.IncidentCapture;
 import dev.virtuoso.rollback.change.JournalRecord;
 import dev.virtuoso.rollback.change.Preflight;
 import dev.virtuoso.rollback.change.Wait;
@@ -14,6 +15,7 @@ import dev.virtuoso.rollback.config.Runbook;
 import dev.virtuoso.rollback.config.RunbookLoader;
 import dev.virtuoso.rollback.config.SharedJournal;
 import dev.virtuoso.rollback.config.TargetResolver;
+import dev.virtuoso.rollback.incident.IncidentRecorder;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.Secret;
 import dev.virtuoso.rollback.model.ServiceState;
@@ -23,6 +25,7 @@ import dev.virtuoso.rollback.port.AlertPolicies;
 import dev.virtuoso.rollback.port.BigQueryTables;
 import dev.virtuoso.rollback.port.FirestoreAdmin;
 import dev.virtuoso.rollback.port.FirestoreExports;
+import dev.virtuoso.rollback.port.IncidentRecords;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.SecretStore;
@@ -69,8 +72,12 @@ public final class Session {
     Session with(Wiring other, Runbook book) {
         Session s = new Session(other.context(), opts.withoutTarget(), other);
         s.runbook = book;
+        // Like its journal, the record of an in-process sandbox's incident would outlive all it names.
+        s.keepsIncidents = false;
         return s;
     }
+
+    private boolean keepsIncidents = true;
 
     /** The runbook file given (-r, else ROLLBACK_RUNBOOK), if any. */
     public Optional<Path> runbookFile() {
@@ -242,10 +249,60 @@ public final class Session {
     }
 
     public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
-        return new ChangePipeline(journal(), console, verifier(), notifier, ctx.clock(), user(), dryRun())
+        // A dry run sends nothing, so it has no incident to record.
+        IncidentRecorder incidents = dryRun() || !keepsIncidents ? null : incidentRecorder();
+        return new ChangePipeline(incidents == null ? journal() : incidents.observing(journal()), console, verifier(),
+                notifier, ctx.clock(), user(), dryRun())
                 .because(opts.reason)
-                .locking(port(ServiceLocks.class, locks()));
+                .locking(port(ServiceLocks.class, locks()))
+                .recording(incidents == null ? IncidentCapture.NONE : incidents);
     }
+
+    /** The incident records of this run's steps; a --incident-dir that cannot be written is exit 2 now. */
+    public IncidentRecords incidents() {
+        String env = ctx.env().get("ROLLBACK_INCIDENT_DIR");
+        Path dir = opts.incidentDir != null ? opts.incidentDir : env != null && !env.isBlank() ? Path.of(env) : null;
+        IncidentRecords files = wiring.incidents(dir, opts.incidentDir != null ? "--incident-dir" : "$ROLLBACK_INCIDENT_DIR");
+        // What the record holds (the reason, log lines) leaves without this run's secrets.
+        return port(IncidentRecords.class, new IncidentRecords() {
+            @Override
+            public void checkWritable() {
+                files.checkWritable();
+            }
+
+            @Override
+            public String where(String id) {
+                return files.where(id);
+            }
+
+            @Override
+            public void write(String id, String name, String text) {
+                files.write(id, name, ctx.secrets().redact(text));
+            }
+
+            @Override
+            public void writeCharts(String id, dev.virtuoso.rollback.model.MetricChart chart) {
+                files.writeCharts(id, chart);
+            }
+
+            @Override
+            public Optional<Stored> read(String id) {
+                return files.read(id);
+            }
+        });
+    }
+
+    private IncidentRecorder incidentRecorder() {
+        IncidentRecords records = incidents();
+        records.checkWritable();
+        return new IncidentRecorder(records, new IncidentRecorder.Sources(wiring.metrics(), wiring.metricHistory(),
+                wiring.errorLogs()), runbook().triggers(), runbook().decisionMatrix(), ctx.clock(), opts.since,
+                INCIDENT_BUDGET, () -> Optional.of(target().service()),
+                warning -> ctx.err().println("warning: " + ctx.secrets().redact(warning)));
+    }
+
+    /** How long a step's end may wait for its incident record to be complete. */
+    static final java.time.Duration INCIDENT_BUDGET = java.time.Duration.ofSeconds(5);
 
     /** The services' locks, whose reason (shown to colleagues, kept in the bucket) leaves without this run's secrets. */
     private ServiceLocks locks() {

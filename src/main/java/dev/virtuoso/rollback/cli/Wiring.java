@@ -111,6 +111,24 @@ final class Wiring implements AutoCloseable {
         return new MonitoringMetrics(gcp(), ctx.clock());
     }
 
+    /** Metrics per revision and minute, for the incident record's charts. */
+    dev.virtuoso.rollback.port.MetricHistory metricHistory() {
+        return new MonitoringMetrics(gcp(), ctx.clock());
+    }
+
+    dev.virtuoso.rollback.port.ErrorLogs errorLogs() {
+        return new dev.virtuoso.rollback.adapter.gcp.CloudLoggingErrorLogs(gcp());
+    }
+
+    /**
+     * Incident records under {@code dir} when the user named it ({@code chosenBy} says how), else
+     * incidents/ in the current directory.
+     */
+    dev.virtuoso.rollback.port.IncidentRecords incidents(java.nio.file.Path dir, String chosenBy) {
+        return new dev.virtuoso.rollback.adapter.files.IncidentFiles(dir != null ? dir
+                : java.nio.file.Path.of("incidents"), dir != null ? chosenBy : null);
+    }
+
     AlertPolicies alertPolicies() {
         return new MonitoringAlertPolicies(gcp());
     }

@@ -79,13 +79,14 @@ public final class Drill {
                          long detectTimeoutMs, long recoverTimeoutMs, List<Step> steps, Long timeToDetectMs,
                          Long timeToRecoverMs, List<String> failedChecks, List<String> passedChecks,
                          double failedCheckRatio, String severity, long deadlineMs, boolean withinDeadline,
-                         boolean ok, boolean dryRun, String journalId, List<String> createdRevisions) {
+                         boolean ok, boolean dryRun, String journalId, List<String> createdRevisions,
+                         String incidentRecord) {
         /** The same report for a drill whose journal is not kept (the in-process sandbox's): no id to look up. */
         public Report withoutJournal() {
             return new Report(service, started, ranBy, runbook, toolVersion, stableRevision, badRevision,
                     originalTraffic, detectTimeoutMs, recoverTimeoutMs, steps, timeToDetectMs, timeToRecoverMs,
                     failedChecks, passedChecks, failedCheckRatio, severity, deadlineMs, withinDeadline, ok, dryRun,
-                    null, createdRevisions);
+                    null, createdRevisions, incidentRecord);
         }
     }
 
@@ -169,7 +170,7 @@ public final class Drill {
             ui.info("dry run: nothing changed");
             return new Report(req.service().toString(), started, req.ranBy(), req.runbook(), req.version(), stable, bad,
                     original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, null,
-                    null, List.of(), List.of(), 0, null, 0, false, true, true, null, List.of());
+                    null, List.of(), List.of(), 0, null, 0, false, true, true, null, List.of(), null);
         }
         pipeline.checkJournal();
         Object was = redeploy ? new ImageChange.ImageState(servedImage, null, original.traffic())
@@ -278,7 +279,7 @@ public final class Drill {
 
         Instant recoverStart = clock.instant();
         ui.info("drill: quick rollback to the stable revision " + stable);
-        stepsOf.execute(routeAll(req.service(), stable), Optional.empty());
+        ActionResult rollback = stepsOf.execute(routeAll(req.service(), stable), Optional.empty());
         Predicate<VerifyReport> passing = r -> r.conclusion() == VerifyReport.Conclusion.PASSED;
         VerifyReport recovery = until(verify, passing, req.recoverTimeout(), "waiting for the checks to pass");
         boolean recovered = passing.test(recovery);
@@ -309,7 +310,8 @@ public final class Drill {
         return new Report(req.service().toString(), started, req.ranBy(), req.runbook(), req.version(), stable, bad,
                 original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, timeToDetect,
                 timeToRecover, names(detection, Verdict.FAIL), names(recovery, Verdict.PASS), ratio, row.severity(),
-                row.within().toMillis(), within, detected && recovered && within, false, drill.id(), created);
+                row.within().toMillis(), within, detected && recovered && within, false, drill.id(), created,
+                rollback.incident());
     }
 
     /** 100% to {@code revision}, planned against the service as it is now. */

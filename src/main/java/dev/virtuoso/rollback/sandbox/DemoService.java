@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class DemoService {
     private final CloudRunEmulator cloudRun;
+    private final LoggingEmulator logging;
     private final String serviceName;
     private final String apiKey;
     private final HttpServer server;
@@ -37,8 +38,10 @@ final class DemoService {
     /** How often each "METHOD /path" was asked, whatever answered. */
     private final Map<String, AtomicInteger> asked = new ConcurrentHashMap<>();
 
-    DemoService(CloudRunEmulator cloudRun, String serviceName, String apiKey, int port) throws IOException {
+    DemoService(CloudRunEmulator cloudRun, LoggingEmulator logging, String serviceName, String apiKey, int port)
+            throws IOException {
         this.cloudRun = cloudRun;
+        this.logging = logging;
         this.serviceName = serviceName;
         this.apiKey = apiKey;
         this.server = HttpServer.create(new InetSocketAddress("127.0.0.1", port), 64);
@@ -100,6 +103,7 @@ final class DemoService {
             } else if (broken) {
                 status = api ? 500 : 503;
                 body = "{\"status\": \"error\", \"revision\": \"" + name + "\"}";
+                logging.requestFailed(serviceName, name, ex.getRequestMethod(), ex.getRequestURI().toString(), status);
             } else {
                 var answer = answer(ex.getRequestMethod(), path, query, name, image);
                 status = answer.status;

@@ -139,6 +139,7 @@ public final class Sandbox implements AutoCloseable {
     private FirestoreAdminEmulator firestore;
     private Server firestoreServer;
     private String firestoreExport;
+    private LoggingEmulator logging;
 
     private Sandbox(CloudRunEmulator cloudRun, MonitoringEmulator monitoring, SecretManagerEmulator secretManager,
                     Map<String, DemoService> demos, WebhookReceiver webhook, Server grpc, String service) {
@@ -161,19 +162,20 @@ public final class Sandbox implements AutoCloseable {
         MonitoringEmulator monitoring = new MonitoringEmulator(cloudRun, clock, options.requestsPerMinute(),
                 options.metricsLag());
         SecretManagerEmulator secretManager = new SecretManagerEmulator(clock);
+        LoggingEmulator logging = new LoggingEmulator(clock);
         Server grpc = null;
         try {
             grpc = NettyServerBuilder.forAddress(new InetSocketAddress("127.0.0.1", options.grpcPort()))
                     .addService(cloudRun.services()).addService(cloudRun.revisions()).addService(cloudRun.operations())
                     .addService(monitoring.metrics()).addService(monitoring.alertPolicies())
                     .addService(monitoring.notificationChannels())
-                    .addService(secretManager.api())
+                    .addService(secretManager.api()).addService(logging.api())
                     .build().start();
             Map<String, DemoService> demos = new java.util.LinkedHashMap<>();
             for (String region : options.regions()) {
                 String path = servicePath(options.service(), region);
                 // The first region's demo takes the port asked for; the others any free one.
-                DemoService demo = new DemoService(cloudRun, path, API_KEY, demos.isEmpty() ? options.demoPort() : 0);
+                DemoService demo = new DemoService(cloudRun, logging, path, API_KEY, demos.isEmpty() ? options.demoPort() : 0);
                 demos.put(region, demo);
                 cloudRun.demoBaseUrl(path, demo.url().toString());
                 seed(cloudRun, options.service(), region, clock.instant());
@@ -182,6 +184,7 @@ public final class Sandbox implements AutoCloseable {
             seed(secretManager, clock.instant());
             Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demos, new WebhookReceiver(), grpc,
                     options.service());
+            sandbox.logging = logging;
             sandbox.bigQuery = new BigQueryEmulator(clock, options.operationDelay());
             seed(sandbox.bigQuery, clock.instant());
             try {
@@ -244,7 +247,7 @@ public final class Sandbox implements AutoCloseable {
     public Map<String, String> emulatorVariables() {
         Map<String, String> vars = new java.util.TreeMap<>();
         for (String v : new String[] {"CLOUD_RUN_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST",
-            "MONITORING_EMULATOR_HOST"}) {
+            "MONITORING_EMULATOR_HOST", "LOGGING_EMULATOR_HOST"}) {
             vars.put(v, cloudRunHost());
         }
         vars.put("BIGQUERY_EMULATOR_HOST", bigQuery.host());
@@ -271,6 +274,10 @@ public final class Sandbox implements AutoCloseable {
 
     MonitoringEmulator monitoring() {
         return monitoring;
+    }
+
+    LoggingEmulator logging() {
+        return logging;
     }
 
     SecretManagerEmulator secretManager() {

@@ -33,7 +33,7 @@ class ArchitectureTest {
         "..rollback.alertpolicy..", "..rollback.verification..", "..rollback.restore.firestore..",
         "..rollback.restore.bigquery..", "..rollback.restore.secrets.."};
     private static final String[] ORCHESTRATORS = {"..rollback.drill..", "..rollback.watch..", "..rollback.undo..",
-        "..rollback.respond.."};
+        "..rollback.respond..", "..rollback.incident.."};
     private static final String[] TECHNOLOGY = {"com.google..", "io.grpc..", "okhttp3..", "picocli..", "org.eclipse.."};
     private static final int MOST_CLASSES_IN_A_PACKAGE = 25;
 

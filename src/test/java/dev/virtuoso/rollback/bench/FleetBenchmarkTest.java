@@ -57,6 +57,7 @@ class FleetBenchmarkTest {
                 .withRegions(Sandbox.FLEET_REGIONS))) {
             Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
             env.put("ROLLBACK_HOME", home.toString());
+            env.put("ROLLBACK_INCIDENT_DIR", home.resolve("incidents").toString());
             env.put("HOME", home.toString());
             env.put("CLOUDSDK_CONFIG", home.resolve("gcloud").toString());
             env.put("USER", "bench");

@@ -370,6 +370,19 @@ class BadInputCatalogTest {
                         + "file is in the way", "-r", "{RB}", "quick", "--previous", "--yes")
                         .env("ROLLBACK_HOME", "{HOME}/plain.txt").file("plain.txt", "x"),
 
+                c("--incident-dir that is a file", 2, "cannot write the incident directory (--incident-dir) "
+                        + "{HOME}/plain.txt: it exists and is not a directory", "-r", "{RB}", "--incident-dir",
+                        "{HOME}/plain.txt", "quick", "--previous", "--yes").file("plain.txt", "x"),
+                c("--incident-dir in a directory that does not exist", 2, "cannot write the incident directory "
+                        + "(--incident-dir) {HOME}/missing/records: the directory {HOME}/missing does not exist",
+                        "-r", "{RB}", "--incident-dir", "{HOME}/missing/records", "image", "--previous", "--yes"),
+                c("$ROLLBACK_INCIDENT_DIR that is a file", 2, "cannot write the incident directory ($ROLLBACK_INCIDENT_DIR) "
+                        + "{HOME}/plain.txt: it exists and is not a directory", "-r", "{RB}", "quick", "--previous",
+                        "--yes").env("ROLLBACK_INCIDENT_DIR", "{HOME}/plain.txt").file("plain.txt", "x"),
+                c("incident show of an id with no record", 2, "no incident record 0bad in ", "incident", "show",
+                        "0bad"),
+                c("incident show without an id", 2, "Missing required parameter: 'ID'", "incident", "show"),
+
                 // --- Methods 2 and 3 ---------------------------------------------------------------
                 c("image without a source", 2, "Missing required argument", "image", "--yes"),
                 c("image with both --image and --previous", 2, "mutually exclusive", "-r", "{RB}", "image",

@@ -80,6 +80,7 @@ final class CliHarness implements AutoCloseable {
         Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
         env.put("API_KEY", Sandbox.API_KEY);
         env.put("ROLLBACK_HOME", home.toString());
+        env.put("ROLLBACK_INCIDENT_DIR", home.resolve("incidents").toString());
         env.put("CLOUDSDK_CONFIG", home.resolve("gcloud").toString());
         env.put("HOME", home.toString());
         env.put("USER", "tester");

@@ -221,6 +221,7 @@ class ExactOutputTest {
                   note: traffic will be pinned to virtuoso-api-00002-def: new deployments get 0% until `rollback quick --to-latest`; deploy a fix first: the latest Ready revision is still virtuoso-api-00003-ghi, the one rolled back from
                   note: tags kept: stable-2024-07-24
                   journal: YYYYMMDDThhmmssZ-id01 (undo with `rollback undo YYYYMMDDThhmmssZ-id01`)
+                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id01/ (`rollback incident show YYYYMMDDThhmmssZ-id01`)
                 """);
         assertOut(cli.rb("-o", "json", "tag", "--name", "stable-2026-11-28", "--yes"), 0, """
                 {
@@ -248,7 +249,8 @@ class ExactOutputTest {
                   } ],
                   "journalId" : "YYYYMMDDThhmmssZ-id04",
                   "durationMs" : 0,
-                  "notes" : [ ]
+                  "notes" : [ ],
+                  "incident" : "/tmp/HOME/incidents/YYYYMMDDThhmmssZ-id04/"
                 }
                 """);
         assertOut(cli.rb("tag", "--name", "stable-2026-11-28", "--yes"), 0, """
@@ -280,6 +282,7 @@ class ExactOutputTest {
                   \033[33mnote:\033[0m traffic will be pinned to virtuoso-api-00001-abc: new deployments get 0% until `rollback quick --to-latest`
                   \033[33mnote:\033[0m tags kept: stable-2024-07-24, stable-2026-11-28
                   journal: YYYYMMDDThhmmssZ-id06 (undo with `rollback undo YYYYMMDDThhmmssZ-id06`)
+                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id06/ (`rollback incident show YYYYMMDDThhmmssZ-id06`)
                 """);
     }
 
@@ -304,6 +307,7 @@ class ExactOutputTest {
                   note: traffic will be pinned to virtuoso-api-00002-def: new deployments get 0% until `rollback quick --to-latest`; deploy a fix first: the latest Ready revision is still virtuoso-api-00003-ghi, the one rolled back from
                   note: tags kept: stable-2024-07-24
                   journal: YYYYMMDDThhmmssZ-id01 (undo with `rollback undo YYYYMMDDThhmmssZ-id01`)
+                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id01/ (`rollback incident show YYYYMMDDThhmmssZ-id01`)
                 """);
         assertOut(cli.run("-r", book.toString(), "undo", "--yes"), 3, """
                 Plan for virtuoso-sandbox/us-central1/virtuoso-api: restore the traffic of virtuoso-api recorded before YYYYMMDDThhmmssZ-id01 (quick --previous, virtuoso-api-00003-ghi → virtuoso-api-00002-def, YYYY-MM-DDThh:mm:ssZ)
@@ -326,6 +330,7 @@ class ExactOutputTest {
                     ✗  functional  execute command        500  0 ms  HTTP 500 (expected 200): {"status": "error", "revision": "virtuoso-api-00003-ghi"}
                   note: undo is itself journaled: `rollback undo` again puts back what this replaces
                   journal: YYYYMMDDThhmmssZ-id03 (undo with `rollback undo YYYYMMDDThhmmssZ-id03`)
+                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id03/ (`rollback incident show YYYYMMDDThhmmssZ-id03`)
                 """);
         assertOut(cli.run("-r", book.toString(), "-o", "json", "undo", "--yes"), 0, """
                 {
@@ -393,7 +398,8 @@ class ExactOutputTest {
                       "detail" : "HTTP 200"
                     } ]
                   },
-                  "notes" : [ "this undoes an undo (YYYYMMDDThhmmssZ-id03): it puts back what `undo YYYYMMDDThhmmssZ-id01` replaced; `rollback undo` after it toggles between the two again" ]
+                  "notes" : [ "this undoes an undo (YYYYMMDDThhmmssZ-id03): it puts back what `undo YYYYMMDDThhmmssZ-id01` replaced; `rollback undo` after it toggles between the two again" ],
+                  "incident" : "/tmp/HOME/incidents/YYYYMMDDThhmmssZ-id06/"
                 }
                 """);
         cli.interactive = true;
@@ -417,6 +423,7 @@ class ExactOutputTest {
                     ✗  functional  execute command        500  0 ms  HTTP 500 (expected 200): {"status": "error", "revision": "virtuoso-api-00003-ghi"}
                   note: this undoes an undo (YYYYMMDDThhmmssZ-id06): it puts back what `undo YYYYMMDDThhmmssZ-id03` replaced; `rollback undo` after it toggles between the two again
                   journal: YYYYMMDDThhmmssZ-id09 (undo with `rollback undo YYYYMMDDThhmmssZ-id09`)
+                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id09/ (`rollback incident show YYYYMMDDThhmmssZ-id09`)
                 """);
     }
 
@@ -793,6 +800,7 @@ class ExactOutputTest {
                   "dryRun" : false,
                   "journalId" : null,
                   "createdRevisions" : [ ],
+                  "incidentRecord" : null,
                   "reports" : [ "/tmp/HOME/drills/drill-YYYYMMDD-hhmmss.md", "/tmp/HOME/drills/drill-YYYYMMDD-hhmmss.json" ]
                 }
                 """);
@@ -835,7 +843,8 @@ class ExactOutputTest {
                   "withinDeadline" : false,
                   "dryRun" : true,
                   "journalId" : null,
-                  "createdRevisions" : [ ]
+                  "createdRevisions" : [ ],
+                  "incidentRecord" : null
                 }
                 """);
     }

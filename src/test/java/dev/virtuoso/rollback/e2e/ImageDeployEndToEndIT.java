@@ -56,6 +56,7 @@ class ImageDeployEndToEndIT {
         }
         assertThat(env).containsKey("CLOUD_RUN_EMULATOR_HOST");
         env.put("ROLLBACK_HOME", home.toString());
+        env.put("ROLLBACK_INCIDENT_DIR", home.toString() + "/incidents");
         env.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
         env.put("NO_GCE_CHECK", "true");
     }

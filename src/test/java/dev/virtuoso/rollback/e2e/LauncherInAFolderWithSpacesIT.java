@@ -75,6 +75,7 @@ class LauncherInAFolderWithSpacesIT {
         try (Sandbox sandbox = Sandbox.start(Sandbox.Options.defaults())) {
             Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
             env.put("ROLLBACK_HOME", root.resolve("home").toString());
+            env.put("ROLLBACK_INCIDENT_DIR", root.resolve("home").toString() + "/incidents");
             env.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
             env.put("NO_GCE_CHECK", "true");
             Path log = Files.createTempFile("class-load", ".log"); // ROLLBACK_JAVA_OPTS splits on spaces
@@ -131,6 +132,7 @@ class LauncherInAFolderWithSpacesIT {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectInput(new File("/dev/null"));
         pb.environment().putAll(env);
         pb.environment().putIfAbsent("ROLLBACK_HOME", root.resolve("home").toString());
+        pb.environment().putIfAbsent("ROLLBACK_INCIDENT_DIR", root.resolve("home").toString() + "/incidents");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         String err = new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);

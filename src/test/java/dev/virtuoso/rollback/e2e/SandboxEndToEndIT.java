@@ -40,6 +40,7 @@ class SandboxEndToEndIT {
         env.putAll(exportsOf(sandbox));
         assertThat(env).containsKeys("CLOUD_RUN_EMULATOR_HOST", "MONITORING_EMULATOR_HOST", "SECRET_MANAGER_EMULATOR_HOST");
         env.put("ROLLBACK_HOME", home.toString());
+        env.put("ROLLBACK_INCIDENT_DIR", home.toString() + "/incidents");
         env.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
         env.put("NO_GCE_CHECK", "true");
     }
@@ -110,6 +111,7 @@ class SandboxEndToEndIT {
     void twoEngineersWithTheirOwnJournalsUndoNeverOverwritesTheOthersLaterChange() throws Exception {
         Map<String, String> bob = new HashMap<>(env);
         bob.put("ROLLBACK_HOME", Files.createDirectories(home.resolve("bob")).toString());
+        bob.put("ROLLBACK_INCIDENT_DIR", Files.createDirectories(home.resolve("bob")).toString() + "/incidents");
         bob.put("USER", "bob");
         String original = rollback("-o", "json", "status").out();
 
@@ -237,6 +239,7 @@ class SandboxEndToEndIT {
             Map<String, String> mine = new HashMap<>(env);
             mine.putAll(exportsOf(sandbox));
             mine.put("ROLLBACK_HOME", own.toString());
+            mine.put("ROLLBACK_INCIDENT_DIR", own.toString() + "/incidents");
             Path journal = own.resolve("journal.jsonl");
             Run first = rollback(mine, "quick", "--to-revision", "virtuoso-api-00002-def", "--yes", "--no-verify");
             assertThat(first.code()).as(first.err()).isZero();
@@ -325,6 +328,7 @@ class SandboxEndToEndIT {
     private static Map<String, String> envFor(Sandbox sandbox, Path journalHome) {
         Map<String, String> e = new HashMap<>(sandbox.emulatorVariables());
         e.put("ROLLBACK_HOME", journalHome.toString());
+        e.put("ROLLBACK_INCIDENT_DIR", journalHome.toString() + "/incidents");
         e.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
         e.put("NO_GCE_CHECK", "true");
         return e;
@@ -433,6 +437,7 @@ class SandboxEndToEndIT {
                 }
             }
             env.put("ROLLBACK_HOME", home.resolve("methods").toString());
+            env.put("ROLLBACK_INCIDENT_DIR", home.resolve("methods").toString() + "/incidents");
             assertThat(printed).contains("# CI: each push to main of " + repo + " deploys virtuoso-api as "
                     + Sandbox.IMAGE + ":<short sha>; clone it: git clone " + repo + " virtuoso-api\n");
 

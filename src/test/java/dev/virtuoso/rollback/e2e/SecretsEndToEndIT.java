@@ -30,6 +30,7 @@ class SecretsEndToEndIT {
         pb.command().addAll(List.of(args));
         pb.environment().put("API_KEY", KEY + "\n");
         pb.environment().put("ROLLBACK_HOME", home.toString());
+        pb.environment().put("ROLLBACK_INCIDENT_DIR", home.toString() + "/incidents");
         pb.environment().put("CLOUDSDK_CONFIG", home.resolve("gcloud").toString());
         pb.environment().put("NO_GCE_CHECK", "true");
         pb.redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));

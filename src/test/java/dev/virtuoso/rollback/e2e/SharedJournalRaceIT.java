@@ -49,6 +49,7 @@ class SharedJournalRaceIT {
     private Map<String, String> env(String user) throws Exception {
         Map<String, String> env = new HashMap<>(sandbox.emulatorVariables());
         env.put("ROLLBACK_HOME", Files.createDirectories(homes.resolve(user)).toString());
+        env.put("ROLLBACK_INCIDENT_DIR", Files.createDirectories(homes.resolve(user)).toString() + "/incidents");
         env.put("ROLLBACK_RUNBOOK", "runbooks/sandbox.yaml");
         env.put("ROLLBACK_JOURNAL", JOURNAL);
         env.put("NO_GCE_CHECK", "true");

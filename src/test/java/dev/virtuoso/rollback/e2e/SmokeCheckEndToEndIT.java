@@ -56,6 +56,7 @@ class SmokeCheckEndToEndIT {
         env.putAll(SandboxEndToEndIT.exportsOf(sandbox));
         assertThat(env).containsKeys("CLOUD_RUN_EMULATOR_HOST", "MONITORING_EMULATOR_HOST");
         env.put("ROLLBACK_HOME", home.toString());
+        env.put("ROLLBACK_INCIDENT_DIR", home.toString() + "/incidents");
         env.put("ROLLBACK_RUNBOOK", Path.of("runbooks/sandbox.yaml").toAbsolutePath().toString());
         env.put("NO_GCE_CHECK", "true");
         env.put("NO_COLOR", "1");

@@ -53,6 +53,7 @@ class StartupClassLoadingIT {
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).redirectError(ProcessBuilder.Redirect.DISCARD);
         pb.environment().put("ROLLBACK_JAVA_OPTS", "-Xlog:class+load=info:file=" + log);
         pb.environment().put("ROLLBACK_HOME", dir.toString());
+        pb.environment().put("ROLLBACK_INCIDENT_DIR", dir.toString() + "/incidents");
         Process p = pb.start();
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
         assertThat(p.exitValue()).isIn(0, 2);

@@ -75,6 +75,10 @@ public final class DrillReports {
                 : ", runbook " + r.runbook())});
         lines.add(new String[] {"started", r.started() + " (UTC); " + (r.journalId() == null
                 ? "no journal kept (an in-process sandbox, gone when the drill ended)" : "journal " + r.journalId())});
+        if (r.incidentRecord() != null) {
+            lines.add(new String[] {"incident record", r.incidentRecord() + " (the quick rollback's: charts, error "
+                    + "logs, timeline)"});
+        }
         lines.add(new String[] {"revisions", "stable " + r.stableRevision() + ", bad " + r.badRevision()});
         if (r.createdRevisions() != null && !r.createdRevisions().isEmpty()) {
             lines.add(new String[] {"revisions created", String.join(", ", r.createdRevisions())

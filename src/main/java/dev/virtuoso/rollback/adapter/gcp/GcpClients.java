@@ -43,6 +43,7 @@ public final class GcpClients implements AutoCloseable {
     public static final String BIGQUERY_EMULATOR_HOST = "BIGQUERY_EMULATOR_HOST";
     public static final String FIRESTORE_ADMIN_EMULATOR_HOST = "FIRESTORE_ADMIN_EMULATOR_HOST";
     public static final String GCS_EMULATOR_HOST = "GCS_EMULATOR_HOST";
+    public static final String LOGGING_EMULATOR_HOST = "LOGGING_EMULATOR_HOST";
     /** The name other Google libraries (and gcloud's storage emulators) read; {@code host:port} or {@code http://host:port}. */
     public static final String STORAGE_EMULATOR_HOST = "STORAGE_EMULATOR_HOST";
 
@@ -93,6 +94,7 @@ public final class GcpClients implements AutoCloseable {
     private final Map<String, com.google.cloud.bigquery.BigQuery> bigQuery = new java.util.HashMap<>();
     private com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin;
     private com.google.cloud.storage.Storage storage;
+    private com.google.cloud.logging.v2.LoggingClient logging;
 
     public GcpClients(Map<String, String> env) {
         this.env = env;
@@ -153,6 +155,19 @@ public final class GcpClients implements AutoCloseable {
                     configure(SecretManagerServiceSettings.newBuilder(), SECRET_MANAGER_EMULATOR_HOST).build()));
         }
         return secrets;
+    }
+
+    /**
+     * Cloud Logging through the generated client. The library's high-level {@code Logging} client
+     * (LoggingOptions) shuts its own channel down against a plaintext endpoint ("UNAVAILABLE:
+     * Channel shutdown invoked"), so an emulator could never answer it; the generated one can.
+     */
+    public synchronized com.google.cloud.logging.v2.LoggingClient logging() {
+        if (logging == null) {
+            logging = create("Cloud Logging", () -> com.google.cloud.logging.v2.LoggingClient.create(
+                    configure(com.google.cloud.logging.v2.LoggingSettings.newBuilder(), LOGGING_EMULATOR_HOST).build()));
+        }
+        return logging;
     }
 
     /**

@@ -10,6 +10,8 @@ import com.google.protobuf.Timestamp;
 import com.google.protobuf.util.Durations;
 import dev.virtuoso.rollback.model.MetricSample;
 import dev.virtuoso.rollback.model.ServiceRef;
+import dev.virtuoso.rollback.model.RevisionSeries;
+import dev.virtuoso.rollback.port.MetricHistory;
 import dev.virtuoso.rollback.port.Metrics;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,7 +21,7 @@ import java.util.List;
 import java.util.Optional;
 
 /** {@link Metrics} over Cloud Monitoring's MetricServiceClient.listTimeSeries. */
-public final class MonitoringMetrics implements Metrics {
+public final class MonitoringMetrics implements Metrics, MetricHistory {
     private static final String API = "Cloud Monitoring";
     private final GcpClients clients;
     private final Clock clock;
@@ -61,8 +63,58 @@ public final class MonitoringMetrics implements Metrics {
         return new MetricSample(from, to, requests, errors, p95);
     }
 
+    /**
+     * The same aggregation per minute: a period of 60 s instead of the whole window, grouped by
+     * revision as well. Each point's interval ends on its minute.
+     */
+    @Override
+    public List<RevisionSeries> perRevision(ServiceRef service, Instant from, Instant to) {
+        String resource = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"" + service.name()
+                + "\" AND resource.labels.location=\"" + service.region() + "\"";
+        java.util.Map<String, java.util.TreeMap<Instant, long[]>> counts = new java.util.TreeMap<>();
+        for (TimeSeries ts : list(service, resource, "run.googleapis.com/request_count", from, to, MINUTE,
+                Aggregation.Reducer.REDUCE_SUM, List.of(REVISION, "metric.labels.response_code_class"))) {
+            boolean error = "5xx".equals(ts.getMetric().getLabelsMap().get("response_code_class"));
+            var minutes = counts.computeIfAbsent(revision(ts), r -> new java.util.TreeMap<>());
+            for (Point p : ts.getPointsList()) {
+                long[] n = minutes.computeIfAbsent(end(p), e -> new long[2]);
+                n[0] += p.getValue().getInt64Value();
+                n[1] += error ? p.getValue().getInt64Value() : 0;
+            }
+        }
+        java.util.Map<String, java.util.Map<Instant, Double>> p95 = new java.util.HashMap<>();
+        for (TimeSeries ts : list(service, resource, "run.googleapis.com/request_latencies", from, to, MINUTE,
+                Aggregation.Reducer.REDUCE_PERCENTILE_95, List.of(REVISION))) {
+            var minutes = p95.computeIfAbsent(revision(ts), r -> new java.util.HashMap<>());
+            ts.getPointsList().forEach(p -> minutes.put(end(p), p.getValue().getDoubleValue()));
+        }
+        List<RevisionSeries> out = new java.util.ArrayList<>();
+        counts.forEach((revision, minutes) -> out.add(new RevisionSeries(revision, minutes.entrySet().stream()
+                .map(e -> new RevisionSeries.Minute(e.getKey(), e.getValue()[0], e.getValue()[1],
+                        p95.getOrDefault(revision, java.util.Map.of()).get(e.getKey())))
+                .toList())));
+        return out;
+    }
+
+    private static final String REVISION = "resource.label.revision_name";
+    private static final Duration MINUTE = Duration.ofMinutes(1);
+
+    private static String revision(TimeSeries ts) {
+        return ts.getResource().getLabelsOrDefault("revision_name", "");
+    }
+
+    private static Instant end(Point p) {
+        return Instant.ofEpochSecond(p.getInterval().getEndTime().getSeconds(), p.getInterval().getEndTime().getNanos());
+    }
+
     private List<TimeSeries> list(ServiceRef service, String resource, String metric, Instant from, Instant to,
                                   Aggregation.Reducer reducer, List<String> groupBy) {
+        return list(service, resource, metric, from, to, Duration.ofSeconds(Math.max(60,
+                Duration.between(from, to).toSeconds())), reducer, groupBy);
+    }
+
+    private List<TimeSeries> list(ServiceRef service, String resource, String metric, Instant from, Instant to,
+                                  Duration period, Aggregation.Reducer reducer, List<String> groupBy) {
         ListTimeSeriesRequest req = ListTimeSeriesRequest.newBuilder()
                 .setName(ProjectName.of(service.project()).toString())
                 .setFilter("metric.type=\"" + metric + "\" AND " + resource)
@@ -70,7 +122,7 @@ public final class MonitoringMetrics implements Metrics {
                 // A cross-series reducer needs an aligner other than ALIGN_NONE and an alignment
                 // period of at least 60 s, else INVALID_ARGUMENT (common.proto, Aggregation).
                 .setAggregation(Aggregation.newBuilder()
-                        .setAlignmentPeriod(Durations.fromSeconds(Math.max(60, Duration.between(from, to).toSeconds())))
+                        .setAlignmentPeriod(Durations.fromSeconds(period.toSeconds()))
                         .setPerSeriesAligner(Aggregation.Aligner.ALIGN_DELTA)
                         .setCrossSeriesReducer(reducer).addAllGroupByFields(groupBy))
                 .setView(ListTimeSeriesRequest.TimeSeriesView.FULL)

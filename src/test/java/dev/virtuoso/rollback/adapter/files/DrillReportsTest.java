@@ -27,7 +27,7 @@ class DrillReportsTest {
         Drill.Report report = new Drill.Report("virtuoso-api", Instant.parse("2026-11-28T03:00:00Z"), "tester", null,
                 "rollback 1.0", "virtuoso-api-00002-def", "virtuoso-api-00003-ghi", List.of(), 60_000, 120_000,
                 List.of(failed), null, null, List.of(), List.of(), 0, "low", 7_200_000, false, false, false, "j-1",
-                List.of());
+                List.of(), null);
 
         List<Path> files = DrillReports.write(report, dir, secrets);
 
@@ -44,7 +44,7 @@ class DrillReportsTest {
         Drill.Report report = new Drill.Report("virtuoso-api", Instant.parse("2026-11-28T03:00:00Z"), "tester", null,
                 "rollback 1.0", "virtuoso-api-00002-def", "virtuoso-api-00003-ghi", List.of(), 60_000, 120_000,
                 List.of(), 1000L, 2000L, List.of(), List.of(), 0, "low", 7_200_000, true, true, false, "j-1",
-                List.of());
+                List.of(), null);
 
         DrillReports.checkWritable(dir.resolve("drills"));
         assertThat(dir.resolve("drills")).as("the check leaves nothing behind").doesNotExist();

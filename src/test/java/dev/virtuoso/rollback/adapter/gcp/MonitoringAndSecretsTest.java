@@ -46,6 +46,23 @@ class MonitoringAndSecretsTest {
     }
 
     @Test
+    void perRevisionHistoryHasAMinuteEachWithTheBrokenRevisionsRequestsErrorsAndP95() {
+        java.time.Instant to = java.time.Instant.now();
+        var series = metrics.perRevision(REF, to.minus(Duration.ofMinutes(10)), to);
+
+        assertThat(series).extracting(dev.virtuoso.rollback.model.RevisionSeries::revision)
+                .containsExactly("virtuoso-api-00003-ghi");
+        var minutes = series.get(0).minutes();
+        assertThat(minutes).hasSizeBetween(9, 10);
+        assertThat(minutes).allSatisfy(m -> {
+            assertThat(m.requests()).isEqualTo(600);
+            assertThat(m.errorPercent()).isCloseTo(60.0, within(0.01));
+            assertThat(m.p95Ms()).isCloseTo(8228.57, within(1.0));
+        });
+        assertThat(minutes.get(0).end()).isBefore(minutes.get(minutes.size() - 1).end());
+    }
+
+    @Test
     void theRevisionServingEverythingAloneShowsTheServicesNumbers() {
         MetricSample serving = metrics.sample(REF, Optional.of("virtuoso-api-00003-ghi"), Duration.ofMinutes(5));
         assertThat(serving.requests()).isEqualTo(3000);

@@ -1,0 +1,206 @@
+package dev.virtuoso.rollback.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.google.logging.v2.LogEntry;
+import com.google.protobuf.util.JsonFormat;
+import dev.virtuoso.rollback.sandbox.SandboxControls;
+import java.awt.image.BufferedImage;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import javax.imageio.ImageIO;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** The incident record every change keeps, through the real wiring against the sandbox. */
+class IncidentRecordTest {
+    private static final Pattern RECORD = Pattern.compile("incident record: (\\S+)/ ");
+    private final CliHarness cli = new CliHarness();
+
+    @AfterEach
+    void close() throws Exception {
+        cli.close();
+    }
+
+    /** Users hitting the broken revision: each 5xx it answers is an ERROR entry in its log. */
+    private void failedRequests(int n) throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        for (int i = 0; i < n; i++) {
+            http.send(HttpRequest.newBuilder(URI.create(cli.sandbox.demoUrl() + "/health")).build(),
+                    HttpResponse.BodyHandlers.discarding());
+        }
+    }
+
+    private static Path recordOf(CliHarness.Result r) {
+        Matcher m = RECORD.matcher(r.out());
+        assertThat(m.find()).as("the summary names the record: " + r.out()).isTrue();
+        return Path.of(m.group(1));
+    }
+
+    @Test
+    void quickPreviousKeepsTheReasonTimelineMatrixRowErrorLogsAndChartsInTheRecord() throws Exception {
+        failedRequests(3);
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes", "--reason", "5xx after v1.2.0");
+
+        assertThat(r.code()).isZero();
+        assertThat(r.err()).isEmpty();
+        Path dir = recordOf(r);
+        assertThat(dir.getParent()).isEqualTo(cli.home.resolve("incidents"));
+        String id = dir.getFileName().toString();
+        assertThat(r.out()).contains("journal: " + id);
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString()))
+                    .containsExactlyInAnyOrder("incident.md", "errors.jsonl", "metrics.png", "metrics.svg");
+        }
+
+        List<String> errors = Files.readAllLines(dir.resolve("errors.jsonl"));
+        assertThat(errors).hasSizeGreaterThanOrEqualTo(3);
+        for (String line : errors) {
+            LogEntry.Builder e = LogEntry.newBuilder();
+            JsonFormat.parser().merge(line, e);
+            assertThat(e.getSeverity().name()).isEqualTo("ERROR");
+            assertThat(e.getResource().getLabelsOrThrow("revision_name")).isEqualTo("virtuoso-api-00003-ghi");
+        }
+
+        String md = Files.readString(dir.resolve("incident.md"));
+        assertThat(md).contains("**Reason:** 5xx after v1.2.0")
+                .containsPattern("\\| [-0-9]+ [:0-9]+Z \\| detected \\| error rate over the 20.0% trigger")
+                .containsPattern("\\| decided \\| tester confirmed: route 100% of virtuoso-api traffic")
+                .contains("| applied |")
+                .containsPattern("\\| verified \\| verification: 5/5 checks passed")
+                .contains("**critical — immediate rollback — within 5m**")
+                .contains("deadline **missed**")
+                .contains("FAIL error rate: 60.0% 5xx")
+                .contains("[metrics.svg](metrics.svg)", "[errors.jsonl](errors.jsonl)")
+                .contains("- [x] Verify all endpoints responding", "- [x] Export logs from failed deployment",
+                        "- [x] Journal what was done", "- [ ] Update status page", "- [ ] Create incident ticket");
+
+        BufferedImage png = ImageIO.read(dir.resolve("metrics.png").toFile());
+        assertThat(png.getWidth()).isGreaterThan(600);
+        // The broken revision's line in both plots, a point for each minute of the hour it served.
+        List<dev.virtuoso.rollback.adapter.files.SvgPaths.Path> broken = dev.virtuoso.rollback.adapter.files.SvgPaths
+                .read(dir.resolve("metrics.svg")).stream().filter(p -> p.points() > 2 && p.line(
+                        new java.awt.Color(0x1f77b4))).toList();
+        assertThat(broken).hasSize(2);
+        assertThat(broken.get(0).points()).isBetween(58, 61).isEqualTo(broken.get(1).points());
+    }
+
+    @Test
+    void aCaptureThatCannotReachCloudLoggingIsAWarningAndTheRollbackStillSucceeds() throws Exception {
+        int closed;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        CliHarness.Result r = cli.run(Map.of("LOGGING_EMULATOR_HOST", "127.0.0.1:" + closed), "-r",
+                "runbooks/sandbox.yaml", "quick", "--previous", "--yes");
+
+        assertThat(r.code()).isZero();
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        assertThat(r.err()).startsWith("warning: incident record incomplete: errors.jsonl: nothing answers at "
+                + "LOGGING_EMULATOR_HOST=127.0.0.1:" + closed);
+        Path dir = recordOf(r);
+        assertThat(dir.resolve("errors.jsonl")).doesNotExist();
+        assertThat(dir.resolve("metrics.png")).exists();
+        assertThat(Files.readString(dir.resolve("incident.md"))).contains("errors.jsonl): not exported")
+                .contains("- [ ] Export logs from failed deployment");
+    }
+
+    @Test
+    void aDryRunKeepsNoRecord() {
+        CliHarness.Result r = cli.rb("quick", "--previous", "--dry-run");
+
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).doesNotContain("incident record");
+        assertThat(cli.home.resolve("incidents")).doesNotExist();
+    }
+
+    @Test
+    void anIncidentDirThatCannotBeWrittenIsExit2BeforeAnythingChanges() throws Exception {
+        Path file = Files.writeString(cli.home.resolve("not-a-dir"), "x");
+        CliHarness.Result r = cli.rb("--incident-dir", file.toString(), "quick", "--previous", "--yes");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("error: cannot write the incident directory (--incident-dir) " + file
+                + ": it exists and is not a directory\n");
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void incidentDirPutsTheRecordThereAndJsonNamesIt() throws Exception {
+        Path there = Files.createDirectories(cli.home.resolve("records"));
+        CliHarness.Result r = cli.rb("--incident-dir", there.toString(), "-o", "json", "quick", "--previous", "--yes");
+
+        assertThat(r.code()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(r.out());
+        String id = doc.get("journalId").asText();
+        assertThat(doc.get("incident").asText()).isEqualTo(there.resolve(id) + "/");
+        assertThat(there.resolve(id).resolve("incident.md")).exists();
+    }
+
+    @Test
+    void incidentShowPrintsTheRecordByItsShortIdAsTextAndJson() throws Exception {
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes", "--reason", "5xx after v1.2.0");
+        String id = recordOf(r).getFileName().toString();
+        String shortId = id.substring(id.lastIndexOf('-') + 1);
+
+        CliHarness.Result text = cli.rb("incident", "show", shortId);
+        assertThat(text.code()).isZero();
+        assertThat(text.err()).isEmpty();
+        assertThat(text.out()).startsWith("# Incident record: route 100% of virtuoso-api traffic to "
+                + "virtuoso-api-00002-def\n").contains("**Reason:** 5xx after v1.2.0")
+                .endsWith("Files in " + cli.home.resolve("incidents").resolve(id) + "/:\n  errors.jsonl\n  incident.md\n"
+                        + "  metrics.png\n  metrics.svg\n");
+
+        CliHarness.Result json = cli.rb("-o", "json", "incident", "show", id);
+        assertThat(json.code()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(json.out());
+        assertThat(doc.get("ok").asBoolean()).isTrue();
+        assertThat(doc.get("id").asText()).isEqualTo(id);
+        assertThat(doc.get("dir").asText()).isEqualTo(cli.home.resolve("incidents").resolve(id) + "/");
+        assertThat(doc.get("reason").asText()).isEqualTo("5xx after v1.2.0");
+        assertThat(doc.get("timeline").findValuesAsText("event")).containsExactly("detected", "decided", "applied",
+                "verified");
+        assertThat(doc.get("files").toString()).isEqualTo(
+                "[\"errors.jsonl\",\"incident.md\",\"metrics.png\",\"metrics.svg\"]");
+    }
+
+    @Test
+    void incidentShowOfAnUnknownIdIsExit2() {
+        CliHarness.Result r = cli.rb("incident", "show", "beef");
+
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.out()).isEmpty();
+        assertThat(r.err()).isEqualTo("error: no incident record beef in " + cli.home.resolve("incidents")
+                + "; `rollback history` lists the steps (--incident-dir names where records are kept)\n");
+    }
+
+    @Test
+    void aDrillsReportLinksTheIncidentRecordOfItsQuickRollback() throws Exception {
+        Path reports = cli.home.resolve("drills");
+        CliHarness.Result r = cli.rb("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
+                "virtuoso-api-00002-def", "--report", reports.toString(), "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        Path md;
+        try (var files = Files.list(reports)) {
+            md = files.filter(f -> f.toString().endsWith(".md")).findFirst().orElseThrow();
+        }
+        Matcher link = Pattern.compile("- incident record: (\\S+)/ \\(the quick rollback's").matcher(Files.readString(md));
+        assertThat(link.find()).as(Files.readString(md)).isTrue();
+        Path record = Path.of(link.group(1));
+        assertThat(Files.readString(record.resolve("incident.md")))
+                .contains("# Incident record: route 100% of virtuoso-api traffic to virtuoso-api-00002-def");
+    }
+}
