@@ -7,6 +7,7 @@ import dev.virtuoso.rollback.model.Secret;
 import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.Sleeper;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -44,7 +45,7 @@ import okhttp3.Response;
  */
 public final class SlackBotNotifier implements Notifier, AutoCloseable {
     /** Slack's Web API; a sandbox passes its own. */
-    public static final HttpUrl SLACK_API = HttpUrl.get("https://slack.com/api/");
+    public static final URI SLACK_API = URI.create("https://slack.com/api/");
     /** Tries of one call answered 429 (rate limited) before it is given up with a warning. */
     static final int TRIES = 3;
     /** The longest one wait for a rate limit, whatever Retry-After asks. */
@@ -72,11 +73,11 @@ public final class SlackBotNotifier implements Notifier, AutoCloseable {
      * Posts to {@code channel} (a name like {@code #incidents}, or an ID) through {@code api}.
      * What is posted and warned passes through {@code secrets}, which hold the token.
      */
-    public SlackBotNotifier(Secret token, String channel, HttpUrl api, Secret.Registry secrets, Sleeper sleeper,
+    public SlackBotNotifier(Secret token, String channel, URI api, Secret.Registry secrets, Sleeper sleeper,
                             Consumer<String> warn) {
         this.token = token;
         this.channel = channel;
-        this.api = api;
+        this.api = HttpUrl.get(api);
         this.secrets = secrets;
         this.sleeper = sleeper;
         this.outbox = new SlackOutbox(warn);

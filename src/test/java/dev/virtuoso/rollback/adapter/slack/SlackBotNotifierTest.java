@@ -42,7 +42,7 @@ class SlackBotNotifierTest {
     }
 
     private SlackBotNotifier slack() {
-        return new SlackBotNotifier(new Secret(TOKEN), "#incidents", server.url("/api/"), secrets, waited::add,
+        return new SlackBotNotifier(new Secret(TOKEN), "#incidents", server.url("/api/").uri(), secrets, waited::add,
                 warnings::add);
     }
 
