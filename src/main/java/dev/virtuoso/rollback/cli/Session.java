@@ -224,7 +224,7 @@ public final class Session {
 
     /** The console; in a dry run nothing will change, so there is nothing to confirm. */
     public ConsoleInteraction ui() {
-        ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style(), member);
+        ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style(), member, () -> runbook().askReason());
         return dryRun() ? console.confirmed() : console;
     }
 
