@@ -260,7 +260,12 @@ public final class ChangePipeline {
     private <S> ActionResult confirmAndApply(Change<S> change, Optional<VerifyRequest> verify, boolean ownChecks,
                                              List<String> notes, Optional<ServiceState> notOurs,
                                              ServiceLocks.Lease lease) {
-        ui.confirm(change, notes);
+        String typed = null;
+        if (reason == null) {
+            typed = ui.confirmAskingWhy(change, notes);
+        } else {
+            ui.confirm(change, notes);
+        }
         if (change.about().caution() != null) {
             ui.confirm(change.about().caution());
         }
@@ -269,6 +274,15 @@ public final class ChangePipeline {
             ui.confirm("Replace the change " + notOurs.get().ref().name() + " is still applying, which this run did "
                     + "not send?");
         }
+        if (typed != null && !typed.isBlank()) {
+            // Typed at the question: journaled, notified and recorded as if given with --reason.
+            return because(typed).applyConfirmed(change, verify, ownChecks, notes, lease);
+        }
+        return applyConfirmed(change, verify, ownChecks, notes, lease);
+    }
+
+    private <S> ActionResult applyConfirmed(Change<S> change, Optional<VerifyRequest> verify, boolean ownChecks,
+                                            List<String> notes, ServiceLocks.Lease lease) {
         change.checkUnchangedSincePlan();
         refuseIfLost(lease);
         Instant start = clock.instant(); // the time it took starts after the human said yes
@@ -291,6 +305,9 @@ public final class ChangePipeline {
                     .recordedIn(recording.where());
         } finally {
             recording.finish();
+            // However the step ended, the people discussing it see the same chart the record keeps.
+            recording.chart().ifPresent(png -> incident.attach(png, "Error rate and P95 around "
+                    + change.about().where() + " (journal " + record.id() + ")"));
         }
     }
 

@@ -29,5 +29,10 @@ public interface IncidentCapture {
 
         /** Completes the record once the step has ended, within a bounded time. */
         void finish();
+
+        /** The record's chart as a PNG file, once {@link #finish() finished}; empty when none was drawn. */
+        default java.util.Optional<java.nio.file.Path> chart() {
+            return java.util.Optional.empty();
+        }
     }
 }

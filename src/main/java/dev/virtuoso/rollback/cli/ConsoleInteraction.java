@@ -33,23 +33,30 @@ public final class ConsoleInteraction implements Interaction {
     private final boolean confirmed;
     /** One region of a fleet: its plan is confirmed with the others', its progress is a line of theirs. */
     private final Fleet.Member member;
+    /** Whether the runbook wants the person asked why (read only when a question is about to be asked). */
+    private final java.util.function.BooleanSupplier askReason;
 
-    ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, Fleet.Member member) {
-        this(ctx, opts, style, opts.yes, member);
+    static final String REASON_QUESTION = "Why? (one line, journaled; Enter to skip): ";
+
+    ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, Fleet.Member member,
+                       java.util.function.BooleanSupplier askReason) {
+        this(ctx, opts, style, opts.yes, member, askReason);
     }
 
-    private ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, boolean confirmed, Fleet.Member member) {
+    private ConsoleInteraction(Context ctx, GlobalOptions opts, Style style, boolean confirmed, Fleet.Member member,
+                               java.util.function.BooleanSupplier askReason) {
         this.ctx = ctx;
         this.opts = opts;
         this.style = style;
         this.out = opts.json() ? ctx.err() : ctx.out();
         this.confirmed = confirmed;
         this.member = member;
+        this.askReason = askReason;
     }
 
     /** The same console for steps of a whole that was confirmed once (the drill). */
     public ConsoleInteraction confirmed() {
-        return new ConsoleInteraction(ctx, opts, style, true, member);
+        return new ConsoleInteraction(ctx, opts, style, true, member, askReason);
     }
 
     @Override
@@ -66,6 +73,22 @@ public final class ConsoleInteraction implements Interaction {
             return;
         }
         Interaction.super.confirm(change, notes);
+    }
+
+    @Override
+    public String confirmAskingWhy(Change<?> change, List<String> notes) {
+        // Asked on a terminal only, once the plan is on the screen; never with --yes, in a dry run, for
+        // the regions of a fleet (one question for all), or when the runbook says askReason: false.
+        if (confirmed || member != null || opts.dryRun || !ctx.interactive() || !askReason.getAsBoolean()) {
+            confirm(change, notes);
+            return null;
+        }
+        showPlan(change, notes);
+        String typed = answer(REASON_QUESTION);
+        confirmShown(change);
+        // One line as typed; a stray control character would garble the journal's one-line views.
+        String why = typed == null ? "" : typed.replaceAll("\\p{Cntrl}", " ").strip();
+        return why.isEmpty() ? null : why;
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli;
 
+import dev.virtuoso.rollback.adapter.slack.SlackBotNotifier;
 import dev.virtuoso.rollback.adapter.slack.SlackNotifier;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.ChangePipeline;
@@ -111,7 +112,8 @@ public final class Session {
             runbook = member != null ? book.forRegion(member.region) : book;
             // A secret held in a variable is known without a call: it is redacted from everything the
             // run writes even when the run never uses it (--no-verify), since a server may echo it.
-            java.util.stream.Stream.of(runbook.apiKey(), runbook.notifications().slackWebhook())
+            java.util.stream.Stream.of(runbook.apiKey(), runbook.notifications().slackWebhook(),
+                    runbook.notifications().slack() == null ? null : runbook.notifications().slack().token())
                     .filter(source -> source != null && source.env() != null).map(source -> ctx.env().get(source.env()))
                     .filter(value -> value != null && !value.isBlank()).forEach(value -> ctx.secrets().add(new Secret(value)));
         }
@@ -231,7 +233,7 @@ public final class Session {
 
     /** The console; in a dry run nothing will change, so there is nothing to confirm. */
     public ConsoleInteraction ui() {
-        ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style(), member);
+        ConsoleInteraction console = new ConsoleInteraction(ctx, opts, style(), member, () -> runbook().askReason());
         return dryRun() ? console.confirmed() : console;
     }
 
@@ -328,22 +330,52 @@ public final class Session {
         return ctx.env().getOrDefault("USER", System.getProperty("user.name", "unknown"));
     }
 
-    /** Slack when the runbook names a webhook; a webhook that cannot be resolved is a warning, not a stop. */
+    /**
+     * Slack when the runbook names a bot token or a webhook; one that cannot be resolved is a
+     * warning, not a stop.
+     */
     public Notifier notifier(ConsoleInteraction console) {
-        Runbook.SecretSource source = runbook().notifications().slackWebhook();
-        if (source == null) {
+        Runbook.Notify notify = runbook().notifications();
+        if (notify.slack() == null && notify.slackWebhook() == null) {
             return Notifier.NONE;
         }
         try {
-            Secret url = resolve(source, "notify.slackWebhook");
-            SlackNotifier slack = new SlackNotifier(url, ctx.secrets(), warning -> console.info("warning: " + warning));
+            java.util.function.Consumer<String> warn = warning -> console.info("warning: " + warning);
+            AutoCloseable slack;
+            Notifier notifier;
+            if (notify.slack() != null) {
+                SlackBotNotifier bot = new SlackBotNotifier(resolve(notify.slack().token(), "notify.slack.token"),
+                        notify.slack().channel(), slackApi(), ctx.secrets(), ctx.sleeper(), warn);
+                slack = bot;
+                notifier = bot;
+            } else {
+                SlackNotifier hook = new SlackNotifier(resolve(notify.slackWebhook(), "notify.slackWebhook"),
+                        ctx.secrets(), warn);
+                slack = hook;
+                notifier = hook;
+            }
             wiring.closeAtEnd(slack);
-            return port(Notifier.class, slack);
+            return port(Notifier.class, notifier);
         } catch (RunbookException e) {
             console.info("warning: no Slack notifications: " + e.getMessage());
             return Notifier.NONE;
         }
     }
+
+    /** Slack's Web API, or the sandbox's stand-in for it when {@value #SLACK_API_EMULATOR_HOST} names one. */
+    private java.net.URI slackApi() {
+        String host = ctx.env().get(SLACK_API_EMULATOR_HOST);
+        if (host == null || host.isBlank()) {
+            return SlackBotNotifier.SLACK_API;
+        }
+        if (!host.matches("[A-Za-z0-9.-]+:\\d{1,5}")) {
+            throw RunbookException.invalid(SLACK_API_EMULATOR_HOST + " must be host:port, not '" + host + "'");
+        }
+        return java.net.URI.create("http://" + host + "/api/");
+    }
+
+    /** Points Slack's Web API at a local stand-in (plain HTTP), as the other *_EMULATOR_HOST variables do. */
+    public static final String SLACK_API_EMULATOR_HOST = "SLACK_API_EMULATOR_HOST";
 
     /**
      * Checks against --url, else the runbook's URL for its own service, else the service's own

@@ -20,7 +20,8 @@ public record Runbook(
         List<DecisionRow> decisionMatrix,
         Data data,
         @JsonProperty("notify") Notify notifications,
-        String journal) {
+        String journal,
+        Boolean askReason) {
 
     public static final String API_VERSION = "rollback/v1";
 
@@ -31,12 +32,13 @@ public record Runbook(
         triggers = Objects.requireNonNullElse(triggers, new Triggers(null, null, null, null, null));
         decisionMatrix = decisionMatrix == null ? DecisionRow.DEFAULTS : List.copyOf(decisionMatrix);
         data = Objects.requireNonNullElse(data, new Data(null, null, null));
-        notifications = Objects.requireNonNullElse(notifications, new Notify(null));
+        notifications = Objects.requireNonNullElse(notifications, new Notify(null, null));
+        askReason = Objects.requireNonNullElse(askReason, true);
     }
 
     /** A runbook with nothing but defaults, for commands run with flags only. */
     public static Runbook empty() {
-        return new Runbook(null, null, null, null, null, null, null, null, null);
+        return new Runbook(null, null, null, null, null, null, null, null, null, null);
     }
 
     /**
@@ -52,7 +54,7 @@ public record Runbook(
      */
     public Runbook forRegion(String one) {
         return new Runbook(apiVersion, new ServiceConfig(service.project(), one, service.name(), null, null), apiKey,
-                checks, triggers, decisionMatrix, data, notifications, journal);
+                checks, triggers, decisionMatrix, data, notifications, journal, askReason);
     }
 
     /** Where a secret value comes from: an environment variable or a Secret Manager secret. */
@@ -153,6 +155,11 @@ public record Runbook(
         }
     }
 
-    public record Notify(SecretSource slackWebhook) {
+    /** Slack through an incoming webhook, or through an app's bot token posting to a channel (threads, files). */
+    public record Notify(SecretSource slackWebhook, Slack slack) {
+    }
+
+    /** A Slack app's bot token ({@code xoxb-…}) and the channel it posts to: {@code #name} or an ID. */
+    public record Slack(SecretSource token, String channel) {
     }
 }

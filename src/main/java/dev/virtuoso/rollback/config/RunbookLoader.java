@@ -627,6 +627,10 @@ public final class RunbookLoader {
         }
     }
 
+    /** A Slack channel as a name (#incidents; Slack's names are lower case, at most 80 long) or an ID. */
+    private static final Pattern SLACK_CHANNEL =
+            Pattern.compile("#[a-z0-9_][a-z0-9_-]{0,79}|[CGD][A-Z0-9]{6,}");
+
     // ---- Rules a type cannot express ----
 
     /** Ranges, exclusive choices, required keys. */
@@ -655,6 +659,18 @@ public final class RunbookLoader {
                 check(problem == null, "journal", problem);
             }
             secret(r.notifications().slackWebhook(), "notify.slackWebhook");
+            Runbook.Slack slack = r.notifications().slack();
+            if (slack != null) {
+                check(r.notifications().slackWebhook() == null, "notify.slack", "and 'notify.slackWebhook' exclude "
+                        + "each other: keep 'notify.slack' (a bot token: threads and the chart) or the webhook");
+                check(slack.token() != null, "notify.slack.token", "is required ({secret: NAME} or {env: VAR}: "
+                        + "the Slack app's bot token)");
+                secret(slack.token(), "notify.slack.token");
+                check(slack.channel() != null, "notify.slack.channel", "is required (#name or a channel ID)");
+                check(SLACK_CHANNEL.matcher(slack.channel()).matches(), "notify.slack.channel", "must be #name "
+                        + "(lower-case letters, digits, - and _) or a channel ID like C0123ABCD, not "
+                        + quote(slack.channel()));
+            }
             positive(r.checks().timeout(), "checks.timeout");
             // One request's timeout: OkHttp refuses one over 2^31 ms (24.8 days), and Cloud Run ends a request after 60 minutes.
             check(r.checks().timeout().compareTo(MAX_CHECK_TIMEOUT) <= 0, "checks.timeout", "must be at most "

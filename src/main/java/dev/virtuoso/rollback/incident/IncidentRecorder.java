@@ -124,6 +124,7 @@ public final class IncidentRecorder implements IncidentCapture {
         private volatile ErrorLog errors;
         private volatile List<RevisionSeries> series;
         private volatile boolean ended;
+        private volatile boolean charted;
 
         Capture(JournalRecord record, Change.About about, ServiceRef service) {
             this.record = record;
@@ -135,6 +136,12 @@ public final class IncidentRecorder implements IncidentCapture {
         @Override
         public String where() {
             return files.where(record.id());
+        }
+
+        /** The PNG drawn beside incident.md in the record's folder, for sharing it where the incident is discussed. */
+        @Override
+        public Optional<java.nio.file.Path> chart() {
+            return charted ? Optional.of(java.nio.file.Path.of(where(), "metrics.png")) : Optional.empty();
         }
 
         /** Before the change: the assessment, the error logs and the charts of the window so far. */
@@ -198,6 +205,7 @@ public final class IncidentRecorder implements IncidentCapture {
                     files.writeCharts(record.id(), new MetricChart(service.name() + " in " + service.region()
                             + " — journal " + record.id(), from, now, got, triggers.errorRate() * 100,
                             triggers.p95Latency().toMillis(), record.time()));
+                    charted = true;
                     return null;
                 });
             }

@@ -21,6 +21,21 @@ public interface Interaction {
     /** Shows the plan and confirms it; with no way to ask, fails before showing anything. */
     default void confirm(Change<?> change, List<String> notes) {
         showPlan(change, notes);
+        confirmShown(change);
+    }
+
+    /**
+     * As {@link #confirm(Change, List)} for a change made without a reason: between the plan and
+     * its question, the person is asked why (on a terminal, unless turned off). Returns the line
+     * typed; null when not asked or skipped.
+     */
+    default String confirmAskingWhy(Change<?> change, List<String> notes) {
+        confirm(change, notes);
+        return null;
+    }
+
+    /** The question of {@link #confirm(Change, List)} about a plan already shown. */
+    default void confirmShown(Change<?> change) {
         Change.About it = change.about();
         if (it.confirmWord() != null) {
             confirmTyped("Type " + it.confirmWord() + " to apply this change to " + it.where() + ":", it.confirmWord());

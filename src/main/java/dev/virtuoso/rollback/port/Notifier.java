@@ -1,5 +1,7 @@
 package dev.virtuoso.rollback.port;
 
+import java.nio.file.Path;
+
 /** Port: tells people (Slack) what a mutating command is doing: one incident, its follow-ups after it. */
 public interface Notifier {
     /** Posts the incident's first message. Never fails the caller: delivery problems are only warned about. */
@@ -19,6 +21,15 @@ public interface Notifier {
         /** Reached only through {@link #open}, which a dry run refuses. */
         @Mutating
         void post(String text);
+
+        /**
+         * Shares {@code file} (the incident's chart) under the incident's first message, titled
+         * {@code title}. A notifier that cannot share files (a webhook) leaves it out; like a post,
+         * it never fails the caller.
+         */
+        @Mutating
+        default void attach(Path file, String title) {
+        }
 
         Incident NONE = text -> { };
     }

@@ -253,6 +253,7 @@ public final class Sandbox implements AutoCloseable {
         vars.put("BIGQUERY_EMULATOR_HOST", bigQuery.host());
         vars.put("FIRESTORE_ADMIN_EMULATOR_HOST", "127.0.0.1:" + firestoreServer.getPort());
         vars.put("GCS_EMULATOR_HOST", storage.host());
+        vars.put("SLACK_API_EMULATOR_HOST", webhook.apiHost());
         return vars;
     }
 
@@ -290,6 +291,11 @@ public final class Sandbox implements AutoCloseable {
 
     StorageEmulator storage() {
         return storage;
+    }
+
+    /** Each Slack message and shared file a bot token sends here, as a line. */
+    public void onSlackMessage(Consumer<String> listener) {
+        webhook.onMessage(listener);
     }
 
     WebhookReceiver webhook() {

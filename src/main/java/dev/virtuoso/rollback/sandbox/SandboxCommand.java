@@ -93,6 +93,7 @@ public final class SandboxCommand implements Callable<Integer> {
             out.println("# demo service " + service + " at " + sandbox.demoUrl() + " (project "
                     + Sandbox.PROJECT + ", region " + Sandbox.REGION + "); its API key is in Secret Manager ("
                     + Sandbox.API_KEY_SECRET + "); Slack-compatible webhook at " + sandbox.webhookUrl()
+                    + " and Web API (notify.slack with any token; its messages and files are shown here)"
                     + (service.equals(Sandbox.SERVICE) ? "" : "; runbooks/sandbox.yaml names " + Sandbox.SERVICE
                     + ": pass --service " + service));
             for (String region : sandbox.regions().subList(1, sandbox.regions().size())) {
@@ -101,6 +102,10 @@ public final class SandboxCommand implements Callable<Integer> {
             }
             out.println("# a bucket for a team's shared journal and its locks: export ROLLBACK_JOURNAL=gs://"
                     + Sandbox.JOURNAL_BUCKET + "/team (each engineer with a ROLLBACK_HOME of their own)");
+            sandbox.onSlackMessage(line -> {
+                out.println("# Slack " + line);
+                out.flush();
+            });
             if (ci != null) {
                 out.println("# CI: each push to " + options.gitBranch() + " of " + options.gitRepo() + " deploys "
                         + service + " as " + Sandbox.IMAGE + ":<short sha>; clone it: git clone "

@@ -115,6 +115,8 @@ public class ChangePipelineTest {
     @Test
     void refusedConfirmationChangesNothing() {
         org.mockito.Mockito.doThrow(RunbookException.invalid("not confirmed; nothing was changed")).when(ui).confirm(any(Change.class), any());
+        org.mockito.Mockito.doThrow(RunbookException.invalid("not confirmed; nothing was changed")).when(ui)
+                .confirmAskingWhy(any(Change.class), any());
         assertThatThrownBy(() -> executor.execute(change(previous()), Optional.empty()))
                 .satisfies(e -> assertThat(((RunbookException) e).exitCode()).isEqualTo(ExitCode.INVALID_INPUT));
         assertThat(control.updates).isZero();

@@ -164,6 +164,20 @@ final class CliHarness implements AutoCloseable {
         return book;
     }
 
+    /** The sandbox runbook posting to #incidents with a bot token (env SLACK_BOT_TOKEN) through the sandbox's Web API. */
+    Path runbookWithSlackBot() throws IOException {
+        Path book = home.resolve("slack-bot.yaml");
+        Files.writeString(book, Files.readString(Path.of("runbooks/sandbox.yaml"))
+                + "notify:\n  slack: {token: {env: SLACK_BOT_TOKEN}, channel: \"#incidents\"}\n");
+        return book;
+    }
+
+    static final String SLACK_BOT_TOKEN = "xoxb-2718281828-3141592653-Qw7Er6Ty5Ui4Op3As2Df1Gh0";
+
+    Map<String, String> slackBotEnv() {
+        return Map.of("SLACK_BOT_TOKEN", SLACK_BOT_TOKEN);
+    }
+
     Map<String, String> slackEnv() {
         return Map.of("SLACK_WEBHOOK_URL", controls.webhookUrl().toString());
     }

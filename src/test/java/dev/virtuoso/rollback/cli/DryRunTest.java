@@ -111,4 +111,17 @@ class DryRunTest {
         assertThat(Files.readAllLines(cli.home.resolve("journal.jsonl"))).isEqualTo(journal);
         System.out.println("dry runs: " + ran.size() + " mutating command lines, 0 mutating calls");
     }
+
+    @Test
+    void aDryRunWithABotTokenPostsNothingAndSharesNoFile() throws Exception {
+        Path book = cli.runbookWithSlackBot();
+
+        CliHarness.Result r = cli.run(cli.slackBotEnv(), "-r", book.toString(), "--dry-run", "quick", "--previous",
+                "--yes");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(cli.controls.webhookMessages()).isEmpty();
+        assertThat(cli.controls.slackFiles()).isEmpty();
+        assertThat(cli.controls.mutatingCalls()).isZero();
+    }
 }

@@ -81,7 +81,7 @@ class QuickCommandTest {
         assertThat(cli.mutations()).isEqualTo(calls);
 
         cli.interactive = true;
-        cli.stdin = "y\nn\n";
+        cli.stdin = "\ny\nn\n";
         CliHarness.Result asked = cli.rb("--no-color", "quick", "--to-latest", "--no-verify");
         assertThat(asked.code()).isEqualTo(2);
         assertThat(asked.out()).contains("note: virtuoso-api-00003-ghi is the revision `quick --previous` rolled back "
@@ -174,12 +174,12 @@ class QuickCommandTest {
     @Test
     void confirmationOnATerminal() {
         cli.interactive = true;
-        cli.stdin = "n\n";
+        cli.stdin = "\nn\n";
         CliHarness.Result no = cli.rb("quick", "--previous");
         assertThat(no.code()).isEqualTo(2);
         assertThat(no.err().strip()).isEqualTo("error: not confirmed; nothing was changed");
         assertThat(cli.mutations()).isZero();
-        cli.stdin = "y\n";
+        cli.stdin = "\ny\n";
         assertThat(cli.rb("quick", "--previous", "--no-verify").code()).isZero();
         assertThat(cli.mutations()).isEqualTo(1);
     }

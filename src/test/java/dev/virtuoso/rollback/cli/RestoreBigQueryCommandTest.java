@@ -166,13 +166,13 @@ class RestoreBigQueryCommandTest {
     @Test
     void onATerminalTheTableNameMustBeTypedAndAnythingElseChangesNothing() {
         cli.interactive = true;
-        cli.stdin = "y\n";
+        cli.stdin = "\ny\n";
         CliHarness.Result refused = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h");
         assertThat(refused.code()).isEqualTo(2);
         assertThat(refused.err()).contains("not confirmed (the answer was not analytics.daily_totals)");
         assertThat(cli.controls.bigQueryMutations()).isZero();
 
-        cli.stdin = "analytics.daily_totals\n";
+        cli.stdin = "\nanalytics.daily_totals\n";
         CliHarness.Result typed = cli.rb("restore", "bigquery", "--table", "analytics.daily_totals", "--at", "-2h");
         assertThat(typed.code()).as(typed.out() + typed.err()).isZero();
         assertThat(cli.controls.bigQueryRows("analytics", "daily_totals")).hasSize(30);

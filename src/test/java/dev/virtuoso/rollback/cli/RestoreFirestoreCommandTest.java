@@ -137,13 +137,13 @@ class RestoreFirestoreCommandTest {
     @Test
     void onATerminalTheDatabaseIdMustBeTypedToConfirm() {
         cli.interactive = true;
-        cli.stdin = "y\n";
+        cli.stdin = "\ny\n";
         CliHarness.Result refused = cli.rb("restore", "firestore", "--from", export);
         assertThat(refused.code()).isEqualTo(2);
         assertThat(refused.err()).contains("not confirmed (the answer was not (default))");
         assertThat(cli.controls.firestoreMutations()).isZero();
 
-        cli.stdin = "(default)\n";
+        cli.stdin = "\n(default)\n";
         CliHarness.Result typed = cli.rb("restore", "firestore", "--from", export);
         assertThat(typed.code()).as(typed.err()).isZero();
         assertThat(typed.out()).contains("Type (default) to apply this change");

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * No run of 8 characters of the API key or of the webhook's credential reaches stdout, stderr,
+ * No run of 8 characters of the API key, the webhook's credential or the Slack bot token reaches stdout, stderr,
  * JSON, the JUnit file or the journal, through the real wiring, whatever a server echoes.
  */
 class SecretsNeverShownTest {
@@ -154,5 +154,31 @@ class SecretsNeverShownTest {
             assertThat(SecretPieces.in(r.err(), credential)).as("stderr").isEmpty();
         }
         assertThat(SecretPieces.in(journal(), credential)).as("journal").isEmpty();
+    }
+
+    @Test
+    void noPieceOfTheBotTokenIsInStdoutStderrTheJournalOrTheIncidentRecordEvenWhenTheReasonHoldsIt() throws Exception {
+        Path book = cli.runbookWithSlackBot();
+        String token = CliHarness.SLACK_BOT_TOKEN;
+
+        CliHarness.Result text = cli.run(cli.slackBotEnv(), "-r", book.toString(), "-v", "quick", "--previous", "--yes",
+                "--reason", "pasted " + token + " by mistake");
+        CliHarness.Result json = cli.run(cli.slackBotEnv(), "-r", book.toString(), "-o", "json", "quick", "--to-latest",
+                "--accept-rolled-back", "--yes", "--no-verify", "--reason", "again " + token.substring(5));
+
+        for (CliHarness.Result r : new CliHarness.Result[] {text, json}) {
+            assertThat(r.code()).as(r.out() + r.err()).isZero();
+            assertThat(SecretPieces.in(r.out(), token)).as("stdout").isEmpty();
+            assertThat(SecretPieces.in(r.err(), token)).as("stderr").isEmpty();
+        }
+        String journal = Files.readString(cli.home.resolve("journal.jsonl"));
+        assertThat(journal).contains("pasted [redacted] by mistake");
+        assertThat(SecretPieces.in(journal, token)).as("journal").isEmpty();
+        try (java.util.stream.Stream<Path> files = Files.walk(cli.home.resolve("incidents"))) {
+            for (Path f : files.filter(p -> p.toString().endsWith(".md") || p.toString().endsWith(".jsonl")).toList()) {
+                assertThat(SecretPieces.in(Files.readString(f), token)).as(f.toString()).isEmpty();
+            }
+        }
+        assertThat(SecretPieces.in(String.join("\n", cli.controls.webhookMessages()), token)).as("Slack").isEmpty();
     }
 }

@@ -144,7 +144,7 @@ class SharedJournalTest {
         Instant since = Instant.now().minusSeconds(60);
         cli.controls.putJournalObject(LOCK, lock("alice@desk", "quick --previous", "5xx", since, since.plusSeconds(900)));
         cli.interactive = true;
-        cli.stdin = "y\n";
+        cli.stdin = "\ny\n";
 
         CliHarness.Result drill = shared("drill", "--bad-revision", "virtuoso-api-00003-ghi", "--stable-revision",
                 "virtuoso-api-00002-def", "--report", cli.home.resolve("drills").toString());
@@ -214,7 +214,7 @@ class SharedJournalTest {
         dev.virtuoso.rollback.sandbox.TestClock clock = new dev.virtuoso.rollback.sandbox.TestClock(Instant.now());
         cli.clock = clock;
         cli.interactive = true;
-        cli.stdin = "y\n";
+        cli.stdin = "\ny\n";
         // The laptop sleeps 16 minutes at the question; its lease expires and a colleague takes the lock.
         // The answer comes the moment it wakes, before the background renewal has looked.
         cli.atPrompt = () -> {
@@ -290,7 +290,7 @@ class SharedJournalTest {
         String key = "AIzaSyD-not-a-real-key-0123456789";
         String[] lockSeen = {null};
         cli.interactive = true;
-        cli.stdin = "n\n";
+        cli.stdin = "\nn\n";
         cli.atPrompt = () -> lockSeen[0] = cli.controls.journalObject(LOCK);
 
         CliHarness.Result quick = cli.run(Map.of("ROLLBACK_JOURNAL", JOURNAL, "API_KEY", key), "-r", book.toString(),

@@ -102,7 +102,7 @@ class TwoEngineersTest {
         until(() -> cli.controls.service().getReconciling());
         int sent = cli.mutations();
         cli.interactive = true;
-        cli.stdin = "y\nn\n";
+        cli.stdin = "\ny\nn\n";
 
         CliHarness.Result r = bob("quick", "--to-revision", "virtuoso-api-00001-abc", "--force", "--no-verify");
 
@@ -136,7 +136,7 @@ class TwoEngineersTest {
         until(() -> cli.controls.service().getReconciling());
         int sent = cli.mutations();
         cli.interactive = true;
-        cli.stdin = "y\nn\n";
+        cli.stdin = "\ny\nn\n";
 
         CliHarness.Result r = bob("quick", "--to-revision", "virtuoso-api-00001-abc", "--no-verify");
 

@@ -198,7 +198,7 @@ class UndoLaterChangeTest {
     @Test
     void aSecretChangedWhileThePlanWaitsAtThePromptIsExit5AndNothingIsChanged() {
         cli.interactive = true;
-        cli.stdin = "y\n";
+        cli.stdin = "\ny\n";
         cli.atPrompt = () -> cli.controls.apiKeyVersion(1, SecretVersion.State.DISABLED);
         int calls = cli.controls.mutatingCalls();
 
@@ -215,7 +215,7 @@ class UndoLaterChangeTest {
     void anAlertPolicyChangedWhileThePlanWaitsAtThePromptIsExit5AndNothingIsChanged() {
         assertThat(cli.rb("alert-policy", "--apply", "--yes").code()).isZero();
         cli.interactive = true;
-        cli.stdin = "y\n";
+        cli.stdin = "\ny\n";
         cli.atPrompt = () -> assertThat(bob("alert-policy", "--apply", "--yes", "--threshold", "0.2").code()).isZero();
         int writes = cli.controls.policyWrites() + 1; // bob's
 

@@ -313,7 +313,7 @@ class RunbookLoaderTest {
                         "line 5: unknown key 'triggers.eror_rate' (known here: errorRate, minRequests, p95Latency,"
                                 + " sustain, window)"),
                 arguments(SERVICE + "notifications:\n  slackWebhook: {env: X}\n",
-                        "line 3: unknown key 'notifications' (known here: apiKey, apiVersion, checks, data,"
+                        "line 3: unknown key 'notifications' (known here: apiKey, apiVersion, askReason, checks, data,"
                                 + " decisionMatrix, journal, notify, service, triggers)"),
                 arguments(SERVICE + "decisionMatrix:\n  - {severity: a, minErrorRate: 0.1, action: x, within: 5m}\n"
                                 + "  - {sevrity: b, minErrorRate: 0, action: y, within: 5m}\n",
@@ -370,6 +370,41 @@ class RunbookLoaderTest {
     @ParameterizedTest(name = "{1}")
     @MethodSource("badValues")
     void badValueIsNamedInTheRunbooksWordsNeverInJavaTypes(String yaml, String expected) {
+        assertThat(failure(yaml)).hasMessage("runbook t.yaml " + expected);
+    }
+
+    @Test
+    void aSlackBotTokenAndItsChannelAreReadAndAskReasonIsOnUnlessTheRunbookTurnsItOff() {
+        Runbook r = loader.parse("t.yaml", SERVICE + "notify:\n  slack: {token: {secret: slack-bot}, channel: \"#incidents\"}\n"
+                + "askReason: false\n");
+        assertThat(r.notifications().slack()).isEqualTo(new Runbook.Slack(new Runbook.SecretSource(null, "slack-bot"),
+                "#incidents"));
+        assertThat(r.askReason()).isFalse();
+        assertThat(loader.parse("t.yaml", SERVICE).askReason()).isTrue();
+    }
+
+    static Stream<Arguments> badSlack() {
+        return Stream.of(
+                arguments(SERVICE + "notify:\n  slackWebhook: {env: W}\n  slack: {token: {env: T}, channel: C0123ABCD}\n",
+                        "line 5: 'notify.slack' and 'notify.slackWebhook' exclude each other: keep 'notify.slack' "
+                                + "(a bot token: threads and the chart) or the webhook"),
+                arguments(SERVICE + "notify:\n  slack: {channel: \"#incidents\"}\n", "line 4: 'notify.slack.token' is "
+                        + "required ({secret: NAME} or {env: VAR}: the Slack app's bot token)"),
+                arguments(SERVICE + "notify:\n  slack: {token: {env: T, secret: s}, channel: \"#incidents\"}\n",
+                        "line 4: 'notify.slack.token' needs exactly one of 'env' or 'secret'"),
+                arguments(SERVICE + "notify:\n  slack: {token: {env: T}}\n",
+                        "line 4: 'notify.slack.channel' is required (#name or a channel ID)"),
+                arguments(SERVICE + "notify:\n  slack: {token: {env: T}, channel: \"#Incidents Room\"}\n",
+                        "line 4: 'notify.slack.channel' must be #name (lower-case letters, digits, - and _) or a "
+                                + "channel ID like C0123ABCD, not '#Incidents Room'"),
+                arguments(SERVICE + "notify:\n  slack: {token: {env: T}, channel: incidents}\n",
+                        "line 4: 'notify.slack.channel' must be #name (lower-case letters, digits, - and _) or a "
+                                + "channel ID like C0123ABCD, not 'incidents'"));
+    }
+
+    @ParameterizedTest(name = "{1}")
+    @MethodSource("badSlack")
+    void aSlackBlockWithoutATokenOrAUsableChannelOrBesideAWebhookIsRefusedNamingTheKey(String yaml, String expected) {
         assertThat(failure(yaml)).hasMessage("runbook t.yaml " + expected);
     }
 

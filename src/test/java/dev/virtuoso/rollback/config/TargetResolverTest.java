@@ -17,7 +17,7 @@ class TargetResolverTest {
     Path gcloud;
 
     private final Runbook book = new Runbook(null, new Runbook.ServiceConfig("book-project", "europe-west1", "api",
-            null, null), null, null, null, null, null, null, null);
+            null, null), null, null, null, null, null, null, null, null);
     private static final TargetResolver.Flags NONE = new TargetResolver.Flags(null, null, null, null);
 
     private Map<String, String> env(String... kv) {
@@ -50,7 +50,7 @@ class TargetResolverTest {
         Files.writeString(gcloud.resolve("configurations/config_work"),
                 "[core]\naccount = me@example.com\nproject = cfg-project\n\n[run]\nregion = us-west1\n");
         Runbook nameOnly = new Runbook(null, new Runbook.ServiceConfig(null, null, "api", null, null), null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
         assertThat(new TargetResolver(env()).resolve(NONE, nameOnly).service())
                 .isEqualTo(new ServiceRef("cfg-project", "us-west1", "api"));
     }
@@ -58,7 +58,7 @@ class TargetResolverTest {
     @Test
     void missingProjectSaysWhereToSetIt() {
         Runbook nameOnly = new Runbook(null, new Runbook.ServiceConfig(null, "r1", "api", null, null), null, null, null,
-                null, null, null, null);
+                null, null, null, null, null);
         assertThatThrownBy(() -> new TargetResolver(env()).resolve(NONE, nameOnly))
                 .hasMessage("no project (--project, CLOUDSDK_CORE_PROJECT or `gcloud config set project P`): give a "
                         + "runbook with -r FILE (or ROLLBACK_RUNBOOK), which names all three, or pass what is missing");
@@ -74,7 +74,7 @@ class TargetResolverTest {
     @Test
     void regionsComeFromTheFlagListTheEnvironmentTheRunbookOrGcloudInThatOrder() throws Exception {
         Runbook fleet = new Runbook(null, new Runbook.ServiceConfig("p-1234", null, "api", null,
-                java.util.List.of("europe-west1", "asia-northeast1")), null, null, null, null, null, null, null);
+                java.util.List.of("europe-west1", "asia-northeast1")), null, null, null, null, null, null, null, null);
         var listInEnv = env("CLOUDSDK_RUN_REGION", "us-east1,us-west1");
         assertThat(new TargetResolver(listInEnv).regions("us-central1, europe-west1", fleet))
                 .containsExactly("us-central1", "europe-west1");

@@ -28,8 +28,8 @@ public final class SandboxControls {
     /** Every call that changed (or asked to change) something, over all emulated APIs and the webhook. */
     public int mutatingCalls() {
         return cloudRunMutations() + sandbox.monitoring().policyWrites() + sandbox.monitoring().channelWrites()
-                + sandbox.secretManager().mutatingCalls()
-                + sandbox.webhook().messages().size() + sandbox.bigQuery().mutatingCalls() + firestoreMutations()
+                + sandbox.secretManager().mutatingCalls() + sandbox.webhook().messages().size()
+                + sandbox.webhook().files().size() + sandbox.bigQuery().mutatingCalls() + firestoreMutations()
                 + sandbox.storage().writes().size();
     }
 
@@ -488,6 +488,16 @@ public final class SandboxControls {
 
     public List<String> webhookMessages() {
         return sandbox.webhook().messages();
+    }
+
+    /** Makes Slack's Web API answer every later call with ok:false and {@code error} (null to recover). */
+    public void refuseSlackCalls(String error) {
+        sandbox.webhook().refuseWith(error);
+    }
+
+    /** The files a bot token shared: "NAME (N bytes) in thread TS of CHANNEL", oldest first. */
+    public List<String> slackFiles() {
+        return sandbox.webhook().files();
     }
 
     public void webhookFailsWith(int httpStatus) {

@@ -9,10 +9,6 @@ import dev.virtuoso.rollback.port.Notifier;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import okhttp3.HttpUrl;
 import okhttp3.MediaType;
@@ -27,14 +23,8 @@ import okhttp3.Response;
  * name instead. Where the endpoint does return a {@code ts} (a Slack-compatible relay or
  * chat.postMessage proxy), follow-ups go into that thread. A failing webhook never fails the
  * rollback, and the URL (a secret) never appears in a warning.
- *
- * <p>Posts leave on a thread of their own, in order, so a slow or dead webhook never delays a
- * rollback; {@link #close()} gives them a bounded time to finish at exit. Nothing a post does
- * escapes that thread: every failure is a warning.
  */
 public final class SlackNotifier implements Notifier, AutoCloseable {
-    /** How long the process waits at exit for posts still on their way. */
-    static final Duration DRAIN = Duration.ofSeconds(3);
     /** Of a failing webhook's answer, this much is shown in the warning. */
     private static final int ANSWER = 200;
 
@@ -42,16 +32,9 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
 
     private final Secret.Registry secrets;
     private final HttpUrl url;
-    private final Consumer<String> warn;
-    /** A post failed or was dropped. */
-    private final java.util.concurrent.atomic.AtomicBoolean undelivered = new java.util.concurrent.atomic.AtomicBoolean();
+    private final SlackOutbox outbox;
     private final OkHttpClient http = new OkHttpClient.Builder().callTimeout(Duration.ofSeconds(5))
             .followRedirects(false).build();
-    private final ExecutorService sender = Executors.newSingleThreadExecutor(r -> {
-        Thread t = new Thread(r, "slack");
-        t.setDaemon(true);
-        return t;
-    });
 
     /**
      * Fails, with nothing sent, when {@code webhook} is not an http(s) URL; the message does not
@@ -60,7 +43,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
      */
     public SlackNotifier(Secret webhook, Secret.Registry secrets, Consumer<String> warn) {
         this.secrets = secrets;
-        this.warn = warn;
+        this.outbox = new SlackOutbox(warn);
         this.url = webhook.reveal() == null ? null : HttpUrl.parse(webhook.reveal());
         if (url == null) {
             throw RunbookException.invalid("notify.slackWebhook is not an http(s) URL (its value is a secret, so it "
@@ -72,70 +55,25 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
     public Incident open(String text) {
         // One thread, in order: the first post's answer (its ts) is known when a follow-up leaves.
         CompletableFuture<String> ts = new CompletableFuture<>();
-        send(() -> ts.complete(post(text, null)));
+        outbox.send(() -> ts.complete(post(text, null)));
         String name = secrets.cut(text, 60);
-        return followUp -> send(() -> {
+        return followUp -> outbox.send(() -> {
             // Complete by now: the first post ran before on this one thread (or was never sent).
             String thread = ts.getNow(null);
             post(thread == null ? "↳ (" + name + ") " + followUp : followUp, thread);
         });
     }
 
-    /** Queues a post; a post after {@link #close()} is dropped with a warning. */
-    private void send(Runnable post) {
-        try {
-            sender.execute(() -> {
-                try {
-                    post.run();
-                } catch (RuntimeException e) {
-                    undelivered.set(true);
-                    // Not e's message: it may hold the URL.
-                    warnSafely("Slack notification failed: " + e.getClass().getSimpleName());
-                }
-            });
-        } catch (RejectedExecutionException e) {
-            undelivered.set(true);
-            warn.accept("Slack notification not sent: the run is ending");
-        }
-    }
-
-    /** A warning that cannot fail the thread it is given on. */
-    private void warnSafely(String warning) {
-        try {
-            warn.accept(warning);
-        } catch (RuntimeException ignored) {
-            // nowhere left to report it
-        }
-    }
-
-    /** Waits at most {@link #DRAIN} for the posts queued so far; false when one failed or is still unsent. */
+    /** Waits at most a few seconds for the posts queued so far; false when one failed or is still unsent. */
     @Override
     public boolean flush() {
-        try {
-            sender.submit(() -> { }).get(DRAIN.toMillis(), TimeUnit.MILLISECONDS);
-        } catch (RejectedExecutionException | java.util.concurrent.ExecutionException
-                | java.util.concurrent.TimeoutException e) {
-            return false;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
-        }
-        return !undelivered.get();
+        return outbox.flush();
     }
 
-    /** Waits at most {@link #DRAIN} for posts still on their way, then gives up on them with a warning. */
+    /** Waits a bounded time for posts still on their way. */
     @Override
     public void close() {
-        sender.shutdown();
-        try {
-            if (!sender.awaitTermination(DRAIN.toMillis(), TimeUnit.MILLISECONDS)) {
-                warn.accept("Slack notification still unsent after " + DRAIN.toSeconds() + "s; not waiting longer");
-                sender.shutdownNow();
-            }
-        } catch (InterruptedException e) {
-            sender.shutdownNow();
-            Thread.currentThread().interrupt();
-        }
+        outbox.close();
     }
 
     /** Returns the message timestamp when the endpoint tells it. */
@@ -148,8 +86,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
         try (Response r = http.newCall(req).execute()) {
             String answer = r.body().string();
             if (!r.isSuccessful()) {
-                undelivered.set(true);
-                warnSafely("Slack notification failed: HTTP " + r.code() + " " + secrets.cut(answer, ANSWER));
+                outbox.failed("Slack notification failed: HTTP " + r.code() + " " + secrets.cut(answer, ANSWER));
                 return null;
             }
             if (answer.startsWith("{")) {
@@ -158,8 +95,7 @@ public final class SlackNotifier implements Notifier, AutoCloseable {
             }
             return null;
         } catch (IOException | RuntimeException e) {
-            undelivered.set(true);
-            warnSafely("Slack notification failed: " + e.getClass().getSimpleName() + " "
+            outbox.failed("Slack notification failed: " + e.getClass().getSimpleName() + " "
                     + secrets.redact(String.valueOf(e.getMessage())));
             return null;
         }
