@@ -11,8 +11,9 @@ public interface Notifier {
     /**
      * Waits a few seconds at most for everything posted so far; false when any of it was not delivered
      * (or is still on its way). For a run whose only purpose is the message, which must not report
-     * success when nobody was told.
+     * success when nobody was told. Sends nothing itself: it only waits for what {@link #open} already sent.
      */
+    @ReadOnly
     default boolean flush() {
         return true;
     }
