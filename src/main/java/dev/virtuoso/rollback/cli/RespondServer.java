@@ -39,8 +39,8 @@ import picocli.CommandLine.Model.CommandSpec;
  *
  * <p>Each request has adapters of its own, closed before it is answered: its notifications are sent,
  * its locks given back, and journal records an earlier failure kept locally are uploaded (or the
- * answer is 503, so the message is delivered again to upload them). Building the clients takes a few
- * hundred milliseconds, nothing next to a rollback.
+ * answer is 503, so the message is delivered again to upload them). Building the clients costs tens of
+ * milliseconds a message, nothing next to a rollback.
  *
  * <p>One request at a time (one thread runs them in turn): with the local journal
  * there is no lock, and two deliveries of one message handled at once in this process would both
@@ -280,15 +280,16 @@ public final class RespondServer {
                 running.leave();
                 own.close();
             }
+            int status = status(code);
             boolean keptLocally = own.journalKeptLocally();
-            if (keptLocally && status(code) == 200) {
+            if (keptLocally && status == 200) {
                 // Delivered again, the message uploads them first, then finds itself answered.
+                status = 503;
                 one.err().println("error: journal records are kept in this instance until Cloud Storage takes them; "
                         + "answered 503 so the message, delivered again, uploads them");
             }
             one.out().flush();
             one.err().flush();
-            int status = keptLocally && status(code) == 200 ? 503 : status(code);
             String said = own.reported() != null && !keptLocally ? own.reported() : errorLine(err.toString(), out.toString());
             log("respond: " + (status >= 500 ? "error: " : "") + status + " (exit " + code + ") message "
                     + messageId(text) + ": " + said, log);

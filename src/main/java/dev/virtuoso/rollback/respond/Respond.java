@@ -173,7 +173,7 @@ public final class Respond {
                     + r.time().truncatedTo(ChronoUnit.SECONDS) + " (" + r.command() + ", " + r.state() + ")");
         }
         Duration quiet = req.triggers().window().plus(req.triggers().sustain());
-        Instant since = clock.instant().minus(quiet);
+        Instant since = now.minus(quiet);
         return Journal.newest(history, r -> (r.changed() || servesAsAsked(r, service)) && QuickRollback.rollsBack(r)
                         && req.service().path().equals(r.target()) && r.time().isAfter(since))
                 .map(r -> req.service().name() + " was rolled back at " + r.time().truncatedTo(ChronoUnit.SECONDS)
