@@ -292,8 +292,8 @@ public final class ChangePipeline {
         Notifier.Incident incident = notifier.open("rollback " + change.about().command() + " on "
                 + change.about().where() + " by " + user + ": " + change.about().summary() + " (journal " + record.id()
                 + ")" + (reason == null ? "" : "; reason: " + reason));
-        // The record is gathered beside the change and completed, within a bounded time, however it ends.
-        IncidentCapture.Recording recording = capture.start(record, change.about());
+        // The record is gathered beside the change, and completed after the run's output however it ends.
+        IncidentCapture.Recording recording = capture.start(record, change.about(), incident);
         try {
             S applied;
             try {
@@ -304,10 +304,7 @@ public final class ChangePipeline {
             return finish(change, record, applied, verify, ownChecks, start, incident, notes)
                     .recordedIn(recording.where());
         } finally {
-            recording.finish();
-            // However the step ended, the people discussing it see the same chart the record keeps.
-            recording.chart().ifPresent(png -> incident.attach(png, "Error rate and P95 around "
-                    + change.about().where() + " (journal " + record.id() + ")"));
+            recording.ended();
         }
     }
 

@@ -1,15 +1,20 @@
 package dev.virtuoso.rollback.change;
 
+import dev.virtuoso.rollback.port.Notifier;
+
 /**
- * Keeps the incident record of a step while it runs, beside the change and never in its way:
- * {@link #start} returns at once, and {@link Recording#finish} takes a bounded time and never throws
- * (what could not be gathered is a warning).
+ * Keeps the incident record of a step beside the change and never in its way: {@link #start} and
+ * {@link Recording#ended} return at once and never throw; the record is completed after the run's
+ * output, within a bounded time, and what could not be gathered is a warning.
  */
 public interface IncidentCapture {
-    IncidentCapture NONE = (record, about) -> Recording.NONE;
+    IncidentCapture NONE = (record, about, incident) -> Recording.NONE;
 
-    /** Starts recording the step journaled as {@code record} (its first, planned state). */
-    Recording start(JournalRecord record, Change.About about);
+    /**
+     * Starts recording the step journaled as {@code record} (its first, planned state); the chart,
+     * once drawn, goes to {@code incident}, the step's notification thread.
+     */
+    Recording start(JournalRecord record, Change.About about, Notifier.Incident incident);
 
     /** One step's record being gathered. */
     interface Recording {
@@ -20,19 +25,14 @@ public interface IncidentCapture {
             }
 
             @Override
-            public void finish() {
+            public void ended() {
             }
         };
 
         /** Where the record is, as shown to the user; null when none is kept. */
         String where();
 
-        /** Completes the record once the step has ended, within a bounded time. */
-        void finish();
-
-        /** The record's chart as a PNG file, once {@link #finish() finished}; empty when none was drawn. */
-        default java.util.Optional<java.nio.file.Path> chart() {
-            return java.util.Optional.empty();
-        }
+        /** The step has ended, however it ended: the record is refreshed to show what followed. */
+        void ended();
     }
 }

@@ -297,10 +297,14 @@ public final class Session {
     private IncidentRecorder incidentRecorder() {
         IncidentRecords records = incidents();
         records.checkWritable();
-        return new IncidentRecorder(records, new IncidentRecorder.Sources(wiring.metrics(), wiring.metricHistory(),
-                wiring.errorLogs()), runbook().triggers(), runbook().decisionMatrix(), ctx.clock(), opts.since,
-                INCIDENT_BUDGET, () -> Optional.of(target().service()),
+        IncidentRecorder recorder = new IncidentRecorder(records, new IncidentRecorder.Sources(wiring.metrics(),
+                wiring.metricHistory(), wiring.errorLogs()), runbook().triggers(), runbook().decisionMatrix(),
+                ctx.clock(), opts.since, INCIDENT_BUDGET, () -> Optional.of(target().service()),
+                line -> ctx.err().println(ctx.secrets().redact(line)),
                 warning -> ctx.err().println("warning: " + ctx.secrets().redact(warning)));
+        // Completed at the end of the run, after its output and before the notifier sends the last of it.
+        wiring.closeAtEnd(recorder);
+        return recorder;
     }
 
     /** How long a step's end may wait for its incident record to be complete. */

@@ -203,9 +203,13 @@ final class Wiring implements AutoCloseable {
         ctx.err().println("warning: " + warning);
     }
 
-    /** Closed at the end of the run before the clients (notifiers that drain their queue). */
+    /**
+     * Closed at the end of the run before the clients (notifiers that drain their queue), the last
+     * added first: what was made later may still use what was made before it (an incident record
+     * attaches its chart to the notifier's thread).
+     */
     synchronized void closeAtEnd(AutoCloseable c) {
-        closeFirst.add(c);
+        closeFirst.add(0, c);
     }
 
     /** True while a journal step of this run is open: something is being changed. */

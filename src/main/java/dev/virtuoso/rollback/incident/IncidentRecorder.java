@@ -13,28 +13,35 @@ import dev.virtuoso.rollback.port.ErrorLogs;
 import dev.virtuoso.rollback.port.IncidentRecords;
 import dev.virtuoso.rollback.port.Journal;
 import dev.virtuoso.rollback.port.MetricHistory;
+import dev.virtuoso.rollback.port.Notifier;
 import dev.virtuoso.rollback.port.Metrics;
 import dev.virtuoso.rollback.verification.Assessment;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 
 /**
  * Keeps the incident record of each step a pipeline sends, in {@code incidents/<journal id>/}: the
- * metrics and error logs of the window before the change, gathered on a thread of their own while
- * the change is applied, then once more when it has ended (so the recovery shows), and incident.md
- * with the timeline the journal saw. The change never waits for it: after the step, at most
- * {@code budget} more is spent, and whatever is missing then (or failed) is a warning.
+ * metrics and error logs of the window before the change, gathered on a thread of its own while the
+ * change is applied, then once more when the step has ended (so the recovery shows), and incident.md
+ * with the timeline the journal saw. The change never waits for it: the step ends, its lock is given
+ * back and its summary is printed first; only then, at {@link #close()}, does the run wait at most
+ * {@code budget} for the records to be complete. Whatever is missing then (or failed) is a warning.
  */
-public final class IncidentRecorder implements IncidentCapture {
+public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
     /** How many error log entries a record keeps at most; incident.md says when there were more. */
     public static final int MOST_LOG_ENTRIES = 1000;
 
@@ -50,13 +57,26 @@ public final class IncidentRecorder implements IncidentCapture {
     private final Duration since;
     private final Duration budget;
     private final Supplier<Optional<ServiceRef>> target;
+    private final Consumer<String> say;
     private final Consumer<String> warn;
     /** Every journal state of the steps being recorded, as appended: the timeline. */
     private final Map<String, List<JournalRecord>> states = new ConcurrentHashMap<>();
+    private final List<Capture> captures = new CopyOnWriteArrayList<>();
+    /**
+     * One thread for every pass of every record of the run, so a step's second pass starts only once
+     * its first has ended and two passes never write the same files at once. A daemon: a pass stuck
+     * on a slow API never keeps the process alive after {@link #close()}.
+     */
+    private final ExecutorService passes = Executors.newSingleThreadExecutor(work -> {
+        Thread t = new Thread(work, "incident-record");
+        t.setDaemon(true);
+        return t;
+    });
 
+    /** {@code say}: the line naming each record, at the end; {@code warn}: what a record lacks. */
     public IncidentRecorder(IncidentRecords files, Sources sources, Runbook.Triggers triggers,
                             List<Runbook.DecisionRow> matrix, Clock clock, Duration since, Duration budget,
-                            Supplier<Optional<ServiceRef>> target, Consumer<String> warn) {
+                            Supplier<Optional<ServiceRef>> target, Consumer<String> say, Consumer<String> warn) {
         this.files = files;
         this.sources = sources;
         this.triggers = triggers;
@@ -65,6 +85,7 @@ public final class IncidentRecorder implements IncidentCapture {
         this.since = since;
         this.budget = budget;
         this.target = target;
+        this.say = say;
         this.warn = warn;
     }
 
@@ -90,7 +111,7 @@ public final class IncidentRecorder implements IncidentCapture {
     }
 
     @Override
-    public Recording start(JournalRecord record, Change.About about) {
+    public Recording start(JournalRecord record, Change.About about, Notifier.Incident incident) {
         Optional<ServiceRef> service = about.service().map(ServiceState::ref);
         if (service.isEmpty()) {
             try {
@@ -100,36 +121,54 @@ public final class IncidentRecorder implements IncidentCapture {
             }
         }
         states.computeIfAbsent(record.id(), id -> new CopyOnWriteArrayList<>(List.of(record)));
-        Capture capture = new Capture(record, about, service.orElse(null));
-        capture.first = daemon("incident-" + record.id(), capture::gather);
+        Capture capture = new Capture(record, about, service.orElse(null), incident);
+        captures.add(capture);
+        capture.first = passes.submit(capture::gather);
         return capture;
     }
 
-    private static Thread daemon(String name, Runnable work) {
-        Thread t = new Thread(work, name);
-        t.setDaemon(true);
-        t.start();
-        return t;
+    /**
+     * Completes every record of the run, all within {@code budget}, then names each one. Called at the
+     * end of the run, after its output: the lock is back and the summary printed, so waiting here
+     * delays no one's change. A step that was interrupted is not waited for: what is there is kept.
+     */
+    @Override
+    public void close() {
+        long deadline = System.nanoTime() + budget.toNanos();
+        try {
+            for (Capture capture : captures) {
+                capture.complete(deadline);
+            }
+        } finally {
+            captures.clear();
+            passes.shutdownNow();
+        }
     }
 
     private final class Capture implements Recording {
         private final JournalRecord record;
         private final Change.About about;
         private final ServiceRef service;
+        private final Notifier.Incident incident;
         private final Instant from;
         private final List<String> problems = new CopyOnWriteArrayList<>();
-        private volatile Thread first;
+        private volatile Future<?> first;
+        private volatile Future<?> last;
         private volatile Assessment before;
         private volatile Assessment after;
+        private volatile Instant afterAt;
         private volatile ErrorLog errors;
         private volatile List<RevisionSeries> series;
         private volatile boolean ended;
         private volatile boolean charted;
+        /** Set once the record's final incident.md is written: a pass still running writes nothing more. */
+        private boolean sealed;
 
-        Capture(JournalRecord record, Change.About about, ServiceRef service) {
+        Capture(JournalRecord record, Change.About about, ServiceRef service, Notifier.Incident incident) {
             this.record = record;
             this.about = about;
             this.service = service;
+            this.incident = incident;
             this.from = record.time().minus(since);
         }
 
@@ -138,47 +177,42 @@ public final class IncidentRecorder implements IncidentCapture {
             return files.where(record.id());
         }
 
-        /** The PNG drawn beside incident.md in the record's folder, for sharing it where the incident is discussed. */
+        /** The step is over: the second pass is queued behind the first, to be waited for at the end. */
         @Override
-        public Optional<java.nio.file.Path> chart() {
-            return charted ? Optional.of(java.nio.file.Path.of(where(), "metrics.png")) : Optional.empty();
+        public void ended() {
+            ended = true;
+            last = passes.submit(this::refresh);
         }
 
         /** Before the change: the assessment, the error logs and the charts of the window so far. */
-        void gather() {
+        private void gather() {
             if (service != null) {
-                before = attempt("metrics before the change", () -> Assessment.of(
-                        sources.metrics().sample(service, Optional.empty(), triggers.window()), triggers, matrix));
-                collect();
+                before = attempt("metrics before the change", this::assess);
+                logs();
+                charts();
             }
             write();
         }
 
         /**
-         * After the change: the same again, now including the recovery. The logs, the charts and the
-         * assessment are read at once: the step's end waits for the slowest of them, not their sum.
+         * After the change: the same again, now including the recovery. The whole window is read
+         * again, not only what is new since the first pass: an entry reaches Cloud Logging, and a
+         * point Cloud Monitoring, some seconds to minutes after its timestamp, so the first pass can
+         * have missed the last minutes before the change.
          */
-        void complete() {
+        private void refresh() {
             if (service != null) {
-                Thread logs = daemon("incident-logs-" + record.id(), this::logs);
-                Thread charts = daemon("incident-charts-" + record.id(), this::charts);
-                after = attempt("metrics after the change", () -> Assessment.of(
-                        sources.metrics().sample(service, Optional.empty(), triggers.window()), triggers, matrix));
-                try {
-                    logs.join();
-                    charts.join();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
+                afterAt = clock.instant();
+                after = attempt("metrics after the change", this::assess);
+                logs();
+                charts();
             }
-            ended = true;
             write();
         }
 
-        private void collect() {
-            logs();
-            charts();
+        private Assessment assess() {
+            return Assessment.of(sources.metrics().sample(service, Optional.empty(), triggers.window()), triggers,
+                    matrix);
         }
 
         private void logs() {
@@ -188,10 +222,7 @@ public final class IncidentRecorder implements IncidentCapture {
                 errors = log;
                 StringBuilder lines = new StringBuilder();
                 log.entries().forEach(e -> lines.append(e.json()).append('\n'));
-                attempt("errors.jsonl", () -> {
-                    files.write(record.id(), "errors.jsonl", lines.toString());
-                    return null;
-                });
+                unlessSealed("errors.jsonl", () -> files.write(record.id(), "errors.jsonl", lines.toString()));
             }
         }
 
@@ -201,30 +232,46 @@ public final class IncidentRecorder implements IncidentCapture {
                     () -> sources.history().perRevision(service, from, now));
             if (got != null) {
                 series = got;
-                attempt("metrics.png and metrics.svg", () -> {
+                unlessSealed("metrics.png and metrics.svg", () -> {
                     files.writeCharts(record.id(), new MetricChart(service.name() + " in " + service.region()
                             + " — journal " + record.id(), from, now, got, triggers.errorRate() * 100,
                             triggers.p95Latency().toMillis(), record.time()));
                     charted = true;
-                    return null;
                 });
             }
         }
 
         private void write() {
-            attempt("incident.md", () -> {
-                files.write(record.id(), "incident.md", IncidentMarkdown.render(new IncidentMarkdown.Facts(record,
-                        about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
-                        after, triggers, errors, series, ended, List.copyOf(problems))));
-                return null;
-            });
+            unlessSealed("incident.md", this::writeMarkdown);
         }
 
+        private void writeMarkdown() {
+            files.write(record.id(), "incident.md", IncidentMarkdown.render(new IncidentMarkdown.Facts(record,
+                    about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
+                    after, triggers, errors, series, ended, List.copyOf(problems))));
+        }
+
+        /** Writes unless the record was completed meanwhile (a late pass must not replace the final files). */
+        private void unlessSealed(String what, Runnable write) {
+            synchronized (this) {
+                if (!sealed) {
+                    attempt(what, () -> {
+                        write.run();
+                        return null;
+                    });
+                }
+            }
+        }
+
+        /** Runs {@code work}; what it cannot do is noted, never thrown: a chart's font or an API failing is a warning. */
         private <T> T attempt(String what, Supplier<T> work) {
             try {
                 return work.get();
-            } catch (RuntimeException e) {
-                String problem = what + ": " + e.getMessage();
+            } catch (OutOfMemoryError e) {
+                throw e;
+            } catch (Throwable e) {
+                // Errors too: drawing can fail with an AWTError or a font's InternalError on a bare server.
+                String problem = what + ": " + (e.getMessage() == null ? e.toString() : e.getMessage());
                 if (!problems.contains(problem)) {
                     problems.add(problem);
                 }
@@ -232,27 +279,54 @@ public final class IncidentRecorder implements IncidentCapture {
             }
         }
 
-        @Override
-        public void finish() {
-            long deadline = System.nanoTime() + budget.toNanos();
-            try {
-                first.join(Math.max(1, budget.toMillis()));
-                Thread last = daemon("incident-end-" + record.id(), this::complete);
-                last.join(Math.max(1, (deadline - System.nanoTime()) / 1_000_000));
-                List<String> missing = new ArrayList<>(problems);
-                if (last.isAlive()) {
-                    missing.add(0, "still gathering after " + budget.toSeconds() + "s (Cloud Monitoring or Cloud "
-                            + "Logging slow to answer); what was written so far is kept");
+        /** Waits (until {@code deadline}) for the second pass, then writes the final incident.md and names the record. */
+        void complete(long deadline) {
+            Future<?> pass = last;
+            boolean interrupted = Thread.currentThread().isInterrupted() || stateNow() == JournalRecord.State.interrupted;
+            if (pass != null && !interrupted) {
+                try {
+                    pass.get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+                } catch (TimeoutException e) {
+                    problems.add(0, "still gathering after " + budget.toSeconds() + "s (Cloud Monitoring or Cloud "
+                            + "Logging slow to answer); what was gathered by then is kept");
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    interrupted = true;
+                } catch (ExecutionException e) {
+                    problems.add("the record: " + e.getCause());
                 }
-                if (!missing.isEmpty()) {
-                    warn.accept("incident record incomplete: " + String.join("; ", missing) + " (" + where() + ")");
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                warn.accept("incident record incomplete: interrupted (" + where() + ")");
-            } catch (RuntimeException e) {
-                warn.accept("incident record incomplete: " + e.getMessage() + " (" + where() + ")");
             }
+            if (interrupted && (pass == null || !pass.isDone())) {
+                problems.add(0, "not refreshed after the change: the run was interrupted");
+            }
+            first.cancel(true);
+            if (pass != null) {
+                pass.cancel(true);
+            }
+            synchronized (this) {
+                attempt("incident.md", () -> {
+                    writeMarkdown();
+                    return null;
+                });
+                sealed = true;
+            }
+            say.accept("incident record: " + where() + " (`rollback incident show " + record.id() + "`)");
+            if (!problems.isEmpty()) {
+                warn.accept("incident record incomplete: " + String.join("; ", problems) + " (" + where() + ")");
+            }
+            if (charted && !interrupted) {
+                // However the step ended, the people discussing it see the chart the record keeps.
+                attempt("the chart in the notification", () -> {
+                    incident.attach(java.nio.file.Path.of(where(), "metrics.png"), "Error rate and P95 around "
+                            + about.where() + " (journal " + record.id() + ")");
+                    return null;
+                });
+            }
+        }
+
+        private JournalRecord.State stateNow() {
+            List<JournalRecord> seen = states.getOrDefault(record.id(), List.of(record));
+            return seen.get(seen.size() - 1).state();
         }
     }
 }

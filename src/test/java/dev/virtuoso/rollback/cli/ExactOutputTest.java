@@ -221,7 +221,6 @@ class ExactOutputTest {
                   note: traffic will be pinned to virtuoso-api-00002-def: new deployments get 0% until `rollback quick --to-latest`; deploy a fix first: the latest Ready revision is still virtuoso-api-00003-ghi, the one rolled back from
                   note: tags kept: stable-2024-07-24
                   journal: YYYYMMDDThhmmssZ-id01 (undo with `rollback undo YYYYMMDDThhmmssZ-id01`)
-                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id01/ (`rollback incident show YYYYMMDDThhmmssZ-id01`)
                 """);
         assertOut(cli.rb("-o", "json", "tag", "--name", "stable-2026-11-28", "--yes"), 0, """
                 {
@@ -282,7 +281,6 @@ class ExactOutputTest {
                   \033[33mnote:\033[0m traffic will be pinned to virtuoso-api-00001-abc: new deployments get 0% until `rollback quick --to-latest`
                   \033[33mnote:\033[0m tags kept: stable-2024-07-24, stable-2026-11-28
                   journal: YYYYMMDDThhmmssZ-id06 (undo with `rollback undo YYYYMMDDThhmmssZ-id06`)
-                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id06/ (`rollback incident show YYYYMMDDThhmmssZ-id06`)
                 """);
     }
 
@@ -307,7 +305,6 @@ class ExactOutputTest {
                   note: traffic will be pinned to virtuoso-api-00002-def: new deployments get 0% until `rollback quick --to-latest`; deploy a fix first: the latest Ready revision is still virtuoso-api-00003-ghi, the one rolled back from
                   note: tags kept: stable-2024-07-24
                   journal: YYYYMMDDThhmmssZ-id01 (undo with `rollback undo YYYYMMDDThhmmssZ-id01`)
-                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id01/ (`rollback incident show YYYYMMDDThhmmssZ-id01`)
                 """);
         assertOut(cli.run("-r", book.toString(), "undo", "--yes"), 3, """
                 Plan for virtuoso-sandbox/us-central1/virtuoso-api: restore the traffic of virtuoso-api recorded before YYYYMMDDThhmmssZ-id01 (quick --previous, virtuoso-api-00003-ghi → virtuoso-api-00002-def, YYYY-MM-DDThh:mm:ssZ)
@@ -330,7 +327,6 @@ class ExactOutputTest {
                     ✗  functional  execute command        500  0 ms  HTTP 500 (expected 200): {"status": "error", "revision": "virtuoso-api-00003-ghi"}
                   note: undo is itself journaled: `rollback undo` again puts back what this replaces
                   journal: YYYYMMDDThhmmssZ-id03 (undo with `rollback undo YYYYMMDDThhmmssZ-id03`)
-                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id03/ (`rollback incident show YYYYMMDDThhmmssZ-id03`)
                 """);
         assertOut(cli.run("-r", book.toString(), "-o", "json", "undo", "--yes"), 0, """
                 {
@@ -423,7 +419,6 @@ class ExactOutputTest {
                     ✗  functional  execute command        500  0 ms  HTTP 500 (expected 200): {"status": "error", "revision": "virtuoso-api-00003-ghi"}
                   note: this undoes an undo (YYYYMMDDThhmmssZ-id06): it puts back what `undo YYYYMMDDThhmmssZ-id03` replaced; `rollback undo` after it toggles between the two again
                   journal: YYYYMMDDThhmmssZ-id09 (undo with `rollback undo YYYYMMDDThhmmssZ-id09`)
-                  incident record: /tmp/HOME/incidents/YYYYMMDDThhmmssZ-id09/ (`rollback incident show YYYYMMDDThhmmssZ-id09`)
                 """);
     }
 

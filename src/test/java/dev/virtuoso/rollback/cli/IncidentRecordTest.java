@@ -42,9 +42,20 @@ class IncidentRecordTest {
         }
     }
 
+    /** How many pixels of {@code png} are exactly {@code colour}. */
+    static long pixels(BufferedImage png, java.awt.Color colour) {
+        long n = 0;
+        for (int y = 0; y < png.getHeight(); y++) {
+            for (int x = 0; x < png.getWidth(); x++) {
+                n += (png.getRGB(x, y) & 0xffffff) == (colour.getRGB() & 0xffffff) ? 1 : 0;
+            }
+        }
+        return n;
+    }
+
     private static Path recordOf(CliHarness.Result r) {
-        Matcher m = RECORD.matcher(r.out());
-        assertThat(m.find()).as("the summary names the record: " + r.out()).isTrue();
+        Matcher m = RECORD.matcher(r.err());
+        assertThat(m.find()).as("the run names the record at its end: " + r.err()).isTrue();
         return Path.of(m.group(1));
     }
 
@@ -54,8 +65,9 @@ class IncidentRecordTest {
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes", "--reason", "5xx after v1.2.0");
 
         assertThat(r.code()).isZero();
-        assertThat(r.err()).isEmpty();
         Path dir = recordOf(r);
+        assertThat(r.err()).isEqualTo("incident record: " + dir + "/ (`rollback incident show " + dir.getFileName()
+                + "`)\n");
         assertThat(dir.getParent()).isEqualTo(cli.home.resolve("incidents"));
         String id = dir.getFileName().toString();
         assertThat(r.out()).contains("journal: " + id);
@@ -88,12 +100,17 @@ class IncidentRecordTest {
 
         BufferedImage png = ImageIO.read(dir.resolve("metrics.png").toFile());
         assertThat(png.getWidth()).isGreaterThan(600);
-        // The broken revision's line in both plots, a point for each minute of the hour it served.
+        // The broken revision's line in both plots, a point for each minute of the hour it served,
+        // found by the colour the legend gives its name.
+        java.awt.Color brokenColour = dev.virtuoso.rollback.adapter.files.SvgPaths.legendColour(
+                dir.resolve("metrics.svg"), "virtuoso-api-00003-ghi");
+        assertThat(brokenColour).as("the legend names the broken revision").isNotNull();
         List<dev.virtuoso.rollback.adapter.files.SvgPaths.Path> broken = dev.virtuoso.rollback.adapter.files.SvgPaths
-                .read(dir.resolve("metrics.svg")).stream().filter(p -> p.points() > 2 && p.line(
-                        new java.awt.Color(0x1f77b4))).toList();
+                .read(dir.resolve("metrics.svg")).stream().filter(p -> p.points() > 2 && p.line(brokenColour)).toList();
         assertThat(broken).hasSize(2);
         assertThat(broken.get(0).points()).isBetween(58, 61).isEqualTo(broken.get(1).points());
+        // The PNG is the same drawing: its pixels hold that line too (an hour of it is hundreds of pixels).
+        assertThat(pixels(png, brokenColour)).isGreaterThan(300);
     }
 
     @Test
@@ -107,9 +124,10 @@ class IncidentRecordTest {
 
         assertThat(r.code()).isZero();
         assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
-        assertThat(r.err()).startsWith("warning: incident record incomplete: errors.jsonl: nothing answers at "
-                + "LOGGING_EMULATOR_HOST=127.0.0.1:" + closed);
         Path dir = recordOf(r);
+        // After the record's name, once: not a stack trace, not a line per pass.
+        assertThat(r.err().lines()).hasSize(2).element(1).asString().startsWith("warning: incident record "
+                + "incomplete: errors.jsonl: nothing answers at LOGGING_EMULATOR_HOST=127.0.0.1:" + closed);
         assertThat(dir.resolve("errors.jsonl")).doesNotExist();
         assertThat(dir.resolve("metrics.png")).exists();
         assertThat(Files.readString(dir.resolve("incident.md"))).contains("errors.jsonl): not exported")

@@ -11,6 +11,7 @@ import dev.virtuoso.rollback.model.MetricChart;
 import dev.virtuoso.rollback.model.MetricSample;
 import dev.virtuoso.rollback.model.ServiceRef;
 import dev.virtuoso.rollback.port.IncidentRecords;
+import dev.virtuoso.rollback.port.Notifier;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -30,6 +31,7 @@ class IncidentRecorderTest {
     private static final ServiceRef REF = new ServiceRef("p", "us-central1", "api");
     private final Map<String, String> written = new ConcurrentHashMap<>();
     private final List<String> warnings = new CopyOnWriteArrayList<>();
+    private final List<String> said = new CopyOnWriteArrayList<>();
 
     private final IncidentRecords files = new IncidentRecords() {
         @Override
@@ -60,7 +62,23 @@ class IncidentRecorderTest {
     private IncidentRecorder recorder(IncidentRecorder.Sources sources, Duration budget) {
         return new IncidentRecorder(files, sources, new Runbook.Triggers(null, null, null, null, null),
                 Runbook.DecisionRow.DEFAULTS, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1), budget,
-                () -> Optional.of(REF), warnings::add);
+                () -> Optional.of(REF), said::add, warnings::add);
+    }
+
+    private static Change.About about() {
+        return Change.About.of("traffic", "quick --previous", REF.path(), REF.toString(), "route 100% to api-00002");
+    }
+
+    /** Metrics that answer only once {@code open} is counted down (or the reading thread is interrupted). */
+    private static IncidentRecorder.Sources blockedUntil(CountDownLatch open) {
+        return new IncidentRecorder.Sources((s, r, w) -> {
+            try {
+                open.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return new MetricSample(NOW, NOW, 0, 0, null);
+        }, (s, from, to) -> List.of(), (s, from, to, limit) -> new ErrorLog(from, to, List.of(), limit, false));
     }
 
     private static JournalRecord planned() {
@@ -70,30 +88,107 @@ class IncidentRecorderTest {
     }
 
     @Test
-    @Timeout(10) // a finish that waited for the source would hang here rather than fail
-    void aSourceThatHangsCostsTheStepsEndNoMoreThanTheBudgetAndIsAWarning() throws Exception {
-        CountDownLatch never = new CountDownLatch(1);
-        IncidentRecorder.Sources hanging = new IncidentRecorder.Sources((s, r, w) -> {
-            try {
-                never.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return new MetricSample(NOW, NOW, 0, 0, null);
-        }, (s, from, to) -> List.of(), (s, from, to, limit) -> new ErrorLog(from, to, List.of(), limit, false));
-        try {
-            IncidentCapture.Recording recording = recorder(hanging, Duration.ofMillis(300)).start(planned(),
-                    Change.About.of("traffic", "quick --previous", REF.path(), REF.toString(), "route 100% to api-00002"));
-            long started = System.nanoTime();
-            recording.finish();
-            long tookMs = (System.nanoTime() - started) / 1_000_000;
+    @Timeout(10) // a start or an end that waited for the source would hang here rather than fail
+    void theStepStartsAndEndsWithoutWaitingForASourceThatHasNotAnswered() {
+        CountDownLatch open = new CountDownLatch(1);
+        try (IncidentRecorder recorder = recorder(blockedUntil(open), Duration.ofHours(1))) {
+            IncidentCapture.Recording recording = recorder.start(planned(), about(), Notifier.Incident.NONE);
+            recording.ended();
 
-            assertThat(tookMs).isLessThan(2_000);
-            assertThat(warnings).singleElement().asString().startsWith("incident record incomplete: still gathering "
-                    + "after 0s").endsWith("(incidents/20261207T030000Z-ab12/)");
-        } finally {
-            never.countDown();
+            assertThat(recording.where()).isEqualTo("incidents/20261207T030000Z-ab12/");
+            assertThat(written).doesNotContainKey("incident.md"); // the first pass is still waiting for the metrics
+            open.countDown();
         }
+        assertThat(said).containsExactly("incident record: incidents/20261207T030000Z-ab12/ (`rollback incident show "
+                + "20261207T030000Z-ab12`)");
+        assertThat(warnings).isEmpty();
+        assertThat(written).containsKeys("incident.md", "metrics.png", "errors.jsonl");
+    }
+
+    @Test
+    @Timeout(10)
+    void atTheEndASourceThatNeverAnswersIsNotWaitedForBeyondTheBudgetAndTheRecordSaysWhatItHas() {
+        CountDownLatch never = new CountDownLatch(1);
+        IncidentRecorder recorder = recorder(blockedUntil(never), Duration.ZERO);
+        recorder.start(planned(), about(), Notifier.Incident.NONE).ended();
+        recorder.close();
+
+        assertThat(warnings).singleElement().asString().startsWith("incident record incomplete: still gathering "
+                + "after 0s").endsWith("(incidents/20261207T030000Z-ab12/)");
+        assertThat(written.get("incident.md")).contains("**Reason:** 5xx", "Not recorded:", "still gathering");
+    }
+
+    @Test
+    @Timeout(10) // waiting the hour's budget for the refresh would hang here
+    void aStepThatWasInterruptedIsNotWaitedForAtTheEnd() {
+        CountDownLatch never = new CountDownLatch(1);
+        IncidentRecorder recorder = recorder(blockedUntil(never), Duration.ofHours(1));
+        List<JournalRecord> journaled = new CopyOnWriteArrayList<>();
+        dev.virtuoso.rollback.port.Journal journal = recorder.observing(new dev.virtuoso.rollback.port.Journal() {
+            @Override
+            public void append(JournalRecord record) {
+                journaled.add(record);
+            }
+
+            @Override
+            public void checkWritable() {
+            }
+
+            @Override
+            public List<JournalRecord> history() {
+                return journaled;
+            }
+        });
+        JournalRecord planned = planned();
+        IncidentCapture.Recording recording = recorder.start(planned, about(), Notifier.Incident.NONE);
+        journal.append(planned.next(NOW, JournalRecord.State.interrupted, null, "interrupted (Ctrl-C)"));
+        recording.ended();
+        recorder.close();
+
+        assertThat(warnings).singleElement().asString().contains("not refreshed after the change: the run was "
+                + "interrupted");
+        assertThat(written.get("incident.md")).contains("interrupted (Ctrl-C)");
+    }
+
+    @Test
+    void anErrorWhileDrawingIsAWarningNotAFailure() {
+        IncidentRecords fontless = new IncidentRecords() {
+            @Override
+            public void checkWritable() {
+            }
+
+            @Override
+            public String where(String id) {
+                return files.where(id);
+            }
+
+            @Override
+            public void write(String id, String name, String text) {
+                files.write(id, name, text);
+            }
+
+            @Override
+            public void writeCharts(String id, MetricChart chart) {
+                throw new InternalError("Fontconfig head is null, check your fonts or fonts configuration");
+            }
+
+            @Override
+            public Optional<Stored> read(String id) {
+                return Optional.empty();
+            }
+        };
+        IncidentRecorder.Sources fine = new IncidentRecorder.Sources(
+                (s, r, w) -> new MetricSample(NOW.minus(w), NOW, 3000, 1800, 8228.0), (s, from, to) -> List.of(),
+                (s, from, to, limit) -> new ErrorLog(from, to, List.of(), limit, false));
+        try (IncidentRecorder recorder = new IncidentRecorder(fontless, fine, new Runbook.Triggers(null, null, null,
+                null, null), Runbook.DecisionRow.DEFAULTS, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1),
+                Duration.ofSeconds(5), () -> Optional.of(REF), said::add, warnings::add)) {
+            recorder.start(planned(), about(), Notifier.Incident.NONE).ended();
+        }
+
+        assertThat(warnings).containsExactly("incident record incomplete: metrics.png and metrics.svg: Fontconfig "
+                + "head is null, check your fonts or fonts configuration (incidents/20261207T030000Z-ab12/)");
+        assertThat(written).containsKeys("incident.md", "errors.jsonl");
     }
 
     @Test
@@ -103,9 +198,9 @@ class IncidentRecorderTest {
                 (s, from, to, limit) -> {
                     throw new IllegalStateException("PERMISSION_DENIED: logging.logEntries.list");
                 });
-        IncidentCapture.Recording recording = recorder(failingLogs, Duration.ofSeconds(5)).start(planned(),
-                Change.About.of("traffic", "quick --previous", REF.path(), REF.toString(), "route 100% to api-00002"));
-        recording.finish();
+        try (IncidentRecorder recorder = recorder(failingLogs, Duration.ofSeconds(5))) {
+            recorder.start(planned(), about(), Notifier.Incident.NONE).ended();
+        }
 
         assertThat(warnings).containsExactly("incident record incomplete: errors.jsonl: PERMISSION_DENIED: "
                 + "logging.logEntries.list (incidents/20261207T030000Z-ab12/)");

@@ -44,6 +44,14 @@ final class IncidentCharts {
     static final Color TRIGGER = new Color(0xb00020);
     static final Color CHANGE = new Color(0x333333);
 
+    static {
+        // No display is needed to draw into an image; without this a desktop session's AWT would try
+        // to reach one, and a server's would fail on it.
+        if (System.getProperty("java.awt.headless") == null) {
+            System.setProperty("java.awt.headless", "true");
+        }
+    }
+
     private IncidentCharts() {
     }
 

@@ -41,13 +41,27 @@ public final class CloudLoggingErrorLogs implements ErrorLogs {
         List<ErrorLog.Entry> entries = new ArrayList<>();
         boolean truncated = false;
         try {
-            // iterateAll() follows next_page_token; stopping early sends no further page request.
-            for (LogEntry e : clients.logging().listLogEntries(req).iterateAll()) {
+            // Page by page rather than iterateAll(): whether there were more than `limit` is known from
+            // the page in hand (its next_page_token), without asking for a page only to count it. A page
+            // may come back empty with a token (Logging stops a page after scanning a stretch of time),
+            // so the token is followed until `limit` entries are in hand.
+            LoggingClient.ListLogEntriesPage page = clients.logging().listLogEntries(req).getPage();
+            while (true) {
+                for (LogEntry e : page.getValues()) {
+                    if (entries.size() == limit) {
+                        truncated = true;
+                        break;
+                    }
+                    entries.add(entry(e));
+                }
+                if (truncated || !page.hasNextPage()) {
+                    break;
+                }
                 if (entries.size() == limit) {
                     truncated = true;
                     break;
                 }
-                entries.add(entry(e));
+                page = page.getNextPage();
             }
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, "error logs of " + service.path(), e);

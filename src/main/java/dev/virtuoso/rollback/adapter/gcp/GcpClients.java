@@ -24,8 +24,6 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -81,166 +79,168 @@ public final class GcpClients implements AutoCloseable {
             StatusCode.Code.DEADLINE_EXCEEDED);
 
     private final Map<String, String> env;
-    private final List<AutoCloseable> open = new ArrayList<>();
+    private final List<AutoCloseable> open = new java.util.concurrent.CopyOnWriteArrayList<>();
     /** Emulators found answering: two clients of one API (services, revisions) share its host. */
-    private final Set<String> probed = new HashSet<>();
-    private ServicesClient services;
-    private RevisionsClient revisions;
-    private MetricServiceClient metrics;
-    private AlertPolicyServiceClient alertPolicies;
-    private com.google.cloud.monitoring.v3.NotificationChannelServiceClient notificationChannels;
-    private SecretManagerServiceClient secrets;
-    /** BigQuery clients by project (the project of fast-path queries and job ids); REST, nothing to close. */
-    private final Map<String, com.google.cloud.bigquery.BigQuery> bigQuery = new java.util.HashMap<>();
-    private com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin;
-    private com.google.cloud.storage.Storage storage;
-    private com.google.cloud.logging.v2.LoggingClient logging;
-
-    public GcpClients(Map<String, String> env) {
-        this.env = env;
-    }
-
-    public synchronized ServicesClient services() {
-        if (services == null) {
-            services = create("Cloud Run", () -> {
-                ServicesSettings.Builder b = configure(ServicesSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
-                b.updateServiceOperationSettings().setPollingAlgorithm(OperationTimedPollAlgorithm.create(OPERATION_POLLING));
-                b.getServiceSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
-                return ServicesClient.create(b.build());
-            });
-        }
-        return services;
-    }
-
-    public synchronized RevisionsClient revisions() {
-        if (revisions == null) {
-            revisions = create("Cloud Run", () -> {
-                RevisionsSettings.Builder b = configure(RevisionsSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
-                b.listRevisionsSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
-                return RevisionsClient.create(b.build());
-            });
-        }
-        return revisions;
-    }
-
-    public synchronized MetricServiceClient metrics() {
-        if (metrics == null) {
-            metrics = create("Cloud Monitoring", () -> MetricServiceClient.create(
-                    configure(MetricServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
-        }
-        return metrics;
-    }
-
-    public synchronized AlertPolicyServiceClient alertPolicies() {
-        if (alertPolicies == null) {
-            alertPolicies = create("Cloud Monitoring", () -> AlertPolicyServiceClient.create(
-                    configure(AlertPolicyServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
-        }
-        return alertPolicies;
-    }
-
+    private final Set<String> probed = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Lazy<ServicesClient> services = new Lazy<>(() -> create("Cloud Run", () -> {
+        ServicesSettings.Builder b = configure(ServicesSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
+        b.updateServiceOperationSettings().setPollingAlgorithm(OperationTimedPollAlgorithm.create(OPERATION_POLLING));
+        b.getServiceSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
+        return ServicesClient.create(b.build());
+    }));
+    private final Lazy<RevisionsClient> revisions = new Lazy<>(() -> create("Cloud Run", () -> {
+        RevisionsSettings.Builder b = configure(RevisionsSettings.newBuilder(), CLOUD_RUN_EMULATOR_HOST);
+        b.listRevisionsSettings().setRetrySettings(READS).setRetryableCodes(RETRY_READS);
+        return RevisionsClient.create(b.build());
+    }));
+    private final Lazy<MetricServiceClient> metrics = new Lazy<>(() -> create("Cloud Monitoring",
+            () -> MetricServiceClient.create(configure(MetricServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST)
+                    .build())));
+    private final Lazy<AlertPolicyServiceClient> alertPolicies = new Lazy<>(() -> create("Cloud Monitoring",
+            () -> AlertPolicyServiceClient.create(configure(AlertPolicyServiceSettings.newBuilder(),
+                    MONITORING_EMULATOR_HOST).build())));
     /** Cloud Monitoring's notification channels: the same endpoint (and emulator) as the alert policies. */
-    public synchronized com.google.cloud.monitoring.v3.NotificationChannelServiceClient notificationChannels() {
-        if (notificationChannels == null) {
-            notificationChannels = create("Cloud Monitoring", () -> com.google.cloud.monitoring.v3
+    private final Lazy<com.google.cloud.monitoring.v3.NotificationChannelServiceClient> notificationChannels =
+            new Lazy<>(() -> create("Cloud Monitoring", () -> com.google.cloud.monitoring.v3
                     .NotificationChannelServiceClient.create(configure(com.google.cloud.monitoring.v3
-                            .NotificationChannelServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build()));
-        }
-        return notificationChannels;
-    }
-
-    public synchronized SecretManagerServiceClient secrets() {
-        if (secrets == null) {
-            secrets = create("Secret Manager", () -> SecretManagerServiceClient.create(
-                    configure(SecretManagerServiceSettings.newBuilder(), SECRET_MANAGER_EMULATOR_HOST).build()));
-        }
-        return secrets;
-    }
-
+                            .NotificationChannelServiceSettings.newBuilder(), MONITORING_EMULATOR_HOST).build())));
+    private final Lazy<SecretManagerServiceClient> secrets = new Lazy<>(() -> create("Secret Manager",
+            () -> SecretManagerServiceClient.create(configure(SecretManagerServiceSettings.newBuilder(),
+                    SECRET_MANAGER_EMULATOR_HOST).build())));
     /**
      * Cloud Logging through the generated client. The library's high-level {@code Logging} client
      * (LoggingOptions) shuts its own channel down against a plaintext endpoint ("UNAVAILABLE:
      * Channel shutdown invoked"), so an emulator could never answer it; the generated one can.
      */
-    public synchronized com.google.cloud.logging.v2.LoggingClient logging() {
-        if (logging == null) {
-            logging = create("Cloud Logging", () -> com.google.cloud.logging.v2.LoggingClient.create(
-                    configure(com.google.cloud.logging.v2.LoggingSettings.newBuilder(), LOGGING_EMULATOR_HOST).build()));
+    private final Lazy<com.google.cloud.logging.v2.LoggingClient> logging = new Lazy<>(() -> create("Cloud Logging",
+            () -> com.google.cloud.logging.v2.LoggingClient.create(configure(com.google.cloud.logging.v2.LoggingSettings
+                    .newBuilder(), LOGGING_EMULATOR_HOST).build())));
+    /**
+     * Firestore Admin. Its import and export operations are followed by reading them by name
+     * (FirestoreRestore), not through the client's OperationFuture, so its LRO polling
+     * settings are not used and need no tuning.
+     */
+    private final Lazy<com.google.cloud.firestore.v1.FirestoreAdminClient> firestoreAdmin = new Lazy<>(() -> create(
+            "Firestore Admin", () -> com.google.cloud.firestore.v1.FirestoreAdminClient.create(configure(
+                    com.google.cloud.firestore.v1.FirestoreAdminSettings.newBuilder(), FIRESTORE_ADMIN_EMULATOR_HOST)
+                    .build())));
+    private final Lazy<com.google.cloud.storage.Storage> storage = new Lazy<>(this::newStorage);
+    /** BigQuery clients by project (the project of fast-path queries and job ids); REST, nothing to close. */
+    private final Map<String, com.google.cloud.bigquery.BigQuery> bigQuery = new java.util.HashMap<>();
+
+    public GcpClients(Map<String, String> env) {
+        this.env = env;
+    }
+
+    /**
+     * A client made on first use under a lock of its own, not one lock for all: the incident record
+     * makes its Logging and Monitoring clients on a thread of its own while the change polls Cloud
+     * Run, and making one of them (credentials, channel) must not hold up the other.
+     */
+    private static final class Lazy<T> {
+        private final java.util.function.Supplier<T> make;
+        private T value;
+
+        Lazy(java.util.function.Supplier<T> make) {
+            this.make = make;
         }
-        return logging;
+
+        synchronized T get() {
+            if (value == null) {
+                value = make.get();
+            }
+            return value;
+        }
+    }
+
+    public ServicesClient services() {
+        return services.get();
+    }
+
+    public RevisionsClient revisions() {
+        return revisions.get();
+    }
+
+    public MetricServiceClient metrics() {
+        return metrics.get();
+    }
+
+    public AlertPolicyServiceClient alertPolicies() {
+        return alertPolicies.get();
+    }
+
+    public com.google.cloud.monitoring.v3.NotificationChannelServiceClient notificationChannels() {
+        return notificationChannels.get();
+    }
+
+    public SecretManagerServiceClient secrets() {
+        return secrets.get();
+    }
+
+    public com.google.cloud.logging.v2.LoggingClient logging() {
+        return logging.get();
+    }
+
+    public com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin() {
+        return firestoreAdmin.get();
     }
 
     /**
      * BigQuery for {@code project}: against {@code http://BIGQUERY_EMULATOR_HOST} with no credentials
      * when the variable is set, otherwise Google's endpoint with ADC.
      */
-    public synchronized com.google.cloud.bigquery.BigQuery bigQuery(String project) {
-        return bigQuery.computeIfAbsent(project, p -> {
-            com.google.cloud.bigquery.BigQueryOptions.Builder b = com.google.cloud.bigquery.BigQueryOptions.newBuilder()
-                    .setProjectId(p);
-            String value = env.get(BIGQUERY_EMULATOR_HOST);
-            if (value != null && !value.isBlank()) {
-                String host = value.trim();
-                if (!probed.contains(host)) {
-                    probe(BIGQUERY_EMULATOR_HOST, host);
-                    probed.add(host);
+    public com.google.cloud.bigquery.BigQuery bigQuery(String project) {
+        synchronized (bigQuery) {
+            return bigQuery.computeIfAbsent(project, p -> {
+                com.google.cloud.bigquery.BigQueryOptions.Builder b = com.google.cloud.bigquery.BigQueryOptions
+                        .newBuilder().setProjectId(p);
+                String value = env.get(BIGQUERY_EMULATOR_HOST);
+                if (value != null && !value.isBlank()) {
+                    String host = value.trim();
+                    probeOnce(BIGQUERY_EMULATOR_HOST, host);
+                    b.setHost("http://" + host).setCredentials(com.google.cloud.NoCredentials.getInstance());
                 }
-                b.setHost("http://" + host).setCredentials(com.google.cloud.NoCredentials.getInstance());
-            }
-            try {
-                return b.build().getService();
-            } catch (RuntimeException e) {
-                throw new RunbookException(ExitCode.API_FAILURE, "BigQuery: no Google credentials (" + e.getMessage()
-                        + "); run `gcloud auth application-default login`, set GOOGLE_APPLICATION_CREDENTIALS, "
-                        + "or point the emulator variables at `rollback sandbox`", e);
-            }
-        });
-    }
-
-    /**
-     * Firestore Admin. Its import and export operations are followed by reading them by name
-     * (FirestoreRestore), not through the client's OperationFuture, so its LRO polling
-     * settings are not used and need no tuning.
-     */
-    public synchronized com.google.cloud.firestore.v1.FirestoreAdminClient firestoreAdmin() {
-        if (firestoreAdmin == null) {
-            firestoreAdmin = create("Firestore Admin", () -> com.google.cloud.firestore.v1.FirestoreAdminClient.create(
-                    configure(com.google.cloud.firestore.v1.FirestoreAdminSettings.newBuilder(),
-                            FIRESTORE_ADMIN_EMULATOR_HOST).build()));
+                try {
+                    return b.build().getService();
+                } catch (RuntimeException e) {
+                    throw new RunbookException(ExitCode.API_FAILURE, "BigQuery: no Google credentials ("
+                            + e.getMessage() + "); run `gcloud auth application-default login`, set "
+                            + "GOOGLE_APPLICATION_CREDENTIALS, or point the emulator variables at `rollback sandbox`", e);
+                }
+            });
         }
-        return firestoreAdmin;
     }
 
     /**
      * Cloud Storage (JSON API over HTTP): against GCS_EMULATOR_HOST, else STORAGE_EMULATOR_HOST, in
      * plaintext without credentials when set.
      */
-    public synchronized com.google.cloud.storage.Storage storage() {
-        if (storage == null) {
-            String variable = env.get(GCS_EMULATOR_HOST) != null && !env.get(GCS_EMULATOR_HOST).isBlank()
-                    ? GCS_EMULATOR_HOST : STORAGE_EMULATOR_HOST;
-            String value = env.get(variable);
-            if (value != null && !value.isBlank()) {
-                String host = value.trim().replaceFirst("^http://", "").replaceFirst("/+$", "");
-                if (!probed.contains(host)) {
-                    probe(variable, host);
-                    probed.add(host);
-                }
-                storage = com.google.cloud.storage.StorageOptions.newBuilder().setHost("http://" + host)
-                        .setProjectId("rollback-emulated").setCredentials(com.google.cloud.NoCredentials.getInstance())
-                        .build().getService();
-            } else {
-                try {
-                    storage = com.google.cloud.storage.StorageOptions.getDefaultInstance().getService();
-                } catch (RuntimeException e) {
-                    throw new RunbookException(ExitCode.API_FAILURE, "Cloud Storage: no Google credentials ("
-                            + e.getMessage() + "); run `gcloud auth application-default login`, set "
-                            + "GOOGLE_APPLICATION_CREDENTIALS, or point the emulator variables at `rollback sandbox`", e);
-                }
+    public com.google.cloud.storage.Storage storage() {
+        return storage.get();
+    }
+
+    private com.google.cloud.storage.Storage newStorage() {
+        String variable = env.get(GCS_EMULATOR_HOST) != null && !env.get(GCS_EMULATOR_HOST).isBlank()
+                ? GCS_EMULATOR_HOST : STORAGE_EMULATOR_HOST;
+        String value = env.get(variable);
+        com.google.cloud.storage.Storage made;
+        if (value != null && !value.isBlank()) {
+            String host = value.trim().replaceFirst("^http://", "").replaceFirst("/+$", "");
+            probeOnce(variable, host);
+            made = com.google.cloud.storage.StorageOptions.newBuilder().setHost("http://" + host)
+                    .setProjectId("rollback-emulated").setCredentials(com.google.cloud.NoCredentials.getInstance())
+                    .build().getService();
+        } else {
+            try {
+                made = com.google.cloud.storage.StorageOptions.getDefaultInstance().getService();
+            } catch (RuntimeException e) {
+                throw new RunbookException(ExitCode.API_FAILURE, "Cloud Storage: no Google credentials ("
+                        + e.getMessage() + "); run `gcloud auth application-default login`, set "
+                        + "GOOGLE_APPLICATION_CREDENTIALS, or point the emulator variables at `rollback sandbox`", e);
             }
-            open.add(storage);
         }
-        return storage;
+        open.add(made);
+        return made;
     }
 
     /** Points a settings builder at the emulator named by {@code variable}, when it is set. */
@@ -249,11 +249,7 @@ public final class GcpClients implements AutoCloseable {
         String value = env.get(variable);
         if (value != null && !value.isBlank()) {
             String host = value.trim();
-            // Callers hold this object's lock, so each host is probed once however many clients use it.
-            if (!probed.contains(host)) {
-                probe(variable, host);
-                probed.add(host);
-            }
+            probeOnce(variable, host);
             builder.setCredentialsProvider(NoCredentialsProvider.create());
             builder.setTransportChannelProvider(InstantiatingGrpcChannelProvider.newBuilder()
                     .setEndpoint(host)
@@ -261,6 +257,14 @@ public final class GcpClients implements AutoCloseable {
                     .build());
         }
         return builder;
+    }
+
+    /** Probes each emulator host once however many clients use it (two at once may both probe: harmless). */
+    private void probeOnce(String variable, String host) {
+        if (!probed.contains(host)) {
+            probe(variable, host);
+            probed.add(host);
+        }
     }
 
     /**
@@ -306,7 +310,7 @@ public final class GcpClients implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
+    public void close() {
         for (AutoCloseable c : open) {
             try {
                 c.close();

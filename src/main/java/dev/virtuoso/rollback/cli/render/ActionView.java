@@ -34,9 +34,6 @@ public final class ActionView {
         if (r.outcome() == ActionResult.Outcome.applied) {
             r.notes().forEach(n -> out.println("  " + style.warn("note:") + " " + n));
             out.println("  journal: " + r.journalId() + " (undo with `rollback undo " + r.journalId() + "`)");
-            if (r.incident() != null) {
-                out.println("  incident record: " + r.incident() + " (`rollback incident show " + r.journalId() + "`)");
-            }
         }
         out.flush();
         return code;

@@ -50,6 +50,35 @@ public final class SvgPaths {
         return out;
     }
 
+    /**
+     * The colour the legend gives {@code label}: the stroke of the last line drawn before the
+     * label's text (JFreeChart draws each legend item's line, then its name). Null when the legend
+     * does not name it. A series is then found by what it is, not by where it falls in the palette.
+     */
+    public static Color legendColour(java.nio.file.Path svg, String label) throws Exception {
+        DocumentBuilderFactory f = DocumentBuilderFactory.newInstance();
+        f.setNamespaceAware(true);
+        f.setFeature("http://apache.org/xml/features/nonvalidating/load-external-dtd", false);
+        NodeList nodes = f.newDocumentBuilder().parse(svg.toFile()).getElementsByTagNameNS("*", "*");
+        Color last = null;
+        for (int i = 0; i < nodes.getLength(); i++) {
+            Element e = (Element) nodes.item(i);
+            if (e.getLocalName().equals("path")) {
+                String style = e.getAttribute("style");
+                if (e.getParentNode() instanceof Element g && g.getLocalName().equals("g")) {
+                    style = g.getAttribute("style") + ";" + style;
+                }
+                Color stroke = colour(style, "stroke");
+                if (stroke != null && colour(style, "fill") == null) {
+                    last = stroke;
+                }
+            } else if (e.getLocalName().equals("text") && e.getTextContent().strip().equals(label)) {
+                return last;
+            }
+        }
+        return null;
+    }
+
     /** The last {@code property}'s colour in a style (the path's own wins over its group's). */
     private static Color colour(String style, String property) {
         Matcher m = Pattern.compile("(?:^|;)\\s*" + property + ":\\s*(rgb\\((\\d+),\\s*(\\d+),\\s*(\\d+)\\)|none)")
