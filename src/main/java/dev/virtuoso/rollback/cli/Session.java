@@ -73,12 +73,8 @@ public final class Session {
     Session with(Wiring other, Runbook book) {
         Session s = new Session(other.context(), opts.withoutTarget(), other);
         s.runbook = book;
-        // Like its journal, the record of an in-process sandbox's incident would outlive all it names.
-        s.keepsIncidents = false;
         return s;
     }
-
-    private boolean keepsIncidents = true;
 
     /** The runbook file given (-r, else ROLLBACK_RUNBOOK), if any. */
     public Optional<Path> runbookFile() {
@@ -251,8 +247,10 @@ public final class Session {
     }
 
     public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
-        // A dry run sends nothing, so it has no incident to record.
-        IncidentRecorder incidents = dryRun() || !keepsIncidents ? null : incidentRecorder();
+        // A dry run sends nothing, so it has no incident to record. An in-process sandbox's drill keeps
+        // one (unlike its journal, which would send `undo` after a service that is gone): its charts and
+        // logs show what a drill looks like, and the drill's report links them.
+        IncidentRecorder incidents = dryRun() ? null : incidentRecorder();
         return new ChangePipeline(incidents == null ? journal() : incidents.observing(journal()), console, verifier(),
                 notifier, ctx.clock(), user(), dryRun())
                 .because(opts.reason)

@@ -261,6 +261,9 @@ final class Wiring implements AutoCloseable {
 
     @Override
     public synchronized void close() {
+        // What the run printed is on the screen before it waits for its incident records and notifications.
+        ctx.out().flush();
+        ctx.err().flush();
         for (AutoCloseable c : closeFirst) {
             try {
                 c.close();
