@@ -212,12 +212,15 @@ public final class IncidentRecorder implements IncidentCapture {
         }
 
         private void write() {
-            attempt("incident.md", () -> {
-                files.write(record.id(), "incident.md", IncidentMarkdown.render(new IncidentMarkdown.Facts(record,
-                        about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
-                        after, triggers, errors, series, ended, List.copyOf(problems))));
-                return null;
-            });
+            Map<String, String> texts = attempt("incident.md", () -> IncidentMarkdown.files(new IncidentMarkdown.Facts(
+                    record, about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
+                    after, triggers, errors, series, ended, List.copyOf(problems), null)));
+            if (texts != null) {
+                texts.forEach((name, text) -> attempt(name, () -> {
+                    files.write(record.id(), name, text);
+                    return null;
+                }));
+            }
         }
 
         private <T> T attempt(String what, Supplier<T> work) {
