@@ -242,13 +242,24 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         }
 
         private void write() {
-            unlessSealed("incident.md", this::writeMarkdown);
+            synchronized (this) {
+                if (!sealed) {
+                    writeReport();
+                }
+            }
         }
 
-        private void writeMarkdown() {
-            files.write(record.id(), "incident.md", IncidentMarkdown.render(new IncidentMarkdown.Facts(record,
-                    about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
-                    after, triggers, errors, series, ended, List.copyOf(problems))));
+        /** incident.md and incident.json, from what is known now; a file that cannot be written is noted. */
+        private void writeReport() {
+            Map<String, String> texts = attempt("incident.md", () -> IncidentMarkdown.files(new IncidentMarkdown.Facts(
+                    record, about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
+                    after, triggers, errors, series, ended, List.copyOf(problems), afterAt)));
+            if (texts != null) {
+                texts.forEach((name, text) -> attempt(name, () -> {
+                    files.write(record.id(), name, text);
+                    return null;
+                }));
+            }
         }
 
         /** Writes unless the record was completed meanwhile (a late pass must not replace the final files). */
@@ -304,10 +315,7 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
                 pass.cancel(true);
             }
             synchronized (this) {
-                attempt("incident.md", () -> {
-                    writeMarkdown();
-                    return null;
-                });
+                writeReport();
                 sealed = true;
             }
             say.accept("incident record: " + where() + " (`rollback incident show " + record.id() + "`)");

@@ -26,7 +26,10 @@ public interface IncidentRecords {
     @ReadOnly
     Optional<Stored> read(String id);
 
-    /** A record as found: its step's id, its folder, its files (names, sorted) and incident.md's text. */
-    record Stored(String id, String dir, List<String> files, String markdown) {
+    /**
+     * A record as found: its step's id, its folder, its files (names, sorted), incident.md's text, and
+     * incident.json's (null: the record has none, as those an older version wrote).
+     */
+    record Stored(String id, String dir, List<String> files, String markdown, String json) {
     }
 }

@@ -30,6 +30,9 @@ public record Assessment(
     /** Monitoring data lags 1–3 minutes: say so wherever metrics are shown, lest a first minute pass as a verdict. */
     public static final String LAG_NOTE = "Cloud Monitoring data lags up to ~3 min: the newest minutes are not counted yet";
 
+    /** How long after a change its metrics may still show the traffic from before it (the lag above). */
+    public static final Duration LAG = Duration.ofMinutes(3);
+
     public static Assessment of(MetricSample s, Runbook.Triggers t, List<Runbook.DecisionRow> matrix) {
         Double rate = s.requests() == 0 ? null : (double) s.errors() / s.requests();
         List<String> reasons = new ArrayList<>();

@@ -37,7 +37,9 @@ class ExactOutputTest {
                         .replaceAll("\\b" + shortId + "\\b", "id" + String.format("%02d", i + 1));
             }
         }
-        return s.replaceAll("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z", "YYYY-MM-DDThh:mm:ssZ")
+        // An in-process sandbox drill keeps no journal, but its incident record has a folder all the same.
+        return s.replaceAll("incidents/\\d{8}T\\d{6}Z-[0-9a-f]{4}/", "incidents/YYYYMMDDThhmmssZ-xxxx/")
+                .replaceAll("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}(\\.\\d+)?Z", "YYYY-MM-DDThh:mm:ssZ")
                 .replaceAll("\\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}_\\d+", "YYYY-MM-DDThh:mm:ss_NNNNN")
                 .replaceAll("\\d{4}-\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2} Z", "YYYY-MM-DD hh:mm:ss Z")
                 .replaceAll("\\d{2}-\\d{2} \\d{2}:\\d{2}:\\d{2}", "MM-DD hh:mm:ss")
@@ -719,6 +721,7 @@ class ExactOutputTest {
                 ✓ drill passed for virtuoso-sandbox/us-central1/virtuoso-api
                   ran by:                tester, rollback (development build), runbook sandbox.yaml (built in)
                   started:               YYYY-MM-DDThh:mm:ssZ (UTC); no journal kept (an in-process sandbox, gone when the drill ended)
+                  incident record:       /tmp/HOME/incidents/YYYYMMDDThhmmssZ-xxxx/ (the quick rollback's: charts, error logs, timeline)
                   revisions:             stable virtuoso-api-00002-def, bad virtuoso-api-00003-ghi
                   timeouts:              detect 2m, recover 5m
                   time to detect:        800ms (until the checks saw the bad revision fail; an alert would add Monitoring's lag and its duration)

@@ -73,7 +73,8 @@ class IncidentRecordTest {
         assertThat(r.out()).contains("journal: " + id);
         try (var files = Files.list(dir)) {
             assertThat(files.map(p -> p.getFileName().toString()))
-                    .containsExactlyInAnyOrder("incident.md", "errors.jsonl", "metrics.png", "metrics.svg");
+                    .containsExactlyInAnyOrder("incident.md", "incident.json", "errors.jsonl", "metrics.png",
+                            "metrics.svg");
         }
 
         List<String> errors = Files.readAllLines(dir.resolve("errors.jsonl"));
@@ -178,8 +179,8 @@ class IncidentRecordTest {
         assertThat(text.err()).isEmpty();
         assertThat(text.out()).startsWith("# Incident record: route 100% of virtuoso-api traffic to "
                 + "virtuoso-api-00002-def\n").contains("**Reason:** 5xx after v1.2.0")
-                .endsWith("Files in " + cli.home.resolve("incidents").resolve(id) + "/:\n  errors.jsonl\n  incident.md\n"
-                        + "  metrics.png\n  metrics.svg\n");
+                .endsWith("Files in " + cli.home.resolve("incidents").resolve(id) + "/:\n  errors.jsonl\n  incident.json\n"
+                        + "  incident.md\n  metrics.png\n  metrics.svg\n");
 
         CliHarness.Result json = cli.rb("-o", "json", "incident", "show", id);
         assertThat(json.code()).isZero();
@@ -190,8 +191,45 @@ class IncidentRecordTest {
         assertThat(doc.get("reason").asText()).isEqualTo("5xx after v1.2.0");
         assertThat(doc.get("timeline").findValuesAsText("event")).containsExactly("detected", "decided", "applied",
                 "verified");
-        assertThat(doc.get("files").toString()).isEqualTo(
-                "[\"errors.jsonl\",\"incident.md\",\"metrics.png\",\"metrics.svg\"]");
+        assertThat(doc.get("dirFiles").toString()).isEqualTo(
+                "[\"errors.jsonl\",\"incident.json\",\"incident.md\",\"metrics.png\",\"metrics.svg\"]");
+        assertThat(doc.get("state").asText()).isEqualTo("verified");
+        assertThat(doc.get("decision").get("deadline").asText()).isEqualTo("missed");
+    }
+
+    @Test
+    void incidentShowReadsOnlyTheRecordsFolderNeitherTheJournalNorARunbook() throws Exception {
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes", "--reason", "5xx after v1.2.0");
+        Path dir = recordOf(r);
+        String id = dir.getFileName().toString();
+        Path elsewhere = Files.createDirectories(cli.home.resolve("no-journal-here"));
+
+        CliHarness.Result json = cli.run(Map.of("ROLLBACK_HOME", elsewhere.toString(), "ROLLBACK_INCIDENT_DIR",
+                elsewhere.toString()), "-o", "json", "incident", "show", "--incident-dir", dir.getParent().toString(),
+                id.substring(id.lastIndexOf('-') + 1));
+
+        assertThat(json.code()).as(json.err()).isZero();
+        JsonNode doc = new ObjectMapper().readTree(json.out());
+        assertThat(doc.get("id").asText()).isEqualTo(id);
+        assertThat(doc.get("reason").asText()).isEqualTo("5xx after v1.2.0");
+        assertThat(doc.get("checksBefore").findValuesAsText("verdict")).contains("fail");
+        assertThat(doc.get("files").get("metricsPng").asText()).isEqualTo("metrics.png");
+        assertThat(doc.get("dirFiles").toString()).contains("\"incident.json\"");
+        assertThat(doc.get("dir").asText()).isEqualTo(dir + "/");
+    }
+
+    @Test
+    void aRecordWithoutIncidentJsonIsShownAsTextAndIsExit2AsJson() throws Exception {
+        Path old = Files.createDirectories(cli.home.resolve("incidents").resolve("20261101T000000Z-0ld1"));
+        Files.writeString(old.resolve("incident.md"), "# Incident record: an older one\n\n");
+
+        CliHarness.Result text = cli.run("incident", "show", "0ld1");
+        assertThat(text.code()).isZero();
+        assertThat(text.out()).startsWith("# Incident record: an older one\n");
+
+        CliHarness.Result json = cli.run("-o", "json", "incident", "show", "0ld1");
+        assertThat(json.code()).isEqualTo(2);
+        assertThat(json.out()).contains("\"ok\" : false").contains("has no incident.json (written by an older rollback)");
     }
 
     @Test

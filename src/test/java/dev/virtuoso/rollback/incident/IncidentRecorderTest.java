@@ -207,4 +207,22 @@ class IncidentRecorderTest {
         assertThat(written).containsKeys("incident.md", "metrics.png").doesNotContainKey("errors.jsonl");
         assertThat(written.get("incident.md")).contains("**Reason:** 5xx", "**critical — immediate rollback — within 5m**");
     }
+
+    @Test
+    void theRecordKeepsIncidentJsonBesideIncidentMdWithTheStepsLastState() throws Exception {
+        IncidentRecorder.Sources sources = new IncidentRecorder.Sources(
+                (s, r, w) -> new MetricSample(NOW.minus(w), NOW, 3000, 1800, 8228.0), (s, from, to) -> List.of(),
+                (s, from, to, limit) -> new ErrorLog(from, to, List.of(), limit, false));
+        try (IncidentRecorder recorder = recorder(sources, Duration.ofSeconds(5))) {
+            recorder.start(planned(), about(), Notifier.Incident.NONE).ended();
+        }
+
+        assertThat(warnings).isEmpty();
+        var doc = new com.fasterxml.jackson.databind.ObjectMapper().readTree(written.get("incident.json"));
+        assertThat(doc.get("id").asText()).isEqualTo("20261207T030000Z-ab12");
+        assertThat(doc.get("state").asText()).isEqualTo("planned");
+        assertThat(doc.get("ended").asBoolean()).isTrue();
+        assertThat(doc.get("decision").get("row").asText()).isEqualTo("critical — immediate rollback — within 5m");
+        assertThat(doc.get("files").get("errorsJsonl").get("entries").asInt()).isZero();
+    }
 }

@@ -20,6 +20,7 @@ import java.util.stream.Stream;
  */
 public final class IncidentFiles implements IncidentRecords {
     public static final String MARKDOWN = "incident.md";
+    public static final String JSON = "incident.json";
     private final Path root;
     private final String chosenBy;
 
@@ -114,7 +115,9 @@ public final class IncidentFiles implements IncidentRecords {
                     .sorted().toList();
             Path md = dir.resolve(MARKDOWN);
             String text = Files.isRegularFile(md) ? Files.readString(md, StandardCharsets.UTF_8) : "";
-            return Optional.of(new Stored(dir.getFileName().toString(), dir + "/", names, text));
+            Path json = dir.resolve(JSON);
+            return Optional.of(new Stored(dir.getFileName().toString(), dir + "/", names, text,
+                    Files.isRegularFile(json) ? Files.readString(json, StandardCharsets.UTF_8) : null));
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

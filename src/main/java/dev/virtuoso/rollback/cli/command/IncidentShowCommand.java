@@ -10,7 +10,9 @@ import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
 @Command(name = "show", description = {"Print the incident record of a step: its incident.md (reason, timeline, "
-    + "decision-matrix row, checks before and after, the post-rollback checklist) and the files beside it."},
+    + "decision-matrix row, checks before and after, the post-rollback checklist) and the files beside it; "
+    + "with -o json, its incident.json. Reads the records' folder only (--incident-dir, else "
+    + "$ROLLBACK_INCIDENT_DIR, else incidents/): it needs neither the journal nor a runbook."},
         footer = {"", "Examples:", "  rollback incident show 6b0d", "  rollback incident show -o json 20261207T031500Z-6b0d"})
 public final class IncidentShowCommand implements Callable<Integer> {
     @Spec
@@ -22,6 +24,6 @@ public final class IncidentShowCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
-        return IncidentView.print(s.output(), IncidentShow.find(s.incidents(), s.journal(), id));
+        return IncidentView.print(s.output(), IncidentShow.find(s.incidents(), id));
     }
 }

@@ -1,23 +1,33 @@
 package dev.virtuoso.rollback.cli.render;
 
-import com.fasterxml.jackson.annotation.JsonIgnore;
-import dev.virtuoso.rollback.incident.IncidentShow;
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.virtuoso.rollback.json.Json;
+import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.port.IncidentRecords;
 import java.io.PrintWriter;
-import java.util.List;
 
-/** `incident show`: the record's incident.md as text and the files beside it; JSON: its parts. */
+/** `incident show`: the record's incident.md as text and the files beside it; JSON: its incident.json, its folder and the files in it. */
 public final class IncidentView {
     private IncidentView() {
     }
 
-    /** The JSON document's fields (incident.md's text is left to the file). */
-    record Doc(String id, String dir, String reason, List<IncidentShow.Event> timeline, List<String> files,
-               @JsonIgnore String markdown) {
-    }
-
-    public static int print(Output o, IncidentShow.Shown s) {
+    public static int print(Output o, IncidentRecords.Stored s) {
         if (o.json()) {
-            return o.document(true, new Doc(s.id(), s.dir(), s.reason(), s.timeline(), s.files(), s.markdown()), 0);
+            if (s.json() == null) {
+                throw RunbookException.invalid("the incident record " + s.id() + " has no incident.json (written by an "
+                        + "older rollback); without -o json its incident.md is shown");
+            }
+            ObjectNode doc;
+            try {
+                doc = (ObjectNode) Json.mapper().readTree(s.json());
+            } catch (JsonProcessingException | ClassCastException e) {
+                throw RunbookException.invalid("cannot read " + s.dir() + "incident.json: " + e.getMessage());
+            }
+            doc.put("dir", s.dir());
+            // incident.json's own "files" says what each file holds; this is what the folder has now.
+            doc.set("dirFiles", Json.mapper().valueToTree(s.files()));
+            return o.document(true, doc, 0);
         }
         PrintWriter out = o.out();
         out.print(s.markdown().isEmpty() ? "(no incident.md: the record was cut short)\n" : s.markdown());
