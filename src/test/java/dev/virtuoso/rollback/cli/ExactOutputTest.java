@@ -798,7 +798,7 @@ class ExactOutputTest {
                   "dryRun" : false,
                   "journalId" : null,
                   "createdRevisions" : [ ],
-                  "incidentRecord" : null,
+                  "incidentRecord" : "/tmp/HOME/incidents/YYYYMMDDThhmmssZ-xxxx/",
                   "reports" : [ "/tmp/HOME/drills/drill-YYYYMMDD-hhmmss.md", "/tmp/HOME/drills/drill-YYYYMMDD-hhmmss.json" ]
                 }
                 """);
