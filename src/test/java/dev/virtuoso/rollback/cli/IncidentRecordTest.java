@@ -136,6 +136,17 @@ class IncidentRecordTest {
     }
 
     @Test
+    void aRollbackThatFailsWithExit4StillNamesItsRecordWhichSaysItFailed() throws Exception {
+        cli.controls.failNextOperation(io.grpc.Status.INTERNAL.withDescription("revision failed to become ready"));
+        CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
+
+        assertThat(r.code()).as(r.err()).isEqualTo(4);
+        Path dir = recordOf(r);
+        String md = Files.readString(dir.resolve("incident.md"));
+        assertThat(md).contains("| failed |").doesNotContain("deadline **met**");
+    }
+
+    @Test
     void aDryRunKeepsNoRecord() {
         CliHarness.Result r = cli.rb("quick", "--previous", "--dry-run");
 
