@@ -73,16 +73,6 @@ public final class GlobalOptions {
         reason = text;
     }
 
-    @Option(names = "--incident-dir", paramLabel = "DIR", scope = ScopeType.INHERIT,
-            description = "Where commands that change something keep their incident record: DIR/<journal id>/ "
-                    + "(default: $ROLLBACK_INCIDENT_DIR, else incidents/ in the current directory). Checked before "
-                    + "anything changes.")
-    Path incidentDir;
-
-    @Option(names = "--since", paramLabel = "D", scope = ScopeType.INHERIT, defaultValue = "1h",
-            description = "How far back the incident record's charts and error logs reach (default: 1h).")
-    java.time.Duration since = java.time.Duration.ofHours(1);
-
     @Option(names = "--no-color", scope = ScopeType.INHERIT, description = "No colour (also: NO_COLOR).")
     boolean noColor;
 
@@ -109,8 +99,6 @@ public final class GlobalOptions {
         o.errors = errors;
         o.noColor = noColor;
         o.reason = reason;
-        o.incidentDir = incidentDir;
-        o.since = since;
         return o;
     }
 }

@@ -68,6 +68,7 @@ public final class RespondServer {
         RootCommand root = (RootCommand) spec.root().userObject();
         Session s = root.session();
         s.target(); // a broken runbook or target is exit 2 now, not a 200 for every message
+        s.checkIncidentRecord(); // likewise a --incident-dir that cannot be written
         String portText = s.ctx.env().getOrDefault("PORT", "8080");
         int port;
         try {

@@ -63,8 +63,15 @@ public final class Session {
     }
 
     public static Session of(CommandSpec spec) {
-        return ((RootCommand) spec.root().userObject()).session();
+        Session s = ((RootCommand) spec.root().userObject()).session();
+        // A command that changes something takes the incident options; the others keep the defaults.
+        spec.mixins().values().stream().map(CommandSpec::userObject).filter(IncidentOptions.class::isInstance)
+                .findFirst().ifPresent(options -> s.incident = (IncidentOptions) options);
+        return s;
     }
+
+    /** The incident record's --incident-dir and --since, as the command took them. */
+    private IncidentOptions incident = new IncidentOptions();
 
     /**
      * The same console against other adapters and environment (the in-process sandbox) and its
@@ -73,6 +80,7 @@ public final class Session {
     Session with(Wiring other, Runbook book) {
         Session s = new Session(other.context(), opts.withoutTarget(), other);
         s.runbook = book;
+        s.incident = incident.copy();
         return s;
     }
 
@@ -208,7 +216,7 @@ public final class Session {
     public SourceControl git() {
         if (git == null) {
             git = port(SourceControl.class, wiring.git(opts.verbose ? command -> ui().info("  $ " + command)
-                    : command -> { }));
+                    : command -> { }, incidentRoot()));
         }
         return git;
     }
@@ -247,9 +255,12 @@ public final class Session {
     }
 
     public ChangePipeline pipeline(ConsoleInteraction console, Notifier notifier) {
-        // A dry run sends nothing, so it has no incident to record. An in-process sandbox's drill keeps
-        // one (unlike its journal, which would send `undo` after a service that is gone): its charts and
-        // logs show what a drill looks like, and the drill's report links them.
+        // A dry run sends nothing, so it has no incident to record, but it says whether the real run could.
+        // An in-process sandbox's drill keeps one (unlike its journal, which would send `undo` after a
+        // service that is gone): its charts and logs show what a drill looks like, and its report links them.
+        if (dryRun()) {
+            checkIncidentRecord();
+        }
         IncidentRecorder incidents = dryRun() ? null : incidentRecorder();
         return new ChangePipeline(incidents == null ? journal() : incidents.observing(journal()), console, verifier(),
                 notifier, ctx.clock(), user(), dryRun())
@@ -258,11 +269,19 @@ public final class Session {
                 .recording(incidents == null ? IncidentCapture.NONE : incidents);
     }
 
+    /** For a command that only reads records (`incident show`) and takes --incident-dir of its own. */
+    public Session readingIncidentsIn(Path dir) {
+        if (dir != null) {
+            incident.incidentDir = dir;
+        }
+        return this;
+    }
+
     /** The incident records of this run's steps; a --incident-dir that cannot be written is exit 2 now. */
     public IncidentRecords incidents() {
-        String env = ctx.env().get("ROLLBACK_INCIDENT_DIR");
-        Path dir = opts.incidentDir != null ? opts.incidentDir : env != null && !env.isBlank() ? Path.of(env) : null;
-        IncidentRecords files = wiring.incidents(dir, opts.incidentDir != null ? "--incident-dir" : "$ROLLBACK_INCIDENT_DIR");
+        Path dir = chosenIncidentDir();
+        IncidentRecords files = wiring.incidents(dir, incident.incidentDir != null ? "--incident-dir"
+                : "$ROLLBACK_INCIDENT_DIR");
         // What the record holds (the reason, log lines) leaves without this run's secrets.
         return port(IncidentRecords.class, new IncidentRecords() {
             @Override
@@ -292,12 +311,32 @@ public final class Session {
         });
     }
 
+    /** The folder the user named for incident records (--incident-dir, else $ROLLBACK_INCIDENT_DIR); null: none. */
+    private Path chosenIncidentDir() {
+        String env = ctx.env().get("ROLLBACK_INCIDENT_DIR");
+        return incident.incidentDir != null ? incident.incidentDir : env != null && !env.isBlank() ? Path.of(env) : null;
+    }
+
+    /** The folder incident records go in, named or the default. */
+    private Path incidentRoot() {
+        return Wiring.incidentRoot(chosenIncidentDir());
+    }
+
+    /**
+     * Exit 2 now when the incident record could not be written, for a command that changes something
+     * later (watch --auto, respond --serve) and a dry run, which says whether the real run would go.
+     * Nothing is created.
+     */
+    public void checkIncidentRecord() {
+        incidents().checkWritable();
+    }
+
     private IncidentRecorder incidentRecorder() {
         IncidentRecords records = incidents();
         records.checkWritable();
         IncidentRecorder recorder = new IncidentRecorder(records, new IncidentRecorder.Sources(wiring.metrics(),
                 wiring.metricHistory(), wiring.errorLogs()), runbook().triggers(), runbook().decisionMatrix(),
-                ctx.clock(), opts.since, INCIDENT_BUDGET, () -> Optional.of(target().service()),
+                ctx.clock(), incident.since, INCIDENT_BUDGET, () -> Optional.of(target().service()),
                 line -> ctx.err().println(ctx.secrets().redact(line)),
                 warning -> ctx.err().println("warning: " + ctx.secrets().redact(warning)));
         // Completed at the end of the run, after its output and before the notifier sends the last of it.

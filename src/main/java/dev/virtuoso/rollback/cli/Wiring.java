@@ -125,17 +125,24 @@ final class Wiring implements AutoCloseable {
      * incidents/ in the current directory.
      */
     dev.virtuoso.rollback.port.IncidentRecords incidents(java.nio.file.Path dir, String chosenBy) {
-        return new dev.virtuoso.rollback.adapter.files.IncidentFiles(dir != null ? dir
-                : java.nio.file.Path.of("incidents"), dir != null ? chosenBy : null);
+        return new dev.virtuoso.rollback.adapter.files.IncidentFiles(incidentRoot(dir), dir != null ? chosenBy : null);
+    }
+
+    /** {@code dir} when the user named it, else incidents/ in the current directory. */
+    static java.nio.file.Path incidentRoot(java.nio.file.Path dir) {
+        return dir != null ? dir : java.nio.file.Path.of("incidents");
     }
 
     AlertPolicies alertPolicies() {
         return new MonitoringAlertPolicies(gcp());
     }
 
-    /** The system git, each call bounded; {@code trace} hears each git command as it starts. */
-    SourceControl git(java.util.function.Consumer<String> trace) {
-        return new SystemGit(SystemGit.DEFAULT_TIMEOUT, trace);
+    /**
+     * The system git, each call bounded; {@code trace} hears each git command as it starts. Files
+     * not yet tracked under {@code incidentRoot} are not changes to the repository (SystemGit).
+     */
+    SourceControl git(java.util.function.Consumer<String> trace, java.nio.file.Path incidentRoot) {
+        return new SystemGit(SystemGit.DEFAULT_TIMEOUT, trace, java.util.Map.of(), incidentRoot);
     }
 
     FirestoreAdmin firestoreAdmin() {

@@ -113,6 +113,29 @@ class DryRunTest {
     }
 
     @Test
+    void aDryRunRefusesAnIncidentDirTheRealRunCouldNotWriteAndCreatesNoFolder() throws Exception {
+        Path file = java.nio.file.Files.writeString(cli.home.resolve("plain.txt"), "x");
+        CliHarness.Result refused = cli.rb("quick", "--previous", "--dry-run", "--incident-dir", file.toString());
+        assertThat(refused.code()).as(refused.out() + refused.err()).isEqualTo(2);
+        assertThat(refused.err().strip()).isEqualTo("error: cannot write the incident directory (--incident-dir) "
+                + file + ": it exists and is not a directory");
+        assertThat(refused.out()).isEmpty();
+
+        List<Path> before;
+        try (var files = java.nio.file.Files.walk(cli.home)) {
+            before = files.sorted().toList();
+        }
+        Path records = cli.home.resolve("records");
+        CliHarness.Result fine = cli.rb("quick", "--previous", "--dry-run", "--incident-dir", records.toString());
+        assertThat(fine.code()).as(fine.out() + fine.err()).isZero();
+        assertThat(fine.out()).contains("dry run: route 100% of virtuoso-api traffic to virtuoso-api-00002-def");
+        try (var files = java.nio.file.Files.walk(cli.home)) {
+            assertThat(files.sorted().toList()).isEqualTo(before);
+        }
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
     void aDryRunWithABotTokenPostsNothingAndSharesNoFile() throws Exception {
         Path book = cli.runbookWithSlackBot();
 

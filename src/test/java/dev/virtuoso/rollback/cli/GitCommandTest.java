@@ -94,6 +94,48 @@ class GitCommandTest {
     }
 
     @Test
+    void incidentRecordsKeptInsideTheCloneDoNotMakeItsWorkTreeDirtyForTheRollbackOrItsUndo() throws Exception {
+        // Run from the clone, the default incidents/ folder is inside it, as this one is.
+        Path records = work.resolve("incidents");
+        String head = git(work, "rev-parse", "--short", "HEAD");
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify", "--incident-dir",
+                records.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("git revert --no-edit " + head);
+        String id = cli.journal().get(0).path("id").asText();
+        assertThat(records.resolve(id).resolve("incident.md")).exists();
+        assertThat(git(work, "status", "--porcelain")).isEqualTo("?? incidents/");
+        String revert = git(work, "rev-parse", "--short", "HEAD");
+
+        CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify", "--incident-dir", records.toString());
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isZero();
+        assertThat(undo.out()).contains("git revert --no-edit " + revert);
+        assertThat(git(work, "log", "-1", "--format=%s")).startsWith("Revert \"Revert ");
+        assertThat(git(dir.resolve("virtuoso-api.git"), "rev-parse", "--short", "main"))
+                .isEqualTo(git(work, "rev-parse", "--short", "HEAD"));
+    }
+
+    @Test
+    void aTrackedFileChangedInsideTheIncidentRecordsFolderStillStopsTheRollback() throws Exception {
+        Path records = work.resolve("incidents");
+        java.nio.file.Files.createDirectories(records);
+        java.nio.file.Files.writeString(records.resolve("README.md"), "Incident records.\n");
+        git(work, "add", "incidents/README.md");
+        git(work, "commit", "--quiet", "-m", "Keep incident records here");
+        git(work, "push", "--quiet", "origin", "main");
+        java.nio.file.Files.writeString(records.resolve("README.md"), "Edited, not committed.\n");
+        String head = git(work, "rev-parse", "HEAD");
+
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify", "--incident-dir",
+                records.toString());
+
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err()).contains("has uncommitted changes (incidents/README.md)");
+        assertThat(git(work, "rev-parse", "HEAD")).isEqualTo(head);
+    }
+
+    @Test
     void aSecondRunStopsAtItsOwnRevertWithExit2AndPointsAtUndoAndAtAgainNamingTheCommitBefore() throws Exception {
         String broken = git(work, "rev-parse", "--short", "HEAD");
         String before = git(work, "rev-parse", "--short", "HEAD~1");

@@ -158,7 +158,7 @@ class IncidentRecordTest {
     @Test
     void anIncidentDirThatCannotBeWrittenIsExit2BeforeAnythingChanges() throws Exception {
         Path file = Files.writeString(cli.home.resolve("not-a-dir"), "x");
-        CliHarness.Result r = cli.rb("--incident-dir", file.toString(), "quick", "--previous", "--yes");
+        CliHarness.Result r = cli.rb("quick", "--incident-dir", file.toString(), "--previous", "--yes");
 
         assertThat(r.code()).isEqualTo(2);
         assertThat(r.out()).isEmpty();
@@ -170,7 +170,7 @@ class IncidentRecordTest {
     @Test
     void incidentDirPutsTheRecordThereAndJsonNamesIt() throws Exception {
         Path there = Files.createDirectories(cli.home.resolve("records"));
-        CliHarness.Result r = cli.rb("--incident-dir", there.toString(), "-o", "json", "quick", "--previous", "--yes");
+        CliHarness.Result r = cli.rb("-o", "json", "quick", "--incident-dir", there.toString(), "--previous", "--yes");
 
         assertThat(r.code()).isZero();
         JsonNode doc = new ObjectMapper().readTree(r.out());

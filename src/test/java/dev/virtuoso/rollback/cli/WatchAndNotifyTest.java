@@ -94,6 +94,29 @@ class WatchAndNotifyTest {
     }
 
     @Test
+    void watchAutoWithAnIncidentDirItCannotWriteIsExit2BeforeTheFirstSample() throws Exception {
+        cli.manualTime();
+        java.nio.file.Path file = Files.writeString(cli.home.resolve("plain.txt"), "x");
+        CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "2m", "--incident-dir",
+                file.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("error: cannot write the incident directory (--incident-dir) " + file
+                + ": it exists and is not a directory");
+        assertThat(r.out()).isEmpty();
+        assertThat(cli.mutations()).isZero();
+    }
+
+    @Test
+    void theIncidentOptionsWithoutAutoAreExit2SinceAWatchAloneKeepsNoRecord() {
+        cli.manualTime();
+        CliHarness.Result r = cli.rb("watch", "--interval", "1m", "--for", "3m", "--since", "2h");
+        assertThat(r.code()).as(r.out() + r.err()).isEqualTo(2);
+        assertThat(r.err().strip()).isEqualTo("error: --since goes only with --auto (a watch alone changes nothing, so "
+                + "it keeps no incident record)");
+        assertThat(r.out()).isEmpty();
+    }
+
+    @Test
     void anIntervalBelowOneSecondIsExit2BeforeAnything() {
         CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "500ms");
         assertThat(r.code()).isEqualTo(2);

@@ -4,6 +4,7 @@ import dev.virtuoso.rollback.model.Commit;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.port.SourceControl;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -48,6 +49,8 @@ public final class SystemGit implements SourceControl {
     private static final Map<String, String> HALF_DONE = halfDone();
 
     private final Git git;
+    /** Where this run keeps its incident records (null: nowhere), which may lie inside the repository. */
+    private final Path incidentRoot;
     /** What {@link #checkReady} found, by repository: the branch and its commit, which revert expects. */
     private final Map<Path, Ready> ready = new ConcurrentHashMap<>();
 
@@ -73,7 +76,17 @@ public final class SystemGit implements SourceControl {
 
     /** {@code environment} is added to every git process's own (tests point GIT_CONFIG_GLOBAL away). */
     public SystemGit(Duration timeout, Consumer<String> trace, Map<String, String> environment) {
+        this(timeout, trace, environment, null);
+    }
+
+    /**
+     * {@code incidentRoot}: the folder of the incident records (by default incidents/ in the current
+     * directory, so inside the repository when the tool runs from its clone). Files there that git
+     * does not track are not changes to the work tree: the records of this run and earlier ones.
+     */
+    public SystemGit(Duration timeout, Consumer<String> trace, Map<String, String> environment, Path incidentRoot) {
         this.git = new Git(timeout, environment, trace);
+        this.incidentRoot = incidentRoot;
     }
 
     @Override
@@ -507,23 +520,88 @@ public final class SystemGit implements SourceControl {
                 "--end-of-options", ref + "^{commit}").strip();
     }
 
-    /** Staged, unstaged and untracked-but-not-ignored paths. */
+    /**
+     * Staged, unstaged and untracked-but-not-ignored paths, except untracked ones in the incident
+     * records' folder. A tracked file there that changed still counts: the revert commit or the
+     * reset after a failed one would carry or discard it with the rest.
+     */
     private List<String> dirt(Path repo) {
-        // --untracked-files=normal: status.showUntrackedFiles=no would otherwise hide new files.
-        String status = run(repo, ExitCode.INVALID_INPUT, "could not read the status of " + shown(repo), "status",
-                "--porcelain=v1", "-z", "--untracked-files=normal");
         List<String> paths = new ArrayList<>();
-        String[] entries = status.split("\0");
-        for (int i = 0; i < entries.length; i++) {
-            if (entries[i].length() > 3) {
-                paths.add(entries[i].substring(3));
+        List<String> untracked = new ArrayList<>();
+        // --untracked-files=normal: status.showUntrackedFiles=no would otherwise hide new files.
+        status(repo, "normal", List.of()).forEach(entry -> (entry.startsWith("??") ? untracked : paths)
+                .add(entry.substring(3)));
+        paths.addAll(outsideIncidentRecords(repo, untracked));
+        return paths;
+    }
+
+    /** The entries of git status ("XY path"), without the source path that follows a rename or copy. */
+    private List<String> status(Path repo, String untracked, List<String> pathspec) {
+        List<String> args = new ArrayList<>(List.of("status", "--porcelain=v1", "-z", "--untracked-files=" + untracked));
+        if (!pathspec.isEmpty()) {
+            args.add("--");
+            args.addAll(pathspec);
+        }
+        String status = run(repo, ExitCode.INVALID_INPUT, "could not read the status of " + shown(repo),
+                args.toArray(String[]::new));
+        List<String> entries = new ArrayList<>();
+        String[] all = status.split("\0");
+        for (int i = 0; i < all.length; i++) {
+            if (all[i].length() > 3) {
+                entries.add(all[i]);
                 // A rename or copy is followed by its source path, in an entry of its own.
-                if (entries[i].charAt(0) == 'R' || entries[i].charAt(0) == 'C') {
+                if (all[i].charAt(0) == 'R' || all[i].charAt(0) == 'C') {
                     i++;
                 }
             }
         }
-        return paths;
+        return entries;
+    }
+
+    /**
+     * The untracked {@code paths} (relative to the top of the work tree, as git status gives them)
+     * that are not in the incident records' folder. Git shows a folder nothing of which is tracked
+     * as one entry ("incidents/"); one that holds the records' folder and maybe more is looked into.
+     */
+    private List<String> outsideIncidentRecords(Path repo, List<String> paths) {
+        if (incidentRoot == null || paths.isEmpty()) {
+            return paths;
+        }
+        Path top = real(Path.of(run(repo, ExitCode.INVALID_INPUT, "could not find the top of " + shown(repo),
+                "rev-parse", "--show-toplevel").strip()));
+        Path root = real(incidentRoot);
+        List<String> outside = new ArrayList<>();
+        for (String path : paths) {
+            Path at = top.resolve(path).normalize();
+            if (at.startsWith(root)) {
+                continue;
+            }
+            if (path.endsWith("/") && root.startsWith(at)) {
+                status(repo, "all", List.of(":(top,literal)" + path)).stream().filter(e -> e.startsWith("??"))
+                        .map(e -> e.substring(3)).filter(p -> !top.resolve(p).normalize().startsWith(root))
+                        .forEach(outside::add);
+            } else {
+                outside.add(path);
+            }
+        }
+        return outside;
+    }
+
+    /** {@code path} absolute, its links resolved as far as it exists, so it compares with what git prints. */
+    private static Path real(Path path) {
+        Path abs = path.toAbsolutePath().normalize();
+        Path existing = abs;
+        while (existing != null && !Files.exists(existing)) {
+            existing = existing.getParent();
+        }
+        if (existing == null) {
+            return abs;
+        }
+        try {
+            return existing.toRealPath().resolve(existing.relativize(abs));
+        } catch (IOException e) {
+            return abs;
+        }
     }
 
     private List<String> unmerged(Path repo) {

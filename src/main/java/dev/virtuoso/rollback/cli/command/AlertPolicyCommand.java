@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.alertpolicy.AlertPolicyChange;
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.cli.render.AlertPolicyView;
@@ -15,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -32,6 +34,10 @@ import picocli.CommandLine.Spec;
 public final class AlertPolicyCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--apply", description = "Create or update the policy (default: only print it).")
     boolean apply;

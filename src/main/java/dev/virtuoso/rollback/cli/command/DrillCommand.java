@@ -2,6 +2,7 @@ package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.adapter.files.DrillReports;
 import dev.virtuoso.rollback.cli.ConsoleInteraction;
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.SandboxSession;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.VersionProvider;
@@ -16,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -31,6 +33,10 @@ import picocli.CommandLine.Spec;
 public final class DrillCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--bad-revision", paramLabel = "R", description = "A Ready revision known to fail the checks.")
     String badRevision;

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli.command;
 
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.config.Durations;
@@ -9,6 +10,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -29,6 +31,10 @@ import picocli.CommandLine.Spec;
 public final class GitCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--commit", paramLabel = "REF", defaultValue = "HEAD", description = "Commit to revert (default "
             + "${DEFAULT-VALUE}; HEAD is refused when it is a revert itself).")

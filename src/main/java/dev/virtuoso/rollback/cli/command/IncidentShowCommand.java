@@ -3,9 +3,11 @@ package dev.virtuoso.rollback.cli.command;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.IncidentView;
 import dev.virtuoso.rollback.incident.IncidentShow;
+import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 
@@ -21,9 +23,13 @@ public final class IncidentShowCommand implements Callable<Integer> {
     @Parameters(paramLabel = "ID", description = "The step's journal id (the short id history shows works).")
     String id;
 
+    @Option(names = "--incident-dir", paramLabel = "DIR", description = "The folder the records are in (default: "
+            + "$ROLLBACK_INCIDENT_DIR, else incidents/ in the current directory).")
+    Path dir;
+
     @Override
     public Integer call() {
-        Session s = Session.of(spec);
+        Session s = Session.of(spec).readingIncidentsIn(dir);
         return IncidentView.print(s.output(), IncidentShow.find(s.incidents(), id));
     }
 }

@@ -1,6 +1,7 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.cli.ConsoleInteraction;
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.RespondServer;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.RespondView;
@@ -17,6 +18,7 @@ import java.nio.file.Path;
 import java.util.stream.Collectors;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -46,6 +48,10 @@ import picocli.CommandLine.Spec;
 public final class RespondCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--event", paramLabel = "FILE", description = "The notification: a file, or - for stdin (default).")
     String event;

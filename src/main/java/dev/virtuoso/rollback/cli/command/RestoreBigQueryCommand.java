@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli.command;
 
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.config.Durations;
@@ -8,6 +9,7 @@ import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -47,6 +49,10 @@ import picocli.CommandLine.Spec;
 final class RestoreBigQueryCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--table", paramLabel = "DATASET.TABLE", required = true,
             description = "Table to restore: DATASET.TABLE (project: --project or the runbook's), PROJECT.DATASET.TABLE "

@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli.command;
 
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.cli.render.FirestoreOperationsView;
@@ -13,6 +14,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
@@ -49,6 +51,10 @@ import picocli.CommandLine.Spec;
 final class RestoreFirestoreCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--from", paramLabel = "gs://BUCKET/PREFIX",
             description = "The export to import: the output prefix of a completed export (required unless --list).")

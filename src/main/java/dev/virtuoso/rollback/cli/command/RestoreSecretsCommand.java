@@ -1,11 +1,13 @@
 package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.change.Change;
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.restore.secrets.SecretRestore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,6 +30,10 @@ import picocli.CommandLine.Spec;
 final class RestoreSecretsCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--secret", paramLabel = "NAME", required = true,
             description = "The secret's id, in the service's project.")

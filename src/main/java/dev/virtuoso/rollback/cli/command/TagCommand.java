@@ -1,5 +1,6 @@
 package dev.virtuoso.rollback.cli.command;
 
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.model.Plan;
@@ -9,6 +10,7 @@ import dev.virtuoso.rollback.traffic.TrafficChange;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -20,6 +22,10 @@ import picocli.CommandLine.Spec;
 public final class TagCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Option(names = "--revision", paramLabel = "REVISION", description = "Revision to tag (default: the one serving most traffic).")
     String revision;

@@ -3,11 +3,13 @@ package dev.virtuoso.rollback.cli.command;
 import dev.virtuoso.rollback.change.Change;
 import dev.virtuoso.rollback.change.ChangePipeline;
 import dev.virtuoso.rollback.change.JournalRecord;
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.cli.render.ActionView;
 import dev.virtuoso.rollback.undo.Undo;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -30,6 +32,10 @@ import picocli.CommandLine.Spec;
 public final class UndoCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
+
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
 
     @Parameters(arity = "0..1", paramLabel = "ID", description = "Journal id (see `rollback history`).")
     String id;

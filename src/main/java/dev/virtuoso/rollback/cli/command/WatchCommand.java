@@ -2,15 +2,19 @@ package dev.virtuoso.rollback.cli.command;
 
 import dev.virtuoso.rollback.change.ActionResult;
 import dev.virtuoso.rollback.cli.ConsoleInteraction;
+import dev.virtuoso.rollback.cli.IncidentOptions;
 import dev.virtuoso.rollback.cli.Session;
 import dev.virtuoso.rollback.config.Durations;
 import dev.virtuoso.rollback.model.ExitCode;
+import dev.virtuoso.rollback.model.RunbookException;
 import dev.virtuoso.rollback.model.ServiceState;
 import dev.virtuoso.rollback.watch.Watch;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
@@ -28,6 +32,10 @@ public final class WatchCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
+    /** It changes something, so it keeps an incident record: where, and how far back it looks. */
+    @Mixin
+    IncidentOptions incident;
+
     @Option(names = "--interval", paramLabel = "D", defaultValue = "60s",
             description = "Time between evaluations, at least 1s (default ${DEFAULT-VALUE}).")
     Duration interval;
@@ -41,10 +49,19 @@ public final class WatchCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         Session s = Session.of(spec);
+        if (!auto) {
+            Stream.of("--incident-dir", "--since").filter(spec.commandLine().getParseResult()::hasMatchedOption)
+                    .findFirst().ifPresent(option -> {
+                        throw RunbookException.invalid(option + " goes only with --auto (a watch alone changes "
+                                + "nothing, so it keeps no incident record)");
+                    });
+        }
         Watch.Request request = new Watch.Request(s.target().service(), interval, Optional.ofNullable(duration), auto,
                 s.runbook().triggers(), s.runbook().decisionMatrix());
         ConsoleInteraction ui = s.ui();
         if (auto) {
+            // Checked now, not when the trigger fires and no one is there to fix it.
+            s.checkIncidentRecord();
             // Asked now, once, not at 3 a.m. when the trigger fires.
             ui.confirm("Roll " + s.target().service().name() + " back automatically when a trigger holds for "
                     + Durations.format(s.runbook().triggers().sustain()) + "?");
