@@ -21,7 +21,7 @@ class CommandsTest {
 
     @Test
     void eachCommandIsFiledUnderTheNameItsAnnotationGives() {
-        assertThat(RootCommand.COMMANDS).hasSize(16).allSatisfy((name, ignored) -> assertThat(
+        assertThat(RootCommand.COMMANDS).hasSize(17).allSatisfy((name, ignored) -> assertThat(
                 RootCommand.command(name).getAnnotation(picocli.CommandLine.Command.class).name()).isEqualTo(name));
     }
 
