@@ -23,7 +23,7 @@ public record ActionResult(
         VerifyReport verification,
         List<String> notes,
         @JsonIgnore List<Change.Block> shown,
-        String incident) {
+        String incidentRecord) {
 
     /** {@code skipped}: the caller held the change back once the lock was held (an incident already answered). */
     public enum Outcome {

@@ -35,6 +35,7 @@ import dev.virtuoso.rollback.port.ServiceLocks;
 import dev.virtuoso.rollback.port.SourceControl;
 import dev.virtuoso.rollback.port.Verifier;
 import dev.virtuoso.rollback.verification.Verification;
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -334,18 +335,19 @@ public final class Session {
     private IncidentRecorder incidentRecorder() {
         IncidentRecords records = incidents();
         records.checkWritable();
+        // Named (and warned about) at the very end of the run, on its own console: a fleet's regions
+        // print into buffers that are shown before then.
+        PrintWriter end = wiring.context().err();
+        String region = member == null ? "" : member.region + ": ";
         IncidentRecorder recorder = new IncidentRecorder(records, new IncidentRecorder.Sources(wiring.metrics(),
                 wiring.metricHistory(), wiring.errorLogs()), runbook().triggers(), runbook().decisionMatrix(),
-                ctx.clock(), incident.since, INCIDENT_BUDGET, () -> Optional.of(target().service()),
-                line -> ctx.err().println(ctx.secrets().redact(line)),
-                warning -> ctx.err().println("warning: " + ctx.secrets().redact(warning)));
+                ctx.clock(), incident.since, wiring.recordsDeadline(), () -> Optional.of(target().service()),
+                line -> end.println(region + ctx.secrets().redact(line)),
+                warning -> end.println(region + "warning: " + ctx.secrets().redact(warning)));
         // Completed at the end of the run, after its output and before the notifier sends the last of it.
         wiring.closeAtEnd(recorder);
         return recorder;
     }
-
-    /** How long a step's end may wait for its incident record to be complete. */
-    static final java.time.Duration INCIDENT_BUDGET = java.time.Duration.ofSeconds(5);
 
     /** The services' locks, whose reason (shown to colleagues, kept in the bucket) leaves without this run's secrets. */
     private ServiceLocks locks() {

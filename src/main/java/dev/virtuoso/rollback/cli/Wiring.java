@@ -210,6 +210,16 @@ final class Wiring implements AutoCloseable {
         ctx.err().println("warning: " + warning);
     }
 
+    /** How long the end of a run may wait, in all, for its incident records to be complete. */
+    static final java.time.Duration INCIDENT_BUDGET = java.time.Duration.ofSeconds(5);
+    private final dev.virtuoso.rollback.incident.IncidentRecorder.Deadline recordsDeadline =
+            new dev.virtuoso.rollback.incident.IncidentRecorder.Deadline(INCIDENT_BUDGET);
+
+    /** One deadline for every incident record of the run (a fleet's regions' too). */
+    dev.virtuoso.rollback.incident.IncidentRecorder.Deadline recordsDeadline() {
+        return recordsDeadline;
+    }
+
     /**
      * Closed at the end of the run before the clients (notifiers that drain their queue), the last
      * added first: what was made later may still use what was made before it (an incident record

@@ -311,7 +311,7 @@ public final class Drill {
                 original.traffic(), req.detectTimeout().toMillis(), req.recoverTimeout().toMillis(), steps, timeToDetect,
                 timeToRecover, names(detection, Verdict.FAIL), names(recovery, Verdict.PASS), ratio, row.severity(),
                 row.within().toMillis(), within, detected && recovered && within, false, drill.id(), created,
-                rollback.incident());
+                rollback.incidentRecord());
     }
 
     /** 100% to {@code revision}, planned against the service as it is now. */

@@ -54,15 +54,15 @@ final class IncidentJson {
                         ? Verdict.FAIL : Verdict.PASS, "health and functional checks",
                         r.detail().substring("verification:".length()).trim())));
         after.addAll(checks(f.after(), f));
-        ErrorLog log = f.errors();
+        ErrorLog log = f.exported() ? f.errors() : null;
         Doc doc = new Doc(first.id(), f.about().summary(), first.command(), first.target(), f.about().where(),
                 f.about().from(), f.about().to(), first.reason(), first.user(), first.origin(), last.state().name(),
                 f.ended(), timeline, new Decision(d.row(), d.reasons(), d.within() == null ? null
                         : d.within().toMillis(), d.noRow(), d.measuredFrom(), d.applied(), d.failed(),
                         d.took() == null ? null : d.took().toMillis(), d.deadline()),
                 checks(f.before(), f), after, f.after() == null ? null : IncidentMarkdown.afterNote(f),
-                f.afterReadAt().orElse(null), new Files(f.series() == null ? null : "metrics.png",
-                        f.series() == null ? null : "metrics.svg", log == null ? null
+                f.afterReadAt().orElse(null), new Files(f.drawn() ? "metrics.png" : null,
+                        f.drawn() ? "metrics.svg" : null, log == null ? null
                         : new ErrorsJsonl("errors.jsonl", log.entries().size(), log.truncated())),
                 IncidentMarkdown.checklist(f), f.problems());
         try {

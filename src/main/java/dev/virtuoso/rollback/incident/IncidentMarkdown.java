@@ -29,11 +29,13 @@ final class IncidentMarkdown {
 
     /**
      * Everything the record knows so far; {@code ended}: the step is over (else it is still being applied);
-     * {@code afterAt}: when {@code after} was read (null: the end of its sample's window, which is when it was read).
+     * {@code afterAt}: when {@code after} was read (null: the end of its sample's window, which is when it was read);
+     * {@code drawn} and {@code exported}: metrics.png/svg and errors.jsonl are on disk (read is not written).
      */
     record Facts(JournalRecord first, Change.About about, ServiceRef service, Instant from, List<JournalRecord> states,
                  Assessment before, Assessment after, Runbook.Triggers triggers, ErrorLog errors,
-                 List<RevisionSeries> series, boolean ended, List<String> problems, Instant afterAt) {
+                 List<RevisionSeries> series, boolean ended, List<String> problems, Instant afterAt, boolean drawn,
+                 boolean exported) {
 
         /** When the change took effect: its first applied (or verified) state; empty when it never did. */
         Optional<Instant> appliedAt() {
@@ -104,8 +106,8 @@ final class IncidentMarkdown {
         md.append("\n## Files\n\n");
         md.append("- [metrics.svg](metrics.svg) and [metrics.png](metrics.png): error rate and P95 per revision from ")
                 .append(TIME.format(f.from())).append(", the triggers dashed, the change marked")
-                .append(f.series() == null ? " (not drawn: see below)" : "").append("\n");
-        ErrorLog log = f.errors();
+                .append(f.drawn() ? "" : " (not drawn: see below)").append("\n");
+        ErrorLog log = f.exported() ? f.errors() : null;
         md.append("- [errors.jsonl](errors.jsonl): ").append(log == null ? "not exported (see below)"
                 : log.entries().size() + " log entries of severity ERROR or worse, newest first, one LogEntry in its "
                 + "JSON form a line" + (log.truncated() ? " (the newest " + log.limit() + " only: there were more)" : ""))
@@ -291,7 +293,7 @@ final class IncidentMarkdown {
         JournalRecord last = f.states().get(f.states().size() - 1);
         boolean verified = f.states().stream().filter(r -> r.detail() != null && r.detail().startsWith("verification:"))
                 .reduce((a, b) -> b).map(r -> r.state() == JournalRecord.State.verified).orElse(false);
-        boolean logs = f.errors() != null;
+        boolean logs = f.exported();
         Optional<Instant> applied = f.appliedAt();
         Optional<Instant> read = f.afterReadAt();
         boolean monitored = applied.isPresent() && read.isPresent()
@@ -300,7 +302,7 @@ final class IncidentMarkdown {
         String before = "Before the rollback";
         out.add(new Item(before, "Document the specific problem", f.first().reason() != null,
                 f.first().reason() == null ? "no --reason was given" : "the reason above"));
-        out.add(new Item(before, "Take screenshot of error metrics", f.series() != null, "metrics.png, metrics.svg"));
+        out.add(new Item(before, "Take screenshot of error metrics", f.drawn(), "metrics.png, metrics.svg"));
         out.add(new Item(before, "Export current logs for analysis", logs, "errors.jsonl"));
         String now = "Immediate (within 1 hour)";
         out.add(new Item(now, "Monitor error rates for 30 minutes", monitored, monitored ? "the metrics after the "
@@ -313,8 +315,8 @@ final class IncidentMarkdown {
         out.add(new Item(now, "Update status page", false, null));
         out.add(new Item(now, "Post in the service's Slack channel", false, null));
         out.add(new Item(now, "Export logs from failed deployment", logs, "errors.jsonl"));
-        out.add(new Item(now, "Journal what was done", true, "journal " + f.first().id() + "; `rollback undo "
-                + f.first().id() + "` puts back what was there before"));
+        out.add(new Item(now, "Journal what was done", true, "journal " + f.first().id() + (last.changed()
+                ? "; `rollback undo " + f.first().id() + "` puts back what was there before" : "; nothing was changed")));
         out.add(new Item(now, "Create incident ticket", false, null));
         out.add(new Item(now, "Assign investigation owner", false, null));
         for (String s : List.of("Review deployment logs", "Analyze error patterns", "Check for configuration changes",

@@ -38,8 +38,9 @@ import java.util.function.Supplier;
  * metrics and error logs of the window before the change, gathered on a thread of its own while the
  * change is applied, then once more when the step has ended (so the recovery shows), and incident.md
  * with the timeline the journal saw. The change never waits for it: the step ends, its lock is given
- * back and its summary is printed first; only then, at {@link #close()}, does the run wait at most
- * {@code budget} for the records to be complete. Whatever is missing then (or failed) is a warning.
+ * back and its summary is printed first; only then, at {@link #close()}, does the run wait, until
+ * one {@link Deadline} for the whole run, for the records to be complete. Whatever is missing then
+ * (or failed) is a warning.
  */
 public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
     /** How many error log entries a record keeps at most; incident.md says when there were more. */
@@ -55,7 +56,7 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
     private final List<Runbook.DecisionRow> matrix;
     private final Clock clock;
     private final Duration since;
-    private final Duration budget;
+    private final Deadline deadline;
     private final Supplier<Optional<ServiceRef>> target;
     private final Consumer<String> say;
     private final Consumer<String> warn;
@@ -73,9 +74,29 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         return t;
     });
 
+    /**
+     * One end for every record of a run, however many recorders it has (a fleet's regions each have
+     * one): fixed when the first of them starts to wait, so the run waits {@code budget} in all.
+     */
+    public static final class Deadline {
+        private final Duration budget;
+        private Long at;
+
+        public Deadline(Duration budget) {
+            this.budget = budget;
+        }
+
+        synchronized long nanos() {
+            if (at == null) {
+                at = System.nanoTime() + budget.toNanos();
+            }
+            return at;
+        }
+    }
+
     /** {@code say}: the line naming each record, at the end; {@code warn}: what a record lacks. */
     public IncidentRecorder(IncidentRecords files, Sources sources, Runbook.Triggers triggers,
-                            List<Runbook.DecisionRow> matrix, Clock clock, Duration since, Duration budget,
+                            List<Runbook.DecisionRow> matrix, Clock clock, Duration since, Deadline deadline,
                             Supplier<Optional<ServiceRef>> target, Consumer<String> say, Consumer<String> warn) {
         this.files = files;
         this.sources = sources;
@@ -83,7 +104,7 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         this.matrix = matrix;
         this.clock = clock;
         this.since = since;
-        this.budget = budget;
+        this.deadline = deadline;
         this.target = target;
         this.say = say;
         this.warn = warn;
@@ -112,6 +133,16 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
 
     @Override
     public Recording start(JournalRecord record, Change.About about, Notifier.Incident incident) {
+        try {
+            return begin(record, about, incident);
+        } catch (RuntimeException e) {
+            // The step goes on without a record rather than not at all.
+            warn.accept("no incident record: " + e);
+            return Recording.NONE;
+        }
+    }
+
+    private Recording begin(JournalRecord record, Change.About about, Notifier.Incident incident) {
         Optional<ServiceRef> service = about.service().map(ServiceState::ref);
         if (service.isEmpty()) {
             try {
@@ -128,16 +159,15 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
     }
 
     /**
-     * Completes every record of the run, all within {@code budget}, then names each one. Called at the
+     * Completes every record of the run, all by the run's {@link Deadline}, then names each one. Called at the
      * end of the run, after its output: the lock is back and the summary printed, so waiting here
      * delays no one's change. A step that was interrupted is not waited for: what is there is kept.
      */
     @Override
     public void close() {
-        long deadline = System.nanoTime() + budget.toNanos();
         try {
             for (Capture capture : captures) {
-                capture.complete(deadline);
+                capture.complete(deadline.nanos(), deadline.budget);
             }
         } finally {
             captures.clear();
@@ -160,9 +190,12 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         private volatile ErrorLog errors;
         private volatile List<RevisionSeries> series;
         private volatile boolean ended;
+        /** metrics.png and metrics.svg, errors.jsonl, incident.md: on disk (what was read may not be). */
         private volatile boolean charted;
+        private volatile boolean exported;
+        private volatile boolean reported;
         /** Set once the record's final incident.md is written: a pass still running writes nothing more. */
-        private boolean sealed;
+        private volatile boolean sealed;
 
         Capture(JournalRecord record, Change.About about, ServiceRef service, Notifier.Incident incident) {
             this.record = record;
@@ -181,7 +214,11 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         @Override
         public void ended() {
             ended = true;
-            last = passes.submit(this::refresh);
+            try {
+                last = passes.submit(this::refresh);
+            } catch (RuntimeException e) {
+                problems.add("not refreshed after the change: " + e);
+            }
         }
 
         /** Before the change: the assessment, the error logs and the charts of the window so far. */
@@ -222,7 +259,10 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
                 errors = log;
                 StringBuilder lines = new StringBuilder();
                 log.entries().forEach(e -> lines.append(e.json()).append('\n'));
-                unlessSealed("errors.jsonl", () -> files.write(record.id(), "errors.jsonl", lines.toString()));
+                unlessSealed("errors.jsonl", () -> {
+                    files.write(record.id(), "errors.jsonl", lines.toString());
+                    exported = true;
+                });
             }
         }
 
@@ -253,24 +293,27 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         private void writeReport() {
             Map<String, String> texts = attempt("incident.md", () -> IncidentMarkdown.files(new IncidentMarkdown.Facts(
                     record, about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
-                    after, triggers, errors, series, ended, List.copyOf(problems), afterAt)));
+                    after, triggers, errors, series, ended, List.copyOf(problems), afterAt, charted, exported)));
             if (texts != null) {
                 texts.forEach((name, text) -> attempt(name, () -> {
                     files.write(record.id(), name, text);
+                    reported |= name.equals("incident.md");
                     return null;
                 }));
             }
         }
 
-        /** Writes unless the record was completed meanwhile (a late pass must not replace the final files). */
+        /**
+         * Writes unless the record was completed meanwhile: a late pass must not replace its files. Not
+         * under the record's lock: drawing a chart can take a second, and completing the record must
+         * not wait for a pass it has given up on (at worst, that pass's newer chart lands after).
+         */
         private void unlessSealed(String what, Runnable write) {
-            synchronized (this) {
-                if (!sealed) {
-                    attempt(what, () -> {
-                        write.run();
-                        return null;
-                    });
-                }
+            if (!sealed) {
+                attempt(what, () -> {
+                    write.run();
+                    return null;
+                });
             }
         }
 
@@ -291,7 +334,7 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         }
 
         /** Waits (until {@code deadline}) for the second pass, then writes the final incident.md and names the record. */
-        void complete(long deadline) {
+        void complete(long deadline, Duration budget) {
             Future<?> pass = last;
             boolean interrupted = Thread.currentThread().isInterrupted() || stateNow() == JournalRecord.State.interrupted;
             if (pass != null && !interrupted) {
@@ -310,17 +353,26 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
             if (interrupted && (pass == null || !pass.isDone())) {
                 problems.add(0, "not refreshed after the change: the run was interrupted");
             }
-            first.cancel(true);
-            if (pass != null) {
-                pass.cancel(true);
-            }
+            List<String> missing;
             synchronized (this) {
+                // What the final incident.md says is missing, and no more: a pass cancelled below may
+                // still note its own cancellation.
+                missing = List.copyOf(problems);
                 writeReport();
                 sealed = true;
             }
-            say.accept("incident record: " + where() + " (`rollback incident show " + record.id() + "`)");
-            if (!problems.isEmpty()) {
-                warn.accept("incident record incomplete: " + String.join("; ", problems) + " (" + where() + ")");
+            if (first != null) {
+                first.cancel(true);
+            }
+            if (pass != null) {
+                pass.cancel(true);
+            }
+            if (reported) {
+                say.accept("incident record: " + where() + " (`rollback incident show " + record.id() + "`)");
+            }
+            if (!missing.isEmpty() || !reported) {
+                warn.accept((reported ? "incident record incomplete: " : "no incident record: ")
+                        + String.join("; ", missing) + " (" + where() + ")");
             }
             if (charted && !interrupted) {
                 // However the step ended, the people discussing it see the chart the record keeps.

@@ -52,8 +52,10 @@ final class LoggingEmulator {
                     .setResponseMarshaller(ProtoUtils.marshaller(ListLogEntriesResponse.getDefaultInstance()))
                     .build();
 
+    /** The newest entries kept: a `rollback sandbox` left running for days must not grow without end. */
+    static final int KEPT = 50_000;
     private final Clock clock;
-    private final List<LogEntry> entries = new ArrayList<>();
+    private final java.util.ArrayDeque<LogEntry> entries = new java.util.ArrayDeque<>();
 
     LoggingEmulator(Clock clock) {
         this.clock = clock;
@@ -85,7 +87,10 @@ final class LoggingEmulator {
                 .putLabels("instanceId", "00" + Integer.toHexString(revision.hashCode()))
                 .build();
         synchronized (this) {
-            entries.add(e);
+            if (entries.size() == KEPT) {
+                entries.removeFirst();
+            }
+            entries.addLast(e);
         }
     }
 

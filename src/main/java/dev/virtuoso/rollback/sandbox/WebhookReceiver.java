@@ -118,7 +118,7 @@ final class WebhookReceiver {
             answer(ex, status, "text/plain", "internal_error");
             return;
         }
-        com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+        com.fasterxml.jackson.databind.ObjectMapper json = dev.virtuoso.rollback.json.Json.mapper();
         String refused = auth == null || !auth.startsWith("Bearer ") || auth.length() <= "Bearer ".length()
                 ? "not_authed" : refusal;
         if (refused != null) {

@@ -20,6 +20,10 @@ import java.util.Map;
 final class CliHarness implements AutoCloseable {
     /** {@code terminal}: stdout and stderr as they came, interleaved, as a terminal shows them ({@link Screen}). */
     record Result(int code, String out, String err, String terminal) {
+        /** Stderr without the lines naming the run's incident records, which every change ends with. */
+        String errBesidesRecords() {
+            return err.replaceAll("(?m)^incident record: .*\n?", "");
+        }
     }
 
     final Sandbox sandbox;

@@ -144,7 +144,7 @@ class CommandsTest {
         // The report to keep says what the console said, figure for figure.
         String report = Files.readString(md);
         List<String> figures = r.out().lines().filter(l -> l.matches("  [a-z ]+:  +.*")).toList();
-        assertThat(figures).hasSize(9);
+        assertThat(figures).hasSize(10);
         for (String f : figures) {
             String label = f.strip().substring(0, f.strip().indexOf(':'));
             String value = f.substring(f.indexOf(':') + 1).strip();

@@ -251,7 +251,7 @@ class ExactOutputTest {
                   "journalId" : "YYYYMMDDThhmmssZ-id04",
                   "durationMs" : 0,
                   "notes" : [ ],
-                  "incident" : "/tmp/HOME/incidents/YYYYMMDDThhmmssZ-id04/"
+                  "incidentRecord" : "/tmp/HOME/incidents/YYYYMMDDThhmmssZ-id04/"
                 }
                 """);
         assertOut(cli.rb("tag", "--name", "stable-2026-11-28", "--yes"), 0, """
@@ -397,7 +397,7 @@ class ExactOutputTest {
                     } ]
                   },
                   "notes" : [ "this undoes an undo (YYYYMMDDThhmmssZ-id03): it puts back what `undo YYYYMMDDThhmmssZ-id01` replaced; `rollback undo` after it toggles between the two again" ],
-                  "incident" : "/tmp/HOME/incidents/YYYYMMDDThhmmssZ-id06/"
+                  "incidentRecord" : "/tmp/HOME/incidents/YYYYMMDDThhmmssZ-id06/"
                 }
                 """);
         cli.interactive = true;

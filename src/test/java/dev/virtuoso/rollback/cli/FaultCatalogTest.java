@@ -171,7 +171,7 @@ class FaultCatalogTest {
         });
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
         assertThat(r.code()).isEqualTo(2);
-        assertThat(r.err().strip()).startsWith("error: Cloud Run: precondition failed on update of")
+        assertThat(r.errBesidesRecords().strip()).startsWith("error: Cloud Run: precondition failed on update of")
                 .contains("is not ready and cannot serve traffic").endsWith("; nothing was changed");
         assertTraffic(SEED_TRAFFIC, SEED_TRAFFIC);
         survived("FAILED_PRECONDITION for a revision that is not Ready", r);

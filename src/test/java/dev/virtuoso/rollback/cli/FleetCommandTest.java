@@ -108,6 +108,27 @@ class FleetCommandTest {
     }
 
     @Test
+    void eachRegionsIncidentRecordAndWhatItLacksAreNamedOnTheRunsStderrAtTheEnd() throws Exception {
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        CliHarness.Result r = cli.run(Map.of("LOGGING_EMULATOR_HOST", "127.0.0.1:" + closed), "-r",
+                "runbooks/sandbox-fleet.yaml", "quick", "--previous", "--yes", "--no-verify");
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        for (String region : REGIONS) {
+            assertThat(r.err()).containsPattern("(?m)^" + region + ": incident record: " + java.util.regex.Pattern
+                    .quote(cli.home.resolve("incidents").toString()) + "/\\S+/ ")
+                    .containsPattern("(?m)^" + region + ": warning: incident record incomplete: errors.jsonl: nothing "
+                            + "answers at LOGGING_EMULATOR_HOST");
+        }
+        try (var records = Files.list(cli.home.resolve("incidents"))) {
+            assertThat(records).hasSize(3);
+        }
+    }
+
+    @Test
     void aFleetWithTheRunbooksSharedJournalJournalsAndLocksEveryRegionInCloudStorage() throws Exception {
         Path book = cli.home.resolve("fleet-shared.yaml");
         Files.writeString(book, Files.readString(Path.of("runbooks/sandbox-fleet.yaml"))

@@ -145,7 +145,7 @@ class ImageCommandTest {
         String latestReady = cli.service().getLatestReadyRevision();
         CliHarness.Result r = cli.rb("image", "--image", bad, "--yes");
         assertThat(r.code()).isEqualTo(4);
-        assertThat(r.err().lines()).as(r.err()).hasSize(1);
+        assertThat(r.errBesidesRecords().lines()).as(r.err()).hasSize(1);
         assertThat(r.err()).contains("failed to start and listen on the port").contains("the change was sent and is not "
                 + "in effect yet (it failed)").contains("`rollback undo ");
         // No traffic list names the revision that failed: the team's next deploy is not refused because of it.

@@ -151,7 +151,7 @@ class IncidentRecordTest {
         CliHarness.Result r = cli.rb("quick", "--previous", "--dry-run");
 
         assertThat(r.code()).isZero();
-        assertThat(r.out()).doesNotContain("incident record");
+        assertThat(r.out() + r.err()).doesNotContain("incident record");
         assertThat(cli.home.resolve("incidents")).doesNotExist();
     }
 
@@ -175,7 +175,7 @@ class IncidentRecordTest {
         assertThat(r.code()).isZero();
         JsonNode doc = new ObjectMapper().readTree(r.out());
         String id = doc.get("journalId").asText();
-        assertThat(doc.get("incident").asText()).isEqualTo(there.resolve(id) + "/");
+        assertThat(doc.get("incidentRecord").asText()).isEqualTo(there.resolve(id) + "/");
         assertThat(there.resolve(id).resolve("incident.md")).exists();
     }
 

@@ -31,7 +31,8 @@ class QuickCommandTest {
     @Test
     void previousMovesTrafficWaitsVerifiesAndJournals() throws Exception {
         CliHarness.Result r = cli.rb("quick", "--previous", "--yes");
-        assertThat(r.err()).isEmpty();
+        assertThat(r.errBesidesRecords()).isEmpty();
+        assertThat(r.err()).startsWith("incident record: " + cli.home.resolve("incidents"));
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("✓ route 100% of virtuoso-api traffic to virtuoso-api-00002-def")
                 .contains("checks: 5/5 passed")

@@ -570,6 +570,11 @@ public final class SystemGit implements SourceControl {
         Path top = real(Path.of(run(repo, ExitCode.INVALID_INPUT, "could not find the top of " + shown(repo),
                 "rev-parse", "--show-toplevel").strip()));
         Path root = real(incidentRoot);
+        if (top.startsWith(root)) {
+            // Records kept at the top of the clone (--incident-dir .) or above it: every untracked
+            // file would be "in the records' folder", and a real leftover would go unnoticed.
+            return paths;
+        }
         List<String> outside = new ArrayList<>();
         for (String path : paths) {
             Path at = top.resolve(path).normalize();

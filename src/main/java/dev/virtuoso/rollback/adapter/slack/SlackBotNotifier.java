@@ -113,7 +113,6 @@ public final class SlackBotNotifier implements Notifier, AutoCloseable {
         };
     }
 
-    /** Waits a bounded time for posts still on their way. */
     /** Waits at most a few seconds for the posts queued so far; false when one failed or is still unsent. */
     @Override
     public boolean flush() {
@@ -160,7 +159,9 @@ public final class SlackBotNotifier implements Notifier, AutoCloseable {
             outbox.failed("Slack files.getUploadURLExternal failed: its answer has no upload_url or file_id");
             return;
         }
-        // The upload URL is already signed for this one file: the token stays with the API.
+        // The upload URL is already signed for this one file: the token stays with the API. Being signed,
+        // it is a credential of its own, kept out of any warning a failed upload prints.
+        secrets.add(new dev.virtuoso.rollback.model.Secret(upload.toString()));
         if (call("upload of " + filename, upload, RequestBody.create(bytes, OCTETS), false) == null) {
             return;
         }
