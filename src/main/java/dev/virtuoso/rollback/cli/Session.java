@@ -330,15 +330,30 @@ public final class Session {
      */
     public void checkIncidentRecord() {
         incidents().checkWritable();
+        checkedAtStart = true;
     }
 
+    /** The records' folder was checked when the run started (watch --auto): it is not a reason to stop later. */
+    private boolean checkedAtStart;
+
+    /** The records of the pipeline's steps; null: none kept (a folder gone bad since a start that checked it). */
     private IncidentRecorder incidentRecorder() {
         IncidentRecords records = incidents();
-        records.checkWritable();
         // Named (and warned about) at the very end of the run, on its own console: a fleet's regions
         // print into buffers that are shown before then.
         PrintWriter end = wiring.context().err();
         String region = member == null ? "" : member.region + ": ";
+        try {
+            records.checkWritable();
+        } catch (RuntimeException e) {
+            if (!checkedAtStart && !wiring.answersRequest()) {
+                throw e;
+            }
+            // A watch or a responder checked it when it started; what went wrong since is not worth
+            // holding back the rollback it is there for.
+            end.println(region + "warning: no incident record: " + ctx.secrets().redact(e.getMessage()));
+            return null;
+        }
         IncidentRecorder recorder = new IncidentRecorder(records, new IncidentRecorder.Sources(wiring.metrics(),
                 wiring.metricHistory(), wiring.errorLogs()), runbook().triggers(), runbook().decisionMatrix(),
                 ctx.clock(), incident.since, wiring.recordsDeadline(), () -> Optional.of(target().service()),
@@ -346,7 +361,19 @@ public final class Session {
                 warning -> end.println(region + "warning: " + ctx.secrets().redact(warning)));
         // Completed at the end of the run, after its output and before the notifier sends the last of it.
         wiring.closeAtEnd(recorder);
+        recorders.add(recorder);
         return recorder;
+    }
+
+    private final List<IncidentRecorder> recorders = new java.util.concurrent.CopyOnWriteArrayList<>();
+
+    /**
+     * Completes the incident records of this session's steps now rather than at the end of the run:
+     * for a command that goes on after its change (watch --auto watches the outcome), so that the
+     * record is named, and its chart shared, even if it is stopped with Ctrl-C later.
+     */
+    public void completeIncidentRecords() {
+        recorders.forEach(IncidentRecorder::close);
     }
 
     /** The services' locks, whose reason (shown to colleagues, kept in the bucket) leaves without this run's secrets. */

@@ -70,6 +70,11 @@ final class Wiring implements AutoCloseable {
         return one;
     }
 
+    /** True for one request of a server (`respond --serve`), which checked what it could when it started. */
+    boolean answersRequest() {
+        return server != null;
+    }
+
     /** What the command said it did, in one line (null: it said nothing, for instance it failed). */
     void report(String line) {
         reported = line;

@@ -256,11 +256,12 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
             Instant now = clock.instant();
             ErrorLog log = attempt("errors.jsonl", () -> sources.logs().errors(service, from, now, MOST_LOG_ENTRIES));
             if (log != null) {
-                errors = log;
                 StringBuilder lines = new StringBuilder();
                 log.entries().forEach(e -> lines.append(e.json()).append('\n'));
                 unlessSealed("errors.jsonl", () -> {
                     files.write(record.id(), "errors.jsonl", lines.toString());
+                    // What incident.md says of the entries is what this file holds.
+                    errors = log;
                     exported = true;
                 });
             }
@@ -355,11 +356,10 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
             }
             List<String> missing;
             synchronized (this) {
-                // What the final incident.md says is missing, and no more: a pass cancelled below may
-                // still note its own cancellation.
-                missing = List.copyOf(problems);
                 writeReport();
                 sealed = true;
+                // Taken before the passes are cancelled below, which may note their own cancellation.
+                missing = List.copyOf(problems);
             }
             if (first != null) {
                 first.cancel(true);

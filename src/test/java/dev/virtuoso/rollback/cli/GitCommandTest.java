@@ -117,6 +117,23 @@ class GitCommandTest {
     }
 
     @Test
+    void recordsKeptAtTheClonesTopPassOverTheirOwnFoldersButNotOtherUntrackedFiles() throws Exception {
+        String head = git(work, "rev-parse", "--short", "HEAD");
+        CliHarness.Result r = cli.rb("git", "--repo", work.toString(), "--yes", "--no-verify", "--incident-dir",
+                work.toString());
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        assertThat(r.out()).contains("git revert --no-edit " + head);
+        String id = cli.journal().get(0).path("id").asText();
+        assertThat(work.resolve(id).resolve("incident.md")).exists();
+
+        java.nio.file.Files.writeString(work.resolve("notes.txt"), "a leftover\n");
+        CliHarness.Result undo = cli.run("undo", "--yes", "--no-verify", "--incident-dir", work.toString());
+
+        assertThat(undo.code()).as(undo.out() + undo.err()).isEqualTo(2);
+        assertThat(undo.err()).contains("has uncommitted changes (notes.txt)").doesNotContain(id);
+    }
+
+    @Test
     void aTrackedFileChangedInsideTheIncidentRecordsFolderStillStopsTheRollback() throws Exception {
         Path records = work.resolve("incidents");
         java.nio.file.Files.createDirectories(records);

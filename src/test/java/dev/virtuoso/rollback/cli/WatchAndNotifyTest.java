@@ -107,6 +107,32 @@ class WatchAndNotifyTest {
     }
 
     @Test
+    void watchAutoStillRollsBackWhenItsIncidentDirWentBadAfterItStartedAndWarns() throws Exception {
+        cli.manualTime();
+        java.nio.file.Path dir = Files.createDirectories(cli.home.resolve("records"));
+        var paced = cli.sleeper;
+        // Between the check at the start and the trigger, the folder is replaced by a file.
+        cli.sleeper = d -> {
+            if (Files.isDirectory(dir)) {
+                try {
+                    Files.delete(dir);
+                    Files.writeString(dir, "x");
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }
+            paced.sleep(d);
+        };
+        CliHarness.Result r = cli.rb("watch", "--auto", "--yes", "--interval", "10s", "--for", "2m", "--incident-dir",
+                dir.toString());
+
+        assertThat(r.out()).contains("trigger held for 30s: rolling back to the previous revision");
+        assertThat(cli.controls.traffic()).isEqualTo(SandboxControls.PREVIOUS_SERVES);
+        assertThat(r.err()).contains("warning: no incident record: cannot write the incident directory "
+                + "(--incident-dir) " + dir);
+    }
+
+    @Test
     void theIncidentOptionsWithoutAutoAreExit2SinceAWatchAloneKeepsNoRecord() {
         cli.manualTime();
         CliHarness.Result r = cli.rb("watch", "--interval", "1m", "--for", "3m", "--since", "2h");

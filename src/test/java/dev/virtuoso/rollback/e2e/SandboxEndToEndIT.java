@@ -437,7 +437,8 @@ class SandboxEndToEndIT {
                 }
             }
             env.put("ROLLBACK_HOME", home.resolve("methods").toString());
-            env.put("ROLLBACK_INCIDENT_DIR", home.resolve("methods").toString() + "/incidents");
+            // A folder named for the records must be there (only its last part is made).
+            env.put("ROLLBACK_INCIDENT_DIR", Files.createDirectories(home.resolve("methods")) + "/incidents");
             assertThat(printed).contains("# CI: each push to main of " + repo + " deploys virtuoso-api as "
                     + Sandbox.IMAGE + ":<short sha>; clone it: git clone " + repo + " virtuoso-api\n");
 

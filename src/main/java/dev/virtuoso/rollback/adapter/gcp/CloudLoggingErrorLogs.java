@@ -41,27 +41,16 @@ public final class CloudLoggingErrorLogs implements ErrorLogs {
         List<ErrorLog.Entry> entries = new ArrayList<>();
         boolean truncated = false;
         try {
-            // Page by page rather than iterateAll(): whether there were more than `limit` is known from
-            // the page in hand (its next_page_token), without asking for a page only to count it. A page
-            // may come back empty with a token (Logging stops a page after scanning a stretch of time),
-            // so the token is followed until `limit` entries are in hand.
-            LoggingClient.ListLogEntriesPage page = clients.logging().listLogEntries(req).getPage();
-            while (true) {
-                for (LogEntry e : page.getValues()) {
-                    if (entries.size() == limit) {
-                        truncated = true;
-                        break;
-                    }
-                    entries.add(entry(e));
-                }
-                if (truncated || !page.hasNextPage()) {
-                    break;
-                }
+            // "There were more" only once an entry past the limit is seen: a page may end with a token
+            // and nothing after it (Logging stops a page after scanning a stretch of time), so the token
+            // alone proves nothing. A page holds limit + 1 entries when the API allows, so only a limit of
+            // its largest page can cost one more request, and only when that many errors were logged.
+            for (LogEntry e : clients.logging().listLogEntries(req).iterateAll()) {
                 if (entries.size() == limit) {
                     truncated = true;
                     break;
                 }
-                page = page.getNextPage();
+                entries.add(entry(e));
             }
         } catch (RuntimeException e) {
             throw GcpErrors.translate(API, "error logs of " + service.path(), e);

@@ -563,6 +563,10 @@ public final class SystemGit implements SourceControl {
      * that are not in the incident records' folder. Git shows a folder nothing of which is tracked
      * as one entry ("incidents/"); one that holds the records' folder and maybe more is looked into.
      */
+    /** An incident record's folder as git status shows it untracked: its journal id, then a slash. */
+    private static final java.util.regex.Pattern RECORD_FOLDER =
+            java.util.regex.Pattern.compile("\\d{8}T\\d{6}Z-[0-9a-f]{4}/");
+
     private List<String> outsideIncidentRecords(Path repo, List<String> paths) {
         if (incidentRoot == null || paths.isEmpty()) {
             return paths;
@@ -571,9 +575,10 @@ public final class SystemGit implements SourceControl {
                 "rev-parse", "--show-toplevel").strip()));
         Path root = real(incidentRoot);
         if (top.startsWith(root)) {
-            // Records kept at the top of the clone (--incident-dir .) or above it: every untracked
-            // file would be "in the records' folder", and a real leftover would go unnoticed.
-            return paths;
+            // Records kept at the top of the clone (--incident-dir .) or above it: every untracked file
+            // would be "in the records' folder", and a real leftover would go unnoticed. Only the
+            // records' own folders, named by their journal ids, are passed over.
+            return top.equals(root) ? paths.stream().filter(p -> !RECORD_FOLDER.matcher(p).matches()).toList() : paths;
         }
         List<String> outside = new ArrayList<>();
         for (String path : paths) {

@@ -79,6 +79,10 @@ public final class WatchCommand implements Callable<Integer> {
     /** `quick --previous --yes` for the {@code trigger} that held (after the person's --reason, if any). */
     private static ActionResult rollback(Session s, ConsoleInteraction confirmed, ServiceState look, String trigger) {
         String reason = s.opts.reason() == null ? trigger : s.opts.reason() + "; " + trigger;
-        return AutomaticRollback.previous(s, look, s.pipeline(confirmed).by("watch --auto").because(reason), true);
+        try {
+            return AutomaticRollback.previous(s, look, s.pipeline(confirmed).by("watch --auto").because(reason), true);
+        } finally {
+            s.completeIncidentRecords();
+        }
     }
 }
