@@ -82,8 +82,12 @@ public final class Session {
         Session s = new Session(other.context(), opts.withoutTarget(), other);
         s.runbook = book;
         s.incident = incident.copy();
+        s.journalKept = false;
         return s;
     }
+
+    /** False for an in-process sandbox's session, whose journal is deleted with it. */
+    private boolean journalKept = true;
 
     /** The runbook file given (-r, else ROLLBACK_RUNBOOK), if any. */
     public Optional<Path> runbookFile() {
@@ -357,8 +361,10 @@ public final class Session {
         IncidentRecorder recorder = new IncidentRecorder(records, new IncidentRecorder.Sources(wiring.metrics(),
                 wiring.metricHistory(), wiring.errorLogs()), runbook().triggers(), runbook().decisionMatrix(),
                 ctx.clock(), incident.since, wiring.recordsDeadline(), () -> Optional.of(target().service()),
-                line -> end.println(region + ctx.secrets().redact(line)),
-                warning -> end.println(region + "warning: " + ctx.secrets().redact(warning)));
+                (where, id) -> end.println(region + "incident record: " + where + " (`rollback incident show " + id
+                        + (incident.incidentDir == null ? "" : " --incident-dir "
+                        + Render.shellWord(incident.incidentDir.toString())) + "`)"),
+                warning -> end.println(region + "warning: " + ctx.secrets().redact(warning)), journalKept);
         // Completed at the end of the run, after its output and before the notifier sends the last of it.
         wiring.closeAtEnd(recorder);
         recorders.add(recorder);

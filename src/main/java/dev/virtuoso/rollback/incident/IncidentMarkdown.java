@@ -30,12 +30,13 @@ final class IncidentMarkdown {
     /**
      * Everything the record knows so far; {@code ended}: the step is over (else it is still being applied);
      * {@code afterAt}: when {@code after} was read (null: the end of its sample's window, which is when it was read);
-     * {@code drawn} and {@code exported}: metrics.png/svg and errors.jsonl are on disk (read is not written).
+     * {@code drawn} and {@code exported}: metrics.png/svg and errors.jsonl are on disk (read is not written);
+     * {@code journaled}: the journal is kept (an in-process sandbox's goes with it).
      */
     record Facts(JournalRecord first, Change.About about, ServiceRef service, Instant from, List<JournalRecord> states,
                  Assessment before, Assessment after, Runbook.Triggers triggers, ErrorLog errors,
                  List<RevisionSeries> series, boolean ended, List<String> problems, Instant afterAt, boolean drawn,
-                 boolean exported) {
+                 boolean exported, boolean journaled) {
 
         /** When the change took effect: its first applied (or verified) state; empty when it never did. */
         Optional<Instant> appliedAt() {
@@ -70,14 +71,16 @@ final class IncidentMarkdown {
         md.append("# Incident record: ").append(f.about().summary()).append("\n\n");
         md.append("- **Reason:** ").append(f.first().reason() == null ? "(none given; `--reason` records why)"
                 : f.first().reason()).append('\n');
-        md.append("- **Command:** `rollback ").append(f.first().command()).append("` by ").append(f.first().user())
+        md.append(f.first().parent() == null ? "- **Command:** `rollback " + f.first().command() + "`"
+                        : "- **Step:** " + f.first().command() + ", of a drill").append(" by ").append(f.first().user())
                 .append(f.first().origin() == null ? "" : " (automated: " + f.first().origin() + ")").append('\n');
         md.append("- **Target:** ").append(f.about().where()).append('\n');
         if (f.about().from() != null || f.about().to() != null) {
             md.append("- **Change:** ").append(f.about().from()).append(" → ").append(f.about().to()).append('\n');
         }
-        md.append("- **Journal:** ").append(f.first().id()).append(" (`rollback history ").append(f.first().id())
-                .append("`), now ").append(last.state()).append(f.ended() ? "" : " (still being applied when written)")
+        md.append("- **Journal:** ").append(f.first().id()).append(f.journaled() ? " (`rollback history "
+                + f.first().id() + "`)" : " (not kept: an in-process sandbox's, gone with it)").append(", now ")
+                .append(last.state()).append(f.ended() ? "" : " (still being applied when written)")
                 .append("\n\n");
 
         List<Event> timeline = timeline(f);
@@ -104,14 +107,14 @@ final class IncidentMarkdown {
         checks(md, f.after(), f.triggers(), f.ended() ? "no metrics were read after the change" : "not read yet");
 
         md.append("\n## Files\n\n");
-        md.append("- [metrics.svg](metrics.svg) and [metrics.png](metrics.png): error rate and P95 per revision from ")
-                .append(TIME.format(f.from())).append(", the triggers dashed, the change marked")
-                .append(f.drawn() ? "" : " (not drawn: see below)").append("\n");
+        md.append(f.drawn() ? "- [metrics.svg](metrics.svg) and [metrics.png](metrics.png): error rate and P95 per "
+                + "revision from " + TIME.format(f.from()) + ", the triggers dashed, the change marked\n"
+                : "- metrics.svg and metrics.png: not drawn (see below)\n");
         ErrorLog log = f.exported() ? f.errors() : null;
-        md.append("- [errors.jsonl](errors.jsonl): ").append(log == null ? "not exported (see below)"
-                : log.entries().size() + " log entries of severity ERROR or worse, newest first, one LogEntry in its "
+        md.append(log == null ? "- errors.jsonl: not exported (see below)" : "- [errors.jsonl](errors.jsonl): "
+                + log.entries().size() + " log entries of severity ERROR or worse, newest first, one LogEntry in its "
                 + "JSON form a line" + (log.truncated() ? " (the newest " + log.limit() + " only: there were more)" : ""))
-                .append("\n\n![metrics](metrics.png)\n\n");
+                .append(f.drawn() ? "\n\n![metrics](metrics.png)\n\n" : "\n\n");
         if (!f.problems().isEmpty()) {
             md.append("Not recorded:\n\n");
             f.problems().forEach(p -> md.append("- ").append(p).append('\n'));
@@ -255,8 +258,10 @@ final class IncidentMarkdown {
         Optional<Instant> applied = f.appliedAt();
         if (applied.isPresent()) {
             Duration took = Duration.between(since, applied.get());
+            // Over the trigger already when the charts begin: when it started is not known, so neither is
+            // whether the deadline was met (a longer --since may show it).
             return new Decision(a.recommendation(), a.reasons(), within, null, from, applied.get(), null, false, took,
-                    took.compareTo(within) <= 0 ? "met" : "missed", held);
+                    held ? null : took.compareTo(within) <= 0 ? "met" : "missed", held);
         }
         Optional<JournalRecord> failed = f.states().stream().filter(r -> r.state() == JournalRecord.State.failed)
                 .findFirst();
@@ -272,10 +277,14 @@ final class IncidentMarkdown {
             return "No row: " + d.noRow() + ".";
         }
         String row = "**" + d.row() + "** (" + String.join("; ", d.reasons()) + ")";
+        if (d.applied() != null && d.heldAtWindowStart()) {
+            return row + ": applied at least " + Durations.format(d.took()) + " after it was detected — deadline "
+                    + "unknown: the trigger held already at the start of the charts (a longer --since may show when "
+                    + "it began).";
+        }
         if (d.applied() != null) {
             return row + ": applied " + Durations.format(d.took()) + " after it was " + d.measuredFrom()
-                    + " — deadline **" + d.deadline() + "**"
-                    + (d.heldAtWindowStart() ? " (the trigger held already at the start of the window)" : "") + ".";
+                    + " — deadline **" + d.deadline() + "**.";
         }
         if (d.failed() != null) {
             return row + ": failed " + Durations.format(d.took()) + " after it was " + d.measuredFrom()
@@ -315,8 +324,9 @@ final class IncidentMarkdown {
         out.add(new Item(now, "Update status page", false, null));
         out.add(new Item(now, "Post in the service's Slack channel", false, null));
         out.add(new Item(now, "Export logs from failed deployment", logs, "errors.jsonl"));
-        out.add(new Item(now, "Journal what was done", true, "journal " + f.first().id() + (last.changed()
-                ? "; `rollback undo " + f.first().id() + "` puts back what was there before" : "; nothing was changed")));
+        out.add(new Item(now, "Journal what was done", f.journaled(), f.journaled() ? "journal " + f.first().id()
+                + (last.changed() ? "; `rollback undo " + f.first().id() + "` puts back what was there before"
+                : "; nothing was changed") : "an in-process sandbox keeps no journal"));
         out.add(new Item(now, "Create incident ticket", false, null));
         out.add(new Item(now, "Assign investigation owner", false, null));
         for (String s : List.of("Review deployment logs", "Analyze error patterns", "Check for configuration changes",

@@ -58,7 +58,8 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
     private final Duration since;
     private final Deadline deadline;
     private final Supplier<Optional<ServiceRef>> target;
-    private final Consumer<String> say;
+    private final java.util.function.BiConsumer<String, String> say;
+    private final boolean journaled;
     private final Consumer<String> warn;
     /** Every journal state of the steps being recorded, as appended: the timeline. */
     private final Map<String, List<JournalRecord>> states = new ConcurrentHashMap<>();
@@ -94,10 +95,14 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         }
     }
 
-    /** {@code say}: the line naming each record, at the end; {@code warn}: what a record lacks. */
+    /**
+     * {@code say}: names each record at the end (its folder, its id); {@code warn}: what a record lacks;
+     * {@code journaled}: the journal its steps are in is kept (not an in-process sandbox's).
+     */
     public IncidentRecorder(IncidentRecords files, Sources sources, Runbook.Triggers triggers,
                             List<Runbook.DecisionRow> matrix, Clock clock, Duration since, Deadline deadline,
-                            Supplier<Optional<ServiceRef>> target, Consumer<String> say, Consumer<String> warn) {
+                            Supplier<Optional<ServiceRef>> target, java.util.function.BiConsumer<String, String> say,
+                            Consumer<String> warn, boolean journaled) {
         this.files = files;
         this.sources = sources;
         this.triggers = triggers;
@@ -108,6 +113,7 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         this.target = target;
         this.say = say;
         this.warn = warn;
+        this.journaled = journaled;
     }
 
     /** {@code journal}, each state appended to it also noted for the timeline of its step's record. */
@@ -225,8 +231,10 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         private void gather() {
             if (service != null) {
                 before = attempt("metrics before the change", this::assess);
-                logs();
+                // The chart first: it is what people look at, and a Cloud Logging slow to answer must not
+                // cost it.
                 charts();
+                logs();
             }
             write();
         }
@@ -241,8 +249,8 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
             if (service != null) {
                 afterAt = clock.instant();
                 after = attempt("metrics after the change", this::assess);
-                logs();
                 charts();
+                logs();
             }
             write();
         }
@@ -294,7 +302,8 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
         private void writeReport() {
             Map<String, String> texts = attempt("incident.md", () -> IncidentMarkdown.files(new IncidentMarkdown.Facts(
                     record, about, service, from, List.copyOf(states.getOrDefault(record.id(), List.of(record))), before,
-                    after, triggers, errors, series, ended, List.copyOf(problems), afterAt, charted, exported)));
+                    after, triggers, errors, series, ended, List.copyOf(problems), afterAt, charted, exported,
+                    journaled)));
             if (texts != null) {
                 texts.forEach((name, text) -> attempt(name, () -> {
                     files.write(record.id(), name, text);
@@ -368,7 +377,7 @@ public final class IncidentRecorder implements IncidentCapture, AutoCloseable {
                 pass.cancel(true);
             }
             if (reported) {
-                say.accept("incident record: " + where() + " (`rollback incident show " + record.id() + "`)");
+                say.accept(where(), record.id());
             }
             if (!missing.isEmpty() || !reported) {
                 warn.accept((reported ? "incident record incomplete: " : "no incident record: ")

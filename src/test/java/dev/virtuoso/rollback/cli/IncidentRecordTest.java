@@ -93,7 +93,7 @@ class IncidentRecordTest {
                 .contains("| applied |")
                 .containsPattern("\\| verified \\| verification: 5/5 checks passed")
                 .contains("**critical — immediate rollback — within 5m**")
-                .contains("deadline **missed**")
+                .contains("deadline unknown: the trigger held already at the start of the charts")
                 .contains("FAIL error rate: 60.0% 5xx")
                 .contains("[metrics.svg](metrics.svg)", "[errors.jsonl](errors.jsonl)")
                 .contains("- [x] Verify all endpoints responding", "- [x] Export logs from failed deployment",
@@ -131,7 +131,7 @@ class IncidentRecordTest {
                 + "incomplete: errors.jsonl: nothing answers at LOGGING_EMULATOR_HOST=127.0.0.1:" + closed);
         assertThat(dir.resolve("errors.jsonl")).doesNotExist();
         assertThat(dir.resolve("metrics.png")).exists();
-        assertThat(Files.readString(dir.resolve("incident.md"))).contains("errors.jsonl): not exported")
+        assertThat(Files.readString(dir.resolve("incident.md"))).contains("- errors.jsonl: not exported").doesNotContain("](errors.jsonl)")
                 .contains("- [ ] Export logs from failed deployment");
     }
 
@@ -177,6 +177,8 @@ class IncidentRecordTest {
         String id = doc.get("journalId").asText();
         assertThat(doc.get("incidentRecord").asText()).isEqualTo(there.resolve(id) + "/");
         assertThat(there.resolve(id).resolve("incident.md")).exists();
+        // The hint works as printed: it names the folder the record is in.
+        assertThat(r.err()).contains("(`rollback incident show " + id + " --incident-dir " + there + "`)");
     }
 
     @Test
@@ -205,7 +207,7 @@ class IncidentRecordTest {
         assertThat(doc.get("dirFiles").toString()).isEqualTo(
                 "[\"errors.jsonl\",\"incident.json\",\"incident.md\",\"metrics.png\",\"metrics.svg\"]");
         assertThat(doc.get("state").asText()).isEqualTo("verified");
-        assertThat(doc.get("decision").get("deadline").asText()).isEqualTo("missed");
+        assertThat(doc.get("decision").get("deadline").isNull()).isTrue();
     }
 
     @Test
@@ -268,6 +270,22 @@ class IncidentRecordTest {
         assertThat(link.find()).as(Files.readString(md)).isTrue();
         Path record = Path.of(link.group(1));
         assertThat(Files.readString(record.resolve("incident.md")))
-                .contains("# Incident record: route 100% of virtuoso-api traffic to virtuoso-api-00002-def");
+                .contains("# Incident record: route 100% of virtuoso-api traffic to virtuoso-api-00002-def")
+                .contains("- **Step:** quick --to-revision virtuoso-api-00002-def, of a drill");
+    }
+
+    @Test
+    void aSandboxDrillsRecordSaysItsJournalIsGoneAndClaimsNoDeadlineFromTheChartsStart() throws Exception {
+        CliHarness.Result r = cli.rb("drill", "--sandbox", "--report", cli.home.resolve("drills").toString());
+
+        assertThat(r.code()).as(r.out() + r.err()).isZero();
+        Matcher m = Pattern.compile("incident record: +(\\S+)/ \\(the quick rollback's").matcher(r.out());
+        assertThat(m.find()).as(r.out()).isTrue();
+        String md = Files.readString(Path.of(m.group(1)).resolve("incident.md"));
+        assertThat(md).contains("(not kept: an in-process sandbox's, gone with it)")
+                .contains("- [ ] Journal what was done (an in-process sandbox keeps no journal)")
+                .doesNotContain("rollback history").doesNotContain("rollback undo")
+                // The broken revision failed for the whole hour charted: when it began is not known.
+                .contains("deadline unknown").doesNotContain("deadline **missed**");
     }
 }

@@ -48,7 +48,7 @@ class IncidentMarkdownTest {
         return new IncidentMarkdown.Facts(states.get(0), Change.About.of("traffic", "quick --previous", REF.path(),
                 REF.toString(), "route 100% to api-00002"), REF, DECIDED.minus(Duration.ofHours(1)), states,
                 broken(DECIDED), after, TRIGGERS, new ErrorLog(DECIDED.minus(Duration.ofHours(1)), DECIDED, List.of(),
-                1000, false), series, true, List.of(), afterAt, series != null, true);
+                1000, false), series, true, List.of(), afterAt, series != null, true, true);
     }
 
     private static List<JournalRecord> appliedAndVerified() {

@@ -62,7 +62,9 @@ class IncidentRecorderTest {
     private IncidentRecorder recorder(IncidentRecorder.Sources sources, Duration budget) {
         return new IncidentRecorder(files, sources, new Runbook.Triggers(null, null, null, null, null),
                 Runbook.DecisionRow.DEFAULTS, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1), new IncidentRecorder.Deadline(budget),
-                () -> Optional.of(REF), said::add, warnings::add);
+                () -> Optional.of(REF),
+                (where, id) -> said.add("incident record: " + where + " (`rollback incident show " + id + "`)"),
+                warnings::add, true);
     }
 
     private static Change.About about() {
@@ -182,7 +184,9 @@ class IncidentRecorderTest {
                 (s, from, to, limit) -> new ErrorLog(from, to, List.of(), limit, false));
         try (IncidentRecorder recorder = new IncidentRecorder(fontless, fine, new Runbook.Triggers(null, null, null,
                 null, null), Runbook.DecisionRow.DEFAULTS, Clock.fixed(NOW, ZoneOffset.UTC), Duration.ofHours(1),
-                new IncidentRecorder.Deadline(Duration.ofSeconds(5)), () -> Optional.of(REF), said::add, warnings::add)) {
+                new IncidentRecorder.Deadline(Duration.ofSeconds(5)), () -> Optional.of(REF),
+                (where, id) -> said.add("incident record: " + where + " (`rollback incident show " + id + "`)"),
+                warnings::add, true)) {
             recorder.start(planned(), about(), Notifier.Incident.NONE).ended();
         }
 
@@ -190,7 +194,7 @@ class IncidentRecorderTest {
                 + "head is null, check your fonts or fonts configuration (incidents/20261207T030000Z-ab12/)");
         assertThat(written).containsKeys("incident.md", "errors.jsonl");
         // What could not be drawn is not claimed: the record says so and leaves the screenshot unticked.
-        assertThat(written.get("incident.md")).contains("(not drawn: see below)")
+        assertThat(written.get("incident.md")).contains("- metrics.svg and metrics.png: not drawn (see below)").doesNotContain("](metrics.png)")
                 .contains("- [ ] Take screenshot of error metrics");
         assertThat(written.get("incident.json")).containsPattern("\"metricsPng\" *: *null");
     }
