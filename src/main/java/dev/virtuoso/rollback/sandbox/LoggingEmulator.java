@@ -69,11 +69,25 @@ final class LoggingEmulator {
 
     /** What a Cloud Run revision's request log holds for an answer of 5xx: an ERROR entry, now. */
     void requestFailed(String servicePath, String revision, String method, String url, int status) {
+        add(servicePath, revision, method, url, status, clock.instant());
+    }
+
+    /**
+     * The failed requests of the traffic the sandbox's metrics show {@code revision} serving in [from,
+     * to) (no request was made): an entry every 10 s stands for them, so that a first incident record
+     * holds the errors its charts show.
+     */
+    void served(String servicePath, String revision, Instant from, Instant to) {
+        for (Instant at = from; at.isBefore(to); at = at.plusSeconds(10)) {
+            add(servicePath, revision, "GET", "/api/commands", 500, at);
+        }
+    }
+
+    private void add(String servicePath, String revision, String method, String url, int status, Instant now) {
         String[] parts = servicePath.split("/");
         String project = parts[1];
         String location = parts[3];
         String service = parts[5];
-        Instant now = clock.instant();
         LogEntry e = LogEntry.newBuilder()
                 .setLogName("projects/" + project + "/logs/run.googleapis.com%2Frequests")
                 .setResource(MonitoredResource.newBuilder().setType("cloud_run_revision").putAllLabels(Map.of(

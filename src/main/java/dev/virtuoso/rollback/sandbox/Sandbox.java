@@ -179,6 +179,13 @@ public final class Sandbox implements AutoCloseable {
                 demos.put(region, demo);
                 cloudRun.demoBaseUrl(path, demo.url().toString());
                 seed(cloudRun, options.service(), region, clock.instant());
+                // The hour its metrics show before the start: the broken revision's failures are logged too.
+                Instant now = clock.instant();
+                cloudRun.timeline(path).stream().findFirst().ifPresent(first -> first.percents().forEach((rev, pct) -> {
+                    if (pct > 0 && monitoring.broken(rev)) {
+                        logging.served(path, rev, now.minus(Duration.ofHours(1)), now);
+                    }
+                }));
             }
             seed(cloudRun, clock.instant());
             seed(secretManager, clock.instant());
