@@ -179,15 +179,21 @@ public final class Sandbox implements AutoCloseable {
                 demos.put(region, demo);
                 cloudRun.demoBaseUrl(path, demo.url().toString());
                 seed(cloudRun, options.service(), region, clock.instant());
-                // The hour its metrics show before the start: the broken revision's failures are logged too.
-                Instant now = clock.instant();
-                cloudRun.timeline(path).stream().findFirst().ifPresent(first -> first.percents().forEach((rev, pct) -> {
-                    if (pct > 0 && monitoring.broken(rev)) {
-                        logging.served(path, rev, now.minus(Duration.ofHours(1)), now);
-                    }
-                }));
             }
             seed(cloudRun, clock.instant());
+            // The hour its metrics show before the start: the broken revision's failures are logged too.
+            Instant now = clock.instant();
+            for (String region : options.regions()) {
+                String path = servicePath(options.service(), region);
+                List<CloudRunEmulator.Serving> timeline = cloudRun.timeline(path);
+                if (!timeline.isEmpty()) {
+                    timeline.get(timeline.size() - 1).percents().forEach((rev, pct) -> {
+                        if (pct > 0 && monitoring.broken(rev)) {
+                            logging.served(path, rev, now.minus(Duration.ofHours(1)), now);
+                        }
+                    });
+                }
+            }
             seed(secretManager, clock.instant());
             Sandbox sandbox = new Sandbox(cloudRun, monitoring, secretManager, demos, new WebhookReceiver(), grpc,
                     options.service());
