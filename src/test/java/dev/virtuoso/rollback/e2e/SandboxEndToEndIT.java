@@ -30,7 +30,8 @@ class SandboxEndToEndIT {
     @TempDir
     static Path home;
 
-    record Run(int code, String out, String err, long millis) {
+    /** {@code summaryMillis}: until the summary's last line (`  journal: …`) was printed; -1: never. */
+    record Run(int code, String out, String err, long millis, long summaryMillis) {
     }
 
     @BeforeAll
@@ -76,11 +77,25 @@ class SandboxEndToEndIT {
         pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         long t0 = System.nanoTime();
         Process p = pb.start();
-        var out = p.getInputStream().readAllBytes();
-        var err = p.getErrorStream().readAllBytes();
+        java.util.concurrent.CompletableFuture<byte[]> err = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return p.getErrorStream().readAllBytes();
+            } catch (IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        StringBuilder out = new StringBuilder();
+        long summary = -1;
+        BufferedReader lines = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        for (String line = lines.readLine(); line != null; line = lines.readLine()) {
+            out.append(line).append('\n');
+            if (summary < 0 && line.startsWith("  journal: ")) {
+                summary = (System.nanoTime() - t0) / 1_000_000;
+            }
+        }
         assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return new Run(p.exitValue(), new String(out, StandardCharsets.UTF_8), new String(err, StandardCharsets.UTF_8),
-                (System.nanoTime() - t0) / 1_000_000);
+        return new Run(p.exitValue(), out.toString(), new String(err.get(), StandardCharsets.UTF_8),
+                (System.nanoTime() - t0) / 1_000_000, summary);
     }
 
     @Test
@@ -150,6 +165,7 @@ class SandboxEndToEndIT {
         // Best of three, each undone again: the machine is shared and noisy, so the rollback is
         // judged against a `status` run in the same rounds (the same JVM start and first read).
         long best = Long.MAX_VALUE;
+        long bestSummary = Long.MAX_VALUE;
         long bestStatus = Long.MAX_VALUE;
         for (int i = 0; i < 3; i++) {
             Run r = rollback("quick", "--previous", "--yes");
@@ -157,6 +173,7 @@ class SandboxEndToEndIT {
             assertThat(r.out()).contains("✓ route 100% of virtuoso-api traffic to virtuoso-api-00002-def")
                     .contains("checks: 5/5 passed");
             best = Math.min(best, r.millis());
+            bestSummary = Math.min(bestSummary, r.summaryMillis());
 
             Run status = rollback("status");
             assertThat(status.out()).contains("virtuoso-api-00002-def  100%  stable-2024-07-24");
@@ -166,10 +183,15 @@ class SandboxEndToEndIT {
             assertThat(undo.code()).isZero();
             assertThat(rollback("status").out()).contains("LATEST (= virtuoso-api-00003-ghi)  100%");
         }
-        System.out.println("quick --previous --yes, whole process: best of 3 = " + best + " ms; status in the same "
-                + "rounds: " + bestStatus + " ms");
-        // Beyond what a status costs: the update, a 300 ms server-side operation, the wait and five checks.
-        assertThat(best - bestStatus).as("quick --previous beyond a status").isLessThan(1500);
+        System.out.println("quick --previous --yes, best of 3: summary printed after " + bestSummary + " ms, process "
+                + "ended after " + best + " ms; status in the same rounds: " + bestStatus + " ms");
+        // Until the user reads that it is done, beyond what a status costs: the update, a 300 ms
+        // server-side operation, the wait and five checks.
+        assertThat(bestSummary).as("the summary was printed").isPositive();
+        assertThat(bestSummary - bestStatus).as("quick --previous, to its summary, beyond a status").isLessThan(1500);
+        // Then the incident record is completed (its second read of metrics and logs, its charts), at
+        // most 5 s by design; the sandbox answers at once, so far less.
+        assertThat(best - bestSummary).as("from the summary to the end of the process").isLessThan(2500);
         assertThat(Files.readAllLines(home.resolve("journal.jsonl"))).hasSizeGreaterThanOrEqualTo(15);
     }
 

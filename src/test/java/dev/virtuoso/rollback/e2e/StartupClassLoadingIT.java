@@ -45,6 +45,18 @@ class StartupClassLoadingIT {
                 .filteredOn(l -> l.contains("source: file:")).isEmpty();
     }
 
+    @org.junit.jupiter.api.Test
+    void aSandboxDrillReadsTheGoogleClientsAndTheIncidentRecordsChartsFromTheArchive() throws Exception {
+        loaded("drill --sandbox --report " + dir.resolve("drills"));
+        // The build's training is such a drill: had it failed (it runs with `failonerror` off, so a
+        // build never breaks on it), these would come from the jar and every command start slower.
+        List<String> log = Files.readAllLines(dir.resolve("classes.log"), StandardCharsets.UTF_8);
+        for (String name : List.of("com.google.cloud.run.v2.ServicesClient", "com.google.cloud.logging.v2.LoggingClient",
+                "org.jfree.chart.JFreeChart", "dev.virtuoso.rollback.incident.IncidentRecorder")) {
+            assertThat(log).as(name).anyMatch(l -> l.contains("] " + name + " source: shared objects file"));
+        }
+    }
+
     private List<String> loaded(String args) throws Exception {
         Path log = dir.resolve("classes.log");
         List<String> cmd = new java.util.ArrayList<>(List.of(LAUNCHER));
