@@ -130,23 +130,33 @@ class HistoryCommandTest {
     }
 
     @Test
-    void aChangeInterruptedAfterItWasSentThatTookEffectSaysItIsInEffect() {
-        // Ctrl-C while waiting for the update: the first wait is interrupted, the re-read after it is not.
-        boolean[] interrupted = {false};
-        cli.sleeper = d -> {
-            if (!interrupted[0]) {
-                interrupted[0] = true;
-                throw new InterruptedException();
-            }
-            Thread.sleep(Math.min(d.toMillis(), 20));
-        };
-        CliHarness.Result quick = cli.rb("quick", "--previous", "--yes", "--no-verify");
-        assertThat(quick.code()).as(quick.err()).isEqualTo(130);
-        assertThat(quick.err()).contains("the change was sent and is in effect");
+    void aChangeInterruptedAfterItWasSentThatTookEffectSaysItIsInEffect() throws Exception {
+        // Ctrl-C while waiting for the update, once Cloud Run has applied it but before the tool saw
+        // that: the first wait is interrupted, the re-read after it is not. The operation takes a
+        // second, so the tool is surely still waiting for it, however busy the machine.
+        try (CliHarness slow = new CliHarness(dev.virtuoso.rollback.sandbox.Sandbox.Options.defaults()
+                .withOperationDelay(java.time.Duration.ofSeconds(1)))) {
+            boolean[] interrupted = {false};
+            slow.sleeper = d -> {
+                if (!interrupted[0]) {
+                    interrupted[0] = true;
+                    for (int i = 0; i < 500 && !slow.controls.trafficStatuses().equals(
+                            dev.virtuoso.rollback.sandbox.SandboxControls.PREVIOUS_SERVES); i++) {
+                        Thread.sleep(10);
+                    }
+                    throw new InterruptedException();
+                }
+                Thread.sleep(Math.min(d.toMillis(), 20));
+            };
+            CliHarness.Result quick = slow.rb("quick", "--previous", "--yes", "--no-verify");
+            assertThat(interrupted[0]).as("the wait was interrupted").isTrue();
+            assertThat(quick.code()).as(quick.err()).isEqualTo(130);
+            assertThat(quick.err()).contains("the change was sent and is in effect");
 
-        List<String> lines = cli.run("history").out().lines().toList();
+            List<String> lines = slow.run("history").out().lines().toList();
 
-        assertThat(lines.get(1)).contains("quick --previous").contains("  interrupted, in effect  manual");
+            assertThat(lines.get(1)).contains("quick --previous").contains("  interrupted, in effect  manual");
+        }
     }
 
     /** Cuts the journal's last line after {@code keep} bytes, as a crash in the middle of an append does. */
