@@ -307,10 +307,12 @@ public final class RespondServer {
      * read now, which a fixed runbook answers on a later delivery rather than dropping the incident.
      */
     static int status(int exitCode) {
-        return switch (exitCode) {
-            case 0, 3 -> 200;
-            case 4, 5, 130 -> 503;
-            default -> 500;
+        ExitCode code = java.util.Arrays.stream(ExitCode.values()).filter(c -> c.code() == exitCode).findFirst()
+                .orElse(ExitCode.INTERNAL);
+        return switch (code) {
+            case OK, VERIFICATION_FAILED -> 200;
+            case API_FAILURE, CONFLICT, INTERRUPTED -> 503;
+            case INTERNAL, INVALID_INPUT -> 500;
         };
     }
 

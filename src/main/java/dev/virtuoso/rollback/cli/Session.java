@@ -285,35 +285,8 @@ public final class Session {
     /** The incident records of this run's steps; a --incident-dir that cannot be written is exit 2 now. */
     public IncidentRecords incidents() {
         Path dir = chosenIncidentDir();
-        IncidentRecords files = wiring.incidents(dir, incident.incidentDir != null ? "--incident-dir"
-                : "$ROLLBACK_INCIDENT_DIR");
-        // What the record holds (the reason, log lines) leaves without this run's secrets.
-        return port(IncidentRecords.class, new IncidentRecords() {
-            @Override
-            public void checkWritable() {
-                files.checkWritable();
-            }
-
-            @Override
-            public String where(String id) {
-                return files.where(id);
-            }
-
-            @Override
-            public void write(String id, String name, String text) {
-                files.write(id, name, ctx.secrets().redact(text));
-            }
-
-            @Override
-            public void writeCharts(String id, dev.virtuoso.rollback.model.MetricChart chart) {
-                files.writeCharts(id, chart);
-            }
-
-            @Override
-            public Optional<Stored> read(String id) {
-                return files.read(id);
-            }
-        });
+        return port(IncidentRecords.class, wiring.incidents(dir, incident.incidentDir != null ? "--incident-dir"
+                : "$ROLLBACK_INCIDENT_DIR", ctx.secrets()));
     }
 
     /** The folder the user named for incident records (--incident-dir, else $ROLLBACK_INCIDENT_DIR); null: none. */

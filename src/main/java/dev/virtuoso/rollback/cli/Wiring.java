@@ -127,10 +127,12 @@ final class Wiring implements AutoCloseable {
 
     /**
      * Incident records under {@code dir} when the user named it ({@code chosenBy} says how), else
-     * incidents/ in the current directory.
+     * incidents/ in the current directory; what they hold leaves without {@code secrets}.
      */
-    dev.virtuoso.rollback.port.IncidentRecords incidents(java.nio.file.Path dir, String chosenBy) {
-        return new dev.virtuoso.rollback.adapter.files.IncidentFiles(incidentRoot(dir), dir != null ? chosenBy : null);
+    dev.virtuoso.rollback.port.IncidentRecords incidents(java.nio.file.Path dir, String chosenBy,
+                                                         dev.virtuoso.rollback.model.Secret.Registry secrets) {
+        return new dev.virtuoso.rollback.adapter.files.IncidentFiles(incidentRoot(dir), dir != null ? chosenBy : null,
+                secrets);
     }
 
     /** {@code dir} when the user named it, else incidents/ in the current directory. */
@@ -276,7 +278,7 @@ final class Wiring implements AutoCloseable {
             // After the journal says where the step stopped, so no one acts before it is written.
             if (held != null && !held.releaseAll(RELEASE_AT_STOP)) {
                 warn("the lock could not be given back within " + RELEASE_AT_STOP.toSeconds() + "s; it expires "
-                        + "on its own within " + GcsServiceLocks.LEASE.toMinutes() + " minutes");
+                        + "on its own within " + dev.virtuoso.rollback.port.ServiceLocks.LEASE.toMinutes() + " minutes");
             }
         }
     }

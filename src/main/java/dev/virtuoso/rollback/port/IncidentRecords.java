@@ -6,7 +6,7 @@ import java.util.Optional;
 
 /** Port: the incident records kept beside the user, one folder per journal step. */
 public interface IncidentRecords {
-    /** Exit 2 unless records can be written where they go; changes nothing. */
+    /** Exit 2 unless records can be written where the user named; leaves nothing behind (a probe file is removed). */
     @ReadOnly
     void checkWritable();
 

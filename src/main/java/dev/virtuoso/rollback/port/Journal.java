@@ -42,15 +42,22 @@ public interface Journal {
      */
     @ReadOnly
     default Optional<JournalRecord> find(String id) {
-        List<JournalRecord> all = history();
-        Optional<JournalRecord> exact = all.stream().filter(r -> r.id().equals(id)).findFirst();
+        return byId(history(), JournalRecord::id, id, "journal steps");
+    }
+
+    /**
+     * The one of {@code all} whose id is {@code id}, or ends with {@code -id} (the short form history
+     * shows); exit 2 when a short form names several ({@code what} they are, in the message).
+     */
+    static <T> Optional<T> byId(List<T> all, java.util.function.Function<T, String> idOf, String id, String what) {
+        Optional<T> exact = all.stream().filter(r -> idOf.apply(r).equals(id)).findFirst();
         if (exact.isPresent()) {
             return exact;
         }
-        List<JournalRecord> bySuffix = all.stream().filter(r -> r.id().endsWith("-" + id)).toList();
+        List<T> bySuffix = all.stream().filter(r -> idOf.apply(r).endsWith("-" + id)).toList();
         if (bySuffix.size() > 1) {
-            throw RunbookException.invalid(id + " names " + bySuffix.size() + " journal steps ("
-                    + String.join(", ", bySuffix.stream().map(JournalRecord::id).toList()) + "); give the whole id");
+            throw RunbookException.invalid(id + " names " + bySuffix.size() + " " + what + " ("
+                    + String.join(", ", bySuffix.stream().map(idOf).toList()) + "); give the whole id");
         }
         return bySuffix.stream().findFirst();
     }

@@ -7,9 +7,7 @@ import java.awt.Color;
 import java.awt.Font;
 import java.awt.geom.Rectangle2D;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.Date;
 import java.util.List;
 import java.util.function.Function;
@@ -58,22 +56,10 @@ final class IncidentCharts {
     /** Writes {@code png} and {@code svg}, each through a temporary file renamed into place. */
     static void write(MetricChart chart, Path png, Path svg) throws IOException {
         JFreeChart drawing = chart(chart);
-        Path tmpPng = Files.createTempFile(png.getParent(), ".metrics-", ".png");
-        try {
-            ChartUtils.saveChartAsPNG(tmpPng.toFile(), drawing, WIDTH, HEIGHT);
-            Files.move(tmpPng, png, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmpPng);
-        }
+        LocalFiles.replace(png, to -> ChartUtils.saveChartAsPNG(to.toFile(), drawing, WIDTH, HEIGHT));
         SVGGraphics2D g = new SVGGraphics2D(WIDTH, HEIGHT);
         drawing.draw(g, new Rectangle2D.Double(0, 0, WIDTH, HEIGHT));
-        Path tmpSvg = Files.createTempFile(svg.getParent(), ".metrics-", ".svg");
-        try {
-            SVGUtils.writeToSVG(tmpSvg.toFile(), g.getSVGElement());
-            Files.move(tmpSvg, svg, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        } finally {
-            Files.deleteIfExists(tmpSvg);
-        }
+        LocalFiles.replace(svg, to -> SVGUtils.writeToSVG(to.toFile(), g.getSVGElement()));
     }
 
     static JFreeChart chart(MetricChart c) {

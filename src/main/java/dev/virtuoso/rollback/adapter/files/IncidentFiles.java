@@ -3,13 +3,14 @@ package dev.virtuoso.rollback.adapter.files;
 import dev.virtuoso.rollback.model.ExitCode;
 import dev.virtuoso.rollback.model.MetricChart;
 import dev.virtuoso.rollback.model.RunbookException;
+import dev.virtuoso.rollback.model.Secret;
 import dev.virtuoso.rollback.port.IncidentRecords;
+import dev.virtuoso.rollback.port.Journal;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -23,14 +24,17 @@ public final class IncidentFiles implements IncidentRecords {
     public static final String JSON = "incident.json";
     private final Path root;
     private final String chosenBy;
+    private final Secret.Registry secrets;
 
     /**
      * {@code chosenBy}: how the user named {@code root} (--incident-dir, a variable), so a problem with it
-     * is theirs to fix before anything changes; null for the default, whose problems are warnings.
+     * is theirs to fix before anything changes; null for the default, whose problems are warnings. What
+     * the records hold (the reason, log lines) leaves without {@code secrets}.
      */
-    public IncidentFiles(Path root, String chosenBy) {
+    public IncidentFiles(Path root, String chosenBy, Secret.Registry secrets) {
         this.root = root;
         this.chosenBy = chosenBy;
+        this.secrets = secrets;
     }
 
     @Override
@@ -63,13 +67,8 @@ public final class IncidentFiles implements IncidentRecords {
     public void write(String id, String name, String text) {
         try {
             Path dir = Files.createDirectories(root.resolve(id));
-            Path tmp = Files.createTempFile(dir, "." + name + "-", ".tmp");
-            try {
-                Files.writeString(tmp, text, StandardCharsets.UTF_8);
-                Files.move(tmp, dir.resolve(name), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-            } finally {
-                Files.deleteIfExists(tmp);
-            }
+            LocalFiles.replace(dir.resolve(name), to -> Files.writeString(to, secrets.redact(text),
+                    StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw LocalFiles.problem("incident record", root.resolve(id).resolve(name), e);
         }
@@ -93,19 +92,12 @@ public final class IncidentFiles implements IncidentRecords {
         }
         Path dir;
         try (Stream<Path> all = Files.list(root)) {
-            List<Path> found = all.filter(Files::isDirectory).filter(p -> {
-                String name = p.getFileName().toString();
-                return name.equals(id) || name.endsWith("-" + id);
-            }).sorted().toList();
-            if (found.size() > 1) {
-                throw RunbookException.invalid("'" + id + "' names " + found.size() + " incident records ("
-                        + String.join(", ", found.stream().map(p -> p.getFileName().toString()).toList())
-                        + "): give the whole id");
-            }
+            Optional<Path> found = Journal.byId(all.filter(Files::isDirectory).sorted().toList(),
+                    p -> p.getFileName().toString(), id, "incident records");
             if (found.isEmpty()) {
                 return Optional.empty();
             }
-            dir = found.get(0);
+            dir = found.get();
         } catch (IOException e) {
             throw new RunbookException(ExitCode.INVALID_INPUT, "cannot read the incident records in " + root + ": "
                     + e.getMessage(), e);

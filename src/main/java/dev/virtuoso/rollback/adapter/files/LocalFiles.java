@@ -74,4 +74,25 @@ final class LocalFiles {
                 : e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.getMessage();
         return new RunbookException(ExitCode.INVALID_INPUT, "cannot write the " + what + " " + target + ": " + reason, e);
     }
+
+    /** Writes a file's content to the path it is given. */
+    interface Writer {
+        void write(Path to) throws IOException;
+    }
+
+    /**
+     * Writes {@code target} through a temporary file beside it, renamed into place: a reader (or a
+     * run stopped halfway) finds the old file or the new one, never half of one.
+     */
+    static void replace(Path target, Writer writer) throws IOException {
+        String name = target.getFileName().toString();
+        Path tmp = Files.createTempFile(target.getParent(), "." + name + "-", ".tmp");
+        try {
+            writer.write(tmp);
+            Files.move(tmp, target, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
 }

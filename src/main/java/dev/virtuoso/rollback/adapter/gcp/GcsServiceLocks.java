@@ -34,7 +34,6 @@ import java.util.function.Consumer;
  * lock until it expires; a command using the local journal takes no lock at all.
  */
 public final class GcsServiceLocks implements ServiceLocks {
-    public static final Duration LEASE = ServiceLocks.LEASE;
     private static final Duration POLL = Duration.ofSeconds(5);
     private static final DateTimeFormatter HOUR = DateTimeFormatter.ofPattern("HH:mm 'UTC'").withZone(ZoneOffset.UTC);
     private static final DateTimeFormatter DAY_HOUR = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm 'UTC'")

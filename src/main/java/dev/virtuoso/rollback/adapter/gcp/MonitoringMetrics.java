@@ -35,9 +35,7 @@ public final class MonitoringMetrics implements Metrics, MetricHistory {
     public MetricSample sample(ServiceRef service, Optional<String> revision, Duration window) {
         Instant to = clock.instant();
         Instant from = to.minus(window);
-        String resource = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"" + service.name()
-                + "\" AND resource.labels.location=\"" + service.region() + "\""
-                + revision.map(r -> " AND resource.labels.revision_name=\"" + r + "\"").orElse("");
+        String resource = resource(service, revision);
         long requests = 0;
         long errors = 0;
         // Error rate = sum(5xx) / sum(all): ALIGN_DELTA over the whole window, REDUCE_SUM across
@@ -63,14 +61,20 @@ public final class MonitoringMetrics implements Metrics, MetricHistory {
         return new MetricSample(from, to, requests, errors, p95);
     }
 
+    /** The filter on {@code service}'s revisions (one of them when {@code revision} names it). */
+    private static String resource(ServiceRef service, Optional<String> revision) {
+        return "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"" + service.name()
+                + "\" AND resource.labels.location=\"" + service.region() + "\""
+                + revision.map(r -> " AND resource.labels.revision_name=\"" + r + "\"").orElse("");
+    }
+
     /**
      * The same aggregation per minute: a period of 60 s instead of the whole window, grouped by
      * revision as well. Each point's interval ends on its minute.
      */
     @Override
     public List<RevisionSeries> perRevision(ServiceRef service, Instant from, Instant to) {
-        String resource = "resource.type=\"cloud_run_revision\" AND resource.labels.service_name=\"" + service.name()
-                + "\" AND resource.labels.location=\"" + service.region() + "\"";
+        String resource = resource(service, Optional.empty());
         java.util.Map<String, java.util.TreeMap<Instant, long[]>> counts = new java.util.TreeMap<>();
         for (TimeSeries ts : list(service, resource, "run.googleapis.com/request_count", from, to, MINUTE,
                 Aggregation.Reducer.REDUCE_SUM, List.of(REVISION, "metric.labels.response_code_class"))) {

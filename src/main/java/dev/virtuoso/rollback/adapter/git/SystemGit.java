@@ -558,15 +558,15 @@ public final class SystemGit implements SourceControl {
         return entries;
     }
 
+    /** An incident record's folder as git status shows it untracked: its journal id, then a slash. */
+    private static final java.util.regex.Pattern RECORD_FOLDER =
+            java.util.regex.Pattern.compile("\\d{8}T\\d{6}Z-[0-9a-f]{4}/");
+
     /**
      * The untracked {@code paths} (relative to the top of the work tree, as git status gives them)
      * that are not in the incident records' folder. Git shows a folder nothing of which is tracked
      * as one entry ("incidents/"); one that holds the records' folder and maybe more is looked into.
      */
-    /** An incident record's folder as git status shows it untracked: its journal id, then a slash. */
-    private static final java.util.regex.Pattern RECORD_FOLDER =
-            java.util.regex.Pattern.compile("\\d{8}T\\d{6}Z-[0-9a-f]{4}/");
-
     private List<String> outsideIncidentRecords(Path repo, List<String> paths) {
         if (incidentRoot == null || paths.isEmpty()) {
             return paths;
